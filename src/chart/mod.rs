@@ -1,0 +1,1053 @@
+//! Charts: PNG figures drawn with plotters' bitmap backend. Text uses the embedded
+//! DejaVu Sans through plotters' `ab_glyph` feature (no system fonts involved), so a
+//! chart renders the same on every machine. Look and sizes live in [`theme`].
+
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, Result, anyhow, bail};
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use theme::Marker;
+
+/// DejaVu Sans (Bitstream Vera license, see `assets/fonts/LICENSE-DejaVu.txt`).
+static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// One security's CAR path over the event window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CarSeries {
+    /// Legend label, e.g. "002415.SZ Hikvision".
+    pub label: String,
+    /// Event time, strictly ascending, e.g. -10..=10.
+    pub taus: Vec<i32>,
+    /// Cumulative abnormal return (fraction, 0.05 = 5 %) at each tau; `None` = no value
+    /// (before the first return / no data). The path is broken at every `None`.
+    pub car: Vec<Option<f64>>,
+    /// `true` where this security was suspended at that tau (shaded band).
+    pub suspended: Vec<bool>,
+}
+
+/// Registers the embedded DejaVu Sans as the plotters font family
+/// [`theme::FONT_FAMILY`]. Idempotent and thread-safe; every chart function calls it,
+/// and other chart kinds must call it before drawing text.
+pub fn register_fonts() -> Result<()> {
+    static REGISTERED: OnceLock<std::result::Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            plotters::style::register_font(theme::FONT_FAMILY, FontStyle::Normal, FONT)
+                // InvalidFont has no Debug/Display.
+                .map_err(|_| "embedded font DejaVuSans.ttf could not be parsed".to_string())
+        })
+        .clone()
+        .map_err(|e| anyhow!(e))
+}
+
+/// Draws CAR paths per security over the event window to a PNG
+/// ([`theme::CANVAS`] pixels).
+///
+/// The file is written to a temporary file in the target directory (created if
+/// missing) and renamed into place, so an error never leaves a partial PNG at `path`.
+/// Errors: no series, no CAR value in any series, a series whose `taus`/`car`/
+/// `suspended` lengths differ, taus not strictly ascending, a non-finite CAR.
+pub fn car_paths(path: &Path, title: &str, subtitle: &str, series: &[CarSeries]) -> Result<()> {
+    register_fonts()?;
+    validate(series)?;
+    write_png_atomically(path, |root| draw_car_paths(root, title, subtitle, series))
+        .with_context(|| format!("writing CAR chart {}", path.display()))
+}
+
+/// Draws the CAR-path chart onto any plotters drawing area (the PNG writer and the
+/// in-memory tests share this). Validates `series` like [`car_paths`]; fonts must be
+/// registered ([`register_fonts`]) — this function does that too.
+pub fn draw_car_paths<DB>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    series: &[CarSeries],
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    register_fonts()?;
+    validate(series)?;
+
+    let (tau_lo, tau_hi) = tau_range(series).context("no event times")?;
+    let y_axis = YAxis::for_values(
+        series
+            .iter()
+            .flat_map(|s| s.car.iter().flatten().map(|v| v * 100.0)),
+    )
+    .context("no CAR values")?;
+    let x_ticks = x_ticks(tau_lo, tau_hi);
+    // Grid line at every tick, but a label only on every other one when they would crowd.
+    let x_label_every = x_label_step(&x_ticks);
+    let x_range = (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5);
+
+    let any_suspended = series.iter().any(|s| s.suspended.iter().any(|&b| b));
+    let any_carried = series.iter().any(|s| {
+        s.suspended
+            .iter()
+            .zip(&s.car)
+            .any(|(&susp, car)| susp && car.is_some())
+    });
+
+    root.fill(&theme::BACKGROUND)?;
+    let area = root.margin(theme::MARGIN, theme::MARGIN, theme::MARGIN, theme::MARGIN);
+    let header_height = match (title.is_empty(), subtitle.is_empty()) {
+        (_, false) => theme::HEADER_HEIGHT,
+        (false, true) => theme::HEADER_HEIGHT_TITLE_ONLY,
+        (true, true) => 0,
+    };
+    let (header, body) = area.split_vertically(header_height);
+
+    // Legend panel on the right, as wide as the longest label needs (within limits).
+    let legend = Legend::build(&body, series, any_suspended, any_carried)?;
+    let (body_w, _) = body.dim_in_pixel();
+    let (plot_area, legend_area) = body.split_horizontally(body_w.saturating_sub(legend.width));
+
+    let tick_font = (theme::FONT_FAMILY, theme::TICK_SIZE)
+        .into_font()
+        .color(&theme::TEXT);
+    // Room for the widest y tick label, the tick mark and the rotated axis title.
+    let mut widest_y_label = 0;
+    for &t in &y_axis.ticks {
+        let w = root
+            .estimate_text_size(&fmt_number(t, y_axis.decimals), &tick_font)?
+            .0;
+        widest_y_label = widest_y_label.max(w);
+    }
+    let y_label_area = widest_y_label + theme::Y_LABEL_EXTRA;
+
+    draw_header(&header, title, subtitle, y_label_area as i32)?;
+
+    let desc_font = (theme::FONT_FAMILY, theme::AXIS_LABEL_SIZE)
+        .into_font()
+        .color(&theme::TEXT);
+
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin_right(theme::LEGEND_GAP)
+        .margin_top(theme::PLOT_TOP_GAP)
+        .x_label_area_size(theme::X_LABEL_AREA)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(
+            TickedAxis {
+                range: x_range.clone(),
+                ticks: x_ticks,
+            },
+            TickedAxis {
+                range: y_axis.range.clone(),
+                ticks: y_axis.ticks.clone(),
+            },
+        )?;
+
+    let y_decimals = y_axis.decimals;
+    let x_fmt = |x: &f64| {
+        if (x.round() as i64).rem_euclid(x_label_every) == 0 {
+            fmt_number(*x, 0)
+        } else {
+            String::new()
+        }
+    };
+    let y_fmt = |y: &f64| fmt_number(*y, y_decimals);
+    chart
+        .configure_mesh()
+        .bold_line_style(theme::GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(theme::AXIS.stroke_width(theme::AXIS_WIDTH))
+        .set_all_tick_mark_size(8)
+        .label_style(tick_font)
+        .axis_desc_style(desc_font)
+        .x_desc("Event time τ (trading sessions)")
+        .y_desc("CAR (%)")
+        .x_label_formatter(&x_fmt)
+        .y_label_formatter(&y_fmt)
+        .draw()?;
+
+    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+
+    // Suspended sessions: one band per run of consecutive suspended taus, half a
+    // session either side, in the series' colour at low alpha.
+    for (i, s) in series.iter().enumerate() {
+        let fill = theme::series_color(i).mix(theme::SUSPENDED_ALPHA).filled();
+        for (a, b) in suspended_runs(s) {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(f64::from(a) - 0.5, y_lo), (f64::from(b) + 0.5, y_hi)],
+                fill,
+            )))?;
+        }
+    }
+
+    // Reference lines: CAR = 0 and the event day.
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(x_range.start, 0.0), (x_range.end, 0.0)],
+        theme::ZERO_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
+    )))?;
+    if (tau_lo..=tau_hi).contains(&0) {
+        chart.draw_series(DashedLineSeries::new(
+            vec![(0.0, y_lo), (0.0, y_hi)],
+            12,
+            8,
+            theme::EVENT_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
+        ))?;
+        let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
+            .into_font()
+            .color(&theme::TEXT_MUTED)
+            .pos(Pos::new(HPos::Left, VPos::Top));
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((0.0, y_hi)) + Text::new("day 0", (10, 12), label_font),
+        ))?;
+    }
+
+    // Paths, broken at every missing value.
+    for (i, s) in series.iter().enumerate() {
+        let style = theme::series_color(i).stroke_width(theme::LINE_WIDTH);
+        for segment in segments(s) {
+            if segment.len() >= 2 {
+                chart.draw_series(LineSeries::new(segment, style))?;
+            }
+        }
+    }
+    // Markers on top of all lines; hollow where the security was suspended (value
+    // carried by the caller).
+    // Markers on top of all lines; hollow where the security was suspended (value
+    // carried by the caller). In long windows (sessions closer than
+    // theme::MIN_MARKER_SPACING px) only suspended and isolated points get a marker,
+    // smaller, so the line stays readable.
+    let plotting = chart.plotting_area();
+    let (plot_w, _) = plotting.dim_in_pixel();
+    let sessions = f64::from(tau_hi - tau_lo + 1);
+    let px_per_session = f64::from(plot_w) / sessions;
+    let dense = px_per_session < f64::from(theme::MIN_MARKER_SPACING);
+    let radius = if dense {
+        ((px_per_session * 0.4) as i32).clamp(3, theme::MARKER_RADIUS)
+    } else {
+        theme::MARKER_RADIUS
+    };
+    for (i, s) in series.iter().enumerate() {
+        let color = theme::series_color(i);
+        let marker = theme::series_marker(i);
+        for (k, (&tau, car)) in s.taus.iter().zip(&s.car).enumerate() {
+            let Some(v) = car else { continue };
+            let susp = s.suspended[k];
+            let isolated =
+                (k == 0 || s.car[k - 1].is_none()) && s.car.get(k + 1).is_none_or(Option::is_none);
+            if !dense || susp || isolated {
+                let at = (f64::from(tau), v * 100.0);
+                draw_marker(plotting, at, marker, color, susp, radius)?;
+            }
+        }
+    }
+
+    legend.draw(&legend_area)?;
+    Ok(())
+}
+
+/// Title (large) and subtitle (muted) in the header band, left-aligned with the plot's
+/// y axis.
+fn draw_header<DB>(
+    header: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    x: i32,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let title_font = (theme::FONT_FAMILY, theme::TITLE_SIZE)
+        .into_font()
+        .color(&theme::TEXT)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    let sub_font = (theme::FONT_FAMILY, theme::SUBTITLE_SIZE)
+        .into_font()
+        .color(&theme::TEXT_MUTED)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    header.draw_text(title, &title_font, (x, 12))?;
+    if !subtitle.is_empty() {
+        header.draw_text(subtitle, &sub_font, (x, 12 + theme::TITLE_SIZE as i32 + 14))?;
+    }
+    Ok(())
+}
+
+/// Draws one point marker centred at `at` (in `area`'s coordinates).
+fn draw_marker<DB, CT>(
+    area: &DrawingArea<DB, CT>,
+    at: CT::From,
+    marker: Marker,
+    color: RGBColor,
+    hollow: bool,
+    r: i32,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    let fill = if hollow {
+        theme::BACKGROUND.filled()
+    } else {
+        color.filled()
+    };
+    let stroke = color.stroke_width(theme::MARKER_STROKE);
+    if marker == Marker::Circle {
+        area.draw(
+            &(EmptyElement::at(at) + Circle::new((0, 0), r, fill) + Circle::new((0, 0), r, stroke)),
+        )?;
+        return Ok(());
+    }
+    let vertices: Vec<(i32, i32)> = match marker {
+        // Squares and diamonds look larger than a circle of the same radius.
+        Marker::Square => {
+            let h = r * 85 / 100;
+            vec![(-h, -h), (h, -h), (h, h), (-h, h)]
+        }
+        Marker::Diamond => {
+            let h = r * 115 / 100;
+            vec![(0, -h), (h, 0), (0, h), (-h, 0)]
+        }
+        Marker::Triangle => {
+            let h = r * 120 / 100;
+            vec![(0, -h), (h * 87 / 100, h / 2), (-h * 87 / 100, h / 2)]
+        }
+        Marker::Circle => unreachable!("handled above"),
+    };
+    let mut outline = vertices.clone();
+    outline.push(vertices[0]);
+    area.draw(
+        &(EmptyElement::at(at) + Polygon::new(vertices, fill) + PathElement::new(outline, stroke)),
+    )?;
+    Ok(())
+}
+
+/// The legend panel: one row per series (line sample with marker, label), then rows
+/// explaining the shading and hollow markers when those occur.
+struct Legend {
+    width: u32,
+    /// Series rows shown (the rest are summarised as "+ N more").
+    shown: usize,
+    labels: Vec<String>,
+    suspended_row: bool,
+    carried_row: bool,
+}
+
+const SUSPENDED_TEXT: &str = "shaded: suspended";
+const CARRIED_TEXT: &str = "open marker: CAR carried";
+
+impl Legend {
+    fn build<DB>(
+        body: &DrawingArea<DB, Shift>,
+        series: &[CarSeries],
+        suspended_row: bool,
+        carried_row: bool,
+    ) -> Result<Self>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        let font = legend_font();
+        let text_x = text_offset();
+        let max_text =
+            (theme::LEGEND_MAX_WIDTH as i32 - text_x - theme::LEGEND_PADDING).max(40) as u32;
+
+        let mut labels = Vec::with_capacity(series.len());
+        let mut widest = 0u32;
+        for s in series {
+            let mut label = s.label.clone();
+            if s.car.iter().all(Option::is_none) {
+                label.push_str(" (no CAR)");
+            }
+            let label = fit_text(body, &label, &font, max_text)?;
+            widest = widest.max(body.estimate_text_size(&label, &font)?.0);
+            labels.push(label);
+        }
+        for (on, text) in [(suspended_row, SUSPENDED_TEXT), (carried_row, CARRIED_TEXT)] {
+            if on {
+                widest = widest.max(body.estimate_text_size(text, &font)?.0);
+            }
+        }
+        let width = (text_x as u32 + widest + theme::LEGEND_PADDING as u32)
+            .clamp(theme::LEGEND_MIN_WIDTH, theme::LEGEND_MAX_WIDTH);
+
+        // Rows that fit in the body height.
+        let (_, body_h) = body.dim_in_pixel();
+        let extra_rows = usize::from(suspended_row) + usize::from(carried_row);
+        let extra_gap = if extra_rows > 0 { 1 } else { 0 };
+        let capacity = ((body_h as i32 - theme::PLOT_TOP_GAP as i32 - 2 * theme::LEGEND_PADDING)
+            / theme::LEGEND_ROW)
+            .max(1) as usize;
+        let series_capacity = capacity.saturating_sub(extra_rows + extra_gap).max(1);
+        let shown = if labels.len() <= series_capacity {
+            labels.len()
+        } else {
+            series_capacity.saturating_sub(1).max(1)
+        };
+        Ok(Self {
+            width,
+            shown,
+            labels,
+            suspended_row,
+            carried_row,
+        })
+    }
+
+    fn draw<DB>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        let font = legend_font().pos(Pos::new(HPos::Left, VPos::Center));
+        let muted = font.color(&theme::TEXT_MUTED);
+        let pad = theme::LEGEND_PADDING;
+        let row = theme::LEGEND_ROW;
+        let text_x = text_offset();
+        let sample_x0 = pad;
+        let sample_x1 = pad + theme::LEGEND_SAMPLE;
+        let more = self.labels.len() - self.shown;
+
+        let n_rows = self.shown as i32
+            + i32::from(more > 0)
+            + if self.suspended_row || self.carried_row {
+                1
+            } else {
+                0
+            }
+            + i32::from(self.suspended_row)
+            + i32::from(self.carried_row);
+        let (w, _) = area.dim_in_pixel();
+        let top = theme::PLOT_TOP_GAP as i32;
+        let box_bottom = top + 2 * pad + n_rows * row;
+        area.draw(&Rectangle::new(
+            [(0, top), (w as i32 - 1, box_bottom)],
+            theme::BACKGROUND.filled(),
+        ))?;
+        area.draw(&Rectangle::new(
+            [(0, top), (w as i32 - 1, box_bottom)],
+            theme::LEGEND_BORDER.stroke_width(1),
+        ))?;
+
+        let mut cy = top + pad + row / 2;
+        for (i, label) in self.labels.iter().take(self.shown).enumerate() {
+            let color = theme::series_color(i);
+            area.draw(&PathElement::new(
+                vec![(sample_x0, cy), (sample_x1, cy)],
+                color.stroke_width(theme::LINE_WIDTH),
+            ))?;
+            draw_marker(
+                area,
+                ((sample_x0 + sample_x1) / 2, cy),
+                theme::series_marker(i),
+                color,
+                false,
+                theme::MARKER_RADIUS,
+            )?;
+            area.draw_text(label, &font, (text_x, cy))?;
+            cy += row;
+        }
+        if more > 0 {
+            area.draw_text(&format!("+ {more} more"), &muted, (text_x, cy))?;
+            cy += row;
+        }
+        if self.suspended_row || self.carried_row {
+            cy += row;
+        }
+        if self.suspended_row {
+            // A band-like swatch: tinted rectangle as tall as the row.
+            let half = row / 2 - 4;
+            area.draw(&Rectangle::new(
+                [(sample_x0 + 14, cy - half), (sample_x1 - 14, cy + half)],
+                theme::SUSPENDED_SWATCH
+                    .mix(theme::SUSPENDED_ALPHA * 2.0)
+                    .filled(),
+            ))?;
+            area.draw_text(SUSPENDED_TEXT, &font, (text_x, cy))?;
+            cy += row;
+        }
+        if self.carried_row {
+            draw_marker(
+                area,
+                ((sample_x0 + sample_x1) / 2, cy),
+                Marker::Circle,
+                theme::SUSPENDED_SWATCH,
+                true,
+                theme::MARKER_RADIUS,
+            )?;
+            area.draw_text(CARRIED_TEXT, &font, (text_x, cy))?;
+        }
+        Ok(())
+    }
+}
+
+fn legend_font() -> TextStyle<'static> {
+    (theme::FONT_FAMILY, theme::LEGEND_SIZE)
+        .into_font()
+        .color(&theme::TEXT)
+}
+
+/// x offset of legend text from the panel's left edge.
+fn text_offset() -> i32 {
+    theme::LEGEND_PADDING + theme::LEGEND_SAMPLE + 14
+}
+
+/// `text`, shortened with "…" until it fits in `max_width` pixels.
+fn fit_text<DB>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    font: &TextStyle<'_>,
+    max_width: u32,
+) -> Result<String>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    if area.estimate_text_size(text, font)?.0 <= max_width {
+        return Ok(text.to_string());
+    }
+    let mut chars: Vec<char> = text.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let candidate: String = chars.iter().collect::<String>().trim_end().to_string() + "…";
+        if area.estimate_text_size(&candidate, font)?.0 <= max_width {
+            return Ok(candidate);
+        }
+    }
+    Ok("…".to_string())
+}
+
+/// Rejects input that cannot be drawn.
+fn validate(series: &[CarSeries]) -> Result<()> {
+    if series.is_empty() {
+        bail!("CAR chart: no series to draw");
+    }
+    for s in series {
+        let n = s.taus.len();
+        if s.car.len() != n || s.suspended.len() != n {
+            bail!(
+                "CAR chart: series {:?} has {} taus, {} CAR values and {} suspension flags",
+                s.label,
+                n,
+                s.car.len(),
+                s.suspended.len()
+            );
+        }
+        if let Some(w) = s.taus.windows(2).find(|w| w[0] >= w[1]) {
+            bail!(
+                "CAR chart: series {:?} taus not strictly ascending ({} then {})",
+                s.label,
+                w[0],
+                w[1]
+            );
+        }
+        if let Some((tau, v)) = s
+            .taus
+            .iter()
+            .zip(&s.car)
+            .find_map(|(t, c)| c.filter(|v| !v.is_finite()).map(|v| (t, v)))
+        {
+            bail!(
+                "CAR chart: series {:?} has non-finite CAR {v} at tau {tau}",
+                s.label
+            );
+        }
+    }
+    if series.iter().all(|s| s.car.iter().all(Option::is_none)) {
+        bail!("CAR chart: no series has any CAR value");
+    }
+    Ok(())
+}
+
+/// Smallest and largest tau over all series.
+fn tau_range(series: &[CarSeries]) -> Option<(i32, i32)> {
+    let taus = series.iter().flat_map(|s| s.taus.iter().copied());
+    let lo = taus.clone().min()?;
+    let hi = taus.max()?;
+    Some((lo, hi))
+}
+
+/// A linear f64 axis with explicit tick positions (plotters' `with_key_points` on an
+/// f64 range loses the label formatter).
+#[derive(Debug, Clone)]
+struct TickedAxis {
+    range: std::ops::Range<f64>,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for TickedAxis {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        let span = self.range.end - self.range.start;
+        if span <= 0.0 {
+            return (limit.0 + limit.1) / 2;
+        }
+        let frac = (value - self.range.start) / span;
+        let px = f64::from(limit.0) + frac * f64::from(limit.1 - limit.0);
+        px.round().clamp(f64::from(i32::MIN), f64::from(i32::MAX)) as i32
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.range.clone()
+    }
+}
+
+/// Integer x ticks: every session for short windows, else a 1-2-5 step with ≤ 24 ticks.
+fn x_ticks(lo: i32, hi: i32) -> Vec<f64> {
+    let span = i64::from(hi) - i64::from(lo);
+    let mut step: i64 = 1;
+    let mut mult = [2, 5, 10].iter().cycle();
+    let mut base: i64 = 1;
+    while span / step > 24 {
+        let m = *mult.next().expect("cycle never ends");
+        step = base * m;
+        if m == 10 {
+            base *= 10;
+        }
+    }
+    let first = (i64::from(lo)).div_euclid(step) * step;
+    let first = if first < i64::from(lo) {
+        first + step
+    } else {
+        first
+    };
+    (0..)
+        .map(|k| first + k * step)
+        .take_while(|&t| t <= i64::from(hi))
+        .map(|t| t as f64)
+        .collect()
+}
+
+/// Label every `n`-th session so that at most ~13 x labels are shown (labels stay
+/// aligned with τ = 0).
+fn x_label_step(ticks: &[f64]) -> i64 {
+    let step = match ticks {
+        [a, b, ..] => (b - a).round() as i64,
+        _ => 1,
+    };
+    if ticks.len() > 13 { 2 * step } else { step }
+}
+
+/// The y axis (in percent): padded range that always includes 0, nice ticks, and the
+/// number of decimals the tick step needs.
+#[derive(Debug, Clone, PartialEq)]
+struct YAxis {
+    range: std::ops::Range<f64>,
+    ticks: Vec<f64>,
+    decimals: usize,
+}
+
+impl YAxis {
+    fn for_values(values: impl Iterator<Item = f64>) -> Option<Self> {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for v in values {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if !lo.is_finite() || !hi.is_finite() {
+            return None;
+        }
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+        let mut span = hi - lo;
+        if span < 1e-9 {
+            span = 2.0;
+            lo = -1.0;
+            hi = 1.0;
+        }
+        // Extra room at the top for the "day 0" label.
+        let range = (lo - span * theme::Y_PADDING)..(hi + span * theme::Y_PADDING * 1.6);
+        let (step, decimals) = nice_step((range.end - range.start) / 9.0);
+        let first = (range.start / step).ceil() as i64;
+        let last = (range.end / step).floor() as i64;
+        let ticks = (first..=last).map(|k| k as f64 * step).collect();
+        Some(Self {
+            range,
+            ticks,
+            decimals,
+        })
+    }
+}
+
+/// A 1-2-5 step ≥ `raw` and the decimals needed to print its multiples.
+fn nice_step(raw: f64) -> (f64, usize) {
+    let exp = raw.log10().floor();
+    let base = 10f64.powf(exp);
+    let f = raw / base;
+    let (m, exp) = if f <= 1.0 {
+        (1.0, exp)
+    } else if f <= 2.0 {
+        (2.0, exp)
+    } else if f <= 5.0 {
+        (5.0, exp)
+    } else {
+        (1.0, exp + 1.0)
+    };
+    let decimals = if exp < 0.0 { (-exp) as usize } else { 0 };
+    (m * 10f64.powf(exp), decimals)
+}
+
+/// Tick label with a typographic minus sign and no "-0".
+fn fmt_number(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v);
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        Some(rest) => format!("\u{2212}{rest}"),
+        None => s,
+    }
+}
+
+/// Runs of consecutive (by index) suspended taus as (first tau, last tau).
+fn suspended_runs(s: &CarSeries) -> Vec<(i32, i32)> {
+    let mut runs = Vec::new();
+    let mut current: Option<(i32, i32)> = None;
+    for (&tau, &susp) in s.taus.iter().zip(&s.suspended) {
+        current = match (current, susp) {
+            (Some((a, _)), true) => Some((a, tau)),
+            (None, true) => Some((tau, tau)),
+            (Some(run), false) => {
+                runs.push(run);
+                None
+            }
+            (None, false) => None,
+        };
+    }
+    runs.extend(current);
+    runs
+}
+
+/// Maximal runs of present CAR values as (tau, CAR %) points.
+fn segments(s: &CarSeries) -> Vec<Vec<(f64, f64)>> {
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
+    for (&tau, car) in s.taus.iter().zip(&s.car) {
+        match car {
+            Some(v) => cur.push((f64::from(tau), v * 100.0)),
+            None if !cur.is_empty() => out.push(std::mem::take(&mut cur)),
+            None => {}
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Renders into a temporary PNG next to `path` and renames it into place; on any error
+/// the temporary file is removed and `path` is untouched.
+fn write_png_atomically<F>(path: &Path, draw: F) -> Result<()>
+where
+    F: FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+{
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| anyhow!("not a file path: {}", path.display()))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("creating directory {}", dir.display()))?;
+
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // The ".png" suffix tells the encoder the format.
+    let tmp = dir.join(format!(
+        ".{}.{}-{}.tmp.png",
+        name.to_string_lossy(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+
+    let rendered = (|| -> Result<()> {
+        let root = BitMapBackend::new(&tmp, theme::CANVAS).into_drawing_area();
+        draw(&root)?;
+        root.present()?;
+        Ok(())
+        // `root` is dropped here; a failed draw may make its Drop write `tmp`, which is
+        // removed below.
+    })();
+    let result = rendered.and_then(|()| {
+        std::fs::rename(&tmp, path)
+            .with_context(|| format!("renaming {} to {}", tmp.display(), path.display()))
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(label: &str, base: f64, slope: f64) -> CarSeries {
+        let taus: Vec<i32> = (-10..=10).collect();
+        let car = taus
+            .iter()
+            .map(|&t| {
+                Some(base + slope * f64::from(t + 10) + if t >= 0 { 3.0 * slope } else { 0.0 })
+            })
+            .collect();
+        let suspended = vec![false; taus.len()];
+        CarSeries {
+            label: label.to_string(),
+            taus,
+            car,
+            suspended,
+        }
+    }
+
+    /// Four securities; the second is suspended at τ = 0 and 1 with no CAR there, the
+    /// fourth has no value before τ = -7 and a carried CAR while suspended at τ = 4.
+    fn four_series() -> Vec<CarSeries> {
+        let a = series("002415.SZ Hikvision", 0.0, 0.003);
+        let mut b = series("600519.SH Kweichow Moutai", 0.002, -0.0025);
+        for k in [10, 11] {
+            b.car[k] = None;
+            b.suspended[k] = true;
+        }
+        let c = series("000001.SZ Ping An Bank", -0.004, 0.0012);
+        let mut d = series("300750.SZ CATL", 0.001, 0.004);
+        for k in 0..3 {
+            d.car[k] = None;
+        }
+        d.suspended[14] = true;
+        d.car[14] = d.car[13];
+        vec![a, b, c, d]
+    }
+
+    fn render_to_buffer(series: &[CarSeries]) -> Result<Vec<u8>> {
+        let (w, h) = theme::CANVAS;
+        let mut buf = vec![0u8; (w * h * 3) as usize];
+        {
+            let root = BitMapBackend::with_buffer(&mut buf, theme::CANVAS).into_drawing_area();
+            draw_car_paths(&root, "Test title", "test subtitle", series)?;
+            root.present()?;
+        }
+        Ok(buf)
+    }
+
+    /// (width, height) from a PNG's IHDR chunk.
+    fn png_size(bytes: &[u8]) -> (u32, u32) {
+        assert!(bytes.len() > 24, "PNG too short");
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+        assert_eq!(&bytes[12..16], b"IHDR");
+        let be = |r: std::ops::Range<usize>| u32::from_be_bytes(bytes[r].try_into().unwrap());
+        (be(16..20), be(20..24))
+    }
+
+    #[test]
+    fn car_paths_writes_png_of_canvas_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/figs/car.png");
+        car_paths(
+            &path,
+            "CAR around announcement",
+            "market model, est. window [-120, -11]",
+            &four_series(),
+        )
+        .unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(png_size(&bytes), theme::CANVAS);
+        // Only the final file is left, no temporary.
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("car.png")]);
+    }
+
+    #[test]
+    fn buffer_render_is_not_blank_and_shows_every_series() {
+        let buf = render_to_buffer(&four_series()).unwrap();
+        let n = buf.len() / 3;
+        let lum: Vec<f64> = buf
+            .chunks_exact(3)
+            .map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]))
+            .collect();
+        let mean = lum.iter().sum::<f64>() / n as f64;
+        let var = lum.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / n as f64;
+        assert!(var > 200.0, "pixel variance {var} too low: blank chart?");
+        for i in 0..4 {
+            let RGBColor(r, g, b) = theme::series_color(i);
+            let count = buf.chunks_exact(3).filter(|p| p == &[r, g, b]).count();
+            assert!(count > 500, "series {i} colour has only {count} pixels");
+        }
+    }
+
+    #[test]
+    fn suspended_band_is_tinted() {
+        // Series 1 (vermillion) is suspended at τ = 0, 1: a pixel in that band, away from
+        // lines, is a light tint of vermillion (red > blue), not white or grey.
+        let buf = render_to_buffer(&four_series()).unwrap();
+        let (w, _) = theme::CANVAS;
+        // Find a tinted pixel in the plot's middle rows.
+        let tinted = (300..700u32).any(|y| {
+            (0..w).any(|x| {
+                let i = ((y * w + x) * 3) as usize;
+                let (r, g, b) = (buf[i], buf[i + 1], buf[i + 2]);
+                r > 240 && b < 235 && g < r && g > b
+            })
+        });
+        assert!(tinted, "no vermillion-tinted band pixels");
+    }
+
+    #[test]
+    fn errors_instead_of_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.png");
+        assert!(car_paths(&path, "t", "s", &[]).is_err());
+
+        let mut none = series("none", 0.0, 0.0);
+        none.car.iter_mut().for_each(|c| *c = None);
+        let err = car_paths(&path, "t", "s", &[none.clone()]).unwrap_err();
+        assert!(err.to_string().contains("no series has any CAR"), "{err:#}");
+
+        let mut short = series("short", 0.0, 0.01);
+        short.suspended.pop();
+        assert!(car_paths(&path, "t", "s", &[short]).is_err());
+
+        let mut unsorted = series("unsorted", 0.0, 0.01);
+        unsorted.taus.swap(0, 1);
+        assert!(car_paths(&path, "t", "s", &[unsorted]).is_err());
+
+        let mut nan = series("nan", 0.0, 0.01);
+        nan.car[3] = Some(f64::NAN);
+        assert!(car_paths(&path, "t", "s", &[nan]).is_err());
+
+        assert!(!path.exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no temp files left"
+        );
+
+        // One all-None series next to a drawable one is fine (legend says "no CAR").
+        car_paths(&path, "t", "s", &[none, series("ok", 0.0, 0.01)]).unwrap();
+        assert!(path.exists());
+    }
+
+    #[test]
+    fn flat_and_single_point_series_draw() {
+        let mut flat = series("flat", 0.0, 0.0);
+        flat.taus = vec![0];
+        flat.car = vec![Some(0.0)];
+        flat.suspended = vec![false];
+        render_to_buffer(&[flat]).unwrap();
+    }
+
+    #[test]
+    fn many_series_and_long_labels_fit() {
+        let many: Vec<_> = (0..30)
+            .map(|i| {
+                series(
+                    &format!("{i:06}.SZ A very long company name that cannot fit the legend panel"),
+                    0.001 * f64::from(i),
+                    0.001,
+                )
+            })
+            .collect();
+        render_to_buffer(&many).unwrap();
+    }
+
+    #[test]
+    fn register_fonts_is_idempotent() {
+        register_fonts().unwrap();
+        register_fonts().unwrap();
+    }
+
+    #[test]
+    fn path_segments_break_at_none() {
+        let s = &four_series()[1];
+        let segs = segments(s);
+        assert_eq!(segs.len(), 2);
+        assert_eq!(segs[0].len(), 10);
+        assert_eq!(segs[1].len(), 9);
+        assert_eq!(suspended_runs(s), vec![(0, 1)]);
+        assert_eq!(suspended_runs(&four_series()[3]), vec![(4, 4)]);
+    }
+
+    #[test]
+    fn axis_ticks() {
+        assert_eq!(x_ticks(-10, 10).len(), 21);
+        let t = x_ticks(-60, 60);
+        assert_eq!(t.first(), Some(&-60.0));
+        assert!(t.len() <= 25 && t.contains(&0.0));
+        assert_eq!(x_ticks(-3, 250).first(), Some(&0.0));
+
+        let y = YAxis::for_values([-1.3, 7.9].into_iter()).unwrap();
+        assert!(y.range.start < -1.3 && y.range.end > 7.9);
+        assert!(y.ticks.contains(&0.0));
+        assert_eq!(y.decimals, 0);
+        let y = YAxis::for_values([0.02, 0.31].into_iter()).unwrap();
+        assert!(y.range.start < 0.0 && y.decimals >= 1);
+        assert!(YAxis::for_values(std::iter::empty()).is_none());
+
+        assert_eq!(fmt_number(-0.0001, 2), "0.00");
+        assert_eq!(fmt_number(-2.5, 1), "\u{2212}2.5");
+        assert_eq!(fmt_number(3.0, 0), "3");
+    }
+
+    /// Writes the demo figure for eyeballing: `cargo test --lib chart -- --ignored`.
+    #[test]
+    #[ignore = "writes /tmp/car_demo.png for visual inspection"]
+    fn demo_png() {
+        let path = std::env::var_os("CAR_DEMO_PNG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/tmp/car_demo.png"));
+        car_paths(
+            &path,
+            "Cumulative abnormal returns around the announcement",
+            "Market model, estimation window [−120, −11]; event 2024-03-15 (τ = 0)",
+            &four_series(),
+        )
+        .unwrap();
+        // Stress layouts: many series with long labels; a long window.
+        let many: Vec<_> = (0..14)
+            .map(|i| {
+                let mut s = series(
+                    &format!(
+                        "{:06}.SZ Company number {i} with a rather long name",
+                        300_000 + i
+                    ),
+                    0.002 * f64::from(i) - 0.01,
+                    0.0005 * f64::from(i % 5) - 0.001,
+                );
+                if i == 5 {
+                    s.suspended[3] = true;
+                    s.car[3] = None;
+                }
+                s
+            })
+            .collect();
+        car_paths(&path.with_extension("many.png"), "Many series", "", &many).unwrap();
+        let mut wide = series("000002.SZ Vanke", 0.0, 0.0);
+        wide.taus = (-60..=60).collect();
+        wide.car = wide
+            .taus
+            .iter()
+            .map(|&t| Some(0.0004 * f64::from(t + 60) - if t > 20 { 0.03 } else { 0.0 }))
+            .collect();
+        wide.suspended = wide.taus.iter().map(|&t| (21..=30).contains(&t)).collect();
+        car_paths(
+            &path.with_extension("wide.png"),
+            "Long window",
+            "one series, ten suspended sessions (carried CAR)",
+            &[wide],
+        )
+        .unwrap();
+    }
+}

@@ -1,0 +1,217 @@
+//! Command-line interface: clap arguments → a validated study → run → outputs.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::align::EventDayRule;
+use crate::error::{Error, InputError, Result};
+use crate::model::ModelKind;
+use crate::returns::ReturnKind;
+use crate::study::{Overrides, Study, Window, default_data_dir, read_study_file};
+
+#[derive(Debug, Parser)]
+#[command(name = "evimpact", version, about = "Market-event impact analyzer: event studies with trading status as first-class data")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an event study from a study file and/or flags (flags override the file).
+    Run(RunArgs),
+    /// Write a synthetic panel (prices, market, calendar, halts, events) for benchmarks.
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Study definition (TOML). Optional when every input is given by flags.
+    pub study: Option<PathBuf>,
+    /// Data directory for market data paths [default: $EVIMPACT_DATA, else ../shared/data].
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Output directory [default: out/<study name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Events CSV: event_id,security,entity,date,time,tz,headline,source,url.
+    #[arg(long)]
+    pub events: Option<PathBuf>,
+    /// Price directory of <security>.csv files, or one long CSV with a `security` column.
+    #[arg(long)]
+    pub prices: Option<PathBuf>,
+    /// Market index CSV (date, adj_close or close).
+    #[arg(long)]
+    pub market: Option<PathBuf>,
+    /// Exchange session calendar CSV (a `date` column), used for every security.
+    #[arg(long)]
+    pub calendar: Option<PathBuf>,
+    /// Halts CSV: security,start,end,reason,source (inclusive exchange-local dates).
+    #[arg(long)]
+    pub halts: Option<PathBuf>,
+    /// Estimation window in event time, e.g. -260:-11.
+    #[arg(long, allow_hyphen_values = true)]
+    pub estimation: Option<Window>,
+    /// Event window, e.g. -10:10.
+    #[arg(long, allow_hyphen_values = true)]
+    pub window: Option<Window>,
+    /// A CAR window (repeatable), e.g. --car -1:1 --car 0:5.
+    #[arg(long, allow_hyphen_values = true)]
+    pub car: Vec<Window>,
+    /// Study name (names the default output directory).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Normal-return model.
+    #[arg(long, value_parser = parse_model)]
+    pub model: Option<ModelKind>,
+    /// Minimum usable estimation returns [default: 120].
+    #[arg(long)]
+    pub min_estimation: Option<usize>,
+    /// Return kind: simple or log.
+    #[arg(long, value_parser = parse_returns)]
+    pub returns: Option<ReturnKind>,
+    /// Event-day rule for announcements on non-session days: next, previous or skip.
+    #[arg(long, value_parser = parse_rule)]
+    pub rule: Option<EventDayRule>,
+    /// Treat any skipped event as a failure (exit 1, no output).
+    #[arg(long)]
+    pub strict: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    #[arg(long, default_value_t = 100)]
+    pub securities: usize,
+    #[arg(long, default_value_t = 2520)]
+    pub sessions: usize,
+    #[arg(long, default_value_t = 1000)]
+    pub events: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+fn parse_model(s: &str) -> std::result::Result<ModelKind, String> {
+    match s {
+        "market" => Ok(ModelKind::Market),
+        _ => Err(format!("unknown model \"{s}\" (available: market)")),
+    }
+}
+
+fn parse_returns(s: &str) -> std::result::Result<ReturnKind, String> {
+    match s {
+        "simple" => Ok(ReturnKind::Simple),
+        "log" => Ok(ReturnKind::Log),
+        _ => Err(format!("expected simple or log, found \"{s}\"")),
+    }
+}
+
+fn parse_rule(s: &str) -> std::result::Result<EventDayRule, String> {
+    match s {
+        "next" => Ok(EventDayRule::Next),
+        "previous" => Ok(EventDayRule::Previous),
+        "skip" => Ok(EventDayRule::Skip),
+        _ => Err(format!("expected next, previous or skip, found \"{s}\"")),
+    }
+}
+
+/// Builds the study from a study file (if any) and the flags.
+pub fn study_from_args(a: &RunArgs) -> Result<Study> {
+    let data_dir = default_data_dir(a.data.as_deref());
+    let file = match &a.study {
+        Some(p) => Some((p.as_path(), read_study_file(p)?)),
+        None => None,
+    };
+    let ov = Overrides {
+        name: a.name.clone(),
+        events: a.events.clone(),
+        prices: a.prices.clone(),
+        market: a.market.clone(),
+        calendar: a.calendar.clone(),
+        halts: a.halts.clone(),
+        estimation: a.estimation,
+        event_window: a.window,
+        car: a.car.clone(),
+        model: a.model,
+        min_estimation: a.min_estimation,
+        returns: a.returns,
+        rule: a.rule,
+    };
+    Ok(Study::resolve(file, ov, &data_dir)?)
+}
+
+/// `evimpact run`.
+pub fn run(a: &RunArgs) -> Result<PathBuf> {
+    let study = study_from_args(a)?;
+    let outcome = crate::run::run_study(&study)?;
+    let n_skipped = outcome.skipped.iter().filter(|s| s.kind == "skipped").count();
+    if a.strict && n_skipped > 0 {
+        let first = &outcome.skipped.iter().find(|s| s.kind == "skipped").expect("counted above");
+        return Err(Error::Run(anyhow::anyhow!(
+            "--strict: {n_skipped} event row(s) skipped, first: {} {}: {}",
+            first.event_id,
+            first.security,
+            first.reason
+        )));
+    }
+    let out = a.out.clone().unwrap_or_else(|| Path::new("out").join(&study.name));
+    let written = crate::output::write_all(&out, |dir| {
+        crate::output::write_tables(&outcome, dir)?;
+        let chart = crate::charts::write_car_chart(&outcome, &dir.join("charts"))?;
+        let md = crate::report::markdown(&outcome, chart.as_deref());
+        std::fs::write(dir.join("report.md"), md)?;
+        Ok(())
+    })?;
+    if !a.quiet {
+        println!(
+            "{}: {} event row(s), {} analysed, {} skipped, {} without market data",
+            study.name,
+            outcome.events.len(),
+            outcome.results.len(),
+            n_skipped,
+            outcome.skipped.len() - n_skipped
+        );
+        for w in &outcome.windows {
+            let j1 = &w.tests[0];
+            println!(
+                "  CAAR{:<10} {:>8}  N={}  J1={} (p={})",
+                w.window.map(|w| w.pretty()).unwrap_or_default(),
+                crate::report::pct(w.mean),
+                w.n,
+                crate::report::num(j1.statistic),
+                crate::report::num(j1.p_value)
+            );
+        }
+        for s in outcome.skipped.iter().filter(|s| s.kind == "skipped") {
+            println!("  skipped {} {}: {}", s.event_id, s.security, s.reason);
+        }
+        println!("outputs in {}", written.display());
+    }
+    Ok(written)
+}
+
+/// `evimpact synth`.
+pub fn synth(a: &SynthArgs) -> Result<()> {
+    // WIRE-SYNTH: replaced when src/synth.rs lands.
+    let _ = a;
+    Err(Error::Run(anyhow::anyhow!("synth is not available yet")))
+}
+
+/// Parses the command line and runs it.
+pub fn main_with(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Run(a) => run(a).map(|_| ()),
+        Command::Synth(a) => synth(a),
+    }
+}
+
+impl From<InputError> for Box<Error> {
+    fn from(e: InputError) -> Self {
+        Box::new(Error::Input(e))
+    }
+}

@@ -1,0 +1,117 @@
+//! Halts CSV: `security,start,end,reason,source`, inclusive exchange-local dates.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use super::{parse_date, read_small_csv};
+use crate::error::InputError;
+
+/// A declared trading halt of one security.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Halt {
+    pub security: String,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub reason: String,
+    pub source: String,
+    pub line: usize,
+}
+
+/// Halts by security.
+#[derive(Debug, Clone, Default)]
+pub struct Halts {
+    by_security: HashMap<String, Vec<Halt>>,
+}
+
+impl Halts {
+    /// The declared halt covering `date` for `security`, if any.
+    pub fn covering(&self, security: &str, date: NaiveDate) -> Option<&Halt> {
+        self.by_security
+            .get(security)?
+            .iter()
+            .find(|h| h.start <= date && date <= h.end)
+    }
+
+    /// All halts of one security.
+    pub fn of(&self, security: &str) -> &[Halt] {
+        self.by_security.get(security).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_security.is_empty()
+    }
+}
+
+/// Loads a halts file.
+///
+/// # Errors
+/// Missing columns, unparsable dates, `end` before `start`, an empty file.
+pub fn load_halts(path: &Path) -> Result<Halts, InputError> {
+    let (header, rows) = read_small_csv(path)?;
+    let c_sec = header.require(path, "security")?;
+    let c_start = header.require(path, "start")?;
+    let c_end = header.require(path, "end")?;
+    let c_reason = header.find("reason");
+    let c_source = header.find("source");
+    let mut halts = Halts::default();
+    for (line, rec) in rows {
+        let cell = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
+        let security = cell(c_sec);
+        if security.is_empty() {
+            return Err(InputError::cell(path, line, c_sec + 1, "security", "", "a security id"));
+        }
+        let date = |c: usize, name: &str| {
+            let s = cell(c);
+            parse_date(&s).ok_or_else(|| InputError::cell(path, line, c + 1, name, &s, "a date YYYY-MM-DD"))
+        };
+        let start = date(c_start, "start")?;
+        let end = date(c_end, "end")?;
+        if end < start {
+            return Err(InputError::cell(
+                path,
+                line,
+                c_end + 1,
+                "end",
+                &end.to_string(),
+                &format!("a date on or after start {start}"),
+            ));
+        }
+        halts.by_security.entry(security.clone()).or_default().push(Halt {
+            security,
+            start,
+            end,
+            reason: c_reason.map(cell).unwrap_or_default(),
+            source: c_source.map(cell).unwrap_or_default(),
+            line,
+        });
+    }
+    Ok(halts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn covering_is_inclusive() {
+        let mut f = tempfile::NamedTempFile::new().expect("temp");
+        f.write_all(b"security,start,end,reason,source\nA,2019-10-08,2019-10-09,r,s\n").expect("write");
+        let h = load_halts(f.path()).expect("valid");
+        let d = |s| parse_date(s).expect("date");
+        assert!(h.covering("A", d("2019-10-08")).is_some());
+        assert!(h.covering("A", d("2019-10-09")).is_some());
+        assert!(h.covering("A", d("2019-10-10")).is_none());
+        assert!(h.covering("B", d("2019-10-08")).is_none());
+    }
+
+    #[test]
+    fn end_before_start_is_an_error() {
+        let mut f = tempfile::NamedTempFile::new().expect("temp");
+        f.write_all(b"security,start,end\nA,2019-10-09,2019-10-08\n").expect("write");
+        let msg = load_halts(f.path()).unwrap_err().to_string();
+        assert!(msg.contains(":2:3: column 'end'"), "{msg}");
+    }
+}

@@ -1,0 +1,235 @@
+//! Results → tables (CSV and Parquet, via polars) and `summary.json`. Pure functions from the
+//! run's outcome to data frames and bytes; writing is all-or-nothing (see [`write_all`]).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use polars::prelude::*;
+use serde_json::json;
+
+use crate::run::Outcome;
+
+fn opt(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+fn date_col(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> PolarsResult<Column> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
+    let days: Vec<Option<i32>> = dates
+        .into_iter()
+        .map(|d| d.map(|d| (d - epoch).num_days() as i32))
+        .collect();
+    Column::new(name.into(), days).cast(&DataType::Date)
+}
+
+/// `ar.csv`: one row per event, security and session of the event window.
+pub fn ar_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| r.analysis.rows.iter().map(move |row| (r, row)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new("event_id".into(), rows.iter().map(|(r, _)| r.event_id.as_str()).collect::<Vec<_>>()),
+        Column::new("security".into(), rows.iter().map(|(r, _)| r.security.as_str()).collect::<Vec<_>>()),
+        Column::new("tau".into(), rows.iter().map(|(_, x)| x.tau).collect::<Vec<_>>()),
+        date_col("date", rows.iter().map(|(_, x)| Some(x.date)).collect())?,
+        Column::new("status".into(), rows.iter().map(|(_, x)| x.status.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "span".into(),
+            rows.iter().map(|(_, x)| (x.span > 0).then_some(x.span)).collect::<Vec<_>>(),
+        ),
+        Column::new("ret".into(), rows.iter().map(|(_, x)| opt(x.ret)).collect::<Vec<_>>()),
+        Column::new("market_ret".into(), rows.iter().map(|(_, x)| opt(x.market_ret)).collect::<Vec<_>>()),
+        Column::new("normal_ret".into(), rows.iter().map(|(_, x)| opt(x.normal)).collect::<Vec<_>>()),
+        Column::new("ar".into(), rows.iter().map(|(_, x)| opt(x.ar)).collect::<Vec<_>>()),
+        Column::new("ar_var".into(), rows.iter().map(|(_, x)| opt(x.var)).collect::<Vec<_>>()),
+        Column::new("sar".into(), rows.iter().map(|(_, x)| opt(x.sar)).collect::<Vec<_>>()),
+    ])
+}
+
+/// `car.csv`: one row per event, security and CAR window.
+pub fn car_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| r.analysis.cars.iter().map(move |c| (r, c)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new("event_id".into(), rows.iter().map(|(r, _)| r.event_id.as_str()).collect::<Vec<_>>()),
+        Column::new("security".into(), rows.iter().map(|(r, _)| r.security.as_str()).collect::<Vec<_>>()),
+        Column::new("window".into(), rows.iter().map(|(_, c)| c.window.label()).collect::<Vec<_>>()),
+        Column::new("tau_start".into(), rows.iter().map(|(_, c)| c.window.start).collect::<Vec<_>>()),
+        Column::new("tau_end".into(), rows.iter().map(|(_, c)| c.window.end).collect::<Vec<_>>()),
+        Column::new("car".into(), rows.iter().map(|(_, c)| opt(c.car)).collect::<Vec<_>>()),
+        Column::new("car_var".into(), rows.iter().map(|(_, c)| opt(c.var)).collect::<Vec<_>>()),
+        Column::new("t_stat".into(), rows.iter().map(|(_, c)| opt(c.t)).collect::<Vec<_>>()),
+        Column::new("p_value".into(), rows.iter().map(|(_, c)| opt(c.p)).collect::<Vec<_>>()),
+        Column::new("n_returns".into(), rows.iter().map(|(_, c)| c.n_returns as u32).collect::<Vec<_>>()),
+    ])
+}
+
+/// `tests.csv`: every test on every event day (scope `day`) and CAR window (scope `window`).
+pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .days
+        .iter()
+        .chain(&o.windows)
+        .flat_map(|a| a.tests.iter().map(move |t| (a, t)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new("scope".into(), rows.iter().map(|(a, _)| a.scope).collect::<Vec<_>>()),
+        Column::new("window".into(), rows.iter().map(|(a, _)| a.window.map(|w| w.label())).collect::<Vec<_>>()),
+        Column::new("tau".into(), rows.iter().map(|(a, _)| a.tau).collect::<Vec<_>>()),
+        Column::new("test".into(), rows.iter().map(|(_, t)| t.test).collect::<Vec<_>>()),
+        Column::new("statistic".into(), rows.iter().map(|(_, t)| opt(t.statistic)).collect::<Vec<_>>()),
+        Column::new("p_value".into(), rows.iter().map(|(_, t)| opt(t.p_value)).collect::<Vec<_>>()),
+        Column::new("n".into(), rows.iter().map(|(_, t)| t.n as u32).collect::<Vec<_>>()),
+        Column::new("distribution".into(), rows.iter().map(|(_, t)| t.distribution.as_str()).collect::<Vec<_>>()),
+    ])
+}
+
+/// `caar.csv`: AAR per event day and CAAR per window with the number of events.
+pub fn caar_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o.days.iter().chain(&o.windows).collect();
+    DataFrame::new_infer_height(vec![
+        Column::new("scope".into(), rows.iter().map(|a| a.scope).collect::<Vec<_>>()),
+        Column::new("window".into(), rows.iter().map(|a| a.window.map(|w| w.label())).collect::<Vec<_>>()),
+        Column::new("tau".into(), rows.iter().map(|a| a.tau).collect::<Vec<_>>()),
+        Column::new("n".into(), rows.iter().map(|a| a.n as u32).collect::<Vec<_>>()),
+        Column::new("mean".into(), rows.iter().map(|a| opt(a.mean)).collect::<Vec<_>>()),
+    ])
+}
+
+/// `model.csv`: the fitted normal-return model of each event and security.
+pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let r = &o.results;
+    let coef = |i: usize| r.iter().map(|x| x.analysis.fit.coef.get(i).copied()).collect::<Vec<_>>();
+    DataFrame::new_infer_height(vec![
+        Column::new("event_id".into(), r.iter().map(|x| x.event_id.as_str()).collect::<Vec<_>>()),
+        Column::new("security".into(), r.iter().map(|x| x.security.as_str()).collect::<Vec<_>>()),
+        Column::new("model".into(), r.iter().map(|x| x.analysis.fit.kind.as_str()).collect::<Vec<_>>()),
+        Column::new("n_estimation".into(), r.iter().map(|x| x.analysis.fit.n_obs as u32).collect::<Vec<_>>()),
+        Column::new("alpha".into(), coef(0)),
+        Column::new("beta".into(), coef(1)),
+        Column::new("sigma".into(), r.iter().map(|x| x.analysis.fit.s2.sqrt()).collect::<Vec<_>>()),
+        Column::new("r2".into(), r.iter().map(|x| opt(x.analysis.fit.r2)).collect::<Vec<_>>()),
+    ])
+}
+
+/// `audit.csv`: every alignment, trading-status, estimation and skip decision.
+pub fn audit_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let a = &o.audit;
+    DataFrame::new_infer_height(vec![
+        Column::new("event_id".into(), a.iter().map(|x| x.event_id.as_str()).collect::<Vec<_>>()),
+        Column::new("security".into(), a.iter().map(|x| x.security.as_str()).collect::<Vec<_>>()),
+        Column::new("announced".into(), a.iter().map(|x| x.announced.as_str()).collect::<Vec<_>>()),
+        date_col("day0", a.iter().map(|x| x.day0).collect())?,
+        Column::new("rule".into(), a.iter().map(|x| x.rule.as_str()).collect::<Vec<_>>()),
+        Column::new("outcome".into(), a.iter().map(|x| x.outcome.as_str()).collect::<Vec<_>>()),
+        Column::new("reason".into(), a.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>()),
+    ])
+}
+
+fn write_table(dir: &Path, name: &str, mut df: DataFrame) -> anyhow::Result<()> {
+    let csv = dir.join(format!("{name}.csv"));
+    let f = File::create(&csv).with_context(|| format!("creating {}", csv.display()))?;
+    let r = CsvWriter::new(f).include_header(true).finish(&mut df);
+    anyhow::Context::with_context(r, || format!("writing {}", csv.display()))?;
+    let pq = dir.join(format!("{name}.parquet"));
+    let f = File::create(&pq).with_context(|| format!("creating {}", pq.display()))?;
+    let r = ParquetWriter::new(f).finish(&mut df);
+    anyhow::Context::with_context(r, || format!("writing {}", pq.display()))?;
+    Ok(())
+}
+
+/// `summary.json`: the study as run, input hashes, tool version and every key figure.
+pub fn summary_json(o: &Outcome) -> serde_json::Value {
+    let num = |v: f64| if v.is_finite() { json!(v) } else { serde_json::Value::Null };
+    let tests = |a: &crate::run::Aggregate| {
+        a.tests
+            .iter()
+            .map(|t| {
+                json!({"test": t.test, "statistic": num(t.statistic), "p_value": num(t.p_value),
+                       "n": t.n, "distribution": t.distribution})
+            })
+            .collect::<Vec<_>>()
+    };
+    json!({
+        "tool": {"name": "evimpact", "version": env!("CARGO_PKG_VERSION")},
+        "study": &o.study,
+        "inputs": &o.inputs,
+        "counts": {
+            "event_rows": o.events.len(),
+            "analysed": o.results.len(),
+            "skipped": o.skipped.iter().filter(|s| s.kind == "skipped").count(),
+            "no_market_data": o.skipped.iter().filter(|s| s.kind == "no_market_data").count(),
+        },
+        "windows": o.windows.iter().map(|a| json!({
+            "window": a.window.map(|w| w.label()), "n": a.n, "caar": num(a.mean), "tests": tests(a)
+        })).collect::<Vec<_>>(),
+        "days": o.days.iter().map(|a| json!({
+            "tau": a.tau, "n": a.n, "aar": num(a.mean), "tests": tests(a)
+        })).collect::<Vec<_>>(),
+        "events": o.results.iter().map(|r| json!({
+            "event_id": r.event_id, "security": r.security, "entity": r.entity,
+            "exchange": r.exchange, "day0": r.day0.to_string(),
+            "model": {"alpha": r.analysis.fit.coef.first(), "beta": r.analysis.fit.coef.get(1),
+                      "sigma": r.analysis.fit.s2.sqrt(), "r2": num(r.analysis.fit.r2),
+                      "n_estimation": r.analysis.fit.n_obs},
+            "car": r.analysis.cars.iter().map(|c| json!({
+                "window": c.window.label(), "car": num(c.car), "car_var": num(c.var), "t_stat": num(c.t),
+                "p_value": num(c.p), "n_returns": c.n_returns
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "skipped": &o.skipped,
+        "warnings": &o.warnings,
+    })
+}
+
+/// Writes every table (CSV and Parquet) and `summary.json` into `dir`.
+pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
+    write_table(dir, "ar", ar_table(o)?)?;
+    write_table(dir, "car", car_table(o)?)?;
+    write_table(dir, "tests", tests_table(o)?)?;
+    write_table(dir, "caar", caar_table(o)?)?;
+    write_table(dir, "model", model_table(o)?)?;
+    write_table(dir, "audit", audit_table(o)?)?;
+    let p = dir.join("summary.json");
+    let bytes = serde_json::to_vec_pretty(&summary_json(o))?;
+    std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+    Ok(())
+}
+
+/// Writes all outputs through `fill` into a staging directory next to `out`, then swaps it
+/// into place: a failed run leaves the previous output (or none), never a partial one.
+pub fn write_all(out: &Path, fill: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<PathBuf> {
+    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    let name = out.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging)?;
+    }
+    std::fs::create_dir_all(&staging)?;
+    if let Err(e) = fill(&staging) {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    if out.exists() {
+        std::fs::rename(out, &old).with_context(|| format!("moving the previous {} aside", out.display()))?;
+    }
+    if let Err(e) = std::fs::rename(&staging, out) {
+        if old.exists() {
+            let _ = std::fs::rename(&old, out);
+        }
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(anyhow::Error::new(e).context(format!("moving outputs into {}", out.display())));
+    }
+    if old.exists() {
+        std::fs::remove_dir_all(&old)?;
+    }
+    Ok(out.to_path_buf())
+}

@@ -1,0 +1,404 @@
+//! The study definition: a TOML file, flags that override it, and validation.
+//!
+//! Paths in a study file: `events` and `halts` are relative to the study file; `prices`,
+//! `market` and `calendar` are relative to the data directory (falling back to the study
+//! file's directory). Paths given as flags are relative to the working directory, falling
+//! back to the data directory.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::align::EventDayRule;
+use crate::error::InputError;
+use crate::model::ModelKind;
+use crate::returns::ReturnKind;
+
+/// A window of event time [start, end] in sessions, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "WindowRepr", into = "[i32; 2]")]
+pub struct Window {
+    pub start: i32,
+    pub end: i32,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WindowRepr {
+    Pair([i32; 2]),
+    Text(String),
+}
+
+impl TryFrom<WindowRepr> for Window {
+    type Error = String;
+    fn try_from(r: WindowRepr) -> Result<Self, String> {
+        match r {
+            WindowRepr::Pair([a, b]) => Window::new(a, b),
+            WindowRepr::Text(s) => s.parse(),
+        }
+    }
+}
+
+impl From<Window> for [i32; 2] {
+    fn from(w: Window) -> Self {
+        [w.start, w.end]
+    }
+}
+
+impl Window {
+    pub fn new(start: i32, end: i32) -> Result<Self, String> {
+        if start > end {
+            return Err(format!("window start {start} is after its end {end}"));
+        }
+        Ok(Window { start, end })
+    }
+
+    /// `-1:1`: the label used in output tables and on the command line.
+    pub fn label(&self) -> String {
+        format!("{}:{}", self.start, self.end)
+    }
+
+    /// `[-1, +1]`: the label used in reports.
+    pub fn pretty(&self) -> String {
+        let f = |v: i32| if v > 0 { format!("+{v}") } else { v.to_string() };
+        format!("[{}, {}]", f(self.start), f(self.end))
+    }
+
+    pub fn contains(&self, tau: i32) -> bool {
+        self.start <= tau && tau <= self.end
+    }
+
+    pub fn len(&self) -> usize {
+        (self.end - self.start + 1) as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl std::str::FromStr for Window {
+    type Err = String;
+    /// Parses `A:B` (e.g. `-260:-11`), also accepting `[A,B]`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim().trim_start_matches('[').trim_end_matches(']');
+        let (a, b) = t
+            .split_once(':')
+            .or_else(|| t.split_once(','))
+            .ok_or_else(|| format!("expected a window START:END such as -10:10, found \"{s}\""))?;
+        let p = |v: &str| {
+            v.trim()
+                .trim_start_matches('+')
+                .parse::<i32>()
+                .map_err(|_| format!("expected a window START:END of integers such as -10:10, found \"{s}\""))
+        };
+        Window::new(p(a)?, p(b)?)
+    }
+}
+
+/// The study file as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyFile {
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub inputs: InputsSection,
+    #[serde(default)]
+    pub windows: WindowsSection,
+    #[serde(default)]
+    pub model: ModelSection,
+    #[serde(default)]
+    pub alignment: AlignmentSection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputsSection {
+    pub events: Option<PathBuf>,
+    pub prices: Option<PathBuf>,
+    pub market: Option<PathBuf>,
+    pub calendar: Option<PathBuf>,
+    pub halts: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowsSection {
+    pub estimation: Option<Window>,
+    pub event: Option<Window>,
+    pub car: Option<Vec<Window>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    pub kind: Option<ModelKind>,
+    pub min_estimation: Option<usize>,
+    pub returns: Option<ReturnKind>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlignmentSection {
+    pub rule: Option<EventDayRule>,
+}
+
+/// Values given on the command line; each overrides the study file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub name: Option<String>,
+    pub events: Option<PathBuf>,
+    pub prices: Option<PathBuf>,
+    pub market: Option<PathBuf>,
+    pub calendar: Option<PathBuf>,
+    pub halts: Option<PathBuf>,
+    pub estimation: Option<Window>,
+    pub event_window: Option<Window>,
+    pub car: Vec<Window>,
+    pub model: Option<ModelKind>,
+    pub min_estimation: Option<usize>,
+    pub returns: Option<ReturnKind>,
+    pub rule: Option<EventDayRule>,
+}
+
+/// A validated study, every path resolved.
+#[derive(Debug, Clone, Serialize)]
+pub struct Study {
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub study_file: Option<PathBuf>,
+    pub data_dir: PathBuf,
+    pub events: PathBuf,
+    pub prices: PathBuf,
+    pub market: PathBuf,
+    pub calendar: Option<PathBuf>,
+    pub halts: Option<PathBuf>,
+    pub estimation: Window,
+    pub event_window: Window,
+    pub car_windows: Vec<Window>,
+    pub model: ModelKind,
+    pub min_estimation: usize,
+    pub returns: ReturnKind,
+    pub rule: EventDayRule,
+}
+
+/// Default CAR windows: [-1,+1], [0,+1], [0,+5], [-5,+5], [-10,+10].
+pub const DEFAULT_CARS: [(i32, i32); 5] = [(-1, 1), (0, 1), (0, 5), (-5, 5), (-10, 10)];
+
+/// The data directory: `--data`, else `$EVIMPACT_DATA`, else `../shared/data` (from the
+/// working directory, then from the crate's own directory).
+pub fn default_data_dir(flag: Option<&Path>) -> PathBuf {
+    if let Some(d) = flag {
+        return d.to_path_buf();
+    }
+    if let Some(d) = std::env::var_os("EVIMPACT_DATA").filter(|v| !v.is_empty()) {
+        return PathBuf::from(d);
+    }
+    let cwd = PathBuf::from("../shared/data");
+    if cwd.is_dir() {
+        return cwd;
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    if built.is_dir() { built } else { cwd }
+}
+
+fn first_existing(candidates: &[PathBuf]) -> PathBuf {
+    candidates
+        .iter()
+        .find(|p| p.exists())
+        .unwrap_or(&candidates[0])
+        .clone()
+}
+
+/// Reads a study file.
+///
+/// # Errors
+/// The file cannot be read or is not a valid study (unknown keys included), naming the line.
+pub fn read_study_file(path: &Path) -> Result<StudyFile, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, e))?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(0);
+        InputError::parse(path, format!("line {line}: {}", e.message()))
+    })
+}
+
+impl Study {
+    /// Combines a study file (optional) with command-line overrides and validates the result.
+    ///
+    /// # Errors
+    /// A required input missing from both, or windows that do not fit together.
+    pub fn resolve(
+        file: Option<(&Path, StudyFile)>,
+        ov: Overrides,
+        data_dir: &Path,
+    ) -> Result<Study, InputError> {
+        let (study_path, f) = match file {
+            Some((p, f)) => (Some(p.to_path_buf()), f),
+            None => (None, StudyFile::default()),
+        };
+        let study_dir = study_path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let own = |flag: Option<PathBuf>, file: Option<PathBuf>| -> Option<PathBuf> {
+            flag.or_else(|| file.map(|p| study_dir.join(p)))
+        };
+        let market_data = |flag: Option<PathBuf>, file: Option<PathBuf>| -> Option<PathBuf> {
+            match (flag, file) {
+                (Some(p), _) if p.is_absolute() => Some(p),
+                (Some(p), _) => Some(first_existing(&[p.clone(), data_dir.join(&p)])),
+                (None, Some(p)) if p.is_absolute() => Some(p),
+                (None, Some(p)) => Some(first_existing(&[data_dir.join(&p), study_dir.join(&p)])),
+                (None, None) => None,
+            }
+        };
+        let missing = |what: &str, flag: &str| {
+            InputError::Usage(format!(
+                "no {what} given: set `{flag}` on the command line or `inputs.{}` in the study file",
+                flag.trim_start_matches("--")
+            ))
+        };
+        let events = own(ov.events, f.inputs.events).ok_or_else(|| missing("events file", "--events"))?;
+        let halts = own(ov.halts, f.inputs.halts);
+        let prices = market_data(ov.prices, f.inputs.prices).ok_or_else(|| missing("prices", "--prices"))?;
+        let market = market_data(ov.market, f.inputs.market).ok_or_else(|| missing("market index", "--market"))?;
+        let calendar = market_data(ov.calendar, f.inputs.calendar);
+
+        let name = ov
+            .name
+            .or(f.name)
+            .or_else(|| {
+                study_path
+                    .as_deref()
+                    .and_then(Path::file_stem)
+                    .map(|s| s.to_string_lossy().into_owned())
+            })
+            .unwrap_or_else(|| "study".into());
+        let estimation = ov.estimation.or(f.windows.estimation).unwrap_or(Window { start: -260, end: -11 });
+        let event_window = ov.event_window.or(f.windows.event).unwrap_or(Window { start: -10, end: 10 });
+        let car_windows = if !ov.car.is_empty() {
+            ov.car
+        } else {
+            f.windows.car.unwrap_or_else(|| {
+                DEFAULT_CARS
+                    .iter()
+                    .map(|&(a, b)| Window { start: a, end: b })
+                    .filter(|w| event_window.contains(w.start) && event_window.contains(w.end))
+                    .collect()
+            })
+        };
+        let model = ov.model.or(f.model.kind).unwrap_or_default();
+        let min_estimation = ov.min_estimation.or(f.model.min_estimation).unwrap_or(120);
+        let study = Study {
+            title: f.title.unwrap_or_else(|| name.clone()),
+            name,
+            description: f.description.unwrap_or_default(),
+            study_file: study_path,
+            data_dir: data_dir.to_path_buf(),
+            events,
+            prices,
+            market,
+            calendar,
+            halts,
+            estimation,
+            event_window,
+            car_windows,
+            model,
+            min_estimation,
+            returns: ov.returns.or(f.model.returns).unwrap_or_default(),
+            rule: ov.rule.or(f.alignment.rule).unwrap_or_default(),
+        };
+        study.validate()?;
+        Ok(study)
+    }
+
+    fn validate(&self) -> Result<(), InputError> {
+        let bad = |m: String| Err(InputError::Usage(m));
+        if self.estimation.end >= self.event_window.start {
+            return bad(format!(
+                "the estimation window {} must end before the event window {} starts",
+                self.estimation.label(),
+                self.event_window.label()
+            ));
+        }
+        for w in &self.car_windows {
+            if !(self.event_window.contains(w.start) && self.event_window.contains(w.end)) {
+                return bad(format!(
+                    "CAR window {} is not inside the event window {}",
+                    w.label(),
+                    self.event_window.label()
+                ));
+            }
+        }
+        if self.car_windows.is_empty() {
+            return bad("no CAR window: give at least one `--car A:B`".into());
+        }
+        let k = self.model.n_params();
+        if self.min_estimation < k + 3 {
+            return bad(format!(
+                "min_estimation {} is too small: the {} model needs at least {} returns",
+                self.min_estimation,
+                self.model.as_str(),
+                k + 3
+            ));
+        }
+        if (self.estimation.len()) < self.min_estimation {
+            return bad(format!(
+                "the estimation window {} has {} sessions, fewer than min_estimation {}",
+                self.estimation.label(),
+                self.estimation.len(),
+                self.min_estimation
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_parse_both_forms() {
+        assert_eq!("-260:-11".parse::<Window>(), Ok(Window { start: -260, end: -11 }));
+        assert_eq!("[0,+5]".parse::<Window>(), Ok(Window { start: 0, end: 5 }));
+        assert!("5:1".parse::<Window>().is_err());
+        assert!("a:b".parse::<Window>().is_err());
+        assert_eq!(Window { start: -1, end: 1 }.pretty(), "[-1, +1]");
+    }
+
+    #[test]
+    fn flags_override_file_and_validate() {
+        let f: StudyFile = toml::from_str(
+            "name = \"s\"\n[inputs]\nevents = \"e.csv\"\nprices = \"p\"\nmarket = \"m.csv\"\n\
+             [windows]\nestimation = [-200, -11]\ncar = [\"-1:1\"]\n",
+        )
+        .expect("valid toml");
+        let ov = Overrides {
+            estimation: Some(Window { start: -150, end: -11 }),
+            ..Default::default()
+        };
+        let s = Study::resolve(Some((Path::new("/x/study.toml"), f.clone())), ov, Path::new("/d")).expect("valid");
+        assert_eq!(s.estimation.start, -150);
+        assert_eq!(s.events, PathBuf::from("/x/e.csv"));
+        assert_eq!(s.prices, PathBuf::from("/d/p"));
+        let ov = Overrides {
+            car: vec![Window { start: -20, end: 0 }],
+            ..Default::default()
+        };
+        let e = Study::resolve(Some((Path::new("/x/s.toml"), f)), ov, Path::new("/d")).unwrap_err();
+        assert!(e.to_string().contains("not inside the event window"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        assert!(toml::from_str::<StudyFile>("[windows]\nestimate = [-1, 0]\n").is_err());
+    }
+}
