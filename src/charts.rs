@@ -55,10 +55,11 @@ pub fn write_car_chart(o: &Outcome, dir: &Path) -> anyhow::Result<Option<String>
     }
     let s = &o.study;
     let subtitle = format!(
-        "{} model, estimation {}, halted sessions shaded; day 0 = first session that could react",
+        "{} · {} model, estimation {} · day 0 = first session that could react",
+        s.name,
         s.model.as_str(),
         s.estimation.pretty()
     );
-    car_paths(&dir.join("car.png"), &format!("Cumulative abnormal returns: {}", s.title), &subtitle, &series)?;
+    car_paths(&dir.join("car.png"), "Cumulative abnormal returns around the event", &subtitle, &series)?;
     Ok(Some("charts/car.png".into()))
 }

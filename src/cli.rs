@@ -197,9 +197,23 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
 
 /// `evimpact synth`.
 pub fn synth(a: &SynthArgs) -> Result<()> {
-    // WIRE-SYNTH: replaced when src/synth.rs lands.
-    let _ = a;
-    Err(Error::Run(anyhow::anyhow!("synth is not available yet")))
+    let cfg = crate::synth::SynthConfig {
+        securities: a.securities,
+        sessions: a.sessions,
+        events: a.events,
+        seed: a.seed,
+        ..Default::default()
+    };
+    let paths = crate::synth::generate(&cfg, &a.out).map_err(Error::Run)?;
+    println!(
+        "wrote {} securities × {} sessions, {} events to {} (events: {})",
+        a.securities,
+        a.sessions,
+        a.events,
+        a.out.display(),
+        paths.events.display()
+    );
+    Ok(())
 }
 
 /// Parses the command line and runs it.

@@ -91,11 +91,20 @@ impl FittedModel {
                 }
             }
         }
-        let chol = xtx
-            .clone()
-            .cholesky()
-            .ok_or_else(|| "the estimation design is singular (constant market return?)".to_string())?;
-        let xtx_inv = chol.inverse();
+        // Scale-invariant singularity check: Cholesky of the correlation form D·X'X·D with
+        // D = diag(1/√(X'X)_aa); a pivot below 1e-10 means collinear regressors.
+        let singular = || "the estimation design is singular (constant market return?)".to_string();
+        let scale = DVector::<f64>::from_iterator(k, (0..k).map(|a| 1.0 / xtx[(a, a)].sqrt()));
+        if scale.iter().any(|v| !v.is_finite()) {
+            return Err(singular());
+        }
+        let corr = DMatrix::<f64>::from_fn(k, k, |a, b| xtx[(a, b)] * scale[a] * scale[b]);
+        let chol = corr.cholesky().ok_or_else(singular)?;
+        if (0..k).any(|a| chol.l_dirty()[(a, a)].powi(2) < 1e-10) {
+            return Err(singular());
+        }
+        let inv_corr = chol.inverse();
+        let xtx_inv = DMatrix::<f64>::from_fn(k, k, |a, b| inv_corr[(a, b)] * scale[a] * scale[b]);
         let coef = &xtx_inv * &xty;
         let (mut sse, mut sum_y, mut sum_d) = (0.0, 0.0, 0.0);
         for o in obs {

@@ -203,9 +203,18 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
             data.insert(sec, d);
         }
     }
+    let (m_first, m_last) = (market.dates.first().copied(), market.dates.last().copied());
     let market_gaps = market_on
         .iter()
-        .map(|(k, v)| (k, v.iter().filter(|p| !p.is_finite()).count()))
+        .map(|(k, v)| {
+            let cal = &calendars[k];
+            let gaps = v
+                .iter()
+                .zip(&cal.sessions)
+                .filter(|(p, d)| !p.is_finite() && Some(**d) >= m_first && Some(**d) <= m_last)
+                .count();
+            (k, gaps)
+        })
         .filter(|(_, c)| *c > 0)
         .map(|(k, c)| format!("market index {} has no price on {c} session(s) of {k}", study.market.display()))
         .collect::<Vec<_>>();
@@ -348,8 +357,6 @@ fn analyze_event(
                     format!("{nodata} session(s) of the event window are outside the price file's dates"),
                 ));
             }
-            let spans = a.cars.iter().map(|c| c.spans).max().unwrap_or(0);
-            let _ = spans;
             let span_obs = a.fit.n_obs;
             audit.push(row(
                 Some(day0),

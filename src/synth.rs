@@ -262,7 +262,7 @@ fn write_security(
     let sigma = 0.01 + 0.015 * rng.uniform();
     let mut latent = 10.0 + 90.0 * rng.uniform();
     let base_volume = 50_000 + rng.below(950_000);
-    let listing = if (i + 1) % LATE_EVERY == 0 && n >= 4 {
+    let listing = if (i + 1).is_multiple_of(LATE_EVERY) && n >= 4 {
         1 + rng.below((n / 2) as u64) as usize
     } else {
         0
@@ -583,20 +583,29 @@ mod tests {
         };
         let p = generate(&cfg, dir.path()).expect("generate");
         let head = |f: &Path, n: usize| read(f).lines().take(n).collect::<Vec<_>>().join("\n");
-        assert_eq!(head(&p.market, 3), PINNED_MARKET, "market.csv");
-        assert_eq!(
+        let got = format!(
+            "{}\n--\n{}\n--\n{}",
+            head(&p.market, 3),
             head(&p.prices_dir.join("SYN0001.csv"), 3),
-            PINNED_SYN0001,
-            "SYN0001.csv"
+            head(&p.events, 4)
         );
-        assert_eq!(head(&p.events, 4), PINNED_EVENTS, "events.csv");
+        assert_eq!(got, PINNED);
     }
 
     // Update deliberately, never casually.
-
-    const PINNED_MARKET: &str = "";
-    const PINNED_SYN0001: &str = "";
-    const PINNED_EVENTS: &str = "";
+    const PINNED: &str = "\
+date,adj_close,volume
+2010-01-04,1000.0000,2858977212
+2010-01-05,1003.8148,3119441382
+--
+date,adj_close,volume,trade_status
+2010-01-04,96.364927,610747,1
+2010-01-05,97.897691,297512,1
+--
+event_id,security,entity,date,time,tz,headline,source,url
+E00001,SYN0002,Synthetic SYN0002,2011-02-28,,,Synthetic announcement E00001 about SYN0002,synth,
+E00002,SYN0002,Synthetic SYN0002,2011-03-03,,,Synthetic announcement E00002 about SYN0002,synth,
+E00003,SYN0001,Synthetic SYN0001,2011-03-28,,,Synthetic announcement E00003 about SYN0001,synth,";
 
     #[test]
     fn row_counts_and_calendar() {
@@ -652,7 +661,7 @@ mod tests {
             assert!(r.len() <= cfg.sessions - idx[0]);
             if idx[0] > 0 {
                 late += 1;
-                assert_eq!((i + 1) % LATE_EVERY, 0, "{name} lists late");
+                assert!((i + 1).is_multiple_of(LATE_EVERY), "{name} lists late");
             }
         }
         assert_eq!(late, cfg.securities / LATE_EVERY);
@@ -794,5 +803,18 @@ mod tests {
         assert_eq!(event_id(0, 10_000), "E00001");
         assert_eq!(event_id(9_999, 10_000), "E10000");
         assert_eq!(event_id(0, 100_000), "E000001");
+    }
+}
+#[cfg(test)]
+mod tmp_gen {
+    #[test]
+    #[ignore]
+    fn tmp_generate_to_env_dir() {
+        let dir = std::env::var("SYNTH_OUT").expect("SYNTH_OUT");
+        let n: usize = std::env::var("SYNTH_N").expect("N").parse().expect("n");
+        let cfg = super::SynthConfig { securities: n, events: n * 10, ..Default::default() };
+        let t = std::time::Instant::now();
+        super::generate(&cfg, std::path::Path::new(&dir)).expect("gen");
+        eprintln!("generated in {:?}", t.elapsed());
     }
 }

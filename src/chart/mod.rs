@@ -196,12 +196,18 @@ where
             8,
             theme::EVENT_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
         ))?;
+        // Label right of the line, or left of it when day 0 is at the window's end.
+        let (hpos, dx) = if tau_hi >= 2 {
+            (HPos::Left, 10)
+        } else {
+            (HPos::Right, -10)
+        };
         let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
             .into_font()
             .color(&theme::TEXT_MUTED)
-            .pos(Pos::new(HPos::Left, VPos::Top));
+            .pos(Pos::new(hpos, VPos::Top));
         chart.draw_series(std::iter::once(
-            EmptyElement::at((0.0, y_hi)) + Text::new("day 0", (10, 12), label_font),
+            EmptyElement::at((0.0, y_hi)) + Text::new("day 0", (dx, 12), label_font),
         ))?;
     }
 
@@ -214,8 +220,6 @@ where
             }
         }
     }
-    // Markers on top of all lines; hollow where the security was suspended (value
-    // carried by the caller).
     // Markers on top of all lines; hollow where the security was suspended (value
     // carried by the caller). In long windows (sessions closer than
     // theme::MIN_MARKER_SPACING px) only suspended and isolated points get a marker,
@@ -296,13 +300,15 @@ where
         color.filled()
     };
     let stroke = color.stroke_width(theme::MARKER_STROKE);
-    if marker == Marker::Circle {
-        area.draw(
-            &(EmptyElement::at(at) + Circle::new((0, 0), r, fill) + Circle::new((0, 0), r, stroke)),
-        )?;
-        return Ok(());
-    }
     let vertices: Vec<(i32, i32)> = match marker {
+        Marker::Circle => {
+            area.draw(
+                &(EmptyElement::at(at)
+                    + Circle::new((0, 0), r, fill)
+                    + Circle::new((0, 0), r, stroke)),
+            )?;
+            return Ok(());
+        }
         // Squares and diamonds look larger than a circle of the same radius.
         Marker::Square => {
             let h = r * 85 / 100;
@@ -316,7 +322,6 @@ where
             let h = r * 120 / 100;
             vec![(0, -h), (h * 87 / 100, h / 2), (-h * 87 / 100, h / 2)]
         }
-        Marker::Circle => unreachable!("handled above"),
     };
     let mut outline = vertices.clone();
     outline.push(vertices[0]);
@@ -375,11 +380,14 @@ impl Legend {
         let width = (text_x as u32 + widest + theme::LEGEND_PADDING as u32)
             .clamp(theme::LEGEND_MIN_WIDTH, theme::LEGEND_MAX_WIDTH);
 
-        // Rows that fit in the body height.
+        // Rows that fit between the plot's top and the x axis.
         let (_, body_h) = body.dim_in_pixel();
         let extra_rows = usize::from(suspended_row) + usize::from(carried_row);
-        let extra_gap = if extra_rows > 0 { 1 } else { 0 };
-        let capacity = ((body_h as i32 - theme::PLOT_TOP_GAP as i32 - 2 * theme::LEGEND_PADDING)
+        let extra_gap = usize::from(extra_rows > 0);
+        let capacity = ((body_h as i32
+            - theme::PLOT_TOP_GAP as i32
+            - theme::X_LABEL_AREA as i32
+            - 2 * theme::LEGEND_PADDING)
             / theme::LEGEND_ROW)
             .max(1) as usize;
         let series_capacity = capacity.saturating_sub(extra_rows + extra_gap).max(1);
@@ -413,11 +421,7 @@ impl Legend {
 
         let n_rows = self.shown as i32
             + i32::from(more > 0)
-            + if self.suspended_row || self.carried_row {
-                1
-            } else {
-                0
-            }
+            + i32::from(self.suspended_row || self.carried_row)
             + i32::from(self.suspended_row)
             + i32::from(self.carried_row);
         let (w, _) = area.dim_in_pixel();
@@ -1016,7 +1020,7 @@ mod tests {
         )
         .unwrap();
         // Stress layouts: many series with long labels; a long window.
-        let many: Vec<_> = (0..14)
+        let many: Vec<_> = (0..24)
             .map(|i| {
                 let mut s = series(
                     &format!(
