@@ -49,7 +49,12 @@ pub struct Alignment {
 /// # Errors
 /// A reason string when the event cannot be aligned (outside the calendar, `skip` rule on a
 /// non-session, a local time that does not exist).
-pub fn align(event: &Event, ex: &Exchange, cal: &Calendar, rule: EventDayRule) -> Result<Alignment, String> {
+pub fn align(
+    event: &Event,
+    ex: &Exchange,
+    cal: &Calendar,
+    rule: EventDayRule,
+) -> Result<Alignment, String> {
     let (Some(first), Some(last)) = (cal.sessions.first(), cal.sessions.last()) else {
         return Err("the calendar has no sessions".into());
     };
@@ -60,7 +65,10 @@ pub fn align(event: &Event, ex: &Exchange, cal: &Calendar, rule: EventDayRule) -
         let naive = NaiveDateTime::new(event.date, time);
         let tz = event.tz.unwrap_or(ex.tz);
         let Some(at) = tz.from_local_datetime(&naive).earliest() else {
-            return Err(format!("{naive} does not exist in {} (clock change)", tz.name()));
+            return Err(format!(
+                "{naive} does not exist in {} (clock change)",
+                tz.name()
+            ));
         };
         let local = at.with_timezone(&ex.tz);
         local_date = local.date_naive();
@@ -162,9 +170,16 @@ mod tests {
     #[test]
     fn holiday_moves_to_next_session() {
         let c = cal(&["2019-09-30", "2019-10-08", "2019-10-09"]);
-        let a = align(&ev("2019-10-07", None, None), &XSHG, &c, EventDayRule::Next).expect("aligned");
+        let a =
+            align(&ev("2019-10-07", None, None), &XSHG, &c, EventDayRule::Next).expect("aligned");
         assert_eq!((a.day0, a.outcome), (1, "shifted"));
-        let a = align(&ev("2019-10-07", None, None), &XSHG, &c, EventDayRule::Previous).expect("aligned");
+        let a = align(
+            &ev("2019-10-07", None, None),
+            &XSHG,
+            &c,
+            EventDayRule::Previous,
+        )
+        .expect("aligned");
         assert_eq!(a.day0, 0);
         assert!(align(&ev("2019-10-07", None, None), &XSHG, &c, EventDayRule::Skip).is_err());
     }
@@ -174,11 +189,32 @@ mod tests {
         let ny = Some(chrono_tz::America::New_York);
         let cn = cal(&["2019-09-30", "2019-10-08", "2019-10-09"]);
         let us = cal(&["2019-10-04", "2019-10-07", "2019-10-08"]);
-        let a = align(&ev("2019-10-07", Some("18:00"), ny), &XSHG, &cn, EventDayRule::Next).expect("aligned");
+        let a = align(
+            &ev("2019-10-07", Some("18:00"), ny),
+            &XSHG,
+            &cn,
+            EventDayRule::Next,
+        )
+        .expect("aligned");
         assert_eq!(cn.sessions[a.day0].to_string(), "2019-10-08");
-        let a = align(&ev("2019-10-07", Some("18:00"), ny), &XNYS, &us, EventDayRule::Next).expect("aligned");
-        assert_eq!((us.sessions[a.day0].to_string().as_str(), a.outcome), ("2019-10-08", "after_close"));
-        let a = align(&ev("2019-10-07", Some("10:00"), ny), &XNYS, &us, EventDayRule::Next).expect("aligned");
+        let a = align(
+            &ev("2019-10-07", Some("18:00"), ny),
+            &XNYS,
+            &us,
+            EventDayRule::Next,
+        )
+        .expect("aligned");
+        assert_eq!(
+            (us.sessions[a.day0].to_string().as_str(), a.outcome),
+            ("2019-10-08", "after_close")
+        );
+        let a = align(
+            &ev("2019-10-07", Some("10:00"), ny),
+            &XNYS,
+            &us,
+            EventDayRule::Next,
+        )
+        .expect("aligned");
         assert_eq!(us.sessions[a.day0].to_string(), "2019-10-07");
     }
 

@@ -35,12 +35,26 @@ pub fn car_series(o: &Outcome) -> Vec<CarSeries> {
             } else {
                 format!("{} {}", r.security, r.entity)
             };
-            let multi = o.results.iter().filter(|x| x.security == r.security).count() > 1;
+            let multi = o
+                .results
+                .iter()
+                .filter(|x| x.security == r.security)
+                .count()
+                > 1;
             CarSeries {
-                label: if multi { format!("{label} ({})", r.event_id) } else { label },
+                label: if multi {
+                    format!("{label} ({})", r.event_id)
+                } else {
+                    label
+                },
                 taus: r.analysis.rows.iter().map(|x| x.tau).collect(),
                 car,
-                suspended: r.analysis.rows.iter().map(|x| x.status == Status::Suspended).collect(),
+                suspended: r
+                    .analysis
+                    .rows
+                    .iter()
+                    .map(|x| x.status == Status::Suspended)
+                    .collect(),
             }
         })
         .collect()
@@ -60,6 +74,11 @@ pub fn write_car_chart(o: &Outcome, dir: &Path) -> anyhow::Result<Option<String>
         s.model.as_str(),
         s.estimation.pretty()
     );
-    car_paths(&dir.join("car.png"), "Cumulative abnormal returns around the event", &subtitle, &series)?;
+    car_paths(
+        &dir.join("car.png"),
+        "Cumulative abnormal returns around the event",
+        &subtitle,
+        &series,
+    )?;
     Ok(Some("charts/car.png".into()))
 }

@@ -11,7 +11,11 @@ use crate::returns::ReturnKind;
 use crate::study::{Overrides, Study, Window, default_data_dir, read_study_file};
 
 #[derive(Debug, Parser)]
-#[command(name = "evimpact", version, about = "Market-event impact analyzer: event studies with trading status as first-class data")]
+#[command(
+    name = "evimpact",
+    version,
+    about = "Market-event impact analyzer: event studies with trading status as first-class data"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -20,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run an event study from a study file and/or flags (flags override the file).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Write a synthetic panel (prices, market, calendar, halts, events) for benchmarks.
     Synth(SynthArgs),
 }
@@ -149,9 +153,17 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
 pub fn run(a: &RunArgs) -> Result<PathBuf> {
     let study = study_from_args(a)?;
     let outcome = crate::run::run_study(&study)?;
-    let n_skipped = outcome.skipped.iter().filter(|s| s.kind == "skipped").count();
+    let n_skipped = outcome
+        .skipped
+        .iter()
+        .filter(|s| s.kind == "skipped")
+        .count();
     if a.strict && n_skipped > 0 {
-        let first = &outcome.skipped.iter().find(|s| s.kind == "skipped").expect("counted above");
+        let first = &outcome
+            .skipped
+            .iter()
+            .find(|s| s.kind == "skipped")
+            .expect("counted above");
         return Err(Error::Run(anyhow::anyhow!(
             "--strict: {n_skipped} event row(s) skipped, first: {} {}: {}",
             first.event_id,
@@ -159,7 +171,10 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
             first.reason
         )));
     }
-    let out = a.out.clone().unwrap_or_else(|| Path::new("out").join(&study.name));
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(&study.name));
     let written = crate::output::write_all(&out, |dir| {
         crate::output::write_tables(&outcome, dir)?;
         let chart = crate::charts::write_car_chart(&outcome, &dir.join("charts"))?;

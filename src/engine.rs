@@ -59,7 +59,12 @@ pub struct EventAnalysis {
 /// # Errors
 /// A skip reason: the event window is not covered by the calendar, no price data in the
 /// event window, too few estimation returns, a singular design.
-pub fn analyze(tl: &Timeline, cal: &Calendar, day0: usize, study: &Study) -> Result<EventAnalysis, String> {
+pub fn analyze(
+    tl: &Timeline,
+    cal: &Calendar,
+    day0: usize,
+    study: &Study,
+) -> Result<EventAnalysis, String> {
     let n = cal.len() as i64;
     let at = |tau: i32| day0 as i64 + tau as i64;
     let ew = study.event_window;
@@ -146,7 +151,10 @@ pub fn analyze(tl: &Timeline, cal: &Calendar, day0: usize, study: &Study) -> Res
         .iter()
         .map(|w| {
             let (mut car, mut xw, mut spans, mut count) = (0.0, [0.0; 2], 0u32, 0usize);
-            for r in rows.iter().filter(|r| w.contains(r.tau) && r.ar.is_finite()) {
+            for r in rows
+                .iter()
+                .filter(|r| w.contains(r.tau) && r.ar.is_finite())
+            {
                 car += r.ar;
                 let x = model.row(r.span as f64, r.market_ret);
                 xw[0] += x[0];

@@ -114,7 +114,10 @@ impl FittedModel {
             sum_d += o.span;
         }
         let ybar = sum_y / sum_d;
-        let sst: f64 = obs.iter().map(|o| (o.y - o.span * ybar).powi(2) / o.span).sum();
+        let sst: f64 = obs
+            .iter()
+            .map(|o| (o.y - o.span * ybar).powi(2) / o.span)
+            .sum();
         Ok(FittedModel {
             kind,
             coef: coef.iter().copied().collect(),
@@ -163,7 +166,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn obs(y: f64, m: f64, d: f64) -> Obs {
-        Obs { y, span: d, x: ModelKind::Market.row(d, m) }
+        Obs {
+            y,
+            span: d,
+            x: ModelKind::Market.row(d, m),
+        }
     }
 
     /// Textbook formula (MacKinlay 1997, eq. 8): with all spans 1 the prediction variance is
@@ -178,11 +185,19 @@ mod tests {
         let mbar = ms.iter().sum::<f64>() / n;
         let ybar = ys.iter().sum::<f64>() / n;
         let smm: f64 = ms.iter().map(|m| (m - mbar).powi(2)).sum();
-        let smy: f64 = ms.iter().zip(ys).map(|(m, y)| (m - mbar) * (y - ybar)).sum();
+        let smy: f64 = ms
+            .iter()
+            .zip(ys)
+            .map(|(m, y)| (m - mbar) * (y - ybar))
+            .sum();
         let beta = smy / smm;
         let alpha = ybar - beta * mbar;
         assert!((f.coef[0] - alpha).abs() < 1e-14 && (f.coef[1] - beta).abs() < 1e-14);
-        let sse: f64 = ms.iter().zip(ys).map(|(m, y)| (y - alpha - beta * m).powi(2)).sum();
+        let sse: f64 = ms
+            .iter()
+            .zip(ys)
+            .map(|(m, y)| (y - alpha - beta * m).powi(2))
+            .sum();
         let s2 = sse / (n - 2.0);
         assert!((f.s2 - s2).abs() < 1e-15);
         let rm = 0.025;

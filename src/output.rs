@@ -31,21 +31,61 @@ pub fn ar_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .flat_map(|r| r.analysis.rows.iter().map(move |row| (r, row)))
         .collect();
     DataFrame::new_infer_height(vec![
-        Column::new("event_id".into(), rows.iter().map(|(r, _)| r.event_id.as_str()).collect::<Vec<_>>()),
-        Column::new("security".into(), rows.iter().map(|(r, _)| r.security.as_str()).collect::<Vec<_>>()),
-        Column::new("tau".into(), rows.iter().map(|(_, x)| x.tau).collect::<Vec<_>>()),
+        Column::new(
+            "event_id".into(),
+            rows.iter()
+                .map(|(r, _)| r.event_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "security".into(),
+            rows.iter()
+                .map(|(r, _)| r.security.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "tau".into(),
+            rows.iter().map(|(_, x)| x.tau).collect::<Vec<_>>(),
+        ),
         date_col("date", rows.iter().map(|(_, x)| Some(x.date)).collect())?,
-        Column::new("status".into(), rows.iter().map(|(_, x)| x.status.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "status".into(),
+            rows.iter()
+                .map(|(_, x)| x.status.as_str())
+                .collect::<Vec<_>>(),
+        ),
         Column::new(
             "span".into(),
-            rows.iter().map(|(_, x)| (x.span > 0).then_some(x.span)).collect::<Vec<_>>(),
+            rows.iter()
+                .map(|(_, x)| (x.span > 0).then_some(x.span))
+                .collect::<Vec<_>>(),
         ),
-        Column::new("ret".into(), rows.iter().map(|(_, x)| opt(x.ret)).collect::<Vec<_>>()),
-        Column::new("market_ret".into(), rows.iter().map(|(_, x)| opt(x.market_ret)).collect::<Vec<_>>()),
-        Column::new("normal_ret".into(), rows.iter().map(|(_, x)| opt(x.normal)).collect::<Vec<_>>()),
-        Column::new("ar".into(), rows.iter().map(|(_, x)| opt(x.ar)).collect::<Vec<_>>()),
-        Column::new("ar_var".into(), rows.iter().map(|(_, x)| opt(x.var)).collect::<Vec<_>>()),
-        Column::new("sar".into(), rows.iter().map(|(_, x)| opt(x.sar)).collect::<Vec<_>>()),
+        Column::new(
+            "ret".into(),
+            rows.iter().map(|(_, x)| opt(x.ret)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "market_ret".into(),
+            rows.iter()
+                .map(|(_, x)| opt(x.market_ret))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "normal_ret".into(),
+            rows.iter().map(|(_, x)| opt(x.normal)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "ar".into(),
+            rows.iter().map(|(_, x)| opt(x.ar)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "ar_var".into(),
+            rows.iter().map(|(_, x)| opt(x.var)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sar".into(),
+            rows.iter().map(|(_, x)| opt(x.sar)).collect::<Vec<_>>(),
+        ),
     ])
 }
 
@@ -57,16 +97,54 @@ pub fn car_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .flat_map(|r| r.analysis.cars.iter().map(move |c| (r, c)))
         .collect();
     DataFrame::new_infer_height(vec![
-        Column::new("event_id".into(), rows.iter().map(|(r, _)| r.event_id.as_str()).collect::<Vec<_>>()),
-        Column::new("security".into(), rows.iter().map(|(r, _)| r.security.as_str()).collect::<Vec<_>>()),
-        Column::new("window".into(), rows.iter().map(|(_, c)| c.window.label()).collect::<Vec<_>>()),
-        Column::new("tau_start".into(), rows.iter().map(|(_, c)| c.window.start).collect::<Vec<_>>()),
-        Column::new("tau_end".into(), rows.iter().map(|(_, c)| c.window.end).collect::<Vec<_>>()),
-        Column::new("car".into(), rows.iter().map(|(_, c)| opt(c.car)).collect::<Vec<_>>()),
-        Column::new("car_var".into(), rows.iter().map(|(_, c)| opt(c.var)).collect::<Vec<_>>()),
-        Column::new("t_stat".into(), rows.iter().map(|(_, c)| opt(c.t)).collect::<Vec<_>>()),
-        Column::new("p_value".into(), rows.iter().map(|(_, c)| opt(c.p)).collect::<Vec<_>>()),
-        Column::new("n_returns".into(), rows.iter().map(|(_, c)| c.n_returns as u32).collect::<Vec<_>>()),
+        Column::new(
+            "event_id".into(),
+            rows.iter()
+                .map(|(r, _)| r.event_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "security".into(),
+            rows.iter()
+                .map(|(r, _)| r.security.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "window".into(),
+            rows.iter()
+                .map(|(_, c)| c.window.label())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "tau_start".into(),
+            rows.iter().map(|(_, c)| c.window.start).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "tau_end".into(),
+            rows.iter().map(|(_, c)| c.window.end).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "car".into(),
+            rows.iter().map(|(_, c)| opt(c.car)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "car_var".into(),
+            rows.iter().map(|(_, c)| opt(c.var)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "t_stat".into(),
+            rows.iter().map(|(_, c)| opt(c.t)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "p_value".into(),
+            rows.iter().map(|(_, c)| opt(c.p)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n_returns".into(),
+            rows.iter()
+                .map(|(_, c)| c.n_returns as u32)
+                .collect::<Vec<_>>(),
+        ),
     ])
 }
 
@@ -79,14 +157,44 @@ pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .flat_map(|a| a.tests.iter().map(move |t| (a, t)))
         .collect();
     DataFrame::new_infer_height(vec![
-        Column::new("scope".into(), rows.iter().map(|(a, _)| a.scope).collect::<Vec<_>>()),
-        Column::new("window".into(), rows.iter().map(|(a, _)| a.window.map(|w| w.label())).collect::<Vec<_>>()),
-        Column::new("tau".into(), rows.iter().map(|(a, _)| a.tau).collect::<Vec<_>>()),
-        Column::new("test".into(), rows.iter().map(|(_, t)| t.test).collect::<Vec<_>>()),
-        Column::new("statistic".into(), rows.iter().map(|(_, t)| opt(t.statistic)).collect::<Vec<_>>()),
-        Column::new("p_value".into(), rows.iter().map(|(_, t)| opt(t.p_value)).collect::<Vec<_>>()),
-        Column::new("n".into(), rows.iter().map(|(_, t)| t.n as u32).collect::<Vec<_>>()),
-        Column::new("distribution".into(), rows.iter().map(|(_, t)| t.distribution.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "scope".into(),
+            rows.iter().map(|(a, _)| a.scope).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "window".into(),
+            rows.iter()
+                .map(|(a, _)| a.window.map(|w| w.label()))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "tau".into(),
+            rows.iter().map(|(a, _)| a.tau).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "test".into(),
+            rows.iter().map(|(_, t)| t.test).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "statistic".into(),
+            rows.iter()
+                .map(|(_, t)| opt(t.statistic))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "p_value".into(),
+            rows.iter().map(|(_, t)| opt(t.p_value)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n".into(),
+            rows.iter().map(|(_, t)| t.n as u32).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "distribution".into(),
+            rows.iter()
+                .map(|(_, t)| t.distribution.as_str())
+                .collect::<Vec<_>>(),
+        ),
     ])
 }
 
@@ -94,27 +202,69 @@ pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
 pub fn caar_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let rows: Vec<_> = o.days.iter().chain(&o.windows).collect();
     DataFrame::new_infer_height(vec![
-        Column::new("scope".into(), rows.iter().map(|a| a.scope).collect::<Vec<_>>()),
-        Column::new("window".into(), rows.iter().map(|a| a.window.map(|w| w.label())).collect::<Vec<_>>()),
+        Column::new(
+            "scope".into(),
+            rows.iter().map(|a| a.scope).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "window".into(),
+            rows.iter()
+                .map(|a| a.window.map(|w| w.label()))
+                .collect::<Vec<_>>(),
+        ),
         Column::new("tau".into(), rows.iter().map(|a| a.tau).collect::<Vec<_>>()),
-        Column::new("n".into(), rows.iter().map(|a| a.n as u32).collect::<Vec<_>>()),
-        Column::new("mean".into(), rows.iter().map(|a| opt(a.mean)).collect::<Vec<_>>()),
+        Column::new(
+            "n".into(),
+            rows.iter().map(|a| a.n as u32).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "mean".into(),
+            rows.iter().map(|a| opt(a.mean)).collect::<Vec<_>>(),
+        ),
     ])
 }
 
 /// `model.csv`: the fitted normal-return model of each event and security.
 pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let r = &o.results;
-    let coef = |i: usize| r.iter().map(|x| x.analysis.fit.coef.get(i).copied()).collect::<Vec<_>>();
+    let coef = |i: usize| {
+        r.iter()
+            .map(|x| x.analysis.fit.coef.get(i).copied())
+            .collect::<Vec<_>>()
+    };
     DataFrame::new_infer_height(vec![
-        Column::new("event_id".into(), r.iter().map(|x| x.event_id.as_str()).collect::<Vec<_>>()),
-        Column::new("security".into(), r.iter().map(|x| x.security.as_str()).collect::<Vec<_>>()),
-        Column::new("model".into(), r.iter().map(|x| x.analysis.fit.kind.as_str()).collect::<Vec<_>>()),
-        Column::new("n_estimation".into(), r.iter().map(|x| x.analysis.fit.n_obs as u32).collect::<Vec<_>>()),
+        Column::new(
+            "event_id".into(),
+            r.iter().map(|x| x.event_id.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "security".into(),
+            r.iter().map(|x| x.security.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "model".into(),
+            r.iter()
+                .map(|x| x.analysis.fit.kind.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n_estimation".into(),
+            r.iter()
+                .map(|x| x.analysis.fit.n_obs as u32)
+                .collect::<Vec<_>>(),
+        ),
         Column::new("alpha".into(), coef(0)),
         Column::new("beta".into(), coef(1)),
-        Column::new("sigma".into(), r.iter().map(|x| x.analysis.fit.s2.sqrt()).collect::<Vec<_>>()),
-        Column::new("r2".into(), r.iter().map(|x| opt(x.analysis.fit.r2)).collect::<Vec<_>>()),
+        Column::new(
+            "sigma".into(),
+            r.iter()
+                .map(|x| x.analysis.fit.s2.sqrt())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "r2".into(),
+            r.iter().map(|x| opt(x.analysis.fit.r2)).collect::<Vec<_>>(),
+        ),
     ])
 }
 
@@ -122,13 +272,31 @@ pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
 pub fn audit_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let a = &o.audit;
     DataFrame::new_infer_height(vec![
-        Column::new("event_id".into(), a.iter().map(|x| x.event_id.as_str()).collect::<Vec<_>>()),
-        Column::new("security".into(), a.iter().map(|x| x.security.as_str()).collect::<Vec<_>>()),
-        Column::new("announced".into(), a.iter().map(|x| x.announced.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "event_id".into(),
+            a.iter().map(|x| x.event_id.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "security".into(),
+            a.iter().map(|x| x.security.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "announced".into(),
+            a.iter().map(|x| x.announced.as_str()).collect::<Vec<_>>(),
+        ),
         date_col("day0", a.iter().map(|x| x.day0).collect())?,
-        Column::new("rule".into(), a.iter().map(|x| x.rule.as_str()).collect::<Vec<_>>()),
-        Column::new("outcome".into(), a.iter().map(|x| x.outcome.as_str()).collect::<Vec<_>>()),
-        Column::new("reason".into(), a.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "rule".into(),
+            a.iter().map(|x| x.rule.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "outcome".into(),
+            a.iter().map(|x| x.outcome.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "reason".into(),
+            a.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>(),
+        ),
     ])
 }
 
@@ -146,7 +314,13 @@ fn write_table(dir: &Path, name: &str, mut df: DataFrame) -> anyhow::Result<()> 
 
 /// `summary.json`: the study as run, input hashes, tool version and every key figure.
 pub fn summary_json(o: &Outcome) -> serde_json::Value {
-    let num = |v: f64| if v.is_finite() { json!(v) } else { serde_json::Value::Null };
+    let num = |v: f64| {
+        if v.is_finite() {
+            json!(v)
+        } else {
+            serde_json::Value::Null
+        }
+    };
     let tests = |a: &crate::run::Aggregate| {
         a.tests
             .iter()
@@ -204,10 +378,19 @@ pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
 
 /// Writes all outputs through `fill` into a staging directory next to `out`, then swaps it
 /// into place: a failed run leaves the previous output (or none), never a partial one.
-pub fn write_all(out: &Path, fill: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<PathBuf> {
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+pub fn write_all(
+    out: &Path,
+    fill: impl FnOnce(&Path) -> anyhow::Result<()>,
+) -> anyhow::Result<PathBuf> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    let name = out.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "out".into());
+    let name = out
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
     let staging = parent.join(format!(".{name}.tmp-{}", std::process::id()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging)?;
@@ -219,7 +402,8 @@ pub fn write_all(out: &Path, fill: impl FnOnce(&Path) -> anyhow::Result<()>) -> 
     }
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
     if out.exists() {
-        std::fs::rename(out, &old).with_context(|| format!("moving the previous {} aside", out.display()))?;
+        std::fs::rename(out, &old)
+            .with_context(|| format!("moving the previous {} aside", out.display()))?;
     }
     if let Err(e) = std::fs::rename(&staging, out) {
         if old.exists() {

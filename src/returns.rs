@@ -222,7 +222,10 @@ mod tests {
         }
     }
 
-    fn series(rows: &[(&str, Option<f64>, Option<f64>, Option<i64>)]) -> PriceSeries {
+    /// (date, price, volume, trade_status)
+    type Row<'a> = (&'a str, Option<f64>, Option<f64>, Option<i64>);
+
+    fn series(rows: &[Row]) -> PriceSeries {
         PriceSeries {
             security: "X".into(),
             dates: rows.iter().map(|r| d(r.0)).collect(),
@@ -247,7 +250,15 @@ mod tests {
         ]);
         let m = [100.0, 101.0, 102.0, 103.0];
         let t = build_timeline(&c, &s, &Halts::default(), &m, ReturnKind::Simple);
-        assert_eq!(t.status, vec![Status::Trading, Status::Suspended, Status::Suspended, Status::Trading]);
+        assert_eq!(
+            t.status,
+            vec![
+                Status::Trading,
+                Status::Suspended,
+                Status::Suspended,
+                Status::Trading
+            ]
+        );
         assert_eq!(t.sources[1], source::TRADE_STATUS | source::ZERO_VOLUME);
         assert_eq!(t.sources[2], source::ZERO_VOLUME);
         assert!(t.ret[1].is_nan() && t.ret[2].is_nan());
@@ -258,7 +269,13 @@ mod tests {
 
     #[test]
     fn missing_row_is_a_suspension_and_edges_are_no_data() {
-        let c = cal(&["2019-01-02", "2019-01-03", "2019-01-04", "2019-01-07", "2019-01-08"]);
+        let c = cal(&[
+            "2019-01-02",
+            "2019-01-03",
+            "2019-01-04",
+            "2019-01-07",
+            "2019-01-08",
+        ]);
         let s = series(&[
             ("2019-01-03", Some(10.0), None, None),
             ("2019-01-07", Some(11.0), None, None),
@@ -267,7 +284,13 @@ mod tests {
         let t = build_timeline(&c, &s, &Halts::default(), &m, ReturnKind::Log);
         assert_eq!(
             t.status,
-            vec![Status::NoData, Status::Trading, Status::Suspended, Status::Trading, Status::NoData]
+            vec![
+                Status::NoData,
+                Status::Trading,
+                Status::Suspended,
+                Status::Trading,
+                Status::NoData
+            ]
         );
         assert_eq!(t.sources[2], source::MISSING_ROW);
         assert_eq!(t.span[3], 2);
@@ -278,7 +301,10 @@ mod tests {
     #[test]
     fn off_calendar_rows_are_reported() {
         let c = cal(&["2019-01-02", "2019-01-04"]);
-        let s = series(&[("2019-01-02", Some(1.0), None, None), ("2019-01-03", Some(2.0), None, None)]);
+        let s = series(&[
+            ("2019-01-02", Some(1.0), None, None),
+            ("2019-01-03", Some(2.0), None, None),
+        ]);
         let t = build_timeline(&c, &s, &Halts::default(), &[1.0, 1.0], ReturnKind::Simple);
         assert_eq!(t.off_calendar_rows, vec![d("2019-01-03")]);
     }

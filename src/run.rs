@@ -126,7 +126,11 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         sha256: sha256_file(&study.events)?,
     }];
     if let Some(h) = &study.halts {
-        inputs.push(InputFile { role: "halts".into(), path: h.clone(), sha256: sha256_file(h)? });
+        inputs.push(InputFile {
+            role: "halts".into(),
+            path: h.clone(),
+            sha256: sha256_file(h)?,
+        });
     }
     inputs.push(InputFile {
         role: "market".into(),
@@ -144,11 +148,18 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         if cal_of_mic.contains_key(ex.mic) {
             continue;
         }
-        let path = study.calendar.clone().or_else(|| find_calendar_file(&study.data_dir, ex.mic));
+        let path = study
+            .calendar
+            .clone()
+            .or_else(|| find_calendar_file(&study.data_dir, ex.mic));
         let cal = match path {
             Some(p) => {
                 if !calendars.contains_key(&p.display().to_string()) {
-                    inputs.push(InputFile { role: format!("calendar {}", ex.mic), path: p.clone(), sha256: sha256_file(&p)? });
+                    inputs.push(InputFile {
+                        role: format!("calendar {}", ex.mic),
+                        path: p.clone(),
+                        sha256: sha256_file(&p)?,
+                    });
                 }
                 load_calendar(&p)?
             }
@@ -159,17 +170,27 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
                     ex.mic,
                     study.data_dir.display()
                 ));
-                Calendar { name: format!("dates of {}", study.market.display()), sessions: market.dates.clone() }
+                Calendar {
+                    name: format!("dates of {}", study.market.display()),
+                    sessions: market.dates.clone(),
+                }
             }
         };
         cal_of_mic.insert(ex.mic, cal.name.clone());
-        calendars.entry(cal.name.clone()).or_insert_with(|| Arc::new(cal));
+        calendars
+            .entry(cal.name.clone())
+            .or_insert_with(|| Arc::new(cal));
     }
-    let market_on: HashMap<String, Vec<f64>> =
-        calendars.iter().map(|(k, c)| (k.clone(), align_market(c, &market))).collect();
+    let market_on: HashMap<String, Vec<f64>> = calendars
+        .iter()
+        .map(|(k, c)| (k.clone(), align_market(c, &market)))
+        .collect();
 
     // Per-security timelines, in parallel.
-    let loaded: Vec<(String, std::result::Result<Option<SecurityData>, InputError>)> = securities
+    let loaded: Vec<(
+        String,
+        std::result::Result<Option<SecurityData>, InputError>,
+    )> = securities
         .par_iter()
         .map(|sec| {
             let ex = Exchange::for_security(sec);
@@ -177,7 +198,13 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
             let r = prices.load(sec).map(|series| {
                 series.map(|s| SecurityData {
                     exchange: ex,
-                    timeline: Arc::new(build_timeline(&cal, &s, &halts, &market_on[&cal.name], study.returns)),
+                    timeline: Arc::new(build_timeline(
+                        &cal,
+                        &s,
+                        &halts,
+                        &market_on[&cal.name],
+                        study.returns,
+                    )),
                     calendar: cal,
                 })
             });
@@ -189,7 +216,11 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         if let Some(d) = r? {
             let f = prices.file_for(&sec);
             if !inputs.iter().any(|i| i.path == f) {
-                inputs.push(InputFile { role: format!("prices {sec}"), path: f.clone(), sha256: sha256_file(&f)? });
+                inputs.push(InputFile {
+                    role: format!("prices {sec}"),
+                    path: f.clone(),
+                    sha256: sha256_file(&f)?,
+                });
             }
             if !d.timeline.off_calendar_rows.is_empty() {
                 warnings.push(format!(
@@ -216,7 +247,12 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
             (k, gaps)
         })
         .filter(|(_, c)| *c > 0)
-        .map(|(k, c)| format!("market index {} has no price on {c} session(s) of {k}", study.market.display()))
+        .map(|(k, c)| {
+            format!(
+                "market index {} has no price on {c} session(s) of {k}",
+                study.market.display()
+            )
+        })
         .collect::<Vec<_>>();
     warnings.extend(market_gaps);
 
@@ -235,7 +271,10 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         skipped.extend(s);
     }
     let (days, windows) = aggregates(study, &results);
-    let timelines = data.iter().map(|(k, d)| (k.clone(), d.timeline.clone())).collect();
+    let timelines = data
+        .iter()
+        .map(|(k, d)| (k.clone(), d.timeline.clone()))
+        .collect();
     Ok(Outcome {
         study: study.clone(),
         events,
@@ -278,7 +317,11 @@ fn analyze_event(
     };
     if e.security.is_none() {
         let reason = format!("{}: no listed security (no market data)", e.entity);
-        return (None, vec![row(None, "data", "no_market_data", reason.clone())], Some(skip("no_market_data", reason)));
+        return (
+            None,
+            vec![row(None, "data", "no_market_data", reason.clone())],
+            Some(skip("no_market_data", reason)),
+        );
     }
     let Some(d) = data.get(&sec) else {
         let reason = format!(
@@ -286,7 +329,11 @@ fn analyze_event(
             prices.file_for(&sec).display(),
             e.line
         );
-        return (None, vec![row(None, "skip", "skipped", reason.clone())], Some(skip("skipped", reason)));
+        return (
+            None,
+            vec![row(None, "skip", "skipped", reason.clone())],
+            Some(skip("skipped", reason)),
+        );
     };
     let cal = &d.calendar;
     let al = match align(e, &d.exchange, cal, study.rule) {
@@ -300,7 +347,12 @@ fn analyze_event(
         }
     };
     let day0 = cal.sessions[al.day0];
-    let mut audit = vec![row(Some(day0), "event_day", al.outcome, format!("{} [rule: {}]", al.reason, study.rule.as_str()))];
+    let mut audit = vec![row(
+        Some(day0),
+        "event_day",
+        al.outcome,
+        format!("{} [rule: {}]", al.reason, study.rule.as_str()),
+    )];
     let tl = &d.timeline;
     match analyze(tl, cal, al.day0, study) {
         Err(reason) => {
@@ -336,7 +388,11 @@ fn analyze_event(
                 ));
             }
             for h in halts.of(&sec) {
-                if tl.halt_overrides.iter().any(|d| h.start <= *d && *d <= h.end) {
+                if tl
+                    .halt_overrides
+                    .iter()
+                    .any(|d| h.start <= *d && *d <= h.end)
+                {
                     audit.push(row(
                         Some(day0),
                         "trading_status",
@@ -354,7 +410,9 @@ fn analyze_event(
                     Some(day0),
                     "data",
                     "no_data",
-                    format!("{nodata} session(s) of the event window are outside the price file's dates"),
+                    format!(
+                        "{nodata} session(s) of the event window are outside the price file's dates"
+                    ),
                 ));
             }
             let span_obs = a.fit.n_obs;
@@ -370,7 +428,10 @@ fn analyze_event(
                     a.est_first,
                     a.est_last,
                     if a.est_truncated > 0 {
-                        format!("; {} session(s) of the window precede the calendar", a.est_truncated)
+                        format!(
+                            "; {} session(s) of the window precede the calendar",
+                            a.est_truncated
+                        )
                     } else {
                         String::new()
                     }

@@ -60,7 +60,13 @@ impl Window {
 
     /// `[-1, +1]`: the label used in reports.
     pub fn pretty(&self) -> String {
-        let f = |v: i32| if v > 0 { format!("+{v}") } else { v.to_string() };
+        let f = |v: i32| {
+            if v > 0 {
+                format!("+{v}")
+            } else {
+                v.to_string()
+            }
+        };
         format!("[{}, {}]", f(self.start), f(self.end))
     }
 
@@ -90,7 +96,9 @@ impl std::str::FromStr for Window {
             v.trim()
                 .trim_start_matches('+')
                 .parse::<i32>()
-                .map_err(|_| format!("expected a window START:END of integers such as -10:10, found \"{s}\""))
+                .map_err(|_| {
+                    format!("expected a window START:END of integers such as -10:10, found \"{s}\"")
+                })
         };
         Window::new(p(a)?, p(b)?)
     }
@@ -265,10 +273,13 @@ impl Study {
                 flag.trim_start_matches("--")
             ))
         };
-        let events = own(ov.events, f.inputs.events).ok_or_else(|| missing("events file", "--events"))?;
+        let events =
+            own(ov.events, f.inputs.events).ok_or_else(|| missing("events file", "--events"))?;
         let halts = own(ov.halts, f.inputs.halts);
-        let prices = market_data(ov.prices, f.inputs.prices).ok_or_else(|| missing("prices", "--prices"))?;
-        let market = market_data(ov.market, f.inputs.market).ok_or_else(|| missing("market index", "--market"))?;
+        let prices =
+            market_data(ov.prices, f.inputs.prices).ok_or_else(|| missing("prices", "--prices"))?;
+        let market = market_data(ov.market, f.inputs.market)
+            .ok_or_else(|| missing("market index", "--market"))?;
         let calendar = market_data(ov.calendar, f.inputs.calendar);
 
         let name = ov
@@ -281,8 +292,14 @@ impl Study {
                     .map(|s| s.to_string_lossy().into_owned())
             })
             .unwrap_or_else(|| "study".into());
-        let estimation = ov.estimation.or(f.windows.estimation).unwrap_or(Window { start: -260, end: -11 });
-        let event_window = ov.event_window.or(f.windows.event).unwrap_or(Window { start: -10, end: 10 });
+        let estimation = ov.estimation.or(f.windows.estimation).unwrap_or(Window {
+            start: -260,
+            end: -11,
+        });
+        let event_window = ov.event_window.or(f.windows.event).unwrap_or(Window {
+            start: -10,
+            end: 10,
+        });
         let car_windows = if !ov.car.is_empty() {
             ov.car
         } else {
@@ -367,7 +384,13 @@ mod tests {
 
     #[test]
     fn windows_parse_both_forms() {
-        assert_eq!("-260:-11".parse::<Window>(), Ok(Window { start: -260, end: -11 }));
+        assert_eq!(
+            "-260:-11".parse::<Window>(),
+            Ok(Window {
+                start: -260,
+                end: -11
+            })
+        );
         assert_eq!("[0,+5]".parse::<Window>(), Ok(Window { start: 0, end: 5 }));
         assert!("5:1".parse::<Window>().is_err());
         assert!("a:b".parse::<Window>().is_err());
@@ -382,10 +405,18 @@ mod tests {
         )
         .expect("valid toml");
         let ov = Overrides {
-            estimation: Some(Window { start: -150, end: -11 }),
+            estimation: Some(Window {
+                start: -150,
+                end: -11,
+            }),
             ..Default::default()
         };
-        let s = Study::resolve(Some((Path::new("/x/study.toml"), f.clone())), ov, Path::new("/d")).expect("valid");
+        let s = Study::resolve(
+            Some((Path::new("/x/study.toml"), f.clone())),
+            ov,
+            Path::new("/d"),
+        )
+        .expect("valid");
         assert_eq!(s.estimation.start, -150);
         assert_eq!(s.events, PathBuf::from("/x/e.csv"));
         assert_eq!(s.prices, PathBuf::from("/d/p"));

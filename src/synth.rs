@@ -805,16 +805,3 @@ E00003,SYN0001,Synthetic SYN0001,2011-03-28,,,Synthetic announcement E00003 abou
         assert_eq!(event_id(0, 100_000), "E000001");
     }
 }
-#[cfg(test)]
-mod tmp_gen {
-    #[test]
-    #[ignore]
-    fn tmp_generate_to_env_dir() {
-        let dir = std::env::var("SYNTH_OUT").expect("SYNTH_OUT");
-        let n: usize = std::env::var("SYNTH_N").expect("N").parse().expect("n");
-        let cfg = super::SynthConfig { securities: n, events: n * 10, ..Default::default() };
-        let t = std::time::Instant::now();
-        super::generate(&cfg, std::path::Path::new(&dir)).expect("gen");
-        eprintln!("generated in {:?}", t.elapsed());
-    }
-}

@@ -24,17 +24,31 @@ const fn hm(h: u32, m: u32) -> NaiveTime {
 }
 
 /// Shanghai and Shenzhen (one calendar; SZSE uses XSHG's sessions), close 15:00.
-pub const XSHG: Exchange = Exchange { mic: "XSHG", tz: chrono_tz::Asia::Shanghai, close: hm(15, 0) };
+pub const XSHG: Exchange = Exchange {
+    mic: "XSHG",
+    tz: chrono_tz::Asia::Shanghai,
+    close: hm(15, 0),
+};
 /// Hong Kong, close 16:00.
-pub const XHKG: Exchange = Exchange { mic: "XHKG", tz: chrono_tz::Asia::Hong_Kong, close: hm(16, 0) };
+pub const XHKG: Exchange = Exchange {
+    mic: "XHKG",
+    tz: chrono_tz::Asia::Hong_Kong,
+    close: hm(16, 0),
+};
 /// New York (NYSE and Nasdaq share the session calendar), close 16:00.
-pub const XNYS: Exchange = Exchange { mic: "XNYS", tz: chrono_tz::America::New_York, close: hm(16, 0) };
+pub const XNYS: Exchange = Exchange {
+    mic: "XNYS",
+    tz: chrono_tz::America::New_York,
+    close: hm(16, 0),
+};
 
 impl Exchange {
     /// The exchange of a security by its suffix: `.SZ`, `.SH`, `.SS` → XSHG (Shanghai/Shenzhen
     /// calendar); `.HK` → XHKG; anything else (no suffix, `.N`, `.O`, `.US`) → XNYS.
     pub fn for_security(security: &str) -> Exchange {
-        let suffix = security.rsplit_once('.').map(|(_, s)| s.to_ascii_uppercase());
+        let suffix = security
+            .rsplit_once('.')
+            .map(|(_, s)| s.to_ascii_uppercase());
         match suffix.as_deref() {
             Some("SZ" | "SH" | "SS") => XSHG,
             Some("HK") => XHKG,
@@ -88,7 +102,8 @@ pub fn load_calendar(path: &Path) -> Result<Calendar, InputError> {
     let mut dated: Vec<(NaiveDate, usize)> = Vec::with_capacity(rows.len());
     for (line, rec) in rows {
         let s = rec.get(c).unwrap_or("").trim();
-        let d = parse_date(s).ok_or_else(|| InputError::cell(path, line, c + 1, "date", s, "a date YYYY-MM-DD"))?;
+        let d = parse_date(s)
+            .ok_or_else(|| InputError::cell(path, line, c + 1, "date", s, "a date YYYY-MM-DD"))?;
         dated.push((d, line));
     }
     dated.sort();

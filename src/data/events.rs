@@ -71,7 +71,14 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
     for (line, rec) in rows {
         let event_id = get(&rec, Some(c_id));
         if event_id.is_empty() {
-            return Err(InputError::cell(path, line, c_id + 1, "event_id", "", "a non-empty event id"));
+            return Err(InputError::cell(
+                path,
+                line,
+                c_id + 1,
+                "event_id",
+                "",
+                "a non-empty event id",
+            ));
         }
         let sec = get(&rec, Some(c_sec));
         let date_s = get(&rec, Some(c_date));
@@ -86,7 +93,14 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
                 NaiveTime::parse_from_str(&time_s, "%H:%M")
                     .or_else(|_| NaiveTime::parse_from_str(&time_s, "%H:%M:%S"))
                     .map_err(|_| {
-                        InputError::cell(path, line, c_time.unwrap_or(0) + 1, "time", &time_s, "a time HH:MM (24 h)")
+                        InputError::cell(
+                            path,
+                            line,
+                            c_time.unwrap_or(0) + 1,
+                            "time",
+                            &time_s,
+                            "a time HH:MM (24 h)",
+                        )
                     })?,
             )
         };
@@ -106,7 +120,11 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
             })?)
         };
         // Rows without a security (unlisted entities) are keyed by their entity instead.
-        let key = if sec.is_empty() { format!("entity:{}", get(&rec, c_entity)) } else { sec.clone() };
+        let key = if sec.is_empty() {
+            format!("entity:{}", get(&rec, c_entity))
+        } else {
+            sec.clone()
+        };
         if let Some(first) = seen.insert((event_id.clone(), key), line) {
             return Err(InputError::Duplicate {
                 path: path.to_path_buf(),

@@ -36,7 +36,10 @@ impl Halts {
 
     /// All halts of one security.
     pub fn of(&self, security: &str) -> &[Halt] {
-        self.by_security.get(security).map(Vec::as_slice).unwrap_or(&[])
+        self.by_security
+            .get(security)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     pub fn is_empty(&self) -> bool {
@@ -60,11 +63,19 @@ pub fn load_halts(path: &Path) -> Result<Halts, InputError> {
         let cell = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
         let security = cell(c_sec);
         if security.is_empty() {
-            return Err(InputError::cell(path, line, c_sec + 1, "security", "", "a security id"));
+            return Err(InputError::cell(
+                path,
+                line,
+                c_sec + 1,
+                "security",
+                "",
+                "a security id",
+            ));
         }
         let date = |c: usize, name: &str| {
             let s = cell(c);
-            parse_date(&s).ok_or_else(|| InputError::cell(path, line, c + 1, name, &s, "a date YYYY-MM-DD"))
+            parse_date(&s)
+                .ok_or_else(|| InputError::cell(path, line, c + 1, name, &s, "a date YYYY-MM-DD"))
         };
         let start = date(c_start, "start")?;
         let end = date(c_end, "end")?;
@@ -78,14 +89,18 @@ pub fn load_halts(path: &Path) -> Result<Halts, InputError> {
                 &format!("a date on or after start {start}"),
             ));
         }
-        halts.by_security.entry(security.clone()).or_default().push(Halt {
-            security,
-            start,
-            end,
-            reason: c_reason.map(cell).unwrap_or_default(),
-            source: c_source.map(cell).unwrap_or_default(),
-            line,
-        });
+        halts
+            .by_security
+            .entry(security.clone())
+            .or_default()
+            .push(Halt {
+                security,
+                start,
+                end,
+                reason: c_reason.map(cell).unwrap_or_default(),
+                source: c_source.map(cell).unwrap_or_default(),
+                line,
+            });
     }
     Ok(halts)
 }
@@ -98,7 +113,8 @@ mod tests {
     #[test]
     fn covering_is_inclusive() {
         let mut f = tempfile::NamedTempFile::new().expect("temp");
-        f.write_all(b"security,start,end,reason,source\nA,2019-10-08,2019-10-09,r,s\n").expect("write");
+        f.write_all(b"security,start,end,reason,source\nA,2019-10-08,2019-10-09,r,s\n")
+            .expect("write");
         let h = load_halts(f.path()).expect("valid");
         let d = |s| parse_date(s).expect("date");
         assert!(h.covering("A", d("2019-10-08")).is_some());
@@ -110,7 +126,8 @@ mod tests {
     #[test]
     fn end_before_start_is_an_error() {
         let mut f = tempfile::NamedTempFile::new().expect("temp");
-        f.write_all(b"security,start,end\nA,2019-10-09,2019-10-08\n").expect("write");
+        f.write_all(b"security,start,end\nA,2019-10-09,2019-10-08\n")
+            .expect("write");
         let msg = load_halts(f.path()).unwrap_err().to_string();
         assert!(msg.contains(":2:3: column 'end'"), "{msg}");
     }

@@ -66,7 +66,11 @@ pub(crate) fn read_small_csv(
         .from_reader(std::io::BufReader::new(file));
     let header = match rdr.headers() {
         Ok(h) if h.iter().any(|c| !c.trim().is_empty()) => Header::new(h.iter()),
-        Ok(_) => return Err(InputError::Empty { path: path.to_path_buf() }),
+        Ok(_) => {
+            return Err(InputError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
         Err(e) => return Err(csv_error(path, e)),
     };
     let mut rows = Vec::new();
@@ -79,7 +83,9 @@ pub(crate) fn read_small_csv(
         rows.push((line, rec));
     }
     if rows.is_empty() {
-        return Err(InputError::Empty { path: path.to_path_buf() });
+        return Err(InputError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     Ok((header, rows))
 }
@@ -99,8 +105,14 @@ mod tests {
 
     #[test]
     fn parses_iso_dates_only() {
-        assert_eq!(parse_date("2019-10-08"), NaiveDate::from_ymd_opt(2019, 10, 8));
-        assert_eq!(parse_date(" 2019-10-08 "), NaiveDate::from_ymd_opt(2019, 10, 8));
+        assert_eq!(
+            parse_date("2019-10-08"),
+            NaiveDate::from_ymd_opt(2019, 10, 8)
+        );
+        assert_eq!(
+            parse_date(" 2019-10-08 "),
+            NaiveDate::from_ymd_opt(2019, 10, 8)
+        );
         assert_eq!(parse_date("2019-13-01"), None);
         assert_eq!(parse_date("20191008"), None);
         assert_eq!(parse_date("2019-1-8"), None);

@@ -44,7 +44,9 @@ impl PriceSeries {
 fn read_as_strings(path: &Path) -> Result<DataFrame, InputError> {
     let meta = std::fs::metadata(path).map_err(|e| InputError::io(path, e))?;
     if meta.len() == 0 {
-        return Err(InputError::Empty { path: path.to_path_buf() });
+        return Err(InputError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     CsvReadOptions::default()
         .with_has_header(true)
@@ -63,8 +65,16 @@ struct Cols<'a> {
     security: Option<(usize, &'a StringChunked)>,
 }
 
-fn columns<'a>(path: &Path, df: &'a DataFrame, need_security: bool) -> Result<Cols<'a>, InputError> {
-    let names: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
+fn columns<'a>(
+    path: &Path,
+    df: &'a DataFrame,
+    need_security: bool,
+) -> Result<Cols<'a>, InputError> {
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let header = Header::new(names.iter().map(|s| s.as_str()));
     let col = |i: usize| -> Result<&'a StringChunked, InputError> {
         df.columns()[i]
@@ -116,34 +126,50 @@ fn parse_num(s: &str) -> Option<f64> {
 }
 
 /// Parses the rows `rows` (0-based data row indices) of a string frame into a series.
-fn build_series(path: &Path, security: &str, cols: &Cols, rows: &[usize]) -> Result<PriceSeries, InputError> {
-    let mut recs: Vec<(NaiveDate, Option<f64>, Option<f64>, Option<i64>, usize)> = Vec::with_capacity(rows.len());
+fn build_series(
+    path: &Path,
+    security: &str,
+    cols: &Cols,
+    rows: &[usize],
+) -> Result<PriceSeries, InputError> {
+    // (date, price, volume, trade_status, line)
+    type Rec = (NaiveDate, Option<f64>, Option<f64>, Option<i64>, usize);
+    let mut recs: Vec<Rec> = Vec::with_capacity(rows.len());
     for &r in rows {
         let line = r + 2;
         let ds = cell_at(cols.date.1, r);
-        let date = parse_date(ds)
-            .ok_or_else(|| InputError::cell(path, line, cols.date.0 + 1, "date", ds, "a date YYYY-MM-DD"))?;
+        let date = parse_date(ds).ok_or_else(|| {
+            InputError::cell(path, line, cols.date.0 + 1, "date", ds, "a date YYYY-MM-DD")
+        })?;
         let ps = cell_at(cols.price.2, r);
-        let price = if ps.is_empty() || ps.eq_ignore_ascii_case("null") || ps.eq_ignore_ascii_case("nan") {
-            None
-        } else {
-            let v = parse_num(ps).ok_or_else(|| {
-                InputError::cell(path, line, cols.price.0 + 1, &cols.price.1, ps, "a number")
-            })?;
-            if v <= 0.0 {
-                return Err(InputError::cell(path, line, cols.price.0 + 1, &cols.price.1, ps, "a positive price"));
-            }
-            Some(v)
-        };
+        let price =
+            if ps.is_empty() || ps.eq_ignore_ascii_case("null") || ps.eq_ignore_ascii_case("nan") {
+                None
+            } else {
+                let v = parse_num(ps).ok_or_else(|| {
+                    InputError::cell(path, line, cols.price.0 + 1, &cols.price.1, ps, "a number")
+                })?;
+                if v <= 0.0 {
+                    return Err(InputError::cell(
+                        path,
+                        line,
+                        cols.price.0 + 1,
+                        &cols.price.1,
+                        ps,
+                        "a positive price",
+                    ));
+                }
+                Some(v)
+            };
         let volume = match cols.volume {
             Some((i, c)) => {
                 let s = cell_at(c, r);
                 if s.is_empty() {
                     None
                 } else {
-                    let v = parse_num(s)
-                        .filter(|v| *v >= 0.0)
-                        .ok_or_else(|| InputError::cell(path, line, i + 1, "volume", s, "a non-negative number"))?;
+                    let v = parse_num(s).filter(|v| *v >= 0.0).ok_or_else(|| {
+                        InputError::cell(path, line, i + 1, "volume", s, "a non-negative number")
+                    })?;
                     Some(v)
                 }
             }
@@ -157,7 +183,9 @@ fn build_series(path: &Path, security: &str, cols: &Cols, rows: &[usize]) -> Res
                 } else {
                     let v = parse_num(s)
                         .filter(|v| *v == 0.0 || *v == 1.0)
-                        .ok_or_else(|| InputError::cell(path, line, i + 1, "trade_status", s, "0 or 1"))?;
+                        .ok_or_else(|| {
+                            InputError::cell(path, line, i + 1, "trade_status", s, "0 or 1")
+                        })?;
                     Some(v as i64)
                 }
             }
@@ -201,7 +229,9 @@ fn build_series(path: &Path, security: &str, cols: &Cols, rows: &[usize]) -> Res
 pub fn load_price_file(path: &Path, security: &str) -> Result<PriceSeries, InputError> {
     let df = read_as_strings(path)?;
     if df.height() == 0 {
-        return Err(InputError::Empty { path: path.to_path_buf() });
+        return Err(InputError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let cols = columns(path, &df, false)?;
     let rows: Vec<usize> = (0..df.height()).collect();
@@ -215,7 +245,9 @@ pub fn load_price_file(path: &Path, security: &str) -> Result<PriceSeries, Input
 pub fn load_long_price_file(path: &Path) -> Result<BTreeMap<String, PriceSeries>, InputError> {
     let df = read_as_strings(path)?;
     if df.height() == 0 {
-        return Err(InputError::Empty { path: path.to_path_buf() });
+        return Err(InputError::Empty {
+            path: path.to_path_buf(),
+        });
     }
     let cols = columns(path, &df, true)?;
     let (sec_i, sec_col) = cols.security.expect("security column required above");
@@ -223,7 +255,14 @@ pub fn load_long_price_file(path: &Path) -> Result<BTreeMap<String, PriceSeries>
     for r in 0..df.height() {
         let s = sec_col.get(r).unwrap_or("").trim();
         if s.is_empty() {
-            return Err(InputError::cell(path, r + 2, sec_i + 1, "security", s, "a security id"));
+            return Err(InputError::cell(
+                path,
+                r + 2,
+                sec_i + 1,
+                "security",
+                s,
+                "a security id",
+            ));
         }
         groups.entry(s.to_string()).or_default().push(r);
     }
@@ -248,7 +287,10 @@ impl PriceSource {
         if path.is_dir() {
             Ok(PriceSource::Directory(path.to_path_buf()))
         } else if path.is_file() {
-            Ok(PriceSource::Long(path.to_path_buf(), load_long_price_file(path)?))
+            Ok(PriceSource::Long(
+                path.to_path_buf(),
+                load_long_price_file(path)?,
+            ))
         } else {
             Err(InputError::io(
                 path,
@@ -287,7 +329,10 @@ mod tests {
     use std::io::Write;
 
     fn write(s: &str) -> tempfile::NamedTempFile {
-        let mut f = tempfile::Builder::new().suffix(".csv").tempfile().expect("temp");
+        let mut f = tempfile::Builder::new()
+            .suffix(".csv")
+            .tempfile()
+            .expect("temp");
         f.write_all(s.as_bytes()).expect("write");
         f
     }
@@ -312,13 +357,19 @@ mod tests {
     fn bad_cells_name_line_column_value() {
         let f = write("date,adj_close\n2019-01-02,10\n2019-01-03,abc\n");
         let msg = load_price_file(f.path(), "X").unwrap_err().to_string();
-        assert!(msg.contains(":3:2: column 'adj_close': expected a number, found \"abc\""), "{msg}");
+        assert!(
+            msg.contains(":3:2: column 'adj_close': expected a number, found \"abc\""),
+            "{msg}"
+        );
         let f = write("date,adj_close\n2019-01-02,10\n2019-01-03,-1\n");
         let msg = load_price_file(f.path(), "X").unwrap_err().to_string();
         assert!(msg.contains(":3:2:") && msg.contains("positive"), "{msg}");
         let f = write("date,adj_close\n2019-01-02,10\n2019-01-02,11\n");
         let msg = load_price_file(f.path(), "X").unwrap_err().to_string();
-        assert!(msg.contains(":3:1:") && msg.contains("first seen on line 2"), "{msg}");
+        assert!(
+            msg.contains(":3:1:") && msg.contains("first seen on line 2"),
+            "{msg}"
+        );
         let f = write("day,adj_close\n2019-01-02,10\n");
         let msg = load_price_file(f.path(), "X").unwrap_err().to_string();
         assert!(msg.contains("missing column 'date'"), "{msg}");

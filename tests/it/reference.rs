@@ -17,6 +17,8 @@ fn reference_study_handles_the_suspension() {
     let out = tmp.path().join("el");
     let o = evimpact(&["run", "data/studies/entity-list-2019.toml", "--out", out.to_str().expect("utf8")]);
     assert!(o.status.success(), "{}", stderr(&o));
+    let said = stdout(&o);
+    assert!(said.contains("28 event row(s), 4 analysed, 0 skipped, 24 without market data"), "{said}");
 
     for f in ["ar", "car", "tests", "model", "audit", "caar"] {
         assert!(out.join(format!("{f}.csv")).is_file(), "{f}.csv");
