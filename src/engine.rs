@@ -195,3 +195,139 @@ pub fn analyze(
         cars,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::calendar::Calendar;
+    use crate::returns::Status;
+    use chrono::Duration;
+    use proptest::prelude::*;
+
+    fn study(min: usize) -> Study {
+        let f: crate::study::StudyFile = toml::from_str(
+            "[inputs]\nevents='e'\nprices='p'\nmarket='m'\n[windows]\nestimation=[-60,-11]\nevent=[-5,5]\ncar=[[-1,1],[0,0],[-5,5]]\n",
+        )
+        .expect("toml");
+        let ov = crate::study::Overrides {
+            min_estimation: Some(min),
+            ..Default::default()
+        };
+        Study::resolve(
+            Some((std::path::Path::new("s.toml"), f)),
+            ov,
+            std::path::Path::new("."),
+        )
+        .expect("study")
+    }
+
+    fn timeline(rets: &[f64], mrets: &[f64], spans: &[u32]) -> (Calendar, Timeline) {
+        let n = rets.len();
+        let d0 = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+        let cal = Calendar {
+            name: "t".into(),
+            sessions: (0..n).map(|i| d0 + Duration::days(i as i64)).collect(),
+        };
+        let tl = Timeline {
+            security: "X".into(),
+            status: spans
+                .iter()
+                .map(|s| {
+                    if *s == 0 {
+                        Status::Suspended
+                    } else {
+                        Status::Trading
+                    }
+                })
+                .collect(),
+            sources: vec![0; n],
+            price: vec![f64::NAN; n],
+            volume: vec![f64::NAN; n],
+            ret: rets
+                .iter()
+                .zip(spans)
+                .map(|(r, s)| if *s == 0 { f64::NAN } else { *r })
+                .collect(),
+            span: spans.to_vec(),
+            market_ret: mrets
+                .iter()
+                .zip(spans)
+                .map(|(m, s)| if *s == 0 { f64::NAN } else { *m })
+                .collect(),
+            off_calendar_rows: vec![],
+            halt_overrides: vec![],
+        };
+        (cal, tl)
+    }
+
+    proptest! {
+        /// Returns exactly on the model line (r = α·d + β·m) give ARs of 0 and CARs of 0 in every
+        /// window that holds a return, with suspensions anywhere.
+        #[test]
+        fn car_of_zero_ars_is_zero(alpha in -0.002f64..0.002, beta in 0.2f64..2.0,
+                                   ms in proptest::collection::vec(-0.04f64..0.04, 80),
+                                   halts in proptest::collection::vec(0u8..10, 80)) {
+            let mut spans = vec![1u32; 80];
+            let mut last = 0usize;
+            for i in 1..80 {
+                if halts[i] == 0 && i != 75 { spans[i] = 0; } else { spans[i] = (i - last) as u32; last = i; }
+            }
+            let rets: Vec<f64> = (0..80).map(|i| alpha * spans[i] as f64 + beta * ms[i]).collect();
+            let (cal, tl) = timeline(&rets, &ms, &spans);
+            let a = analyze(&tl, &cal, 70, &study(30)).expect("analysed");
+            for r in a.rows.iter().filter(|r| r.ar.is_finite()) {
+                prop_assert!(r.ar.abs() < 1e-12, "{}", r.ar);
+            }
+            for c in &a.cars {
+                if c.n_returns > 0 { prop_assert!(c.car.abs() < 1e-12); } else { prop_assert!(c.car.is_nan()); }
+            }
+        }
+    }
+
+    #[test]
+    fn window_inside_a_halt_has_no_car() {
+        let n = 80;
+        let ms: Vec<f64> = (0..n)
+            .map(|i| ((i * 37 % 11) as f64 - 5.0) / 500.0)
+            .collect();
+        let rets: Vec<f64> = ms
+            .iter()
+            .enumerate()
+            .map(|(i, m)| 0.001 + 1.2 * m + ((i * 13 % 7) as f64 - 3.0) / 1000.0)
+            .collect();
+        let mut spans = vec![1u32; n];
+        spans[0] = 0;
+        spans[70] = 0;
+        spans[71] = 3;
+        let (cal, tl) = timeline(&rets, &ms, &spans);
+        let a = analyze(&tl, &cal, 70, &study(30)).expect("analysed");
+        let c00 = &a.cars[1];
+        assert_eq!((c00.n_returns, c00.car.is_nan()), (0, true));
+        assert_eq!(a.rows[5].status, Status::Suspended);
+        assert_eq!(a.rows[6].span, 3);
+        // Var(CAR[-1,1]) uses D = 1 + 3 = 4 sessions and the summed rows (not L·s²).
+        let c = &a.cars[0];
+        let x = [4.0, ms[69] + ms[71]];
+        assert!((c.var - a.fit.s2 * (4.0 + a.fit.leverage(&x))).abs() < 1e-15);
+        assert_eq!(c.n_returns, 2);
+    }
+
+    #[test]
+    fn too_few_estimation_returns_is_a_skip_reason() {
+        let n = 80;
+        let ms: Vec<f64> = (0..n)
+            .map(|i| ((i * 37 % 11) as f64 - 5.0) / 500.0)
+            .collect();
+        // A halt inside the estimation window [-60,-11] (sessions 10..59): 49 returns remain.
+        let mut spans = [1u32; 80];
+        spans[30] = 0;
+        spans[31] = 2;
+        let (cal, tl) = timeline(&ms, &ms, &spans);
+        let e = analyze(&tl, &cal, 70, &study(50)).unwrap_err();
+        assert!(
+            e.contains("has 49 usable returns, fewer than the 50 required"),
+            "{e}"
+        );
+        assert!(analyze(&tl, &cal, 70, &study(49)).is_ok());
+    }
+}

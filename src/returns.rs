@@ -309,3 +309,64 @@ mod tests {
         assert_eq!(t.off_calendar_rows, vec![d("2019-01-03")]);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use chrono::Duration;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A halted session never yields a return (in particular never 0 %), and the next
+        /// traded session's return spans exactly the sessions since the last trade and
+        /// equals the price ratio over them.
+        #[test]
+        fn halted_sessions_have_no_return(prices in proptest::collection::vec(1.0f64..100.0, 5..60),
+                                          halted in proptest::collection::vec(any::<bool>(), 60),
+                                          form in proptest::collection::vec(0u8..3, 60)) {
+            let n = prices.len();
+            let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+            let cal = Calendar { name: "t".into(), sessions: (0..n).map(|i| start + Duration::days(i as i64)).collect() };
+            let mut s = PriceSeries { security: "X".into(), ..Default::default() };
+            let mut last_price = prices[0];
+            for i in 0..n {
+                let halt = i > 0 && i < n - 1 && halted[i];
+                match (halt, form[i]) {
+                    (true, 0) => continue, // missing row
+                    (true, f) => {
+                        s.dates.push(cal.sessions[i]);
+                        s.price.push(Some(last_price));
+                        s.volume.push(Some(0.0));
+                        s.trade_status.push(if f == 1 { Some(0) } else { None });
+                    }
+                    (false, _) => {
+                        s.dates.push(cal.sessions[i]);
+                        s.price.push(Some(prices[i]));
+                        s.volume.push(Some(100.0));
+                        s.trade_status.push(Some(1));
+                        last_price = prices[i];
+                    }
+                }
+                s.lines.push(i + 2);
+            }
+            let market: Vec<f64> = (0..n).map(|i| 100.0 + i as f64).collect();
+            let t = build_timeline(&cal, &s, &Halts::default(), &market, ReturnKind::Simple);
+            let mut last: Option<usize> = None;
+            for i in 0..n {
+                let halt = i > 0 && i < n - 1 && halted[i];
+                if halt {
+                    prop_assert_eq!(t.status[i], Status::Suspended);
+                    prop_assert!(t.ret[i].is_nan() && t.span[i] == 0);
+                } else {
+                    prop_assert_eq!(t.status[i], Status::Trading);
+                    if let Some(j) = last {
+                        prop_assert_eq!(t.span[i] as usize, i - j);
+                        prop_assert_eq!(t.ret[i], prices[i] / prices[j] - 1.0);
+                        prop_assert_eq!(t.market_ret[i], market[i] / market[j] - 1.0);
+                    }
+                    last = Some(i);
+                }
+            }
+        }
+    }
+}

@@ -10,7 +10,11 @@ const HEADER: &str = "event_id,security,entity,date,time,tz,headline,source,url\
 
 /// The calendar date of session `i` of the fixture.
 fn session(f: &Fixture, i: usize) -> String {
-    f.read("calendar.csv").lines().nth(i + 1).expect("session").to_string()
+    f.read("calendar.csv")
+        .lines()
+        .nth(i + 1)
+        .expect("session")
+        .to_string()
 }
 
 fn events(f: &Fixture, rows: &[(&str, &str, &str)]) -> String {
@@ -32,18 +36,28 @@ fn set_line(f: &Fixture, rel: &str, line: usize, text: &str) {
 
 fn assert_input_error(f: &Fixture, o: &Output, needles: &[&str]) {
     let err = stderr(o);
-    assert_eq!(o.status.code(), Some(2), "exit code 2 expected; stderr: {err}");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "exit code 2 expected; stderr: {err}"
+    );
     for n in needles {
         assert!(err.contains(n), "stderr lacks {n:?}: {err}");
     }
     assert!(!err.contains("panicked"), "{err}");
     assert!(!f.path("out").exists(), "no output on bad input");
-    let staging = std::fs::read_dir(f.dir.path()).expect("dir").filter_map(|e| e.ok()).any(|e| e.file_name().to_string_lossy().starts_with(".out"));
+    let staging = std::fs::read_dir(f.dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .any(|e| e.file_name().to_string_lossy().starts_with(".out"));
     assert!(!staging, "no staging directory left");
 }
 
 fn good_events(f: &Fixture) -> String {
-    events(f, &[("E1", "A", &session(f, 250)), ("E1", "B", &session(f, 250))])
+    events(
+        f,
+        &[("E1", "A", &session(f, 250)), ("E1", "B", &session(f, 250))],
+    )
 }
 
 #[test]
@@ -59,7 +73,11 @@ fn missing_column() {
     let f = Fixture::new(300);
     set_line(&f, "prices/A.csv", 1, "day,adj_close,volume");
     let o = f.run(&good_events(&f), &[]);
-    assert_input_error(&f, &o, &["A.csv:1: missing column 'date'", "day,adj_close,volume"]);
+    assert_input_error(
+        &f,
+        &o,
+        &["A.csv:1: missing column 'date'", "day,adj_close,volume"],
+    );
 }
 
 #[test]
@@ -77,11 +95,23 @@ fn unparsable_date_in_prices_and_events() {
 #[test]
 fn unparsable_number() {
     let f = Fixture::new(300);
-    let line = f.read("prices/A.csv").lines().nth(6).expect("line").to_string();
+    let line = f
+        .read("prices/A.csv")
+        .lines()
+        .nth(6)
+        .expect("line")
+        .to_string();
     let date = line.split(',').next().expect("date").to_string();
     set_line(&f, "prices/A.csv", 7, &format!("{date},12.5x,100"));
     let o = f.run(&good_events(&f), &[]);
-    assert_input_error(&f, &o, &["A.csv:7:2: column 'adj_close': expected a number", "\"12.5x\""]);
+    assert_input_error(
+        &f,
+        &o,
+        &[
+            "A.csv:7:2: column 'adj_close': expected a number",
+            "\"12.5x\"",
+        ],
+    );
 }
 
 #[test]
@@ -90,24 +120,54 @@ fn non_positive_price() {
     let date = session(&f, 9);
     set_line(&f, "prices/A.csv", 11, &format!("{date},0,100"));
     let o = f.run(&good_events(&f), &[]);
-    assert_input_error(&f, &o, &["A.csv:11:2: column 'adj_close': expected a positive price", "\"0\""]);
+    assert_input_error(
+        &f,
+        &o,
+        &[
+            "A.csv:11:2: column 'adj_close': expected a positive price",
+            "\"0\"",
+        ],
+    );
 }
 
 #[test]
 fn duplicate_date() {
     let f = Fixture::new(300);
-    let third = f.read("prices/A.csv").lines().nth(3).expect("line").to_string();
+    let third = f
+        .read("prices/A.csv")
+        .lines()
+        .nth(3)
+        .expect("line")
+        .to_string();
     set_line(&f, "prices/A.csv", 5, &third);
     let o = f.run(&good_events(&f), &[]);
     let d = third.split(',').next().expect("date").to_string();
-    assert_input_error(&f, &o, &["A.csv:5:1: column 'date': duplicate value", &format!("\"{d}\""), "first seen on line 4"]);
+    assert_input_error(
+        &f,
+        &o,
+        &[
+            "A.csv:5:1: column 'date': duplicate value",
+            &format!("\"{d}\""),
+            "first seen on line 4",
+        ],
+    );
 }
 
 #[test]
 fn unknown_time_zone() {
     let f = Fixture::new(300);
-    let o = f.run(&format!("{HEADER}E1,A,x,{},16:30,Europe/Atlantis,h,s,u\n", session(&f, 250)), &[]);
-    assert_input_error(&f, &o, &["events.csv:2:6: column 'tz'", "\"Europe/Atlantis\""]);
+    let o = f.run(
+        &format!(
+            "{HEADER}E1,A,x,{},16:30,Europe/Atlantis,h,s,u\n",
+            session(&f, 250)
+        ),
+        &[],
+    );
+    assert_input_error(
+        &f,
+        &o,
+        &["events.csv:2:6: column 'tz'", "\"Europe/Atlantis\""],
+    );
 }
 
 #[test]
@@ -129,7 +189,11 @@ fn empty_files() {
 fn bad_window_flag_is_usage_error() {
     let f = Fixture::new(300);
     let o = f.run(&good_events(&f), &["--car", "-20:0"]);
-    assert_input_error(&f, &o, &["CAR window -20:0 is not inside the event window -5:5"]);
+    assert_input_error(
+        &f,
+        &o,
+        &["CAR window -20:0 is not inside the event window -5:5"],
+    );
     let o = f.run(&good_events(&f), &["--window", "five"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("--window"), "{}", stderr(&o));
@@ -156,15 +220,34 @@ fn per_event_problems_are_skipped_rows() {
     let reason = |id: &str| {
         audit
             .iter()
-            .filter(|r| r["event_id"] == id && (r["outcome"] == "skipped" || r["outcome"] == "no_market_data"))
+            .filter(|r| {
+                r["event_id"] == id
+                    && (r["outcome"] == "skipped" || r["outcome"] == "no_market_data")
+            })
             .map(|r| r["reason"].clone())
             .next()
             .unwrap_or_else(|| panic!("{id} has a skip row: {audit:?}"))
     };
-    assert!(reason("E2").contains("unknown security: no price data for ZZZ"), "{}", reason("E2"));
-    assert!(reason("E2").contains("events file line 3"), "{}", reason("E2"));
-    assert!(reason("E3").contains("outside the XNYS calendar"), "{}", reason("E3"));
-    assert!(reason("E4").contains("usable returns, fewer than the 120 required"), "{}", reason("E4"));
+    assert!(
+        reason("E2").contains("unknown security: no price data for ZZZ"),
+        "{}",
+        reason("E2")
+    );
+    assert!(
+        reason("E2").contains("events file line 3"),
+        "{}",
+        reason("E2")
+    );
+    assert!(
+        reason("E3").contains("outside the XNYS calendar"),
+        "{}",
+        reason("E3")
+    );
+    assert!(
+        reason("E4").contains("usable returns, fewer than the 120 required"),
+        "{}",
+        reason("E4")
+    );
     assert!(reason("E5").contains("no market data"), "{}", reason("E5"));
     let model = read_csv(&f.path("out/model.csv"));
     assert_eq!(model.len(), 1);
@@ -182,11 +265,32 @@ fn per_event_problems_are_skipped_rows() {
 #[test]
 fn event_after_the_price_data_is_skipped() {
     let f = Fixture::new(300);
-    let body: String = f.read("prices/B.csv").lines().take(200).map(|l| format!("{l}\n")).collect();
+    let body: String = f
+        .read("prices/B.csv")
+        .lines()
+        .take(200)
+        .map(|l| format!("{l}\n"))
+        .collect();
     f.write("prices/B.csv", &body);
-    let o = f.run(&events(&f, &[("E1", "A", &session(&f, 250)), ("E2", "B", &session(&f, 250))]), &[]);
+    let o = f.run(
+        &events(
+            &f,
+            &[
+                ("E1", "A", &session(&f, 250)),
+                ("E2", "B", &session(&f, 250)),
+            ],
+        ),
+        &[],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let audit = read_csv(&f.path("out/audit.csv"));
-    let r = audit.iter().find(|r| r["event_id"] == "E2" && r["outcome"] == "skipped").expect("E2 skipped");
-    assert!(r["reason"].contains("no price data in the event window"), "{}", r["reason"]);
+    let r = audit
+        .iter()
+        .find(|r| r["event_id"] == "E2" && r["outcome"] == "skipped")
+        .expect("E2 skipped");
+    assert!(
+        r["reason"].contains("no price data in the event window"),
+        "{}",
+        r["reason"]
+    );
 }

@@ -41,7 +41,10 @@ pub fn read_csv(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
     r.records()
         .map(|rec| {
             let rec = rec.expect("record");
-            h.iter().zip(rec.iter()).map(|(a, b)| (a.to_string(), b.to_string())).collect()
+            h.iter()
+                .zip(rec.iter())
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
         })
         .collect()
 }
@@ -117,10 +120,33 @@ impl Fixture {
     pub fn run(&self, events: &str, extra: &[&str]) -> Output {
         self.write("events.csv", events);
         let p = |s: &str| self.path(s).display().to_string();
-        let (ev, pr, mk, ca, out) = (p("events.csv"), p("prices"), p("market.csv"), p("calendar.csv"), p("out"));
+        let (ev, pr, mk, ca, out) = (
+            p("events.csv"),
+            p("prices"),
+            p("market.csv"),
+            p("calendar.csv"),
+            p("out"),
+        );
         let mut args = vec![
-            "run", "--events", &ev, "--prices", &pr, "--market", &mk, "--calendar", &ca, "--estimation", "-150:-11",
-            "--min-estimation", "120", "--window", "-5:5", "--car", "-1:1", "--out", &out,
+            "run",
+            "--events",
+            &ev,
+            "--prices",
+            &pr,
+            "--market",
+            &mk,
+            "--calendar",
+            &ca,
+            "--estimation",
+            "-150:-11",
+            "--min-estimation",
+            "120",
+            "--window",
+            "-5:5",
+            "--car",
+            "-1:1",
+            "--out",
+            &out,
         ];
         args.extend_from_slice(extra);
         evimpact(&args)

@@ -1,2 +1,6 @@
+//! Integration tests, compiled as one binary.
 
+mod bad_input;
+mod common;
 mod independent;
+mod reference;

@@ -15,70 +15,152 @@ fn adj_close(file: &str, date: &str) -> f64 {
 fn reference_study_handles_the_suspension() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("el");
-    let o = evimpact(&["run", "data/studies/entity-list-2019.toml", "--out", out.to_str().expect("utf8")]);
+    let o = evimpact(&[
+        "run",
+        "data/studies/entity-list-2019.toml",
+        "--out",
+        out.to_str().expect("utf8"),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let said = stdout(&o);
-    assert!(said.contains("28 event row(s), 4 analysed, 0 skipped, 24 without market data"), "{said}");
+    assert!(
+        said.contains("28 event row(s), 4 analysed, 0 skipped, 24 without market data"),
+        "{said}"
+    );
 
     for f in ["ar", "car", "tests", "model", "audit", "caar"] {
         assert!(out.join(format!("{f}.csv")).is_file(), "{f}.csv");
-        assert!(out.join(format!("{f}.parquet")).metadata().map(|m| m.len() > 0).unwrap_or(false), "{f}.parquet");
+        assert!(
+            out.join(format!("{f}.parquet"))
+                .metadata()
+                .map(|m| m.len() > 0)
+                .unwrap_or(false),
+            "{f}.parquet"
+        );
     }
     for f in ["summary.json", "report.md", "charts/car.png"] {
         assert!(out.join(f).is_file(), "{f}");
     }
-    assert_eq!(header(&out.join("ar.csv")), "event_id,security,tau,date,status,span,ret,market_ret,normal_ret,ar,ar_var,sar");
-    assert_eq!(header(&out.join("car.csv")), "event_id,security,window,tau_start,tau_end,car,car_var,t_stat,p_value,n_returns");
-    assert_eq!(header(&out.join("tests.csv")), "scope,window,tau,test,statistic,p_value,n,distribution");
-    assert_eq!(header(&out.join("model.csv")), "event_id,security,model,n_estimation,alpha,beta,sigma,r2");
-    assert_eq!(header(&out.join("audit.csv")), "event_id,security,announced,day0,rule,outcome,reason");
+    assert_eq!(
+        header(&out.join("ar.csv")),
+        "event_id,security,tau,date,status,span,ret,market_ret,normal_ret,ar,ar_var,sar"
+    );
+    assert_eq!(
+        header(&out.join("car.csv")),
+        "event_id,security,window,tau_start,tau_end,car,car_var,t_stat,p_value,n_returns"
+    );
+    assert_eq!(
+        header(&out.join("tests.csv")),
+        "scope,window,tau,test,statistic,p_value,n,distribution"
+    );
+    assert_eq!(
+        header(&out.join("model.csv")),
+        "event_id,security,model,n_estimation,alpha,beta,sigma,r2"
+    );
+    assert_eq!(
+        header(&out.join("audit.csv")),
+        "event_id,security,announced,day0,rule,outcome,reason"
+    );
 
     let ar = read_csv(&out.join("ar.csv"));
     let audit = read_csv(&out.join("audit.csv"));
     for sec in ["002415.SZ", "002236.SZ", "002230.SZ", "300188.SZ"] {
-        let day0: Vec<_> = audit.iter().filter(|r| r["security"] == sec).map(|r| r["day0"].as_str()).collect();
-        assert!(!day0.is_empty() && day0.iter().all(|d| *d == "2019-10-08"), "{sec}: {day0:?}");
-        assert_eq!(ar.iter().filter(|r| r["security"] == sec).count(), 21, "{sec}: 21 sessions in [-10,+10]");
+        let day0: Vec<_> = audit
+            .iter()
+            .filter(|r| r["security"] == sec)
+            .map(|r| r["day0"].as_str())
+            .collect();
+        assert!(
+            !day0.is_empty() && day0.iter().all(|d| *d == "2019-10-08"),
+            "{sec}: {day0:?}"
+        );
+        assert_eq!(
+            ar.iter().filter(|r| r["security"] == sec).count(),
+            21,
+            "{sec}: 21 sessions in [-10,+10]"
+        );
     }
-    for (sec, file) in [("002415.SZ", "002415.SZ.csv"), ("002236.SZ", "002236.SZ.csv")] {
-        let row = |date: &str| ar.iter().find(|r| r["security"] == sec && r["date"] == date).expect("row");
+    for (sec, file) in [
+        ("002415.SZ", "002415.SZ.csv"),
+        ("002236.SZ", "002236.SZ.csv"),
+    ] {
+        let row = |date: &str| {
+            ar.iter()
+                .find(|r| r["security"] == sec && r["date"] == date)
+                .expect("row")
+        };
         for date in ["2019-10-08", "2019-10-09"] {
             let r = row(date);
             assert_eq!(r["status"], "suspended", "{sec} {date}");
-            assert_eq!((r["ret"].as_str(), r["ar"].as_str(), r["span"].as_str()), ("", "", ""), "{sec} {date}");
+            assert_eq!(
+                (r["ret"].as_str(), r["ar"].as_str(), r["span"].as_str()),
+                ("", "", ""),
+                "{sec} {date}"
+            );
         }
         let r = row("2019-10-10");
-        assert_eq!((r["status"].as_str(), r["span"].as_str(), r["tau"].as_str()), ("trading", "3", "2"));
+        assert_eq!(
+            (r["status"].as_str(), r["span"].as_str(), r["tau"].as_str()),
+            ("trading", "3", "2")
+        );
         let expect = adj_close(file, "2019-10-10") / adj_close(file, "2019-09-30") - 1.0;
         let got: f64 = r["ret"].parse().expect("ret");
         assert!((got - expect).abs() < 1e-12, "{sec}: {got} vs {expect}");
         let m = read_csv(&data_dir().join("indices/cn/000300.SH.csv"));
-        let px = |d: &str| m.iter().find(|r| r["date"] == d).and_then(|r| r["adj_close"].parse::<f64>().ok()).expect("index");
+        let px = |d: &str| {
+            m.iter()
+                .find(|r| r["date"] == d)
+                .and_then(|r| r["adj_close"].parse::<f64>().ok())
+                .expect("index")
+        };
         let mret: f64 = r["market_ret"].parse().expect("market_ret");
         assert!((mret - (px("2019-10-10") / px("2019-09-30") - 1.0)).abs() < 1e-12);
     }
     for sec in ["002230.SZ", "300188.SZ"] {
-        assert!(ar.iter().filter(|r| r["security"] == sec).all(|r| r["status"] == "trading" && r["span"] == "1"), "{sec}");
+        assert!(
+            ar.iter()
+                .filter(|r| r["security"] == sec)
+                .all(|r| r["status"] == "trading" && r["span"] == "1"),
+            "{sec}"
+        );
     }
     // No suspended session anywhere carries a return, let alone 0 %.
-    assert!(ar.iter().filter(|r| r["status"] == "suspended").all(|r| r["ret"].is_empty()));
+    assert!(
+        ar.iter()
+            .filter(|r| r["status"] == "suspended")
+            .all(|r| r["ret"].is_empty())
+    );
 
     // A window wholly inside the halt has an empty CAR and n_returns 0, never 0.
     let car = read_csv(&out.join("car.csv"));
-    let c = car.iter().find(|r| r["security"] == "002415.SZ" && r["window"] == "0:1").expect("CAR[0,1]");
+    let c = car
+        .iter()
+        .find(|r| r["security"] == "002415.SZ" && r["window"] == "0:1")
+        .expect("CAR[0,1]");
     assert_eq!((c["car"].as_str(), c["n_returns"].as_str()), ("", "0"));
-    let c = car.iter().find(|r| r["security"] == "002415.SZ" && r["window"] == "0:5").expect("CAR[0,5]");
+    let c = car
+        .iter()
+        .find(|r| r["security"] == "002415.SZ" && r["window"] == "0:5")
+        .expect("CAR[0,5]");
     assert_eq!(c["n_returns"], "4");
 
     // Entities without listed shares are reported, not errors.
-    let nomkt = audit.iter().filter(|r| r["outcome"] == "no_market_data").count();
+    let nomkt = audit
+        .iter()
+        .filter(|r| r["outcome"] == "no_market_data")
+        .count();
     assert_eq!(nomkt, 24);
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("json")).expect("valid json");
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).expect("json"))
+            .expect("valid json");
     assert_eq!(summary["counts"]["analysed"], 4);
     assert_eq!(summary["tool"]["version"], env!("CARGO_PKG_VERSION"));
     let inputs = summary["inputs"].as_array().expect("inputs");
-    assert!(inputs.iter().all(|i| i["sha256"].as_str().map(|h| h.len() == 64).unwrap_or(false)));
+    assert!(
+        inputs
+            .iter()
+            .all(|i| i["sha256"].as_str().map(|h| h.len() == 64).unwrap_or(false))
+    );
     assert!(inputs.iter().any(|i| i["role"] == "prices 002415.SZ"));
     let report = std::fs::read_to_string(out.join("report.md")).expect("report");
     assert!(report.contains("spans 3 sessions") && report.contains("charts/car.png"));
@@ -91,11 +173,20 @@ fn rerun_replaces_previous_output() {
     let out = tmp.path().join("el");
     std::fs::create_dir_all(&out).expect("mkdir");
     std::fs::write(out.join("stale.txt"), "old").expect("write");
-    let o = evimpact(&["run", "data/studies/entity-list-2019.toml", "--out", out.to_str().expect("utf8"), "-q"]);
+    let o = evimpact(&[
+        "run",
+        "data/studies/entity-list-2019.toml",
+        "--out",
+        out.to_str().expect("utf8"),
+        "-q",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!out.join("stale.txt").exists());
     assert!(out.join("ar.csv").is_file());
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).expect("dir").filter_map(|e| e.ok()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .collect();
     assert_eq!(leftovers.len(), 1, "no staging directories left behind");
 }
 
@@ -103,22 +194,63 @@ fn rerun_replaces_previous_output() {
 fn flags_alone_reproduce_the_study_file() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
-    let o = evimpact(&["run", "data/studies/entity-list-2019.toml", "--out", a.to_str().expect("utf8"), "-q"]);
+    let o = evimpact(&[
+        "run",
+        "data/studies/entity-list-2019.toml",
+        "--out",
+        a.to_str().expect("utf8"),
+        "-q",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let o = evimpact(&[
-        "run", "--events", "data/events/entity-list-2019.csv", "--halts", "data/halts/entity-list-2019.csv",
-        "--prices", "prices/cn", "--market", "indices/cn/000300.SH.csv",
-        "--calendar", "calendars/XSHG_sessions_2015_2025.csv", "--estimation", "-260:-11", "--window", "-10:10",
-        "--car", "-1:1", "--car", "0:1", "--car", "0:5", "--car", "-5:5", "--car", "-10:10",
-        "--out", b.to_str().expect("utf8"), "-q",
+        "run",
+        "--events",
+        "data/events/entity-list-2019.csv",
+        "--halts",
+        "data/halts/entity-list-2019.csv",
+        "--prices",
+        "prices/cn",
+        "--market",
+        "indices/cn/000300.SH.csv",
+        "--calendar",
+        "calendars/XSHG_sessions_2015_2025.csv",
+        "--estimation",
+        "-260:-11",
+        "--window",
+        "-10:10",
+        "--car",
+        "-1:1",
+        "--car",
+        "0:1",
+        "--car",
+        "0:5",
+        "--car",
+        "-5:5",
+        "--car",
+        "-10:10",
+        "--out",
+        b.to_str().expect("utf8"),
+        "-q",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     for f in ["ar.csv", "car.csv", "tests.csv", "model.csv"] {
-        assert_eq!(std::fs::read(a.join(f)).expect("a"), std::fs::read(b.join(f)).expect("b"), "{f}");
+        assert_eq!(
+            std::fs::read(a.join(f)).expect("a"),
+            std::fs::read(b.join(f)).expect("b"),
+            "{f}"
+        );
     }
     // A flag overrides the file.
     let c = tmp.path().join("c");
-    let o = evimpact(&["run", "data/studies/entity-list-2019.toml", "--car", "0:2", "--out", c.to_str().expect("utf8"), "-q"]);
+    let o = evimpact(&[
+        "run",
+        "data/studies/entity-list-2019.toml",
+        "--car",
+        "0:2",
+        "--out",
+        c.to_str().expect("utf8"),
+        "-q",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let car = read_csv(&c.join("car.csv"));
     assert!(car.iter().all(|r| r["window"] == "0:2") && car.len() == 4);
