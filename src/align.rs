@@ -5,7 +5,7 @@
 //! time zone), else the next session. An announcement on a day without a session moves by
 //! the event-day rule (`next` by default). The estimation window always moves with day 0.
 
-use chrono::{Duration, NaiveDateTime, TimeZone};
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone};
 use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::{Calendar, Exchange};
@@ -50,6 +50,54 @@ pub struct Alignment {
 /// A reason string when the event cannot be aligned (outside the calendar, `skip` rule on a
 /// non-session, a local time that does not exist).
 pub fn align(
+    event: &Event,
+    ex: &Exchange,
+    cal: &Calendar,
+    rule: EventDayRule,
+    max_shift: Option<u32>,
+) -> Result<Alignment, String> {
+    let a = align_unbounded(event, ex, cal, rule)?;
+    let from = local_date(event, ex);
+    let to = cal.sessions[a.day0];
+    let shift = weekdays_between(from, to);
+    if let Some(m) = max_shift
+        && shift > m
+    {
+        return Err(format!(
+            "{}; that shifts day 0 by {shift} weekdays, more than the maximum {m}",
+            a.reason
+        ));
+    }
+    Ok(a)
+}
+
+/// Weekdays (Mon-Fri) d with min(a, b) < d <= max(a, b): the sessions a weekday calendar
+/// would count between the announcement's local date and day 0.
+pub fn weekdays_between(a: NaiveDate, b: NaiveDate) -> u32 {
+    use chrono::Datelike;
+    let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+    lo.iter_days()
+        .skip(1)
+        .take_while(|d| *d <= hi)
+        .filter(|d| d.weekday().number_from_monday() <= 5)
+        .count() as u32
+}
+
+/// The announcement's date in the exchange's time zone (the written date when no time).
+fn local_date(event: &Event, ex: &Exchange) -> NaiveDate {
+    match event.time {
+        Some(time) => {
+            let tz = event.tz.unwrap_or(ex.tz);
+            tz.from_local_datetime(&NaiveDateTime::new(event.date, time))
+                .earliest()
+                .map(|at| at.with_timezone(&ex.tz).date_naive())
+                .unwrap_or(event.date)
+        }
+        None => event.date,
+    }
+}
+
+fn align_unbounded(
     event: &Event,
     ex: &Exchange,
     cal: &Calendar,
@@ -156,6 +204,8 @@ mod tests {
             headline: String::new(),
             source: String::new(),
             url: String::new(),
+            exchange: None,
+            market: None,
             line: 2,
         }
     }
@@ -170,18 +220,34 @@ mod tests {
     #[test]
     fn holiday_moves_to_next_session() {
         let c = cal(&["2019-09-30", "2019-10-08", "2019-10-09"]);
-        let a =
-            align(&ev("2019-10-07", None, None), &XSHG, &c, EventDayRule::Next).expect("aligned");
+        let a = align(
+            &ev("2019-10-07", None, None),
+            &XSHG,
+            &c,
+            EventDayRule::Next,
+            None,
+        )
+        .expect("aligned");
         assert_eq!((a.day0, a.outcome), (1, "shifted"));
         let a = align(
             &ev("2019-10-07", None, None),
             &XSHG,
             &c,
             EventDayRule::Previous,
+            None,
         )
         .expect("aligned");
         assert_eq!(a.day0, 0);
-        assert!(align(&ev("2019-10-07", None, None), &XSHG, &c, EventDayRule::Skip).is_err());
+        assert!(
+            align(
+                &ev("2019-10-07", None, None),
+                &XSHG,
+                &c,
+                EventDayRule::Skip,
+                None
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -194,6 +260,7 @@ mod tests {
             &XSHG,
             &cn,
             EventDayRule::Next,
+            None,
         )
         .expect("aligned");
         assert_eq!(cn.sessions[a.day0].to_string(), "2019-10-08");
@@ -202,6 +269,7 @@ mod tests {
             &XNYS,
             &us,
             EventDayRule::Next,
+            None,
         )
         .expect("aligned");
         assert_eq!(
@@ -213,15 +281,39 @@ mod tests {
             &XNYS,
             &us,
             EventDayRule::Next,
+            None,
         )
         .expect("aligned");
         assert_eq!(us.sessions[a.day0].to_string(), "2019-10-07");
     }
 
     #[test]
+    fn max_shift_counts_weekdays() {
+        let d = |s| parse_date(s).expect("date");
+        assert_eq!(weekdays_between(d("2019-10-01"), d("2019-10-08")), 5);
+        assert_eq!(weekdays_between(d("2019-10-05"), d("2019-10-04")), 0);
+        assert_eq!(weekdays_between(d("2019-10-04"), d("2019-10-07")), 1);
+        let c = cal(&["2019-09-30", "2019-10-08", "2019-10-09"]);
+        let e = ev("2019-10-01", None, None);
+        assert!(align(&e, &XSHG, &c, EventDayRule::Next, Some(5)).is_ok());
+        let err = align(&e, &XSHG, &c, EventDayRule::Next, Some(4)).unwrap_err();
+        assert!(
+            err.contains("shifts day 0 by 5 weekdays, more than the maximum 4"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn outside_calendar_is_a_skip_reason() {
         let c = cal(&["2019-09-30"]);
-        let e = align(&ev("2021-01-04", None, None), &XSHG, &c, EventDayRule::Next).unwrap_err();
+        let e = align(
+            &ev("2021-01-04", None, None),
+            &XSHG,
+            &c,
+            EventDayRule::Next,
+            None,
+        )
+        .unwrap_err();
         assert!(e.contains("outside"), "{e}");
     }
 }

@@ -8,7 +8,9 @@ use crate::align::EventDayRule;
 use crate::error::{Error, InputError, Result};
 use crate::model::ModelKind;
 use crate::returns::ReturnKind;
-use crate::study::{Overrides, Study, Window, default_data_dir, read_study_file};
+use crate::study::{
+    HaltPolicy, LimitPolicy, Overrides, Study, Window, default_data_dir, read_study_file,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -27,6 +29,10 @@ pub enum Command {
     Run(Box<RunArgs>),
     /// Write a synthetic panel (prices, market, calendar, halts, events) for benchmarks.
     Synth(SynthArgs),
+    /// Redraw charts from an output directory without recomputing the study.
+    Chart(crate::charts::ChartArgs),
+    /// Download prices, factors, events and news into the data directory (cached, with provenance).
+    Fetch(Box<crate::fetch::cli::FetchArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -44,10 +50,16 @@ pub struct RunArgs {
     pub events: Option<PathBuf>,
     /// Price directory of <security>.csv files, or one long CSV with a `security` column.
     #[arg(long)]
-    pub prices: Option<PathBuf>,
+    pub prices: Vec<PathBuf>,
     /// Market index CSV (date, adj_close or close).
     #[arg(long)]
     pub market: Option<PathBuf>,
+    /// Market index for one exchange, MIC=PATH (repeatable), e.g. --markets XNYS=indices/us/GSPC.csv.
+    #[arg(long, value_parser = parse_mic_path)]
+    pub markets: Vec<(String, PathBuf)>,
+    /// Session calendar for one exchange, MIC=PATH (repeatable).
+    #[arg(long, value_parser = parse_mic_path)]
+    pub calendars: Vec<(String, PathBuf)>,
     /// Exchange session calendar CSV (a `date` column), used for every security.
     #[arg(long)]
     pub calendar: Option<PathBuf>,
@@ -78,12 +90,24 @@ pub struct RunArgs {
     /// Event-day rule for announcements on non-session days: next, previous or skip.
     #[arg(long, value_parser = parse_rule)]
     pub rule: Option<EventDayRule>,
+    /// Largest shift of day 0 from the announcement date, in weekdays (else skipped).
+    #[arg(long)]
+    pub max_shift: Option<u32>,
+    /// Halts: trade_to_trade (default), drop_event or exclude_days.
+    #[arg(long, value_parser = parse_halt_policy)]
+    pub halt_policy: Option<HaltPolicy>,
+    /// Limit-locked sessions: flag (default) or accumulate.
+    #[arg(long, value_parser = parse_limit_policy)]
+    pub limit_policy: Option<LimitPolicy>,
     /// Treat any skipped event as a failure (exit 1, no output).
     #[arg(long)]
     pub strict: bool,
     /// Print nothing but errors.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Fetch missing input files first (see `evimpact fetch STUDY.toml`).
+    #[arg(long)]
+    pub fetch: bool,
 }
 
 #[derive(Debug, Args)]
@@ -115,6 +139,30 @@ fn parse_returns(s: &str) -> std::result::Result<ReturnKind, String> {
     }
 }
 
+fn parse_mic_path(s: &str) -> std::result::Result<(String, PathBuf), String> {
+    let (mic, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected MIC=PATH such as XNYS=indices/us/GSPC.csv, found \"{s}\""))?;
+    Ok((mic.trim().to_string(), PathBuf::from(path.trim())))
+}
+
+fn parse_halt_policy(s: &str) -> std::result::Result<HaltPolicy, String> {
+    match s {
+        "trade_to_trade" => Ok(HaltPolicy::TradeToTrade),
+        "drop_event" => Ok(HaltPolicy::DropEvent),
+        "exclude_days" => Ok(HaltPolicy::ExcludeDays),
+        _ => Err(format!("expected trade_to_trade, drop_event or exclude_days, found \"{s}\"")),
+    }
+}
+
+fn parse_limit_policy(s: &str) -> std::result::Result<LimitPolicy, String> {
+    match s {
+        "flag" => Ok(LimitPolicy::Flag),
+        "accumulate" => Ok(LimitPolicy::Accumulate),
+        _ => Err(format!("expected flag or accumulate, found \"{s}\"")),
+    }
+}
+
 fn parse_rule(s: &str) -> std::result::Result<EventDayRule, String> {
     match s {
         "next" => Ok(EventDayRule::Next),
@@ -136,7 +184,9 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
         events: a.events.clone(),
         prices: a.prices.clone(),
         market: a.market.clone(),
+        markets: a.markets.clone(),
         calendar: a.calendar.clone(),
+        calendars: a.calendars.clone(),
         halts: a.halts.clone(),
         estimation: a.estimation,
         event_window: a.window,
@@ -145,6 +195,9 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
         min_estimation: a.min_estimation,
         returns: a.returns,
         rule: a.rule,
+        max_shift: a.max_shift,
+        halt_policy: a.halt_policy,
+        limit_policy: a.limit_policy,
     };
     Ok(Study::resolve(file, ov, &data_dir)?)
 }
@@ -152,6 +205,7 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
 /// `evimpact run`.
 pub fn run(a: &RunArgs) -> Result<PathBuf> {
     let study = study_from_args(a)?;
+    crate::fetch::check_inputs_or_fetch(&study, a.fetch, a.quiet)?;
     let outcome = crate::run::run_study(&study)?;
     let n_skipped = outcome
         .skipped
@@ -177,9 +231,8 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         .unwrap_or_else(|| Path::new("out").join(&study.name));
     let written = crate::output::write_all(&out, |dir| {
         crate::output::write_tables(&outcome, dir)?;
-        let chart = crate::charts::write_car_chart(&outcome, &dir.join("charts"))?;
-        let md = crate::report::markdown(&outcome, chart.as_deref());
-        std::fs::write(dir.join("report.md"), md)?;
+        let charts = crate::charts::write_all(&outcome, dir)?;
+        crate::report::write_reports(&outcome, &charts, dir)?;
         Ok(())
     })?;
     if !a.quiet {
@@ -236,6 +289,8 @@ pub fn main_with(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Run(a) => run(a).map(|_| ()),
         Command::Synth(a) => synth(a),
+        Command::Chart(a) => crate::charts::command(a).map_err(Error::Run),
+        Command::Fetch(a) => crate::fetch::cli::fetch(a),
     }
 }
 

@@ -41,6 +41,29 @@ pub struct CarRow {
     pub spans: u32,
 }
 
+/// Trading activity on the session a security resumed trading after a halt, against its
+/// estimation-window distribution: log volume vs the mean and sd of log volume on the traded
+/// estimation sessions.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Resumption {
+    pub tau: i32,
+    pub date: NaiveDate,
+    /// Sessions the resumption return spans.
+    pub span: u32,
+    pub volume: f64,
+    /// Mean of log volume over the estimation window's traded sessions.
+    pub est_mean_log: f64,
+    pub est_sd_log: f64,
+    /// ln(volume) − mean: the abnormal log volume.
+    pub abnormal_log_volume: f64,
+    /// Abnormal log volume / sd.
+    pub z: f64,
+    /// Share of estimation sessions with a lower volume.
+    pub percentile: f64,
+    /// Estimation sessions with volume.
+    pub n_est: usize,
+}
+
 /// The estimation and event-window results of one event on one security.
 #[derive(Debug, Clone)]
 pub struct EventAnalysis {
@@ -51,6 +74,8 @@ pub struct EventAnalysis {
     pub est_truncated: usize,
     pub rows: Vec<ArRow>,
     pub cars: Vec<CarRow>,
+    /// Resumption sessions after halts inside the event window.
+    pub resumptions: Vec<Resumption>,
 }
 
 /// Fits the normal-return model on the estimation window around `day0` and computes ARs
@@ -84,6 +109,18 @@ pub fn analyze(
             ew.pretty(),
             cal.sessions[*ev_range.start()],
             cal.sessions[*ev_range.end()]
+        ));
+    }
+    if study.halt_policy == crate::study::HaltPolicy::DropEvent
+        && let Some(i) = ev_range
+            .clone()
+            .find(|&i| tl.status[i] == Status::Suspended)
+    {
+        return Err(format!(
+            "halt policy drop_event: suspended on {} (τ={:+}) inside the event window {}",
+            cal.sessions[i],
+            i as i64 - day0 as i64,
+            ew.pretty()
         ));
     }
     let est_lo = at(study.estimation.start);
@@ -186,6 +223,7 @@ pub fn analyze(
             }
         })
         .collect();
+    let resumptions = resumptions(tl, &rows, lo..=hi, day0);
     Ok(EventAnalysis {
         fit,
         est_first: cal.sessions[lo],
@@ -193,7 +231,50 @@ pub fn analyze(
         est_truncated,
         rows,
         cars,
+        resumptions,
     })
+}
+
+/// Abnormal volume on each session of the event window that ends a halt.
+fn resumptions(
+    tl: &Timeline,
+    rows: &[ArRow],
+    est: std::ops::RangeInclusive<usize>,
+    day0: usize,
+) -> Vec<Resumption> {
+    let logs: Vec<f64> = est
+        .filter(|&i| tl.status[i].traded() && tl.volume[i] > 0.0)
+        .map(|i| tl.volume[i].ln())
+        .collect();
+    if logs.len() < 2 {
+        return Vec::new();
+    }
+    let mean = logs.iter().sum::<f64>() / logs.len() as f64;
+    let sd = crate::stats::sample_sd(&logs);
+    rows.windows(2)
+        .filter(|w| w[0].status == Status::Suspended && w[1].status.traded())
+        .filter_map(|w| {
+            let r = &w[1];
+            let i = (day0 as i64 + r.tau as i64) as usize;
+            let v = tl.volume[i];
+            (v > 0.0).then(|| {
+                let a = v.ln() - mean;
+                Resumption {
+                    tau: r.tau,
+                    date: r.date,
+                    span: r.span,
+                    volume: v,
+                    est_mean_log: mean,
+                    est_sd_log: sd,
+                    abnormal_log_volume: a,
+                    z: a / sd,
+                    percentile: logs.iter().filter(|l| **l < v.ln()).count() as f64
+                        / logs.len() as f64,
+                    n_est: logs.len(),
+                }
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -256,6 +337,10 @@ mod tests {
                 .collect(),
             off_calendar_rows: vec![],
             halt_overrides: vec![],
+            limit: vec![0; n],
+            limit_rate: vec![f64::NAN; n],
+            limit_close: vec![(f64::NAN, f64::NAN); n],
+            excluded: vec![false; n],
         };
         (cal, tl)
     }
@@ -329,5 +414,74 @@ mod tests {
             "{e}"
         );
         assert!(analyze(&tl, &cal, 70, &study(49)).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+    use crate::data::calendar::Calendar;
+    use chrono::Duration;
+
+    /// `drop_event` skips an event whose event window holds a suspended session; the default
+    /// policy analyses it.
+    #[test]
+    fn drop_event_skips_events_with_a_halt_in_the_window() {
+        let n = 80;
+        let d0 = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+        let cal = Calendar {
+            name: "t".into(),
+            sessions: (0..n).map(|i| d0 + Duration::days(i as i64)).collect(),
+        };
+        let ms: Vec<f64> = (0..n)
+            .map(|i| ((i * 37 % 11) as f64 - 5.0) / 500.0)
+            .collect();
+        let mut status = vec![Status::Trading; n];
+        status[72] = Status::Suspended;
+        let mut span = vec![1u32; n];
+        span[0] = 0;
+        span[72] = 0;
+        span[73] = 2;
+        let tl = Timeline {
+            security: "X".into(),
+            status,
+            sources: vec![0; n],
+            price: vec![f64::NAN; n],
+            volume: vec![f64::NAN; n],
+            ret: (0..n)
+                .map(|i| {
+                    if span[i] == 0 {
+                        f64::NAN
+                    } else {
+                        0.001 + ms[i] + ((i * 13 % 7) as f64 - 3.0) / 1000.0
+                    }
+                })
+                .collect(),
+            span,
+            market_ret: ms,
+            off_calendar_rows: vec![],
+            halt_overrides: vec![],
+            limit: vec![0; n],
+            limit_rate: vec![f64::NAN; n],
+            limit_close: vec![(f64::NAN, f64::NAN); n],
+            excluded: vec![false; n],
+        };
+        let f: crate::study::StudyFile = toml::from_str(
+            "[inputs]\nevents='e'\nprices='p'\nmarket='m'\n[windows]\nestimation=[-60,-11]\nevent=[-5,5]\ncar=[[-1,1]]\n[model]\nmin_estimation=30\n",
+        )
+        .expect("toml");
+        let mut study = Study::resolve(
+            Some((std::path::Path::new("s.toml"), f)),
+            Default::default(),
+            std::path::Path::new("."),
+        )
+        .expect("study");
+        assert!(analyze(&tl, &cal, 70, &study).is_ok());
+        study.halt_policy = crate::study::HaltPolicy::DropEvent;
+        let e = analyze(&tl, &cal, 70, &study).unwrap_err();
+        assert!(
+            e.contains("drop_event: suspended on 2020-03-13 (τ=+2)"),
+            "{e}"
+        );
     }
 }

@@ -14,6 +14,8 @@ pub mod cli;
 pub mod data;
 pub mod engine;
 pub mod error;
+pub mod fetch;
+pub mod limits;
 pub mod model;
 pub mod output;
 pub mod report;

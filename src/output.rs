@@ -268,6 +268,82 @@ pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
     ])
 }
 
+/// One row of the status table.
+pub struct StatusRow<'a> {
+    pub event_id: &'a str,
+    pub security: &'a str,
+    pub date: chrono::NaiveDate,
+    pub tau: Option<i32>,
+    pub status: crate::returns::Status,
+    pub source: String,
+}
+
+/// The trading status of every weekday of each event window, exchange holidays included,
+/// each row saying where its status came from.
+pub fn status_rows(o: &Outcome) -> Vec<StatusRow<'_>> {
+    use crate::returns::{Status, source};
+    use chrono::Datelike;
+    let mut out = Vec::new();
+    for r in &o.results {
+        let (Some(first), Some(last)) = (r.analysis.rows.first(), r.analysis.rows.last()) else { continue };
+        let (cal, tl) = (&r.calendar, &r.timeline);
+        let mic = r.exchange;
+        for d in first.date.iter_days().take_while(|d| *d <= last.date) {
+            if d.weekday().number_from_monday() > 5 {
+                continue;
+            }
+            let Some(i) = cal.index_of(d) else {
+                out.push(StatusRow {
+                    event_id: &r.event_id,
+                    security: &r.security,
+                    date: d,
+                    tau: None,
+                    status: Status::Holiday,
+                    source: format!("weekday without an {mic} session (exchange holiday)"),
+                });
+                continue;
+            };
+            let status = tl.status[i];
+            let src = match status {
+                Status::Suspended => source::describe(tl.sources[i]),
+                Status::LimitLocked => {
+                    let (c, p) = tl.limit_close[i];
+                    format!(
+                        "price file: close {c} at the {} limit ({:.0} % of reference {p})",
+                        if tl.limit[i] > 0 { "upper" } else { "lower" },
+                        tl.limit_rate[i] * 100.0
+                    )
+                }
+                Status::NoData => "outside the price file's dates".into(),
+                Status::Trading if tl.excluded[i] => "price file; return excluded (halt policy exclude_days)".into(),
+                _ => "price file".into(),
+            };
+            out.push(StatusRow {
+                event_id: &r.event_id,
+                security: &r.security,
+                date: d,
+                tau: Some((i as i64 - r.day0_index as i64) as i32),
+                status,
+                source: src,
+            });
+        }
+    }
+    out
+}
+
+/// `status.csv`: see [`status_rows`].
+pub fn status_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows = status_rows(o);
+    DataFrame::new_infer_height(vec![
+        Column::new("event_id".into(), rows.iter().map(|r| r.event_id).collect::<Vec<_>>()),
+        Column::new("security".into(), rows.iter().map(|r| r.security).collect::<Vec<_>>()),
+        date_col("date", rows.iter().map(|r| Some(r.date)).collect())?,
+        Column::new("tau".into(), rows.iter().map(|r| r.tau).collect::<Vec<_>>()),
+        Column::new("status".into(), rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
+        Column::new("source".into(), rows.iter().map(|r| r.source.as_str()).collect::<Vec<_>>()),
+    ])
+}
+
 /// `audit.csv`: every alignment, trading-status, estimation and skip decision.
 pub fn audit_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let a = &o.audit;
@@ -333,7 +409,7 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
     json!({
         "tool": {"name": "evimpact", "version": env!("CARGO_PKG_VERSION")},
         "study": &o.study,
-        "inputs": &o.inputs,
+        "inputs": crate::fetch::inputs_with_provenance(&o.inputs),
         "counts": {
             "event_rows": o.events.len(),
             "analysed": o.results.len(),
@@ -352,6 +428,7 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
             "model": {"alpha": r.analysis.fit.coef.first(), "beta": r.analysis.fit.coef.get(1),
                       "sigma": r.analysis.fit.s2.sqrt(), "r2": num(r.analysis.fit.r2),
                       "n_estimation": r.analysis.fit.n_obs},
+            "resumptions": &r.analysis.resumptions,
             "car": r.analysis.cars.iter().map(|c| json!({
                 "window": c.window.label(), "car": num(c.car), "car_var": num(c.var), "t_stat": num(c.t),
                 "p_value": num(c.p), "n_returns": c.n_returns
@@ -370,6 +447,7 @@ pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
     write_table(dir, "caar", caar_table(o)?)?;
     write_table(dir, "model", model_table(o)?)?;
     write_table(dir, "audit", audit_table(o)?)?;
+    write_table(dir, "status", status_table(o)?)?;
     let p = dir.join("summary.json");
     let bytes = serde_json::to_vec_pretty(&summary_json(o))?;
     std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;

@@ -1,9 +1,25 @@
-//! Results → `report.md`. Rounding and significance marks live here only.
+//! Results → `report.md` and a self-contained `report.html`. Rounding and significance
+//! marks live here only.
+//!
+//! The report is built once as a small document model ([`Doc`]: headings, paragraphs,
+//! lists, tables, figures) from the run's numbers, then rendered to Markdown and to HTML.
+//! Both renderers escape every piece of text, so text from input files (entity names,
+//! headlines, sources, URLs) can never become markup.
+
+mod html;
 
 use std::fmt::Write as _;
+use std::path::Path;
 
+use anyhow::Context;
+use chrono::{Datelike, NaiveDate, Weekday};
+
+use crate::charts::{ChartFile, ChartKind};
 use crate::returns::{Status, source};
-use crate::run::{Aggregate, Outcome};
+use crate::run::{Aggregate, EventResult, Outcome};
+use crate::study::Window;
+
+pub use html::html;
 
 /// Significance marks: *** p < 0.01, ** p < 0.05, * p < 0.10.
 pub fn stars(p: f64) -> &'static str {
@@ -46,103 +62,532 @@ fn pval(v: f64) -> String {
     }
 }
 
-/// Escapes text from input files for a Markdown table cell.
-fn cell(s: &str) -> String {
-    s.replace('|', "\\|")
-        .replace('\n', " ")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// A percentage for prose: typographic minus, 2 decimals, e.g. "−10.52 %".
+fn pct_prose(v: f64) -> String {
+    if !v.is_finite() {
+        return "undefined".into();
+    }
+    let s = format!("{:.2} %", v * 100.0);
+    match s.strip_prefix('-') {
+        Some(r) => format!("−{r}"),
+        None => format!("+{s}"),
+    }
 }
 
-fn tests_row(a: &Aggregate) -> String {
-    let mut s = String::new();
-    for t in &a.tests {
-        let _ = write!(
-            s,
-            " {} ({}){} |",
-            num(t.statistic),
-            pval(t.p_value),
-            stars(t.p_value)
-        );
+/// A statistic for prose with a typographic minus.
+fn num_prose(v: f64) -> String {
+    if !v.is_finite() {
+        return "undefined".into();
     }
-    s
+    let s = format!("{v:.2}");
+    match s.strip_prefix('-') {
+        Some(r) => format!("−{r}"),
+        None => s,
+    }
 }
 
-/// Renders `report.md`.
-pub fn markdown(o: &Outcome, chart: Option<&str>) -> String {
-    let s = &o.study;
-    let mut md = String::new();
-    let _ = writeln!(md, "# {}\n", cell(&s.title));
-    if !s.description.is_empty() {
-        let _ = writeln!(md, "{}\n", s.description.trim());
+// ---------------------------------------------------------------------------------------
+// Document model
+// ---------------------------------------------------------------------------------------
+
+/// Inline text. Every variant's text is escaped by the renderers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inline {
+    Text(String),
+    Strong(String),
+    Code(String),
+    /// A link; rendered as a link only for `http(s)://` URLs, else as text.
+    Link {
+        text: String,
+        url: String,
+    },
+}
+
+/// A paragraph or list item: a run of inlines.
+pub type Para = Vec<Inline>;
+
+fn t(s: impl Into<String>) -> Inline {
+    Inline::Text(s.into())
+}
+
+fn strong(s: impl Into<String>) -> Inline {
+    Inline::Strong(s.into())
+}
+
+fn code(s: impl Into<String>) -> Inline {
+    Inline::Code(s.into())
+}
+
+/// Column alignment of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Align {
+    Left,
+    Right,
+}
+
+/// A table; cells are plain text (escaped when rendered).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub align: Vec<Align>,
+    pub rows: Vec<Vec<String>>,
+    /// Part of the pinned snapshot (`tables_markdown`): no machine-dependent content.
+    pub pinned: bool,
+}
+
+/// A block of the document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// Level 1..=3.
+    Heading(u8, String),
+    Para(Para),
+    /// A muted explanatory paragraph.
+    Note(Para),
+    List(Vec<Para>),
+    Table(Table),
+    /// A chart: path relative to the output directory.
+    Figure {
+        src: String,
+        caption: String,
+    },
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Doc {
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+impl Doc {
+    fn h(&mut self, level: u8, s: impl Into<String>) {
+        self.blocks.push(Block::Heading(level, s.into()));
     }
+    fn p(&mut self, p: Para) {
+        self.blocks.push(Block::Para(p));
+    }
+    fn note(&mut self, p: Para) {
+        self.blocks.push(Block::Note(p));
+    }
+    fn list(&mut self, items: Vec<Para>) {
+        if !items.is_empty() {
+            self.blocks.push(Block::List(items));
+        }
+    }
+    fn table(&mut self, header: Vec<String>, align: Vec<Align>, rows: Vec<Vec<String>>) {
+        self.blocks.push(Block::Table(Table {
+            header,
+            align,
+            rows,
+            pinned: true,
+        }));
+    }
+    fn figures(&mut self, charts: &[ChartFile], kind: ChartKind) {
+        for c in charts.iter().filter(|c| c.kind == kind) {
+            self.blocks.push(Block::Figure {
+                src: c.path.clone(),
+                caption: c.caption.clone(),
+            });
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Building the report from the run's numbers
+// ---------------------------------------------------------------------------------------
+
+/// Columns of wide tables (one per event) beyond which the report points to the CSV.
+const MAX_COLUMNS: usize = 12;
+/// Rows of per-event tables beyond which the report points to the CSV.
+const MAX_ROWS: usize = 200;
+
+fn display_name(r: &EventResult) -> String {
+    if r.entity.is_empty() {
+        r.security.clone()
+    } else {
+        format!("{} ({})", r.entity, r.security)
+    }
+}
+
+fn window_label(a: &Aggregate) -> String {
+    a.window.map(|w| w.pretty()).unwrap_or_default()
+}
+
+/// The window the summary leads with: the shortest CAR window starting on day 0 in which
+/// every analysed event has a return; else the window containing day 0 with the largest
+/// N; else the first window. Returns its index in the study's CAR windows.
+pub fn lead_window(o: &Outcome) -> Option<usize> {
+    let ws = &o.study.car_windows;
+    let all = o.results.len();
+    let full = |i: usize| o.windows.get(i).is_some_and(|a| a.n == all && all > 0);
+    ws.iter()
+        .enumerate()
+        .filter(|(i, w)| w.start == 0 && full(*i))
+        .min_by_key(|(_, w)| w.len())
+        .map(|(i, _)| i)
+        .or_else(|| {
+            ws.iter()
+                .enumerate()
+                .filter(|(_, w)| w.contains(0))
+                .max_by_key(|(i, _)| o.windows.get(*i).map_or(0, |a| a.n))
+                .map(|(i, _)| i)
+        })
+        .or(if ws.is_empty() { None } else { Some(0) })
+}
+
+/// "rejects at 5 %" style verdict of a p-value.
+fn verdict(p: f64) -> &'static str {
+    if !p.is_finite() {
+        "undefined at this N"
+    } else if p < 0.01 {
+        "significant at 1 %"
+    } else if p < 0.05 {
+        "significant at 5 %"
+    } else if p < 0.10 {
+        "significant at 10 % only"
+    } else {
+        "not significant at 10 %"
+    }
+}
+
+/// The plain-language summary, generated only from the computed numbers.
+pub fn summary(o: &Outcome) -> Vec<Para> {
+    let mut out = Vec::new();
     let analysed = o.results.len();
-    let skipped = o.skipped.iter().filter(|k| k.kind == "skipped").count();
     let nomkt = o
         .skipped
         .iter()
         .filter(|k| k.kind == "no_market_data")
         .count();
-    let _ = writeln!(md, "## Study\n");
-    let _ = writeln!(
-        md,
-        "- Event rows: {} ({} analysed, {} without market data, {} skipped)",
-        o.events.len(),
-        analysed,
-        nomkt,
-        skipped
-    );
-    let _ = writeln!(
-        md,
-        "- Normal-return model: {} model, OLS on the estimation window {} (at least {} returns), {} returns",
-        s.model.as_str(),
-        s.estimation.pretty(),
-        s.min_estimation,
-        match s.returns {
-            crate::returns::ReturnKind::Simple => "simple",
-            crate::returns::ReturnKind::Log => "log",
-        }
-    );
-    let _ = writeln!(
-        md,
-        "- Event window {}; CAR windows {}",
-        s.event_window.pretty(),
-        s.car_windows
+    let skipped = o.skipped.len() - nomkt;
+    out.push(vec![t(format!(
+        "{} event row(s): {analysed} analysed, {nomkt} without listed shares (no market data), {skipped} skipped.",
+        o.events.len()
+    ))]);
+    let Some(wi) = lead_window(o) else {
+        return out;
+    };
+    let w: Window = o.study.car_windows[wi];
+    if let Some(a) = o.windows.get(wi) {
+        let mut s = format!(
+            "Across the {} event(s) with a return in {}, the CAAR{} is {}",
+            a.n,
+            w.pretty(),
+            w.pretty(),
+            pct_prose(a.mean)
+        );
+        let tests: Vec<String> = a
+            .tests
             .iter()
-            .map(|w| w.pretty())
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let _ = writeln!(md, "- Market index: `{}`", s.market.display());
-    let _ = writeln!(
-        md,
-        "- Calendars: {}",
-        o.calendars
-            .keys()
-            .map(|k| format!("`{k}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let _ = writeln!(
-        md,
-        "- Event-day rule: `{}` (an announcement after the exchange's close moves to the next session)",
-        s.rule.as_str()
-    );
-    let _ = writeln!(
-        md,
-        "- Halt policy: trade-to-trade (Maynes & Rumsey 1993): a suspended session has no return; the first traded session after a halt carries the return over the whole halt, compared with the market over the same sessions, and enters the estimation with weight 1/d"
-    );
-    let _ = writeln!(
-        md,
-        "- Variances: prediction-error variance of each AR and of each CAR (MacKinlay 1997), not L·s²\n"
-    );
+            .map(|x| {
+                format!(
+                    "{} = {} (p = {}, {})",
+                    x.test,
+                    num_prose(x.statistic),
+                    pval(x.p_value),
+                    x.distribution
+                )
+            })
+            .collect();
+        if !tests.is_empty() {
+            s.push_str(&format!(": {}", tests.join("; ")));
+        }
+        s.push('.');
+        let rejects = a
+            .tests
+            .iter()
+            .filter(|x| x.p_value.is_finite() && x.p_value < 0.05)
+            .count();
+        if !a.tests.is_empty() {
+            s.push_str(&format!(
+                " {rejects} of {} test(s) reject CAAR = 0 at 5 %.",
+                a.tests.len()
+            ));
+        }
+        out.push(vec![t(s)]);
+    }
+    if analysed <= 10 {
+        for r in &o.results {
+            let c = &r.analysis.cars[wi];
+            let mut s = if c.n_returns == 0 {
+                format!("{} has no return in {}.", display_name(r), w.pretty())
+            } else {
+                format!(
+                    "{}: CAR{} is {} (t = {}, p = {}, {}; {} return(s)).",
+                    display_name(r),
+                    w.pretty(),
+                    pct_prose(c.car),
+                    num_prose(c.t),
+                    pval(c.p),
+                    verdict(c.p),
+                    c.n_returns
+                )
+            };
+            // Suspended on day 0: where the reaction shows instead.
+            let rows = &r.analysis.rows;
+            if rows
+                .iter()
+                .any(|x| x.tau == 0 && x.status == Status::Suspended)
+            {
+                let last_susp = rows
+                    .iter()
+                    .filter(|x| x.tau >= 0)
+                    .take_while(|x| x.status == Status::Suspended)
+                    .last()
+                    .map_or(0, |x| x.tau);
+                match rows.iter().find(|x| x.tau > last_susp && x.ar.is_finite()) {
+                    Some(x) => s.push_str(&format!(
+                        " Suspended on τ = 0..{:+}; its first return after the news, on {} (τ = {:+}), spans {} session(s): AR {} (t = {}).",
+                        last_susp,
+                        x.date,
+                        x.tau,
+                        x.span,
+                        pct_prose(x.ar),
+                        num_prose(x.sar)
+                    )),
+                    None => s.push_str(&format!(
+                        " Suspended from τ = 0 with no return after it inside the event window (last suspended τ = {last_susp:+})."
+                    )),
+                }
+            }
+            out.push(vec![t(s)]);
+        }
+    } else if let Some(a) = o.windows.get(wi) {
+        let cars: Vec<f64> = o
+            .results
+            .iter()
+            .map(|r| r.analysis.cars[wi].car)
+            .filter(|v| v.is_finite())
+            .collect();
+        let neg = cars.iter().filter(|v| **v < 0.0).count();
+        out.push(vec![t(format!(
+            "{neg} of {} CAR{} are negative.",
+            a.n,
+            w.pretty()
+        ))]);
+    }
+    out
+}
 
-    let _ = writeln!(md, "## Events and day 0\n");
-    let _ = writeln!(
-        md,
-        "| event | entity | security | announced | day 0 | decision |"
-    );
-    let _ = writeln!(md, "|---|---|---|---|---|---|");
+/// How informative each test is at this run's N, from its reference distribution.
+fn informative(o: &Outcome) -> Vec<Para> {
+    let Some(a) = lead_window(o)
+        .and_then(|i| o.windows.get(i))
+        .or(o.windows.first())
+    else {
+        return Vec::new();
+    };
+    let n = a.n;
+    a.tests
+        .iter()
+        .map(|x| {
+            let cv = crate::charts::critical_value(&x.distribution);
+            let family = match x.test {
+                "mackinlay_j1" | "patell_z" => {
+                    " uses each event's own estimation-window variance, so it is usable at small N if the events are independent; events on one date share market shocks, and their cross-correlation inflates it."
+                }
+                "cross_sectional_t" | "bmp" => {
+                    " estimates the variance from the N events themselves (robust to event-induced variance) and has little power at small N."
+                }
+                _ => "",
+            };
+            let mut s = format!("{} with N = {n}: reference {}", x.test, x.distribution);
+            match cv {
+                Some(c) => s.push_str(&format!(", 5 % critical value ±{c:.2}.")),
+                None => s.push_str(", no critical value at this N."),
+            }
+            s.push_str(family);
+            vec![strong(x.test.to_string()), t(s[x.test.len()..].to_string())]
+        })
+        .collect()
+}
+
+/// Weekdays inside the event windows on which the exchange was closed, as lines.
+fn holidays(o: &Outcome) -> Vec<Para> {
+    use std::collections::BTreeMap;
+    let mut gaps: BTreeMap<(NaiveDate, NaiveDate), (i32, Vec<String>)> = BTreeMap::new();
+    for r in &o.results {
+        for w in r.analysis.rows.windows(2) {
+            let (a, b) = (&w[0], &w[1]);
+            let days: Vec<NaiveDate> = a
+                .date
+                .iter_days()
+                .skip(1)
+                .take_while(|d| *d < b.date)
+                .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+                .collect();
+            if let (Some(f), Some(l)) = (days.first(), days.last()) {
+                let e = gaps.entry((*f, *l)).or_insert((b.tau, Vec::new()));
+                if !e.1.contains(&r.security) {
+                    e.1.push(r.security.clone());
+                }
+            }
+        }
+    }
+    gaps.into_iter()
+        .map(|((f, l), (tau, secs))| {
+            let n = f
+                .iter_days()
+                .take_while(|d| *d <= l)
+                .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+                .count();
+            vec![t(format!(
+                "Exchange closed {f}{} ({n} weekday(s)), just before τ = {tau:+} for {}: no session, so no return and no shift of event time.",
+                if f == l { String::new() } else { format!(" .. {l}") },
+                if secs.len() <= 6 {
+                    secs.join(", ")
+                } else {
+                    format!("{} securities", secs.len())
+                }
+            ))]
+        })
+        .collect()
+}
+
+fn ar_cell(r: &EventResult, k: usize) -> String {
+    let row = &r.analysis.rows[k];
+    let limit = if row.status == Status::LimitLocked {
+        "[limit] "
+    } else {
+        ""
+    };
+    match row.status {
+        Status::Suspended => "suspended".to_string(),
+        Status::NoData | Status::Holiday => "no data".to_string(),
+        Status::Trading | Status::LimitLocked if row.ar.is_finite() => format!(
+            "{limit}{} ({}){}{}",
+            pct(row.ar),
+            num(row.sar),
+            stars(crate::stats::p_student(
+                row.sar,
+                r.analysis.fit.dof() as f64
+            )),
+            if row.span > 1 {
+                format!(" ⟨{}⟩", row.span)
+            } else {
+                String::new()
+            }
+        ),
+        Status::Trading => "–".to_string(),
+        Status::LimitLocked => "[limit-locked]".to_string(),
+    }
+}
+
+fn tests_cells(a: &Aggregate, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .map(|n| match a.tests.iter().find(|x| x.test == *n) {
+            Some(x) => format!(
+                "{} ({}){}",
+                num(x.statistic),
+                pval(x.p_value),
+                stars(x.p_value)
+            ),
+            None => "–".into(),
+        })
+        .collect()
+}
+
+/// Builds the report from the run and the charts written for it.
+pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
+    let s = &o.study;
+    let mut d = Doc {
+        title: s.title.clone(),
+        blocks: Vec::new(),
+    };
+    if !s.description.is_empty() {
+        for para in s.description.trim().split("\n\n") {
+            d.p(vec![t(para
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "))]);
+        }
+    }
+
+    d.h(2, "In brief");
+    d.note(vec![t(
+        "Generated from the computed numbers only; each figure below is in the tables of this report.",
+    )]);
+    d.list(summary(o));
+
+    d.h(2, "Study");
+    let analysed = o.results.len();
+    let nomkt = o
+        .skipped
+        .iter()
+        .filter(|k| k.kind == "no_market_data")
+        .count();
+    let skipped = o.skipped.len() - nomkt;
+    let markets: Vec<Inline> = o
+        .inputs
+        .iter()
+        .filter(|i| i.role == "market" || i.role.starts_with("market "))
+        .map(|i| code(i.path.display().to_string()))
+        .collect();
+    let mut market_line = vec![t("Market index: ")];
+    for (k, m) in markets.into_iter().enumerate() {
+        if k > 0 {
+            market_line.push(t(", "));
+        }
+        market_line.push(m);
+    }
+    let mut cal_line = vec![t("Calendars: ")];
+    for (k, c) in o.calendars.keys().enumerate() {
+        if k > 0 {
+            cal_line.push(t(", "));
+        }
+        cal_line.push(code(c.clone()));
+    }
+    d.list(vec![
+        vec![t(format!(
+            "Event rows: {} ({analysed} analysed, {nomkt} without market data, {skipped} skipped); {} distinct event(s), {} distinct securit(ies) analysed",
+            o.events.len(),
+            o.events
+                .iter()
+                .map(|e| &e.event_id)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            o.results
+                .iter()
+                .map(|r| &r.security)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        ))],
+        vec![t(format!(
+            "Normal-return model: {} model, OLS on the estimation window {} (at least {} returns), {} returns",
+            s.model.as_str(),
+            s.estimation.pretty(),
+            s.min_estimation,
+            match s.returns {
+                crate::returns::ReturnKind::Simple => "simple",
+                crate::returns::ReturnKind::Log => "log",
+            }
+        ))],
+        vec![t(format!(
+            "Event window {}; CAR windows {}",
+            s.event_window.pretty(),
+            s.car_windows
+                .iter()
+                .map(|w| w.pretty())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))],
+        market_line,
+        cal_line,
+        vec![
+            t("Event-day rule: "),
+            code(s.rule.as_str()),
+            t(" (an announcement after the exchange's close moves to the next session)"),
+        ],
+        vec![t(format!("Halt policy: {}", s.halt_policy.describe()))],
+        vec![t(format!("Limit policy: {}", s.limit_policy.describe()))],
+        vec![t(
+            "Variances: prediction-error variance of each AR and of each CAR (MacKinlay 1997), not L·s²",
+        )],
+    ]);
+
+    d.h(2, "Events and day 0");
+    let mut rows = Vec::new();
     for a in o
         .audit
         .iter()
@@ -154,251 +599,332 @@ pub fn markdown(o: &Outcome, chart: Option<&str>) -> String {
             .find(|e| e.event_id == a.event_id && e.security.as_deref() == Some(&a.security))
             .map(|e| e.entity.as_str())
             .unwrap_or("");
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {} | {} | {}: {} |",
-            cell(&a.event_id),
-            cell(ent),
-            cell(&a.security),
-            cell(&a.announced),
+        rows.push(vec![
+            a.event_id.clone(),
+            ent.to_string(),
+            a.security.clone(),
+            a.announced.clone(),
             a.day0.map(|d| d.to_string()).unwrap_or_else(|| "–".into()),
-            a.outcome,
-            cell(&a.reason)
-        );
+            format!("{}: {}", a.outcome, a.reason),
+        ]);
     }
-    let headlines: Vec<_> = {
-        let mut seen = std::collections::BTreeSet::new();
-        o.events
-            .iter()
-            .filter(|e| !e.headline.is_empty() && seen.insert(e.event_id.clone()))
-            .collect()
-    };
-    if !headlines.is_empty() {
-        let _ = writeln!(md, "\nSources:\n");
-        for e in headlines {
-            let _ = writeln!(
-                md,
-                "- {}: {} ({}{})",
-                cell(&e.event_id),
-                cell(&e.headline),
-                cell(&e.source),
-                if e.url.is_empty() {
-                    String::new()
-                } else {
-                    format!(", <{}>", e.url.replace(['<', '>', ' '], ""))
-                }
-            );
-        }
+    let total = rows.len();
+    rows.truncate(MAX_ROWS);
+    d.table(
+        [
+            "event",
+            "entity",
+            "security",
+            "announced",
+            "day 0",
+            "decision",
+        ]
+        .map(String::from)
+        .to_vec(),
+        vec![Align::Left; 6],
+        rows,
+    );
+    if total > MAX_ROWS {
+        d.note(vec![t(format!(
+            "First {MAX_ROWS} of {total} rows; all in audit.csv."
+        ))]);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let sources: Vec<Para> = o
+        .events
+        .iter()
+        .filter(|e| !e.headline.is_empty() && seen.insert(e.event_id.clone()))
+        .take(50)
+        .map(|e| {
+            let mut p = vec![strong(e.event_id.clone()), t(format!(": {}", e.headline))];
+            if !e.source.is_empty() {
+                p.push(t(format!(" ({})", e.source)));
+            }
+            if !e.url.is_empty() {
+                p.push(t(" "));
+                p.push(Inline::Link {
+                    text: e.url.clone(),
+                    url: e.url.clone(),
+                });
+            }
+            p
+        })
+        .collect();
+    if !sources.is_empty() {
+        d.p(vec![strong("Sources")]);
+        d.list(sources);
     }
 
-    let _ = writeln!(md, "\n## Trading status: halts and gaps\n");
-    let status_rows: Vec<_> = o
+    d.h(2, "Trading status: halts, holidays, limits");
+    let mut status: Vec<Para> = o
         .audit
         .iter()
         .filter(|a| {
-            a.rule == "trading_status" || a.outcome == "suspended_on_day0" || a.outcome == "no_data"
+            !matches!(a.rule.as_str(), "event_day" | "estimation" | "skip")
+                && a.outcome != "no_market_data"
+                || a.outcome == "suspended_on_day0"
+        })
+        .map(|a| {
+            vec![
+                strong(a.security.clone()),
+                t(format!(" ({}, {}): {}", a.event_id, a.outcome, a.reason)),
+            ]
         })
         .collect();
-    if status_rows.is_empty() {
-        let _ = writeln!(md, "No security was suspended in its event window.");
-    } else {
-        for a in status_rows {
-            let _ = writeln!(
-                md,
-                "- **{}** ({}): {}",
-                cell(&a.security),
-                cell(&a.event_id),
-                cell(&a.reason)
-            );
-        }
-    }
+    status.extend(holidays(o));
     for w in &o.warnings {
-        let _ = writeln!(md, "- Note: {}", cell(w));
+        status.push(vec![t(format!("Note: {w}"))]);
     }
+    if status.is_empty() {
+        d.p(vec![t(
+            "No security was suspended, limit-locked or closed by a holiday in its event window.",
+        )]);
+    } else {
+        d.list(status);
+    }
+    d.figures(charts, ChartKind::Prices);
+    d.figures(charts, ChartKind::Volume);
 
-    let _ = writeln!(md, "\n## Market model\n");
-    let _ = writeln!(
-        md,
-        "| event | security | M | α | β | σ | R² | estimation window |"
-    );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---|");
-    for r in &o.results {
-        let f = &r.analysis.fit;
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} | {:.5} | {:.3} | {:.4} | {:.3} | {}..{} |",
-            cell(&r.event_id),
-            cell(&r.security),
-            f.n_obs,
-            f.coef[0],
-            f.coef[1],
-            f.s2.sqrt(),
-            f.r2,
-            r.analysis.est_first,
-            r.analysis.est_last
-        );
-    }
-
-    let _ = writeln!(md, "\n## Abnormal returns around day 0\n");
-    let _ = writeln!(
-        md,
-        "AR in percent with its single-event t in brackets; *suspended* sessions have no return; a return marked ⟨d⟩ spans d sessions (trade-to-trade).\n"
-    );
-    let _ = write!(md, "| τ |");
-    for r in &o.results {
-        let _ = write!(md, " {} {} |", cell(&r.security), cell(&r.event_id));
-    }
-    let _ = writeln!(md, " AAR | N |");
-    let _ = writeln!(md, "|---:|{}---:|---:|", "---:|".repeat(o.results.len()));
-    for (k, day) in o.days.iter().enumerate() {
-        let _ = write!(md, "| {:+} |", day.tau.unwrap_or(0));
-        for r in &o.results {
-            let row = &r.analysis.rows[k];
-            let txt = match row.status {
-                Status::Suspended => "*suspended*".to_string(),
-                Status::NoData => "no data".to_string(),
-                Status::Trading if row.ar.is_finite() => format!(
-                    "{} ({}){}{}",
-                    pct(row.ar),
-                    num(row.sar),
-                    stars(crate::stats::p_student(
-                        row.sar,
-                        r.analysis.fit.dof() as f64
-                    )),
-                    if row.span > 1 {
-                        format!(" ⟨{}⟩", row.span)
-                    } else {
-                        String::new()
-                    }
-                ),
-                Status::Trading => "–".to_string(),
+    d.h(2, "Market model");
+    let rows: Vec<Vec<String>> = o
+        .results
+        .iter()
+        .take(MAX_ROWS)
+        .map(|r| {
+            let f = &r.analysis.fit;
+            let c = |i: usize, p: usize| {
+                f.coef
+                    .get(i)
+                    .map_or("–".to_string(), |v| format!("{v:.p$}"))
             };
-            let _ = write!(md, " {txt} |");
-        }
-        let _ = writeln!(md, " {} | {} |", pct(day.mean), day.n);
-    }
-
-    let _ = writeln!(md, "\n## Cumulative abnormal returns\n");
-    let _ = writeln!(
-        md,
-        "CAR in percent, t from the CAR's prediction-error variance (t(M−2)), number of returns in the window.\n"
+            vec![
+                r.event_id.clone(),
+                r.security.clone(),
+                f.n_obs.to_string(),
+                c(0, 5),
+                c(1, 3),
+                format!("{:.4}", f.s2.sqrt()),
+                format!("{:.3}", f.r2),
+                format!("{}..{}", r.analysis.est_first, r.analysis.est_last),
+            ]
+        })
+        .collect();
+    let mut al = vec![Align::Left, Align::Left];
+    al.extend([Align::Right; 5]);
+    al.push(Align::Left);
+    d.table(
+        [
+            "event",
+            "security",
+            "M",
+            "α",
+            "β",
+            "σ",
+            "R²",
+            "estimation window",
+        ]
+        .map(String::from)
+        .to_vec(),
+        al,
+        rows,
     );
-    let _ = write!(md, "| event | security |");
-    for w in &s.car_windows {
-        let _ = write!(md, " CAR{} |", w.pretty());
+
+    d.h(2, "Abnormal returns around day 0");
+    d.note(vec![t(
+        "AR in percent with its single-event t in brackets; suspended sessions have no return; a return marked ⟨d⟩ spans d sessions (trade-to-trade); [limit] marks a close at the daily price limit.",
+    )]);
+    let shown: Vec<&EventResult> = o.results.iter().take(MAX_COLUMNS).collect();
+    let mut header = vec!["τ".to_string()];
+    header.extend(shown.iter().map(|r| {
+        if o.results
+            .iter()
+            .filter(|x| x.security == r.security)
+            .count()
+            > 1
+        {
+            format!("{} {}", r.security, r.event_id)
+        } else {
+            r.security.clone()
+        }
+    }));
+    header.extend(["AAR".to_string(), "N".to_string()]);
+    let rows: Vec<Vec<String>> = o
+        .days
+        .iter()
+        .enumerate()
+        .map(|(k, day)| {
+            let mut row = vec![format!("{:+}", day.tau.unwrap_or(0))];
+            row.extend(shown.iter().map(|r| ar_cell(r, k)));
+            row.push(pct(day.mean));
+            row.push(day.n.to_string());
+            row
+        })
+        .collect();
+    let n_cols = header.len();
+    d.table(header, vec![Align::Right; n_cols], rows);
+    if o.results.len() > MAX_COLUMNS {
+        d.note(vec![t(format!(
+            "First {MAX_COLUMNS} of {} events shown; every AR is in ar.csv.",
+            o.results.len()
+        ))]);
     }
-    let _ = writeln!(md);
-    let _ = writeln!(md, "|---|---|{}", "---:|".repeat(s.car_windows.len()));
-    for r in &o.results {
-        let _ = write!(md, "| {} | {} |", cell(&r.event_id), cell(&r.security));
-        for c in &r.analysis.cars {
-            if c.n_returns == 0 {
-                let _ = write!(md, " – (no return) |");
-            } else {
-                let _ = write!(
-                    md,
-                    " {} ({}){} n={} |",
-                    pct(c.car),
-                    num(c.t),
-                    stars(c.p),
-                    c.n_returns
-                );
+    d.figures(charts, ChartKind::ArBars);
+
+    d.h(2, "Cumulative abnormal returns");
+    d.note(vec![t(
+        "CAR in percent, t from the CAR's prediction-error variance (t(M−2)), n = returns in the window.",
+    )]);
+    let mut header = vec!["event".to_string(), "security".to_string()];
+    header.extend(s.car_windows.iter().map(|w| format!("CAR{}", w.pretty())));
+    let rows: Vec<Vec<String>> = o
+        .results
+        .iter()
+        .take(MAX_ROWS)
+        .map(|r| {
+            let mut row = vec![r.event_id.clone(), r.security.clone()];
+            row.extend(r.analysis.cars.iter().map(|c| {
+                if c.n_returns == 0 {
+                    "– (no return)".to_string()
+                } else {
+                    format!(
+                        "{} ({}){} n={}",
+                        pct(c.car),
+                        num(c.t),
+                        stars(c.p),
+                        c.n_returns
+                    )
+                }
+            }));
+            row
+        })
+        .collect();
+    let mut al = vec![Align::Left, Align::Left];
+    al.extend(vec![Align::Right; s.car_windows.len()]);
+    d.table(header, al, rows);
+    if o.results.len() > MAX_ROWS {
+        d.note(vec![t(format!(
+            "First {MAX_ROWS} of {} events shown; every CAR is in car.csv.",
+            o.results.len()
+        ))]);
+    }
+    d.figures(charts, ChartKind::Car);
+    d.figures(charts, ChartKind::CarDist);
+
+    d.h(2, "CAAR and tests");
+    d.note(vec![t(
+        "Statistic (two-sided p-value); *** p<0.01, ** p<0.05, * p<0.10.",
+    )]);
+    let mut names: Vec<&str> = Vec::new();
+    for a in o.windows.iter().chain(&o.days) {
+        for x in &a.tests {
+            if !names.contains(&x.test) {
+                names.push(x.test);
             }
         }
-        let _ = writeln!(md);
     }
-
-    let _ = writeln!(md, "\n## CAAR and tests\n");
-    let _ = writeln!(
-        md,
-        "Statistic (two-sided p-value); *** p<0.01, ** p<0.05, * p<0.10.\n"
-    );
-    let names: Vec<&str> = o
+    let mut header = vec!["window".to_string(), "N".to_string(), "CAAR".to_string()];
+    header.extend(names.iter().map(|n| n.to_string()));
+    let rows: Vec<Vec<String>> = o
         .windows
-        .first()
-        .map(|a| a.tests.iter().map(|t| t.test).collect())
-        .unwrap_or_default();
-    let _ = writeln!(
-        md,
-        "| window | N | CAAR |{}",
-        names.iter().map(|n| format!(" {n} |")).collect::<String>()
-    );
-    let _ = writeln!(md, "|---|---:|---:|{}", "---:|".repeat(names.len()));
-    for a in &o.windows {
-        let _ = writeln!(
-            md,
-            "| {} | {} | {} |{}",
-            a.window.map(|w| w.pretty()).unwrap_or_default(),
-            a.n,
-            pct(a.mean),
-            tests_row(a)
-        );
-    }
-    let _ = writeln!(md, "\n### AAR per event day\n");
-    let _ = writeln!(
-        md,
-        "| τ | N | AAR |{}",
-        names.iter().map(|n| format!(" {n} |")).collect::<String>()
-    );
-    let _ = writeln!(md, "|---:|---:|---:|{}", "---:|".repeat(names.len()));
-    for a in &o.days {
-        let _ = writeln!(
-            md,
-            "| {:+} | {} | {} |{}",
-            a.tau.unwrap_or(0),
-            a.n,
-            pct(a.mean),
-            tests_row(a)
-        );
-    }
-    let n = o.results.len();
-    let _ = writeln!(
-        md,
-        "\n**Which tests are informative at N = {n}.** J1 and Patell Z rest on each event's own estimation-window variance and are usable at small N if the events are independent; events on one date share market shocks, so their cross-correlation inflates them. The cross-sectional t and BMP estimate the variance from the N events themselves: with N = {n} they have {} degree(s) of freedom and little power{}.",
-        n.saturating_sub(1),
-        if n < 2 { " (undefined at N = 1)" } else { "" }
-    );
+        .iter()
+        .map(|a| {
+            let mut row = vec![window_label(a), a.n.to_string(), pct(a.mean)];
+            row.extend(tests_cells(a, &names));
+            row
+        })
+        .collect();
+    let mut al = vec![Align::Left];
+    al.extend(vec![Align::Right; header.len() - 1]);
+    d.table(header, al, rows);
+    d.figures(charts, ChartKind::Tests);
 
-    if let Some(c) = chart {
-        let _ = writeln!(md, "\n## Chart\n\n![CAR paths]({c})");
-    }
+    d.h(3, "AAR per event day");
+    let mut header = vec!["τ".to_string(), "N".to_string(), "AAR".to_string()];
+    header.extend(names.iter().map(|n| n.to_string()));
+    let rows: Vec<Vec<String>> = o
+        .days
+        .iter()
+        .map(|a| {
+            let mut row = vec![
+                format!("{:+}", a.tau.unwrap_or(0)),
+                a.n.to_string(),
+                pct(a.mean),
+            ];
+            row.extend(tests_cells(a, &names));
+            row
+        })
+        .collect();
+    let nh = header.len();
+    d.table(header, vec![Align::Right; nh], rows);
 
-    let _ = writeln!(md, "\n## Skipped and no-market-data rows\n");
+    d.h(3, "Which tests are informative at this N");
+    d.list(informative(o));
+
+    d.h(2, "Skipped and no-market-data rows");
     if o.skipped.is_empty() {
-        let _ = writeln!(md, "None.");
+        d.p(vec![t("None.")]);
     } else {
-        let _ = writeln!(md, "| event | entity | security | kind | reason |");
-        let _ = writeln!(md, "|---|---|---|---|---|");
-        for k in &o.skipped {
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} | {} |",
-                cell(&k.event_id),
-                cell(&k.entity),
-                cell(&k.security),
-                k.kind,
-                cell(&k.reason)
-            );
+        let rows: Vec<Vec<String>> = o
+            .skipped
+            .iter()
+            .take(MAX_ROWS)
+            .map(|k| {
+                vec![
+                    k.event_id.clone(),
+                    k.entity.clone(),
+                    k.security.clone(),
+                    k.kind.to_string(),
+                    k.reason.clone(),
+                ]
+            })
+            .collect();
+        d.table(
+            ["event", "entity", "security", "kind", "reason"]
+                .map(String::from)
+                .to_vec(),
+            vec![Align::Left; 5],
+            rows,
+        );
+        if o.skipped.len() > MAX_ROWS {
+            d.note(vec![t(format!(
+                "First {MAX_ROWS} of {} rows; all in audit.csv.",
+                o.skipped.len()
+            ))]);
         }
     }
 
-    let _ = writeln!(md, "\n## Reproducibility\n");
-    let _ = writeln!(md, "- evimpact {}", env!("CARGO_PKG_VERSION"));
+    d.h(2, "Reproducibility");
+    let mut items = vec![vec![t(format!("evimpact {}", env!("CARGO_PKG_VERSION")))]];
     if let Some(f) = &s.study_file {
-        let _ = writeln!(md, "- Study file: `{}`", f.display());
+        items.push(vec![t("Study file: "), code(f.display().to_string())]);
     }
-    for i in &o.inputs {
-        let _ = writeln!(
-            md,
-            "- {}: `{}` sha256 `{}`",
-            i.role,
-            i.path.display(),
-            i.sha256
-        );
-    }
-    let _ = writeln!(
-        md,
-        "\nSuspension sources legend: {}.",
+    items.push(vec![
+        t("Re-run: "),
+        code(match &s.study_file {
+            Some(f) => format!("evimpact run {}", f.display()),
+            None => "evimpact run (flags as recorded in summary.json)".into(),
+        }),
+    ]);
+    d.list(items);
+    let rows: Vec<Vec<String>> = o
+        .inputs
+        .iter()
+        .map(|i| {
+            vec![
+                i.role.clone(),
+                i.path.display().to_string(),
+                i.sha256.clone(),
+            ]
+        })
+        .collect();
+    d.blocks.push(Block::Table(Table {
+        header: ["input", "path", "SHA-256"].map(String::from).to_vec(),
+        align: vec![Align::Left; 3],
+        rows,
+        pinned: false,
+    }));
+    d.note(vec![t(format!(
+        "Suspension sources legend: {}.",
         [
             source::HALTS,
             source::TRADE_STATUS,
@@ -410,6 +936,209 @@ pub fn markdown(o: &Outcome, chart: Option<&str>) -> String {
         .map(|f| source::describe(*f))
         .collect::<Vec<_>>()
         .join("; ")
+    ))]);
+    d
+}
+
+// ---------------------------------------------------------------------------------------
+// Markdown
+// ---------------------------------------------------------------------------------------
+
+/// Escapes text for Markdown: Markdown punctuation gets a backslash, `<`/`>` become
+/// entities (no raw HTML), newlines become spaces.
+pub fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn md_code(s: &str) -> String {
+    let s = s.replace(['\n', '\r'], " ");
+    let fence = if s.contains('`') { "``" } else { "`" };
+    let pad = if s.starts_with('`') || s.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{s}{pad}{fence}")
+}
+
+fn md_para(p: &Para) -> String {
+    p.iter()
+        .map(|i| match i {
+            Inline::Text(s) => md_text(s),
+            Inline::Strong(s) => format!("**{}**", md_text(s)),
+            Inline::Code(s) => md_code(s),
+            Inline::Link { text, url } => match safe_url(url) {
+                Some(u) if text == url => format!("<{}>", u.replace(['<', '>', ' '], "")),
+                Some(u) => format!("[{}]({})", md_text(text), u.replace([' ', '(', ')'], "")),
+                None => md_text(text),
+            },
+        })
+        .collect()
+}
+
+/// The URL if it is an absolute http(s) URL without control characters, else `None`.
+pub fn safe_url(url: &str) -> Option<&str> {
+    let u = url.trim();
+    let lower = u.to_ascii_lowercase();
+    ((lower.starts_with("https://") || lower.starts_with("http://"))
+        && !u.chars().any(|c| c.is_control() || c.is_whitespace()))
+    .then_some(u)
+}
+
+fn md_table(tb: &Table, md: &mut String) {
+    let row = |cells: &[String]| {
+        format!(
+            "|{}|",
+            cells
+                .iter()
+                .map(|c| format!(" {} ", md_text(c)))
+                .collect::<Vec<_>>()
+                .join("|")
+        )
+    };
+    let _ = writeln!(md, "{}", row(&tb.header));
+    let _ = writeln!(
+        md,
+        "|{}|",
+        tb.align
+            .iter()
+            .map(|a| match a {
+                Align::Left => "---",
+                Align::Right => "---:",
+            })
+            .collect::<Vec<_>>()
+            .join("|")
     );
+    for r in &tb.rows {
+        let _ = writeln!(md, "{}", row(r));
+    }
+}
+
+/// Renders a document as Markdown.
+pub fn render_markdown(d: &Doc) -> String {
+    let mut md = format!("# {}\n", md_text(&d.title));
+    for b in &d.blocks {
+        md.push('\n');
+        match b {
+            Block::Heading(l, s) => {
+                let _ = writeln!(
+                    md,
+                    "{} {}",
+                    "#".repeat(usize::from(*l).clamp(1, 6)),
+                    md_text(s)
+                );
+            }
+            Block::Para(p) => {
+                let _ = writeln!(md, "{}", md_para(p));
+            }
+            Block::Note(p) => {
+                let _ = writeln!(md, "_{}_", md_para(p));
+            }
+            Block::List(items) => {
+                for i in items {
+                    let _ = writeln!(md, "- {}", md_para(i));
+                }
+            }
+            Block::Table(tb) => md_table(tb, &mut md),
+            Block::Figure { src, caption } => {
+                let _ = writeln!(md, "![{}]({})", md_text(caption), src.replace(' ', "%20"));
+            }
+        }
+    }
     md
+}
+
+/// Renders `report.md`.
+pub fn markdown(o: &Outcome, charts: &[ChartFile]) -> String {
+    render_markdown(&build(o, charts))
+}
+
+/// The pinned tables of the report (headings and tables only, no paths or hashes): the
+/// snapshot compared with `tests/golden/*.report-tables.md`.
+pub fn tables_markdown(o: &Outcome) -> String {
+    let d = build(o, &[]);
+    let mut md = String::new();
+    let mut heading = None;
+    for b in &d.blocks {
+        match b {
+            Block::Heading(_, s) => heading = Some(s.clone()),
+            Block::Table(tb) if tb.pinned => {
+                if let Some(h) = heading.take() {
+                    let _ = writeln!(md, "## {}\n", md_text(&h));
+                }
+                md_table(tb, &mut md);
+                md.push('\n');
+            }
+            _ => {}
+        }
+    }
+    md
+}
+
+/// Writes `report.md` and `report.html` into `dir` (charts already in `dir/charts`).
+///
+/// # Errors
+/// A chart listed in `charts` cannot be read, or a report cannot be written.
+pub fn write_reports(o: &Outcome, charts: &[ChartFile], dir: &Path) -> anyhow::Result<()> {
+    let doc = build(o, charts);
+    let md = dir.join("report.md");
+    std::fs::write(&md, render_markdown(&doc))
+        .with_context(|| format!("writing {}", md.display()))?;
+    let page = html::render_html(&doc, dir)?;
+    let p = dir.join("report.html");
+    std::fs::write(&p, page).with_context(|| format!("writing {}", p.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escapes_markup() {
+        assert_eq!(
+            md_text("<script>alert(1)</script> *x* [a](b) | c"),
+            "&lt;script&gt;alert(1)&lt;/script&gt; \\*x\\* \\[a\\](b) \\| c"
+        );
+        assert_eq!(md_code("a`b"), "``a`b``");
+    }
+
+    #[test]
+    fn only_http_urls_become_links() {
+        assert_eq!(
+            safe_url("https://example.org/x"),
+            Some("https://example.org/x")
+        );
+        assert_eq!(safe_url("javascript:alert(1)"), None);
+        assert_eq!(safe_url("http://a b"), None);
+        let p = vec![Inline::Link {
+            text: "x".into(),
+            url: "javascript:alert(1)".into(),
+        }];
+        assert_eq!(md_para(&p), "x");
+    }
+
+    #[test]
+    fn prose_numbers_use_a_real_minus() {
+        assert_eq!(pct_prose(-0.10523), "−10.52 %");
+        assert_eq!(pct_prose(0.0123), "+1.23 %");
+        assert_eq!(num_prose(-2.119), "−2.12");
+        assert_eq!(pct_prose(f64::NAN), "undefined");
+        assert_eq!(stars(0.004), "***");
+        assert_eq!(stars(0.2), "");
+    }
 }

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::data::calendar::Calendar;
 use crate::data::halts::Halts;
 use crate::data::prices::PriceSeries;
+use crate::study::{HaltPolicy, LimitPolicy};
 
 /// Trading status of a security on one exchange session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -24,6 +25,10 @@ pub enum Status {
     Suspended,
     /// Outside the price file's span (before listing, after delisting or end of data).
     NoData,
+    /// Traded, but closed at the daily price limit (A-shares).
+    LimitLocked,
+    /// A weekday without a session of the exchange (status tables only; never in a timeline).
+    Holiday,
 }
 
 impl Status {
@@ -32,7 +37,14 @@ impl Status {
             Status::Trading => "trading",
             Status::Suspended => "suspended",
             Status::NoData => "no_data",
+            Status::LimitLocked => "limit_locked",
+            Status::Holiday => "holiday",
         }
+    }
+
+    /// Traded that session (possibly at the limit).
+    pub fn traded(self) -> bool {
+        matches!(self, Status::Trading | Status::LimitLocked)
     }
 }
 
@@ -108,6 +120,14 @@ pub struct Timeline {
     pub off_calendar_rows: Vec<NaiveDate>,
     /// Declared halts whose dates conflict with a traded row of the price file.
     pub halt_overrides: Vec<NaiveDate>,
+    /// +1 close at the upper daily limit, -1 at the lower, 0 otherwise.
+    pub limit: Vec<i8>,
+    /// Daily limit (fraction) in force when the limit was hit; NaN otherwise.
+    pub limit_rate: Vec<f64>,
+    /// Raw close and reference price behind a limit flag (for the audit); NaN otherwise.
+    pub limit_close: Vec<(f64, f64)>,
+    /// A trade-to-trade return dropped by the `exclude_days` halt policy.
+    pub excluded: Vec<bool>,
 }
 
 /// Market index prices aligned on a calendar (NaN where the index has no price).
@@ -123,14 +143,31 @@ pub fn align_market(cal: &Calendar, market: &PriceSeries) -> Vec<f64> {
         .collect()
 }
 
+/// How a timeline treats halts and limit-locked sessions.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Policies {
+    pub kind: ReturnKind,
+    pub halts: HaltPolicy,
+    pub limits: LimitPolicy,
+}
+
+/// Sessions at the start of a price file on which no limit is checked (listing days).
+pub const LISTING_DAYS_WITHOUT_LIMIT: usize = 5;
+
 /// Builds a security's timeline: status per session, then trade-to-trade returns.
+///
+/// Limit-locked sessions (see [`crate::limits`]) keep their return under
+/// [`LimitPolicy::Flag`]; under [`LimitPolicy::Accumulate`] they have none and the next
+/// session off the limit carries one return spanning them. Under
+/// [`HaltPolicy::ExcludeDays`] a return spanning a suspension is dropped.
 pub fn build_timeline(
     cal: &Calendar,
     series: &PriceSeries,
     halts: &Halts,
     market: &[f64],
-    kind: ReturnKind,
+    policies: Policies,
 ) -> Timeline {
+    let kind = policies.kind;
     let n = cal.sessions.len();
     let mut t = Timeline {
         security: series.security.clone(),
@@ -143,6 +180,10 @@ pub fn build_timeline(
         market_ret: vec![f64::NAN; n],
         off_calendar_rows: Vec::new(),
         halt_overrides: Vec::new(),
+        limit: vec![0; n],
+        limit_rate: vec![f64::NAN; n],
+        limit_close: vec![(f64::NAN, f64::NAN); n],
+        excluded: vec![false; n],
     };
     for d in &series.dates {
         if cal.index_of(*d).is_none() {
@@ -153,6 +194,7 @@ pub fn build_timeline(
         return t;
     };
     let mut last_trade: Option<(usize, f64)> = None;
+    let mut halted_since_trade = false;
     for (i, d) in cal.sessions.iter().enumerate() {
         if d < first || d > last {
             continue;
@@ -188,22 +230,61 @@ pub fn build_timeline(
         if flags != 0 {
             t.status[i] = Status::Suspended;
             t.sources[i] = flags;
+            halted_since_trade = true;
             continue;
         }
         let p = price.expect("a session without suspension flags has a price");
-        t.status[i] = Status::Trading;
+        let r = row.expect("a traded session has a row");
         t.price[i] = p;
+        t.status[i] = Status::Trading;
+        if let Some((hit, rate, close, pre)) = limit_flag(series, r, *d) {
+            t.status[i] = Status::LimitLocked;
+            t.limit[i] = hit;
+            t.limit_rate[i] = rate;
+            t.limit_close[i] = (close, pre);
+            if policies.limits == LimitPolicy::Accumulate {
+                continue;
+            }
+        }
         if let Some((j, pj)) = last_trade {
-            t.ret[i] = kind.ret(pj, p);
-            t.span[i] = (i - j) as u32;
-            let (m0, m1) = (market[j], market[i]);
-            if m0.is_finite() && m1.is_finite() {
-                t.market_ret[i] = kind.ret(m0, m1);
+            if halted_since_trade && policies.halts == HaltPolicy::ExcludeDays {
+                t.excluded[i] = true;
+            } else {
+                t.ret[i] = kind.ret(pj, p);
+                t.span[i] = (i - j) as u32;
+                let (m0, m1) = (market[j], market[i]);
+                if m0.is_finite() && m1.is_finite() {
+                    t.market_ret[i] = kind.ret(m0, m1);
+                }
             }
         }
         last_trade = Some((i, p));
+        halted_since_trade = false;
     }
     t
+}
+
+/// The limit flag of row `r`: (+1/-1, limit rate, close, reference price) when the close is at
+/// the daily limit. Uses the raw `close` and the exchange's `preclose` when the file has them,
+/// else the price column and the previous row's price.
+fn limit_flag(series: &PriceSeries, r: usize, date: NaiveDate) -> Option<(i8, f64, f64, f64)> {
+    if r < LISTING_DAYS_WITHOUT_LIMIT {
+        return None;
+    }
+    let is_st = series.is_st.get(r).copied().flatten().unwrap_or(false);
+    let rate = crate::limits::daily_limit(&series.security, date, is_st)?;
+    let raw = |k: usize| series.close.get(k).copied().flatten().or(series.price[k]);
+    let close = raw(r)?;
+    let pre = series
+        .preclose
+        .get(r)
+        .copied()
+        .flatten()
+        .or_else(|| raw(r - 1))?;
+    match crate::limits::limit_hit(close, pre, rate) {
+        0 => None,
+        hit => Some((hit, rate, close, pre)),
+    }
 }
 
 #[cfg(test)]
@@ -249,7 +330,7 @@ mod tests {
             ("2019-10-10", Some(30.90), Some(500.0), Some(1)),
         ]);
         let m = [100.0, 101.0, 102.0, 103.0];
-        let t = build_timeline(&c, &s, &Halts::default(), &m, ReturnKind::Simple);
+        let t = build_timeline(&c, &s, &Halts::default(), &m, Policies::default());
         assert_eq!(
             t.status,
             vec![
@@ -281,7 +362,16 @@ mod tests {
             ("2019-01-07", Some(11.0), None, None),
         ]);
         let m = [1.0; 5];
-        let t = build_timeline(&c, &s, &Halts::default(), &m, ReturnKind::Log);
+        let t = build_timeline(
+            &c,
+            &s,
+            &Halts::default(),
+            &m,
+            Policies {
+                kind: ReturnKind::Log,
+                ..Default::default()
+            },
+        );
         assert_eq!(
             t.status,
             vec![
@@ -305,7 +395,7 @@ mod tests {
             ("2019-01-02", Some(1.0), None, None),
             ("2019-01-03", Some(2.0), None, None),
         ]);
-        let t = build_timeline(&c, &s, &Halts::default(), &[1.0, 1.0], ReturnKind::Simple);
+        let t = build_timeline(&c, &s, &Halts::default(), &[1.0, 1.0], Policies::default());
         assert_eq!(t.off_calendar_rows, vec![d("2019-01-03")]);
     }
 }
@@ -350,7 +440,7 @@ mod properties {
                 s.lines.push(i + 2);
             }
             let market: Vec<f64> = (0..n).map(|i| 100.0 + i as f64).collect();
-            let t = build_timeline(&cal, &s, &Halts::default(), &market, ReturnKind::Simple);
+            let t = build_timeline(&cal, &s, &Halts::default(), &market, Policies::default());
             let mut last: Option<usize> = None;
             for i in 0..n {
                 let halt = i > 0 && i < n - 1 && halted[i];
@@ -368,5 +458,139 @@ mod properties {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+    use crate::data::parse_date;
+
+    /// A hand-made A-share (600000.SH, ±10 %) series: five listing rows, then two limit-up
+    /// closes (10.00 → 11.00 → 12.10), a normal day (12.50), a two-session suspension
+    /// (trade_status 0, price repeated), the resumption (13.00) and one more day (13.10).
+    /// The market index rises by 1 % a session.
+    fn case() -> (Calendar, PriceSeries, Vec<f64>) {
+        let days: Vec<NaiveDate> = (1..=12)
+            .map(|d| parse_date(&format!("2019-07-{:02}", d)).expect("date"))
+            .collect();
+        let closes = [
+            10.0, 10.0, 10.0, 10.0, 10.0, 11.0, 12.1, 12.5, 12.5, 12.5, 13.0, 13.1,
+        ];
+        let status = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1];
+        let s = PriceSeries {
+            security: "600000.SH".into(),
+            dates: days.clone(),
+            price: closes.iter().map(|c| Some(*c)).collect(),
+            volume: status
+                .iter()
+                .map(|s| Some(if *s == 1 { 100.0 } else { 0.0 }))
+                .collect(),
+            trade_status: status.iter().map(|s| Some(*s)).collect(),
+            close: closes.iter().map(|c| Some(*c)).collect(),
+            preclose: (0..12)
+                .map(|i| Some(if i == 0 { 10.0 } else { closes[i - 1] }))
+                .collect(),
+            is_st: vec![Some(false); 12],
+            lines: (2..14).collect(),
+            ..Default::default()
+        };
+        let market = (0..12).map(|i| 100.0 * 1.01f64.powi(i)).collect();
+        (
+            Calendar {
+                name: "t".into(),
+                sessions: days,
+            },
+            s,
+            market,
+        )
+    }
+
+    fn run(halts: HaltPolicy, limits: LimitPolicy) -> Timeline {
+        let (c, s, m) = case();
+        build_timeline(
+            &c,
+            &s,
+            &Halts::default(),
+            &m,
+            Policies {
+                kind: ReturnKind::Simple,
+                halts,
+                limits,
+            },
+        )
+    }
+
+    /// (session index, return, span, market return over the span), written out by hand.
+    fn returns(t: &Timeline) -> Vec<(usize, f64, u32, f64)> {
+        (5..12)
+            .filter(|&i| t.ret[i].is_finite())
+            .map(|i| (i, t.ret[i], t.span[i], t.market_ret[i]))
+            .collect()
+    }
+
+    fn close(a: &[(usize, f64, u32, f64)], b: &[(usize, f64, u32, f64)]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| {
+                x.0 == y.0 && x.2 == y.2 && (x.1 - y.1).abs() < 1e-12 && (x.3 - y.3).abs() < 1e-12
+            })
+    }
+
+    #[test]
+    fn flag_keeps_limit_returns_and_trade_to_trade_spans_the_halt() {
+        let t = run(HaltPolicy::TradeToTrade, LimitPolicy::Flag);
+        assert_eq!(t.status[5], Status::LimitLocked);
+        assert_eq!(t.status[6], Status::LimitLocked);
+        assert_eq!((t.limit[5], t.limit[6], t.limit[7]), (1, 1, 0));
+        assert_eq!(
+            (t.status[8], t.status[9]),
+            (Status::Suspended, Status::Suspended)
+        );
+        let want = [
+            (5, 0.1, 1, 0.01),
+            (6, 12.1 / 11.0 - 1.0, 1, 0.01),
+            (7, 12.5 / 12.1 - 1.0, 1, 0.01),
+            (10, 13.0 / 12.5 - 1.0, 3, 1.01f64.powi(3) - 1.0),
+            (11, 13.1 / 13.0 - 1.0, 1, 0.01),
+        ];
+        assert!(close(&returns(&t), &want), "{:?}", returns(&t));
+    }
+
+    #[test]
+    fn accumulate_carries_limit_returns_to_the_first_session_off_the_limit() {
+        let t = run(HaltPolicy::TradeToTrade, LimitPolicy::Accumulate);
+        assert_eq!(t.status[5], Status::LimitLocked);
+        let want = [
+            (7, 12.5 / 10.0 - 1.0, 3, 1.01f64.powi(3) - 1.0),
+            (10, 13.0 / 12.5 - 1.0, 3, 1.01f64.powi(3) - 1.0),
+            (11, 13.1 / 13.0 - 1.0, 1, 0.01),
+        ];
+        assert!(close(&returns(&t), &want), "{:?}", returns(&t));
+    }
+
+    #[test]
+    fn exclude_days_drops_the_return_spanning_the_halt() {
+        let t = run(HaltPolicy::ExcludeDays, LimitPolicy::Flag);
+        assert!(t.excluded[10] && t.ret[10].is_nan() && t.span[10] == 0);
+        let want = [
+            (5, 0.1, 1, 0.01),
+            (6, 12.1 / 11.0 - 1.0, 1, 0.01),
+            (7, 12.5 / 12.1 - 1.0, 1, 0.01),
+            (11, 13.1 / 13.0 - 1.0, 1, 0.01),
+        ];
+        assert!(close(&returns(&t), &want), "{:?}", returns(&t));
+    }
+
+    /// No limit on the first five rows (listing days), and none outside Shanghai/Shenzhen.
+    #[test]
+    fn no_limit_on_listing_days_or_other_exchanges() {
+        let (c, mut s, m) = case();
+        s.price[1] = Some(11.0);
+        s.close[1] = Some(11.0);
+        let t = build_timeline(&c, &s, &Halts::default(), &m, Policies::default());
+        assert_eq!(t.status[1], Status::Trading);
+        s.security = "QCOM".into();
+        let t = build_timeline(&c, &s, &Halts::default(), &m, Policies::default());
+        assert_eq!(t.status[5], Status::Trading);
     }
 }

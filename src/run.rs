@@ -1,7 +1,7 @@
 //! The pipeline: load → validate → align → returns → fit → abnormal returns → statistics.
 //! A problem with one event becomes a skipped row with its reason; the run goes on.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -10,13 +10,15 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::align::align;
-use crate::data::calendar::{Calendar, Exchange, find_calendar_file, load_calendar};
+use crate::data::calendar::{
+    Calendar, Exchange, builtin_calendar, find_calendar_file, load_calendar,
+};
 use crate::data::events::{Event, load_events};
 use crate::data::halts::{Halts, load_halts};
-use crate::data::prices::{PriceSource, load_price_file};
+use crate::data::prices::{PriceSeries, PriceSource, load_price_file};
 use crate::engine::{EventAnalysis, analyze};
 use crate::error::{InputError, Result};
-use crate::returns::{Status, Timeline, align_market, build_timeline, source};
+use crate::returns::{Policies, Status, Timeline, align_market, build_timeline, source};
 use crate::stats::{TestStat, boehmer_musumeci_poulsen, cross_sectional_t, mackinlay_j1, patell_z};
 use crate::study::{Study, Window};
 
@@ -54,6 +56,10 @@ pub struct EventResult {
     pub entity: String,
     pub exchange: &'static str,
     pub day0: NaiveDate,
+    /// Index of day 0 in `calendar`.
+    pub day0_index: usize,
+    pub calendar: Arc<Calendar>,
+    pub timeline: Arc<Timeline>,
     pub analysis: EventAnalysis,
 }
 
@@ -108,6 +114,98 @@ struct SecurityData {
     timeline: Arc<Timeline>,
 }
 
+/// Several price sources, searched in order.
+struct PriceSources(Vec<PriceSource>);
+
+impl PriceSources {
+    fn load(
+        &self,
+        security: &str,
+    ) -> std::result::Result<Option<(PriceSeries, PathBuf)>, InputError> {
+        for src in &self.0 {
+            if let Some(s) = src.load(security)? {
+                return Ok(Some((s, src.file_for(security))));
+            }
+        }
+        Ok(None)
+    }
+
+    fn describe(&self, security: &str) -> String {
+        self.0
+            .iter()
+            .map(|s| s.file_for(security).display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The calendar of an exchange: the study's single calendar, else its per-exchange one, else
+/// the built-in calendar, else `calendars/<MIC>_sessions*.csv` in the data directory.
+fn calendar_for(
+    study: &Study,
+    mic: &str,
+) -> std::result::Result<Option<(Calendar, Option<PathBuf>)>, InputError> {
+    let explicit = study
+        .calendar
+        .clone()
+        .or_else(|| study.calendars.get(mic).cloned());
+    if let Some(p) = explicit {
+        return Ok(Some((load_calendar(&p)?, Some(p))));
+    }
+    if let Some(c) = builtin_calendar(mic) {
+        return Ok(Some((c, None)));
+    }
+    match find_calendar_file(&study.data_dir, mic) {
+        Some(p) => Ok(Some((load_calendar(&p)?, Some(p)))),
+        None => Ok(None),
+    }
+}
+
+type Loaded = std::result::Result<Option<(SecurityData, PathBuf)>, InputError>;
+
+/// Runs `load` for every security on scoped OS threads (see the note in [`run_study`]),
+/// returning (security, result) in the order of `secs`.
+fn load_all<F>(secs: &[&String], load: F) -> Vec<(String, Loaded)>
+where
+    F: Fn(&str) -> Loaded + Sync,
+{
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(secs.len().max(1));
+    let chunk = secs.len().div_ceil(workers).max(1);
+    let load = &load;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = secs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|s| ((*s).clone(), load(s)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(p) => std::panic::resume_unwind(p),
+            })
+            .collect()
+    })
+}
+
+/// Resolves a market path named in the events file: as given if it exists, else under the
+/// data directory.
+fn resolve_market(study: &Study, p: &Path) -> PathBuf {
+    if p.is_absolute() || p.exists() {
+        p.to_path_buf()
+    } else {
+        study.data_dir.join(p)
+    }
+}
+
 /// Runs a study.
 ///
 /// # Errors
@@ -118,8 +216,13 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         Some(p) => load_halts(p)?,
         None => Halts::default(),
     };
-    let market = load_price_file(&study.market, "market")?;
-    let prices = PriceSource::open(&study.prices)?;
+    let prices = PriceSources(
+        study
+            .prices
+            .iter()
+            .map(|p| PriceSource::open(p))
+            .collect::<std::result::Result<_, _>>()?,
+    );
     let mut inputs = vec![InputFile {
         role: "events".into(),
         path: study.events.clone(),
@@ -132,47 +235,83 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
             sha256: sha256_file(h)?,
         });
     }
-    inputs.push(InputFile {
-        role: "market".into(),
-        path: study.market.clone(),
-        sha256: sha256_file(&study.market)?,
-    });
     let mut warnings = Vec::new();
+    let policies = Policies {
+        kind: study.returns,
+        halts: study.halt_policy,
+        limits: study.limit_policy,
+    };
 
-    // Calendars: one per exchange (or the study's own for all).
-    let securities: BTreeSet<String> = events.iter().filter_map(|e| e.security.clone()).collect();
+    // Each security's exchange (an explicit `exchange` column wins over the suffix) and market.
+    let mut exchange_of: BTreeMap<String, Exchange> = BTreeMap::new();
+    let mut market_of: BTreeMap<String, Option<PathBuf>> = BTreeMap::new();
+    for e in &events {
+        let Some(sec) = &e.security else { continue };
+        let ex = *exchange_of
+            .entry(sec.clone())
+            .or_insert_with(|| e.exchange.unwrap_or_else(|| Exchange::for_security(sec)));
+        if let Some(x) = e.exchange
+            && x != ex
+        {
+            warnings.push(format!(
+                "{sec}: events file line {} names exchange {} but an earlier row gave {}; using {}",
+                e.line, x.mic, ex.mic, ex.mic
+            ));
+        }
+        let m = e
+            .market
+            .as_deref()
+            .map(|p| resolve_market(study, p))
+            .or_else(|| study.markets.get(ex.mic).cloned())
+            .or_else(|| study.market.clone());
+        market_of.entry(sec.clone()).or_insert(m);
+    }
+
+    // Market indices, each loaded once.
+    let mut markets: BTreeMap<PathBuf, PriceSeries> = BTreeMap::new();
+    for p in market_of.values().flatten() {
+        if !markets.contains_key(p) {
+            let m = load_price_file(p, "market")?;
+            inputs.push(InputFile {
+                role: "market".into(),
+                path: p.clone(),
+                sha256: sha256_file(p)?,
+            });
+            markets.insert(p.clone(), m);
+        }
+    }
+
+    // Calendars: one per exchange.
     let mut calendars: BTreeMap<String, Arc<Calendar>> = BTreeMap::new();
     let mut cal_of_mic: HashMap<&'static str, String> = HashMap::new();
-    for sec in &securities {
-        let ex = Exchange::for_security(sec);
+    for (sec, ex) in &exchange_of {
         if cal_of_mic.contains_key(ex.mic) {
             continue;
         }
-        let path = study
-            .calendar
-            .clone()
-            .or_else(|| find_calendar_file(&study.data_dir, ex.mic));
-        let cal = match path {
-            Some(p) => {
-                if !calendars.contains_key(&p.display().to_string()) {
+        let cal = match calendar_for(study, ex.mic)? {
+            Some((c, path)) => {
+                if let Some(p) = path
+                    && !inputs.iter().any(|i| i.path == p)
+                {
                     inputs.push(InputFile {
                         role: format!("calendar {}", ex.mic),
                         path: p.clone(),
                         sha256: sha256_file(&p)?,
                     });
                 }
-                load_calendar(&p)?
+                c
             }
             None => {
+                let Some(m) = market_of[sec].as_ref().and_then(|p| markets.get(p)) else {
+                    continue;
+                };
                 warnings.push(format!(
-                    "no calendar for {} (no --calendar, no calendars/{}_sessions*.csv in {}): using the market index's dates",
-                    ex.mic,
-                    ex.mic,
-                    study.data_dir.display()
+                    "no calendar for {}: using the market index's dates",
+                    ex.mic
                 ));
                 Calendar {
-                    name: format!("dates of {}", study.market.display()),
-                    sessions: market.dates.clone(),
+                    name: format!("dates of {}", m.path.display()),
+                    sessions: m.dates.clone(),
                 }
             }
         };
@@ -181,40 +320,44 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
             .entry(cal.name.clone())
             .or_insert_with(|| Arc::new(cal));
     }
-    let market_on: HashMap<String, Vec<f64>> = calendars
-        .iter()
-        .map(|(k, c)| (k.clone(), align_market(c, &market)))
-        .collect();
+    // Market prices aligned on each calendar they are used with.
+    let mut market_on: HashMap<(String, PathBuf), Vec<f64>> = HashMap::new();
+    for (sec, m) in &market_of {
+        let (Some(m), Some(cal)) = (m, cal_of_mic.get(exchange_of[sec].mic)) else {
+            continue;
+        };
+        market_on
+            .entry((cal.clone(), m.clone()))
+            .or_insert_with(|| align_market(&calendars[cal], &markets[m]));
+    }
 
-    // Per-security timelines, in parallel.
-    let loaded: Vec<(
-        String,
-        std::result::Result<Option<SecurityData>, InputError>,
-    )> = securities
-        .par_iter()
-        .map(|sec| {
-            let ex = Exchange::for_security(sec);
-            let cal = calendars[&cal_of_mic[ex.mic]].clone();
-            let r = prices.load(sec).map(|series| {
-                series.map(|s| SecurityData {
+    // Per-security price files, then timelines. The files are read on plain threads, never
+    // on rayon's pool: polars runs its own rayon pool, and a rayon worker that waits on it
+    // steals further load jobs, nesting until the stack overflows (seen with 1,000 files).
+    let secs: Vec<&String> = exchange_of.keys().collect();
+    let loaded = load_all(&secs, |sec| {
+        let ex = exchange_of[sec];
+        let (Some(cal_name), Some(Some(m))) = (cal_of_mic.get(ex.mic), market_of.get(sec)) else {
+            return Ok(None);
+        };
+        let cal = calendars[cal_name].clone();
+        let mkt = &market_on[&(cal_name.clone(), m.clone())];
+        Ok(prices.load(sec)?.map(|(s, file)| {
+            // The series is dropped here: only the timeline stays in memory.
+            let tl = build_timeline(&cal, &s, &halts, mkt, policies);
+            (
+                SecurityData {
                     exchange: ex,
-                    timeline: Arc::new(build_timeline(
-                        &cal,
-                        &s,
-                        &halts,
-                        &market_on[&cal.name],
-                        study.returns,
-                    )),
+                    timeline: Arc::new(tl),
                     calendar: cal,
-                })
-            });
-            (sec.clone(), r)
-        })
-        .collect();
+                },
+                file,
+            )
+        }))
+    });
     let mut data: BTreeMap<String, SecurityData> = BTreeMap::new();
     for (sec, r) in loaded {
-        if let Some(d) = r? {
-            let f = prices.file_for(&sec);
+        if let Some((d, f)) = r? {
             if !inputs.iter().any(|i| i.path == f) {
                 inputs.push(InputFile {
                     role: format!("prices {sec}"),
@@ -234,33 +377,27 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
             data.insert(sec, d);
         }
     }
-    let (m_first, m_last) = (market.dates.first().copied(), market.dates.last().copied());
-    let market_gaps = market_on
-        .iter()
-        .map(|(k, v)| {
-            let cal = &calendars[k];
-            let gaps = v
-                .iter()
-                .zip(&cal.sessions)
-                .filter(|(p, d)| !p.is_finite() && Some(**d) >= m_first && Some(**d) <= m_last)
-                .count();
-            (k, gaps)
-        })
-        .filter(|(_, c)| *c > 0)
-        .map(|(k, c)| {
-            format!(
-                "market index {} has no price on {c} session(s) of {k}",
-                study.market.display()
-            )
-        })
-        .collect::<Vec<_>>();
-    warnings.extend(market_gaps);
+    for ((cal, mpath), v) in &market_on {
+        let m = &markets[mpath];
+        let (first, last) = (m.dates.first().copied(), m.dates.last().copied());
+        let gaps = v
+            .iter()
+            .zip(&calendars[cal].sessions)
+            .filter(|(p, d)| !p.is_finite() && Some(**d) >= first && Some(**d) <= last)
+            .count();
+        if gaps > 0 {
+            warnings.push(format!(
+                "market index {} has no price on {gaps} session(s) of {cal}",
+                mpath.display()
+            ));
+        }
+    }
 
     // Events, in parallel.
     let per_event: Vec<(Option<EventResult>, Vec<AuditRow>, Option<Skipped>)> = events
         .par_iter()
         .enumerate()
-        .map(|(k, e)| analyze_event(k, e, study, &data, &prices, &halts))
+        .map(|(k, e)| analyze_event(k, e, study, &data, &prices, &halts, &market_of))
         .collect();
     let mut results = Vec::new();
     let mut audit = Vec::new();
@@ -295,8 +432,9 @@ fn analyze_event(
     e: &Event,
     study: &Study,
     data: &BTreeMap<String, SecurityData>,
-    prices: &PriceSource,
+    prices: &PriceSources,
     halts: &Halts,
+    market_of: &BTreeMap<String, Option<PathBuf>>,
 ) -> (Option<EventResult>, Vec<AuditRow>, Option<Skipped>) {
     let sec = e.security.clone().unwrap_or_default();
     let row = |day0: Option<NaiveDate>, rule: &str, outcome: &str, reason: String| AuditRow {
@@ -324,11 +462,21 @@ fn analyze_event(
         );
     }
     let Some(d) = data.get(&sec) else {
-        let reason = format!(
-            "unknown security: no price data for {sec} in {} (events file line {})",
-            prices.file_for(&sec).display(),
-            e.line
-        );
+        let reason = if matches!(market_of.get(&sec), Some(None)) {
+            let mic = e
+                .exchange
+                .unwrap_or_else(|| Exchange::for_security(&sec))
+                .mic;
+            format!(
+                "no market index for {sec} ({mic}): set `--market`, `inputs.markets.{mic}` or the events file's `market` column"
+            )
+        } else {
+            format!(
+                "unknown security: no price data for {sec} in {} (events file line {})",
+                prices.describe(&sec),
+                e.line
+            )
+        };
         return (
             None,
             vec![row(None, "skip", "skipped", reason.clone())],
@@ -336,7 +484,7 @@ fn analyze_event(
         );
     };
     let cal = &d.calendar;
-    let al = match align(e, &d.exchange, cal, study.rule) {
+    let al = match align(e, &d.exchange, cal, study.rule, study.max_shift) {
         Ok(a) => a,
         Err(reason) => {
             return (
@@ -363,7 +511,7 @@ fn analyze_event(
             if tl.status[al.day0] == Status::Suspended {
                 audit.push(row(
                     Some(day0),
-                    "event_day",
+                    "trading_status",
                     "suspended_on_day0",
                     "the security is suspended on day 0: day 0 stays the first session after the news; the reaction shows on the resumption session's trade-to-trade return".into(),
                 ));
@@ -403,6 +551,64 @@ fn analyze_event(
                         ),
                     ));
                 }
+            }
+            for r in a.rows.iter().filter(|r| r.status == Status::LimitLocked) {
+                let i = (al.day0 as i64 + r.tau as i64) as usize;
+                let (close, pre) = tl.limit_close[i];
+                audit.push(row(
+                    Some(day0),
+                    "trading_status",
+                    "limit_locked",
+                    format!(
+                        "{} (τ={:+}): close {close} at the {} limit ({}{:.0} % of the reference price {pre}, {}); policy {}: {}",
+                        r.date,
+                        r.tau,
+                        if tl.limit[i] > 0 { "upper" } else { "lower" },
+                        if tl.limit[i] > 0 { "+" } else { "−" },
+                        tl.limit_rate[i] * 100.0,
+                        crate::limits::describe(&sec, r.date, tl.limit_rate[i] < 0.1),
+                        study.limit_policy.as_str(),
+                        if study.limit_policy == crate::study::LimitPolicy::Flag {
+                            "return kept, it understates the reaction"
+                        } else {
+                            "no return; carried to the next session off the limit"
+                        }
+                    ),
+                ));
+            }
+            for r in a
+                .rows
+                .iter()
+                .filter(|r| tl.excluded[(al.day0 as i64 + r.tau as i64) as usize])
+            {
+                audit.push(row(
+                    Some(day0),
+                    "trading_status",
+                    "excluded",
+                    format!("{} (τ={:+}): the return spanning the halt is dropped (halt policy exclude_days)", r.date, r.tau),
+                ));
+            }
+            for v in &a.resumptions {
+                audit.push(row(
+                    Some(day0),
+                    "volume",
+                    "resumption",
+                    format!(
+                        "resumption {} (τ={:+}, return spans {} sessions): volume {:.0} = {:.1}× the estimation-window geometric mean; abnormal log volume {:+.2} (z = {:.2}, above {:.0} % of {} estimation sessions)",
+                        v.date,
+                        v.tau,
+                        v.span,
+                        v.volume,
+                        v.abnormal_log_volume.exp(),
+                        v.abnormal_log_volume,
+                        v.z,
+                        v.percentile * 100.0,
+                        v.n_est
+                    ),
+                ));
+            }
+            for note in estimation_status_notes(tl, cal, &a, study) {
+                audit.push(row(Some(day0), "trading_status", note.0, note.1));
             }
             let nodata = a.rows.iter().filter(|r| r.status == Status::NoData).count();
             if nodata > 0 {
@@ -444,11 +650,84 @@ fn analyze_event(
                 entity: e.entity.clone(),
                 exchange: d.exchange.mic,
                 day0,
+                day0_index: al.day0,
+                calendar: cal.clone(),
+                timeline: tl.clone(),
                 analysis: a,
             };
             (Some(r), audit, None)
         }
     }
+}
+
+/// Halts and limit-locked closes inside the estimation window: (outcome, reason) rows.
+fn estimation_status_notes(
+    tl: &Timeline,
+    cal: &Calendar,
+    a: &EventAnalysis,
+    study: &Study,
+) -> Vec<(&'static str, String)> {
+    let (Some(lo), Some(hi)) = (cal.index_of(a.est_first), cal.index_of(a.est_last)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut i = lo;
+    while i <= hi {
+        if tl.status[i] != Status::Suspended {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut flags = 0;
+        while i <= hi && tl.status[i] == Status::Suspended {
+            flags |= tl.sources[i];
+            i += 1;
+        }
+        let after = (i..tl.status.len()).find(|&k| tl.span[k] > 0 || tl.excluded[k]);
+        let tail = match after {
+            Some(k) if tl.excluded[k] => format!(
+                "; the return of {} spanning it is excluded (halt policy exclude_days)",
+                cal.sessions[k]
+            ),
+            Some(k) => format!(
+                "; the return of {} spans {} sessions and enters the estimation with weight 1/{}",
+                cal.sessions[k], tl.span[k], tl.span[k]
+            ),
+            None => String::new(),
+        };
+        out.push((
+            "suspended_in_estimation",
+            format!(
+                "estimation window: suspended {}..{} ({} session(s)), source: {}{tail}",
+                cal.sessions[start],
+                cal.sessions[i - 1],
+                i - start,
+                source::describe(flags)
+            ),
+        ));
+    }
+    let limits: Vec<String> = (lo..=hi)
+        .filter(|&k| tl.status[k] == Status::LimitLocked)
+        .map(|k| {
+            format!(
+                "{} ({})",
+                cal.sessions[k],
+                if tl.limit[k] > 0 { "up" } else { "down" }
+            )
+        })
+        .collect();
+    if !limits.is_empty() {
+        out.push((
+            "limit_locked_in_estimation",
+            format!(
+                "estimation window: {} close(s) at the daily limit: {}; limit policy {}",
+                limits.len(),
+                limits.join(", "),
+                study.limit_policy.describe()
+            ),
+        ));
+    }
+    out
 }
 
 type Run = ((NaiveDate, i32), (NaiveDate, i32), u8);

@@ -5,6 +5,7 @@
 //! file's directory). Paths given as flags are relative to the working directory, falling
 //! back to the data directory.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -104,6 +105,92 @@ impl std::str::FromStr for Window {
     }
 }
 
+/// What to do with trading halts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HaltPolicy {
+    /// The first trade after a halt carries a return spanning it (Maynes & Rumsey 1993).
+    #[default]
+    TradeToTrade,
+    /// Skip an event whose event window contains a suspended session.
+    DropEvent,
+    /// Drop suspended sessions and the return spanning them; returns resume the next session.
+    ExcludeDays,
+}
+
+impl HaltPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HaltPolicy::TradeToTrade => "trade_to_trade",
+            HaltPolicy::DropEvent => "drop_event",
+            HaltPolicy::ExcludeDays => "exclude_days",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            HaltPolicy::TradeToTrade => {
+                "trade_to_trade (Maynes & Rumsey 1993): a suspended session has no return; the first traded session after a halt carries the return over the whole halt, compared with the market over the same sessions, and enters the estimation with weight 1/d"
+            }
+            HaltPolicy::DropEvent => {
+                "drop_event: an event whose event window contains a suspended session is skipped"
+            }
+            HaltPolicy::ExcludeDays => {
+                "exclude_days: suspended sessions and the return spanning them are dropped (from estimation and event windows); returns resume on the session after the resumption"
+            }
+        }
+    }
+}
+
+/// What to do with limit-locked sessions (close at the daily price limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitPolicy {
+    /// Keep the return and flag the session (`limit_locked`).
+    #[default]
+    Flag,
+    /// Carry the return forward to the first session that does not close at the limit, as one
+    /// return spanning those sessions.
+    Accumulate,
+}
+
+impl LimitPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitPolicy::Flag => "flag",
+            LimitPolicy::Accumulate => "accumulate",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            LimitPolicy::Flag => {
+                "flag: a close at the daily limit keeps its return and is flagged limit_locked (the observed return understates the reaction)"
+            }
+            LimitPolicy::Accumulate => {
+                "accumulate: a limit-locked session has no return; the first session that does not close at the limit carries one return spanning them"
+            }
+        }
+    }
+}
+
+/// One path or several (a study may read prices from several directories).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<PathBuf> {
+        match self {
+            OneOrMany::One(p) => vec![p],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
 /// The study file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -119,15 +206,21 @@ pub struct StudyFile {
     pub model: ModelSection,
     #[serde(default)]
     pub alignment: AlignmentSection,
+    #[serde(default)]
+    pub policies: PoliciesSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputsSection {
     pub events: Option<PathBuf>,
-    pub prices: Option<PathBuf>,
+    pub prices: Option<OneOrMany>,
     pub market: Option<PathBuf>,
+    /// Market index per exchange MIC, e.g. `{ XSHG = "...", XNYS = "..." }`.
+    pub markets: Option<BTreeMap<String, PathBuf>>,
     pub calendar: Option<PathBuf>,
+    /// Session calendar per exchange MIC.
+    pub calendars: Option<BTreeMap<String, PathBuf>>,
     pub halts: Option<PathBuf>,
 }
 
@@ -151,6 +244,16 @@ pub struct ModelSection {
 #[serde(deny_unknown_fields)]
 pub struct AlignmentSection {
     pub rule: Option<EventDayRule>,
+    /// Largest shift of day 0 from the announcement date, in weekdays; beyond it the event is
+    /// skipped.
+    pub max_shift: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoliciesSection {
+    pub halts: Option<HaltPolicy>,
+    pub limits: Option<LimitPolicy>,
 }
 
 /// Values given on the command line; each overrides the study file.
@@ -158,9 +261,11 @@ pub struct AlignmentSection {
 pub struct Overrides {
     pub name: Option<String>,
     pub events: Option<PathBuf>,
-    pub prices: Option<PathBuf>,
+    pub prices: Vec<PathBuf>,
     pub market: Option<PathBuf>,
+    pub markets: Vec<(String, PathBuf)>,
     pub calendar: Option<PathBuf>,
+    pub calendars: Vec<(String, PathBuf)>,
     pub halts: Option<PathBuf>,
     pub estimation: Option<Window>,
     pub event_window: Option<Window>,
@@ -169,6 +274,9 @@ pub struct Overrides {
     pub min_estimation: Option<usize>,
     pub returns: Option<ReturnKind>,
     pub rule: Option<EventDayRule>,
+    pub max_shift: Option<u32>,
+    pub halt_policy: Option<HaltPolicy>,
+    pub limit_policy: Option<LimitPolicy>,
 }
 
 /// A validated study, every path resolved.
@@ -180,9 +288,14 @@ pub struct Study {
     pub study_file: Option<PathBuf>,
     pub data_dir: PathBuf,
     pub events: PathBuf,
-    pub prices: PathBuf,
-    pub market: PathBuf,
+    /// Price sources, searched in order for each security.
+    pub prices: Vec<PathBuf>,
+    /// Default market index (for exchanges without their own in `markets`).
+    pub market: Option<PathBuf>,
+    pub markets: BTreeMap<String, PathBuf>,
+    /// One calendar for every security (overrides `calendars`).
     pub calendar: Option<PathBuf>,
+    pub calendars: BTreeMap<String, PathBuf>,
     pub halts: Option<PathBuf>,
     pub estimation: Window,
     pub event_window: Window,
@@ -191,6 +304,9 @@ pub struct Study {
     pub min_estimation: usize,
     pub returns: ReturnKind,
     pub rule: EventDayRule,
+    pub max_shift: Option<u32>,
+    pub halt_policy: HaltPolicy,
+    pub limit_policy: LimitPolicy,
 }
 
 /// Default CAR windows: [-1,+1], [0,+1], [0,+5], [-5,+5], [-10,+10].
@@ -276,11 +392,41 @@ impl Study {
         let events =
             own(ov.events, f.inputs.events).ok_or_else(|| missing("events file", "--events"))?;
         let halts = own(ov.halts, f.inputs.halts);
-        let prices =
-            market_data(ov.prices, f.inputs.prices).ok_or_else(|| missing("prices", "--prices"))?;
-        let market = market_data(ov.market, f.inputs.market)
-            .ok_or_else(|| missing("market index", "--market"))?;
+        let prices: Vec<PathBuf> = if !ov.prices.is_empty() {
+            ov.prices.into_iter().filter_map(|p| market_data(Some(p), None)).collect()
+        } else {
+            (f.inputs.prices.map(OneOrMany::into_vec).unwrap_or_default().into_iter())
+                .filter_map(|p| market_data(None, Some(p)))
+                .collect()
+        };
+        if prices.is_empty() {
+            return Err(missing("prices", "--prices"));
+        }
+        let market = market_data(ov.market, f.inputs.market);
+        let per_mic = |flags: Vec<(String, PathBuf)>,
+                       file: Option<BTreeMap<String, PathBuf>>|
+         -> Result<BTreeMap<String, PathBuf>, InputError> {
+            let mut m = BTreeMap::new();
+            let file = file.unwrap_or_default().into_iter().map(|(k, p)| (k, None, Some(p)));
+            let flags = flags.into_iter().map(|(k, p)| (k, Some(p), None));
+            for (mic, flag, path) in file.chain(flags) {
+                let ex = crate::data::calendar::Exchange::from_mic(&mic).ok_or_else(|| {
+                    InputError::Usage(format!(
+                        "unknown exchange \"{mic}\" (known: XSHG, XSHE, XHKG, XNYS, XNAS)"
+                    ))
+                })?;
+                if let Some(p) = market_data(flag, path) {
+                    m.insert(ex.mic.to_string(), p);
+                }
+            }
+            Ok(m)
+        };
+        let markets = per_mic(ov.markets, f.inputs.markets)?;
+        if market.is_none() && markets.is_empty() {
+            return Err(missing("market index", "--market"));
+        }
         let calendar = market_data(ov.calendar, f.inputs.calendar);
+        let calendars = per_mic(ov.calendars, f.inputs.calendars)?;
 
         let name = ov
             .name
@@ -322,7 +468,9 @@ impl Study {
             events,
             prices,
             market,
+            markets,
             calendar,
+            calendars,
             halts,
             estimation,
             event_window,
@@ -331,6 +479,9 @@ impl Study {
             min_estimation,
             returns: ov.returns.or(f.model.returns).unwrap_or_default(),
             rule: ov.rule.or(f.alignment.rule).unwrap_or_default(),
+            max_shift: ov.max_shift.or(f.alignment.max_shift),
+            halt_policy: ov.halt_policy.or(f.policies.halts).unwrap_or_default(),
+            limit_policy: ov.limit_policy.or(f.policies.limits).unwrap_or_default(),
         };
         study.validate()?;
         Ok(study)
@@ -419,7 +570,7 @@ mod tests {
         .expect("valid");
         assert_eq!(s.estimation.start, -150);
         assert_eq!(s.events, PathBuf::from("/x/e.csv"));
-        assert_eq!(s.prices, PathBuf::from("/d/p"));
+        assert_eq!(s.prices, vec![PathBuf::from("/d/p")]);
         let ov = Overrides {
             car: vec![Window { start: -20, end: 0 }],
             ..Default::default()

@@ -2,7 +2,19 @@
 //! DejaVu Sans through plotters' `ab_glyph` feature (no system fonts involved), so a
 //! chart renders the same on every machine. Look and sizes live in [`theme`].
 
+mod bars;
+pub mod legend;
+mod price;
+mod strip;
+mod tests_chart;
 pub mod theme;
+mod volume;
+
+pub use bars::{ArBarPanel, ar_bars};
+pub use price::{DayKind, PriceDay, PricePanel, price_panel};
+pub use strip::{Strip, car_distribution};
+pub use tests_chart::{TestsChart, test_statistics};
+pub use volume::{VolumeSeries, abnormal_volume};
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -14,7 +26,11 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use legend::{Entry, Legend, Swatch};
 use theme::Marker;
+
+const SUSPENDED_TEXT: &str = "shaded: suspended";
+const CARRIED_TEXT: &str = "open marker: CAR carried";
 
 /// DejaVu Sans (Bitstream Vera license, see `assets/fonts/LICENSE-DejaVu.txt`).
 static FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
@@ -48,28 +64,57 @@ pub fn register_fonts() -> Result<()> {
         .map_err(|e| anyhow!(e))
 }
 
-/// Draws CAR paths per security over the event window to a PNG
-/// ([`theme::CANVAS`] pixels).
+/// The cross-sectional mean path (CAAR) with its 95 % band, drawn over the CAR paths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaarPath {
+    /// Event time, strictly ascending.
+    pub taus: Vec<i32>,
+    /// CAAR (fraction) at each tau; `None` where no event has a value.
+    pub caar: Vec<Option<f64>>,
+    /// Lower and upper 95 % bounds (fraction); `None` where undefined (e.g. N < 2).
+    pub lower: Vec<Option<f64>>,
+    pub upper: Vec<Option<f64>>,
+    /// Legend text of the band, e.g. "95 % band: J1, N(0,1)".
+    pub band_label: String,
+    /// Legend text of the path, e.g. "CAAR (N = 4)".
+    pub label: String,
+}
+
+/// Draws CAR paths per security over the event window, and the CAAR path with its band
+/// when given, to a PNG ([`theme::CANVAS`] pixels).
 ///
 /// The file is written to a temporary file in the target directory (created if
 /// missing) and renamed into place, so an error never leaves a partial PNG at `path`.
 /// Errors: no series, no CAR value in any series, a series whose `taus`/`car`/
 /// `suspended` lengths differ, taus not strictly ascending, a non-finite CAR.
-pub fn car_paths(path: &Path, title: &str, subtitle: &str, series: &[CarSeries]) -> Result<()> {
+pub fn car_paths(
+    path: &Path,
+    title: &str,
+    subtitle: &str,
+    series: &[CarSeries],
+    caar: Option<&CaarPath>,
+) -> Result<()> {
     register_fonts()?;
     validate(series)?;
-    write_png_atomically(path, |root| draw_car_paths(root, title, subtitle, series))
-        .with_context(|| format!("writing CAR chart {}", path.display()))
+    write_png_atomically(path, |root| {
+        draw_car_paths(root, title, subtitle, series, caar)
+    })
+    .with_context(|| format!("writing CAR chart {}", path.display()))
 }
 
 /// Draws the CAR-path chart onto any plotters drawing area (the PNG writer and the
 /// in-memory tests share this). Validates `series` like [`car_paths`]; fonts must be
 /// registered ([`register_fonts`]) — this function does that too.
+///
+/// With more than [`theme::MAX_LEGEND_SERIES`] series the individual paths are drawn
+/// thin and grey without markers or shading (useful up to thousands of events) and the
+/// CAAR path carries the message.
 pub fn draw_car_paths<DB>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
     series: &[CarSeries],
+    caar: Option<&CaarPath>,
 ) -> Result<()>
 where
     DB: DrawingBackend,
@@ -77,85 +122,360 @@ where
 {
     register_fonts()?;
     validate(series)?;
+    if let Some(c) = caar {
+        let n = c.taus.len();
+        if c.caar.len() != n || c.lower.len() != n || c.upper.len() != n {
+            bail!("CAAR path: taus, CAAR and band lengths differ");
+        }
+        if c.caar
+            .iter()
+            .chain(&c.lower)
+            .chain(&c.upper)
+            .flatten()
+            .any(|v| !v.is_finite())
+        {
+            bail!("CAAR path: non-finite value");
+        }
+    }
+    let many = series.len() > theme::MAX_LEGEND_SERIES;
 
     let (tau_lo, tau_hi) = tau_range(series).context("no event times")?;
+    let caar_values = caar
+        .into_iter()
+        .flat_map(|c| c.caar.iter().chain(&c.lower).chain(&c.upper).flatten());
     let y_axis = YAxis::for_values(
         series
             .iter()
-            .flat_map(|s| s.car.iter().flatten().map(|v| v * 100.0)),
+            .flat_map(|s| s.car.iter().flatten())
+            .chain(caar_values)
+            .map(|v| v * 100.0),
     )
     .context("no CAR values")?;
-    let x_ticks = x_ticks(tau_lo, tau_hi);
-    // Grid line at every tick, but a label only on every other one when they would crowd.
-    let x_label_every = x_label_step(&x_ticks);
     let x_range = (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5);
 
-    let any_suspended = series.iter().any(|s| s.suspended.iter().any(|&b| b));
-    let any_carried = series.iter().any(|s| {
-        s.suspended
-            .iter()
-            .zip(&s.car)
-            .any(|(&susp, car)| susp && car.is_some())
-    });
+    let any_suspended = !many && series.iter().any(|s| s.suspended.iter().any(|&b| b));
+    let any_carried = !many
+        && series.iter().any(|s| {
+            s.suspended
+                .iter()
+                .zip(&s.car)
+                .any(|(&susp, car)| susp && car.is_some())
+        });
 
-    root.fill(&theme::BACKGROUND)?;
-    let area = root.margin(theme::MARGIN, theme::MARGIN, theme::MARGIN, theme::MARGIN);
-    let header_height = match (title.is_empty(), subtitle.is_empty()) {
-        (_, false) => theme::HEADER_HEIGHT,
-        (false, true) => theme::HEADER_HEIGHT_TITLE_ONLY,
-        (true, true) => 0,
-    };
-    let (header, body) = area.split_vertically(header_height);
-
-    // Legend panel on the right, as wide as the longest label needs (within limits).
-    let legend = Legend::build(&body, series, any_suspended, any_carried)?;
-    let (body_w, _) = body.dim_in_pixel();
-    let (plot_area, legend_area) = body.split_horizontally(body_w.saturating_sub(legend.width));
-
-    let tick_font = (theme::FONT_FAMILY, theme::TICK_SIZE)
-        .into_font()
-        .color(&theme::TEXT);
-    // Room for the widest y tick label, the tick mark and the rotated axis title.
-    let mut widest_y_label = 0;
-    for &t in &y_axis.ticks {
-        let w = root
-            .estimate_text_size(&fmt_number(t, y_axis.decimals), &tick_font)?
-            .0;
-        widest_y_label = widest_y_label.max(w);
+    let mut entries: Vec<Entry> = Vec::new();
+    if many {
+        entries.push(Entry::new(
+            Swatch::Line {
+                color: theme::MANY_PATH,
+                width: 2,
+                marker: None,
+            },
+            format!("CAR of each event ({})", series.len()),
+        ));
+    } else {
+        for (i, s) in series.iter().enumerate() {
+            let mut label = s.label.clone();
+            if s.car.iter().all(Option::is_none) {
+                label.push_str(" (no CAR)");
+            }
+            entries.push(Entry::series(i, label));
+        }
     }
-    let y_label_area = widest_y_label + theme::Y_LABEL_EXTRA;
-
-    draw_header(&header, title, subtitle, y_label_area as i32)?;
-
-    let desc_font = (theme::FONT_FAMILY, theme::AXIS_LABEL_SIZE)
-        .into_font()
-        .color(&theme::TEXT);
-
-    let mut chart = ChartBuilder::on(&plot_area)
-        .margin_right(theme::LEGEND_GAP)
-        .margin_top(theme::PLOT_TOP_GAP)
-        .x_label_area_size(theme::X_LABEL_AREA)
-        .y_label_area_size(y_label_area)
-        .build_cartesian_2d(
-            TickedAxis {
-                range: x_range.clone(),
-                ticks: x_ticks,
+    let mut notes = Vec::new();
+    if let Some(c) = caar {
+        notes.push(Entry::new(
+            Swatch::Line {
+                color: theme::CAAR,
+                width: theme::CAAR_WIDTH,
+                marker: None,
             },
-            TickedAxis {
-                range: y_axis.range.clone(),
-                ticks: y_axis.ticks.clone(),
+            c.label.clone(),
+        ));
+        if c.lower.iter().any(Option::is_some) {
+            notes.push(Entry::new(
+                Swatch::Band {
+                    color: theme::BAND,
+                    alpha: theme::BAND_ALPHA,
+                },
+                c.band_label.clone(),
+            ));
+        }
+    }
+    if any_suspended {
+        notes.push(Entry::new(
+            Swatch::Band {
+                color: theme::SUSPENDED_SWATCH,
+                alpha: theme::SUSPENDED_ALPHA * 2.0,
             },
-        )?;
+            SUSPENDED_TEXT,
+        ));
+    }
+    if any_carried {
+        notes.push(Entry::new(
+            Swatch::Point {
+                color: theme::SUSPENDED_SWATCH,
+                marker: Marker::Circle,
+                hollow: true,
+            },
+            CARRIED_TEXT,
+        ));
+    }
 
-    let y_decimals = y_axis.decimals;
-    let x_fmt = |x: &f64| {
-        if (x.round() as i64).rem_euclid(x_label_every) == 0 {
+    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &entries, &notes)?;
+    let mut chart = tau_chart(
+        &plot_area,
+        root,
+        tau_lo,
+        tau_hi,
+        &y_axis,
+        "Event time τ (trading sessions)",
+        "CAR (%)",
+    )?;
+    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+
+    // Suspended sessions: one band per run of consecutive suspended taus, half a
+    // session either side, in the series' colour at low alpha.
+    if !many {
+        for (i, s) in series.iter().enumerate() {
+            let fill = theme::series_color(i).mix(theme::SUSPENDED_ALPHA).filled();
+            for (a, b) in suspended_runs(&s.taus, &s.suspended) {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(f64::from(a) - 0.5, y_lo), (f64::from(b) + 0.5, y_hi)],
+                    fill,
+                )))?;
+            }
+        }
+    }
+    // The CAAR band below everything else.
+    if let Some(c) = caar {
+        for poly in band_polygons(&c.taus, &c.lower, &c.upper) {
+            chart.draw_series(std::iter::once(Polygon::new(
+                poly,
+                theme::BAND.mix(theme::BAND_ALPHA).filled(),
+            )))?;
+        }
+    }
+
+    draw_zero_and_day0(&mut chart, &x_range, tau_lo, tau_hi, y_hi, y_lo)?;
+
+    // Paths, broken at every missing value.
+    for (i, s) in series.iter().enumerate() {
+        let style = if many {
+            theme::MANY_PATH.mix(theme::MANY_PATH_ALPHA).stroke_width(2)
+        } else {
+            theme::series_color(i).stroke_width(theme::LINE_WIDTH)
+        };
+        for segment in segments(&s.taus, &s.car) {
+            if segment.len() >= 2 {
+                chart.draw_series(LineSeries::new(segment, style))?;
+            }
+        }
+    }
+    if let Some(c) = caar {
+        for segment in segments(&c.taus, &c.caar) {
+            if segment.len() >= 2 {
+                chart.draw_series(LineSeries::new(
+                    segment,
+                    theme::CAAR.stroke_width(theme::CAAR_WIDTH),
+                ))?;
+            }
+        }
+    }
+    // Markers on top of all lines; hollow where the security was suspended (value
+    // carried by the caller). In long windows (sessions closer than
+    // theme::MIN_MARKER_SPACING px) only suspended and isolated points get a marker,
+    // smaller, so the line stays readable.
+    if !many {
+        let plotting = chart.plotting_area();
+        let (plot_w, _) = plotting.dim_in_pixel();
+        let sessions = f64::from(tau_hi - tau_lo + 1);
+        let px_per_session = f64::from(plot_w) / sessions;
+        let dense = px_per_session < f64::from(theme::MIN_MARKER_SPACING);
+        let radius = if dense {
+            ((px_per_session * 0.4) as i32).clamp(3, theme::MARKER_RADIUS)
+        } else {
+            theme::MARKER_RADIUS
+        };
+        for (i, s) in series.iter().enumerate() {
+            let color = theme::series_color(i);
+            let marker = theme::series_marker(i);
+            for (k, (&tau, car)) in s.taus.iter().zip(&s.car).enumerate() {
+                let Some(v) = car else { continue };
+                let susp = s.suspended[k];
+                let isolated = (k == 0 || s.car[k - 1].is_none())
+                    && s.car.get(k + 1).is_none_or(Option::is_none);
+                if !dense || susp || isolated {
+                    let at = (f64::from(tau), v * 100.0);
+                    draw_marker(plotting, at, marker, color, susp, radius)?;
+                }
+            }
+        }
+    }
+
+    legend.draw(&legend_area)?;
+    Ok(())
+}
+
+/// A plot over event time τ on `plot_area`: integer x ticks (labels thinned when they
+/// crowd), the y axis of `y_axis`, grid, axis descriptions. `root` is used to measure text.
+fn tau_chart<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    tau_lo: i32,
+    tau_hi: i32,
+    y_axis: &YAxis,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let d = y_axis.decimals;
+    tau_chart_with(
+        plot_area,
+        root,
+        tau_lo,
+        tau_hi,
+        y_axis,
+        &move |y: &f64| fmt_number(*y, d),
+        x_desc,
+        y_desc,
+    )
+}
+
+/// [`tau_chart`] with a custom y label formatter.
+#[allow(clippy::too_many_arguments)]
+fn tau_chart_with<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    tau_lo: i32,
+    tau_hi: i32,
+    y_axis: &YAxis,
+    y_fmt: &dyn Fn(&f64) -> String,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let ticks = x_ticks(tau_lo, tau_hi);
+    let every = x_label_step(&ticks);
+    let x_fmt = move |x: &f64| {
+        if (x.round() as i64).rem_euclid(every) == 0 {
             fmt_number(*x, 0)
         } else {
             String::new()
         }
     };
-    let y_fmt = |y: &f64| fmt_number(*y, y_decimals);
+    let x = TickedAxis {
+        range: (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5),
+        ticks,
+    };
+    plot_frame(plot_area, root, x, y_axis, &x_fmt, y_fmt, x_desc, y_desc)
+}
+
+/// Sizes of a plot frame: the full-size house style or the compact one of small
+/// multiples.
+#[derive(Debug, Clone, Copy)]
+struct FrameStyle {
+    tick: f64,
+    desc: f64,
+    x_area: u32,
+    y_extra: u32,
+    right: u32,
+    top: u32,
+}
+
+const FULL: FrameStyle = FrameStyle {
+    tick: theme::TICK_SIZE,
+    desc: theme::AXIS_LABEL_SIZE,
+    x_area: theme::X_LABEL_AREA,
+    y_extra: theme::Y_LABEL_EXTRA,
+    right: theme::LEGEND_GAP,
+    top: theme::PLOT_TOP_GAP,
+};
+
+const COMPACT: FrameStyle = FrameStyle {
+    tick: theme::PANEL_TICK_SIZE,
+    desc: theme::PANEL_TICK_SIZE,
+    x_area: 78,
+    y_extra: 62,
+    right: 14,
+    top: 6,
+};
+
+/// A Cartesian plot with explicit ticks and label formatters, in the house style.
+#[allow(clippy::too_many_arguments)]
+fn plot_frame<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    x: TickedAxis,
+    y_axis: &YAxis,
+    x_fmt: &dyn Fn(&f64) -> String,
+    y_fmt: &dyn Fn(&f64) -> String,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    styled_frame(
+        plot_area, root, x, y_axis, x_fmt, y_fmt, x_desc, y_desc, FULL,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn styled_frame<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    x: TickedAxis,
+    y_axis: &YAxis,
+    x_fmt: &dyn Fn(&f64) -> String,
+    y_fmt: &dyn Fn(&f64) -> String,
+    x_desc: &str,
+    y_desc: &str,
+    st: FrameStyle,
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let tick_font = (theme::FONT_FAMILY, st.tick)
+        .into_font()
+        .color(&theme::TEXT);
+    let mut widest_y_label = 0;
+    for t in &y_axis.ticks {
+        widest_y_label = widest_y_label.max(root.estimate_text_size(&y_fmt(t), &tick_font)?.0);
+    }
+    let desc_font = (theme::FONT_FAMILY, st.desc)
+        .into_font()
+        .color(&theme::TEXT);
+    let x_area = if x_desc.is_empty() {
+        st.x_area.saturating_sub((st.desc * 1.3) as u32)
+    } else {
+        st.x_area
+    };
+    let y_area = widest_y_label
+        + if y_desc.is_empty() {
+            st.y_extra.saturating_sub((st.desc * 1.3) as u32)
+        } else {
+            st.y_extra
+        };
+    let mut chart = ChartBuilder::on(plot_area)
+        .margin_right(st.right)
+        .margin_top(st.top)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(
+            x,
+            TickedAxis {
+                range: y_axis.range.clone(),
+                ticks: y_axis.ticks.clone(),
+            },
+        )?;
     chart
         .configure_mesh()
         .bold_line_style(theme::GRID.stroke_width(1))
@@ -164,27 +484,125 @@ where
         .set_all_tick_mark_size(8)
         .label_style(tick_font)
         .axis_desc_style(desc_font)
-        .x_desc("Event time τ (trading sessions)")
-        .y_desc("CAR (%)")
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(y_fmt)
         .draw()?;
+    Ok(chart)
+}
 
-    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
-
-    // Suspended sessions: one band per run of consecutive suspended taus, half a
-    // session either side, in the series' colour at low alpha.
-    for (i, s) in series.iter().enumerate() {
-        let fill = theme::series_color(i).mix(theme::SUSPENDED_ALPHA).filled();
-        for (a, b) in suspended_runs(s) {
-            chart.draw_series(std::iter::once(Rectangle::new(
-                [(f64::from(a) - 0.5, y_lo), (f64::from(b) + 0.5, y_hi)],
-                fill,
-            )))?;
-        }
+/// Splits `area` into a grid of `n` small-multiple panels (at most 3 columns) and returns
+/// each panel's area below its title, which is drawn in the top-left of the panel.
+fn panels<DB>(
+    area: &DrawingArea<DB, Shift>,
+    titles: &[String],
+) -> Result<Vec<DrawingArea<DB, Shift>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let n = titles.len().max(1);
+    let cols = match n {
+        1 => 1,
+        2 | 4 => 2,
+        _ => 3,
+    };
+    let rows = n.div_ceil(cols);
+    let cells = area.split_evenly((rows, cols));
+    let font = (theme::FONT_FAMILY, theme::PANEL_TITLE_SIZE)
+        .into_font()
+        .color(&theme::TEXT)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    let title_h = theme::PANEL_TITLE_SIZE as u32 + 12;
+    let mut out = Vec::with_capacity(titles.len());
+    for (cell, title) in cells.into_iter().zip(titles) {
+        let cell = cell.margin(
+            theme::PANEL_GAP / 2,
+            theme::PANEL_GAP / 2,
+            0,
+            theme::PANEL_GAP,
+        );
+        let (w, _) = cell.dim_in_pixel();
+        let t = fit_text(&cell, title, &font, w.saturating_sub(80))?;
+        let (head, body) = cell.split_vertically(title_h);
+        head.draw_text(&t, &font, (70, 2))?;
+        out.push(body);
     }
+    Ok(out)
+}
 
-    // Reference lines: CAR = 0 and the event day.
+/// A one-line legend of (swatch, label) items laid out left to right (small multiples).
+fn footer_legend<DB>(area: &DrawingArea<DB, Shift>, items: &[Entry]) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let font = legend::legend_font().pos(Pos::new(HPos::Left, VPos::Center));
+    let (_, h) = area.dim_in_pixel();
+    let cy = h as i32 / 2;
+    let mut x = 70;
+    for e in items {
+        let sub = area.margin(0, 0, x, 0);
+        legend::draw_swatch_at(&sub, e.swatch, cy)?;
+        let tx = x + theme::LEGEND_PADDING + theme::LEGEND_SAMPLE + 10;
+        area.draw_text(&e.label, &font, (tx, cy))?;
+        x = tx + area.estimate_text_size(&e.label, &font)?.0 as i32 + 36;
+    }
+    Ok(())
+}
+
+/// Plot area, legend area and the laid-out legend.
+type Layout<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>, Legend);
+
+/// Background, header (title, subtitle) and the split of the rest into plot and legend.
+fn layout<DB>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    series: &[Entry],
+    notes: &[Entry],
+) -> Result<Layout<DB>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    root.fill(&theme::BACKGROUND)?;
+    let area = root.margin(theme::MARGIN, theme::MARGIN, theme::MARGIN, theme::MARGIN);
+    let header_height = header_height(title, subtitle);
+    let (header, body) = area.split_vertically(header_height);
+    let legend = Legend::build(&body, series, notes)?;
+    let (body_w, _) = body.dim_in_pixel();
+    let (plot_area, legend_area) = if series.is_empty() && notes.is_empty() {
+        (body.clone(), body.margin(0, 0, body_w as i32, 0))
+    } else {
+        body.split_horizontally(body_w.saturating_sub(legend.width))
+    };
+    draw_header(&header, title, subtitle, theme::HEADER_INSET)?;
+    Ok((plot_area, legend_area, legend))
+}
+
+fn header_height(title: &str, subtitle: &str) -> u32 {
+    match (title.is_empty(), subtitle.is_empty()) {
+        (_, false) => theme::HEADER_HEIGHT,
+        (false, true) => theme::HEADER_HEIGHT_TITLE_ONLY,
+        (true, true) => 0,
+    }
+}
+
+/// The y = 0 line and the dashed, labelled τ = 0 line.
+fn draw_zero_and_day0<DB>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<TickedAxis, TickedAxis>>,
+    x_range: &std::ops::Range<f64>,
+    tau_lo: i32,
+    tau_hi: i32,
+    y_hi: f64,
+    y_lo: f64,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(x_range.start, 0.0), (x_range.end, 0.0)],
         theme::ZERO_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
@@ -196,7 +614,6 @@ where
             8,
             theme::EVENT_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
         ))?;
-        // Label right of the line, or left of it when day 0 is at the window's end.
         let (hpos, dx) = if tau_hi >= 2 {
             (HPos::Left, 10)
         } else {
@@ -210,47 +627,33 @@ where
             EmptyElement::at((0.0, y_hi)) + Text::new("day 0", (dx, 12), label_font),
         ))?;
     }
-
-    // Paths, broken at every missing value.
-    for (i, s) in series.iter().enumerate() {
-        let style = theme::series_color(i).stroke_width(theme::LINE_WIDTH);
-        for segment in segments(s) {
-            if segment.len() >= 2 {
-                chart.draw_series(LineSeries::new(segment, style))?;
-            }
-        }
-    }
-    // Markers on top of all lines; hollow where the security was suspended (value
-    // carried by the caller). In long windows (sessions closer than
-    // theme::MIN_MARKER_SPACING px) only suspended and isolated points get a marker,
-    // smaller, so the line stays readable.
-    let plotting = chart.plotting_area();
-    let (plot_w, _) = plotting.dim_in_pixel();
-    let sessions = f64::from(tau_hi - tau_lo + 1);
-    let px_per_session = f64::from(plot_w) / sessions;
-    let dense = px_per_session < f64::from(theme::MIN_MARKER_SPACING);
-    let radius = if dense {
-        ((px_per_session * 0.4) as i32).clamp(3, theme::MARKER_RADIUS)
-    } else {
-        theme::MARKER_RADIUS
-    };
-    for (i, s) in series.iter().enumerate() {
-        let color = theme::series_color(i);
-        let marker = theme::series_marker(i);
-        for (k, (&tau, car)) in s.taus.iter().zip(&s.car).enumerate() {
-            let Some(v) = car else { continue };
-            let susp = s.suspended[k];
-            let isolated =
-                (k == 0 || s.car[k - 1].is_none()) && s.car.get(k + 1).is_none_or(Option::is_none);
-            if !dense || susp || isolated {
-                let at = (f64::from(tau), v * 100.0);
-                draw_marker(plotting, at, marker, color, susp, radius)?;
-            }
-        }
-    }
-
-    legend.draw(&legend_area)?;
     Ok(())
+}
+
+/// Closed polygons (in percent) of a band over maximal runs where both bounds exist.
+fn band_polygons(
+    taus: &[i32],
+    lower: &[Option<f64>],
+    upper: &[Option<f64>],
+) -> Vec<Vec<(f64, f64)>> {
+    let mut out = Vec::new();
+    let mut run: Vec<(f64, f64, f64)> = Vec::new();
+    let flush = |run: &mut Vec<(f64, f64, f64)>, out: &mut Vec<Vec<(f64, f64)>>| {
+        if run.len() >= 2 {
+            let mut poly: Vec<(f64, f64)> = run.iter().map(|&(t, _, u)| (t, u)).collect();
+            poly.extend(run.iter().rev().map(|&(t, l, _)| (t, l)));
+            out.push(poly);
+        }
+        run.clear();
+    };
+    for ((&t, l), u) in taus.iter().zip(lower).zip(upper) {
+        match (l, u) {
+            (Some(l), Some(u)) => run.push((f64::from(t), l * 100.0, u * 100.0)),
+            _ => flush(&mut run, &mut out),
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// Title (large) and subtitle (muted) in the header band, left-aligned with the plot's
@@ -273,9 +676,17 @@ where
         .into_font()
         .color(&theme::TEXT_MUTED)
         .pos(Pos::new(HPos::Left, VPos::Top));
-    header.draw_text(title, &title_font, (x, 12))?;
+    let (w, _) = header.dim_in_pixel();
+    let room = w.saturating_sub(x.max(0) as u32 + 10);
+    let title = fit_text(header, title, &title_font, room)?;
+    header.draw_text(&title, &title_font, (x, 12))?;
     if !subtitle.is_empty() {
-        header.draw_text(subtitle, &sub_font, (x, 12 + theme::TITLE_SIZE as i32 + 14))?;
+        let subtitle = fit_text(header, subtitle, &sub_font, room)?;
+        header.draw_text(
+            &subtitle,
+            &sub_font,
+            (x, 12 + theme::TITLE_SIZE as i32 + 14),
+        )?;
     }
     Ok(())
 }
@@ -329,174 +740,6 @@ where
         &(EmptyElement::at(at) + Polygon::new(vertices, fill) + PathElement::new(outline, stroke)),
     )?;
     Ok(())
-}
-
-/// The legend panel: one row per series (line sample with marker, label), then rows
-/// explaining the shading and hollow markers when those occur.
-struct Legend {
-    width: u32,
-    /// Series rows shown (the rest are summarised as "+ N more").
-    shown: usize,
-    labels: Vec<String>,
-    suspended_row: bool,
-    carried_row: bool,
-}
-
-const SUSPENDED_TEXT: &str = "shaded: suspended";
-const CARRIED_TEXT: &str = "open marker: CAR carried";
-
-impl Legend {
-    fn build<DB>(
-        body: &DrawingArea<DB, Shift>,
-        series: &[CarSeries],
-        suspended_row: bool,
-        carried_row: bool,
-    ) -> Result<Self>
-    where
-        DB: DrawingBackend,
-        DB::ErrorType: 'static,
-    {
-        let font = legend_font();
-        let text_x = text_offset();
-        let max_text =
-            (theme::LEGEND_MAX_WIDTH as i32 - text_x - theme::LEGEND_PADDING).max(40) as u32;
-
-        let mut labels = Vec::with_capacity(series.len());
-        let mut widest = 0u32;
-        for s in series {
-            let mut label = s.label.clone();
-            if s.car.iter().all(Option::is_none) {
-                label.push_str(" (no CAR)");
-            }
-            let label = fit_text(body, &label, &font, max_text)?;
-            widest = widest.max(body.estimate_text_size(&label, &font)?.0);
-            labels.push(label);
-        }
-        for (on, text) in [(suspended_row, SUSPENDED_TEXT), (carried_row, CARRIED_TEXT)] {
-            if on {
-                widest = widest.max(body.estimate_text_size(text, &font)?.0);
-            }
-        }
-        let width = (text_x as u32 + widest + theme::LEGEND_PADDING as u32)
-            .clamp(theme::LEGEND_MIN_WIDTH, theme::LEGEND_MAX_WIDTH);
-
-        // Rows that fit between the plot's top and the x axis.
-        let (_, body_h) = body.dim_in_pixel();
-        let extra_rows = usize::from(suspended_row) + usize::from(carried_row);
-        let extra_gap = usize::from(extra_rows > 0);
-        let capacity = ((body_h as i32
-            - theme::PLOT_TOP_GAP as i32
-            - theme::X_LABEL_AREA as i32
-            - 2 * theme::LEGEND_PADDING)
-            / theme::LEGEND_ROW)
-            .max(1) as usize;
-        let series_capacity = capacity.saturating_sub(extra_rows + extra_gap).max(1);
-        let shown = if labels.len() <= series_capacity {
-            labels.len()
-        } else {
-            series_capacity.saturating_sub(1).max(1)
-        };
-        Ok(Self {
-            width,
-            shown,
-            labels,
-            suspended_row,
-            carried_row,
-        })
-    }
-
-    fn draw<DB>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>
-    where
-        DB: DrawingBackend,
-        DB::ErrorType: 'static,
-    {
-        let font = legend_font().pos(Pos::new(HPos::Left, VPos::Center));
-        let muted = font.color(&theme::TEXT_MUTED);
-        let pad = theme::LEGEND_PADDING;
-        let row = theme::LEGEND_ROW;
-        let text_x = text_offset();
-        let sample_x0 = pad;
-        let sample_x1 = pad + theme::LEGEND_SAMPLE;
-        let more = self.labels.len() - self.shown;
-
-        let n_rows = self.shown as i32
-            + i32::from(more > 0)
-            + i32::from(self.suspended_row || self.carried_row)
-            + i32::from(self.suspended_row)
-            + i32::from(self.carried_row);
-        let (w, _) = area.dim_in_pixel();
-        let top = theme::PLOT_TOP_GAP as i32;
-        let box_bottom = top + 2 * pad + n_rows * row;
-        area.draw(&Rectangle::new(
-            [(0, top), (w as i32 - 1, box_bottom)],
-            theme::BACKGROUND.filled(),
-        ))?;
-        area.draw(&Rectangle::new(
-            [(0, top), (w as i32 - 1, box_bottom)],
-            theme::LEGEND_BORDER.stroke_width(1),
-        ))?;
-
-        let mut cy = top + pad + row / 2;
-        for (i, label) in self.labels.iter().take(self.shown).enumerate() {
-            let color = theme::series_color(i);
-            area.draw(&PathElement::new(
-                vec![(sample_x0, cy), (sample_x1, cy)],
-                color.stroke_width(theme::LINE_WIDTH),
-            ))?;
-            draw_marker(
-                area,
-                ((sample_x0 + sample_x1) / 2, cy),
-                theme::series_marker(i),
-                color,
-                false,
-                theme::MARKER_RADIUS,
-            )?;
-            area.draw_text(label, &font, (text_x, cy))?;
-            cy += row;
-        }
-        if more > 0 {
-            area.draw_text(&format!("+ {more} more"), &muted, (text_x, cy))?;
-            cy += row;
-        }
-        if self.suspended_row || self.carried_row {
-            cy += row;
-        }
-        if self.suspended_row {
-            // A band-like swatch: tinted rectangle as tall as the row.
-            let half = row / 2 - 4;
-            area.draw(&Rectangle::new(
-                [(sample_x0 + 14, cy - half), (sample_x1 - 14, cy + half)],
-                theme::SUSPENDED_SWATCH
-                    .mix(theme::SUSPENDED_ALPHA * 2.0)
-                    .filled(),
-            ))?;
-            area.draw_text(SUSPENDED_TEXT, &font, (text_x, cy))?;
-            cy += row;
-        }
-        if self.carried_row {
-            draw_marker(
-                area,
-                ((sample_x0 + sample_x1) / 2, cy),
-                Marker::Circle,
-                theme::SUSPENDED_SWATCH,
-                true,
-                theme::MARKER_RADIUS,
-            )?;
-            area.draw_text(CARRIED_TEXT, &font, (text_x, cy))?;
-        }
-        Ok(())
-    }
-}
-
-fn legend_font() -> TextStyle<'static> {
-    (theme::FONT_FAMILY, theme::LEGEND_SIZE)
-        .into_font()
-        .color(&theme::TEXT)
-}
-
-/// x offset of legend text from the panel's left edge.
-fn text_offset() -> i32 {
-    theme::LEGEND_PADDING + theme::LEGEND_SAMPLE + 14
 }
 
 /// `text`, shortened with "…" until it fits in `max_width` pixels.
@@ -656,25 +899,38 @@ struct YAxis {
 
 impl YAxis {
     fn for_values(values: impl Iterator<Item = f64>) -> Option<Self> {
+        Self::new(values, true, 9.0)
+    }
+
+    /// Like [`YAxis::for_values`]; `include_zero` = false lets the range float (prices).
+    fn new(values: impl Iterator<Item = f64>, include_zero: bool, n_ticks: f64) -> Option<Self> {
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for v in values {
+        for v in values.filter(|v| v.is_finite()) {
             lo = lo.min(v);
             hi = hi.max(v);
         }
         if !lo.is_finite() || !hi.is_finite() {
             return None;
         }
-        lo = lo.min(0.0);
-        hi = hi.max(0.0);
+        if include_zero {
+            lo = lo.min(0.0);
+            hi = hi.max(0.0);
+        }
         let mut span = hi - lo;
         if span < 1e-9 {
-            span = 2.0;
-            lo = -1.0;
-            hi = 1.0;
+            let mid = (lo + hi) / 2.0;
+            let half = if mid.abs() > 1.0 {
+                mid.abs() * 0.05
+            } else {
+                1.0
+            };
+            span = 2.0 * half;
+            lo = mid - half;
+            hi = mid + half;
         }
         // Extra room at the top for the "day 0" label.
         let range = (lo - span * theme::Y_PADDING)..(hi + span * theme::Y_PADDING * 1.6);
-        let (step, decimals) = nice_step((range.end - range.start) / 9.0);
+        let (step, decimals) = nice_step((range.end - range.start) / n_ticks);
         let first = (range.start / step).ceil() as i64;
         let last = (range.end / step).floor() as i64;
         let ticks = (first..=last).map(|k| k as f64 * step).collect();
@@ -714,11 +970,11 @@ fn fmt_number(v: f64, decimals: usize) -> String {
     }
 }
 
-/// Runs of consecutive (by index) suspended taus as (first tau, last tau).
-fn suspended_runs(s: &CarSeries) -> Vec<(i32, i32)> {
+/// Runs of consecutive (by index) flagged taus as (first tau, last tau).
+fn suspended_runs(taus: &[i32], flags: &[bool]) -> Vec<(i32, i32)> {
     let mut runs = Vec::new();
     let mut current: Option<(i32, i32)> = None;
-    for (&tau, &susp) in s.taus.iter().zip(&s.suspended) {
+    for (&tau, &susp) in taus.iter().zip(flags) {
         current = match (current, susp) {
             (Some((a, _)), true) => Some((a, tau)),
             (None, true) => Some((tau, tau)),
@@ -733,12 +989,12 @@ fn suspended_runs(s: &CarSeries) -> Vec<(i32, i32)> {
     runs
 }
 
-/// Maximal runs of present CAR values as (tau, CAR %) points.
-fn segments(s: &CarSeries) -> Vec<Vec<(f64, f64)>> {
+/// Maximal runs of present values as (tau, value in %) points.
+fn segments(taus: &[i32], values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
     let mut out = Vec::new();
     let mut cur = Vec::new();
-    for (&tau, car) in s.taus.iter().zip(&s.car) {
-        match car {
+    for (&tau, v) in taus.iter().zip(values) {
+        match v {
             Some(v) => cur.push((f64::from(tau), v * 100.0)),
             None if !cur.is_empty() => out.push(std::mem::take(&mut cur)),
             None => {}
@@ -838,7 +1094,7 @@ mod tests {
         let mut buf = vec![0u8; (w * h * 3) as usize];
         {
             let root = BitMapBackend::with_buffer(&mut buf, theme::CANVAS).into_drawing_area();
-            draw_car_paths(&root, "Test title", "test subtitle", series)?;
+            draw_car_paths(&root, "Test title", "test subtitle", series, None)?;
             root.present()?;
         }
         Ok(buf)
@@ -862,6 +1118,7 @@ mod tests {
             "CAR around announcement",
             "market model, est. window [-120, -11]",
             &four_series(),
+            None,
         )
         .unwrap();
         let bytes = std::fs::read(&path).unwrap();
@@ -913,24 +1170,24 @@ mod tests {
     fn errors_instead_of_panics() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.png");
-        assert!(car_paths(&path, "t", "s", &[]).is_err());
+        assert!(car_paths(&path, "t", "s", &[], None).is_err());
 
         let mut none = series("none", 0.0, 0.0);
         none.car.iter_mut().for_each(|c| *c = None);
-        let err = car_paths(&path, "t", "s", &[none.clone()]).unwrap_err();
+        let err = car_paths(&path, "t", "s", &[none.clone()], None).unwrap_err();
         assert!(err.to_string().contains("no series has any CAR"), "{err:#}");
 
         let mut short = series("short", 0.0, 0.01);
         short.suspended.pop();
-        assert!(car_paths(&path, "t", "s", &[short]).is_err());
+        assert!(car_paths(&path, "t", "s", &[short], None).is_err());
 
         let mut unsorted = series("unsorted", 0.0, 0.01);
         unsorted.taus.swap(0, 1);
-        assert!(car_paths(&path, "t", "s", &[unsorted]).is_err());
+        assert!(car_paths(&path, "t", "s", &[unsorted], None).is_err());
 
         let mut nan = series("nan", 0.0, 0.01);
         nan.car[3] = Some(f64::NAN);
-        assert!(car_paths(&path, "t", "s", &[nan]).is_err());
+        assert!(car_paths(&path, "t", "s", &[nan], None).is_err());
 
         assert!(!path.exists());
         assert_eq!(
@@ -940,7 +1197,7 @@ mod tests {
         );
 
         // One all-None series next to a drawable one is fine (legend says "no CAR").
-        car_paths(&path, "t", "s", &[none, series("ok", 0.0, 0.01)]).unwrap();
+        car_paths(&path, "t", "s", &[none, series("ok", 0.0, 0.01)], None).unwrap();
         assert!(path.exists());
     }
 
@@ -976,12 +1233,13 @@ mod tests {
     #[test]
     fn path_segments_break_at_none() {
         let s = &four_series()[1];
-        let segs = segments(s);
+        let segs = segments(&s.taus, &s.car);
         assert_eq!(segs.len(), 2);
         assert_eq!(segs[0].len(), 10);
         assert_eq!(segs[1].len(), 9);
-        assert_eq!(suspended_runs(s), vec![(0, 1)]);
-        assert_eq!(suspended_runs(&four_series()[3]), vec![(4, 4)]);
+        assert_eq!(suspended_runs(&s.taus, &s.suspended), vec![(0, 1)]);
+        let d = &four_series()[3];
+        assert_eq!(suspended_runs(&d.taus, &d.suspended), vec![(4, 4)]);
     }
 
     #[test]
@@ -1017,6 +1275,7 @@ mod tests {
             "Cumulative abnormal returns around the announcement",
             "Market model, estimation window [−120, −11]; event 2024-03-15 (τ = 0)",
             &four_series(),
+            None,
         )
         .unwrap();
         // Stress layouts: many series with long labels; a long window.
@@ -1037,7 +1296,14 @@ mod tests {
                 s
             })
             .collect();
-        car_paths(&path.with_extension("many.png"), "Many series", "", &many).unwrap();
+        car_paths(
+            &path.with_extension("many.png"),
+            "Many series",
+            "",
+            &many,
+            None,
+        )
+        .unwrap();
         let mut wide = series("000002.SZ Vanke", 0.0, 0.0);
         wide.taus = (-60..=60).collect();
         wide.car = wide
@@ -1051,6 +1317,7 @@ mod tests {
             "Long window",
             "one series, ten suspended sessions (carried CAR)",
             &[wide],
+            None,
         )
         .unwrap();
     }

@@ -119,3 +119,41 @@ pub const LEGEND_SAMPLE: i32 = 56;
 
 /// Fraction of the data span added above and below the y range.
 pub const Y_PADDING: f64 = 0.08;
+
+/// Left inset of the title and subtitle (aligned with a typical y axis).
+pub const HEADER_INSET: i32 = 110;
+
+/// Beyond this many series, charts stop giving each its own colour and legend row.
+pub const MAX_LEGEND_SERIES: usize = 12;
+/// Colour and alpha of individual paths when there are many.
+pub const MANY_PATH: RGBColor = RGBColor(0x60, 0x60, 0x60);
+pub const MANY_PATH_ALPHA: f64 = 0.25;
+
+/// The cross-sectional mean (CAAR, mean abnormal volume): thick near-black line.
+pub const CAAR: RGBColor = RGBColor(0x1a, 0x1a, 0x1a);
+pub const CAAR_WIDTH: u32 = 6;
+/// Confidence bands.
+pub const BAND: RGBColor = RGBColor(0x55, 0x55, 0x55);
+pub const BAND_ALPHA: f64 = 0.18;
+
+/// Exchange closed (holidays) in date-axis charts: light grey.
+pub const CLOSED: RGBColor = RGBColor(0xbb, 0xbb, 0xbb);
+pub const CLOSED_ALPHA: f64 = 0.35;
+/// Markers of other events from the event file.
+pub const OTHER_EVENT: RGBColor = RGBColor(0x88, 0x22, 0x55);
+
+/// Bars: positive and negative abnormal returns, whiskers.
+pub const BAR_POSITIVE: RGBColor = RGBColor(0x00, 0x72, 0xb2);
+pub const BAR_NEGATIVE: RGBColor = RGBColor(0xd5, 0x5e, 0x00);
+pub const WHISKER: RGBColor = RGBColor(0x22, 0x22, 0x22);
+
+/// Small-multiple panels: panel title size and gaps.
+pub const PANEL_TITLE_SIZE: f64 = 30.0;
+pub const PANEL_GAP: u32 = 16;
+/// Tick font in small multiples (still ≥ 12 px at half size).
+pub const PANEL_TICK_SIZE: f64 = 25.0;
+
+/// Distribution (strip) plot: points up to this N are drawn large and, up to
+/// [`STRIP_LABEL_MAX`], labelled.
+pub const STRIP_BIG_N: usize = 60;
+pub const STRIP_LABEL_MAX: usize = 10;

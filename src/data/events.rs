@@ -25,6 +25,10 @@ pub struct Event {
     pub headline: String,
     pub source: String,
     pub url: String,
+    /// Exchange named in the optional `exchange` column (else the security's suffix decides).
+    pub exchange: Option<crate::data::calendar::Exchange>,
+    /// Market index file named in the optional `market` column (else the study's).
+    pub market: Option<std::path::PathBuf>,
     /// Line of the events file this row came from.
     pub line: usize,
 }
@@ -62,6 +66,8 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
     let c_head = header.find("headline");
     let c_src = header.find("source");
     let c_url = header.find("url");
+    let c_exchange = header.find("exchange");
+    let c_market = header.find("market");
     let get = |rec: &csv::StringRecord, c: Option<usize>| -> String {
         c.and_then(|c| rec.get(c)).unwrap_or("").trim().to_string()
     };
@@ -135,6 +141,22 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
                 first_line: first,
             });
         }
+        let ex_s = get(&rec, c_exchange);
+        let exchange = if ex_s.is_empty() {
+            None
+        } else {
+            Some(crate::data::calendar::Exchange::from_mic(&ex_s).ok_or_else(|| {
+                InputError::cell(
+                    path,
+                    line,
+                    c_exchange.unwrap_or(0) + 1,
+                    "exchange",
+                    &ex_s,
+                    "an exchange MIC: XSHG, XSHE, XHKG, XNYS or XNAS",
+                )
+            })?)
+        };
+        let market = Some(get(&rec, c_market)).filter(|m| !m.is_empty()).map(std::path::PathBuf::from);
         out.push(Event {
             event_id,
             security: if sec.is_empty() { None } else { Some(sec) },
@@ -145,6 +167,8 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
             headline: get(&rec, c_head),
             source: get(&rec, c_src),
             url: get(&rec, c_url),
+            exchange,
+            market,
             line,
         });
     }

@@ -28,6 +28,12 @@ pub struct PriceSeries {
     pub volume: Vec<Option<f64>>,
     /// The source's trading flag: 1 trading, 0 suspended; `None` when absent.
     pub trade_status: Vec<Option<i64>>,
+    /// Raw (unadjusted) close when the file has both `close` and `adj_close`; for limits.
+    pub close: Vec<Option<f64>>,
+    /// The exchange's previous-close reference price (`preclose`), when present.
+    pub preclose: Vec<Option<f64>>,
+    /// Special-treatment flag (`is_st` = 1), when present.
+    pub is_st: Vec<Option<bool>>,
     /// 1-based file line of each row.
     pub lines: Vec<usize>,
 }
@@ -63,6 +69,10 @@ struct Cols<'a> {
     volume: Option<(usize, &'a StringChunked)>,
     status: Option<(usize, &'a StringChunked)>,
     security: Option<(usize, &'a StringChunked)>,
+    /// Optional raw close, preclose and ST flag (price limits).
+    close: Option<(usize, &'a StringChunked)>,
+    preclose: Option<(usize, &'a StringChunked)>,
+    is_st: Option<(usize, &'a StringChunked)>,
 }
 
 fn columns<'a>(
@@ -113,6 +123,18 @@ fn columns<'a>(
             None => None,
         },
         security,
+        close: match (header.find("close"), pname) {
+            (Some(i), "adj_close") => Some((i, col(i)?)),
+            _ => None,
+        },
+        preclose: match header.find("preclose") {
+            Some(i) => Some((i, col(i)?)),
+            None => None,
+        },
+        is_st: match header.find("is_st") {
+            Some(i) => Some((i, col(i)?)),
+            None => None,
+        },
     })
 }
 
@@ -132,8 +154,28 @@ fn build_series(
     cols: &Cols,
     rows: &[usize],
 ) -> Result<PriceSeries, InputError> {
-    // (date, price, volume, trade_status, line)
-    type Rec = (NaiveDate, Option<f64>, Option<f64>, Option<i64>, usize);
+    struct Rec {
+        date: NaiveDate,
+        price: Option<f64>,
+        volume: Option<f64>,
+        status: Option<i64>,
+        close: Option<f64>,
+        preclose: Option<f64>,
+        is_st: Option<bool>,
+        line: usize,
+    }
+    // An optional positive number column (raw close, preclose): empty is None.
+    let positive = |c: Option<(usize, &StringChunked)>, name: &str, r: usize, line: usize| -> Result<Option<f64>, InputError> {
+        let Some((i, c)) = c else { return Ok(None) };
+        let s = cell_at(c, r);
+        if s.is_empty() {
+            return Ok(None);
+        }
+        parse_num(s)
+            .filter(|v| *v > 0.0)
+            .map(Some)
+            .ok_or_else(|| InputError::cell(path, line, i + 1, name, s, "a positive number"))
+    };
     let mut recs: Vec<Rec> = Vec::with_capacity(rows.len());
     for &r in rows {
         let line = r + 2;
@@ -191,18 +233,39 @@ fn build_series(
             }
             None => None,
         };
-        recs.push((date, price, volume, status, line));
+        let is_st = match cols.is_st {
+            Some((i, c)) => {
+                let s = cell_at(c, r);
+                match s {
+                    "" => None,
+                    "0" => Some(false),
+                    "1" => Some(true),
+                    _ => return Err(InputError::cell(path, line, i + 1, "is_st", s, "0 or 1")),
+                }
+            }
+            None => None,
+        };
+        recs.push(Rec {
+            date,
+            price,
+            volume,
+            status,
+            close: positive(cols.close, "close", r, line)?,
+            preclose: positive(cols.preclose, "preclose", r, line)?,
+            is_st,
+            line,
+        });
     }
-    recs.sort_by_key(|r| (r.0, r.4));
+    recs.sort_by_key(|r| (r.date, r.line));
     for w in recs.windows(2) {
-        if w[0].0 == w[1].0 {
+        if w[0].date == w[1].date {
             return Err(InputError::Duplicate {
                 path: path.to_path_buf(),
-                line: w[1].4,
+                line: w[1].line,
                 col: cols.date.0 + 1,
                 column: "date".into(),
-                value: w[1].0.to_string(),
-                first_line: w[0].4,
+                value: w[1].date.to_string(),
+                first_line: w[0].line,
             });
         }
     }
@@ -212,12 +275,15 @@ fn build_series(
         price_column: cols.price.1.clone(),
         ..Default::default()
     };
-    for (d, p, v, st, l) in recs {
-        s.dates.push(d);
-        s.price.push(p);
-        s.volume.push(v);
-        s.trade_status.push(st);
-        s.lines.push(l);
+    for r in recs {
+        s.dates.push(r.date);
+        s.price.push(r.price);
+        s.volume.push(r.volume);
+        s.trade_status.push(r.status);
+        s.close.push(r.close);
+        s.preclose.push(r.preclose);
+        s.is_st.push(r.is_st);
+        s.lines.push(r.line);
     }
     Ok(s)
 }

@@ -97,6 +97,10 @@ mod naive {
         pub price: Option<f64>,
         pub volume: Option<f64>,
         pub trade_status: Option<f64>,
+        /// Raw close and the exchange's reference price, when the file has them (limits).
+        pub raw_close: Option<f64>,
+        pub preclose: Option<f64>,
+        pub is_st: bool,
     }
 
     /// Rows of one security's price file (or of its part of a long file), sorted by date.
@@ -107,6 +111,9 @@ mod naive {
         let dc = t.need("date");
         let vc = t.col("volume");
         let sc = t.col("trade_status");
+        let rawc = t.col("adj_close").and(t.col("close"));
+        let prec = t.col("preclose");
+        let stc = t.col("is_st");
         let secc = security.map(|_| t.need("security"));
         let mut out = Vec::new();
         for r in &t.rows {
@@ -121,6 +128,9 @@ mod naive {
                 price: get(Some(pc)),
                 volume: get(vc),
                 trade_status: get(sc),
+                raw_close: get(rawc).or(get(Some(pc))),
+                preclose: get(prec),
+                is_st: get(stc) == Some(1.0),
             });
         }
         out.sort_by(|a, b| a.date.cmp(&b.date));
@@ -148,6 +158,42 @@ mod naive {
         Trading,
         Suspended,
         NoData,
+        LimitLocked,
+    }
+
+    /// Close at the daily price limit (A-shares), in integer cents with round-half-up, the
+    /// exchanges' rule: limit = ±10 % (main board, SME; ChiNext before 2020-08-24), ±20 %
+    /// (ChiNext from 2020-08-24, STAR 688/689), ±5 % ST on the narrow boards; no check on the
+    /// first five rows of a file (listing days). The reference price is `preclose`, else the
+    /// previous row's close.
+    pub fn at_limit(security: &str, rows: &[PriceRow], i: usize) -> bool {
+        let Some((code, sfx)) = security.split_once('.') else {
+            return false;
+        };
+        if !["SZ", "SH", "SS"].contains(&sfx) || i < 5 {
+            return false;
+        }
+        let row = &rows[i];
+        let wide = code.starts_with("688")
+            || code.starts_with("689")
+            || ((code.starts_with("300") || code.starts_with("301"))
+                && row.date.as_str() >= "2020-08-24");
+        let pct: i64 = if wide {
+            20
+        } else if row.is_st {
+            5
+        } else {
+            10
+        };
+        let (Some(close), Some(pre)) = (row.raw_close, row.preclose.or(rows[i - 1].raw_close))
+        else {
+            return false;
+        };
+        let cents = |x: f64| (x * 100.0).round() as i64;
+        let (c, p) = (cents(close), cents(pre));
+        let up = (p * (100 + pct) + 50) / 100;
+        let down = (p * (100 - pct) + 50) / 100;
+        c == up || c == down
     }
 
     impl Status {
@@ -156,6 +202,7 @@ mod naive {
                 Status::Trading => "trading",
                 Status::Suspended => "suspended",
                 Status::NoData => "no_data",
+                Status::LimitLocked => "limit_locked",
             }
         }
     }
@@ -170,6 +217,7 @@ mod naive {
 
     /// Status and return of every calendar session for one security.
     pub fn observations(
+        security: &str,
         cal: &[String],
         rows: &[PriceRow],
         market: &HashMap<String, f64>,
@@ -206,12 +254,14 @@ mod naive {
                             row.volume == Some(0.0) && i > 0 && rows[i - 1].price == row.price;
                         if row.trade_status == Some(0.0) || row.price.is_none() || flat {
                             status = Status::Suspended;
+                        } else if at_limit(security, rows, i) {
+                            status = Status::LimitLocked;
                         }
                     }
                 }
             }
             let mut ret = None;
-            if status == Status::Trading {
+            if matches!(status, Status::Trading | Status::LimitLocked) {
                 let p_s = rows[by_date[date.as_str()]]
                     .price
                     .expect("trading has a price");
@@ -680,7 +730,7 @@ impl Case {
                 .filter(|h| h.0 == sec)
                 .map(|h| (h.1.to_string(), h.2.to_string()))
                 .collect();
-            obs.insert(sec, naive::observations(&cal, &rows, &market, &halts));
+            obs.insert(sec, naive::observations(&sec, &cal, &rows, &market, &halts));
         }
         self.events
             .iter()
@@ -1127,7 +1177,7 @@ fn independent_entity_list_2019_cn() {
     let cal = naive::load_calendar(&case.calendar);
     let market = naive::load_market(&case.market);
     let rows = naive::load_series(&case.prices.join("300188.SZ.csv"), None);
-    let obs = naive::observations(&cal, &rows, &market, &[]);
+    let obs = naive::observations("300188.SZ", &cal, &rows, &market, &[]);
     let i = cal.iter().position(|d| d == "2019-04-02").unwrap();
     assert_eq!(
         obs[i].1.map(|r| r.d),
@@ -1235,7 +1285,8 @@ fn independent_suspension_from_price_file_cn() {
             (0, "suspended", None),
             (1, "suspended", None),
             (2, "suspended", None),
-            (3, "trading", Some(5)),
+            // 2019-04-02 resumed and closed limit-up (18.93 = 17.21 × 1.1): flagged, return kept.
+            (3, "limit_locked", Some(5)),
         ]
     );
     for tau in -1..=2 {

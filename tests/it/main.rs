@@ -2,5 +2,9 @@
 
 mod bad_input;
 mod common;
+mod fetch;
 mod independent;
 mod reference;
+mod scale;
+mod status;
+mod report;

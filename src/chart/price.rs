@@ -1,0 +1,389 @@
+//! Price panel of one security around its event: adjusted close on a weekday axis, so
+//! exchange holidays show as gaps (weekends are left out); day 0, the announcement and
+//! other events of the event file marked; suspended sessions shaded.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use chrono::{Datelike, NaiveDate, Weekday};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::legend::{Entry, Swatch};
+use super::theme::{self, Marker};
+use super::{
+    TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
+    write_png_atomically,
+};
+
+/// What a weekday was for this security.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayKind {
+    Trading,
+    /// Traded, closed at the daily price limit (open square marker).
+    LimitLocked,
+    Suspended,
+    /// Outside the price file's dates.
+    NoData,
+    /// Not a session of the exchange (holiday).
+    Closed,
+}
+
+/// One weekday of the panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriceDay {
+    pub date: NaiveDate,
+    pub kind: DayKind,
+    /// Adjusted close on trading days.
+    pub price: Option<f64>,
+}
+
+/// One security's prices around one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PricePanel {
+    pub label: String,
+    /// Weekdays, ascending, without weekends.
+    pub days: Vec<PriceDay>,
+    pub day0: NaiveDate,
+    /// Announcement date (exchange-local), when it differs from day 0.
+    pub announced: Option<NaiveDate>,
+    /// Other events of the event file: (date, label).
+    pub others: Vec<(NaiveDate, String)>,
+}
+
+fn validate(p: &PricePanel) -> Result<()> {
+    if p.days.is_empty() {
+        bail!("price panel {:?}: no days", p.label);
+    }
+    if p.days.windows(2).any(|w| w[0].date >= w[1].date) {
+        bail!("price panel {:?}: dates not strictly ascending", p.label);
+    }
+    if p.days
+        .iter()
+        .any(|d| matches!(d.date.weekday(), Weekday::Sat | Weekday::Sun))
+    {
+        bail!("price panel {:?}: weekend dates are not drawn", p.label);
+    }
+    if p.days
+        .iter()
+        .filter_map(|d| d.price)
+        .any(|v| !v.is_finite())
+    {
+        bail!("price panel {:?}: non-finite price", p.label);
+    }
+    if p.days.iter().all(|d| d.price.is_none()) {
+        bail!("price panel {:?}: no price", p.label);
+    }
+    Ok(())
+}
+
+/// Writes a price panel to a PNG.
+pub fn price_panel(path: &Path, title: &str, subtitle: &str, p: &PricePanel) -> Result<()> {
+    register_fonts()?;
+    validate(p)?;
+    write_png_atomically(path, |root| draw_price_panel(root, title, subtitle, p))
+        .with_context(|| format!("writing price panel {}", path.display()))
+}
+
+/// x position of a date: its index among `days`, or half-way before the first later day
+/// (a weekend or a date outside the list).
+fn position(days: &[PriceDay], d: NaiveDate) -> Option<f64> {
+    match days.binary_search_by(|x| x.date.cmp(&d)) {
+        Ok(i) => Some(i as f64),
+        Err(i) if i > 0 && i < days.len() => Some(i as f64 - 0.5),
+        Err(_) => None,
+    }
+}
+
+/// Draws a price panel onto any drawing area.
+pub fn draw_price_panel<DB>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    p: &PricePanel,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    register_fonts()?;
+    validate(p)?;
+    let color = theme::series_color(0);
+    let has = |k: DayKind| p.days.iter().any(|d| d.kind == k);
+    let series = vec![Entry::new(
+        Swatch::Line {
+            color,
+            width: theme::LINE_WIDTH,
+            marker: Some(Marker::Circle),
+        },
+        "adjusted close",
+    )];
+    let mut notes = vec![Entry::new(
+        Swatch::Dashed {
+            color: theme::EVENT_LINE,
+            width: 3,
+        },
+        "day 0",
+    )];
+    if p.announced.is_some() {
+        notes.push(Entry::new(
+            Swatch::Dashed {
+                color: theme::TEXT_MUTED,
+                width: 2,
+            },
+            "announced",
+        ));
+    }
+    if !p.others.is_empty() {
+        notes.push(Entry::new(
+            Swatch::Dashed {
+                color: theme::OTHER_EVENT,
+                width: 3,
+            },
+            "other event",
+        ));
+    }
+    if has(DayKind::Suspended) {
+        notes.push(Entry::new(
+            Swatch::Band {
+                color,
+                alpha: theme::SUSPENDED_ALPHA * 1.6,
+            },
+            "suspended",
+        ));
+    }
+    if has(DayKind::Closed) {
+        notes.push(Entry::new(
+            Swatch::Band {
+                color: theme::CLOSED,
+                alpha: theme::CLOSED_ALPHA * 1.6,
+            },
+            "exchange closed",
+        ));
+    }
+    if has(DayKind::LimitLocked) {
+        notes.push(Entry::new(
+            Swatch::Point {
+                color,
+                marker: Marker::Square,
+                hollow: true,
+            },
+            "closed at price limit",
+        ));
+    }
+    if has(DayKind::NoData) {
+        notes.push(Entry::new(Swatch::Text, "no data: outside the price file"));
+    }
+    let gap_join = p
+        .days
+        .windows(2)
+        .any(|w| w[0].price.is_some() && w[1].price.is_none());
+    if gap_join {
+        notes.push(Entry::new(
+            Swatch::Dashed { color, width: 2 },
+            "across a gap",
+        ));
+    }
+    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &series, &notes)?;
+
+    let y_axis =
+        YAxis::new(p.days.iter().filter_map(|d| d.price), false, 8.0).context("no prices")?;
+    let n = p.days.len();
+    // Ticks on Mondays (or the first day after a weekend gap), thinned to ≤ 10 labels.
+    let mondays: Vec<usize> = (0..n)
+        .filter(|&i| i == 0 || p.days[i].date.weekday() == Weekday::Mon)
+        .collect();
+    let every = mondays.len().div_ceil(10).max(1);
+    let ticks: Vec<f64> = mondays.iter().step_by(every).map(|&i| i as f64).collect();
+    let dates: Vec<NaiveDate> = p.days.iter().map(|d| d.date).collect();
+    let x_fmt = move |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() > 1e-6 || i < 0.0 {
+            return String::new();
+        }
+        dates
+            .get(i as usize)
+            .map(|d| d.format("%d %b").to_string())
+            .unwrap_or_default()
+    };
+    let d = y_axis.decimals;
+    let first = p.days[0].date;
+    let last = p.days[n - 1].date;
+    let x_desc = if first.year() == last.year() {
+        format!("Weekdays, {} (weekends left out)", first.year())
+    } else {
+        format!(
+            "Weekdays, {}–{} (weekends left out)",
+            first.year(),
+            last.year()
+        )
+    };
+    let mut chart = plot_frame(
+        &plot_area,
+        root,
+        TickedAxis {
+            range: -0.6..(n as f64 - 0.4),
+            ticks,
+        },
+        &y_axis,
+        &x_fmt,
+        &move |y: &f64| fmt_number(*y, d),
+        &x_desc,
+        "Adjusted close",
+    )?;
+    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+
+    // Shaded days.
+    for (i, day) in p.days.iter().enumerate() {
+        let fill = match day.kind {
+            DayKind::Suspended => color.mix(theme::SUSPENDED_ALPHA * 1.6).filled(),
+            DayKind::Closed => theme::CLOSED.mix(theme::CLOSED_ALPHA * 1.6).filled(),
+            _ => continue,
+        };
+        let x = i as f64;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(x - 0.5, y_lo), (x + 0.5, y_hi)],
+            fill,
+        )))?;
+    }
+    let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
+        .into_font()
+        .color(&theme::TEXT)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    let mut marks: Vec<(f64, String, RGBColor, u32)> = Vec::new();
+    if let Some(x) = position(&p.days, p.day0) {
+        marks.push((
+            x,
+            format!("day 0 ({})", p.day0.format("%d %b")),
+            theme::EVENT_LINE,
+            3,
+        ));
+    }
+    if let Some(a) = p.announced
+        && let Some(x) = position(&p.days, a)
+    {
+        marks.push((
+            x,
+            format!("announced {}", a.format("%d %b")),
+            theme::TEXT_MUTED,
+            2,
+        ));
+    }
+    for (d, l) in &p.others {
+        if let Some(x) = position(&p.days, *d) {
+            marks.push((x, l.clone(), theme::OTHER_EVENT, 3));
+        }
+    }
+    // Labels stacked downwards from the top so that close marks do not overwrite.
+    let (_, plot_h) = chart.plotting_area().dim_in_pixel();
+    let row =
+        f64::from(theme::ANNOTATION_SIZE as u32 + 8) * (y_hi - y_lo) / f64::from(plot_h.max(1));
+    let (_, x_px) = (0, chart.plotting_area().dim_in_pixel().0);
+    let mut sorted = marks.clone();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (k, (x, label, c, w)) in sorted.iter().enumerate() {
+        chart.draw_series(DashedLineSeries::new(
+            vec![(*x, y_lo), (*x, y_hi)],
+            12,
+            8,
+            c.stroke_width(*w),
+        ))?;
+        // Put the label left of the line when it is in the right third.
+        let right = *x > n as f64 * 0.66;
+        let font = if right {
+            label_font.pos(Pos::new(HPos::Right, VPos::Top))
+        } else {
+            label_font.clone()
+        };
+        let dx = if right { -8 } else { 8 };
+        let y = y_hi - row * 0.2 - row * k as f64;
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((*x, y)) + Text::new(label.clone(), (dx, 0), font.color(c)),
+        ))?;
+    }
+    let _ = x_px;
+
+    // Price: solid between consecutive trading weekdays, dashed across gaps.
+    let solid = color.stroke_width(theme::LINE_WIDTH);
+    let mut prev: Option<(usize, f64)> = None;
+    let mut run: Vec<(f64, f64)> = Vec::new();
+    for (i, day) in p.days.iter().enumerate() {
+        let Some(v) = day.price else { continue };
+        if let Some((j, pv)) = prev
+            && j + 1 != i
+        {
+            if run.len() >= 2 {
+                chart.draw_series(LineSeries::new(std::mem::take(&mut run), solid))?;
+            }
+            run.clear();
+            chart.draw_series(DashedLineSeries::new(
+                vec![(j as f64, pv), (i as f64, v)],
+                8,
+                8,
+                color.stroke_width(2),
+            ))?;
+        }
+        run.push((i as f64, v));
+        prev = Some((i, v));
+    }
+    if run.len() >= 2 {
+        chart.draw_series(LineSeries::new(run, solid))?;
+    }
+    let (plot_w, _) = chart.plotting_area().dim_in_pixel();
+    let dense = f64::from(plot_w) / n as f64 <= f64::from(theme::MIN_MARKER_SPACING);
+    for (i, day) in p.days.iter().enumerate() {
+        if let Some(v) = day.price {
+            let isolated = (i == 0 || p.days[i - 1].price.is_none())
+                && p.days.get(i + 1).is_none_or(|d| d.price.is_none());
+            if day.kind == DayKind::LimitLocked {
+                draw_marker(
+                    chart.plotting_area(),
+                    (i as f64, v),
+                    Marker::Square,
+                    color,
+                    true,
+                    theme::MARKER_RADIUS + 2,
+                )?;
+            } else if !dense || isolated {
+                draw_marker(
+                    chart.plotting_area(),
+                    (i as f64, v),
+                    Marker::Circle,
+                    color,
+                    false,
+                    theme::MARKER_RADIUS - 2,
+                )?;
+            }
+        }
+    }
+    legend.draw(&legend_area)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str, kind: DayKind, price: Option<f64>) -> PriceDay {
+        PriceDay {
+            date: NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date"),
+            kind,
+            price,
+        }
+    }
+
+    #[test]
+    fn weekend_and_off_list_dates_sit_between_days() {
+        let days = vec![
+            day("2019-09-27", DayKind::Trading, Some(1.0)),
+            day("2019-09-30", DayKind::Trading, Some(1.0)),
+            day("2019-10-01", DayKind::Closed, None),
+        ];
+        let d = |s| NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+        assert_eq!(position(&days, d("2019-09-30")), Some(1.0));
+        assert_eq!(position(&days, d("2019-09-28")), Some(0.5));
+        assert_eq!(position(&days, d("2019-09-01")), None);
+        assert_eq!(position(&days, d("2019-12-01")), None);
+    }
+}

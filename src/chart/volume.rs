@@ -1,0 +1,230 @@
+//! Abnormal trading volume around day 0: each security's volume divided by its mean
+//! volume over the estimation window, on a log scale (×1 = normal volume).
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::legend::{Entry, Swatch};
+use super::{
+    YAxis, draw_marker, draw_zero_and_day0, layout, register_fonts, segments, suspended_runs,
+    tau_chart_with, theme, write_png_atomically,
+};
+
+/// One security's volume ratio over the event window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeSeries {
+    pub label: String,
+    /// Event time, strictly ascending.
+    pub taus: Vec<i32>,
+    /// Volume / mean estimation-window volume (> 0); `None` = no volume (suspended, no
+    /// data, zero volume).
+    pub ratio: Vec<Option<f64>>,
+    pub suspended: Vec<bool>,
+}
+
+fn validate(series: &[VolumeSeries]) -> Result<()> {
+    if series.is_empty() {
+        bail!("abnormal volume: no series");
+    }
+    for s in series {
+        let n = s.taus.len();
+        if s.ratio.len() != n || s.suspended.len() != n {
+            bail!("abnormal volume: {:?}: series lengths differ", s.label);
+        }
+        if s.taus.windows(2).any(|w| w[0] >= w[1]) {
+            bail!(
+                "abnormal volume: {:?}: taus not strictly ascending",
+                s.label
+            );
+        }
+        if s.ratio
+            .iter()
+            .flatten()
+            .any(|v| !(v.is_finite() && *v > 0.0))
+        {
+            bail!(
+                "abnormal volume: {:?}: ratios must be finite and > 0",
+                s.label
+            );
+        }
+    }
+    if series.iter().all(|s| s.ratio.iter().all(Option::is_none)) {
+        bail!("abnormal volume: no volume in any series");
+    }
+    Ok(())
+}
+
+/// Writes the abnormal-volume chart to a PNG; `mean` is the cross-sectional geometric
+/// mean path (drawn thick), if given.
+pub fn abnormal_volume(
+    path: &Path,
+    title: &str,
+    subtitle: &str,
+    series: &[VolumeSeries],
+    mean: Option<&VolumeSeries>,
+) -> Result<()> {
+    register_fonts()?;
+    validate(series)?;
+    write_png_atomically(path, |root| {
+        draw_abnormal_volume(root, title, subtitle, series, mean)
+    })
+    .with_context(|| format!("writing abnormal-volume chart {}", path.display()))
+}
+
+fn log2s(v: &[Option<f64>]) -> Vec<Option<f64>> {
+    // `segments` multiplies by 100 (percent); pre-divide so the log value comes out as is.
+    v.iter().map(|r| r.map(|r| r.log2() / 100.0)).collect()
+}
+
+/// Draws the abnormal-volume chart onto any drawing area.
+pub fn draw_abnormal_volume<DB>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    series: &[VolumeSeries],
+    mean: Option<&VolumeSeries>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    register_fonts()?;
+    validate(series)?;
+    let many = series.len() > theme::MAX_LEGEND_SERIES;
+    let mut entries = Vec::new();
+    if many {
+        entries.push(Entry::new(
+            Swatch::Line {
+                color: theme::MANY_PATH,
+                width: 2,
+                marker: None,
+            },
+            format!("each event ({})", series.len()),
+        ));
+    } else {
+        for (i, s) in series.iter().enumerate() {
+            entries.push(Entry::series(i, s.label.clone()));
+        }
+    }
+    let mut notes = Vec::new();
+    if let Some(m) = mean {
+        notes.push(Entry::new(
+            Swatch::Line {
+                color: theme::CAAR,
+                width: theme::CAAR_WIDTH,
+                marker: None,
+            },
+            m.label.clone(),
+        ));
+    }
+    if !many && series.iter().any(|s| s.suspended.iter().any(|&b| b)) {
+        notes.push(Entry::new(
+            Swatch::Band {
+                color: theme::SUSPENDED_SWATCH,
+                alpha: theme::SUSPENDED_ALPHA * 2.0,
+            },
+            "shaded: suspended",
+        ));
+    }
+    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &entries, &notes)?;
+
+    let logs = series
+        .iter()
+        .chain(mean)
+        .flat_map(|s| s.ratio.iter().flatten().map(|r| r.log2()));
+    let (mut lo, mut hi) = (0.0_f64, 0.0_f64);
+    for v in logs {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
+    lo = lo.floor().min(-1.0);
+    hi = hi.ceil().max(1.0);
+    let span = hi - lo;
+    let step = if span > 12.0 { 2.0 } else { 1.0 };
+    let y_axis = YAxis {
+        range: (lo - span * 0.04)..(hi + span * 0.1),
+        ticks: (lo as i64..=hi as i64)
+            .map(|k| k as f64)
+            .filter(|k| (k / step).fract() == 0.0)
+            .collect(),
+        decimals: 0,
+    };
+    let (tau_lo, tau_hi) = series
+        .iter()
+        .flat_map(|s| s.taus.iter().copied())
+        .fold((i32::MAX, i32::MIN), |(a, b), t| (a.min(t), b.max(t)));
+    let y_fmt = |y: &f64| {
+        let v = 2f64.powf(*y);
+        if v >= 1.0 {
+            format!("×{v:.0}")
+        } else {
+            format!("×1/{:.0}", 1.0 / v)
+        }
+    };
+    let mut chart = tau_chart_with(
+        &plot_area,
+        root,
+        tau_lo,
+        tau_hi,
+        &y_axis,
+        &y_fmt,
+        "Event time τ (trading sessions)",
+        "Volume / estimation-window mean (log scale)",
+    )?;
+    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+    if !many {
+        for (i, s) in series.iter().enumerate() {
+            let fill = theme::series_color(i).mix(theme::SUSPENDED_ALPHA).filled();
+            for (a, b) in suspended_runs(&s.taus, &s.suspended) {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(f64::from(a) - 0.5, y_lo), (f64::from(b) + 0.5, y_hi)],
+                    fill,
+                )))?;
+            }
+        }
+    }
+    let x_range = (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5);
+    draw_zero_and_day0(&mut chart, &x_range, tau_lo, tau_hi, y_hi, y_lo)?;
+    for (i, s) in series.iter().enumerate() {
+        let style = if many {
+            theme::MANY_PATH.mix(theme::MANY_PATH_ALPHA).stroke_width(2)
+        } else {
+            theme::series_color(i).stroke_width(theme::LINE_WIDTH)
+        };
+        let ls = log2s(&s.ratio);
+        for seg in segments(&s.taus, &ls) {
+            if seg.len() >= 2 {
+                chart.draw_series(LineSeries::new(seg, style))?;
+            }
+        }
+        if !many {
+            for (&t, v) in s.taus.iter().zip(&ls) {
+                if let Some(v) = v {
+                    draw_marker(
+                        chart.plotting_area(),
+                        (f64::from(t), v * 100.0),
+                        theme::series_marker(i),
+                        theme::series_color(i),
+                        false,
+                        theme::MARKER_RADIUS - 1,
+                    )?;
+                }
+            }
+        }
+    }
+    if let Some(m) = mean {
+        for seg in segments(&m.taus, &log2s(&m.ratio)) {
+            if seg.len() >= 2 {
+                chart.draw_series(LineSeries::new(
+                    seg,
+                    theme::CAAR.stroke_width(theme::CAAR_WIDTH),
+                ))?;
+            }
+        }
+    }
+    legend.draw(&legend_area)?;
+    Ok(())
+}

@@ -1,0 +1,191 @@
+//! A small zip reader (and writer, for tests and fixtures) for the Ken French data library's
+//! one-file archives: stored (method 0) and deflated (method 8) entries, CRC-32 checked.
+//! ZIP64, encryption and multi-disk archives are refused with a clear error.
+//!
+//! Format: PKWARE APPNOTE.TXT 6.3 (§4.3.7 local file header, §4.3.12 central directory,
+//! §4.3.16 end of central directory record).
+
+use std::io::{Read, Write};
+
+const LOCAL: u32 = 0x0403_4b50;
+const CENTRAL: u32 = 0x0201_4b50;
+const END: u32 = 0x0605_4b50;
+
+fn u16_at(b: &[u8], i: usize) -> Option<u16> {
+    Some(u16::from_le_bytes(b.get(i..i + 2)?.try_into().ok()?))
+}
+
+fn u32_at(b: &[u8], i: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(i..i + 4)?.try_into().ok()?))
+}
+
+/// One file in an archive.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ZipEntry {
+    pub name: String,
+    pub data: Vec<u8>,
+}
+
+/// Reads every file of an archive.
+///
+/// # Errors
+/// Not a zip, truncated, an unsupported method, or a CRC/size mismatch, saying which.
+pub fn read_all(b: &[u8]) -> Result<Vec<ZipEntry>, String> {
+    let truncated = || "truncated zip archive".to_string();
+    // End of central directory: 22 bytes + comment (up to 65535), searched from the end.
+    let lo = b.len().saturating_sub(22 + 65535);
+    let eocd = (lo..=b.len().saturating_sub(22))
+        .rev()
+        .find(|&i| u32_at(b, i) == Some(END))
+        .ok_or_else(|| {
+            format!(
+                "not a zip archive (no end-of-central-directory record in {} bytes)",
+                b.len()
+            )
+        })?;
+    let n = u16_at(b, eocd + 10).ok_or_else(truncated)? as usize;
+    let cd_size = u32_at(b, eocd + 12).ok_or_else(truncated)? as usize;
+    let cd_off = u32_at(b, eocd + 16).ok_or_else(truncated)? as usize;
+    if n == 0xFFFF || cd_off == 0xFFFF_FFFF {
+        return Err("ZIP64 archives are not supported".into());
+    }
+    if cd_off + cd_size > eocd {
+        return Err(truncated());
+    }
+    let mut out = Vec::with_capacity(n);
+    let mut p = cd_off;
+    for _ in 0..n {
+        if u32_at(b, p) != Some(CENTRAL) {
+            return Err(format!("bad central directory entry at byte {p}"));
+        }
+        let flags = u16_at(b, p + 8).ok_or_else(truncated)?;
+        let method = u16_at(b, p + 10).ok_or_else(truncated)?;
+        let crc = u32_at(b, p + 16).ok_or_else(truncated)?;
+        let csize = u32_at(b, p + 20).ok_or_else(truncated)? as usize;
+        let usize_ = u32_at(b, p + 24).ok_or_else(truncated)? as usize;
+        let name_len = u16_at(b, p + 28).ok_or_else(truncated)? as usize;
+        let extra_len = u16_at(b, p + 30).ok_or_else(truncated)? as usize;
+        let comment_len = u16_at(b, p + 32).ok_or_else(truncated)? as usize;
+        let local = u32_at(b, p + 42).ok_or_else(truncated)? as usize;
+        let name_bytes = b.get(p + 46..p + 46 + name_len).ok_or_else(truncated)?;
+        let name = String::from_utf8_lossy(name_bytes).into_owned();
+        p += 46 + name_len + extra_len + comment_len;
+        if flags & 1 != 0 {
+            return Err(format!("{name}: encrypted entries are not supported"));
+        }
+        if u32_at(b, local) != Some(LOCAL) {
+            return Err(format!("{name}: bad local file header at byte {local}"));
+        }
+        let lname = u16_at(b, local + 26).ok_or_else(truncated)? as usize;
+        let lextra = u16_at(b, local + 28).ok_or_else(truncated)? as usize;
+        let start = local + 30 + lname + lextra;
+        let raw = b
+            .get(start..start + csize)
+            .ok_or_else(|| format!("{name}: truncated data ({csize} bytes expected)"))?;
+        let data = match method {
+            0 => raw.to_vec(),
+            8 => {
+                let mut d = Vec::with_capacity(usize_);
+                flate2::read::DeflateDecoder::new(raw)
+                    .read_to_end(&mut d)
+                    .map_err(|e| format!("{name}: bad deflate data: {e}"))?;
+                d
+            }
+            m => return Err(format!("{name}: compression method {m} is not supported")),
+        };
+        if data.len() != usize_ {
+            return Err(format!(
+                "{name}: {} bytes after decompression, the directory says {usize_}",
+                data.len()
+            ));
+        }
+        let mut c = flate2::Crc::new();
+        c.update(&data);
+        if c.sum() != crc {
+            return Err(format!(
+                "{name}: CRC-32 mismatch ({:08x}, expected {crc:08x})",
+                c.sum()
+            ));
+        }
+        if !name.ends_with('/') {
+            out.push(ZipEntry { name, data });
+        }
+    }
+    Ok(out)
+}
+
+/// Writes an archive of deflated entries (for test fixtures).
+pub fn write_deflated(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in entries {
+        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        // Writing to a Vec cannot fail.
+        let _ = enc.write_all(data);
+        let comp = enc.finish().unwrap_or_default();
+        let mut c = flate2::Crc::new();
+        c.update(data);
+        let offset = out.len() as u32;
+        let header = |sig: u32, central: bool| {
+            let mut h = Vec::new();
+            h.extend_from_slice(&sig.to_le_bytes());
+            if central {
+                h.extend_from_slice(&20u16.to_le_bytes()); // version made by
+            }
+            h.extend_from_slice(&20u16.to_le_bytes()); // version needed
+            h.extend_from_slice(&0u16.to_le_bytes()); // flags
+            h.extend_from_slice(&8u16.to_le_bytes()); // deflate
+            h.extend_from_slice(&0u16.to_le_bytes()); // time
+            h.extend_from_slice(&0x4F47u16.to_le_bytes()); // date 2019-10-07
+            h.extend_from_slice(&c.sum().to_le_bytes());
+            h.extend_from_slice(&(comp.len() as u32).to_le_bytes());
+            h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            h.extend_from_slice(&0u16.to_le_bytes()); // extra
+            if central {
+                h.extend_from_slice(&0u16.to_le_bytes()); // comment
+                h.extend_from_slice(&0u16.to_le_bytes()); // disk
+                h.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
+                h.extend_from_slice(&0u32.to_le_bytes()); // external attrs
+                h.extend_from_slice(&offset.to_le_bytes());
+            }
+            h.extend_from_slice(name.as_bytes());
+            h
+        };
+        out.extend(header(LOCAL, false));
+        out.extend_from_slice(&comp);
+        central.extend(header(CENTRAL, true));
+    }
+    let cd_off = out.len() as u32;
+    out.extend_from_slice(&central);
+    out.extend_from_slice(&END.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    out.extend_from_slice(&cd_off.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_damage() {
+        let text = b"a,b\n1,2\n".repeat(50);
+        let z = write_deflated(&[("F.CSV", &text), ("G.txt", b"x")]);
+        let e = read_all(&z).expect("valid zip");
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0].name, "F.CSV");
+        assert_eq!(e[0].data, text);
+        assert!(read_all(b"PK nonsense").unwrap_err().contains("not a zip"));
+        let cut = &z[..z.len() / 2];
+        assert!(read_all(cut).is_err());
+        let mut bad = z.clone();
+        bad[40] ^= 0xFF; // inside the first entry's compressed data
+        assert!(read_all(&bad).is_err());
+    }
+}

@@ -1,0 +1,463 @@
+//! Charts and reports of the reference study: every PNG opens with the stated size and is
+//! not blank; `evimpact chart` redraws the same PNGs from the outputs alone; the series
+//! behind the charts match values computed independently from the raw price file and
+//! from the statistics tables; the report's tables match the committed golden snapshot;
+//! text from input files is escaped in report.md and report.html, and the page loads
+//! nothing from the network.
+//!
+//! Golden file: `tests/golden/entity-list-2019.report-tables.md`. After an intended
+//! change, regenerate it with `UPDATE_GOLDEN=1 cargo test --test it report_tables` and
+//! review the diff; CI never sets UPDATE_GOLDEN.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+const CANVAS: (u32, u32) = (1600, 1000);
+
+fn run_reference(out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "run",
+        "data/studies/entity-list-2019.toml",
+        "--out",
+        out.to_str().expect("utf8"),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let o = evimpact(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// Decodes a PNG into (width, height, RGB bytes).
+fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let f = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut dec = png::Decoder::new(f);
+    dec.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = dec.read_info().expect("PNG header");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("PNG frame");
+    buf.truncate(info.buffer_size());
+    let ch = info.color_type.samples();
+    let rgb: Vec<u8> = buf
+        .chunks_exact(ch)
+        .flat_map(|p| match ch {
+            1 | 2 => [p[0], p[0], p[0]],
+            _ => [p[0], p[1], p[2]],
+        })
+        .collect();
+    (info.width, info.height, rgb)
+}
+
+/// Variance of luminance and the share of non-white pixels.
+fn pixel_stats(rgb: &[u8]) -> (f64, f64) {
+    let lum: Vec<f64> = rgb
+        .chunks_exact(3)
+        .map(|p| 0.299 * f64::from(p[0]) + 0.587 * f64::from(p[1]) + 0.114 * f64::from(p[2]))
+        .collect();
+    let n = lum.len() as f64;
+    let mean = lum.iter().sum::<f64>() / n;
+    let var = lum.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / n;
+    let ink = lum.iter().filter(|l| **l < 250.0).count() as f64 / n;
+    (var, ink)
+}
+
+fn pngs(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn reference_run_writes_every_chart_and_both_reports() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("el");
+    run_reference(&out, &[]);
+    let charts = out.join("charts");
+    let names: Vec<String> = pngs(&charts)
+        .iter()
+        .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+        .collect();
+    let mut expected: Vec<String> = [
+        "ar_bars.png",
+        "car.png",
+        "car_distribution.png",
+        "tests.png",
+        "volume.png",
+        "price_002230.SZ.png",
+        "price_002236.SZ.png",
+        "price_002415.SZ.png",
+        "price_300188.SZ.png",
+    ]
+    .map(String::from)
+    .to_vec();
+    expected.sort();
+    assert_eq!(names, expected);
+    for p in pngs(&charts) {
+        let (w, h, rgb) = decode_png(&p);
+        assert_eq!((w, h), CANVAS, "{}", p.display());
+        let (var, ink) = pixel_stats(&rgb);
+        // A white canvas has variance 0; a title alone stays far below these.
+        assert!(
+            var > 800.0,
+            "{}: luminance variance {var:.0}: blank chart?",
+            p.display()
+        );
+        assert!(
+            ink > 0.03,
+            "{}: only {:.1} % of pixels drawn",
+            p.display(),
+            ink * 100.0
+        );
+    }
+    for f in ["report.md", "report.html", "series.csv", "series.parquet"] {
+        assert!(out.join(f).is_file(), "{f} missing");
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    for c in &expected {
+        assert!(
+            md.contains(&format!("(charts/{c})")),
+            "report.md does not show {c}"
+        );
+    }
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert_eq!(
+        html.matches("<img src=\"data:image/png;base64,").count(),
+        expected.len(),
+        "every chart embedded once"
+    );
+}
+
+#[test]
+fn chart_command_redraws_the_same_pngs_from_the_outputs() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("el");
+    run_reference(&out, &[]);
+    let charts = out.join("charts");
+    let before: HashMap<PathBuf, Vec<u8>> = pngs(&charts)
+        .into_iter()
+        .map(|p| {
+            let b = std::fs::read(&p).expect("png");
+            (p, b)
+        })
+        .collect();
+    std::fs::remove_dir_all(&charts).expect("rm charts");
+    let o = evimpact(&["chart", "car", "--out", out.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        pngs(&charts),
+        vec![charts.join("car.png")],
+        "only the CAR chart"
+    );
+    let o = evimpact(&["chart", "all", "--out", out.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(pngs(&charts).len(), before.len());
+    for (p, bytes) in &before {
+        let now = std::fs::read(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        assert!(&now == bytes, "{} differs when redrawn", p.display());
+    }
+    // One security's price panel; an unknown window is a clear error.
+    std::fs::remove_dir_all(&charts).expect("rm charts");
+    let o = evimpact(&[
+        "chart",
+        "prices",
+        "--security",
+        "002415.SZ",
+        "--out",
+        out.to_str().expect("utf8"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(pngs(&charts), vec![charts.join("price_002415.SZ.png")]);
+    let o = evimpact(&[
+        "chart",
+        "car-dist",
+        "--window",
+        "0:3",
+        "--out",
+        out.to_str().expect("utf8"),
+    ]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("--window 0:3: not a CAR window"),
+        "{}",
+        stderr(&o)
+    );
+    let o = evimpact(&[
+        "chart",
+        "car",
+        "--out",
+        tmp.path().join("nope").to_str().expect("utf8"),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("summary.json"), "{}", stderr(&o));
+}
+
+fn num(s: &str) -> Option<f64> {
+    s.parse().ok()
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-12)
+}
+
+/// The series behind the charts, against values computed independently: the raw price
+/// file (prices, volume ratio, holidays), car.csv (cumulative CAR and its variance), and
+/// the J1 statistic of tests.csv (the CAAR band).
+#[test]
+fn chart_series_match_independent_values() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("el");
+    run_reference(&out, &[]);
+    let series = read_csv(&out.join("series.csv"));
+    let car = read_csv(&out.join("car.csv"));
+    let tests = read_csv(&out.join("tests.csv"));
+    let caar = read_csv(&out.join("caar.csv"));
+
+    // Cumulative CAR at τ = +10 is CAR[-10, +10] with the same variance.
+    for sec in ["002415.SZ", "002236.SZ", "002230.SZ", "300188.SZ"] {
+        let s = series
+            .iter()
+            .find(|r| r["security"] == sec && r["tau"] == "10")
+            .expect("series row at tau 10");
+        let c = car
+            .iter()
+            .find(|r| r["security"] == sec && r["window"] == "-10:10")
+            .expect("car row");
+        let (a, b) = (num(&s["car"]).expect("car"), num(&c["car"]).expect("car"));
+        assert!(close(a, b, 1e-12), "{sec}: {a} vs {b}");
+        let (a, b) = (
+            num(&s["car_var"]).expect("var"),
+            num(&c["car_var"]).expect("var"),
+        );
+        assert!(close(a, b, 1e-12), "{sec}: var {a} vs {b}");
+    }
+    // Suspended sessions carry no price; Hikvision's τ = 0, 1 are suspended.
+    let hik: Vec<_> = series
+        .iter()
+        .filter(|r| r["security"] == "002415.SZ")
+        .collect();
+    for tau in ["0", "1"] {
+        let r = hik.iter().find(|r| r["tau"] == tau).expect("row");
+        assert_eq!(r["status"], "suspended");
+        assert_eq!(r["price"], "");
+        assert_eq!(r["volume_ratio"], "");
+    }
+    // Holidays are rows of their own: National Day 2019-10-01..07 (5 weekdays) and
+    // Mid-Autumn Festival 2019-09-13, taken from the XSHG calendar, not hard-coded elsewhere.
+    let closed: Vec<&str> = hik
+        .iter()
+        .filter(|r| r["status"] == "closed")
+        .map(|r| r["date"].as_str())
+        .collect();
+    assert_eq!(
+        closed,
+        [
+            "2019-09-13",
+            "2019-10-01",
+            "2019-10-02",
+            "2019-10-03",
+            "2019-10-04",
+            "2019-10-07"
+        ]
+    );
+    assert!(
+        hik.iter()
+            .any(|r| r["marks"].contains("announced@2019-10-07"))
+    );
+
+    // Prices and the volume ratio from the raw price file.
+    let raw = read_csv(&data_dir().join("prices/cn/002415.SZ.csv"));
+    let cal: Vec<String> = read_csv(&data_dir().join("calendars/XSHG_sessions_2015_2025.csv"))
+        .into_iter()
+        .map(|r| r["date"].clone())
+        .collect();
+    let d0 = cal
+        .iter()
+        .position(|d| d == "2019-10-08")
+        .expect("day 0 session");
+    let est: Vec<&String> = cal[d0 - 260..=d0 - 11].iter().collect();
+    let vols: Vec<f64> = raw
+        .iter()
+        .filter(|r| est.contains(&&r["date"]) && r["trade_status"] == "1")
+        .filter_map(|r| num(&r["volume"]))
+        .filter(|v| *v > 0.0)
+        .collect();
+    let mean = vols.iter().sum::<f64>() / vols.len() as f64;
+    for date in ["2019-09-30", "2019-10-10", "2019-10-18"] {
+        let rr = raw.iter().find(|r| r["date"] == date).expect("raw row");
+        let sr = hik.iter().find(|r| r["date"] == date).expect("series row");
+        let (p, q) = (
+            num(&rr["adj_close"]).expect("p"),
+            num(&sr["price"]).expect("p"),
+        );
+        assert!(close(p, q, 1e-12), "{date}: price {p} vs {q}");
+        let want = num(&rr["volume"]).expect("v") / mean;
+        let got = num(&sr["volume_ratio"]).expect("ratio");
+        assert!(close(want, got, 1e-9), "{date}: ratio {want} vs {got}");
+    }
+
+    // The CAAR path and its band as the chart draws them: at τ = +10 the CAAR is the
+    // CAAR[-10, +10] of caar.csv, and the half-width 1.96·√(Σ Var CAR_i)/N equals
+    // 1.96·|CAAR / J1| (J1 = CAAR / √(Σ Var CAR_i / N²), tests.csv).
+    let data = evimpact::charts::ChartData::load(&out).expect("chart data");
+    let path = data.caar_path();
+    let k = path.taus.iter().position(|t| *t == 10).expect("tau 10");
+    let m = caar
+        .iter()
+        .find(|r| r["scope"] == "window" && r["window"] == "-10:10")
+        .and_then(|r| num(&r["mean"]))
+        .expect("caar");
+    let j1 = tests
+        .iter()
+        .find(|r| r["scope"] == "window" && r["window"] == "-10:10" && r["test"] == "mackinlay_j1")
+        .and_then(|r| num(&r["statistic"]))
+        .expect("j1");
+    let got = path.caar[k].expect("caar at 10");
+    assert!(close(got, m, 1e-12), "CAAR {got} vs {m}");
+    let half = path.upper[k].expect("upper") - got;
+    let want = 1.959_963_984_540_054 * (m / j1).abs();
+    assert!(close(half, want, 1e-9), "band {half} vs {want}");
+}
+
+/// The plain-language summary quotes the computed numbers, formatted independently here
+/// from car.csv.
+#[test]
+fn summary_sentences_quote_the_computed_numbers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("el");
+    run_reference(&out, &[]);
+    let car = read_csv(&out.join("car.csv"));
+    // The HTML shows the sentences without Markdown escapes.
+    let md = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let c = car
+        .iter()
+        .find(|r| r["security"] == "002415.SZ" && r["window"] == "0:5")
+        .expect("row");
+    let v = num(&c["car"]).expect("car") * 100.0;
+    let t = num(&c["t_stat"]).expect("t");
+    let s = format!(
+        "CAR[0, +5] is {}{:.2} % (t = {}{:.2}",
+        if v < 0.0 { "−" } else { "+" },
+        v.abs(),
+        if t < 0.0 { "−" } else { "" },
+        t.abs()
+    );
+    assert!(md.contains(&s), "report lacks {s:?}");
+    // Hikvision was suspended on day 0: the summary says where the reaction shows.
+    assert!(md.contains("Suspended on τ = 0..+1; its first return after the news, on 2019-10-10 (τ = +2), spans 3 session(s)"), "{md}");
+    // The lead window is [0, +5]: the shortest from day 0 with a return for all four.
+    assert!(md.contains("Across the 4 event(s) with a return in [0, +5]"));
+}
+
+#[test]
+fn report_tables_match_golden() {
+    use evimpact::study::{Overrides, Study, read_study_file};
+    let path = repo().join("data/studies/entity-list-2019.toml");
+    let file = read_study_file(&path).expect("study file");
+    let study =
+        Study::resolve(Some((&path, file)), Overrides::default(), &data_dir()).expect("study");
+    let o = evimpact::run::run_study(&study).expect("run");
+    let got = evimpact::report::tables_markdown(&o);
+    let golden = repo().join("tests/golden/entity-list-2019.report-tables.md");
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        std::fs::write(&golden, &got).expect("write golden");
+        return;
+    }
+    let want = std::fs::read_to_string(&golden).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; create it with UPDATE_GOLDEN=1 cargo test --test it report_tables",
+            golden.display()
+        )
+    });
+    if got != want {
+        let first = got
+            .lines()
+            .zip(want.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .map(|(i, (a, b))| format!("line {}:\n  got:  {a}\n  want: {b}", i + 1))
+            .unwrap_or_else(|| "lengths differ".into());
+        panic!(
+            "report tables differ from {} ({first}). If the change is intended, run UPDATE_GOLDEN=1 cargo test --test it report_tables and review the diff.",
+            golden.display()
+        );
+    }
+}
+
+/// A headline `<script>alert(1)</script>`, a source that tries to close an attribute, a
+/// `javascript:` URL and an entity with Markdown and HTML in it: all shown as text.
+#[test]
+fn input_text_is_escaped_and_the_page_is_self_contained() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("xss");
+    let events = repo().join("tests/fixtures/report/events-xss.csv");
+    run_reference(&out, &["--events", events.to_str().expect("utf8")]);
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let lower = html.to_ascii_lowercase();
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "headline shown as text"
+    );
+    assert!(!lower.contains("<script"), "no script element");
+    assert!(!lower.contains("<img src=x"), "no injected element");
+    assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
+    assert!(
+        !lower.contains("href=\"javascript"),
+        "javascript: URL is not a link"
+    );
+    assert!(html.contains("iFlytek &lt;b&gt;bold&lt;/b&gt; | pipe *star*"));
+    assert!(html.contains("<a href=\"https://example.com/page?a=1&amp;b=2\""));
+    // No loadable resource from anywhere but data: URIs: every tag's src is a data: URI,
+    // href only on links (escaped text never contains '<', so this sees markup only).
+    for tag in lower
+        .split('<')
+        .skip(1)
+        .map(|t| t.split('>').next().unwrap_or(""))
+    {
+        if let Some(i) = tag.find(" src=") {
+            let v = &tag[i + 5..];
+            assert!(
+                v.starts_with("\"data:image/png;base64,"),
+                "resource not embedded: <{}",
+                &tag[..tag.len().min(80)]
+            );
+        }
+        if tag.contains(" href=") {
+            assert!(
+                tag.starts_with("a href=\"https://") || tag.starts_with("a href=\"http://"),
+                "<{tag}>"
+            );
+        }
+    }
+    for bad in [
+        "<link", "@import", "url(", "<iframe", "<object", "<embed", "srcset",
+    ] {
+        assert!(!lower.contains(bad), "page contains {bad}");
+    }
+    assert!(html.contains("Content-Security-Policy"));
+
+    let md = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!md.contains("<script") && !md.contains("javascript:alert(3)>"));
+    assert!(md.contains("iFlytek &lt;b&gt;bold&lt;/b&gt; \\| pipe \\*star\\*"));
+
+    // Two events on 002415.SZ: one panel each, and each marks the other.
+    let charts = out.join("charts");
+    assert!(charts.join("price_002415.SZ_XSS-1.png").is_file());
+    assert!(charts.join("price_002415.SZ_XSS-2.png").is_file());
+    let series = read_csv(&out.join("series.csv"));
+    assert!(
+        series
+            .iter()
+            .any(|r| r["event_id"] == "XSS-1" && r["marks"].contains("other:XSS-2@2019-10-15"))
+    );
+    assert!(
+        series
+            .iter()
+            .any(|r| r["event_id"] == "XSS-2" && r["marks"].contains("other:XSS-1@2019-10-07"))
+    );
+}
