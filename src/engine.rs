@@ -76,6 +76,12 @@ pub struct EventAnalysis {
     pub cars: Vec<CarRow>,
     /// Resumption sessions after halts inside the event window.
     pub resumptions: Vec<Resumption>,
+    /// Estimation-window abnormal returns (residuals y - x'b, unscaled) by event time:
+    /// element j is τ = estimation.start + j; NaN where the session has no return (or lies
+    /// before the calendar). Used by the rank, sign and dependence tests.
+    pub est_ar: Vec<f64>,
+    /// Spans of those returns (0 where none).
+    pub est_span: Vec<u32>,
 }
 
 /// Fits the normal-return model on the estimation window around `day0` and computes ARs
@@ -224,6 +230,16 @@ pub fn analyze(
         })
         .collect();
     let resumptions = resumptions(tl, &rows, lo..=hi, day0);
+    let mut est_ar = vec![f64::NAN; study.estimation.len()];
+    let mut est_span = vec![0u32; study.estimation.len()];
+    for i in lo..=hi {
+        if tl.ret[i].is_finite() && tl.market_ret[i].is_finite() {
+            let j = (i as i64 - est_lo) as usize;
+            let x = model.row(tl.span[i] as f64, tl.market_ret[i]);
+            est_ar[j] = tl.ret[i] - fit.normal(&x);
+            est_span[j] = tl.span[i];
+        }
+    }
     Ok(EventAnalysis {
         fit,
         est_first: cal.sessions[lo],
@@ -232,6 +248,8 @@ pub fn analyze(
         rows,
         cars,
         resumptions,
+        est_ar,
+        est_span,
     })
 }
 
@@ -395,6 +413,11 @@ mod tests {
         let x = [4.0, ms[69] + ms[71]];
         assert!((c.var - a.fit.s2 * (4.0 + a.fit.leverage(&x))).abs() < 1e-15);
         assert_eq!(c.n_returns, 2);
+        // Estimation ARs by τ = -60..-11 (sessions 10..59): residuals of the fit, mean-zero
+        // under span weighting (Σ ε/1 = 0 with all spans 1 here).
+        assert_eq!(a.est_ar.len(), 50);
+        let s: f64 = a.est_ar.iter().sum();
+        assert!(s.abs() < 1e-12, "{s}");
     }
 
     #[test]

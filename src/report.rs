@@ -309,12 +309,22 @@ pub fn summary(o: &Outcome) -> Vec<Para> {
     if analysed <= 10 {
         for r in &o.results {
             let c = &r.analysis.cars[wi];
+            let name = if o
+                .results
+                .iter()
+                .filter(|x| x.security == r.security)
+                .count()
+                > 1
+            {
+                format!("{}, event {}", display_name(r), r.event_id)
+            } else {
+                display_name(r)
+            };
             let mut s = if c.n_returns == 0 {
-                format!("{} has no return in {}.", display_name(r), w.pretty())
+                format!("{name} has no return in {}.", w.pretty())
             } else {
                 format!(
-                    "{}: CAR{} is {} (t = {}, p = {}, {}; {} return(s)).",
-                    display_name(r),
+                    "{name}: CAR{} is {} (t = {}, p = {}, {}; {} return(s)).",
                     w.pretty(),
                     pct_prose(c.car),
                     num_prose(c.t),

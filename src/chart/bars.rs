@@ -198,13 +198,13 @@ where
                 }
             }
             if p.span[k] > 1 {
-                // "3-session return" right of the bar, half-way down it.
+                // "3-session return" at the top of the panel, starting at the bar.
                 chart.draw_series(std::iter::once(
-                    EmptyElement::at((t + 0.45, (v / 2.0).clamp(y_lo, y_hi)))
+                    EmptyElement::at((t - 0.35, y_hi))
                         + Text::new(
-                            format!("{}-session return", p.span[k]),
-                            (4, 0),
-                            ann.pos(Pos::new(HPos::Left, VPos::Center)),
+                            format!("τ = {tau:+}: {}-session return", p.span[k]),
+                            (0, 6),
+                            ann.pos(Pos::new(HPos::Left, VPos::Top)),
                         ),
                 ))?;
             }

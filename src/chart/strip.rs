@@ -12,7 +12,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
+    TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts, thousands,
     write_png_atomically,
 };
 
@@ -181,7 +181,11 @@ where
         let cx = c as f64;
         chart.draw_series(std::iter::once(
             EmptyElement::at((cx, y_hi))
-                + Text::new(format!("N = {}", s.values.len()), (0, 8), n_font.clone()),
+                + Text::new(
+                    format!("N = {}", thousands(s.values.len())),
+                    (0, 8),
+                    n_font.clone(),
+                ),
         ))?;
         let n = s.values.len();
         if n > theme::STRIP_BIG_N {

@@ -10,7 +10,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
+    TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts, thousands,
     write_png_atomically,
 };
 
@@ -173,7 +173,7 @@ where
     for (w, n) in c.n.iter().enumerate() {
         chart.draw_series(std::iter::once(
             EmptyElement::at((w as f64, y_hi))
-                + Text::new(format!("N = {n}"), (0, 8), n_font.clone()),
+                + Text::new(format!("N = {}", thousands(*n)), (0, 8), n_font.clone()),
         ))?;
     }
     for (j, (stats, crits)) in c.statistic.iter().zip(&c.critical).enumerate() {

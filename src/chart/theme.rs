@@ -135,6 +135,9 @@ pub const CAAR_WIDTH: u32 = 6;
 /// Confidence bands.
 pub const BAND: RGBColor = RGBColor(0x55, 0x55, 0x55);
 pub const BAND_ALPHA: f64 = 0.18;
+/// The band drawn over many grey paths: coloured so that it stands out.
+pub const BAND_MANY: RGBColor = RGBColor(0x00, 0x72, 0xb2);
+pub const BAND_MANY_ALPHA: f64 = 0.35;
 
 /// Exchange closed (holidays) in date-axis charts: light grey.
 pub const CLOSED: RGBColor = RGBColor(0xbb, 0xbb, 0xbb);

@@ -427,7 +427,8 @@ fn write_derived(out: &Path, t: &super::Table, what: &str, from: &Path) -> Resul
 /// A missing input (bad input, exit 2), or a failed fetch.
 pub fn check_inputs_or_fetch(study: &Study, fetch: bool, quiet: bool) -> Result<(), Error> {
     if fetch {
-        let cfg = FetchConfig::new(&study.data_dir)?;
+        let mut cfg = FetchConfig::new(&study.data_dir)?;
+        cfg.progress = !quiet;
         let fetcher = Fetcher::new(cfg)?;
         let plan = plan_study(study, None, None, false)?;
         if !quiet && !plan.jobs.is_empty() {

@@ -730,7 +730,7 @@ impl Case {
                 .filter(|h| h.0 == sec)
                 .map(|h| (h.1.to_string(), h.2.to_string()))
                 .collect();
-            obs.insert(sec, naive::observations(&sec, &cal, &rows, &market, &halts));
+            obs.insert(sec, naive::observations(sec, &cal, &rows, &market, &halts));
         }
         self.events
             .iter()
