@@ -140,9 +140,9 @@ fn parse_returns(s: &str) -> std::result::Result<ReturnKind, String> {
 }
 
 fn parse_mic_path(s: &str) -> std::result::Result<(String, PathBuf), String> {
-    let (mic, path) = s
-        .split_once('=')
-        .ok_or_else(|| format!("expected MIC=PATH such as XNYS=indices/us/GSPC.csv, found \"{s}\""))?;
+    let (mic, path) = s.split_once('=').ok_or_else(|| {
+        format!("expected MIC=PATH such as XNYS=indices/us/GSPC.csv, found \"{s}\"")
+    })?;
     Ok((mic.trim().to_string(), PathBuf::from(path.trim())))
 }
 
@@ -151,7 +151,9 @@ fn parse_halt_policy(s: &str) -> std::result::Result<HaltPolicy, String> {
         "trade_to_trade" => Ok(HaltPolicy::TradeToTrade),
         "drop_event" => Ok(HaltPolicy::DropEvent),
         "exclude_days" => Ok(HaltPolicy::ExcludeDays),
-        _ => Err(format!("expected trade_to_trade, drop_event or exclude_days, found \"{s}\"")),
+        _ => Err(format!(
+            "expected trade_to_trade, drop_event or exclude_days, found \"{s}\""
+        )),
     }
 }
 

@@ -78,7 +78,11 @@ pub fn describe(security: &str, date: NaiveDate, is_st: bool) -> String {
         (Some(Board::Star), Some(l)) => ("STAR", l),
         _ => return "no daily limit".into(),
     };
-    format!("±{:.0} % {name}{}", pct * 100.0, if is_st { ", ST" } else { "" })
+    format!(
+        "±{:.0} % {name}{}",
+        pct * 100.0,
+        if is_st { ", ST" } else { "" }
+    )
 }
 
 #[cfg(test)]

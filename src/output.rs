@@ -285,7 +285,9 @@ pub fn status_rows(o: &Outcome) -> Vec<StatusRow<'_>> {
     use chrono::Datelike;
     let mut out = Vec::new();
     for r in &o.results {
-        let (Some(first), Some(last)) = (r.analysis.rows.first(), r.analysis.rows.last()) else { continue };
+        let (Some(first), Some(last)) = (r.analysis.rows.first(), r.analysis.rows.last()) else {
+            continue;
+        };
         let (cal, tl) = (&r.calendar, &r.timeline);
         let mic = r.exchange;
         for d in first.date.iter_days().take_while(|d| *d <= last.date) {
@@ -315,7 +317,9 @@ pub fn status_rows(o: &Outcome) -> Vec<StatusRow<'_>> {
                     )
                 }
                 Status::NoData => "outside the price file's dates".into(),
-                Status::Trading if tl.excluded[i] => "price file; return excluded (halt policy exclude_days)".into(),
+                Status::Trading if tl.excluded[i] => {
+                    "price file; return excluded (halt policy exclude_days)".into()
+                }
                 _ => "price file".into(),
             };
             out.push(StatusRow {
@@ -335,12 +339,24 @@ pub fn status_rows(o: &Outcome) -> Vec<StatusRow<'_>> {
 pub fn status_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let rows = status_rows(o);
     DataFrame::new_infer_height(vec![
-        Column::new("event_id".into(), rows.iter().map(|r| r.event_id).collect::<Vec<_>>()),
-        Column::new("security".into(), rows.iter().map(|r| r.security).collect::<Vec<_>>()),
+        Column::new(
+            "event_id".into(),
+            rows.iter().map(|r| r.event_id).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "security".into(),
+            rows.iter().map(|r| r.security).collect::<Vec<_>>(),
+        ),
         date_col("date", rows.iter().map(|r| Some(r.date)).collect())?,
         Column::new("tau".into(), rows.iter().map(|r| r.tau).collect::<Vec<_>>()),
-        Column::new("status".into(), rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>()),
-        Column::new("source".into(), rows.iter().map(|r| r.source.as_str()).collect::<Vec<_>>()),
+        Column::new(
+            "status".into(),
+            rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "source".into(),
+            rows.iter().map(|r| r.source.as_str()).collect::<Vec<_>>(),
+        ),
     ])
 }
 

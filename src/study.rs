@@ -393,11 +393,18 @@ impl Study {
             own(ov.events, f.inputs.events).ok_or_else(|| missing("events file", "--events"))?;
         let halts = own(ov.halts, f.inputs.halts);
         let prices: Vec<PathBuf> = if !ov.prices.is_empty() {
-            ov.prices.into_iter().filter_map(|p| market_data(Some(p), None)).collect()
-        } else {
-            (f.inputs.prices.map(OneOrMany::into_vec).unwrap_or_default().into_iter())
-                .filter_map(|p| market_data(None, Some(p)))
+            ov.prices
+                .into_iter()
+                .filter_map(|p| market_data(Some(p), None))
                 .collect()
+        } else {
+            (f.inputs
+                .prices
+                .map(OneOrMany::into_vec)
+                .unwrap_or_default()
+                .into_iter())
+            .filter_map(|p| market_data(None, Some(p)))
+            .collect()
         };
         if prices.is_empty() {
             return Err(missing("prices", "--prices"));
@@ -407,7 +414,10 @@ impl Study {
                        file: Option<BTreeMap<String, PathBuf>>|
          -> Result<BTreeMap<String, PathBuf>, InputError> {
             let mut m = BTreeMap::new();
-            let file = file.unwrap_or_default().into_iter().map(|(k, p)| (k, None, Some(p)));
+            let file = file
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, p)| (k, None, Some(p)));
             let flags = flags.into_iter().map(|(k, p)| (k, Some(p), None));
             for (mic, flag, path) in file.chain(flags) {
                 let ex = crate::data::calendar::Exchange::from_mic(&mic).ok_or_else(|| {

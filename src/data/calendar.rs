@@ -189,7 +189,10 @@ mod tests {
         for day in ["2019-10-01", "2019-10-04", "2019-10-07"] {
             assert!(c.index_of(d(day)).is_none(), "{day}");
         }
-        assert_eq!(c.sessions[c.first_on_or_after(d("2019-10-01")).expect("next")], d("2019-10-08"));
+        assert_eq!(
+            c.sessions[c.first_on_or_after(d("2019-10-01")).expect("next")],
+            d("2019-10-08")
+        );
         assert!(c.sessions.first() <= Some(&d("2005-01-04")));
         for mic in ["XHKG", "XNYS"] {
             let c = builtin_calendar(mic).expect("built in");

@@ -145,18 +145,22 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
         let exchange = if ex_s.is_empty() {
             None
         } else {
-            Some(crate::data::calendar::Exchange::from_mic(&ex_s).ok_or_else(|| {
-                InputError::cell(
-                    path,
-                    line,
-                    c_exchange.unwrap_or(0) + 1,
-                    "exchange",
-                    &ex_s,
-                    "an exchange MIC: XSHG, XSHE, XHKG, XNYS or XNAS",
-                )
-            })?)
+            Some(
+                crate::data::calendar::Exchange::from_mic(&ex_s).ok_or_else(|| {
+                    InputError::cell(
+                        path,
+                        line,
+                        c_exchange.unwrap_or(0) + 1,
+                        "exchange",
+                        &ex_s,
+                        "an exchange MIC: XSHG, XSHE, XHKG, XNYS or XNAS",
+                    )
+                })?,
+            )
         };
-        let market = Some(get(&rec, c_market)).filter(|m| !m.is_empty()).map(std::path::PathBuf::from);
+        let market = Some(get(&rec, c_market))
+            .filter(|m| !m.is_empty())
+            .map(std::path::PathBuf::from);
         out.push(Event {
             event_id,
             security: if sec.is_empty() { None } else { Some(sec) },

@@ -165,7 +165,11 @@ fn build_series(
         line: usize,
     }
     // An optional positive number column (raw close, preclose): empty is None.
-    let positive = |c: Option<(usize, &StringChunked)>, name: &str, r: usize, line: usize| -> Result<Option<f64>, InputError> {
+    let positive = |c: Option<(usize, &StringChunked)>,
+                    name: &str,
+                    r: usize,
+                    line: usize|
+     -> Result<Option<f64>, InputError> {
         let Some((i, c)) = c else { return Ok(None) };
         let s = cell_at(c, r);
         if s.is_empty() {

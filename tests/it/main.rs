@@ -5,6 +5,6 @@ mod common;
 mod fetch;
 mod independent;
 mod reference;
+mod report;
 mod scale;
 mod status;
-mod report;

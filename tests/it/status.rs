@@ -127,7 +127,9 @@ fn reference_study_statuses_and_audit() {
         "{}",
         vol["reason"]
     );
-    let report = std::fs::read_to_string(out.join("report.md")).expect("report").replace("\\_", "_");
+    let report = std::fs::read_to_string(out.join("report.md"))
+        .expect("report")
+        .replace("\\_", "_");
     for needle in [
         "Halt policy: trade_to_trade",
         "Limit policy: flag",
@@ -423,6 +425,8 @@ fn halt_policies_on_the_reference_study() {
         one(&model, &[("security", "300188.SZ")])["n_estimation"],
         "245"
     );
-    let report = std::fs::read_to_string(excl.join("report.md")).expect("report").replace("\\_", "_");
+    let report = std::fs::read_to_string(excl.join("report.md"))
+        .expect("report")
+        .replace("\\_", "_");
     assert!(report.contains("Halt policy: exclude_days"));
 }
