@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::{parse_date, read_small_csv};
+use super::{parse_date, read_csv_rows};
 use crate::error::InputError;
 
 /// A declared trading halt of one security.
@@ -47,12 +47,12 @@ impl Halts {
     }
 }
 
-/// Loads a halts file.
+/// Loads a halts file. A header without rows is valid: no declared halts.
 ///
 /// # Errors
-/// Missing columns, unparsable dates, `end` before `start`, an empty file.
+/// Missing columns, unparsable dates, `end` before `start`, an empty file (no header).
 pub fn load_halts(path: &Path) -> Result<Halts, InputError> {
-    let (header, rows) = read_small_csv(path)?;
+    let (header, rows) = read_csv_rows(path, true)?;
     let c_sec = header.require(path, "security")?;
     let c_start = header.require(path, "start")?;
     let c_end = header.require(path, "end")?;
@@ -121,6 +121,22 @@ mod tests {
         assert!(h.covering("A", d("2019-10-09")).is_some());
         assert!(h.covering("A", d("2019-10-10")).is_none());
         assert!(h.covering("B", d("2019-10-08")).is_none());
+    }
+
+    /// A panel without halts writes only the header (e.g. `evimpact synth` with halt rate 0).
+    #[test]
+    fn header_only_means_no_halts_but_an_empty_file_is_an_error() {
+        let mut f = tempfile::NamedTempFile::new().expect("temp");
+        f.write_all(b"security,start,end,reason,source\n")
+            .expect("write");
+        assert!(load_halts(f.path()).expect("valid").is_empty());
+        let f = tempfile::NamedTempFile::new().expect("temp");
+        assert!(
+            load_halts(f.path())
+                .unwrap_err()
+                .to_string()
+                .contains("file is empty")
+        );
     }
 
     #[test]

@@ -57,6 +57,14 @@ impl Header {
 pub(crate) fn read_small_csv(
     path: &std::path::Path,
 ) -> Result<(Header, Vec<(usize, csv::StringRecord)>), crate::error::InputError> {
+    read_csv_rows(path, false)
+}
+
+/// As [`read_small_csv`]; with `allow_no_rows`, a header without data rows is valid.
+pub(crate) fn read_csv_rows(
+    path: &std::path::Path,
+    allow_no_rows: bool,
+) -> Result<(Header, Vec<(usize, csv::StringRecord)>), crate::error::InputError> {
     use crate::error::InputError;
     let file = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
     let mut rdr = csv::ReaderBuilder::new()
