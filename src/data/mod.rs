@@ -90,7 +90,7 @@ pub(crate) fn read_csv_rows(
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
         rows.push((line, rec));
     }
-    if rows.is_empty() {
+    if rows.is_empty() && !allow_no_rows {
         return Err(InputError::Empty {
             path: path.to_path_buf(),
         });
