@@ -130,23 +130,12 @@ pub fn series_rows(o: &Outcome, r: &EventResult) -> Vec<SeriesRow> {
 
     // Cumulative CAR over the event window with its variance (same formula as a CAR
     // window [event start, τ]).
-    let model = s.model;
-    let fit = &r.analysis.fit;
-    let mut cum: BTreeMap<i32, (f64, f64)> = BTreeMap::new();
-    let (mut car, mut xw, mut spans, mut count) = (0.0, [0.0; 2], 0.0, 0usize);
-    for row in &r.analysis.rows {
-        if row.ar.is_finite() {
-            car += row.ar;
-            let x = model.row(f64::from(row.span), row.market_ret);
-            xw[0] += x[0];
-            xw[1] += x[1];
-            spans += f64::from(row.span);
-            count += 1;
-        }
-        if count > 0 {
-            cum.insert(row.tau, (car, fit.prediction_variance(&xw, spans)));
-        }
-    }
+    let cum: BTreeMap<i32, (f64, f64)> = r
+        .analysis
+        .cumulative_car()
+        .into_iter()
+        .map(|(tau, car, var)| (tau, (car, var)))
+        .collect();
 
     // Marks: the announcement and other events of the event file (same security, or
     // no security), by date.

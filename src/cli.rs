@@ -33,6 +33,8 @@ pub enum Command {
     Chart(crate::charts::ChartArgs),
     /// Download prices, factors, events and news into the data directory (cached, with provenance).
     Fetch(Box<crate::fetch::cli::FetchArgs>),
+    /// Size and power of every test: Brown & Warner (1985) pseudo-events drawn from real returns.
+    Simulate(Box<crate::simulate::SimulateArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -78,9 +80,22 @@ pub struct RunArgs {
     /// Study name (names the default output directory).
     #[arg(long)]
     pub name: Option<String>,
-    /// Normal-return model.
+    /// Normal-return model: constant_mean, market_adjusted, market, capm, ff3, ff5, carhart,
+    /// factors, scholes_williams or dimson.
     #[arg(long, value_parser = parse_model)]
     pub model: Option<ModelKind>,
+    /// Factor file for capm and the factor models (repeatable), e.g. factors/ff3_daily.csv.
+    #[arg(long)]
+    pub factors: Vec<PathBuf>,
+    /// Unit of the factor file's values: percent (Ken French) or decimal. Required with factors.
+    #[arg(long, value_parser = crate::data::factors::FactorUnits::parse)]
+    pub factor_units: Option<crate::data::factors::FactorUnits>,
+    /// Risk-free column of the factor file [default: rf]; `none` for raw returns.
+    #[arg(long)]
+    pub rf: Option<String>,
+    /// Dimson's K: market leads and lags [default: 1].
+    #[arg(long)]
+    pub dimson_lags: Option<usize>,
     /// Minimum usable estimation returns [default: 120].
     #[arg(long)]
     pub min_estimation: Option<usize>,
@@ -125,10 +140,7 @@ pub struct SynthArgs {
 }
 
 fn parse_model(s: &str) -> std::result::Result<ModelKind, String> {
-    match s {
-        "market" => Ok(ModelKind::Market),
-        _ => Err(format!("unknown model \"{s}\" (available: market)")),
-    }
+    ModelKind::parse(s)
 }
 
 fn parse_returns(s: &str) -> std::result::Result<ReturnKind, String> {
@@ -194,6 +206,10 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
         event_window: a.window,
         car: a.car.clone(),
         model: a.model,
+        factors: a.factors.clone(),
+        factor_units: a.factor_units,
+        rf: a.rf.clone(),
+        dimson_lags: a.dimson_lags,
         min_estimation: a.min_estimation,
         returns: a.returns,
         rule: a.rule,
@@ -293,6 +309,7 @@ pub fn main_with(cli: Cli) -> Result<()> {
         Command::Synth(a) => synth(a),
         Command::Chart(a) => crate::charts::command(a).map_err(Error::Run),
         Command::Fetch(a) => crate::fetch::cli::fetch(a),
+        Command::Simulate(a) => crate::simulate::command(a),
     }
 }
 

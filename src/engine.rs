@@ -1,11 +1,13 @@
 //! One event on one security: estimation window → fitted model → abnormal returns over the
-//! event window → CARs. Works on the security's contiguous timeline arrays.
+//! event window → CARs, BHARs and abnormal volume. Works on the security's contiguous
+//! timeline arrays.
 
 use chrono::NaiveDate;
 
 use crate::data::calendar::Calendar;
-use crate::model::{FittedModel, Obs};
-use crate::returns::{Status, Timeline};
+use crate::data::factors::AlignedFactors;
+use crate::model::{Design, FittedModel, Inputs, MAX_K, ModelSpec, Obs};
+use crate::returns::{ReturnKind, Status, Timeline};
 use crate::stats::p_student;
 use crate::study::{Study, Window};
 
@@ -41,6 +43,57 @@ pub struct CarRow {
     pub spans: u32,
 }
 
+/// Buy-and-hold abnormal return of one window (Barber & Lyon 1997):
+/// BHAR = Π(1 + R_t) - Π(1 + E(R_t)) over the window's returns that have an abnormal return;
+/// a span return is one factor of the product (it compounds its sessions already). With log
+/// returns: exp(Σ r_t) - exp(Σ E(r_t)).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct BharRow {
+    pub window: Window,
+    /// NaN when the window holds no return.
+    pub bhar: f64,
+    pub n_returns: usize,
+}
+
+/// Abnormal log volume on one session of the event window with volume:
+/// AV_t = ln V_t - mean of ln V over the estimation window's traded sessions;
+/// t = AV_t / sd (the estimation-window sd of ln V), on t(M_v - 1).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VolumeRow {
+    pub tau: i32,
+    pub date: NaiveDate,
+    pub volume: f64,
+    pub log_volume: f64,
+    pub abnormal: f64,
+    pub t: f64,
+    pub p: f64,
+}
+
+/// Cumulative abnormal log volume over one window: CAV = Σ AV_t over the window's sessions
+/// with volume; t = CAV / (sd·√n), n those sessions (independent days), on t(M_v - 1).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct VolumeWindow {
+    pub window: Window,
+    /// NaN when no session of the window has volume.
+    pub cav: f64,
+    pub t: f64,
+    pub p: f64,
+    pub n_days: usize,
+}
+
+/// Abnormal volume of one event: the estimation-window distribution of ln(volume) and the
+/// event window's abnormal log volumes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AbnormalVolume {
+    /// Mean and sample sd of ln(volume) over the estimation window's traded sessions.
+    pub est_mean_log: f64,
+    pub est_sd_log: f64,
+    /// M_v: estimation sessions with volume.
+    pub n_est: usize,
+    pub days: Vec<VolumeRow>,
+    pub windows: Vec<VolumeWindow>,
+}
+
 /// Trading activity on the session a security resumed trading after a halt, against its
 /// estimation-window distribution: log volume vs the mean and sd of log volume on the traded
 /// estimation sessions.
@@ -73,7 +126,15 @@ pub struct EventAnalysis {
     /// Sessions of the estimation window the calendar could not supply.
     pub est_truncated: usize,
     pub rows: Vec<ArRow>,
+    /// The unscaled prediction rows of the event-window sessions, row-major with k =
+    /// `fit.coef.len()` values per session (zeros where there is no abnormal return), parallel
+    /// to `rows`: Var(CAR) uses their sums.
+    pub pred_rows: Vec<f64>,
     pub cars: Vec<CarRow>,
+    /// BHAR per CAR window, parallel to `cars`.
+    pub bhars: Vec<BharRow>,
+    /// Abnormal log volume (None when the price file has no volume around the event).
+    pub volume: Option<AbnormalVolume>,
     /// Resumption sessions after halts inside the event window.
     pub resumptions: Vec<Resumption>,
     /// Estimation-window abnormal returns (residuals y - x'b, unscaled) by event time:
@@ -82,19 +143,153 @@ pub struct EventAnalysis {
     pub est_ar: Vec<f64>,
     /// Spans of those returns (0 where none).
     pub est_span: Vec<u32>,
+    /// Event-window returns without a normal return because a model input (market, factor,
+    /// risk-free rate, market lead/lag) is missing: their τ.
+    pub missing_inputs: Vec<i32>,
+}
+
+impl EventAnalysis {
+    /// CAR and its variance s²(D + x_w'(X'X)⁻¹x_w) over the event-window sessions whose τ
+    /// satisfies `keep`: (CAR, Var, n_returns, D). CAR is NaN without a return.
+    pub fn car_over(&self, keep: impl Fn(i32) -> bool) -> (f64, f64, usize, u32) {
+        let (mut car, mut xw, mut spans, mut count) = (0.0, [0.0; MAX_K], 0u32, 0usize);
+        let k = self.fit.coef.len();
+        for (j, r) in self.rows.iter().enumerate() {
+            if keep(r.tau) && r.ar.is_finite() {
+                let x = &self.pred_rows[j * k..(j + 1) * k];
+                car += r.ar;
+                for (a, v) in xw.iter_mut().zip(x) {
+                    *a += v;
+                }
+                spans += r.span;
+                count += 1;
+            }
+        }
+        if count == 0 {
+            return (f64::NAN, f64::NAN, 0, 0);
+        }
+        let var = self.fit.prediction_variance(&xw, spans as f64);
+        (car, var, count, spans)
+    }
+
+    /// The CAR path from the event window's start to each τ with its variance (same formula
+    /// as a CAR window [start, τ]); τ before the first return are left out.
+    pub fn cumulative_car(&self) -> Vec<(i32, f64, f64)> {
+        self.rows
+            .iter()
+            .filter_map(|r| {
+                let (car, var, n, _) = self.car_over(|t| t <= r.tau);
+                (n > 0).then_some((r.tau, car, var))
+            })
+            .collect()
+    }
+}
+
+/// What a model reads beyond the security's timeline: the market index level on the calendar
+/// (for leads and lags) and the factors aligned on the calendar.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ModelData<'a> {
+    /// Market index level per calendar session (NaN where missing).
+    pub market_px: Option<&'a [f64]>,
+    /// Factor values on the security's calendar.
+    pub factors: Option<&'a AlignedFactors>,
+    /// Why there are no factors for this security (used as the skip reason).
+    pub no_factors: Option<&'a str>,
+}
+
+/// The market return over the `d` sessions ending at session `i + k` (NaN if outside the
+/// calendar or a price is missing).
+#[inline]
+fn market_over(px: &[f64], i: usize, d: usize, k: i64, kind: ReturnKind) -> f64 {
+    let end = i as i64 + k;
+    let start = end - d as i64;
+    if start < 0 || end >= px.len() as i64 {
+        return f64::NAN;
+    }
+    kind.ret(px[start as usize], px[end as usize])
+}
+
+/// Builds the model's design on the sessions of one timeline.
+struct Designer<'a> {
+    spec: &'a ModelSpec,
+    tl: &'a Timeline,
+    data: ModelData<'a>,
+    kind: ReturnKind,
+}
+
+impl Designer<'_> {
+    /// The design of the return observed on session `i`; None if there is no return or a
+    /// model input is missing.
+    fn at(&self, i: usize) -> Option<Design> {
+        let (ret, span) = (self.tl.ret[i], self.tl.span[i]);
+        if !ret.is_finite() || span == 0 {
+            return None;
+        }
+        let d = span as usize;
+        let mut fbuf = [f64::NAN; MAX_K];
+        let mut lbuf = [f64::NAN; MAX_K];
+        let mut rf = 0.0;
+        let mut nf = 0;
+        if let Some(fac) = self.data.factors {
+            if self.spec.uses_factors() {
+                nf = self.spec.factors.len();
+                for (j, f) in fbuf.iter_mut().enumerate().take(nf) {
+                    *f = fac.factor(j, i, d, self.kind);
+                }
+            }
+            if self.spec.uses_rf() {
+                rf = fac.rf(i, d, self.kind);
+            }
+        }
+        let lags = self.spec.market_lags() as i64;
+        let mut nl = 0;
+        if lags > 0
+            && let Some(px) = self.data.market_px
+        {
+            for (j, k) in (-lags..=lags).enumerate() {
+                lbuf[j] = market_over(px, i, d, k, self.kind);
+            }
+            nl = (2 * lags + 1) as usize;
+        }
+        self.spec.design(&Inputs {
+            span: span as f64,
+            market: self.tl.market_ret[i],
+            rf,
+            factors: &fbuf[..nf],
+            market_lags: &lbuf[..nl],
+        })
+    }
 }
 
 /// Fits the normal-return model on the estimation window around `day0` and computes ARs
-/// and CARs.
+/// and CARs, with the market model's data only (see [`analyze_with`]).
 ///
 /// # Errors
 /// A skip reason: the event window is not covered by the calendar, no price data in the
-/// event window, too few estimation returns, a singular design.
+/// event window, too few estimation returns, a singular design, a model that needs factor
+/// data or market leads and lags.
 pub fn analyze(
     tl: &Timeline,
     cal: &Calendar,
     day0: usize,
     study: &Study,
+) -> Result<EventAnalysis, String> {
+    analyze_with(tl, cal, day0, study, ModelData::default())
+}
+
+/// Fits the study's normal-return model on the estimation window around `day0` and computes
+/// ARs, CARs, BHARs and abnormal volume over the event window.
+///
+/// # Errors
+/// A skip reason: the event window is not covered by the calendar, no price data in the
+/// event window, too few estimation returns (naming the returns without factor values), a
+/// singular design, no factor data for the security's exchange.
+pub fn analyze_with(
+    tl: &Timeline,
+    cal: &Calendar,
+    day0: usize,
+    study: &Study,
+    data: ModelData<'_>,
 ) -> Result<EventAnalysis, String> {
     let n = cal.len() as i64;
     let at = |tau: i32| day0 as i64 + tau as i64;
@@ -129,6 +324,18 @@ pub fn analyze(
             ew.pretty()
         ));
     }
+    let spec = &study.model_spec;
+    let model = spec.kind.as_str();
+    if (spec.uses_factors() || spec.uses_rf()) && data.factors.is_none() {
+        return Err(data.no_factors.map(str::to_string).unwrap_or_else(|| {
+            format!("model {model} needs factor data; none is loaded for this security")
+        }));
+    }
+    if spec.market_lags() > 0 && data.market_px.is_none() {
+        return Err(format!(
+            "model {model} needs the market index's prices for its leads and lags"
+        ));
+    }
     let est_lo = at(study.estimation.start);
     let est_hi = at(study.estimation.end);
     let est_truncated = (-est_lo).max(0) as usize;
@@ -138,21 +345,46 @@ pub fn analyze(
         return Err("the calendar has no session in the estimation window".into());
     }
     let hi = hi as usize;
-    let model = study.model;
-    let obs: Vec<Obs> = (lo..=hi)
-        .filter(|&i| tl.ret[i].is_finite() && tl.market_ret[i].is_finite())
-        .map(|i| {
-            let d = tl.span[i] as f64;
-            Obs {
-                y: tl.ret[i],
-                span: d,
-                x: model.row(d, tl.market_ret[i]),
+    let designer = Designer {
+        spec,
+        tl,
+        data,
+        kind: study.returns,
+    };
+    let mut obs: Vec<Obs> = Vec::with_capacity(hi + 1 - lo);
+    let mut est_designs: Vec<(usize, Design)> = Vec::with_capacity(hi + 1 - lo);
+    let mut lacking = 0usize;
+    for i in lo..=hi {
+        match designer.at(i) {
+            Some(des) if des.est.is_some() => {
+                obs.push(Obs {
+                    y: tl.ret[i] - des.offset,
+                    span: tl.span[i] as f64,
+                    x: des.est.unwrap_or(des.pred),
+                });
+                est_designs.push((i, des));
             }
-        })
-        .collect();
+            _ if tl.ret[i].is_finite() => lacking += 1,
+            _ => {}
+        }
+    }
     if obs.len() < study.min_estimation {
+        let why = if lacking == 0 {
+            String::new()
+        } else if let Some(f) = data
+            .factors
+            .filter(|_| spec.uses_factors() || spec.uses_rf())
+        {
+            format!(
+                "; {lacking} return(s) lack a model input (factor values from {} cover {} of these sessions)",
+                f.describe(),
+                f.covered(lo..=hi)
+            )
+        } else {
+            format!("; {lacking} return(s) lack a model input (market return or lead/lag)")
+        };
         return Err(format!(
-            "estimation window {} ({}..{}) has {} usable returns, fewer than the {} required",
+            "estimation window {} ({}..{}) has {} usable returns, fewer than the {} required{why}",
             study.estimation.pretty(),
             cal.sessions[lo],
             cal.sessions[hi],
@@ -160,11 +392,20 @@ pub fn analyze(
             study.min_estimation
         ));
     }
-    let fit = FittedModel::fit(model, &obs)?;
+    let fit = FittedModel::fit(spec, &obs)?;
+    let k = fit.coef.len();
+    let mut pred_rows = Vec::with_capacity(ew.len() * k);
+    let mut missing_inputs = Vec::new();
     let rows: Vec<ArRow> = ev_range
         .map(|i| {
             let tau = (i as i64 - day0 as i64) as i32;
             let (ret, m, span) = (tl.ret[i], tl.market_ret[i], tl.span[i]);
+            // `evimpact simulate`'s hook: an abnormal return injected on day 0.
+            let ret = if i == day0 && study.inject_day0 != 0.0 {
+                ret + study.inject_day0
+            } else {
+                ret
+            };
             let mut row = ArRow {
                 tau,
                 date: cal.sessions[i],
@@ -178,78 +419,189 @@ pub fn analyze(
                 var: f64::NAN,
                 sar: f64::NAN,
             };
-            if ret.is_finite() && m.is_finite() {
-                let x = model.row(span as f64, m);
-                row.normal = fit.normal(&x);
-                row.ar = ret - row.normal;
-                row.var = fit.prediction_variance(&x, span as f64);
-                row.sar = row.ar / row.var.sqrt();
+            let mut x = [0.0; MAX_K];
+            match designer.at(i) {
+                Some(des) => {
+                    row.normal = fit.predict(&des);
+                    row.ar = ret - row.normal;
+                    row.var = fit.prediction_variance(&des.pred, span as f64);
+                    row.sar = row.ar / row.var.sqrt();
+                    x = des.pred;
+                }
+                None if ret.is_finite() => missing_inputs.push(tau),
+                None => {}
             }
+            pred_rows.extend_from_slice(&x[..k]);
             row
         })
         .collect();
-    let dof = fit.dof() as f64;
-    let cars = study
+    let mut a = EventAnalysis {
+        fit,
+        est_first: cal.sessions[lo],
+        est_last: cal.sessions[hi],
+        est_truncated,
+        rows,
+        pred_rows,
+        cars: Vec::new(),
+        bhars: Vec::new(),
+        volume: None,
+        resumptions: Vec::new(),
+        est_ar: vec![f64::NAN; study.estimation.len()],
+        est_span: vec![0u32; study.estimation.len()],
+        missing_inputs,
+    };
+    let dof = a.fit.dof() as f64;
+    a.cars = study
         .car_windows
         .iter()
         .map(|w| {
-            let (mut car, mut xw, mut spans, mut count) = (0.0, [0.0; 2], 0u32, 0usize);
-            for r in rows
-                .iter()
-                .filter(|r| w.contains(r.tau) && r.ar.is_finite())
-            {
-                car += r.ar;
-                let x = model.row(r.span as f64, r.market_ret);
-                xw[0] += x[0];
-                xw[1] += x[1];
-                spans += r.span;
-                count += 1;
-            }
-            if count == 0 {
-                return CarRow {
-                    window: *w,
-                    car: f64::NAN,
-                    var: f64::NAN,
-                    t: f64::NAN,
-                    p: f64::NAN,
-                    n_returns: 0,
-                    spans: 0,
-                };
-            }
-            let var = fit.prediction_variance(&xw, spans as f64);
+            let (car, var, n_returns, spans) = a.car_over(|t| w.contains(t));
             let t = car / var.sqrt();
             CarRow {
                 window: *w,
                 car,
                 var,
                 t,
-                p: p_student(t, dof),
-                n_returns: count,
+                p: if n_returns > 0 {
+                    p_student(t, dof)
+                } else {
+                    f64::NAN
+                },
+                n_returns,
                 spans,
             }
         })
         .collect();
-    let resumptions = resumptions(tl, &rows, lo..=hi, day0);
-    let mut est_ar = vec![f64::NAN; study.estimation.len()];
-    let mut est_span = vec![0u32; study.estimation.len()];
-    for i in lo..=hi {
-        if tl.ret[i].is_finite() && tl.market_ret[i].is_finite() {
-            let j = (i as i64 - est_lo) as usize;
-            let x = model.row(tl.span[i] as f64, tl.market_ret[i]);
-            est_ar[j] = tl.ret[i] - fit.normal(&x);
-            est_span[j] = tl.span[i];
-        }
+    a.bhars = study
+        .car_windows
+        .iter()
+        .map(|w| bhar(&a.rows, *w, study.returns))
+        .collect();
+    a.volume = abnormal_volume(tl, &a.rows, lo..=hi, day0, &study.car_windows);
+    a.resumptions = resumptions(tl, &a.rows, lo..=hi, day0);
+    for (i, des) in &est_designs {
+        let j = (*i as i64 - est_lo) as usize;
+        a.est_ar[j] = tl.ret[*i] - a.fit.predict(des);
+        a.est_span[j] = tl.span[*i];
     }
-    Ok(EventAnalysis {
-        fit,
-        est_first: cal.sessions[lo],
-        est_last: cal.sessions[hi],
-        est_truncated,
-        rows,
-        cars,
-        resumptions,
-        est_ar,
-        est_span,
+    Ok(a)
+}
+
+/// BHAR of one window (Barber & Lyon 1997): Π(1 + R_t) - Π(1 + E(R_t)) over the window's
+/// returns with an abnormal return (simple returns); exp(Σ r_t) - exp(Σ E(r_t)) for log
+/// returns. NaN and n_returns 0 when the window has none.
+///
+/// # References
+/// Barber, B., Lyon, J. (1997). Detecting long-run abnormal stock returns: the empirical power
+/// and specification of test statistics. Journal of Financial Economics 43(3), 341-372.
+pub fn bhar(rows: &[ArRow], w: Window, kind: ReturnKind) -> BharRow {
+    let (mut held, mut normal, mut n) = (1.0, 1.0, 0usize);
+    let (mut sum_r, mut sum_e) = (0.0, 0.0);
+    for r in rows
+        .iter()
+        .filter(|r| w.contains(r.tau) && r.ar.is_finite())
+    {
+        held *= 1.0 + r.ret;
+        normal *= 1.0 + r.normal;
+        sum_r += r.ret;
+        sum_e += r.normal;
+        n += 1;
+    }
+    let bhar = match (n, kind) {
+        (0, _) => f64::NAN,
+        (_, ReturnKind::Simple) => held - normal,
+        (_, ReturnKind::Log) => sum_r.exp() - sum_e.exp(),
+    };
+    BharRow {
+        window: w,
+        bhar,
+        n_returns: n,
+    }
+}
+
+/// ln(volume) on a traded session with a positive volume.
+fn log_volume(tl: &Timeline, i: usize) -> Option<f64> {
+    let v = tl.volume[i];
+    (tl.status[i].traded() && v.is_finite() && v > 0.0).then(|| v.ln())
+}
+
+/// Abnormal log volume of the event window against the estimation window (log volume rather
+/// than log turnover: turnover is volume over shares outstanding, so the abnormal log volume
+/// equals the abnormal log turnover whenever the share count is constant over the estimation
+/// and event windows, and every price source has volume). None when fewer than 2 estimation
+/// sessions have volume.
+///
+/// # References
+/// Campbell, C., Wasley, C. (1996). Measuring abnormal daily trading volume for samples of
+/// NYSE/ASE and NASDAQ securities using parametric and nonparametric test statistics. Review of
+/// Quantitative Finance and Accounting 6(3), 309-326 (log volume, standardized by its
+/// estimation-period sd).
+fn abnormal_volume(
+    tl: &Timeline,
+    rows: &[ArRow],
+    est: std::ops::RangeInclusive<usize>,
+    day0: usize,
+    windows: &[Window],
+) -> Option<AbnormalVolume> {
+    let logs: Vec<f64> = est.filter_map(|i| log_volume(tl, i)).collect();
+    let m = logs.len();
+    if m < 2 {
+        return None;
+    }
+    let mean = logs.iter().sum::<f64>() / m as f64;
+    let sd = (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (m - 1) as f64).sqrt();
+    let dof = (m - 1) as f64;
+    let days: Vec<VolumeRow> = rows
+        .iter()
+        .filter_map(|r| {
+            let i = (day0 as i64 + r.tau as i64) as usize;
+            let l = log_volume(tl, i)?;
+            let a = l - mean;
+            let t = a / sd;
+            Some(VolumeRow {
+                tau: r.tau,
+                date: r.date,
+                volume: tl.volume[i],
+                log_volume: l,
+                abnormal: a,
+                t,
+                p: p_student(t, dof),
+            })
+        })
+        .collect();
+    let windows = windows
+        .iter()
+        .map(|w| {
+            let v: Vec<f64> = days
+                .iter()
+                .filter(|d| w.contains(d.tau))
+                .map(|d| d.abnormal)
+                .collect();
+            let cav = if v.is_empty() {
+                f64::NAN
+            } else {
+                v.iter().sum::<f64>()
+            };
+            let t = cav / (sd * (v.len() as f64).sqrt());
+            VolumeWindow {
+                window: *w,
+                cav,
+                t,
+                p: if v.is_empty() {
+                    f64::NAN
+                } else {
+                    p_student(t, dof)
+                },
+                n_days: v.len(),
+            }
+        })
+        .collect();
+    Some(AbnormalVolume {
+        est_mean_log: mean,
+        est_sd_log: sd,
+        n_est: m,
+        days,
+        windows,
     })
 }
 
@@ -506,5 +858,428 @@ mod policy_tests {
             e.contains("drop_event: suspended on 2020-03-13 (τ=+2)"),
             "{e}"
         );
+    }
+}
+
+#[cfg(test)]
+mod model_tests {
+    //! Every model through the engine, with trade-to-trade spans, against data generated by
+    //! formulas written out here (independent of `ModelSpec::design` and `over_span`).
+    use super::*;
+    use crate::model::{ModelKind, ModelSpec};
+    use chrono::Duration;
+    use proptest::prelude::*;
+
+    const N: usize = 120;
+    const DAY0: usize = 100;
+
+    fn study(spec: ModelSpec) -> Study {
+        let f: crate::study::StudyFile = toml::from_str(
+            "[inputs]\nevents='e'\nprices='p'\nmarket='m'\n[windows]\nestimation=[-80,-11]\nevent=[-5,5]\ncar=[[-1,1],[0,0],[-5,5]]\n[model]\nmin_estimation=40\n",
+        )
+        .expect("toml");
+        let mut s = Study::resolve(
+            Some((std::path::Path::new("s.toml"), f)),
+            Default::default(),
+            std::path::Path::new("."),
+        )
+        .expect("study");
+        s.model = spec.kind;
+        s.model_spec = spec;
+        s
+    }
+
+    fn lcg(seed: u64) -> impl FnMut() -> f64 {
+        let mut s = seed;
+        move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        }
+    }
+
+    /// A calendar of N sessions, market levels, 3 factors and a risk-free rate per session, and
+    /// spans (0: suspended) with a few halts; the market return of a span-d return at i is
+    /// px[i]/px[i-d] - 1.
+    struct World {
+        cal: Calendar,
+        px: Vec<f64>,
+        fac: AlignedFactors,
+        spans: Vec<u32>,
+    }
+
+    fn world(seed: u64, halts: &[usize]) -> World {
+        let mut rnd = lcg(seed);
+        let d0 = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+        let cal = Calendar {
+            name: "t".into(),
+            sessions: (0..N).map(|i| d0 + Duration::days(i as i64)).collect(),
+        };
+        let mut px = vec![100.0];
+        for _ in 1..N {
+            let last = *px.last().expect("non-empty");
+            px.push(last * (1.0 + 0.04 * rnd()));
+        }
+        let cols: Vec<Vec<f64>> = (0..3)
+            .map(|_| (0..N).map(|_| 0.03 * rnd()).collect())
+            .collect();
+        let rf: Vec<f64> = (0..N).map(|_| 0.0001 + 0.0001 * rnd()).collect();
+        let mut spans = vec![1u32; N];
+        spans[0] = 0;
+        for &h in halts {
+            spans[h] = 0;
+        }
+        let mut last = 0;
+        for (i, s) in spans.iter_mut().enumerate().skip(1) {
+            if *s != 0 {
+                *s = (i - last) as u32;
+                last = i;
+            }
+        }
+        World {
+            cal,
+            px,
+            fac: AlignedFactors {
+                names: vec!["a".into(), "b".into(), "c".into()],
+                cols,
+                rf: Some(rf),
+                first: None,
+                last: None,
+                source: "test".into(),
+            },
+            spans,
+        }
+    }
+
+    /// Π(1 + v) - 1 over sessions i-d+1..=i, written out.
+    fn compound(v: &[f64], i: usize, d: usize) -> f64 {
+        let mut p = 1.0;
+        for x in &v[i + 1 - d..=i] {
+            p *= 1.0 + x;
+        }
+        p - 1.0
+    }
+
+    /// The market return over the d sessions ending at i + k, written out.
+    fn market(px: &[f64], i: usize, d: usize, k: i64) -> f64 {
+        let (a, b) = (i as i64 + k - d as i64, i as i64 + k);
+        if a < 0 || b >= N as i64 {
+            f64::NAN
+        } else {
+            px[b as usize] / px[a as usize] - 1.0
+        }
+    }
+
+    fn timeline(w: &World, ret: impl Fn(usize, usize, &dyn Fn(i64) -> f64) -> f64) -> Timeline {
+        let mut rets = vec![f64::NAN; N];
+        let mut mrets = vec![f64::NAN; N];
+        for i in 1..N {
+            let d = w.spans[i] as usize;
+            if d == 0 {
+                continue;
+            }
+            let m = |k: i64| market(&w.px, i, d, k);
+            mrets[i] = market(&w.px, i, d, 0);
+            rets[i] = ret(i, d, &m);
+        }
+        Timeline {
+            security: "X".into(),
+            status: w
+                .spans
+                .iter()
+                .map(|s| {
+                    if *s == 0 {
+                        Status::Suspended
+                    } else {
+                        Status::Trading
+                    }
+                })
+                .collect(),
+            sources: vec![0; N],
+            price: vec![f64::NAN; N],
+            volume: vec![f64::NAN; N],
+            ret: rets,
+            span: w.spans.clone(),
+            market_ret: mrets,
+            off_calendar_rows: vec![],
+            halt_overrides: vec![],
+            limit: vec![0; N],
+            limit_rate: vec![f64::NAN; N],
+            limit_close: vec![(f64::NAN, f64::NAN); N],
+            excluded: vec![false; N],
+        }
+    }
+
+    proptest! {
+        /// Noise-free returns generated by each model (written out here with compounded
+        /// factors and span-shifted market returns) are recovered exactly through the engine,
+        /// with halts in the estimation and event windows: the coefficients equal the true
+        /// ones, every AR and CAR is 0, s² is 0.
+        #[test]
+        fn engine_recovers_every_model(seed in 0u64..1_000_000, which in 0usize..7,
+                                       h1 in 25usize..85, h2 in 96usize..104) {
+            let w = world(seed, &[h1, h1 + 1, h2]);
+            let mut rnd = lcg(seed ^ 0x9e37);
+            let alpha = 0.002 * rnd();
+            let b: Vec<f64> = (0..3).map(|_| 1.0 + rnd()).collect();
+            let rf = w.fac.rf.clone().expect("rf");
+            let (spec, want): (ModelSpec, Vec<f64>) = match which {
+                0 => (ModelSpec::new(ModelKind::ConstantMean), vec![alpha]),
+                1 => (ModelSpec::new(ModelKind::Market), vec![alpha, b[0]]),
+                2 => (ModelSpec::new(ModelKind::Capm), vec![alpha, b[0]]),
+                3 => {
+                    let mut s = ModelSpec::new(ModelKind::Factors);
+                    s.factors = vec!["a".into(), "b".into(), "c".into()];
+                    (s, vec![alpha, b[0], b[1], b[2]])
+                }
+                4 => (ModelSpec::new(ModelKind::Dimson), vec![alpha, b[0], b[1], b[2]]),
+                5 => {
+                    let mut s = ModelSpec::new(ModelKind::Factors);
+                    s.factors = vec!["c".into(), "a".into()];
+                    s.rf = false;
+                    (s, vec![alpha, b[0], b[1]])
+                }
+                _ => (ModelSpec::new(ModelKind::MarketAdjusted), vec![]),
+            };
+            let st = study(spec.clone());
+            let f = &w.fac.cols;
+            let tl = timeline(&w, |i, d, m| {
+                let df = d as f64;
+                match which {
+                    0 => alpha * df,
+                    1 => alpha * df + b[0] * m(0),
+                    2 => {
+                        let r = compound(&rf, i, d);
+                        r + alpha * df + b[0] * (m(0) - r)
+                    }
+                    3 => compound(&rf, i, d) + alpha * df
+                        + b[0] * compound(&f[0], i, d) + b[1] * compound(&f[1], i, d) + b[2] * compound(&f[2], i, d),
+                    4 => alpha * df + b[0] * m(-1) + b[1] * m(0) + b[2] * m(1),
+                    5 => alpha * df + b[0] * compound(&f[2], i, d) + b[1] * compound(&f[0], i, d),
+                    _ => m(0),
+                }
+            });
+            let data = ModelData { market_px: Some(&w.px), factors: Some(&w.fac), no_factors: None };
+            let mut fac = w.fac.clone();
+            if which == 5 {
+                fac.cols = vec![w.fac.cols[2].clone(), w.fac.cols[0].clone()];
+            }
+            let data = if which == 5 { ModelData { factors: Some(&fac), ..data } } else { data };
+            let a = analyze_with(&tl, &w.cal, DAY0, &st, data).expect("analysed");
+            prop_assert_eq!(a.fit.coef.len(), want.len());
+            for (got, want) in a.fit.coef.iter().zip(&want) {
+                prop_assert!((got - want).abs() < 1e-9, "{}: {got} vs {want}", spec.kind.as_str());
+            }
+            prop_assert!(a.fit.s2 < 1e-24, "{}", a.fit.s2);
+            for r in a.rows.iter().filter(|r| r.ret.is_finite()) {
+                prop_assert!(r.ar.abs() < 1e-12, "{} τ={} ar={}", spec.kind.as_str(), r.tau, r.ar);
+            }
+            for c in &a.cars {
+                if c.n_returns > 0 { prop_assert!(c.car.abs() < 1e-12); } else { prop_assert!(c.car.is_nan()); }
+            }
+            for b in &a.bhars {
+                if b.n_returns > 0 { prop_assert!(b.bhar.abs() < 1e-12); }
+            }
+        }
+
+        /// Adding a constant c per session to every return (c·d to a span-d return) leaves
+        /// constant-mean (mean-adjusted) ARs unchanged.
+        #[test]
+        fn constant_mean_ars_ignore_a_constant(seed in 0u64..1_000_000, c in -0.01f64..0.01) {
+            let w = world(seed, &[40, 99]);
+            let mut rnd = lcg(seed ^ 7);
+            let noise: Vec<f64> = (0..N).map(|_| 0.02 * rnd()).collect();
+            let st = study(ModelSpec::new(ModelKind::ConstantMean));
+            let base = timeline(&w, |i, _, _| noise[i]);
+            let shifted = timeline(&w, |i, d, _| noise[i] + c * d as f64);
+            let a = analyze(&base, &w.cal, DAY0, &st).expect("a");
+            let b = analyze(&shifted, &w.cal, DAY0, &st).expect("b");
+            for (x, y) in a.rows.iter().zip(&b.rows) {
+                prop_assert_eq!(x.ar.is_finite(), y.ar.is_finite());
+                if x.ar.is_finite() {
+                    prop_assert!((x.ar - y.ar).abs() < 1e-12);
+                    prop_assert!((x.var - y.var).abs() < 1e-15);
+                }
+            }
+            prop_assert!((a.fit.coef[0] + c - b.fit.coef[0]).abs() < 1e-12);
+        }
+
+        /// Market-model ARs are invariant to an affine change of the market return,
+        /// m → a·m + b·d (α and β absorb it), and so to a scaling of the index level
+        /// (which leaves market returns unchanged).
+        #[test]
+        fn market_model_ars_are_affine_invariant(seed in 0u64..1_000_000, scale in 0.2f64..5.0,
+                                                 shift in -0.005f64..0.005) {
+            let w = world(seed, &[50, 101]);
+            let mut rnd = lcg(seed ^ 11);
+            let noise: Vec<f64> = (0..N).map(|_| 0.02 * rnd()).collect();
+            let st = study(ModelSpec::new(ModelKind::Market));
+            let base = timeline(&w, |i, _, m| 0.5 * m(0) + noise[i]);
+            let mut moved = base.clone();
+            for i in 0..N {
+                moved.market_ret[i] = scale * base.market_ret[i] + shift * base.span[i] as f64;
+            }
+            let a = analyze(&base, &w.cal, DAY0, &st).expect("a");
+            let b = analyze(&moved, &w.cal, DAY0, &st).expect("b");
+            for (x, y) in a.rows.iter().zip(&b.rows) {
+                if x.ar.is_finite() {
+                    prop_assert!((x.ar - y.ar).abs() < 1e-10, "{} {}", x.ar, y.ar);
+                    prop_assert!((x.var - y.var).abs() < 1e-12 * x.var.max(1e-6));
+                }
+            }
+            for (x, y) in a.cars.iter().zip(&b.cars) {
+                if x.n_returns > 0 { prop_assert!((x.car - y.car).abs() < 1e-10); }
+            }
+            // Index level scaled: the returns built from it are the same numbers.
+            let scaled: Vec<f64> = w.px.iter().map(|p| p * scale).collect();
+            let tl = crate::returns::build_timeline(
+                &w.cal,
+                &crate::data::prices::PriceSeries {
+                    security: "X".into(),
+                    dates: w.cal.sessions.clone(),
+                    price: w.px.iter().map(|p| Some(p * 1.3 + noise[0])).collect(),
+                    volume: vec![None; N],
+                    trade_status: vec![None; N],
+                    lines: (2..N + 2).collect(),
+                    ..Default::default()
+                },
+                &crate::data::halts::Halts::default(),
+                &w.px,
+                Default::default(),
+            );
+            let mut tl2 = tl.clone();
+            tl2.market_ret = crate::returns::build_timeline(
+                &w.cal,
+                &crate::data::prices::PriceSeries {
+                    security: "X".into(),
+                    dates: w.cal.sessions.clone(),
+                    price: w.px.iter().map(|p| Some(p * 1.3 + noise[0])).collect(),
+                    volume: vec![None; N],
+                    trade_status: vec![None; N],
+                    lines: (2..N + 2).collect(),
+                    ..Default::default()
+                },
+                &crate::data::halts::Halts::default(),
+                &scaled,
+                Default::default(),
+            )
+            .market_ret;
+            let a = analyze(&tl, &w.cal, DAY0, &st).expect("a");
+            let b = analyze(&tl2, &w.cal, DAY0, &st).expect("b");
+            for (x, y) in a.rows.iter().zip(&b.rows) {
+                if x.ar.is_finite() { prop_assert!((x.ar - y.ar).abs() < 1e-12); }
+            }
+        }
+    }
+
+    /// No factor data for the security's exchange: a skip reason, never a panic or zeros.
+    #[test]
+    fn factor_model_without_factors_is_a_skip() {
+        let w = world(3, &[]);
+        let tl = timeline(&w, |_, _, m| m(0));
+        let st = study(ModelSpec::new(ModelKind::Ff3));
+        let e = analyze_with(
+            &tl,
+            &w.cal,
+            DAY0,
+            &st,
+            ModelData {
+                market_px: Some(&w.px),
+                factors: None,
+                no_factors: Some("no factor data for X on XSHG"),
+            },
+        )
+        .unwrap_err();
+        assert_eq!(e, "no factor data for X on XSHG");
+        // Factors that end before the estimation window: too few returns, with the coverage.
+        let mut fac = w.fac.clone();
+        for c in fac.cols.iter_mut().chain(fac.rf.iter_mut()) {
+            c[10..].iter_mut().for_each(|v| *v = f64::NAN);
+        }
+        let mut spec = ModelSpec::new(ModelKind::Factors);
+        spec.factors = vec!["a".into()];
+        let e = analyze_with(
+            &tl,
+            &w.cal,
+            DAY0,
+            &study(spec),
+            ModelData {
+                market_px: Some(&w.px),
+                factors: Some(&fac),
+                no_factors: None,
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("has 0 usable returns") && e.contains("cover 0 of these sessions"),
+            "{e}"
+        );
+    }
+
+    /// BHAR by hand (Barber & Lyon 1997) on three returns, one spanning 2 sessions.
+    #[test]
+    fn bhar_by_hand() {
+        let row = |tau: i32, ret: f64, normal: f64| ArRow {
+            tau,
+            date: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date"),
+            status: Status::Trading,
+            sources: 0,
+            span: 1,
+            ret,
+            market_ret: f64::NAN,
+            normal,
+            ar: ret - normal,
+            var: f64::NAN,
+            sar: f64::NAN,
+        };
+        let rows = [
+            row(-1, 0.02, 0.01),
+            row(0, -0.05, 0.004),
+            row(1, f64::NAN, f64::NAN),
+            row(2, 0.03, 0.002),
+        ];
+        let w = Window { start: -1, end: 2 };
+        let b = bhar(&rows, w, ReturnKind::Simple);
+        let want = 1.02 * 0.95 * 1.03 - 1.01 * 1.004 * 1.002;
+        assert!((b.bhar - want).abs() < 1e-15 && b.n_returns == 3);
+        let b = bhar(&rows, w, ReturnKind::Log);
+        let want = (0.02f64 - 0.05 + 0.03).exp() - (0.01f64 + 0.004 + 0.002).exp();
+        assert!((b.bhar - want).abs() < 1e-15);
+        let b = bhar(&rows, Window { start: 1, end: 1 }, ReturnKind::Simple);
+        assert!(b.bhar.is_nan() && b.n_returns == 0);
+    }
+
+    /// Abnormal log volume by hand: estimation volumes cycling 100, 200, 400 over sessions
+    /// 20..=89 (the window [-80,-11]); only day 0 has a positive volume (800) in the event
+    /// window: AV = ln 800 - mean, t = AV / sd (sample sd, 69 degrees of freedom).
+    #[test]
+    fn abnormal_volume_by_hand() {
+        let w = world(5, &[]);
+        let mut tl = timeline(&w, |_, _, m| m(0));
+        for i in 20..=89 {
+            tl.volume[i] = [100.0, 200.0, 400.0][i % 3];
+        }
+        tl.volume[100] = 800.0;
+        tl.volume[101] = 0.0;
+        let st = study(ModelSpec::new(ModelKind::Market));
+        let a = analyze(&tl, &w.cal, DAY0, &st).expect("analysed");
+        let v = a.volume.expect("volume");
+        let logs: Vec<f64> = (20..=89)
+            .map(|i| [100.0f64, 200.0, 400.0][i % 3].ln())
+            .collect();
+        let mean = logs.iter().sum::<f64>() / 70.0;
+        let sd = (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / 69.0).sqrt();
+        assert_eq!(v.n_est, 70);
+        assert!((v.est_mean_log - mean).abs() < 1e-13 && (v.est_sd_log - sd).abs() < 1e-13);
+        assert_eq!(v.days.len(), 1, "only day 0 has a positive volume");
+        let d = &v.days[0];
+        assert_eq!(d.tau, 0);
+        assert!((d.abnormal - (800f64.ln() - mean)).abs() < 1e-13);
+        assert!((d.t - d.abnormal / sd).abs() < 1e-13);
+        let c = &v.windows[0];
+        assert_eq!(c.n_days, 1);
+        assert!((c.cav - d.abnormal).abs() < 1e-15 && (c.t - d.t).abs() < 1e-13);
+        assert!(v.windows[1].n_days == 1 && v.windows[2].n_days == 1);
     }
 }

@@ -21,6 +21,8 @@ pub mod output;
 pub mod report;
 pub mod returns;
 pub mod run;
+pub mod simulate;
+pub mod simulate_chart;
 pub mod stats;
 pub mod study;
 pub mod synth;

@@ -1,142 +1,610 @@
-//! Normal-return models: configuration → `fit` → an immutable fitted model.
+//! Normal-return models: configuration ([`ModelSpec`]) → [`FittedModel::fit`] → an immutable
+//! fitted model with its parameters, residual variance and the prediction-error variance of
+//! any return it predicts.
 //!
-//! The market model is fitted by OLS on the estimation window with the trade-to-trade
-//! weighting of METHODS.md: a return spanning d sessions enters as y/√d on regressors
-//! √d (the intercept's column) and m/√d, m the market return over the same d sessions
-//! (a GLS with error variance d·σ²). Every span-1 return has the usual row [1, R_m].
+//! Every model is written as a linear model of the security's return R over one observation
+//! (one return, spanning d sessions):
+//!
+//! R = offset + x'b + ε,  Var(ε) = d·σ²,
+//!
+//! with an `offset` the model takes as given (the market return for market-adjusted returns,
+//! the risk-free rate for CAPM and factor models, else 0) and an unscaled regressor row x
+//! whose first element is d (the intercept's column). Estimation is OLS of (R - offset)/√d on
+//! x/√d (the trade-to-trade GLS of METHODS.md: a span-d return has error variance d·σ²). The
+//! rows:
+//!
+//! | model | offset | x (prediction row) | k |
+//! |---|---|---|---|
+//! | `constant_mean` | 0 | [d] | 1 |
+//! | `market_adjusted` | m | [] | 0 |
+//! | `market` | 0 | [d, m] | 2 |
+//! | `capm` | rf | [d, m - rf] | 2 |
+//! | `ff3`, `ff5`, `carhart`, `factors` | rf (or 0) | [d, f_1, …, f_j] | 1 + j |
+//! | `scholes_williams` | 0 | [d, m] (β_SW) | 2 |
+//! | `dimson` | 0 | [d, m_-K, …, m_+K] | 2K + 2 |
+//!
+//! m is the market return over the same d sessions, m_k the market return over the same d
+//! sessions shifted by k sessions, rf and f_j the risk-free rate and the factors over the
+//! same d sessions (compounded for simple returns, summed for log returns; see
+//! `crate::data::factors`).
+//!
+//! Residual variance s² = Σ ε̂²/d / (M - k) (on the scaled residuals); prediction-error
+//! variance of a return (or a sum of returns) with unscaled row x and total span D:
+//! s²(D + x'(X'X)⁻¹x), X the scaled estimation design (Patell 1976; MacKinlay 1997).
+//! For `market_adjusted` (k = 0) nothing is estimated: s² = Σ (R - m)²/d / M and the
+//! prediction-error variance is s²·D. For `scholes_williams` the variance is the market
+//! model's formula with the [d, m] design, treating (α_SW, β_SW) like the OLS estimates (an
+//! approximation: β_SW's own sampling variance is not included).
 //!
 //! # References
 //! MacKinlay, A. C. (1997). Event studies in economics and finance. Journal of Economic
-//! Literature 35(1), 13-39. Maynes, E., Rumsey, J. (1993), Journal of Banking & Finance 17.
+//! Literature 35(1), 13-39. Maynes, E., Rumsey, J. (1993), Journal of Banking & Finance 17,
+//! 145-157. Patell, J. (1976), Journal of Accounting Research 14(2), 246-276. Sharpe, W. (1964),
+//! Journal of Finance 19(3). Fama, E., French, K. (1993), Journal of Financial Economics 33(1),
+//! 3-56; (2015) JFE 116(1), 1-22. Carhart, M. (1997), Journal of Finance 52(1), 57-82.
+//! Scholes, M., Williams, J. (1977), Journal of Financial Economics 5(3), 309-327. Dimson, E.
+//! (1979), Journal of Financial Economics 7(2), 197-226. Brown, S., Warner, J. (1985), Journal
+//! of Financial Economics 14(1), 3-31 (mean-adjusted and market-adjusted returns).
 
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
+
+/// Largest number of regressors of a model (intercept included): a factor file with up to 11
+/// factors, or Dimson with up to K = 5 leads and lags.
+pub const MAX_K: usize = 12;
+
+/// An unscaled regressor row; only the model's first k elements are used. A fixed-size array
+/// so that building rows in the hot loops does not allocate.
+pub type Row = [f64; MAX_K];
 
 /// The normal-return model of a study.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModelKind {
-    /// R_it = α_i + β_i R_mt + ε_it.
+    /// Mean-adjusted returns: E(R_it) = μ_i, the estimation-window mean (Brown & Warner 1985).
+    ConstantMean,
+    /// E(R_it) = R_mt, nothing estimated (Brown & Warner 1985).
+    MarketAdjusted,
+    /// R_it = α_i + β_i R_mt + ε_it (MacKinlay 1997).
     #[default]
     Market,
+    /// R_it - R_ft = α_i + β_i (R_mt - R_ft) + ε_it, R_m the study's market index (Sharpe 1964).
+    Capm,
+    /// Fama & French (1993): R - R_f on Mkt-RF, SMB, HML.
+    Ff3,
+    /// Fama & French (2015): R - R_f on Mkt-RF, SMB, HML, RMW, CMA.
+    Ff5,
+    /// Carhart (1997): FF3 + MOM.
+    Carhart,
+    /// Any factor file: R (- R_f) on the declared factor columns.
+    Factors,
+    /// Scholes & Williams (1977): β_SW = (β⁻ + β⁰ + β⁺)/(1 + 2ρ_m).
+    ScholesWilliams,
+    /// Dimson (1979): R_t = α + Σ_{k=-K..K} b_k R_m,t+k + ε, β_D = Σ b_k.
+    Dimson,
 }
 
 impl ModelKind {
+    /// Every model, in the order of the documentation.
+    pub const ALL: [ModelKind; 10] = [
+        ModelKind::ConstantMean,
+        ModelKind::MarketAdjusted,
+        ModelKind::Market,
+        ModelKind::Capm,
+        ModelKind::Ff3,
+        ModelKind::Ff5,
+        ModelKind::Carhart,
+        ModelKind::Factors,
+        ModelKind::ScholesWilliams,
+        ModelKind::Dimson,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
+            ModelKind::ConstantMean => "constant_mean",
+            ModelKind::MarketAdjusted => "market_adjusted",
             ModelKind::Market => "market",
+            ModelKind::Capm => "capm",
+            ModelKind::Ff3 => "ff3",
+            ModelKind::Ff5 => "ff5",
+            ModelKind::Carhart => "carhart",
+            ModelKind::Factors => "factors",
+            ModelKind::ScholesWilliams => "scholes_williams",
+            ModelKind::Dimson => "dimson",
         }
     }
 
-    /// Number of estimated parameters k.
-    pub fn n_params(self) -> usize {
+    /// Parses a model name as written in a study file or on the command line.
+    ///
+    /// # Errors
+    /// An unknown name, with the list of known ones.
+    pub fn parse(s: &str) -> Result<ModelKind, String> {
+        let t = s.trim().to_ascii_lowercase();
+        ModelKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == t)
+            .ok_or_else(|| {
+                format!(
+                    "unknown model \"{s}\" (available: {})",
+                    ModelKind::ALL.map(ModelKind::as_str).join(", ")
+                )
+            })
+    }
+
+    /// Default factor columns of the factor models (Ken French names as written by
+    /// `evimpact fetch factors`); empty for the other models.
+    pub fn default_factors(self) -> &'static [&'static str] {
         match self {
-            ModelKind::Market => 2,
+            ModelKind::Ff3 => &["mkt_rf", "smb", "hml"],
+            ModelKind::Ff5 => &["mkt_rf", "smb", "hml", "rmw", "cma"],
+            ModelKind::Carhart => &["mkt_rf", "smb", "hml", "mom"],
+            _ => &[],
         }
     }
 
-    /// The unscaled regressor row of a return spanning `span` sessions with market return
-    /// `m` over the same sessions: [d, m] for the market model.
-    #[inline]
-    pub fn row(self, span: f64, m: f64) -> [f64; 2] {
+    /// Whether the model reads a factor file (factor columns or the risk-free rate).
+    pub fn uses_factor_file(self) -> bool {
+        matches!(
+            self,
+            ModelKind::Capm
+                | ModelKind::Ff3
+                | ModelKind::Ff5
+                | ModelKind::Carhart
+                | ModelKind::Factors
+        )
+    }
+
+    /// The model in one line (for reports).
+    pub fn describe(self) -> &'static str {
         match self {
-            ModelKind::Market => [span, m],
+            ModelKind::ConstantMean => "constant mean: E(R) = μ, the estimation-window mean",
+            ModelKind::MarketAdjusted => "market-adjusted: E(R) = R_m, nothing estimated",
+            ModelKind::Market => "market model: R = α + β R_m + ε (OLS)",
+            ModelKind::Capm => "CAPM: R - R_f = α + β (R_m - R_f) + ε (OLS)",
+            ModelKind::Ff3 => "Fama-French 3 factors: R - R_f = α + b Mkt-RF + s SMB + h HML + ε",
+            ModelKind::Ff5 => {
+                "Fama-French 5 factors: R - R_f = α + b Mkt-RF + s SMB + h HML + r RMW + c CMA + ε"
+            }
+            ModelKind::Carhart => {
+                "Carhart 4 factors: R - R_f = α + b Mkt-RF + s SMB + h HML + m MOM + ε"
+            }
+            ModelKind::Factors => "factor model: R (- R_f) = α + Σ b_j F_j + ε",
+            ModelKind::ScholesWilliams => {
+                "Scholes-Williams: β_SW = (β⁻ + β⁰ + β⁺)/(1 + 2ρ_m), α_SW = mean(R) - β_SW mean(R_m)"
+            }
+            ModelKind::Dimson => "Dimson: R = α + Σ_{k=-K..K} b_k R_m,t+k + ε, β_D = Σ b_k",
         }
     }
 }
 
-/// One estimation observation: a return `y` spanning `span` sessions and its unscaled row.
+/// A model as configured for a study: the kind, its factor columns (in regression order),
+/// whether returns are in excess of a risk-free rate, and the market leads/lags K.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModelSpec {
+    pub kind: ModelKind,
+    /// Factor columns of the factor models (`ff3`, `ff5`, `carhart`, `factors`).
+    pub factors: Vec<String>,
+    /// Returns and the regression are in excess of the risk-free rate (CAPM always; factor
+    /// models when the factor file has a risk-free column).
+    pub rf: bool,
+    /// Dimson's K (leads and lags of the market); 1 for Scholes-Williams; 0 otherwise.
+    pub lags: usize,
+}
+
+/// The inputs of a model on one observation (one return spanning `span` sessions), all over
+/// the same sessions. Missing values are NaN.
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    pub span: f64,
+    /// Market return over the span.
+    pub market: f64,
+    /// Risk-free rate over the span (0 when the model has none).
+    pub rf: f64,
+    /// Factor returns over the span, in [`ModelSpec::factors`] order.
+    pub factors: &'a [f64],
+    /// Market returns over the span shifted by k = -K..=K sessions (2K + 1 values; K =
+    /// [`ModelSpec::lags`]); empty for models without leads and lags.
+    pub market_lags: &'a [f64],
+}
+
+/// The design of one observation: the offset, the prediction row and (when its inputs
+/// exist) the estimation row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Design {
+    pub offset: f64,
+    pub pred: Row,
+    /// The estimation row; differs from `pred` only for Scholes-Williams ([d, m_-1, m_0, m_+1]).
+    pub est: Option<Row>,
+}
+
+impl ModelSpec {
+    /// A model without factor columns (the factor kinds get their default columns and a
+    /// risk-free rate; Dimson K = 1).
+    pub fn new(kind: ModelKind) -> ModelSpec {
+        ModelSpec {
+            kind,
+            factors: kind
+                .default_factors()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rf: kind.uses_factor_file(),
+            lags: match kind {
+                ModelKind::ScholesWilliams | ModelKind::Dimson => 1,
+                _ => 0,
+            },
+        }
+    }
+
+    /// k: the number of parameters of the prediction equation.
+    pub fn n_params(&self) -> usize {
+        match self.kind {
+            ModelKind::ConstantMean => 1,
+            ModelKind::MarketAdjusted => 0,
+            ModelKind::Market | ModelKind::Capm | ModelKind::ScholesWilliams => 2,
+            ModelKind::Ff3 | ModelKind::Ff5 | ModelKind::Carhart | ModelKind::Factors => {
+                1 + self.factors.len()
+            }
+            ModelKind::Dimson => 2 * self.lags + 2,
+        }
+    }
+
+    /// K of the market leads and lags the model reads (0: none).
+    pub fn market_lags(&self) -> usize {
+        match self.kind {
+            ModelKind::ScholesWilliams => 1,
+            ModelKind::Dimson => self.lags,
+            _ => 0,
+        }
+    }
+
+    /// Whether the model reads factor columns.
+    pub fn uses_factors(&self) -> bool {
+        matches!(
+            self.kind,
+            ModelKind::Ff3 | ModelKind::Ff5 | ModelKind::Carhart | ModelKind::Factors
+        )
+    }
+
+    /// Whether the model reads a risk-free rate.
+    pub fn uses_rf(&self) -> bool {
+        self.kind == ModelKind::Capm || (self.uses_factors() && self.rf)
+    }
+
+    /// Names of the prediction coefficients, in order.
+    pub fn coef_names(&self) -> Vec<String> {
+        match self.kind {
+            ModelKind::ConstantMean => vec!["mean".into()],
+            ModelKind::MarketAdjusted => vec![],
+            ModelKind::Market | ModelKind::Capm => vec!["alpha".into(), "beta".into()],
+            ModelKind::ScholesWilliams => vec!["alpha".into(), "beta_sw".into()],
+            ModelKind::Ff3 | ModelKind::Ff5 | ModelKind::Carhart | ModelKind::Factors => {
+                std::iter::once("alpha".to_string())
+                    .chain(self.factors.iter().cloned())
+                    .collect()
+            }
+            ModelKind::Dimson => std::iter::once("alpha".to_string())
+                .chain((-(self.lags as i64)..=self.lags as i64).map(|k| {
+                    if k == 0 {
+                        "b0".to_string()
+                    } else {
+                        format!("b{k:+}")
+                    }
+                }))
+                .collect(),
+        }
+    }
+
+    /// The design of one observation; `None` when an input the prediction needs is missing.
+    pub fn design(&self, inp: &Inputs<'_>) -> Option<Design> {
+        let d = inp.span;
+        let mut x = [0.0; MAX_K];
+        x[0] = d;
+        let fin = |v: f64| v.is_finite().then_some(v);
+        let offset = match self.kind {
+            ModelKind::ConstantMean => 0.0,
+            ModelKind::MarketAdjusted => {
+                x[0] = 0.0;
+                fin(inp.market)?
+            }
+            ModelKind::Market => {
+                x[1] = fin(inp.market)?;
+                0.0
+            }
+            ModelKind::Capm => {
+                let rf = fin(inp.rf)?;
+                x[1] = fin(inp.market)? - rf;
+                rf
+            }
+            ModelKind::Ff3 | ModelKind::Ff5 | ModelKind::Carhart | ModelKind::Factors => {
+                for (j, f) in inp.factors.iter().enumerate() {
+                    x[1 + j] = fin(*f)?;
+                }
+                if self.rf { fin(inp.rf)? } else { 0.0 }
+            }
+            ModelKind::ScholesWilliams => {
+                let l = inp.market_lags;
+                x[1] = fin(*l.get(1)?)?;
+                let est = match (fin(l[0]), fin(*l.get(2)?)) {
+                    (Some(a), Some(b)) => {
+                        let mut e = [0.0; MAX_K];
+                        e[..4].copy_from_slice(&[d, a, x[1], b]);
+                        Some(e)
+                    }
+                    _ => None,
+                };
+                return Some(Design {
+                    offset: 0.0,
+                    pred: x,
+                    est,
+                });
+            }
+            ModelKind::Dimson => {
+                if inp.market_lags.len() != 2 * self.lags + 1 {
+                    return None;
+                }
+                for (j, m) in inp.market_lags.iter().enumerate() {
+                    x[1 + j] = fin(*m)?;
+                }
+                0.0
+            }
+        };
+        Some(Design {
+            offset,
+            pred: x,
+            est: Some(x),
+        })
+    }
+}
+
+/// One estimation observation: the dependent return `y` (the return minus the model's
+/// offset) spanning `span` sessions, and its unscaled estimation row.
 #[derive(Debug, Clone, Copy)]
 pub struct Obs {
     pub y: f64,
     pub span: f64,
-    pub x: [f64; 2],
+    pub x: Row,
 }
 
-/// A fitted linear normal-return model.
+/// A named parameter of a fitted model with its standard error (NaN where none is computed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Param {
+    pub name: String,
+    pub value: f64,
+    pub std_error: f64,
+}
+
+/// A fitted normal-return model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FittedModel {
     pub kind: ModelKind,
-    /// Coefficients (α, β for the market model).
+    /// Coefficients b of the prediction row (α, β for the market model; empty for
+    /// market-adjusted returns).
     pub coef: Vec<f64>,
-    /// (X'X)⁻¹ of the scaled estimation design.
+    /// (X'X)⁻¹ of the scaled estimation design of the prediction rows (k × k).
     pub xtx_inv: DMatrix<f64>,
-    /// Residual variance s² = Σ ε̂² / (M - k), on the scaled residuals.
+    /// Residual variance s² = Σ ε̂²/d / (M - k), on the scaled residuals.
     pub s2: f64,
     /// M: number of estimation observations (a span return is one).
     pub n_obs: usize,
-    /// Weighted R²: 1 - SSE/SST with SST = Σ (y - d·ȳ)²/d, ȳ = Σy/Σd.
+    /// Weighted R²: 1 - SSE/SST with SST = Σ (y - d·ȳ)²/d, ȳ = Σy/Σd (NaN for
+    /// market-adjusted returns).
     pub r2: f64,
+    /// Every parameter with its name and standard error (the coefficients, then derived ones:
+    /// β⁻, β⁰, β⁺, ρ_m for Scholes-Williams, β_D for Dimson).
+    pub params: Vec<Param>,
+}
+
+/// An OLS fit of the scaled design on selected columns of the rows.
+struct Ols {
+    coef: Vec<f64>,
+    xtx_inv: DMatrix<f64>,
+}
+
+fn singular() -> String {
+    "the estimation design is singular (constant market return or factor?)".to_string()
+}
+
+/// Span-weighted OLS: y/√d on x/√d over the columns `cols` of each row.
+fn ols(obs: &[Obs], cols: &[usize]) -> Result<Ols, String> {
+    let k = cols.len();
+    let mut xtx = DMatrix::<f64>::zeros(k, k);
+    let mut xty = DVector::<f64>::zeros(k);
+    for o in obs {
+        let w = 1.0 / o.span;
+        for a in 0..k {
+            let xa = o.x[cols[a]];
+            xty[a] += xa * o.y * w;
+            for b in 0..k {
+                xtx[(a, b)] += xa * o.x[cols[b]] * w;
+            }
+        }
+    }
+    // Scale-invariant singularity check: Cholesky of the correlation form D·X'X·D with
+    // D = diag(1/√(X'X)_aa); a pivot below 1e-10 means collinear regressors.
+    let scale = DVector::<f64>::from_iterator(k, (0..k).map(|a| 1.0 / xtx[(a, a)].sqrt()));
+    if scale.iter().any(|v| !v.is_finite()) {
+        return Err(singular());
+    }
+    let corr = DMatrix::<f64>::from_fn(k, k, |a, b| xtx[(a, b)] * scale[a] * scale[b]);
+    let chol = corr.cholesky().ok_or_else(singular)?;
+    if (0..k).any(|a| chol.l_dirty()[(a, a)].powi(2) < 1e-10) {
+        return Err(singular());
+    }
+    let inv_corr = chol.inverse();
+    let xtx_inv = DMatrix::<f64>::from_fn(k, k, |a, b| inv_corr[(a, b)] * scale[a] * scale[b]);
+    let coef = &xtx_inv * &xty;
+    Ok(Ols {
+        coef: coef.iter().copied().collect(),
+        xtx_inv,
+    })
+}
+
+/// SSE and SST (weighted, see [`FittedModel::r2`]) of the residuals y - x'b on the first
+/// `coef.len()` columns (`cols` maps coefficients to row columns).
+fn sums(obs: &[Obs], coef: &[f64], cols: &[usize]) -> (f64, f64) {
+    let (mut sse, mut sum_y, mut sum_d) = (0.0, 0.0, 0.0);
+    for o in obs {
+        let fit: f64 = cols.iter().zip(coef).map(|(c, b)| o.x[*c] * b).sum();
+        sse += (o.y - fit).powi(2) / o.span;
+        sum_y += o.y;
+        sum_d += o.span;
+    }
+    let ybar = sum_y / sum_d;
+    let sst: f64 = obs
+        .iter()
+        .map(|o| (o.y - o.span * ybar).powi(2) / o.span)
+        .sum();
+    (sse, sst)
 }
 
 impl FittedModel {
-    /// Fits the model by (span-weighted) OLS.
+    /// Fits the model on estimation observations built with [`ModelSpec::design`] (rows `est`,
+    /// `y` = return - offset).
     ///
     /// # Errors
     /// Fewer observations than parameters + 1, or a singular design (e.g. a constant market).
-    pub fn fit(kind: ModelKind, obs: &[Obs]) -> Result<FittedModel, String> {
-        let k = kind.n_params();
+    ///
+    /// # Example
+    /// ```
+    /// use evimpact::model::{FittedModel, ModelKind, ModelSpec, Obs, MAX_K};
+    /// let row = |d: f64, m: f64| { let mut x = [0.0; MAX_K]; x[0] = d; x[1] = m; x };
+    /// let obs: Vec<Obs> = [0.01, -0.02, 0.005, 0.03]
+    ///     .iter()
+    ///     .map(|&m| Obs { y: 0.001 + 1.5 * m, span: 1.0, x: row(1.0, m) })
+    ///     .collect();
+    /// let f = FittedModel::fit(&ModelSpec::new(ModelKind::Market), &obs).unwrap();
+    /// assert!((f.coef[1] - 1.5).abs() < 1e-12);
+    /// ```
+    pub fn fit(spec: &ModelSpec, obs: &[Obs]) -> Result<FittedModel, String> {
+        let k = spec.n_params();
         let m = obs.len();
         if m <= k {
             return Err(format!("{m} estimation returns for {k} parameters"));
         }
-        let mut xtx = DMatrix::<f64>::zeros(k, k);
-        let mut xty = DVector::<f64>::zeros(k);
-        for o in obs {
-            let w = 1.0 / o.span;
-            for a in 0..k {
-                xty[a] += o.x[a] * o.y * w;
-                for b in 0..k {
-                    xtx[(a, b)] += o.x[a] * o.x[b] * w;
+        let names = spec.coef_names();
+        let se = |s2: f64, inv: &DMatrix<f64>, a: usize| (s2 * inv[(a, a)]).sqrt();
+        match spec.kind {
+            ModelKind::MarketAdjusted => {
+                let sse: f64 = obs.iter().map(|o| o.y * o.y / o.span).sum();
+                Ok(FittedModel {
+                    kind: spec.kind,
+                    coef: vec![],
+                    xtx_inv: DMatrix::zeros(0, 0),
+                    s2: sse / m as f64,
+                    n_obs: m,
+                    r2: f64::NAN,
+                    params: vec![],
+                })
+            }
+            ModelKind::ScholesWilliams => Self::fit_scholes_williams(obs),
+            _ => {
+                let cols: Vec<usize> = (0..k).collect();
+                let o = ols(obs, &cols)?;
+                let (sse, sst) = sums(obs, &o.coef, &cols);
+                let s2 = sse / (m - k) as f64;
+                let mut params: Vec<Param> = names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(a, name)| Param {
+                        name,
+                        value: o.coef[a],
+                        std_error: se(s2, &o.xtx_inv, a),
+                    })
+                    .collect();
+                if spec.kind == ModelKind::Dimson {
+                    // β_D = 1'b over the lead/lag coefficients; Var = s² 1'(X'X)⁻¹1.
+                    let idx = 1..k;
+                    let v: f64 = idx
+                        .clone()
+                        .flat_map(|a| idx.clone().map(move |b| (a, b)))
+                        .map(|(a, b)| o.xtx_inv[(a, b)])
+                        .sum();
+                    params.push(Param {
+                        name: "beta_dimson".into(),
+                        value: o.coef[1..].iter().sum(),
+                        std_error: (s2 * v).sqrt(),
+                    });
                 }
+                Ok(FittedModel {
+                    kind: spec.kind,
+                    coef: o.coef,
+                    xtx_inv: o.xtx_inv,
+                    s2,
+                    n_obs: m,
+                    r2: if sst > 0.0 { 1.0 - sse / sst } else { f64::NAN },
+                    params,
+                })
             }
         }
-        // Scale-invariant singularity check: Cholesky of the correlation form D·X'X·D with
-        // D = diag(1/√(X'X)_aa); a pivot below 1e-10 means collinear regressors.
-        let singular = || "the estimation design is singular (constant market return?)".to_string();
-        let scale = DVector::<f64>::from_iterator(k, (0..k).map(|a| 1.0 / xtx[(a, a)].sqrt()));
-        if scale.iter().any(|v| !v.is_finite()) {
-            return Err(singular());
-        }
-        let corr = DMatrix::<f64>::from_fn(k, k, |a, b| xtx[(a, b)] * scale[a] * scale[b]);
-        let chol = corr.cholesky().ok_or_else(singular)?;
-        if (0..k).any(|a| chol.l_dirty()[(a, a)].powi(2) < 1e-10) {
-            return Err(singular());
-        }
-        let inv_corr = chol.inverse();
-        let xtx_inv = DMatrix::<f64>::from_fn(k, k, |a, b| inv_corr[(a, b)] * scale[a] * scale[b]);
-        let coef = &xtx_inv * &xty;
-        let (mut sse, mut sum_y, mut sum_d) = (0.0, 0.0, 0.0);
+    }
+
+    /// Scholes & Williams (1977) on rows [d, m_-1, m_0, m_+1]: β⁻, β⁰, β⁺ from three
+    /// span-weighted simple regressions of y on [d, m_k]; ρ_m the span-weighted correlation
+    /// of (m_0, m_-1) over the estimation observations (Pearson's r when all spans are 1);
+    /// β_SW = (β⁻ + β⁰ + β⁺)/(1 + 2ρ_m); α_SW = (Σy - β_SW Σm_0)/Σd (mean(R) - β_SW mean(R_m)
+    /// when all spans are 1).
+    fn fit_scholes_williams(obs: &[Obs]) -> Result<FittedModel, String> {
+        let m = obs.len();
+        let beta = |c: usize| ols(obs, &[0, c]).map(|o| o.coef[1]);
+        let (b_minus, b_0, b_plus) = (beta(1)?, beta(2)?, beta(3)?);
+        let sum_d: f64 = obs.iter().map(|o| o.span).sum();
+        let mean = |c: usize| obs.iter().map(|o| o.x[c]).sum::<f64>() / sum_d;
+        let (mu0, mu1) = (mean(2), mean(1));
+        let (mut c01, mut c00, mut c11) = (0.0, 0.0, 0.0);
         for o in obs {
-            let fit: f64 = (0..k).map(|a| o.x[a] * coef[a]).sum();
-            sse += (o.y - fit).powi(2) / o.span;
-            sum_y += o.y;
-            sum_d += o.span;
+            let (a, b) = (o.x[2] - o.span * mu0, o.x[1] - o.span * mu1);
+            c01 += a * b / o.span;
+            c00 += a * a / o.span;
+            c11 += b * b / o.span;
         }
-        let ybar = sum_y / sum_d;
-        let sst: f64 = obs
-            .iter()
-            .map(|o| (o.y - o.span * ybar).powi(2) / o.span)
-            .sum();
+        let rho = c01 / (c00 * c11).sqrt();
+        let b_sw = (b_minus + b_0 + b_plus) / (1.0 + 2.0 * rho);
+        let sum_y: f64 = obs.iter().map(|o| o.y).sum();
+        let alpha = (sum_y - b_sw * mu0 * sum_d) / sum_d;
+        let design = ols(obs, &[0, 2])?;
+        let coef = vec![alpha, b_sw];
+        let (sse, sst) = sums(obs, &coef, &[0, 2]);
+        let s2 = sse / (m - 2) as f64;
+        let nan = f64::NAN;
+        let p = |name: &str, value: f64| Param {
+            name: name.into(),
+            value,
+            std_error: nan,
+        };
         Ok(FittedModel {
-            kind,
-            coef: coef.iter().copied().collect(),
-            xtx_inv,
-            s2: sse / (m - k) as f64,
+            kind: ModelKind::ScholesWilliams,
+            params: vec![
+                p("alpha", alpha),
+                p("beta_sw", b_sw),
+                p("beta_minus", b_minus),
+                p("beta_0", b_0),
+                p("beta_plus", b_plus),
+                p("rho_m", rho),
+            ],
+            coef,
+            xtx_inv: design.xtx_inv,
+            s2,
             n_obs: m,
             r2: if sst > 0.0 { 1.0 - sse / sst } else { f64::NAN },
         })
     }
 
-    /// Normal (expected) return for an unscaled row x: x'b.
+    /// x'b for an unscaled prediction row x (the normal return is `offset + x'b`).
     #[inline]
-    pub fn normal(&self, x: &[f64; 2]) -> f64 {
+    pub fn normal(&self, x: &[f64]) -> f64 {
         x.iter().zip(&self.coef).map(|(a, b)| a * b).sum()
     }
 
-    /// x'(X'X)⁻¹x for an unscaled row (or sum of rows).
+    /// The normal (expected) return of one observation: offset + x'b.
     #[inline]
-    pub fn leverage(&self, x: &[f64; 2]) -> f64 {
+    pub fn predict(&self, d: &Design) -> f64 {
+        d.offset + self.normal(&d.pred)
+    }
+
+    /// x'(X'X)⁻¹x for an unscaled row (or sum of rows); only the first k elements are read.
+    #[inline]
+    pub fn leverage(&self, x: &[f64]) -> f64 {
         let k = self.coef.len();
         let mut q = 0.0;
         for a in 0..k {
@@ -150,13 +618,30 @@ impl FittedModel {
     /// Prediction-error variance of a return (or a sum of returns) with unscaled row x and
     /// total span D: s² (D + x'(X'X)⁻¹x) (Patell 1976; MacKinlay 1997).
     #[inline]
-    pub fn prediction_variance(&self, x: &[f64; 2], span: f64) -> f64 {
+    pub fn prediction_variance(&self, x: &[f64], span: f64) -> f64 {
         self.s2 * (span + self.leverage(x))
     }
 
     /// Degrees of freedom of the single-event t: M - k.
     pub fn dof(&self) -> usize {
         self.n_obs - self.coef.len()
+    }
+
+    /// The intercept (α; the mean return for the constant-mean model); `None` for
+    /// market-adjusted returns.
+    pub fn alpha(&self) -> Option<f64> {
+        self.coef.first().copied()
+    }
+
+    /// The market beta: β (market, CAPM), β_SW, β_D = Σ b_k, or the loading on the first
+    /// factor (Mkt-RF in the Fama-French files); `None` for constant-mean and market-adjusted
+    /// returns.
+    pub fn beta(&self) -> Option<f64> {
+        match self.kind {
+            ModelKind::ConstantMean | ModelKind::MarketAdjusted => None,
+            ModelKind::Dimson => Some(self.coef[1..].iter().sum()),
+            _ => self.coef.get(1).copied(),
+        }
     }
 }
 
@@ -165,12 +650,22 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn row(v: &[f64]) -> Row {
+        let mut x = [0.0; MAX_K];
+        x[..v.len()].copy_from_slice(v);
+        x
+    }
+
     fn obs(y: f64, m: f64, d: f64) -> Obs {
         Obs {
             y,
             span: d,
-            x: ModelKind::Market.row(d, m),
+            x: row(&[d, m]),
         }
+    }
+
+    fn market() -> ModelSpec {
+        ModelSpec::new(ModelKind::Market)
     }
 
     /// Textbook formula (MacKinlay 1997, eq. 8): with all spans 1 the prediction variance is
@@ -180,7 +675,7 @@ mod tests {
         let ms = [0.01, -0.02, 0.005, 0.03, -0.01, 0.0, 0.015];
         let ys = [0.012, -0.018, 0.002, 0.041, -0.007, 0.001, 0.02];
         let o: Vec<Obs> = ms.iter().zip(ys).map(|(&m, y)| obs(y, m, 1.0)).collect();
-        let f = FittedModel::fit(ModelKind::Market, &o).expect("fit");
+        let f = FittedModel::fit(&market(), &o).expect("fit");
         let n = ms.len() as f64;
         let mbar = ms.iter().sum::<f64>() / n;
         let ybar = ys.iter().sum::<f64>() / n;
@@ -205,12 +700,140 @@ mod tests {
         assert!((f.prediction_variance(&[1.0, rm], 1.0) - v).abs() < 1e-15);
         let sst: f64 = ys.iter().map(|y| (y - ybar).powi(2)).sum();
         assert!((f.r2 - (1.0 - sse / sst)).abs() < 1e-12);
+        // Standard error of β: s/√S_mm (textbook).
+        assert!((f.params[1].std_error - (s2 / smm).sqrt()).abs() < 1e-14);
+        assert_eq!((f.alpha(), f.beta()), (Some(f.coef[0]), Some(f.coef[1])));
     }
 
     #[test]
     fn constant_market_is_singular() {
         let o: Vec<Obs> = (0..10).map(|i| obs(i as f64 * 0.001, 0.01, 1.0)).collect();
-        assert!(FittedModel::fit(ModelKind::Market, &o).is_err());
+        assert!(FittedModel::fit(&market(), &o).is_err());
+    }
+
+    /// Constant mean by hand (Brown & Warner 1985): μ = ΣR/Σd, s² = Σ (R - μd)²/d / (M - 1),
+    /// Var = s²(d + d²/Σd).
+    #[test]
+    fn constant_mean_by_hand() {
+        let ys = [0.01, -0.02, 0.03, 0.005];
+        let ds = [1.0, 1.0, 3.0, 1.0];
+        let spec = ModelSpec::new(ModelKind::ConstantMean);
+        let o: Vec<Obs> = ys
+            .iter()
+            .zip(ds)
+            .map(|(&y, d)| {
+                let des = spec
+                    .design(&Inputs {
+                        span: d,
+                        market: f64::NAN,
+                        rf: 0.0,
+                        factors: &[],
+                        market_lags: &[],
+                    })
+                    .expect("design");
+                Obs {
+                    y,
+                    span: d,
+                    x: des.est.expect("est"),
+                }
+            })
+            .collect();
+        let f = FittedModel::fit(&spec, &o).expect("fit");
+        let mu = 0.025 / 6.0;
+        assert!((f.coef[0] - mu).abs() < 1e-15);
+        let sse: f64 = ys
+            .iter()
+            .zip(ds)
+            .map(|(y, d)| (y - mu * d).powi(2) / d)
+            .sum();
+        assert!((f.s2 - sse / 3.0).abs() < 1e-15);
+        assert!((f.prediction_variance(&[2.0], 2.0) - f.s2 * (2.0 + 4.0 / 6.0)).abs() < 1e-15);
+        assert_eq!((f.dof(), f.beta()), (3, None));
+    }
+
+    /// Market-adjusted returns: nothing estimated, s² = Σ (R - m)²/d / M, Var = s²·d.
+    #[test]
+    fn market_adjusted_by_hand() {
+        let spec = ModelSpec::new(ModelKind::MarketAdjusted);
+        let inp = Inputs {
+            span: 2.0,
+            market: 0.01,
+            rf: 0.0,
+            factors: &[],
+            market_lags: &[],
+        };
+        let des = spec.design(&inp).expect("design");
+        assert_eq!(des.offset, 0.01);
+        let ys = [0.002, -0.004, 0.006];
+        let o: Vec<Obs> = ys
+            .iter()
+            .map(|&y| Obs {
+                y,
+                span: 2.0,
+                x: des.pred,
+            })
+            .collect();
+        let f = FittedModel::fit(&spec, &o).expect("fit");
+        let s2 = (4e-6 + 16e-6 + 36e-6) / 2.0 / 3.0;
+        assert!((f.s2 - s2).abs() < 1e-18);
+        assert!((f.prediction_variance(&des.pred, 2.0) - 2.0 * s2).abs() < 1e-18);
+        assert_eq!(f.predict(&des), 0.01);
+        assert_eq!((f.dof(), f.alpha(), f.beta()), (3, None, None));
+    }
+
+    /// Scholes-Williams by hand on 6 span-1 observations: the three simple OLS slopes, the
+    /// Pearson correlation of (m_t, m_{t-1}), and α = mean(R) - β_SW mean(R_m).
+    #[test]
+    fn scholes_williams_by_hand() {
+        let mk = [0.01, -0.02, 0.015, 0.004, -0.011, 0.02, -0.005, 0.007];
+        let ys = [0.012, -0.01, 0.02, 0.001, -0.02, 0.018];
+        let o: Vec<Obs> = (0..6)
+            .map(|t| Obs {
+                y: ys[t],
+                span: 1.0,
+                x: row(&[1.0, mk[t], mk[t + 1], mk[t + 2]]),
+            })
+            .collect();
+        let slope = |x: &[f64], y: &[f64]| {
+            let n = x.len() as f64;
+            let (mx, my) = (x.iter().sum::<f64>() / n, y.iter().sum::<f64>() / n);
+            let sxy: f64 = x.iter().zip(y).map(|(a, b)| (a - mx) * (b - my)).sum();
+            let sxx: f64 = x.iter().map(|a| (a - mx).powi(2)).sum();
+            sxy / sxx
+        };
+        let lag: Vec<f64> = (0..6).map(|t| mk[t]).collect();
+        let now: Vec<f64> = (0..6).map(|t| mk[t + 1]).collect();
+        let lead: Vec<f64> = (0..6).map(|t| mk[t + 2]).collect();
+        let (bm, b0, bp) = (slope(&lag, &ys), slope(&now, &ys), slope(&lead, &ys));
+        let n = 6.0;
+        let (mn, ml) = (now.iter().sum::<f64>() / n, lag.iter().sum::<f64>() / n);
+        let cov: f64 = now.iter().zip(&lag).map(|(a, b)| (a - mn) * (b - ml)).sum();
+        let rho = cov
+            / (now.iter().map(|a| (a - mn).powi(2)).sum::<f64>()
+                * lag.iter().map(|b| (b - ml).powi(2)).sum::<f64>())
+            .sqrt();
+        let bsw = (bm + b0 + bp) / (1.0 + 2.0 * rho);
+        let alpha = ys.iter().sum::<f64>() / n - bsw * mn;
+        let f = FittedModel::fit(&ModelSpec::new(ModelKind::ScholesWilliams), &o).expect("fit");
+        assert!((f.coef[0] - alpha).abs() < 1e-14, "{} {alpha}", f.coef[0]);
+        assert!((f.coef[1] - bsw).abs() < 1e-12, "{} {bsw}", f.coef[1]);
+        assert!((f.params[5].value - rho).abs() < 1e-13);
+        let sse: f64 = ys
+            .iter()
+            .zip(&now)
+            .map(|(y, m)| (y - alpha - bsw * m).powi(2))
+            .sum();
+        assert!((f.s2 - sse / 4.0).abs() < 1e-15);
+    }
+
+    fn lcg(seed: u64) -> impl FnMut() -> f64 {
+        let mut s = seed;
+        move || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        }
     }
 
     proptest! {
@@ -228,10 +851,106 @@ mod tests {
                 let mbar = ms.iter().sum::<f64>() / ms.len() as f64;
                 ms.iter().map(|m| (m - mbar).powi(2)).sum::<f64>() > 1e-6
             });
-            let f = FittedModel::fit(ModelKind::Market, &o).expect("fit");
+            let f = FittedModel::fit(&market(), &o).expect("fit");
             prop_assert!((f.coef[0] - alpha).abs() < 1e-10);
             prop_assert!((f.coef[1] - beta).abs() < 1e-9);
             prop_assert!(f.s2 < 1e-20);
         }
+
+        /// Every linear model (constant mean, market, CAPM, FF3, FF5, Carhart, Dimson with K =
+        /// 1..3) recovers its coefficients exactly from noise-free data built through its own
+        /// design (offset + x'b), with span returns; market-adjusted returns have s² = 0.
+        #[test]
+        fn every_model_recovers_its_parameters(seed in 0u64..1_000_000, which in 0usize..9,
+                                               spans in proptest::collection::vec(1u32..4, 80)) {
+            let mut spec = match which {
+                0 => ModelSpec::new(ModelKind::ConstantMean),
+                1 => ModelSpec::new(ModelKind::Market),
+                2 => ModelSpec::new(ModelKind::Capm),
+                3 => ModelSpec::new(ModelKind::Ff3),
+                4 => ModelSpec::new(ModelKind::Ff5),
+                5 => ModelSpec::new(ModelKind::Carhart),
+                6 => ModelSpec::new(ModelKind::MarketAdjusted),
+                _ => ModelSpec::new(ModelKind::Dimson),
+            };
+            if which == 8 { spec.lags = 3; }
+            let mut rnd = lcg(seed);
+            let k = spec.n_params();
+            let coef: Vec<f64> = (0..k).map(|a| if a == 0 { rnd() * 0.004 } else { 2.0 * rnd() + 0.5 }).collect();
+            let nf = spec.factors.len();
+            let nl = if spec.market_lags() > 0 { 2 * spec.market_lags() + 1 } else { 0 };
+            let mut o = Vec::new();
+            let mut designs = Vec::new();
+            for &d in &spans {
+                let d = d as f64;
+                let f: Vec<f64> = (0..nf).map(|_| rnd() * 0.04 * d.sqrt()).collect();
+                let l: Vec<f64> = (0..nl).map(|_| rnd() * 0.04 * d.sqrt()).collect();
+                let inp = Inputs { span: d, market: rnd() * 0.04, rf: 0.0001 * d, factors: &f, market_lags: &l };
+                let des = spec.design(&inp).expect("design");
+                let y: f64 = (0..k).map(|a| des.pred[a] * coef[a]).sum();
+                o.push(Obs { y, span: d, x: des.est.expect("est") });
+                designs.push((des, y + des.offset));
+            }
+            let fit = FittedModel::fit(&spec, &o).expect("fit");
+            for (a, (got, want)) in fit.coef.iter().zip(&coef).enumerate() {
+                prop_assert!((got - want).abs() < 1e-9, "{} coef {a}: {got} vs {want}", spec.kind.as_str());
+            }
+            prop_assert!(fit.s2 < 1e-20, "{}", fit.s2);
+            for (des, ret) in &designs {
+                prop_assert!((ret - fit.predict(des)).abs() < 1e-12);
+            }
+            if spec.kind == ModelKind::Dimson {
+                let bd: f64 = coef[1..].iter().sum();
+                prop_assert!((fit.beta().expect("beta") - bd).abs() < 1e-9);
+            }
+        }
+
+        /// Scholes-Williams identities on noisy data with span returns (the definitions of
+        /// Scholes & Williams 1977): β_SW(1 + 2ρ_m) = β⁻ + β⁰ + β⁺ and α_SW = ȳ - β_SW m̄ with
+        /// per-session means ȳ = Σy/Σd, m̄ = Σm_0/Σd.
+        #[test]
+        fn scholes_williams_identities(seed in 0u64..1_000_000, spans in proptest::collection::vec(1u32..3, 60)) {
+            let mut rnd = lcg(seed);
+            let o: Vec<Obs> = spans.iter().map(|&d| {
+                let d = d as f64;
+                let (a, b, c) = (rnd() * 0.04, rnd() * 0.04, rnd() * 0.04);
+                Obs { y: 0.001 * d + 0.8 * a + 1.2 * b + 0.3 * c + rnd() * 0.01, span: d, x: row(&[d, a, b, c]) }
+            }).collect();
+            let f = FittedModel::fit(&ModelSpec::new(ModelKind::ScholesWilliams), &o).expect("fit");
+            let p = |n: &str| f.params.iter().find(|p| p.name == n).expect("param").value;
+            let lhs = p("beta_sw") * (1.0 + 2.0 * p("rho_m"));
+            prop_assert!((lhs - (p("beta_minus") + p("beta_0") + p("beta_plus"))).abs() < 1e-10);
+            let sd: f64 = o.iter().map(|x| x.span).sum();
+            let ybar = o.iter().map(|x| x.y).sum::<f64>() / sd;
+            let mbar = o.iter().map(|x| x.x[2]).sum::<f64>() / sd;
+            prop_assert!((f.coef[0] - (ybar - f.coef[1] * mbar)).abs() < 1e-12);
+        }
+    }
+
+    /// Scholes-Williams recovers α and β exactly from noise-free data whose market has no
+    /// autocorrelation in the sample and no lead/lag loading: a market series built so that
+    /// m_-1, m_0, m_+1 are orthogonal in the sample (ρ_m = 0, β⁻ = β⁺ = 0).
+    #[test]
+    fn scholes_williams_recovers_parameters() {
+        // Rows of a 4×4 Hadamard-like design: centered, mutually orthogonal columns.
+        let cols = [
+            [1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0],
+            [1.0, 1.0, -1.0, -1.0, 1.0, 1.0, -1.0, -1.0],
+            [1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0],
+        ];
+        let (alpha, beta) = (0.0007, 1.3);
+        let o: Vec<Obs> = (0..8)
+            .map(|t| {
+                let (a, b, c) = (0.01 * cols[0][t], 0.01 * cols[1][t], 0.01 * cols[2][t]);
+                Obs {
+                    y: alpha + beta * b,
+                    span: 1.0,
+                    x: row(&[1.0, a, b, c]),
+                }
+            })
+            .collect();
+        let f = FittedModel::fit(&ModelSpec::new(ModelKind::ScholesWilliams), &o).expect("fit");
+        assert!((f.coef[0] - alpha).abs() < 1e-15 && (f.coef[1] - beta).abs() < 1e-13);
+        assert!(f.s2 < 1e-28);
     }
 }

@@ -227,11 +227,6 @@ pub fn caar_table(o: &Outcome) -> PolarsResult<DataFrame> {
 /// `model.csv`: the fitted normal-return model of each event and security.
 pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let r = &o.results;
-    let coef = |i: usize| {
-        r.iter()
-            .map(|x| x.analysis.fit.coef.get(i).copied())
-            .collect::<Vec<_>>()
-    };
     DataFrame::new_infer_height(vec![
         Column::new(
             "event_id".into(),
@@ -253,8 +248,14 @@ pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
                 .map(|x| x.analysis.fit.n_obs as u32)
                 .collect::<Vec<_>>(),
         ),
-        Column::new("alpha".into(), coef(0)),
-        Column::new("beta".into(), coef(1)),
+        Column::new(
+            "alpha".into(),
+            r.iter().map(|x| x.analysis.fit.alpha()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "beta".into(),
+            r.iter().map(|x| x.analysis.fit.beta()).collect::<Vec<_>>(),
+        ),
         Column::new(
             "sigma".into(),
             r.iter()
@@ -266,6 +267,256 @@ pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
             r.iter().map(|x| opt(x.analysis.fit.r2)).collect::<Vec<_>>(),
         ),
     ])
+}
+
+/// `params.csv`: every parameter of each fitted model with its standard error
+/// (`event_id,security,model,param,value,std_error`).
+pub fn params_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| r.analysis.fit.params.iter().map(move |p| (r, p)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "event_id".into(),
+            rows.iter()
+                .map(|(r, _)| r.event_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "security".into(),
+            rows.iter()
+                .map(|(r, _)| r.security.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "model".into(),
+            rows.iter()
+                .map(|(r, _)| r.analysis.fit.kind.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "param".into(),
+            rows.iter()
+                .map(|(_, p)| p.name.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "value".into(),
+            rows.iter().map(|(_, p)| opt(p.value)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "std_error".into(),
+            rows.iter()
+                .map(|(_, p)| opt(p.std_error))
+                .collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// `bhar.csv`: buy-and-hold abnormal return per event and CAR window
+/// (`event_id,security,window,tau_start,tau_end,bhar,n_returns`).
+pub fn bhar_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| r.analysis.bhars.iter().map(move |b| (r, b)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "event_id".into(),
+            rows.iter()
+                .map(|(r, _)| r.event_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "security".into(),
+            rows.iter()
+                .map(|(r, _)| r.security.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "window".into(),
+            rows.iter()
+                .map(|(_, b)| b.window.label())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "tau_start".into(),
+            rows.iter().map(|(_, b)| b.window.start).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "tau_end".into(),
+            rows.iter().map(|(_, b)| b.window.end).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "bhar".into(),
+            rows.iter().map(|(_, b)| opt(b.bhar)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n_returns".into(),
+            rows.iter()
+                .map(|(_, b)| b.n_returns as u32)
+                .collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// `volume.csv`: abnormal log volume on each event-window session with volume
+/// (`event_id,security,tau,date,volume,log_volume,abnormal_log_volume,t_stat,p_value`).
+pub fn volume_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| {
+            r.analysis
+                .volume
+                .iter()
+                .flat_map(|v| v.days.iter())
+                .map(move |d| (r, d))
+        })
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "event_id".into(),
+            rows.iter()
+                .map(|(r, _)| r.event_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "security".into(),
+            rows.iter()
+                .map(|(r, _)| r.security.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "tau".into(),
+            rows.iter().map(|(_, d)| d.tau).collect::<Vec<_>>(),
+        ),
+        date_col("date", rows.iter().map(|(_, d)| Some(d.date)).collect())?,
+        Column::new(
+            "volume".into(),
+            rows.iter().map(|(_, d)| opt(d.volume)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "log_volume".into(),
+            rows.iter()
+                .map(|(_, d)| opt(d.log_volume))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "abnormal_log_volume".into(),
+            rows.iter()
+                .map(|(_, d)| opt(d.abnormal))
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "t_stat".into(),
+            rows.iter().map(|(_, d)| opt(d.t)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "p_value".into(),
+            rows.iter().map(|(_, d)| opt(d.p)).collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// `volume_windows.csv`: cumulative abnormal log volume per event and CAR window
+/// (`event_id,security,window,tau_start,tau_end,cumulative_abnormal_log_volume,t_stat,p_value,n_days`).
+pub fn volume_windows_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| {
+            r.analysis
+                .volume
+                .iter()
+                .flat_map(|v| v.windows.iter())
+                .map(move |w| (r, w))
+        })
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            "event_id".into(),
+            rows.iter()
+                .map(|(r, _)| r.event_id.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "security".into(),
+            rows.iter()
+                .map(|(r, _)| r.security.as_str())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "window".into(),
+            rows.iter()
+                .map(|(_, w)| w.window.label())
+                .collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "tau_start".into(),
+            rows.iter().map(|(_, w)| w.window.start).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "tau_end".into(),
+            rows.iter().map(|(_, w)| w.window.end).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "cumulative_abnormal_log_volume".into(),
+            rows.iter().map(|(_, w)| opt(w.cav)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "t_stat".into(),
+            rows.iter().map(|(_, w)| opt(w.t)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "p_value".into(),
+            rows.iter().map(|(_, w)| opt(w.p)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "n_days".into(),
+            rows.iter()
+                .map(|(_, w)| w.n_days as u32)
+                .collect::<Vec<_>>(),
+        ),
+    ])
+}
+
+/// The volume note of `summary.json`: how many events have abnormal volume, and why the
+/// others have none.
+fn volume_note(o: &Outcome) -> serde_json::Value {
+    let with = o
+        .results
+        .iter()
+        .filter(|r| r.analysis.volume.is_some())
+        .count();
+    let rows: usize = o
+        .results
+        .iter()
+        .filter_map(|r| r.analysis.volume.as_ref())
+        .map(|v| v.days.len())
+        .sum();
+    let note = if o.results.is_empty() {
+        "no analysed event".to_string()
+    } else if with == 0 {
+        "no volume: the price files have no volume column (or fewer than 2 estimation sessions with volume); volume.csv has no rows".to_string()
+    } else if with < o.results.len() {
+        format!(
+            "{} of {} analysed events have no volume (no volume column, or fewer than 2 estimation sessions with volume)",
+            o.results.len() - with,
+            o.results.len()
+        )
+    } else {
+        "abnormal log volume for every analysed event".to_string()
+    };
+    json!({
+        "measure": "ln(volume) against the mean and sd of ln(volume) over the estimation window's traded sessions; t on t(M_v - 1)",
+        "events_with_volume": with,
+        "rows": rows,
+        "note": note,
+    })
 }
 
 /// One row of the status table.
@@ -441,15 +692,23 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
         "events": o.results.iter().map(|r| json!({
             "event_id": r.event_id, "security": r.security, "entity": r.entity,
             "exchange": r.exchange, "day0": r.day0.to_string(),
-            "model": {"alpha": r.analysis.fit.coef.first(), "beta": r.analysis.fit.coef.get(1),
+            "model": {"kind": r.analysis.fit.kind.as_str(),
+                      "alpha": r.analysis.fit.alpha(), "beta": r.analysis.fit.beta(),
                       "sigma": r.analysis.fit.s2.sqrt(), "r2": num(r.analysis.fit.r2),
-                      "n_estimation": r.analysis.fit.n_obs},
+                      "n_estimation": r.analysis.fit.n_obs,
+                      "params": r.analysis.fit.params.iter().map(|p| json!({
+                          "name": p.name, "value": num(p.value), "std_error": num(p.std_error)
+                      })).collect::<Vec<_>>()},
+            "bhar": r.analysis.bhars.iter().map(|b| json!({
+                "window": b.window.label(), "bhar": num(b.bhar), "n_returns": b.n_returns
+            })).collect::<Vec<_>>(),
             "resumptions": &r.analysis.resumptions,
             "car": r.analysis.cars.iter().map(|c| json!({
                 "window": c.window.label(), "car": num(c.car), "car_var": num(c.var), "t_stat": num(c.t),
                 "p_value": num(c.p), "n_returns": c.n_returns
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+        "volume": volume_note(o),
         "skipped": &o.skipped,
         "warnings": &o.warnings,
     })
@@ -462,6 +721,10 @@ pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
     write_table(dir, "tests", tests_table(o)?)?;
     write_table(dir, "caar", caar_table(o)?)?;
     write_table(dir, "model", model_table(o)?)?;
+    write_table(dir, "params", params_table(o)?)?;
+    write_table(dir, "bhar", bhar_table(o)?)?;
+    write_table(dir, "volume", volume_table(o)?)?;
+    write_table(dir, "volume_windows", volume_windows_table(o)?)?;
     write_table(dir, "audit", audit_table(o)?)?;
     write_table(dir, "status", status_table(o)?)?;
     let p = dir.join("summary.json");

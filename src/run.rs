@@ -14,12 +14,13 @@ use crate::data::calendar::{
     Calendar, Exchange, builtin_calendar, find_calendar_file, load_calendar,
 };
 use crate::data::events::{Event, load_events};
+use crate::data::factors::{AlignedFactors, load_factors};
 use crate::data::halts::{Halts, load_halts};
 use crate::data::prices::{PriceSeries, PriceSource, load_price_file};
-use crate::engine::{EventAnalysis, analyze};
+use crate::engine::{EventAnalysis, ModelData, analyze_with};
 use crate::error::{InputError, Result};
 use crate::returns::{Policies, Status, Timeline, align_market, build_timeline, source};
-use crate::stats::{TestStat, boehmer_musumeci_poulsen, cross_sectional_t, mackinlay_j1, patell_z};
+use crate::stats::TestStat;
 use crate::study::{Study, Window};
 
 /// One row of the audit table: a decision about one event and security.
@@ -112,6 +113,10 @@ struct SecurityData {
     exchange: Exchange,
     calendar: Arc<Calendar>,
     timeline: Arc<Timeline>,
+    /// The market index level on the calendar (models with market leads and lags).
+    market_px: Arc<Vec<f64>>,
+    /// Factors on the calendar, when the model reads them and they cover this exchange.
+    factors: Option<Arc<AlignedFactors>>,
 }
 
 /// Several price sources, searched in order.
@@ -321,14 +326,43 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
             .or_insert_with(|| Arc::new(cal));
     }
     // Market prices aligned on each calendar they are used with.
-    let mut market_on: HashMap<(String, PathBuf), Vec<f64>> = HashMap::new();
+    let mut market_on: HashMap<(String, PathBuf), Arc<Vec<f64>>> = HashMap::new();
     for (sec, m) in &market_of {
         let (Some(m), Some(cal)) = (m, cal_of_mic.get(exchange_of[sec].mic)) else {
             continue;
         };
         market_on
             .entry((cal.clone(), m.clone()))
-            .or_insert_with(|| align_market(&calendars[cal], &markets[m]));
+            .or_insert_with(|| Arc::new(align_market(&calendars[cal], &markets[m])));
+    }
+    // Factors (CAPM and factor models), aligned on the calendar of the exchange whose sessions
+    // the factor dates are; securities of other exchanges get none (never matched by date).
+    let spec = &study.model_spec;
+    let mut factors_on: Option<(&str, Arc<AlignedFactors>)> = None;
+    if let Some(fs) = study
+        .factors
+        .as_ref()
+        .filter(|_| spec.uses_factors() || spec.uses_rf())
+    {
+        let cols = if spec.uses_factors() {
+            spec.factors.clone()
+        } else {
+            Vec::new()
+        };
+        let table = load_factors(&fs.files, &cols, fs.rf.as_deref(), fs.units)?;
+        for f in &fs.files {
+            inputs.push(InputFile {
+                role: "factors".into(),
+                path: f.clone(),
+                sha256: sha256_file(f)?,
+            });
+        }
+        if let Some(cal_name) = cal_of_mic.get(fs.exchange.as_str()) {
+            factors_on = Some((
+                fs.exchange.as_str(),
+                Arc::new(table.align(&calendars[cal_name])),
+            ));
+        }
     }
 
     // Per-security price files, then timelines. The files are read on plain threads, never
@@ -342,6 +376,10 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         };
         let cal = calendars[cal_name].clone();
         let mkt = &market_on[&(cal_name.clone(), m.clone())];
+        let factors = factors_on
+            .as_ref()
+            .filter(|(mic, _)| *mic == ex.mic)
+            .map(|(_, f)| f.clone());
         Ok(prices.load(sec)?.map(|(s, file)| {
             // The series is dropped here: only the timeline stays in memory.
             let tl = build_timeline(&cal, &s, &halts, mkt, policies);
@@ -350,6 +388,8 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
                     exchange: ex,
                     timeline: Arc::new(tl),
                     calendar: cal,
+                    market_px: mkt.clone(),
+                    factors,
                 },
                 file,
             )
@@ -407,7 +447,8 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         audit.extend(a);
         skipped.extend(s);
     }
-    let (days, windows) = aggregates(study, &results);
+    let analyses: Vec<&EventAnalysis> = results.iter().map(|r| &r.analysis).collect();
+    let (days, windows) = aggregates(study, &analyses);
     let timelines = data
         .iter()
         .map(|(k, d)| (k.clone(), d.timeline.clone()))
@@ -502,7 +543,28 @@ fn analyze_event(
         format!("{} [rule: {}]", al.reason, study.rule.as_str()),
     )];
     let tl = &d.timeline;
-    match analyze(tl, cal, al.day0, study) {
+    let spec = &study.model_spec;
+    let no_factors = match (&study.factors, &d.factors) {
+        (Some(fs), None) if spec.uses_factors() || spec.uses_rf() => Some(format!(
+            "model {}: no factor data for {sec} on {}: the factor file(s) {} hold {} sessions (set `[model] factor_exchange` only if they are {} factors)",
+            spec.kind.as_str(),
+            d.exchange.mic,
+            fs.files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" + "),
+            fs.exchange,
+            d.exchange.mic
+        )),
+        _ => None,
+    };
+    let model_data = ModelData {
+        market_px: Some(d.market_px.as_slice()),
+        factors: d.factors.as_deref(),
+        no_factors: no_factors.as_deref(),
+    };
+    match analyze_with(tl, cal, al.day0, study, model_data) {
         Err(reason) => {
             audit.push(row(Some(day0), "skip", "skipped", reason.clone()));
             (None, audit, Some(skip("skipped", reason)))
@@ -618,6 +680,23 @@ fn analyze_event(
                     "no_data",
                     format!(
                         "{nodata} session(s) of the event window are outside the price file's dates"
+                    ),
+                ));
+            }
+            if !a.missing_inputs.is_empty() {
+                audit.push(row(
+                    Some(day0),
+                    "estimation",
+                    "missing_model_input",
+                    format!(
+                        "{} return(s) of the event window have no normal return: a {} model input (market return, factor, risk-free rate or market lead/lag) is missing on τ={}",
+                        a.missing_inputs.len(),
+                        spec.kind.as_str(),
+                        a.missing_inputs
+                            .iter()
+                            .map(|t| format!("{t:+}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             }
@@ -749,62 +828,147 @@ fn suspended_runs(a: &EventAnalysis) -> Vec<Run> {
     out
 }
 
-/// The battery of tests on one day or window: J1, cross-sectional t, Patell Z, BMP.
-fn battery(values: &[f64], vars: &[f64], std: &[f64], dof: &[f64]) -> Vec<TestStat> {
+/// One day's (AAR) or one window's (CAAR) per-event values, for [`battery`].
+struct Sample {
+    /// Indices into the panel of the events with a value.
+    members: Vec<usize>,
+    /// AR (day) or CAR (window) of each member.
+    values: Vec<f64>,
+    vars: Vec<f64>,
+    /// SAR or SCAR.
+    std: Vec<f64>,
+    /// M_i − k.
+    dof: Vec<f64>,
+    /// Positions in the event window (0 = its first session) of the tested sessions.
+    days: Vec<usize>,
+    /// L: sessions in the window (1 for a day).
+    len: usize,
+}
+
+/// The battery of tests on one day or window, in the order of [`crate::stats::TESTS`]:
+/// J1, cross-sectional t, Patell Z, BMP (the first four, unchanged), J2, the crude
+/// dependence adjustment, the Kolari-Pynnönen adjusted Patell Z and BMP, the skewness-
+/// corrected t, sign, generalized sign, Corrado rank (multi-day form for windows), GRANK,
+/// Wilcoxon signed-rank and the placebo p-value. Every test treats each event (security and
+/// day 0) as its own unit: events are the panel's rows, never keyed by security.
+fn battery(panel: &crate::stats::Panel, s: &Sample) -> Vec<TestStat> {
+    use crate::stats::*;
+    let n = s.values.len();
+    let mean = s.values.iter().sum::<f64>() / n as f64;
+    let est = panel.est_ar(&s.members);
+    let est_aar = pseudo_window_means(&est, 1);
+    let pseudo = if s.len == 1 {
+        est_aar.clone()
+    } else {
+        pseudo_window_means(&est, s.len)
+    };
+    let rbar = panel.mean_correlation(&s.members);
+    let grid: Vec<usize> = s.days.iter().map(|d| panel.est_len() + d).collect();
     vec![
-        mackinlay_j1(values, vars),
-        cross_sectional_t(values),
-        patell_z(std, dof),
-        boehmer_musumeci_poulsen(std),
+        mackinlay_j1(&s.values, &s.vars),
+        cross_sectional_t(&s.values),
+        patell_z(&s.std, &s.dof),
+        boehmer_musumeci_poulsen(&s.std),
+        mackinlay_j2(&s.std, &s.dof),
+        crude_dependence_adjustment(mean, n, &est_aar, s.len),
+        patell_z_kolari_pynnonen(&s.std, &s.dof, rbar),
+        bmp_kolari_pynnonen(&s.std, rbar),
+        skewness_corrected_t_hall(&s.values),
+        sign_test(&s.values),
+        generalized_sign_cowan(&s.values, cowan_p_hat(&est)),
+        corrado_rank(&panel.corrado_ranks(&s.members), &grid),
+        grank_with_ranks(
+            &panel.est_sar(&s.members),
+            &panel.est_sar_ranks(&s.members),
+            &s.std,
+        ),
+        wilcoxon_signed_rank(&s.values),
+        placebo_permutation(mean, n, &pseudo),
     ]
 }
 
-fn aggregates(study: &Study, results: &[EventResult]) -> (Vec<Aggregate>, Vec<Aggregate>) {
-    let days = (study.event_window.start..=study.event_window.end)
-        .map(|tau| {
-            let (mut v, mut var, mut s, mut dof) = (vec![], vec![], vec![], vec![]);
-            for r in results {
-                let a = &r.analysis;
-                let row = &a.rows[(tau - study.event_window.start) as usize];
+/// AAR per event day and CAAR per CAR window with the battery of tests, over the given
+/// events' analyses (one per event; a security with several events appears several times).
+pub fn aggregates(study: &Study, analyses: &[&EventAnalysis]) -> (Vec<Aggregate>, Vec<Aggregate>) {
+    let ew = study.event_window;
+    let panel = crate::stats::Panel::new(
+        analyses
+            .iter()
+            .map(|a| crate::stats::PanelEvent {
+                est_ar: &a.est_ar,
+                est_span: &a.est_span,
+                event_ar: a.rows.iter().map(|r| r.ar).collect(),
+                s2: a.fit.s2,
+            })
+            .collect(),
+    );
+    let days = (ew.start..=ew.end)
+        .collect::<Vec<i32>>()
+        .par_iter()
+        .map(|&tau| {
+            let pos = (tau - ew.start) as usize;
+            let mut s = Sample {
+                members: vec![],
+                values: vec![],
+                vars: vec![],
+                std: vec![],
+                dof: vec![],
+                days: vec![pos],
+                len: 1,
+            };
+            for (i, a) in analyses.iter().enumerate() {
+                let row = &a.rows[pos];
                 if row.ar.is_finite() {
-                    v.push(row.ar);
-                    var.push(row.var);
-                    s.push(row.sar);
-                    dof.push(a.fit.dof() as f64);
+                    s.members.push(i);
+                    s.values.push(row.ar);
+                    s.vars.push(row.var);
+                    s.std.push(row.sar);
+                    s.dof.push(a.fit.dof() as f64);
                 }
             }
             Aggregate {
                 scope: "day",
                 tau: Some(tau),
                 window: None,
-                n: v.len(),
-                mean: v.iter().sum::<f64>() / v.len() as f64,
-                tests: battery(&v, &var, &s, &dof),
+                n: s.values.len(),
+                mean: s.values.iter().sum::<f64>() / s.values.len() as f64,
+                tests: battery(&panel, &s),
             }
         })
         .collect();
     let windows = study
         .car_windows
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(w, win)| {
-            let (mut v, mut var, mut s, mut dof) = (vec![], vec![], vec![], vec![]);
-            for r in results {
-                let c = &r.analysis.cars[w];
+            let mut s = Sample {
+                members: vec![],
+                values: vec![],
+                vars: vec![],
+                std: vec![],
+                dof: vec![],
+                days: (win.start..=win.end)
+                    .map(|t| (t - ew.start) as usize)
+                    .collect(),
+                len: win.len(),
+            };
+            for (i, a) in analyses.iter().enumerate() {
+                let c = &a.cars[w];
                 if c.car.is_finite() {
-                    v.push(c.car);
-                    var.push(c.var);
-                    s.push(c.t);
-                    dof.push(r.analysis.fit.dof() as f64);
+                    s.members.push(i);
+                    s.values.push(c.car);
+                    s.vars.push(c.var);
+                    s.std.push(c.t);
+                    s.dof.push(a.fit.dof() as f64);
                 }
             }
             Aggregate {
                 scope: "window",
                 tau: None,
                 window: Some(*win),
-                n: v.len(),
-                mean: v.iter().sum::<f64>() / v.len() as f64,
-                tests: battery(&v, &var, &s, &dof),
+                n: s.values.len(),
+                mean: s.values.iter().sum::<f64>() / s.values.len() as f64,
+                tests: battery(&panel, &s),
             }
         })
         .collect();

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::align::EventDayRule;
+use crate::data::factors::FactorUnits;
 use crate::error::InputError;
-use crate::model::ModelKind;
+use crate::model::{MAX_K, ModelKind, ModelSpec};
 use crate::returns::ReturnKind;
 
 /// A window of event time [start, end] in sessions, inclusive.
@@ -238,6 +239,19 @@ pub struct ModelSection {
     pub kind: Option<ModelKind>,
     pub min_estimation: Option<usize>,
     pub returns: Option<ReturnKind>,
+    /// Factor file(s) for `capm`, `ff3`, `ff5`, `carhart`, `factors` (relative to the data
+    /// directory), e.g. `["factors/ff3_daily.csv", "factors/mom_daily.csv"]`.
+    pub factors: Option<OneOrMany>,
+    /// Factor columns in regression order [default: the model's Ken French names].
+    pub factor_columns: Option<Vec<String>>,
+    /// `percent` or `decimal`: required with a factor file (never guessed).
+    pub factor_units: Option<FactorUnits>,
+    /// Risk-free column of the factor file [default: `rf`]; `none`: raw returns (not for capm).
+    pub rf: Option<String>,
+    /// Exchange whose sessions the factor dates are [default: XNYS].
+    pub factor_exchange: Option<String>,
+    /// Dimson's K: market leads and lags [default: 1].
+    pub dimson_lags: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -271,6 +285,10 @@ pub struct Overrides {
     pub event_window: Option<Window>,
     pub car: Vec<Window>,
     pub model: Option<ModelKind>,
+    pub factors: Vec<PathBuf>,
+    pub factor_units: Option<FactorUnits>,
+    pub rf: Option<String>,
+    pub dimson_lags: Option<usize>,
     pub min_estimation: Option<usize>,
     pub returns: Option<ReturnKind>,
     pub rule: Option<EventDayRule>,
@@ -301,12 +319,32 @@ pub struct Study {
     pub event_window: Window,
     pub car_windows: Vec<Window>,
     pub model: ModelKind,
+    /// The model as configured: its factor columns, risk-free rate and leads/lags.
+    pub model_spec: ModelSpec,
+    /// The factor files of a model that reads them.
+    pub factors: Option<FactorSource>,
     pub min_estimation: usize,
     pub returns: ReturnKind,
     pub rule: EventDayRule,
     pub max_shift: Option<u32>,
     pub halt_policy: HaltPolicy,
     pub limit_policy: LimitPolicy,
+    /// Abnormal return added to each event's day-0 return (0 in a study; `evimpact
+    /// simulate` sets it to measure power, Brown & Warner 1985). Not part of the study file.
+    #[serde(skip)]
+    pub inject_day0: f64,
+}
+
+/// Where a factor model's factors come from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FactorSource {
+    pub files: Vec<PathBuf>,
+    pub units: FactorUnits,
+    /// Risk-free column (None: returns are not in excess of a risk-free rate).
+    pub rf: Option<String>,
+    /// MIC of the exchange whose sessions the factor dates are: only securities on that
+    /// exchange's calendar get factor values.
+    pub exchange: String,
 }
 
 /// Default CAR windows: [-1,+1], [0,+1], [0,+5], [-5,+5], [-10,+10].
@@ -468,6 +506,29 @@ impl Study {
             })
         };
         let model = ov.model.or(f.model.kind).unwrap_or_default();
+        let factor_files: Vec<PathBuf> = if !ov.factors.is_empty() {
+            ov.factors
+                .into_iter()
+                .filter_map(|p| market_data(Some(p), None))
+                .collect()
+        } else {
+            (f.model
+                .factors
+                .map(OneOrMany::into_vec)
+                .unwrap_or_default()
+                .into_iter())
+            .filter_map(|p| market_data(None, Some(p)))
+            .collect()
+        };
+        let (model_spec, factors) = model_config(
+            model,
+            factor_files,
+            f.model.factor_columns,
+            ov.factor_units.or(f.model.factor_units),
+            ov.rf.or(f.model.rf),
+            f.model.factor_exchange,
+            ov.dimson_lags.or(f.model.dimson_lags),
+        )?;
         let min_estimation = ov.min_estimation.or(f.model.min_estimation).unwrap_or(120);
         let study = Study {
             title: f.title.unwrap_or_else(|| name.clone()),
@@ -486,12 +547,15 @@ impl Study {
             event_window,
             car_windows,
             model,
+            model_spec,
+            factors,
             min_estimation,
             returns: ov.returns.or(f.model.returns).unwrap_or_default(),
             rule: ov.rule.or(f.alignment.rule).unwrap_or_default(),
             max_shift: ov.max_shift.or(f.alignment.max_shift),
             halt_policy: ov.halt_policy.or(f.policies.halts).unwrap_or_default(),
             limit_policy: ov.limit_policy.or(f.policies.limits).unwrap_or_default(),
+            inject_day0: 0.0,
         };
         study.validate()?;
         Ok(study)
@@ -518,7 +582,7 @@ impl Study {
         if self.car_windows.is_empty() {
             return bad("no CAR window: give at least one `--car A:B`".into());
         }
-        let k = self.model.n_params();
+        let k = self.model_spec.n_params();
         if self.min_estimation < k + 3 {
             return bad(format!(
                 "min_estimation {} is too small: the {} model needs at least {} returns",
@@ -537,6 +601,94 @@ impl Study {
         }
         Ok(())
     }
+}
+
+/// Validates a model's configuration: factor files, units, columns, risk-free rate, leads
+/// and lags.
+fn model_config(
+    kind: ModelKind,
+    files: Vec<PathBuf>,
+    columns: Option<Vec<String>>,
+    units: Option<FactorUnits>,
+    rf: Option<String>,
+    exchange: Option<String>,
+    lags: Option<usize>,
+) -> Result<(ModelSpec, Option<FactorSource>), InputError> {
+    let bad = |m: String| Err(InputError::Usage(m));
+    let mut spec = ModelSpec::new(kind);
+    if let Some(k) = lags {
+        if kind != ModelKind::Dimson {
+            return bad(format!(
+                "dimson_lags is set but the model is {}",
+                kind.as_str()
+            ));
+        }
+        if !(1..=(MAX_K - 2) / 2).contains(&k) {
+            return bad(format!(
+                "dimson_lags must be 1..={}, found {k}",
+                (MAX_K - 2) / 2
+            ));
+        }
+        spec.lags = k;
+    }
+    if !kind.uses_factor_file() {
+        return Ok((spec, None));
+    }
+    let name = kind.as_str();
+    if files.is_empty() {
+        return bad(format!(
+            "model {name} needs a factor file: set `[model] factors = \"factors/ff3_daily.csv\"` (a list for several files) or `--factors PATH`, with `factor_units`"
+        ));
+    }
+    let Some(units) = units else {
+        return bad(format!(
+            "model {name}: the factor file's unit is not declared: set `[model] factor_units = \"percent\"` (Ken French's files) or \"decimal\", or `--factor-units`; it is never guessed"
+        ));
+    };
+    let rf = match rf.as_deref().map(str::trim) {
+        Some(r) if r.eq_ignore_ascii_case("none") => None,
+        Some(r) => Some(r.to_ascii_lowercase()),
+        None => Some("rf".to_string()),
+    };
+    if kind == ModelKind::Capm {
+        if rf.is_none() {
+            return bad("model capm needs a risk-free rate: `rf` cannot be \"none\"".into());
+        }
+        if columns.as_ref().is_some_and(|c| !c.is_empty()) {
+            return bad(
+                "model capm takes no factor_columns (the market is the study's index)".into(),
+            );
+        }
+    }
+    if let Some(c) = columns.filter(|c| !c.is_empty()) {
+        spec.factors = c.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+    }
+    if kind == ModelKind::Factors && spec.factors.is_empty() {
+        return bad("model factors needs `[model] factor_columns = [\"...\"]`".into());
+    }
+    if spec.factors.len() > MAX_K - 1 {
+        return bad(format!(
+            "at most {} factor columns, found {}",
+            MAX_K - 1,
+            spec.factors.len()
+        ));
+    }
+    spec.rf = rf.is_some();
+    let mic = exchange.unwrap_or_else(|| "XNYS".into());
+    let ex = crate::data::calendar::Exchange::from_mic(&mic).ok_or_else(|| {
+        InputError::Usage(format!(
+            "unknown factor_exchange \"{mic}\" (known: XSHG, XSHE, XHKG, XNYS, XNAS)"
+        ))
+    })?;
+    Ok((
+        spec,
+        Some(FactorSource {
+            files,
+            units,
+            rf,
+            exchange: ex.mic.to_string(),
+        }),
+    ))
 }
 
 #[cfg(test)]
@@ -587,6 +739,57 @@ mod tests {
         };
         let e = Study::resolve(Some((Path::new("/x/s.toml"), f)), ov, Path::new("/d")).unwrap_err();
         assert!(e.to_string().contains("not inside the event window"), "{e}");
+    }
+
+    /// Model configuration: factor files and units are required, never guessed; CAPM needs a
+    /// risk-free rate; Dimson's K only for Dimson; the default factor columns per model.
+    #[test]
+    fn model_section_is_validated() {
+        let base = "[inputs]\nevents = \"e.csv\"\nprices = \"p\"\nmarket = \"m.csv\"\n[model]\n";
+        let resolve = |model: &str| {
+            let f: StudyFile = toml::from_str(&format!("{base}{model}")).expect("valid toml");
+            Study::resolve(
+                Some((Path::new("/x/s.toml"), f)),
+                Overrides::default(),
+                Path::new("/d"),
+            )
+        };
+        let err = |model: &str| resolve(model).unwrap_err().to_string();
+        assert!(err("kind = \"ff3\"\n").contains("needs a factor file"));
+        assert!(
+            err("kind = \"ff3\"\nfactors = \"f.csv\"\n").contains("factor_units"),
+            "units are declared"
+        );
+        assert!(
+            err(
+                "kind = \"capm\"\nfactors = \"f.csv\"\nfactor_units = \"percent\"\nrf = \"none\"\n"
+            )
+            .contains("capm needs a risk-free rate")
+        );
+        assert!(err("kind = \"market\"\ndimson_lags = 2\n").contains("dimson_lags"));
+        assert!(err("kind = \"dimson\"\ndimson_lags = 6\n").contains("1..=5"));
+        assert!(
+            err("kind = \"factors\"\nfactors = \"f.csv\"\nfactor_units = \"decimal\"\n")
+                .contains("factor_columns")
+        );
+        let s = resolve(
+            "kind = \"carhart\"\nfactors = [\"a.csv\", \"b.csv\"]\nfactor_units = \"percent\"\n",
+        )
+        .expect("valid");
+        assert_eq!(s.model_spec.factors, ["mkt_rf", "smb", "hml", "mom"]);
+        assert_eq!(s.model_spec.n_params(), 5);
+        let fs = s.factors.expect("factors");
+        assert_eq!(
+            fs.files,
+            [PathBuf::from("/d/a.csv"), PathBuf::from("/d/b.csv")]
+        );
+        assert_eq!(
+            (fs.rf.as_deref(), fs.exchange.as_str()),
+            (Some("rf"), "XNYS")
+        );
+        let s = resolve("kind = \"dimson\"\ndimson_lags = 3\n").expect("valid");
+        assert_eq!(s.model_spec.n_params(), 8);
+        assert!(s.factors.is_none());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod events;
+pub mod factors;
 pub mod halts;
 pub mod prices;
 

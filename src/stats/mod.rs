@@ -1,24 +1,84 @@
 //! Test statistics for average abnormal returns (one event day) and cumulative average
-//! abnormal returns (one window), one function per test, named after its paper.
+//! abnormal returns (one window), one function per test, named after its paper, one file
+//! per paper.
 //!
-//! Each takes the per-event values of one day or window (N events with a value) and returns
-//! the statistic, its two-sided p-value, N and the reference distribution. A statistic that
-//! is undefined at this N (e.g. a standard deviation with N = 1) is NaN with p-value NaN.
+//! Each takes the per-event values of one day or window (N events with a value), and where
+//! the test needs it the events' estimation-window series, and returns the statistic, its
+//! two-sided p-value, N and the reference distribution. A statistic that is undefined at
+//! this N (e.g. a standard deviation with N = 1) is NaN with p-value NaN; no test panics on
+//! small or empty input.
+//!
+//! | id | function | reference distribution |
+//! |---|---|---|
+//! | `mackinlay_j1` | [`mackinlay_j1`] | N(0,1) |
+//! | `cross_sectional_t` | [`cross_sectional_t`] | t(N − 1) |
+//! | `patell_z` | [`patell_z`] | N(0,1) |
+//! | `bmp` | [`boehmer_musumeci_poulsen`] | t(N − 1) |
+//! | `mackinlay_j2` | [`mackinlay_j2`] | N(0,1) |
+//! | `cda` | [`crude_dependence_adjustment`] | t(T − 1), T estimation days |
+//! | `adjusted_patell_z` | [`patell_z_kolari_pynnonen`] | N(0,1) |
+//! | `adjusted_bmp` | [`bmp_kolari_pynnonen`] | t(N − 1) |
+//! | `skewness_corrected_t` | [`skewness_corrected_t_hall`] | t(N − 1) |
+//! | `sign` | [`sign_test`] | binomial(N, 0.5), exact |
+//! | `generalized_sign` | [`generalized_sign_cowan`] | binomial(N, p̂), exact |
+//! | `corrado_rank` | [`corrado_rank`] | N(0,1) |
+//! | `grank` | [`grank_kolari_pynnonen`] | t(T − 2) |
+//! | `wilcoxon` | [`wilcoxon_signed_rank`] | exact signed-rank(N), else N(0,1) |
+//! | `placebo` | [`placebo_permutation`] | empirical(P), P pseudo-event windows |
+//!
+//! Where the p-value comes from an exact discrete distribution (sign tests, Wilcoxon), the
+//! statistic column still holds the usual normal score, so that every statistic reads on
+//! the same scale; the p-value is the exact one.
 
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
+mod boehmer_musumeci_poulsen;
+mod brown_warner;
+mod corrado;
+mod cowan;
+mod grank;
+mod hall;
+mod informative;
+mod kolari_pynnonen;
+mod mackinlay;
+mod panel;
+mod patell;
+mod placebo;
+mod sign;
+mod wilcoxon;
+
+pub use boehmer_musumeci_poulsen::boehmer_musumeci_poulsen;
+pub use brown_warner::{cross_sectional_t, crude_dependence_adjustment};
+pub use corrado::{corrado_rank, standardized_ranks};
+pub use cowan::{cowan_p_hat, generalized_sign_cowan};
+pub use grank::grank_kolari_pynnonen;
+pub(crate) use grank::grank_with_ranks;
+pub use hall::skewness_corrected_t_hall;
+pub use informative::{TESTS, informative};
+pub use kolari_pynnonen::{
+    KP_MIN_COMMON, bmp_kolari_pynnonen, mean_pairwise_correlation, pairwise_correlation,
+    patell_z_kolari_pynnonen,
+};
+pub use mackinlay::{mackinlay_j1, mackinlay_j2};
+pub use panel::{EXACT_CORRELATION_MAX, Panel, PanelEvent};
+pub use patell::patell_z;
+pub use placebo::{placebo_permutation, pseudo_window_means};
+pub use sign::sign_test;
+pub use wilcoxon::wilcoxon_signed_rank;
+
 /// The result of one test on one day or window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TestStat {
-    /// Test name, e.g. `patell_z`.
+    /// Test id, e.g. `patell_z` (stable snake_case; see the module table).
     pub test: &'static str,
     pub statistic: f64,
     /// Two-sided p-value.
     pub p_value: f64,
     /// Number of events the statistic uses.
     pub n: usize,
-    /// Reference distribution: `N(0,1)` or `t(df)`.
+    /// Reference distribution: `N(0,1)`, `t(df)`, `binomial(N, p)`, `signed_rank(N)` or
+    /// `empirical(P)`.
     pub distribution: String,
 }
 
@@ -42,7 +102,22 @@ pub fn p_student(t: f64, df: f64) -> f64 {
     }
 }
 
-fn mean(x: &[f64]) -> f64 {
+/// Two-sided exact binomial p-value of `w` successes in `n` trials with success
+/// probability `p`: twice the smaller tail, at most 1. NaN for n = 0 or p outside (0, 1).
+pub fn p_binomial(w: u64, n: u64, p: f64) -> f64 {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    if n == 0 || !(p > 0.0 && p < 1.0) || w > n {
+        return f64::NAN;
+    }
+    let Ok(b) = Binomial::new(p, n) else {
+        return f64::NAN;
+    };
+    let lower = b.cdf(w);
+    let upper = if w == 0 { 1.0 } else { b.sf(w - 1) };
+    (2.0 * lower.min(upper)).min(1.0)
+}
+
+pub(crate) fn mean(x: &[f64]) -> f64 {
     x.iter().sum::<f64>() / x.len() as f64
 }
 
@@ -55,7 +130,28 @@ pub fn sample_sd(x: &[f64]) -> f64 {
     (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
 }
 
-fn normal_test(test: &'static str, stat: f64, n: usize) -> TestStat {
+/// Ranks 1..n of `x` (finite values), ties given their average rank.
+pub fn average_ranks(x: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..x.len()).collect();
+    idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+    let mut ranks = vec![0.0; x.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && x[idx[j + 1]] == x[idx[i]] {
+            j += 1;
+        }
+        // Positions i..=j (0-based) share rank (i + 1 + j + 1) / 2.
+        let r = (i + j + 2) as f64 / 2.0;
+        for &k in &idx[i..=j] {
+            ranks[k] = r;
+        }
+        i = j + 1;
+    }
+    ranks
+}
+
+pub(crate) fn normal_test(test: &'static str, stat: f64, n: usize) -> TestStat {
     TestStat {
         test,
         statistic: stat,
@@ -65,8 +161,12 @@ fn normal_test(test: &'static str, stat: f64, n: usize) -> TestStat {
     }
 }
 
-fn t_test(test: &'static str, stat: f64, n: usize) -> TestStat {
-    let df = n.saturating_sub(1);
+/// A t test with N − 1 degrees of freedom.
+pub(crate) fn t_test(test: &'static str, stat: f64, n: usize) -> TestStat {
+    t_test_df(test, stat, n, n.saturating_sub(1))
+}
+
+pub(crate) fn t_test_df(test: &'static str, stat: f64, n: usize, df: usize) -> TestStat {
     TestStat {
         test,
         statistic: stat,
@@ -76,87 +176,17 @@ fn t_test(test: &'static str, stat: f64, n: usize) -> TestStat {
     }
 }
 
-/// MacKinlay (1997) J1, in the form of Serra (2002): CAAR / √(N⁻² Σ Var(CAR_i)), N(0,1).
-/// For one day, AAR and Var(AR_it).
+/// A short note for the report: which tests to lead with at this N, generated from
+/// [`informative`] over every test of the battery.
 ///
-/// # References
-/// MacKinlay, A. C. (1997), Journal of Economic Literature 35(1), 13-39, eq. (20)-(21).
-/// Serra, A. P. (2002), Event study tests: a brief survey, FEP working paper 117.
-pub fn mackinlay_j1(values: &[f64], variances: &[f64]) -> TestStat {
-    let n = values.len();
-    let stat = if n == 0 {
-        f64::NAN
-    } else {
-        let nf = n as f64;
-        mean(values) / (variances.iter().sum::<f64>() / (nf * nf)).sqrt()
-    };
-    normal_test("mackinlay_j1", stat, n)
-}
-
-/// Cross-sectional t (Brown & Warner 1985): mean / (sd / √N), t(N - 1).
-///
-/// # References
-/// Brown, S. J., Warner, J. B. (1985). Using daily stock returns. Journal of Financial
-/// Economics 14(1), 3-31.
-pub fn cross_sectional_t(values: &[f64]) -> TestStat {
-    let n = values.len();
-    let stat = mean(values) / (sample_sd(values) / (n as f64).sqrt());
-    t_test("cross_sectional_t", stat, n)
-}
-
-/// Patell (1976) Z: Σ_i S_i / √(Σ_i (M_i - k)/(M_i - k - 2)), N(0,1), S_i the standardized
-/// AR (day) or CAR (window) of event i, each standardized on its own; `dof` holds M_i - k.
-///
-/// # References
-/// Patell, J. M. (1976). Corporate forecasts of earnings per share and stock price
-/// behavior. Journal of Accounting Research 14(2), 246-276.
-pub fn patell_z(standardized: &[f64], dof: &[f64]) -> TestStat {
-    let n = standardized.len();
-    let denom: f64 = dof.iter().map(|d| d / (d - 2.0)).sum();
-    let stat = if n == 0 {
-        f64::NAN
-    } else {
-        standardized.iter().sum::<f64>() / denom.sqrt()
-    };
-    normal_test("patell_z", stat, n)
-}
-
-/// Boehmer, Musumeci & Poulsen (1991) standardized cross-sectional test:
-/// mean S / (sd S / √N), t(N - 1).
-///
-/// # References
-/// Boehmer, E., Musumeci, J., Poulsen, A. B. (1991). Event-study methodology under
-/// conditions of event-induced variance. Journal of Financial Economics 30(2), 253-272.
-pub fn boehmer_musumeci_poulsen(standardized: &[f64]) -> TestStat {
-    let n = standardized.len();
-    let stat = mean(standardized) / (sample_sd(standardized) / (n as f64).sqrt());
-    t_test("bmp", stat, n)
+/// `same_date`: every event shares one calendar date (event-date clustering).
+pub fn informativeness_note(n: usize, same_date: bool) -> String {
+    informative::note(n, same_date)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Values computed by hand for x = [0.01, -0.02, 0.03, 0.04]:
-    /// mean 0.015, sd = sqrt(((−0.005)²+(−0.035)²+0.015²+0.025²)/3) = sqrt(0.0021/3).
-    #[test]
-    fn cross_sectional_t_by_hand() {
-        let x = [0.01, -0.02, 0.03, 0.04];
-        let t = cross_sectional_t(&x);
-        let sd = (0.0021f64 / 3.0).sqrt();
-        assert!((t.statistic - 0.015 / (sd / 2.0)).abs() < 1e-12);
-        assert_eq!(t.distribution, "t(3)");
-        assert_eq!(t.n, 4);
-    }
-
-    #[test]
-    fn j1_and_patell_by_hand() {
-        let j = mackinlay_j1(&[0.02, 0.04], &[0.0004, 0.0009]);
-        assert!((j.statistic - 0.03 / (0.0013f64 / 4.0).sqrt()).abs() < 1e-12);
-        let p = patell_z(&[1.0, 2.0], &[248.0, 98.0]);
-        let expect = 3.0 / (248.0f64 / 246.0 + 98.0 / 96.0).sqrt();
-        assert!((p.statistic - expect).abs() < 1e-12);
-    }
 
     /// p-values: standard normal 1.959963984540054 → 0.05, 2.5758293035489004 → 0.01;
     /// t(10) 2.228138851986274 → 0.05 (16-digit quantiles of the normal and t distributions).
@@ -168,10 +198,30 @@ mod tests {
         assert!((p_student(-2.228138851986274, 10.0) - 0.05).abs() < 1e-10);
     }
 
+    /// Exact binomial tails by hand: Bin(4, 0.5): P(W ≥ 4) = 1/16 → two-sided 0.125;
+    /// P(W ≤ 2) = 11/16 → min(1, 2·11/16) = 1. Bin(10, 0.3): P(W ≥ 7) = Σ_{k=7}^{10}
+    /// C(10,k) 0.3^k 0.7^(10-k) = 0.0105920784 (written out below).
     #[test]
-    fn single_event_cross_section_is_undefined() {
-        let t = cross_sectional_t(&[0.01]);
-        assert!(t.statistic.is_nan() && t.p_value.is_nan());
-        assert_eq!(t.distribution, "t(0)");
+    fn binomial_p_by_hand() {
+        assert!((p_binomial(4, 4, 0.5) - 0.125).abs() < 1e-12);
+        assert!((p_binomial(0, 4, 0.5) - 0.125).abs() < 1e-12);
+        assert!((p_binomial(2, 4, 0.5) - 1.0).abs() < 1e-12);
+        let c = [120.0, 45.0, 10.0, 1.0]; // C(10,7..=10)
+        let tail: f64 = (7..=10)
+            .zip(c)
+            .map(|(k, c)| c * 0.3f64.powi(k) * 0.7f64.powi(10 - k))
+            .sum();
+        assert!((p_binomial(7, 10, 0.3) - 2.0 * tail).abs() < 1e-10);
+        assert!(p_binomial(1, 0, 0.5).is_nan());
+        assert!(p_binomial(1, 3, 0.0).is_nan());
+    }
+
+    #[test]
+    fn average_ranks_by_hand() {
+        assert_eq!(
+            average_ranks(&[3.0, 1.0, 2.0, 2.0, 5.0]),
+            vec![4.0, 1.0, 2.5, 2.5, 5.0]
+        );
+        assert!(average_ranks(&[]).is_empty());
     }
 }

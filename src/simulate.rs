@@ -1,0 +1,669 @@
+//! `evimpact simulate`: size and power of every test by the Brown & Warner (1985)
+//! experiment on real returns.
+//!
+//! Each of R replications draws N pseudo-events at random, a security (a file of the price
+//! directory) and a day 0 (a session with the whole estimation and event windows inside the
+//! calendar, a return on day 0, and enough estimation returns for the model), runs the
+//! study's analysis on them (the same [`crate::engine::analyze_with`] and
+//! [`crate::run::aggregates`] as `evimpact run`) once without and once per k with an
+//! abnormal return k added to every event's day-0 return ([`Study::inject_day0`]), and
+//! records each test's two-sided p-value on day 0 (and on each CAR window). The rejection
+//! rate of a test at level α is the share of replications with p < α among those where the
+//! test is defined, with Wilson (1927) score intervals at 95 % and 99 %.
+//!
+//! Reproducible: replication r draws from its own stream of the generator of
+//! [`crate::synth`] (SplitMix64-seeded xoshiro256**, `Rng::new(seed, r)`), so results do not
+//! depend on the number of threads. Every price file is read once, up front, on plain
+//! threads (never inside rayon's pool: polars runs its own pool, see `run::load_all`);
+//! the replications then run in parallel on rayon without touching polars.
+//!
+//! # References
+//! Brown, S. J., Warner, J. B. (1985). Using daily stock returns: the case of event studies.
+//! Journal of Financial Economics 14(1), 3-31. Wilson, E. B. (1927). Probable inference,
+//! the law of succession, and statistical inference. JASA 22(158), 209-212.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::Args;
+use rayon::prelude::*;
+
+use crate::data::calendar::{Calendar, Exchange, builtin_calendar, load_calendar};
+use crate::data::halts::Halts;
+use crate::data::prices::{PriceSource, load_price_file};
+use crate::engine::{EventAnalysis, ModelData, analyze_with};
+use crate::returns::{Policies, Timeline, align_market, build_timeline};
+use crate::study::{Overrides, Study, Window, default_data_dir};
+use crate::synth::Rng;
+
+/// Two-sided levels at which rejections are counted.
+pub const LEVELS: [f64; 3] = [0.01, 0.05, 0.10];
+const Z95: f64 = 1.959_963_984_540_054;
+const Z99: f64 = 2.575_829_303_548_900_4;
+/// Draw attempts per wanted event before a replication gives up.
+const ATTEMPTS_PER_EVENT: usize = 200;
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Price directory of <security>.csv files: the securities to draw from.
+    #[arg(long)]
+    pub prices: PathBuf,
+    /// Market index CSV (date, adj_close or close).
+    #[arg(long)]
+    pub market: PathBuf,
+    /// Exchange session calendar CSV [default: the built-in calendar of the securities'
+    /// exchange, else the market index's dates].
+    #[arg(long)]
+    pub calendar: Option<PathBuf>,
+    /// Data directory for relative paths [default: $EVIMPACT_DATA, else ../shared/data].
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Replications R.
+    #[arg(long, default_value_t = 1000)]
+    pub draws: usize,
+    /// Pseudo-events N per replication.
+    #[arg(long, default_value_t = 20)]
+    pub events: usize,
+    /// Abnormal return added on day 0 (repeatable; a fraction, 0.01 = 1 %) [default: 0].
+    #[arg(long, allow_hyphen_values = true)]
+    pub k: Vec<f64>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output directory (replaced as a whole).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Estimation window [default: -260:-11].
+    #[arg(long, allow_hyphen_values = true)]
+    pub estimation: Option<Window>,
+    /// Event window [default: -10:10].
+    #[arg(long, allow_hyphen_values = true)]
+    pub window: Option<Window>,
+    /// CAR window (repeatable) [default: the study defaults].
+    #[arg(long, allow_hyphen_values = true)]
+    pub car: Vec<Window>,
+    /// Minimum usable estimation returns [default: 120].
+    #[arg(long)]
+    pub min_estimation: Option<usize>,
+    /// Print nothing but errors (and no progress bar).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The securities' timelines on one calendar, loaded once.
+pub struct Universe {
+    pub calendar: Calendar,
+    pub market_px: Vec<f64>,
+    pub securities: Vec<(String, Timeline)>,
+}
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    pub draws: usize,
+    pub events: usize,
+    /// Abnormal returns injected on day 0; 0 (size) is always included, first.
+    pub ks: Vec<f64>,
+    pub seed: u64,
+}
+
+/// One pseudo-event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draw {
+    pub replication: usize,
+    /// Index into [`Universe::securities`].
+    pub security: usize,
+    /// Day 0: index into the calendar.
+    pub day0: usize,
+}
+
+/// Rejection counts of one test at one k, scope and level.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub test: &'static str,
+    pub k: f64,
+    /// `0` (day 0) or a CAR window label such as `-1:1`.
+    pub scope: String,
+    pub level: f64,
+    pub rejections: usize,
+    /// Replications in which the test was defined (finite p-value).
+    pub draws: usize,
+}
+
+impl Rejection {
+    pub fn rate(&self) -> f64 {
+        self.rejections as f64 / self.draws as f64
+    }
+}
+
+/// The outcome of a simulation.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    pub rejections: Vec<Rejection>,
+    pub draws: Vec<Draw>,
+    /// Tests in battery order.
+    pub tests: Vec<&'static str>,
+    pub ks: Vec<f64>,
+}
+
+/// Wilson (1927) score interval for `x` successes in `n` trials at normal quantile `z`.
+pub fn wilson(x: usize, n: usize, z: f64) -> (f64, f64) {
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let (nf, p) = (n as f64, x as f64 / n as f64);
+    let z2 = z * z;
+    let den = 1.0 + z2 / nf;
+    let centre = (p + z2 / (2.0 * nf)) / den;
+    let half = z * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / den;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// Loads every `*.csv` of the price directory once, on plain threads, on one calendar.
+///
+/// # Errors
+/// Unreadable inputs; no security.
+pub fn load_universe(study: &Study) -> Result<Universe> {
+    let dir = study
+        .prices
+        .first()
+        .ok_or_else(|| anyhow!("no price directory"))?;
+    if !dir.is_dir() {
+        bail!("--prices {}: not a directory", dir.display());
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let p = e.path();
+            (p.extension().and_then(|x| x.to_str()) == Some("csv"))
+                .then(|| p.file_stem()?.to_str().map(str::to_string))
+                .flatten()
+        })
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        bail!("no <security>.csv file in {}", dir.display());
+    }
+    let market_path = study
+        .market
+        .clone()
+        .ok_or_else(|| anyhow!("no market index (--market)"))?;
+    let market = load_price_file(&market_path, "market")?;
+    let calendar = match &study.calendar {
+        Some(p) => load_calendar(p)?,
+        None => {
+            builtin_calendar(Exchange::for_security(&names[0]).mic).unwrap_or_else(|| Calendar {
+                name: format!("dates of {}", market.path.display()),
+                sessions: market.dates.clone(),
+            })
+        }
+    };
+    // Keep the calendar to the market's dates: sessions outside them have no market return.
+    let (first, last) = (market.dates.first().copied(), market.dates.last().copied());
+    let calendar = Calendar {
+        name: calendar.name,
+        sessions: calendar
+            .sessions
+            .into_iter()
+            .filter(|d| Some(*d) >= first && Some(*d) <= last)
+            .collect(),
+    };
+    let market_px = align_market(&calendar, &market);
+    let source = PriceSource::open(dir)?;
+    let policies = Policies {
+        kind: study.returns,
+        halts: study.halt_policy,
+        limits: study.limit_policy,
+    };
+    let halts = Halts::default();
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(names.len());
+    let chunk = names.len().div_ceil(workers).max(1);
+    let loaded: Vec<Result<Option<(String, Timeline)>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = names
+            .chunks(chunk)
+            .map(|part| {
+                let (source, calendar, market_px, halts) = (&source, &calendar, &market_px, &halts);
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|s| {
+                            let series = source.load(s)?;
+                            Ok(series.map(|series| {
+                                let tl =
+                                    build_timeline(calendar, &series, halts, market_px, policies);
+                                (s.clone(), tl)
+                            }))
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(p) => std::panic::resume_unwind(p),
+            })
+            .collect()
+    });
+    let mut securities = Vec::new();
+    for r in loaded {
+        securities.extend(r?);
+    }
+    Ok(Universe {
+        calendar,
+        market_px,
+        securities,
+    })
+}
+
+fn model_data(u: &Universe) -> ModelData<'_> {
+    ModelData {
+        market_px: Some(u.market_px.as_slice()),
+        factors: None,
+        no_factors: None,
+    }
+}
+
+/// Draws the pseudo-events of replication `r` and analyses them without injection.
+fn draw_events(
+    u: &Universe,
+    study: &Study,
+    cfg: &SimConfig,
+    r: usize,
+) -> Result<(Vec<Draw>, Vec<EventAnalysis>)> {
+    let mut rng = Rng::new(cfg.seed, r as u64);
+    let n_cal = u.calendar.sessions.len();
+    let lo = (-study.estimation.start).max(0) as usize;
+    let hi = n_cal as i64 - 1 - i64::from(study.event_window.end.max(0));
+    if hi < lo as i64 || u.securities.is_empty() {
+        bail!(
+            "the calendar ({} sessions) is too short for the estimation window {} and the event window {}",
+            n_cal,
+            study.estimation.label(),
+            study.event_window.label()
+        );
+    }
+    let span = (hi as usize - lo + 1) as u64;
+    let mut seen = HashSet::new();
+    let (mut draws, mut analyses) = (Vec::new(), Vec::new());
+    let mut attempts = 0;
+    while draws.len() < cfg.events {
+        attempts += 1;
+        if attempts > ATTEMPTS_PER_EVENT * cfg.events.max(1) {
+            bail!(
+                "replication {r}: found only {} of {} admissible pseudo-events in {} attempts (securities with too little history?)",
+                draws.len(),
+                cfg.events,
+                attempts - 1
+            );
+        }
+        let sec = rng.below(u.securities.len() as u64) as usize;
+        let day0 = lo + rng.below(span) as usize;
+        let tl = &u.securities[sec].1;
+        if !tl.ret[day0].is_finite() || !seen.insert((sec, day0)) {
+            continue;
+        }
+        match analyze_with(tl, &u.calendar, day0, study, model_data(u)) {
+            Ok(a) => {
+                draws.push(Draw {
+                    replication: r,
+                    security: sec,
+                    day0,
+                });
+                analyses.push(a);
+            }
+            Err(_) => {
+                seen.remove(&(sec, day0));
+            }
+        }
+    }
+    Ok((draws, analyses))
+}
+
+/// p-values of one replication: [k][scope][test], scope 0 = day 0, then the CAR windows.
+type Pvalues = Vec<Vec<Vec<f64>>>;
+
+fn replicate(
+    u: &Universe,
+    study: &Study,
+    cfg: &SimConfig,
+    r: usize,
+) -> Result<(Vec<Draw>, Pvalues, Vec<&'static str>)> {
+    let (draws, base) = draw_events(u, study, cfg, r)?;
+    let mut out = Vec::with_capacity(cfg.ks.len());
+    let mut names = Vec::new();
+    for &k in &cfg.ks {
+        let injected: Vec<EventAnalysis>;
+        let analyses: Vec<&EventAnalysis> = if k == 0.0 {
+            base.iter().collect()
+        } else {
+            let mut s = study.clone();
+            s.inject_day0 = k;
+            injected = draws
+                .iter()
+                .map(|d| {
+                    analyze_with(
+                        &u.securities[d.security].1,
+                        &u.calendar,
+                        d.day0,
+                        &s,
+                        model_data(u),
+                    )
+                    .map_err(|e| anyhow!("replication {r}: {e}"))
+                })
+                .collect::<Result<_>>()?;
+            injected.iter().collect()
+        };
+        let (days, windows) = crate::run::aggregates(study, &analyses);
+        let day0 = days
+            .iter()
+            .find(|a| a.tau == Some(0))
+            .ok_or_else(|| anyhow!("the event window does not contain day 0"))?;
+        names = day0.tests.iter().map(|t| t.test).collect();
+        let scopes: Vec<Vec<f64>> = std::iter::once(day0)
+            .chain(&windows)
+            .map(|a| a.tests.iter().map(|t| t.p_value).collect())
+            .collect();
+        out.push(scopes);
+    }
+    Ok((draws, out, names))
+}
+
+/// Runs the experiment on a loaded universe. `progress` is called once per replication.
+///
+/// # Errors
+/// A replication that cannot find its pseudo-events.
+pub fn simulate(
+    u: &Universe,
+    study: &Study,
+    cfg: &SimConfig,
+    progress: &(dyn Fn() + Sync),
+) -> Result<Simulation> {
+    let reps: Vec<(Vec<Draw>, Pvalues, Vec<&'static str>)> = (0..cfg.draws)
+        .into_par_iter()
+        .map(|r| {
+            let x = replicate(u, study, cfg, r);
+            progress();
+            x
+        })
+        .collect::<Result<_>>()?;
+    let tests = reps.first().map(|x| x.2.clone()).unwrap_or_default();
+    let scopes: Vec<String> = std::iter::once("0".to_string())
+        .chain(study.car_windows.iter().map(|w| w.label()))
+        .collect();
+    let mut rejections = Vec::new();
+    for (ki, &k) in cfg.ks.iter().enumerate() {
+        for (si, scope) in scopes.iter().enumerate() {
+            for (ti, &test) in tests.iter().enumerate() {
+                for level in LEVELS {
+                    let ps = reps.iter().map(|x| x.1[ki][si][ti]);
+                    let defined = ps.clone().filter(|p| p.is_finite()).count();
+                    let rej = ps.filter(|p| p.is_finite() && *p < level).count();
+                    rejections.push(Rejection {
+                        test,
+                        k,
+                        scope: scope.clone(),
+                        level,
+                        rejections: rej,
+                        draws: defined,
+                    });
+                }
+            }
+        }
+    }
+    Ok(Simulation {
+        rejections,
+        draws: reps.into_iter().flat_map(|x| x.0).collect(),
+        tests,
+        ks: cfg.ks.clone(),
+    })
+}
+
+/// `rejections.csv` (day 0) or, with `windows`, the CAR windows' table with a `scope`
+/// column.
+pub fn rejections_csv(sim: &Simulation, windows: bool) -> String {
+    let mut s = String::new();
+    if windows {
+        s.push_str("scope,");
+    }
+    s.push_str("test,k,level,rejections,draws,rate,ci_low,ci_high,ci99_low,ci99_high\n");
+    for r in sim
+        .rejections
+        .iter()
+        .filter(|r| (r.scope != "0") == windows)
+    {
+        let (lo, hi) = wilson(r.rejections, r.draws, Z95);
+        let (lo99, hi99) = wilson(r.rejections, r.draws, Z99);
+        if windows {
+            let _ = write!(s, "{},", r.scope);
+        }
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{},{},{},{},{}",
+            r.test,
+            r.k,
+            r.level,
+            r.rejections,
+            r.draws,
+            fmt(r.rate()),
+            fmt(lo),
+            fmt(hi),
+            fmt(lo99),
+            fmt(hi99)
+        );
+    }
+    s
+}
+
+fn fmt(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.6}")
+    } else {
+        String::new()
+    }
+}
+
+/// The 99 % acceptance interval of the number of rejections out of `n` under a true rate
+/// `p` (normal approximation), as rates: where a well-specified test's rate falls in 99 %
+/// of experiments.
+pub fn acceptance_interval(p: f64, n: usize) -> (f64, f64) {
+    let nf = n as f64;
+    let half = Z99 * (p * (1.0 - p) / nf).sqrt();
+    (p - half, p + half)
+}
+
+/// `evimpact simulate`.
+///
+/// # Errors
+/// Bad arguments or inputs (exit code 2) and failed replications (exit code 1).
+pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
+    use crate::error::Error;
+    let data_dir = default_data_dir(a.data.as_deref());
+    let ov = Overrides {
+        name: Some("simulate".into()),
+        events: Some(PathBuf::from("(simulated)")),
+        prices: vec![a.prices.clone()],
+        market: Some(a.market.clone()),
+        calendar: a.calendar.clone(),
+        estimation: a.estimation,
+        event_window: a.window,
+        car: a.car.clone(),
+        min_estimation: a.min_estimation,
+        ..Default::default()
+    };
+    let study = Study::resolve(None, ov, &data_dir)?;
+    if a.draws == 0 || a.events == 0 {
+        return Err(Error::Input(crate::error::InputError::Usage(
+            "--draws and --events must be at least 1".into(),
+        )));
+    }
+    if !study.event_window.contains(0) {
+        return Err(Error::Input(crate::error::InputError::Usage(format!(
+            "the event window {} must contain day 0",
+            study.event_window.label()
+        ))));
+    }
+    let mut ks = vec![0.0];
+    for k in &a.k {
+        if !k.is_finite() {
+            return Err(Error::Input(crate::error::InputError::Usage(format!(
+                "--k {k}: expected a finite number"
+            ))));
+        }
+        if !ks.contains(k) {
+            ks.push(*k);
+        }
+    }
+    let cfg = SimConfig {
+        draws: a.draws,
+        events: a.events,
+        ks,
+        seed: a.seed,
+    };
+    let started = std::time::Instant::now();
+    let u = load_universe(&study).map_err(Error::Run)?;
+    let bar = progress_bar(cfg.draws as u64, !a.quiet);
+    let tick = || bar.inc(1);
+    let sim = simulate(&u, &study, &cfg, &tick).map_err(Error::Run)?;
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    let written = crate::output::write_all(&a.out, |dir| {
+        std::fs::write(dir.join("rejections.csv"), rejections_csv(&sim, false))?;
+        std::fs::write(dir.join("rejections_windows.csv"), rejections_csv(&sim, true))?;
+        let mut ev = String::from("draw,security,day0\n");
+        for d in &sim.draws {
+            let _ = writeln!(
+                ev,
+                "{},{},{}",
+                d.replication, u.securities[d.security].0, u.calendar.sessions[d.day0]
+            );
+        }
+        std::fs::write(dir.join("events.csv"), ev)?;
+        crate::simulate_chart::power_curves(
+            &dir.join("power.png"),
+            "Rejection rate at 5 % (two-sided) against the day-0 abnormal return",
+            &format!(
+                "{} replications of {} pseudo-events from {} securities; estimation {}, market model",
+                cfg.draws,
+                cfg.events,
+                u.securities.len(),
+                study.estimation.pretty()
+            ),
+            &sim,
+        )?;
+        Ok(())
+    })
+    .map_err(Error::Run)?;
+    if !a.quiet {
+        println!(
+            "{} replications × {} pseudo-events from {} securities, k = {:?}: {:.1} s",
+            cfg.draws,
+            cfg.events,
+            u.securities.len(),
+            cfg.ks,
+            elapsed.as_secs_f64()
+        );
+        print!("{}", summary_table(&sim, cfg.draws));
+        println!("outputs in {}", written.display());
+    }
+    Ok(())
+}
+
+/// Day-0 rejection rates at 5 % per test and k, with the 99 % acceptance interval around
+/// 5 % flagged for k = 0.
+pub fn summary_table(sim: &Simulation, draws: usize) -> String {
+    let (lo, hi) = acceptance_interval(0.05, draws);
+    let mut s = format!(
+        "day 0, rejection rate at 5 % (99 % interval around 5 % for {draws} draws: {:.1}–{:.1} %)\n",
+        lo * 100.0,
+        hi * 100.0
+    );
+    let _ = write!(s, "{:<22}", "test");
+    for k in &sim.ks {
+        let _ = write!(s, " {:>12}", format!("k={:.2}%", k * 100.0));
+    }
+    s.push('\n');
+    for t in &sim.tests {
+        let _ = write!(s, "{t:<22}");
+        for k in &sim.ks {
+            match sim
+                .rejections
+                .iter()
+                .find(|r| r.test == *t && r.k == *k && r.scope == "0" && r.level == 0.05)
+            {
+                Some(r) => {
+                    let flag = if *k == 0.0 && !(lo..=hi).contains(&r.rate()) {
+                        "!"
+                    } else {
+                        " "
+                    };
+                    let _ = write!(s, " {:>11.1}%{flag}", r.rate() * 100.0);
+                }
+                None => {
+                    let _ = write!(s, " {:>12}", "–");
+                }
+            }
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn progress_bar(len: u64, wanted: bool) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    if !wanted || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template("simulate [{bar:30}] {pos}/{len} replications  {eta}")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// For tests: the simulation's output directory files.
+pub fn output_files(dir: &Path) -> [PathBuf; 4] {
+    [
+        dir.join("rejections.csv"),
+        dir.join("rejections_windows.csv"),
+        dir.join("events.csv"),
+        dir.join("power.png"),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Wilson interval by hand: x = 5, n = 100, z = 1.96: p = 0.05, z² = 3.8416,
+    /// centre = (0.05 + 0.019208)/1.038416, half = 1.96 √(0.000475 + 0.00009604)/1.038416.
+    #[test]
+    fn wilson_by_hand() {
+        let (lo, hi) = wilson(5, 100, 1.96);
+        let den = 1.038416;
+        let c = (0.05 + 0.019208) / den;
+        let h = 1.96 * (0.000475f64 + 0.00009604).sqrt() / den;
+        assert!((lo - (c - h)).abs() < 1e-12 && (hi - (c + h)).abs() < 1e-12);
+        assert!(lo < 0.05 && 0.05 < hi);
+        assert!(wilson(0, 0, 1.96).0.is_nan());
+        let (lo, hi) = wilson(0, 50, Z95);
+        assert!(lo == 0.0 && hi > 0.0);
+    }
+
+    #[test]
+    fn acceptance_interval_for_1000_draws() {
+        let (lo, hi) = acceptance_interval(0.05, 1000);
+        assert!(
+            (lo - 0.0322).abs() < 1e-3 && (hi - 0.0678).abs() < 1e-3,
+            "{lo} {hi}"
+        );
+    }
+}

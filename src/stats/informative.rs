@@ -1,0 +1,199 @@
+//! Which tests are informative at a run's N: the rules behind the report's note.
+
+/// Every test id of the battery, in the order of `tests.csv`.
+pub const TESTS: [&str; 15] = [
+    "mackinlay_j1",
+    "cross_sectional_t",
+    "patell_z",
+    "bmp",
+    "mackinlay_j2",
+    "cda",
+    "adjusted_patell_z",
+    "adjusted_bmp",
+    "skewness_corrected_t",
+    "sign",
+    "generalized_sign",
+    "corrado_rank",
+    "grank",
+    "wilcoxon",
+    "placebo",
+];
+
+/// Smallest N at which an exact two-sided sign or signed-rank p-value can fall below 5 %
+/// (2 · 0.5^N < 0.05 from N = 6).
+const EXACT_MIN_N: usize = 6;
+/// Below this N a t(N − 1) test estimating its variance from the N events has little power
+/// (5 % critical value above 2.26).
+const CROSS_SECTION_MIN_N: usize = 10;
+
+/// Whether `test` is informative with `n` events, and why (one sentence).
+/// `same_date`: every event shares one calendar date, so their abnormal returns share the
+/// market's and the industry's shocks (event-date clustering).
+pub fn informative(test: &str, n: usize, same_date: bool) -> (bool, &'static str) {
+    if n == 0 {
+        return (false, "no event has a value");
+    }
+    let clustered = same_date && n > 1;
+    match test {
+        "cda" => (
+            true,
+            "portfolio test: its variance comes from the estimation-window time series of the average abnormal return, so it keeps the cross-correlation of events on one date and works at any N",
+        ),
+        "placebo" => (
+            true,
+            "compares the (C)AAR with the same statistic at every pseudo-event window of the estimation period: no distributional assumption, keeps the events' cross-correlation, valid at any N",
+        ),
+        "corrado_rank" => (
+            true,
+            "its scale comes from the time series of mean ranks, so it keeps cross-correlation and is robust to non-normal returns; at very small N the mean of N ranks is coarse",
+        ),
+        "mackinlay_j1" | "patell_z" | "mackinlay_j2" if clustered => (
+            false,
+            "assumes independent events: events on one date share market shocks and the test overstates significance (use the adjusted Patell Z or the portfolio test)",
+        ),
+        "mackinlay_j1" | "patell_z" | "mackinlay_j2" => (
+            true,
+            "uses each event's own estimation-window variance: usable at small N when events are independent, but not robust to event-induced variance",
+        ),
+        "adjusted_patell_z" if n < 2 => (false, "needs two events to estimate their correlation"),
+        "adjusted_patell_z" => (
+            true,
+            "Patell's Z corrected for the average cross-correlation of the events' estimation residuals (Kolari-Pynnönen), the parametric test for events on one date",
+        ),
+        "cross_sectional_t" | "bmp" if clustered => (
+            false,
+            "estimates the variance from the N events themselves, which misses the shocks that events on one date share, and has N − 1 degrees of freedom",
+        ),
+        "cross_sectional_t" | "bmp" | "adjusted_bmp" if n < CROSS_SECTION_MIN_N => (
+            false,
+            "estimates the variance from the N events themselves: N − 1 degrees of freedom leave it with little power",
+        ),
+        "cross_sectional_t" | "bmp" | "adjusted_bmp" => (
+            true,
+            "estimates the variance from the events themselves: robust to event-induced variance",
+        ),
+        "skewness_corrected_t" if n < 30 => (
+            false,
+            "the skewness correction rests on a sample skewness that is unreliable below about 30 events",
+        ),
+        "skewness_corrected_t" => (true, "a t test corrected for skewed abnormal returns"),
+        "sign" | "generalized_sign" | "wilcoxon" if n < EXACT_MIN_N => (
+            false,
+            "exact small-sample test: below 6 events even the most extreme outcome has a two-sided p-value above 5 %",
+        ),
+        "sign" | "generalized_sign" | "wilcoxon" if clustered => (
+            false,
+            "assumes independent events: events on one date move together and the count of positive values overstates the evidence",
+        ),
+        "sign" | "generalized_sign" | "wilcoxon" => {
+            (true, "non-parametric: robust to outliers and skewness")
+        }
+        "grank" if n < 2 => (
+            false,
+            "needs two events to re-standardize by the cross-sectional sd",
+        ),
+        "grank" => (
+            true,
+            "rank test robust to event-induced volatility and to cross-correlation (Kolari-Pynnönen); the re-standardization uses the sd of N values",
+        ),
+        _ => (false, "unknown test"),
+    }
+}
+
+/// The report's note; see [`crate::stats::informativeness_note`].
+pub(crate) fn note(n: usize, same_date: bool) -> String {
+    if n == 0 {
+        return "No event has a value: no test is informative.".into();
+    }
+    let events = if n == 1 {
+        "1 event".to_string()
+    } else if same_date {
+        format!("{n} events on one date")
+    } else {
+        format!("{n} events")
+    };
+    let mut s = format!(
+        "With {events}, lead with the portfolio test (crude dependence adjustment, `cda`) and the placebo p-value (`placebo`): both take their scale from the estimation-window time series of the average abnormal return"
+    );
+    if same_date && n > 1 {
+        s.push_str(", so they keep the shocks the events share on their common date.");
+    } else {
+        s.push('.');
+    }
+    let df = n.saturating_sub(1);
+    if n < CROSS_SECTION_MIN_N {
+        if n < 2 {
+            s.push_str(" The cross-sectional tests (cross-sectional t, BMP, adjusted BMP, skewness-corrected t) are undefined with one event.");
+        } else {
+            let cv = crate::charts::critical_value(&format!("t({df})")).unwrap_or(f64::NAN);
+            s.push_str(&format!(
+                " The cross-sectional tests (cross-sectional t, BMP, adjusted BMP, skewness-corrected t) have {df} degree{} of freedom (5 % critical value ±{cv:.2}) and little power.",
+                if df == 1 { "" } else { "s" }
+            ));
+        }
+    }
+    if n < EXACT_MIN_N {
+        s.push_str(&format!(
+            " Sign, generalized sign and Wilcoxon tests cannot reject at 5 % with {n} event{}: the smallest exact two-sided p-value is {:.3}.",
+            if n == 1 { "" } else { "s" },
+            (2.0 * 0.5f64.powi(n as i32)).min(1.0)
+        ));
+    }
+    let yes: Vec<&str> = TESTS
+        .iter()
+        .copied()
+        .filter(|t| informative(t, n, same_date).0)
+        .collect();
+    let no: Vec<&str> = TESTS
+        .iter()
+        .copied()
+        .filter(|t| !informative(t, n, same_date).0)
+        .collect();
+    if same_date && n > 1 {
+        s.push_str(" J1, J2 and Patell's Z assume independent events and overstate significance for events on one date; the Kolari-Pynnönen adjusted Patell Z corrects for their correlation.");
+    }
+    s.push_str(&format!(" Informative here: {}.", yes.join(", ")));
+    if !no.is_empty() {
+        s.push_str(&format!(" Not informative here: {}.", no.join(", ")));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn four_events_on_one_date() {
+        let s = note(4, true);
+        assert!(s.contains("crude dependence adjustment, `cda`"), "{s}");
+        assert!(s.contains("placebo"), "{s}");
+        assert!(
+            s.contains("have 3 degrees of freedom (5 % critical value ±3.18)"),
+            "{s}"
+        );
+        assert!(
+            s.contains("smallest exact two-sided p-value is 0.125"),
+            "{s}"
+        );
+        assert!(informative("cda", 4, true).0);
+        assert!(informative("placebo", 4, true).0);
+        assert!(!informative("cross_sectional_t", 4, true).0);
+        assert!(!informative("patell_z", 4, true).0);
+        assert!(informative("patell_z", 4, false).0);
+        assert!(!informative("sign", 4, false).0);
+        assert!(informative("sign", 40, false).0);
+    }
+
+    #[test]
+    fn every_test_has_a_rule() {
+        for t in TESTS {
+            assert_ne!(informative(t, 50, false).1, "unknown test", "{t}");
+        }
+        assert_eq!(
+            note(0, false),
+            "No event has a value: no test is informative."
+        );
+        assert!(note(1, false).contains("undefined with one event"));
+    }
+}
