@@ -10,6 +10,16 @@ use serde_json::json;
 
 use crate::run::Outcome;
 
+/// A named column from any iterator of values polars can hold.
+fn col<I, T, P>(name: &str, values: I) -> Column
+where
+    I: IntoIterator<Item = T>,
+    P: ?Sized,
+    Series: NamedFrom<Vec<T>, P>,
+{
+    Column::new(name.into(), values.into_iter().collect::<Vec<T>>())
+}
+
 fn opt(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
@@ -31,61 +41,21 @@ pub fn ar_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .flat_map(|r| r.analysis.rows.iter().map(move |row| (r, row)))
         .collect();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "event_id".into(),
-            rows.iter()
-                .map(|(r, _)| r.event_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "security".into(),
-            rows.iter()
-                .map(|(r, _)| r.security.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "tau".into(),
-            rows.iter().map(|(_, x)| x.tau).collect::<Vec<_>>(),
-        ),
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col("tau", rows.iter().map(|(_, x)| x.tau)),
         date_col("date", rows.iter().map(|(_, x)| Some(x.date)).collect())?,
-        Column::new(
-            "status".into(),
-            rows.iter()
-                .map(|(_, x)| x.status.as_str())
-                .collect::<Vec<_>>(),
+        col("status", rows.iter().map(|(_, x)| x.status.as_str())),
+        col(
+            "span",
+            rows.iter().map(|(_, x)| (x.span > 0).then_some(x.span)),
         ),
-        Column::new(
-            "span".into(),
-            rows.iter()
-                .map(|(_, x)| (x.span > 0).then_some(x.span))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "ret".into(),
-            rows.iter().map(|(_, x)| opt(x.ret)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "market_ret".into(),
-            rows.iter()
-                .map(|(_, x)| opt(x.market_ret))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "normal_ret".into(),
-            rows.iter().map(|(_, x)| opt(x.normal)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "ar".into(),
-            rows.iter().map(|(_, x)| opt(x.ar)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "ar_var".into(),
-            rows.iter().map(|(_, x)| opt(x.var)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "sar".into(),
-            rows.iter().map(|(_, x)| opt(x.sar)).collect::<Vec<_>>(),
-        ),
+        col("ret", rows.iter().map(|(_, x)| opt(x.ret))),
+        col("market_ret", rows.iter().map(|(_, x)| opt(x.market_ret))),
+        col("normal_ret", rows.iter().map(|(_, x)| opt(x.normal))),
+        col("ar", rows.iter().map(|(_, x)| opt(x.ar))),
+        col("ar_var", rows.iter().map(|(_, x)| opt(x.var))),
+        col("sar", rows.iter().map(|(_, x)| opt(x.sar))),
     ])
 }
 
@@ -97,54 +67,16 @@ pub fn car_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .flat_map(|r| r.analysis.cars.iter().map(move |c| (r, c)))
         .collect();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "event_id".into(),
-            rows.iter()
-                .map(|(r, _)| r.event_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "security".into(),
-            rows.iter()
-                .map(|(r, _)| r.security.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "window".into(),
-            rows.iter()
-                .map(|(_, c)| c.window.label())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "tau_start".into(),
-            rows.iter().map(|(_, c)| c.window.start).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "tau_end".into(),
-            rows.iter().map(|(_, c)| c.window.end).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "car".into(),
-            rows.iter().map(|(_, c)| opt(c.car)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "car_var".into(),
-            rows.iter().map(|(_, c)| opt(c.var)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "t_stat".into(),
-            rows.iter().map(|(_, c)| opt(c.t)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "p_value".into(),
-            rows.iter().map(|(_, c)| opt(c.p)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "n_returns".into(),
-            rows.iter()
-                .map(|(_, c)| c.n_returns as u32)
-                .collect::<Vec<_>>(),
-        ),
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col("window", rows.iter().map(|(_, c)| c.window.label())),
+        col("tau_start", rows.iter().map(|(_, c)| c.window.start)),
+        col("tau_end", rows.iter().map(|(_, c)| c.window.end)),
+        col("car", rows.iter().map(|(_, c)| opt(c.car))),
+        col("car_var", rows.iter().map(|(_, c)| opt(c.var))),
+        col("t_stat", rows.iter().map(|(_, c)| opt(c.t))),
+        col("p_value", rows.iter().map(|(_, c)| opt(c.p))),
+        col("n_returns", rows.iter().map(|(_, c)| c.n_returns as u32)),
     ])
 }
 
@@ -157,43 +89,19 @@ pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .flat_map(|a| a.tests.iter().map(move |t| (a, t)))
         .collect();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "scope".into(),
-            rows.iter().map(|(a, _)| a.scope).collect::<Vec<_>>(),
+        col("scope", rows.iter().map(|(a, _)| a.scope)),
+        col(
+            "window",
+            rows.iter().map(|(a, _)| a.window.map(|w| w.label())),
         ),
-        Column::new(
-            "window".into(),
-            rows.iter()
-                .map(|(a, _)| a.window.map(|w| w.label()))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "tau".into(),
-            rows.iter().map(|(a, _)| a.tau).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "test".into(),
-            rows.iter().map(|(_, t)| t.test).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "statistic".into(),
-            rows.iter()
-                .map(|(_, t)| opt(t.statistic))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "p_value".into(),
-            rows.iter().map(|(_, t)| opt(t.p_value)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "n".into(),
-            rows.iter().map(|(_, t)| t.n as u32).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "distribution".into(),
-            rows.iter()
-                .map(|(_, t)| t.distribution.as_str())
-                .collect::<Vec<_>>(),
+        col("tau", rows.iter().map(|(a, _)| a.tau)),
+        col("test", rows.iter().map(|(_, t)| t.test)),
+        col("statistic", rows.iter().map(|(_, t)| opt(t.statistic))),
+        col("p_value", rows.iter().map(|(_, t)| opt(t.p_value))),
+        col("n", rows.iter().map(|(_, t)| t.n as u32)),
+        col(
+            "distribution",
+            rows.iter().map(|(_, t)| t.distribution.as_str()),
         ),
     ])
 }
@@ -202,25 +110,11 @@ pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
 pub fn caar_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let rows: Vec<_> = o.days.iter().chain(&o.windows).collect();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "scope".into(),
-            rows.iter().map(|a| a.scope).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "window".into(),
-            rows.iter()
-                .map(|a| a.window.map(|w| w.label()))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new("tau".into(), rows.iter().map(|a| a.tau).collect::<Vec<_>>()),
-        Column::new(
-            "n".into(),
-            rows.iter().map(|a| a.n as u32).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "mean".into(),
-            rows.iter().map(|a| opt(a.mean)).collect::<Vec<_>>(),
-        ),
+        col("scope", rows.iter().map(|a| a.scope)),
+        col("window", rows.iter().map(|a| a.window.map(|w| w.label()))),
+        col("tau", rows.iter().map(|a| a.tau)),
+        col("n", rows.iter().map(|a| a.n as u32)),
+        col("mean", rows.iter().map(|a| opt(a.mean))),
     ])
 }
 
@@ -228,44 +122,17 @@ pub fn caar_table(o: &Outcome) -> PolarsResult<DataFrame> {
 pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let r = &o.results;
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "event_id".into(),
-            r.iter().map(|x| x.event_id.as_str()).collect::<Vec<_>>(),
+        col("event_id", r.iter().map(|x| x.event_id.as_str())),
+        col("security", r.iter().map(|x| x.security.as_str())),
+        col("model", r.iter().map(|x| x.analysis.fit.kind.as_str())),
+        col(
+            "n_estimation",
+            r.iter().map(|x| x.analysis.fit.n_obs as u32),
         ),
-        Column::new(
-            "security".into(),
-            r.iter().map(|x| x.security.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "model".into(),
-            r.iter()
-                .map(|x| x.analysis.fit.kind.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "n_estimation".into(),
-            r.iter()
-                .map(|x| x.analysis.fit.n_obs as u32)
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "alpha".into(),
-            r.iter().map(|x| x.analysis.fit.alpha()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "beta".into(),
-            r.iter().map(|x| x.analysis.fit.beta()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "sigma".into(),
-            r.iter()
-                .map(|x| x.analysis.fit.s2.sqrt())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "r2".into(),
-            r.iter().map(|x| opt(x.analysis.fit.r2)).collect::<Vec<_>>(),
-        ),
+        col("alpha", r.iter().map(|x| x.analysis.fit.alpha())),
+        col("beta", r.iter().map(|x| x.analysis.fit.beta())),
+        col("sigma", r.iter().map(|x| x.analysis.fit.s2.sqrt())),
+        col("r2", r.iter().map(|x| opt(x.analysis.fit.r2))),
     ])
 }
 
@@ -278,40 +145,15 @@ pub fn params_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .flat_map(|r| r.analysis.fit.params.iter().map(move |p| (r, p)))
         .collect();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "event_id".into(),
-            rows.iter()
-                .map(|(r, _)| r.event_id.as_str())
-                .collect::<Vec<_>>(),
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col(
+            "model",
+            rows.iter().map(|(r, _)| r.analysis.fit.kind.as_str()),
         ),
-        Column::new(
-            "security".into(),
-            rows.iter()
-                .map(|(r, _)| r.security.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "model".into(),
-            rows.iter()
-                .map(|(r, _)| r.analysis.fit.kind.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "param".into(),
-            rows.iter()
-                .map(|(_, p)| p.name.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "value".into(),
-            rows.iter().map(|(_, p)| opt(p.value)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "std_error".into(),
-            rows.iter()
-                .map(|(_, p)| opt(p.std_error))
-                .collect::<Vec<_>>(),
-        ),
+        col("param", rows.iter().map(|(_, p)| p.name.as_str())),
+        col("value", rows.iter().map(|(_, p)| opt(p.value))),
+        col("std_error", rows.iter().map(|(_, p)| opt(p.std_error))),
     ])
 }
 
@@ -324,42 +166,13 @@ pub fn bhar_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .flat_map(|r| r.analysis.bhars.iter().map(move |b| (r, b)))
         .collect();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "event_id".into(),
-            rows.iter()
-                .map(|(r, _)| r.event_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "security".into(),
-            rows.iter()
-                .map(|(r, _)| r.security.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "window".into(),
-            rows.iter()
-                .map(|(_, b)| b.window.label())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "tau_start".into(),
-            rows.iter().map(|(_, b)| b.window.start).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "tau_end".into(),
-            rows.iter().map(|(_, b)| b.window.end).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "bhar".into(),
-            rows.iter().map(|(_, b)| opt(b.bhar)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "n_returns".into(),
-            rows.iter()
-                .map(|(_, b)| b.n_returns as u32)
-                .collect::<Vec<_>>(),
-        ),
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col("window", rows.iter().map(|(_, b)| b.window.label())),
+        col("tau_start", rows.iter().map(|(_, b)| b.window.start)),
+        col("tau_end", rows.iter().map(|(_, b)| b.window.end)),
+        col("bhar", rows.iter().map(|(_, b)| opt(b.bhar))),
+        col("n_returns", rows.iter().map(|(_, b)| b.n_returns as u32)),
     ])
 }
 
@@ -378,47 +191,18 @@ pub fn volume_table(o: &Outcome) -> PolarsResult<DataFrame> {
         })
         .collect();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "event_id".into(),
-            rows.iter()
-                .map(|(r, _)| r.event_id.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "security".into(),
-            rows.iter()
-                .map(|(r, _)| r.security.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "tau".into(),
-            rows.iter().map(|(_, d)| d.tau).collect::<Vec<_>>(),
-        ),
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col("tau", rows.iter().map(|(_, d)| d.tau)),
         date_col("date", rows.iter().map(|(_, d)| Some(d.date)).collect())?,
-        Column::new(
-            "volume".into(),
-            rows.iter().map(|(_, d)| opt(d.volume)).collect::<Vec<_>>(),
+        col("volume", rows.iter().map(|(_, d)| opt(d.volume))),
+        col("log_volume", rows.iter().map(|(_, d)| opt(d.log_volume))),
+        col(
+            "abnormal_log_volume",
+            rows.iter().map(|(_, d)| opt(d.abnormal)),
         ),
-        Column::new(
-            "log_volume".into(),
-            rows.iter()
-                .map(|(_, d)| opt(d.log_volume))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "abnormal_log_volume".into(),
-            rows.iter()
-                .map(|(_, d)| opt(d.abnormal))
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "t_stat".into(),
-            rows.iter().map(|(_, d)| opt(d.t)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "p_value".into(),
-            rows.iter().map(|(_, d)| opt(d.p)).collect::<Vec<_>>(),
-        ),
+        col("t_stat", rows.iter().map(|(_, d)| opt(d.t))),
+        col("p_value", rows.iter().map(|(_, d)| opt(d.p))),
     ])
 }
 
@@ -437,50 +221,18 @@ pub fn volume_windows_table(o: &Outcome) -> PolarsResult<DataFrame> {
         })
         .collect();
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "event_id".into(),
-            rows.iter()
-                .map(|(r, _)| r.event_id.as_str())
-                .collect::<Vec<_>>(),
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col("window", rows.iter().map(|(_, w)| w.window.label())),
+        col("tau_start", rows.iter().map(|(_, w)| w.window.start)),
+        col("tau_end", rows.iter().map(|(_, w)| w.window.end)),
+        col(
+            "cumulative_abnormal_log_volume",
+            rows.iter().map(|(_, w)| opt(w.cav)),
         ),
-        Column::new(
-            "security".into(),
-            rows.iter()
-                .map(|(r, _)| r.security.as_str())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "window".into(),
-            rows.iter()
-                .map(|(_, w)| w.window.label())
-                .collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "tau_start".into(),
-            rows.iter().map(|(_, w)| w.window.start).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "tau_end".into(),
-            rows.iter().map(|(_, w)| w.window.end).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "cumulative_abnormal_log_volume".into(),
-            rows.iter().map(|(_, w)| opt(w.cav)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "t_stat".into(),
-            rows.iter().map(|(_, w)| opt(w.t)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "p_value".into(),
-            rows.iter().map(|(_, w)| opt(w.p)).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "n_days".into(),
-            rows.iter()
-                .map(|(_, w)| w.n_days as u32)
-                .collect::<Vec<_>>(),
-        ),
+        col("t_stat", rows.iter().map(|(_, w)| opt(w.t))),
+        col("p_value", rows.iter().map(|(_, w)| opt(w.p))),
+        col("n_days", rows.iter().map(|(_, w)| w.n_days as u32)),
     ])
 }
 
@@ -590,24 +342,12 @@ pub fn status_rows(o: &Outcome) -> Vec<StatusRow<'_>> {
 pub fn status_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let rows = status_rows(o);
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "event_id".into(),
-            rows.iter().map(|r| r.event_id).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "security".into(),
-            rows.iter().map(|r| r.security).collect::<Vec<_>>(),
-        ),
+        col("event_id", rows.iter().map(|r| r.event_id)),
+        col("security", rows.iter().map(|r| r.security)),
         date_col("date", rows.iter().map(|r| Some(r.date)).collect())?,
-        Column::new("tau".into(), rows.iter().map(|r| r.tau).collect::<Vec<_>>()),
-        Column::new(
-            "status".into(),
-            rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "source".into(),
-            rows.iter().map(|r| r.source.as_str()).collect::<Vec<_>>(),
-        ),
+        col("tau", rows.iter().map(|r| r.tau)),
+        col("status", rows.iter().map(|r| r.status.as_str())),
+        col("source", rows.iter().map(|r| r.source.as_str())),
     ])
 }
 
@@ -615,31 +355,13 @@ pub fn status_table(o: &Outcome) -> PolarsResult<DataFrame> {
 pub fn audit_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let a = &o.audit;
     DataFrame::new_infer_height(vec![
-        Column::new(
-            "event_id".into(),
-            a.iter().map(|x| x.event_id.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "security".into(),
-            a.iter().map(|x| x.security.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "announced".into(),
-            a.iter().map(|x| x.announced.as_str()).collect::<Vec<_>>(),
-        ),
+        col("event_id", a.iter().map(|x| x.event_id.as_str())),
+        col("security", a.iter().map(|x| x.security.as_str())),
+        col("announced", a.iter().map(|x| x.announced.as_str())),
         date_col("day0", a.iter().map(|x| x.day0).collect())?,
-        Column::new(
-            "rule".into(),
-            a.iter().map(|x| x.rule.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "outcome".into(),
-            a.iter().map(|x| x.outcome.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new(
-            "reason".into(),
-            a.iter().map(|x| x.reason.as_str()).collect::<Vec<_>>(),
-        ),
+        col("rule", a.iter().map(|x| x.rule.as_str())),
+        col("outcome", a.iter().map(|x| x.outcome.as_str())),
+        col("reason", a.iter().map(|x| x.reason.as_str())),
     ])
 }
 
