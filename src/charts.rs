@@ -7,7 +7,7 @@
 //! volume, cumulative CAR and its variance around each event), is written here by
 //! [`write_series_table`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
@@ -105,7 +105,28 @@ fn fin(v: f64) -> Option<f64> {
 
 /// Series rows of one event: sessions from `PRICE_PAD` before to `PRICE_PAD` after the
 /// event window, and the weekdays between them that are not sessions.
-pub fn series_rows(o: &Outcome, r: &EventResult) -> Vec<SeriesRow> {
+/// The event file's rows by security (rows without a security under `None`), so that the
+/// marks of each event are found without scanning every event.
+pub struct EventsBySecurity<'a>(HashMap<Option<&'a str>, Vec<&'a crate::data::events::Event>>);
+
+impl<'a> EventsBySecurity<'a> {
+    pub fn new(o: &'a Outcome) -> Self {
+        let mut m: HashMap<Option<&str>, Vec<_>> = HashMap::new();
+        for e in &o.events {
+            m.entry(e.security.as_deref()).or_default().push(e);
+        }
+        EventsBySecurity(m)
+    }
+
+    fn of(&self, security: &str) -> Vec<&'a crate::data::events::Event> {
+        let own = self.0.get(&Some(security)).into_iter().flatten();
+        own.chain(self.0.get(&None).into_iter().flatten())
+            .copied()
+            .collect()
+    }
+}
+
+pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult) -> Vec<SeriesRow> {
     let (tl, cal, d0) = (&r.timeline, &r.calendar, r.day0_index);
     if tl.status.len() != cal.len() || d0 >= cal.len() {
         return Vec::new();
@@ -144,11 +165,8 @@ pub fn series_rows(o: &Outcome, r: &EventResult) -> Vec<SeriesRow> {
         marks.push((e.date, "announced".into()));
     }
     let mut seen = std::collections::BTreeSet::new();
-    for e in &o.events {
-        if e.event_id != r.event_id
-            && (e.security.as_deref() == Some(&r.security) || e.security.is_none())
-            && seen.insert((e.event_id.clone(), e.date))
-        {
+    for e in by_security.of(&r.security) {
+        if e.event_id != r.event_id && seen.insert((e.event_id.clone(), e.date)) {
             marks.push((e.date, format!("other:{}", e.event_id)));
         }
     }
@@ -227,7 +245,12 @@ fn date_col(name: &str, dates: Vec<NaiveDate>) -> PolarsResult<Column> {
 
 /// `series.csv`: prices, volume and cumulative CAR around every analysed event.
 pub fn series_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows: Vec<SeriesRow> = o.results.iter().flat_map(|r| series_rows(o, r)).collect();
+    let by_security = EventsBySecurity::new(o);
+    let rows: Vec<SeriesRow> = o
+        .results
+        .iter()
+        .flat_map(|r| series_rows(o, &by_security, r))
+        .collect();
     let s = |f: fn(&SeriesRow) -> &str| rows.iter().map(f).collect::<Vec<_>>();
     let f = |f: fn(&SeriesRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<_>>();
     DataFrame::new_infer_height(vec![
@@ -342,6 +365,22 @@ pub struct ChartData {
     tests: Vec<TestCsv>,
     caar: Vec<CaarCsv>,
     series: Vec<SeriesCsv>,
+    /// Row indices of `series` and `ar` per (event_id, security), and each event's position
+    /// in `events`: built once, so that every chart is linear in the number of events.
+    series_idx: HashMap<(String, String), Vec<usize>>,
+    ar_idx: HashMap<(String, String), Vec<usize>>,
+    event_pos: HashMap<(String, String), usize>,
+}
+
+fn index_by<T>(
+    rows: &[T],
+    key: impl Fn(&T) -> (String, String),
+) -> HashMap<(String, String), Vec<usize>> {
+    let mut m: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        m.entry(key(r)).or_default().push(i);
+    }
+    m
 }
 
 fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
@@ -404,6 +443,10 @@ impl ChartData {
                     .collect()
             })
             .unwrap_or_default();
+        let mut per_security: HashMap<&str, usize> = HashMap::new();
+        for e in &events {
+            *per_security.entry(e.security.as_str()).or_default() += 1;
+        }
         let labels: Vec<String> = events
             .iter()
             .map(|e| {
@@ -412,7 +455,7 @@ impl ChartData {
                 } else {
                     format!("{} {}", e.security, e.entity)
                 };
-                if events.iter().filter(|x| x.security == e.security).count() > 1 {
+                if per_security[e.security.as_str()] > 1 {
                     format!("{base} ({})", e.event_id)
                 } else {
                     base
@@ -429,7 +472,17 @@ impl ChartData {
             }
             .pretty()
         };
+        let ar: Vec<ArCsv> = read_csv(&dir.join("ar.csv"))?;
+        let series: Vec<SeriesCsv> = read_csv(&dir.join("series.csv"))?;
+        let event_pos = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ((e.event_id.clone(), e.security.clone()), i))
+            .collect();
         Ok(ChartData {
+            series_idx: index_by(&series, |s| (s.event_id.clone(), s.security.clone())),
+            ar_idx: index_by(&ar, |a| (a.event_id.clone(), a.security.clone())),
+            event_pos,
             dir: dir.to_path_buf(),
             name: st["name"].as_str().unwrap_or("").to_string(),
             model: st["model"].as_str().unwrap_or("").to_string(),
@@ -437,16 +490,32 @@ impl ChartData {
             event_window: ew,
             windows,
             events,
-            ar: read_csv(&dir.join("ar.csv"))?,
+            ar,
             car: read_csv(&dir.join("car.csv"))?,
             tests: read_csv(&dir.join("tests.csv"))?,
             caar: read_csv(&dir.join("caar.csv"))?,
-            series: read_csv(&dir.join("series.csv"))?,
+            series,
         })
     }
 
-    fn is(e: &EventKey, event_id: &str, security: &str) -> bool {
-        e.event_id == event_id && e.security == security
+    /// The `series.csv` rows of one event, in file order.
+    fn series_of<'a>(&'a self, e: &EventKey) -> impl Iterator<Item = &'a SeriesCsv> + 'a {
+        let key = (e.event_id.clone(), e.security.clone());
+        self.series_idx
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.series[i])
+    }
+
+    /// The `ar.csv` rows of one event, in file order.
+    fn ar_of<'a>(&'a self, e: &EventKey) -> impl Iterator<Item = &'a ArCsv> + 'a {
+        let key = (e.event_id.clone(), e.security.clone());
+        self.ar_idx
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.ar[i])
     }
 
     fn selected<'a>(&'a self, opts: &ChartOptions) -> Vec<(usize, &'a EventKey)> {
@@ -472,9 +541,7 @@ impl ChartData {
             .into_iter()
             .map(|(_, e)| {
                 let rows: Vec<&SeriesCsv> = self
-                    .series
-                    .iter()
-                    .filter(|s| Self::is(e, &s.event_id, &s.security))
+                    .series_of(e)
                     .filter(|s| s.tau.is_some_and(|t| (lo..=hi).contains(&t)))
                     .collect();
                 CarSeries {
@@ -532,11 +599,7 @@ impl ChartData {
         self.selected(opts)
             .into_iter()
             .map(|(_, e)| {
-                let rows: Vec<&ArCsv> = self
-                    .ar
-                    .iter()
-                    .filter(|a| Self::is(e, &a.event_id, &a.security))
-                    .collect();
+                let rows: Vec<&ArCsv> = self.ar_of(e).collect();
                 ArBarPanel {
                     label: e.label.clone(),
                     taus: rows.iter().map(|a| a.tau).collect(),
@@ -574,10 +637,9 @@ impl ChartData {
                     .iter()
                     .filter(|c| c.window == w)
                     .filter_map(|c| {
-                        let i = self
-                            .events
-                            .iter()
-                            .position(|e| Self::is(e, &c.event_id, &c.security))?;
+                        let i = *self
+                            .event_pos
+                            .get(&(c.event_id.clone(), c.security.clone()))?;
                         Some((i, c.car?))
                     })
                     .collect();
@@ -655,9 +717,7 @@ impl ChartData {
             .into_iter()
             .filter_map(|(_, e)| {
                 let rows: Vec<&SeriesCsv> = self
-                    .series
-                    .iter()
-                    .filter(|s| Self::is(e, &s.event_id, &s.security))
+                    .series_of(e)
                     .filter(|s| !matches!(s.date.weekday(), Weekday::Sat | Weekday::Sun))
                     .collect();
                 let day0 = rows.iter().find(|s| s.tau == Some(0))?.date;
@@ -721,9 +781,7 @@ impl ChartData {
             .into_iter()
             .map(|(_, e)| {
                 let rows: Vec<&SeriesCsv> = self
-                    .series
-                    .iter()
-                    .filter(|s| Self::is(e, &s.event_id, &s.security))
+                    .series_of(e)
                     .filter(|s| s.tau.is_some_and(|t| (lo..=hi).contains(&t)))
                     .collect();
                 VolumeSeries {

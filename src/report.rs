@@ -388,28 +388,32 @@ fn informative(o: &Outcome) -> Vec<Para> {
         return Vec::new();
     };
     let n = a.n;
-    a.tests
-        .iter()
-        .map(|x| {
-            let cv = crate::charts::critical_value(&x.distribution);
-            let family = match x.test {
-                "mackinlay_j1" | "patell_z" => {
-                    " uses each event's own estimation-window variance, so it is usable at small N if the events are independent; events on one date share market shocks, and their cross-correlation inflates it."
-                }
-                "cross_sectional_t" | "bmp" => {
-                    " estimates the variance from the N events themselves (robust to event-induced variance) and has little power at small N."
-                }
-                _ => "",
-            };
-            let mut s = format!("{} with N = {n}: reference {}", x.test, x.distribution);
-            match cv {
-                Some(c) => s.push_str(&format!(", 5 % critical value ±{c:.2}.")),
-                None => s.push_str(", no critical value at this N."),
-            }
-            s.push_str(family);
-            vec![strong(x.test.to_string()), t(s[x.test.len()..].to_string())]
-        })
-        .collect()
+    // Events on one calendar date share market shocks (event-date clustering).
+    let same_date = o.results.windows(2).all(|w| w[0].day0 == w[1].day0);
+    let mut out = vec![vec![t(crate::stats::informativeness_note(n, same_date))]];
+    out.extend(a.tests.iter().map(|x| {
+        let (useful, why) = crate::stats::informative(x.test, n, same_date);
+        let mut s = format!(
+            ": {} at N = {n} (reference {}",
+            if useful {
+                "informative"
+            } else {
+                "not informative"
+            },
+            x.distribution
+        );
+        match crate::charts::critical_value(&x.distribution) {
+            Some(c) => s.push_str(&format!(", 5 % critical value ±{c:.2}). ")),
+            None => s.push_str("). "),
+        }
+        let mut chars = why.chars();
+        if let Some(first) = chars.next() {
+            s.extend(first.to_uppercase());
+            s.push_str(chars.as_str());
+        }
+        vec![strong(x.test.to_string()), t(s)]
+    }));
+    out
 }
 
 /// Weekdays inside the event windows on which the exchange was closed, as lines.
