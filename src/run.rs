@@ -875,7 +875,9 @@ fn battery(panel: &crate::stats::Panel, s: &Sample) -> Vec<TestStat> {
         bmp_kolari_pynnonen(&s.std, rbar),
         skewness_corrected_t_hall(&s.values),
         sign_test(&s.values),
+        sign_test_exact(&s.values),
         generalized_sign_cowan(&s.values, cowan_p_hat(&est)),
+        generalized_sign_exact(&s.values, cowan_p_hat(&est)),
         corrado_rank(&panel.corrado_ranks(&s.members), &grid),
         grank_with_ranks(
             &panel.est_sar(&s.members),

@@ -39,6 +39,8 @@ pub fn label(test: &str) -> &str {
         "skewness_corrected_t" => "skewness-corrected t",
         "sign" => "sign",
         "generalized_sign" => "generalized sign",
+        "sign_exact" => "sign (exact)",
+        "generalized_sign_exact" => "generalized sign (exact)",
         "corrado_rank" => "Corrado rank",
         "grank" => "GRANK (KP)",
         "wilcoxon" => "Wilcoxon",

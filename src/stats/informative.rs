@@ -1,7 +1,7 @@
 //! Which tests are informative at a run's N: the rules behind the report's note.
 
 /// Every test id of the battery, in the order of `tests.csv`.
-pub const TESTS: [&str; 15] = [
+pub const TESTS: [&str; 17] = [
     "mackinlay_j1",
     "cross_sectional_t",
     "patell_z",
@@ -12,7 +12,9 @@ pub const TESTS: [&str; 15] = [
     "adjusted_bmp",
     "skewness_corrected_t",
     "sign",
+    "sign_exact",
     "generalized_sign",
+    "generalized_sign_exact",
     "corrado_rank",
     "grank",
     "wilcoxon",
@@ -77,15 +79,23 @@ pub fn informative(test: &str, n: usize, same_date: bool) -> (bool, &'static str
             "the skewness correction rests on a sample skewness that is unreliable below about 30 events",
         ),
         "skewness_corrected_t" => (true, "a t test corrected for skewed abnormal returns"),
-        "sign" | "generalized_sign" | "wilcoxon" if n < EXACT_MIN_N => (
+        "sign" | "generalized_sign" if n < 20 => (
+            false,
+            "normal approximation of a count of N events: its size drifts from the nominal level below about 20 events (the _exact version is the small-sample test)",
+        ),
+        "sign_exact" | "generalized_sign_exact" | "wilcoxon" if n < EXACT_MIN_N => (
             false,
             "exact small-sample test: below 6 events even the most extreme outcome has a two-sided p-value above 5 %",
         ),
-        "sign" | "generalized_sign" | "wilcoxon" if clustered => (
-            false,
-            "assumes independent events: events on one date move together and the count of positive values overstates the evidence",
-        ),
-        "sign" | "generalized_sign" | "wilcoxon" => {
+        "sign" | "sign_exact" | "generalized_sign" | "generalized_sign_exact" | "wilcoxon"
+            if clustered =>
+        {
+            (
+                false,
+                "assumes independent events: events on one date move together and the count of positive values overstates the evidence",
+            )
+        }
+        "sign" | "sign_exact" | "generalized_sign" | "generalized_sign_exact" | "wilcoxon" => {
             (true, "non-parametric: robust to outliers and skewness")
         }
         "grank" if n < 2 => (

@@ -51,7 +51,7 @@ mod wilcoxon;
 pub use boehmer_musumeci_poulsen::boehmer_musumeci_poulsen;
 pub use brown_warner::{cross_sectional_t, crude_dependence_adjustment};
 pub use corrado::{corrado_rank, standardized_ranks};
-pub use cowan::{cowan_p_hat, generalized_sign_cowan};
+pub use cowan::{cowan_p_hat, generalized_sign_cowan, generalized_sign_exact};
 pub use grank::grank_kolari_pynnonen;
 pub(crate) use grank::grank_with_ranks;
 pub use hall::skewness_corrected_t_hall;
@@ -64,7 +64,7 @@ pub use mackinlay::{mackinlay_j1, mackinlay_j2};
 pub use panel::{EXACT_CORRELATION_MAX, Panel, PanelEvent};
 pub use patell::patell_z;
 pub use placebo::{placebo_permutation, pseudo_window_means};
-pub use sign::sign_test;
+pub use sign::{sign_test, sign_test_exact};
 pub use wilcoxon::wilcoxon_signed_rank;
 
 /// The result of one test on one day or window.

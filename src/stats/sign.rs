@@ -2,17 +2,29 @@
 
 use super::{TestStat, p_binomial};
 
-/// Sign test: Z = (w − N/2) / √(N/4), w the number of positive values (AR > 0 for one day,
-/// CAR > 0 for a window; zeros count as not positive). The p-value is the exact two-sided
-/// binomial(N, 0.5) p-value of w (twice the smaller tail, at most 1), not the normal
-/// approximation, which overstates significance at small N (N = 4: 4 of 4 positive gives
-/// Z = 2, normal p = 0.046, exact p = 0.125). Undefined (NaN) for N = 0.
+/// Sign test (METHODS.md): Z = (w − N/2) / √(N/4), w the number of positive values (AR > 0
+/// for one day, CAR > 0 for a window; zeros count as not positive), two-sided p from N(0,1).
+/// The normal approximation overstates significance at small N (N = 4: 4 of 4 positive gives
+/// Z = 2, p = 0.046, while the exact p is 0.125): see [`sign_test_exact`]. Undefined (NaN)
+/// for N = 0.
 ///
 /// # References
 /// Brown, S. J., Warner, J. B. (1980). Measuring security price performance. Journal of
 /// Financial Economics 8(3), 205-258. Corrado, C. J. (2011). Event studies: a methodology
 /// review. Accounting & Finance 51(1), 207-234.
 pub fn sign_test(values: &[f64]) -> TestStat {
+    let exact = sign_test_exact(values);
+    TestStat {
+        test: "sign",
+        p_value: super::p_normal(exact.statistic),
+        distribution: "N(0,1)".into(),
+        ..exact
+    }
+}
+
+/// The sign test with the exact two-sided binomial(N, 0.5) p-value of w (twice the smaller
+/// tail, at most 1) instead of the normal approximation; same statistic Z.
+pub fn sign_test_exact(values: &[f64]) -> TestStat {
     let n = values.len();
     let w = values.iter().filter(|v| **v > 0.0).count();
     let nf = n as f64;
@@ -25,7 +37,7 @@ pub fn sign_test(values: &[f64]) -> TestStat {
         )
     };
     TestStat {
-        test: "sign",
+        test: "sign_exact",
         statistic: stat,
         p_value: p,
         n,
@@ -40,15 +52,26 @@ mod tests {
 
     /// By hand: 4 of 4 positive: Z = (4 − 2)/1 = 2, exact p = 2 · (1/2)⁴ = 0.125.
     /// 3 of 5: Z = 0.5/√1.25; p = 2 · P(W ≥ 3) = 2 · 16/32 = 1.
+    /// By hand: 4 of 4 positive: Z = (4 − 2)/√1 = 2; exact p = 2·(1/16) = 0.125; normal
+    /// p = 2(1 − Φ(2)) = 0.04550026389635842 (normal table).
     #[test]
     fn sign_by_hand() {
-        let s = sign_test(&[0.1, 0.2, 0.01, 3.0]);
+        let s = sign_test_exact(&[0.1, 0.2, 0.01, 3.0]);
         assert!((s.statistic - 2.0).abs() < 1e-15);
         assert!((s.p_value - 0.125).abs() < 1e-12);
-        let s = sign_test(&[0.1, -0.2, 0.01, 3.0, 0.0]);
+        assert_eq!(
+            (s.test, s.distribution.as_str()),
+            ("sign_exact", "binomial(4, 0.5)")
+        );
+        let s = sign_test(&[0.1, 0.2, 0.01, 3.0]);
+        assert!((s.statistic - 2.0).abs() < 1e-15);
+        assert!((s.p_value - 0.04550026389635842).abs() < 1e-10);
+        assert_eq!((s.test, s.distribution.as_str()), ("sign", "N(0,1)"));
+        let s = sign_test_exact(&[0.1, -0.2, 0.01, 3.0, 0.0]);
         assert!((s.statistic - 0.5 / 1.25f64.sqrt()).abs() < 1e-15);
         assert!((s.p_value - 1.0).abs() < 1e-12);
         assert!(sign_test(&[]).p_value.is_nan());
+        assert!(sign_test_exact(&[]).p_value.is_nan());
     }
 
     proptest! {
@@ -58,6 +81,7 @@ mod tests {
                                  scale in proptest::collection::vec(0.01f64..100.0, 30)) {
             let y: Vec<f64> = x.iter().zip(&scale).map(|(a, s)| a * s).collect();
             prop_assert_eq!(sign_test(&x), sign_test(&y));
+            prop_assert_eq!(sign_test_exact(&x), sign_test_exact(&y));
         }
     }
 }

@@ -101,7 +101,9 @@ fn simulate_is_reproducible_with_valid_rates_and_power() {
 
     let rows = read_csv(&a.join("rejections.csv"));
     let tests: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["test"].as_str()).collect();
-    assert_eq!(tests.len(), 15, "{tests:?}");
+    // The full battery: 15 tests plus the exact-binomial forms of the two sign tests.
+    assert_eq!(tests.len(), 17, "{tests:?}");
+    assert!(tests.contains("sign_exact") && tests.contains("generalized_sign_exact"));
     for r in &rows {
         let (rate, lo, hi) = (num(&r["rate"]), num(&r["ci_low"]), num(&r["ci_high"]));
         let (lo99, hi99) = (num(&r["ci99_low"]), num(&r["ci99_high"]));
