@@ -986,7 +986,7 @@ pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Resu
             test_statistics(
                 &p,
                 "Tests of CAAR = 0 per window",
-                &data.subtitle("critical values: two-sided 5 % of each test's distribution"),
+                &data.subtitle("bars: two-sided 5 % critical values"),
                 &t,
             )?;
         } else {

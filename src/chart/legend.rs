@@ -64,6 +64,9 @@ impl Entry {
 /// A laid-out legend: its width and the rows that fit.
 pub struct Legend {
     pub width: u32,
+    /// Row pitch in pixels: `theme::LEGEND_ROW`, tightened (down to `MIN_ROW`) when every
+    /// row would not fit otherwise.
+    row: i32,
     series: Vec<Entry>,
     notes: Vec<Entry>,
     more: usize,
@@ -106,12 +109,15 @@ impl Legend {
 
         let (_, body_h) = body.dim_in_pixel();
         let extra = notes.len() + usize::from(!notes.is_empty() && !series.is_empty());
-        let capacity = ((body_h as i32
+        let avail = body_h as i32
             - theme::PLOT_TOP_GAP as i32
             - theme::X_LABEL_AREA as i32
-            - 2 * theme::LEGEND_PADDING)
-            / theme::LEGEND_ROW)
-            .max(1) as usize;
+            - 2 * theme::LEGEND_PADDING;
+        // Tighten the rows before truncating: every entry stays named while rows are at least
+        // MIN_ROW apart (legible with the legend font).
+        let wanted = (series.len() + extra).max(1) as i32;
+        let row = (avail / wanted).clamp(MIN_ROW, theme::LEGEND_ROW);
+        let capacity = (avail / row).max(1) as usize;
         let series_capacity = capacity.saturating_sub(extra).max(1);
         let mut more = 0;
         if series.len() > series_capacity {
@@ -121,6 +127,7 @@ impl Legend {
         }
         Ok(Legend {
             width,
+            row,
             series,
             notes,
             more,
@@ -143,7 +150,7 @@ impl Legend {
         let font = legend_font().pos(Pos::new(HPos::Left, VPos::Center));
         let muted = font.color(&theme::TEXT_MUTED);
         let pad = theme::LEGEND_PADDING;
-        let row = theme::LEGEND_ROW;
+        let row = self.row;
         let text_x = text_offset();
         let (w, _) = area.dim_in_pixel();
         let top = theme::PLOT_TOP_GAP as i32;
@@ -183,6 +190,9 @@ impl Legend {
     }
 }
 
+/// The tightest row pitch a legend uses before it truncates to "+ N more".
+const MIN_ROW: i32 = 32;
+
 /// Draws a swatch at the legend's sample position, centred on row `cy`.
 pub fn draw_swatch_at<DB>(area: &DrawingArea<DB, Shift>, swatch: Swatch, cy: i32) -> Result<()>
 where
@@ -218,7 +228,7 @@ where
             }
         }
         Swatch::Band { color, alpha } => {
-            let half = theme::LEGEND_ROW / 2 - 4;
+            let half = MIN_ROW / 2 - 4;
             area.draw(&Rectangle::new(
                 [(x0 + 6, cy - half), (x1 - 6, cy + half)],
                 color.mix(alpha).filled(),
