@@ -240,15 +240,12 @@ where
     // Suspended sessions: one band per run of consecutive suspended taus, half a
     // session either side, in the series' colour at low alpha.
     if !many {
-        for (i, s) in series.iter().enumerate() {
-            let fill = theme::series_color(i).mix(theme::SUSPENDED_ALPHA).filled();
-            for (a, b) in suspended_runs(&s.taus, &s.suspended) {
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(f64::from(a) - 0.5, y_lo), (f64::from(b) + 0.5, y_hi)],
-                    fill,
-                )))?;
-            }
-        }
+        draw_suspended_bands(
+            &mut chart,
+            series.iter().map(|s| (&s.taus[..], &s.suspended[..])),
+            y_lo,
+            y_hi,
+        )?;
     }
     // The CAAR band below the paths, or over them (in colour) when they are many.
     let band_color = if many { theme::BAND_MANY } else { theme::BAND };
@@ -1004,6 +1001,30 @@ fn fmt_number(v: f64, decimals: usize) -> String {
 }
 
 /// Runs of consecutive (by index) flagged taus as (first tau, last tau).
+/// Suspended sessions of each series as vertical bands: one per run of consecutive
+/// suspended taus, half a session either side, in the series' colour at low alpha.
+fn draw_suspended_bands<'s, DB>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<TickedAxis, TickedAxis>>,
+    series: impl Iterator<Item = (&'s [i32], &'s [bool])>,
+    y_lo: f64,
+    y_hi: f64,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    for (i, (taus, suspended)) in series.enumerate() {
+        let fill = theme::series_color(i).mix(theme::SUSPENDED_ALPHA).filled();
+        for (a, b) in suspended_runs(taus, suspended) {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(f64::from(a) - 0.5, y_lo), (f64::from(b) + 0.5, y_hi)],
+                fill,
+            )))?;
+        }
+    }
+    Ok(())
+}
+
 fn suspended_runs(taus: &[i32], flags: &[bool]) -> Vec<(i32, i32)> {
     let mut runs = Vec::new();
     let mut current: Option<(i32, i32)> = None;

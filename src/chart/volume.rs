@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 use super::legend::{Entry, Swatch};
 use super::{
-    YAxis, draw_marker, draw_zero_and_day0, layout, register_fonts, segments, suspended_runs,
+    YAxis, draw_marker, draw_suspended_bands, draw_zero_and_day0, layout, register_fonts, segments,
     tau_chart_with, theme, write_png_atomically,
 };
 
@@ -176,15 +176,12 @@ where
     )?;
     let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
     if !many {
-        for (i, s) in series.iter().enumerate() {
-            let fill = theme::series_color(i).mix(theme::SUSPENDED_ALPHA).filled();
-            for (a, b) in suspended_runs(&s.taus, &s.suspended) {
-                chart.draw_series(std::iter::once(Rectangle::new(
-                    [(f64::from(a) - 0.5, y_lo), (f64::from(b) + 0.5, y_hi)],
-                    fill,
-                )))?;
-            }
-        }
+        draw_suspended_bands(
+            &mut chart,
+            series.iter().map(|s| (&s.taus[..], &s.suspended[..])),
+            y_lo,
+            y_hi,
+        )?;
     }
     let x_range = (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5);
     draw_zero_and_day0(&mut chart, &x_range, tau_lo, tau_hi, y_hi, y_lo)?;
