@@ -679,39 +679,7 @@ mod tests {
             name: "t".into(),
             sessions: (0..n).map(|i| d0 + Duration::days(i as i64)).collect(),
         };
-        let tl = Timeline {
-            security: "X".into(),
-            status: spans
-                .iter()
-                .map(|s| {
-                    if *s == 0 {
-                        Status::Suspended
-                    } else {
-                        Status::Trading
-                    }
-                })
-                .collect(),
-            sources: vec![0; n],
-            price: vec![f64::NAN; n],
-            volume: vec![f64::NAN; n],
-            ret: rets
-                .iter()
-                .zip(spans)
-                .map(|(r, s)| if *s == 0 { f64::NAN } else { *r })
-                .collect(),
-            span: spans.to_vec(),
-            market_ret: mrets
-                .iter()
-                .zip(spans)
-                .map(|(m, s)| if *s == 0 { f64::NAN } else { *m })
-                .collect(),
-            off_calendar_rows: vec![],
-            halt_overrides: vec![],
-            limit: vec![0; n],
-            limit_rate: vec![f64::NAN; n],
-            limit_close: vec![(f64::NAN, f64::NAN); n],
-            excluded: vec![false; n],
-        };
+        let tl = Timeline::from_spans(rets, mrets, spans);
         (cal, tl)
     }
 
@@ -811,36 +779,14 @@ mod policy_tests {
         let ms: Vec<f64> = (0..n)
             .map(|i| ((i * 37 % 11) as f64 - 5.0) / 500.0)
             .collect();
-        let mut status = vec![Status::Trading; n];
-        status[72] = Status::Suspended;
         let mut span = vec![1u32; n];
         span[0] = 0;
         span[72] = 0;
         span[73] = 2;
-        let tl = Timeline {
-            security: "X".into(),
-            status,
-            sources: vec![0; n],
-            price: vec![f64::NAN; n],
-            volume: vec![f64::NAN; n],
-            ret: (0..n)
-                .map(|i| {
-                    if span[i] == 0 {
-                        f64::NAN
-                    } else {
-                        0.001 + ms[i] + ((i * 13 % 7) as f64 - 3.0) / 1000.0
-                    }
-                })
-                .collect(),
-            span,
-            market_ret: ms,
-            off_calendar_rows: vec![],
-            halt_overrides: vec![],
-            limit: vec![0; n],
-            limit_rate: vec![f64::NAN; n],
-            limit_close: vec![(f64::NAN, f64::NAN); n],
-            excluded: vec![false; n],
-        };
+        let ret: Vec<f64> = (0..n)
+            .map(|i| 0.001 + ms[i] + ((i * 13 % 7) as f64 - 3.0) / 1000.0)
+            .collect();
+        let tl = Timeline::from_spans(&ret, &ms, &span);
         let f: crate::study::StudyFile = toml::from_str(
             "[inputs]\nevents='e'\nprices='p'\nmarket='m'\n[windows]\nestimation=[-60,-11]\nevent=[-5,5]\ncar=[[-1,1]]\n[model]\nmin_estimation=30\n",
         )
@@ -983,32 +929,7 @@ mod model_tests {
             mrets[i] = market(&w.px, i, d, 0);
             rets[i] = ret(i, d, &m);
         }
-        Timeline {
-            security: "X".into(),
-            status: w
-                .spans
-                .iter()
-                .map(|s| {
-                    if *s == 0 {
-                        Status::Suspended
-                    } else {
-                        Status::Trading
-                    }
-                })
-                .collect(),
-            sources: vec![0; N],
-            price: vec![f64::NAN; N],
-            volume: vec![f64::NAN; N],
-            ret: rets,
-            span: w.spans.clone(),
-            market_ret: mrets,
-            off_calendar_rows: vec![],
-            halt_overrides: vec![],
-            limit: vec![0; N],
-            limit_rate: vec![f64::NAN; N],
-            limit_close: vec![(f64::NAN, f64::NAN); N],
-            excluded: vec![false; N],
-        }
+        Timeline::from_spans(&rets, &mrets, &w.spans)
     }
 
     proptest! {

@@ -264,6 +264,47 @@ pub fn build_timeline(
     t
 }
 
+#[cfg(test)]
+impl Timeline {
+    /// A test timeline from returns, market returns and spans: span 0 marks a suspended
+    /// session (no return), any other span a traded session whose return spans that many
+    /// sessions.
+    pub(crate) fn from_spans(ret: &[f64], market_ret: &[f64], span: &[u32]) -> Timeline {
+        let n = span.len();
+        let masked = |v: &[f64]| -> Vec<f64> {
+            v.iter()
+                .zip(span)
+                .map(|(x, d)| if *d == 0 { f64::NAN } else { *x })
+                .collect()
+        };
+        Timeline {
+            security: "X".into(),
+            status: span
+                .iter()
+                .map(|d| {
+                    if *d == 0 {
+                        Status::Suspended
+                    } else {
+                        Status::Trading
+                    }
+                })
+                .collect(),
+            sources: vec![0; n],
+            price: vec![f64::NAN; n],
+            volume: vec![f64::NAN; n],
+            ret: masked(ret),
+            span: span.to_vec(),
+            market_ret: masked(market_ret),
+            off_calendar_rows: vec![],
+            halt_overrides: vec![],
+            limit: vec![0; n],
+            limit_rate: vec![f64::NAN; n],
+            limit_close: vec![(f64::NAN, f64::NAN); n],
+            excluded: vec![false; n],
+        }
+    }
+}
+
 /// The limit flag of row `r`: (+1/-1, limit rate, close, reference price) when the close is at
 /// the daily limit. Uses the raw `close` and the exchange's `preclose` when the file has them,
 /// else the price column and the previous row's price.
