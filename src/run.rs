@@ -96,8 +96,6 @@ pub struct Outcome {
     pub days: Vec<Aggregate>,
     pub windows: Vec<Aggregate>,
     pub inputs: Vec<InputFile>,
-    /// Timelines of the securities analysed (for reports and charts).
-    pub timelines: BTreeMap<String, Arc<Timeline>>,
     pub calendars: BTreeMap<String, Arc<Calendar>>,
     pub warnings: Vec<String>,
 }
@@ -449,10 +447,6 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
     }
     let analyses: Vec<&EventAnalysis> = results.iter().map(|r| &r.analysis).collect();
     let (days, windows) = aggregates(study, &analyses);
-    let timelines = data
-        .iter()
-        .map(|(k, d)| (k.clone(), d.timeline.clone()))
-        .collect();
     Ok(Outcome {
         study: study.clone(),
         events,
@@ -462,7 +456,6 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         days,
         windows,
         inputs,
-        timelines,
         calendars,
         warnings,
     })
