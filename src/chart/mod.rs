@@ -1001,6 +1001,18 @@ fn fmt_number(v: f64, decimals: usize) -> String {
 }
 
 /// Runs of consecutive (by index) flagged taus as (first tau, last tau).
+/// Tick labels of a category axis: category i sits at x = i; other positions are blank.
+fn category_labels(labels: Vec<String>) -> impl Fn(&f64) -> String {
+    move |x: &f64| {
+        let i = x.round();
+        if (x - i).abs() < 1e-6 && i >= 0.0 {
+            labels.get(i as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    }
+}
+
 /// Suspended sessions of each series as vertical bands: one per run of consecutive
 /// suspended taus, half a session either side, in the series' colour at low alpha.
 fn draw_suspended_bands<'s, DB>(

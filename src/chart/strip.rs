@@ -12,8 +12,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts, thousands,
-    write_png_atomically,
+    TickedAxis, YAxis, category_labels, draw_marker, fmt_number, layout, plot_frame,
+    register_fonts, thousands, write_png_atomically,
 };
 
 /// One CAR window's cross-section.
@@ -141,14 +141,7 @@ where
         ticks: (0..k).map(|i| i as f64).collect(),
     };
     let labels: Vec<String> = strips.iter().map(|s| format!("CAR{}", s.label)).collect();
-    let x_fmt = move |x: &f64| {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 {
-            labels.get(i as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    let x_fmt = category_labels(labels);
     let d = y_axis.decimals;
     let mut chart = plot_frame(
         &plot_area,

@@ -10,8 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts, thousands,
-    write_png_atomically,
+    TickedAxis, YAxis, category_labels, draw_marker, fmt_number, layout, plot_frame,
+    register_fonts, thousands, write_png_atomically,
 };
 
 /// Statistics of every test on every window.
@@ -126,14 +126,7 @@ where
     let y_axis = YAxis::new([-top, top].into_iter(), true, 9.0).context("no statistics")?;
     let k = c.windows.len();
     let labels: Vec<String> = c.windows.iter().map(|w| format!("CAR{w}")).collect();
-    let x_fmt = move |x: &f64| {
-        let i = x.round();
-        if (x - i).abs() < 1e-6 && i >= 0.0 {
-            labels.get(i as usize).cloned().unwrap_or_default()
-        } else {
-            String::new()
-        }
-    };
+    let x_fmt = category_labels(labels);
     let d = y_axis.decimals;
     let mut chart = plot_frame(
         &plot_area,
