@@ -1131,7 +1131,8 @@ pub fn command(a: &ChartArgs) -> Result<()> {
     for f in draw_from(&data, a.kind, &opts)? {
         println!("{}", dir.join(&f.path).display());
     }
-    Ok(())
+    // The charts drawn are evimpact's outputs too: a later run may replace them.
+    crate::fsio::record_outputs(&dir)
 }
 
 /// Writes the series table and every chart for a run into `dir` (the staging output

@@ -123,6 +123,10 @@ pub struct RunArgs {
     /// Fetch missing input files first (see `evimpact fetch STUDY.toml`).
     #[arg(long)]
     pub fetch: bool,
+    /// Replace an `--out` directory that is not a previous evimpact output; the old
+    /// directory is kept beside it as DIR.replaced-<time>, never deleted.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -220,9 +224,32 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
     Ok(Study::resolve(file, ov, &data_dir)?)
 }
 
+/// Every input file and folder of a study: `--out` may not replace any folder that holds one.
+pub fn study_inputs(study: &Study) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = Vec::new();
+    v.extend(study.study_file.clone());
+    v.push(study.data_dir.clone());
+    v.push(study.events.clone());
+    v.extend(study.prices.iter().cloned());
+    v.extend(study.market.clone());
+    v.extend(study.markets.values().cloned());
+    v.extend(study.calendar.clone());
+    v.extend(study.calendars.values().cloned());
+    v.extend(study.halts.clone());
+    if let Some(f) = &study.factors {
+        v.extend(f.files.iter().cloned());
+    }
+    v
+}
+
 /// `evimpact run`.
 pub fn run(a: &RunArgs) -> Result<PathBuf> {
     let study = study_from_args(a)?;
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("out").join(crate::fsio::folder_name(&study.name)));
+    let plan = crate::fsio::check_output_dir(&out, &study_inputs(&study), a.force)?;
     crate::fetch::check_inputs_or_fetch(&study, a.fetch, a.quiet)?;
     let outcome = crate::run::run_study(&study)?;
     let n_skipped = outcome
@@ -243,11 +270,7 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
             first.reason
         )));
     }
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("out").join(&study.name));
-    let written = crate::output::write_all(&out, |dir| {
+    let written = crate::fsio::replace_dir(&out, &plan, |dir| {
         crate::output::write_tables(&outcome, dir)?;
         let charts = crate::charts::write_all(&outcome, dir)?;
         crate::report::write_reports(&outcome, &charts, dir)?;
@@ -275,6 +298,13 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         }
         for s in outcome.skipped.iter().filter(|s| s.kind == "skipped") {
             println!("  skipped {} {}: {}", s.event_id, s.security, s.reason);
+        }
+        if let crate::fsio::OutPlan::KeepAside(old) = &plan {
+            println!(
+                "--force: the previous contents of {} are kept in {}",
+                written.display(),
+                old.display()
+            );
         }
         println!("outputs in {}", written.display());
     }

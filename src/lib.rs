@@ -15,6 +15,7 @@ pub mod data;
 pub mod engine;
 pub mod error;
 pub mod fetch;
+pub mod fsio;
 pub mod limits;
 pub mod model;
 pub mod output;

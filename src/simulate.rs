@@ -72,9 +72,13 @@ pub struct SimulateArgs {
     pub k: Vec<f64>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Output directory (replaced as a whole).
+    /// Output directory (replaced as a whole when it is empty or a previous evimpact output).
     #[arg(long)]
     pub out: PathBuf,
+    /// Replace an `--out` directory that is not a previous evimpact output (it is kept
+    /// beside the new one as DIR.replaced-<time>).
+    #[arg(long)]
+    pub force: bool,
     /// Estimation window [default: -260:-11].
     #[arg(long, allow_hyphen_values = true)]
     pub estimation: Option<Window>,
@@ -520,6 +524,9 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
             ks.push(*k);
         }
     }
+    let mut inputs = vec![study.data_dir.clone(), a.prices.clone(), a.market.clone()];
+    inputs.extend(a.calendar.clone());
+    let plan = crate::fsio::check_output_dir(&a.out, &inputs, a.force)?;
     let cfg = SimConfig {
         draws: a.draws,
         events: a.events,
@@ -533,7 +540,7 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
     let sim = simulate(&u, &study, &cfg, &tick).map_err(Error::Run)?;
     bar.finish_and_clear();
     let elapsed = started.elapsed();
-    let written = crate::output::write_all(&a.out, |dir| {
+    let written = crate::fsio::replace_dir(&a.out, &plan, |dir| {
         std::fs::write(dir.join("rejections.csv"), rejections_csv(&sim, false))?;
         std::fs::write(dir.join("rejections_windows.csv"), rejections_csv(&sim, true))?;
         let mut ev = String::from("draw,security,day0\n");

@@ -5,6 +5,7 @@ mod common;
 mod fetch;
 mod independent;
 mod models;
+mod out_dir;
 mod reference;
 mod report;
 mod scale;
