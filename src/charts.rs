@@ -21,7 +21,7 @@ use crate::chart::{
     VolumeSeries, abnormal_volume, ar_bars, car_distribution, car_paths, price_panel,
     test_statistics,
 };
-use crate::run::{EventResult, Outcome};
+use crate::outcome::{EventResult, Outcome};
 
 /// Sessions shown in the price panel beyond each side of the event window.
 pub const PRICE_PAD: i32 = 10;
@@ -393,7 +393,7 @@ fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
 }
 
 fn pretty(label: &str) -> String {
-    match label.parse::<crate::study::Window>() {
+    match label.parse::<crate::window::Window>() {
         Ok(w) => w.pretty(),
         Err(_) => label.to_string(),
     }
@@ -466,7 +466,7 @@ impl ChartData {
             e.label = l;
         }
         let w = |v: (i32, i32)| {
-            crate::study::Window {
+            crate::window::Window {
                 start: v.0,
                 end: v.1,
             }

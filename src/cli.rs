@@ -7,10 +7,9 @@ use clap::{Args, Parser, Subcommand};
 use crate::align::EventDayRule;
 use crate::error::{Error, InputError, Result};
 use crate::model::ModelKind;
-use crate::returns::ReturnKind;
-use crate::study::{
-    HaltPolicy, LimitPolicy, Overrides, Study, Window, default_data_dir, read_study_file,
-};
+use crate::returns::{HaltPolicy, LimitPolicy, ReturnKind};
+use crate::study::{Overrides, Study, default_data_dir, read_study_file};
+use crate::window::Window;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -251,7 +250,7 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         .unwrap_or_else(|| Path::new("out").join(crate::fsio::folder_name(&study.name)));
     let plan = crate::fsio::check_output_dir(&out, &study_inputs(&study), a.force)?;
     crate::fetch::check_inputs_or_fetch(&study, a.fetch, a.quiet)?;
-    let outcome = crate::run::run_study(&study)?;
+    let outcome = crate::pipeline::run_study(&study)?;
     let n_skipped = outcome
         .skipped
         .iter()

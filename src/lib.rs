@@ -7,23 +7,24 @@
 //! tables ([`output`]), report ([`report`]) and charts ([`charts`], [`chart`]).
 //! [`run::run_study`] runs it; [`cli`] is the command line. See README.md for the guide.
 
+pub mod abnormal;
 pub mod align;
 pub mod chart;
 pub mod charts;
 pub mod cli;
 pub mod data;
-pub mod engine;
 pub mod error;
 pub mod fetch;
 pub mod fsio;
-pub mod limits;
 pub mod model;
+pub mod outcome;
 pub mod output;
+pub mod pipeline;
 pub mod report;
 pub mod returns;
-pub mod run;
 pub mod simulate;
 pub mod simulate_chart;
 pub mod stats;
 pub mod study;
 pub mod synth;
+pub mod window;

@@ -8,7 +8,7 @@ use anyhow::Context;
 use polars::prelude::*;
 use serde_json::json;
 
-use crate::run::Outcome;
+use crate::outcome::Outcome;
 
 /// A named column from any iterator of values polars can hold.
 fn col<I, T, P>(name: &str, values: I) -> Column
@@ -386,7 +386,7 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
             serde_json::Value::Null
         }
     };
-    let tests = |a: &crate::run::Aggregate| {
+    let tests = |a: &crate::outcome::Aggregate| {
         a.tests
             .iter()
             .map(|t| {
@@ -398,7 +398,7 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
     json!({
         "tool": {"name": "evimpact", "version": env!("CARGO_PKG_VERSION")},
         "study": &o.study,
-        "inputs": crate::fetch::inputs_with_provenance(&o.inputs),
+        "inputs": crate::data::provenance::inputs_with_provenance(&o.inputs),
         "counts": {
             "event_rows": o.events.len(),
             "analysed": o.results.len(),

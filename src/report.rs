@@ -15,9 +15,9 @@ use anyhow::Context;
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use crate::charts::{ChartFile, ChartKind};
+use crate::outcome::{Aggregate, EventResult, Outcome};
 use crate::returns::{Status, source};
-use crate::run::{Aggregate, EventResult, Outcome};
-use crate::study::Window;
+use crate::window::Window;
 
 pub use html::html;
 

@@ -4,8 +4,8 @@
 //! Each of R replications draws N pseudo-events at random, a security (a file of the price
 //! directory) and a day 0 (a session with the whole estimation and event windows inside the
 //! calendar, a return on day 0, and enough estimation returns for the model), runs the
-//! study's analysis on them (the same [`crate::engine::analyze_with`] and
-//! [`crate::run::aggregates`] as `evimpact run`) once without and once per k with an
+//! study's analysis on them (the same [`crate::abnormal::analyze_with`] and
+//! [`crate::pipeline::aggregates`] as `evimpact run`) once without and once per k with an
 //! abnormal return k added to every event's day-0 return ([`Study::inject_day0`]), and
 //! records each test's two-sided p-value on day 0 (and on each CAR window). The rejection
 //! rate of a test at level α is the share of replications with p < α among those where the
@@ -31,13 +31,14 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use rayon::prelude::*;
 
+use crate::abnormal::{EventAnalysis, ModelData, analyze_with};
 use crate::data::calendar::{Calendar, Exchange, builtin_calendar, load_calendar};
 use crate::data::halts::Halts;
 use crate::data::prices::{PriceSource, load_price_file};
-use crate::engine::{EventAnalysis, ModelData, analyze_with};
 use crate::returns::{Policies, Timeline, align_market, build_timeline};
-use crate::study::{Overrides, Study, Window, default_data_dir};
+use crate::study::{Overrides, Study, default_data_dir};
 use crate::synth::Rng;
+use crate::window::Window;
 
 /// Two-sided levels at which rejections are counted.
 pub const LEVELS: [f64; 3] = [0.01, 0.05, 0.10];
@@ -364,7 +365,7 @@ fn replicate(
                 .collect::<Result<_>>()?;
             injected.iter().collect()
         };
-        let (days, windows) = crate::run::aggregates(study, &analyses);
+        let (days, windows) = crate::pipeline::aggregates(study, &analyses);
         let day0 = days
             .iter()
             .find(|a| a.tau == Some(0))

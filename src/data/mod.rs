@@ -7,6 +7,7 @@ pub mod events;
 pub mod factors;
 pub mod halts;
 pub mod prices;
+pub mod provenance;
 
 use chrono::NaiveDate;
 

@@ -46,9 +46,10 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+pub use crate::data::provenance::{provenance_path, sha256_hex};
 pub use cache::Cache;
 pub use http::{Http, HttpConfig};
-pub use plan::{check_inputs, check_inputs_or_fetch, inputs_with_provenance};
+pub use plan::{check_inputs, check_inputs_or_fetch};
 
 use crate::error::{Error, InputError};
 
@@ -478,12 +479,6 @@ pub struct Provenance<'a> {
     pub tool: String,
 }
 
-/// Hex SHA-256 of bytes.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    format!("{:x}", Sha256::digest(bytes))
-}
-
 fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
@@ -855,13 +850,6 @@ pub fn write_table_with_provenance(
     let side = provenance_path(out);
     cache::write_atomic(&side, &json).map_err(|e| FetchError::io(&side, &e))?;
     Ok(())
-}
-
-/// `<file>.provenance.json`.
-pub fn provenance_path(file: &Path) -> PathBuf {
-    let mut s = file.as_os_str().to_os_string();
-    s.push(".provenance.json");
-    PathBuf::from(s)
 }
 
 /// Parses `YYYY-MM-DD` or `YYYYMMDD`.

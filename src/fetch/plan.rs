@@ -11,7 +11,6 @@
 //!   rule), never after today.
 //! - [`check_inputs`]: before `evimpact run`, names each missing input and the
 //!   `evimpact fetch …` command that fetches it.
-//! - [`inputs_with_provenance`]: the `inputs` list of `summary.json` with each input's sidecar.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -26,8 +25,8 @@ use super::{
 use crate::data::calendar::Exchange;
 use crate::data::events::{Event, load_events};
 use crate::error::{Error, InputError};
-use crate::run::InputFile;
-use crate::study::{Study, Window};
+use crate::study::Study;
+use crate::window::Window;
 
 /// The period of prices a set of events needs.
 pub fn price_period(
@@ -542,32 +541,6 @@ pub fn check_inputs(study: &Study, quiet: bool) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// `summary.json`'s `inputs`: each input file with, when a `<file>.provenance.json` sidecar
-/// sits next to it, that sidecar (`provenance`) and whether its SHA-256 still matches the
-/// file (`provenance_matches`).
-pub fn inputs_with_provenance(inputs: &[InputFile]) -> serde_json::Value {
-    let list = inputs
-        .iter()
-        .map(|i| {
-            let mut v = serde_json::to_value(i).unwrap_or(serde_json::Value::Null);
-            let side = provenance_path(&i.path);
-            if let Ok(bytes) = std::fs::read(&side)
-                && let Ok(p) = serde_json::from_slice::<serde_json::Value>(&bytes)
-                && let Some(obj) = v.as_object_mut()
-            {
-                let matches = p.get("sha256").and_then(|s| s.as_str()) == Some(i.sha256.as_str());
-                obj.insert(
-                    "provenance_matches".into(),
-                    serde_json::Value::Bool(matches),
-                );
-                obj.insert("provenance".into(), p);
-            }
-            v
-        })
-        .collect();
-    serde_json::Value::Array(list)
 }
 
 /// Reads the `inputs.factors` entry of a study file, if any (resolved against the data

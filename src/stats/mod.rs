@@ -33,6 +33,7 @@
 use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
+pub mod battery;
 mod boehmer_musumeci_poulsen;
 mod brown_warner;
 mod corrado;

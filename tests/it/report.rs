@@ -360,7 +360,7 @@ fn report_tables_match_golden() {
     let file = read_study_file(&path).expect("study file");
     let study =
         Study::resolve(Some((&path, file)), Overrides::default(), &data_dir()).expect("study");
-    let o = evimpact::run::run_study(&study).expect("run");
+    let o = evimpact::pipeline::run_study(&study).expect("run");
     let got = evimpact::report::tables_markdown(&o);
     let golden = repo().join("tests/golden/entity-list-2019.report-tables.md");
     if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {

@@ -9,13 +9,15 @@
 //! Maynes, E., Rumsey, J. (1993). Conducting event studies with thinly traded stocks.
 //! Journal of Banking & Finance 17(1), 145-157.
 
+pub mod factors;
+pub mod limits;
+
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::calendar::Calendar;
 use crate::data::halts::Halts;
 use crate::data::prices::PriceSeries;
-use crate::study::{HaltPolicy, LimitPolicy};
 
 /// Trading status of a security on one exchange session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -80,7 +82,7 @@ pub mod source {
 }
 
 /// Simple or log returns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReturnKind {
     #[default]
@@ -143,6 +145,75 @@ pub fn align_market(cal: &Calendar, market: &PriceSeries) -> Vec<f64> {
         .collect()
 }
 
+/// What to do with trading halts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HaltPolicy {
+    /// The first trade after a halt carries a return spanning it (Maynes & Rumsey 1993).
+    #[default]
+    TradeToTrade,
+    /// Skip an event whose event window contains a suspended session.
+    DropEvent,
+    /// Drop suspended sessions and the return spanning them; returns resume the next session.
+    ExcludeDays,
+}
+
+impl HaltPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HaltPolicy::TradeToTrade => "trade_to_trade",
+            HaltPolicy::DropEvent => "drop_event",
+            HaltPolicy::ExcludeDays => "exclude_days",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            HaltPolicy::TradeToTrade => {
+                "trade_to_trade (Maynes & Rumsey 1993): a suspended session has no return; the first traded session after a halt carries the return over the whole halt, compared with the market over the same sessions, and enters the estimation with weight 1/d"
+            }
+            HaltPolicy::DropEvent => {
+                "drop_event: an event whose event window contains a suspended session is skipped"
+            }
+            HaltPolicy::ExcludeDays => {
+                "exclude_days: suspended sessions and the return spanning them are dropped (from estimation and event windows); returns resume on the session after the resumption"
+            }
+        }
+    }
+}
+
+/// What to do with limit-locked sessions (close at the daily price limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitPolicy {
+    /// Keep the return and flag the session (`limit_locked`).
+    #[default]
+    Flag,
+    /// Carry the return forward to the first session that does not close at the limit, as one
+    /// return spanning those sessions.
+    Accumulate,
+}
+
+impl LimitPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LimitPolicy::Flag => "flag",
+            LimitPolicy::Accumulate => "accumulate",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            LimitPolicy::Flag => {
+                "flag: a close at the daily limit keeps its return and is flagged limit_locked (the observed return understates the reaction)"
+            }
+            LimitPolicy::Accumulate => {
+                "accumulate: a limit-locked session has no return; the first session that does not close at the limit carries one return spanning them"
+            }
+        }
+    }
+}
+
 /// How a timeline treats halts and limit-locked sessions.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Policies {
@@ -156,7 +227,7 @@ pub const LISTING_DAYS_WITHOUT_LIMIT: usize = 5;
 
 /// Builds a security's timeline: status per session, then trade-to-trade returns.
 ///
-/// Limit-locked sessions (see [`crate::limits`]) keep their return under
+/// Limit-locked sessions (see [`limits`]) keep their return under
 /// [`LimitPolicy::Flag`]; under [`LimitPolicy::Accumulate`] they have none and the next
 /// session off the limit carries one return spanning them. Under
 /// [`HaltPolicy::ExcludeDays`] a return spanning a suspension is dropped.
@@ -313,7 +384,7 @@ fn limit_flag(series: &PriceSeries, r: usize, date: NaiveDate) -> Option<(i8, f6
         return None;
     }
     let is_st = series.is_st.get(r).copied().flatten().unwrap_or(false);
-    let rate = crate::limits::daily_limit(&series.security, date, is_st)?;
+    let rate = limits::daily_limit(&series.security, date, is_st)?;
     let raw = |k: usize| series.close.get(k).copied().flatten().or(series.price[k]);
     let close = raw(r)?;
     let pre = series
@@ -322,7 +393,7 @@ fn limit_flag(series: &PriceSeries, r: usize, date: NaiveDate) -> Option<(i8, f6
         .copied()
         .flatten()
         .or_else(|| raw(r - 1))?;
-    match crate::limits::limit_hit(close, pre, rate) {
+    match limits::limit_hit(close, pre, rate) {
         0 => None,
         hit => Some((hit, rate, close, pre)),
     }

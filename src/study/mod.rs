@@ -1,274 +1,26 @@
-//! The study definition: a TOML file, flags that override it, and validation.
+//! The study definition: a TOML file ([`file`]), flags that override it, and validation.
 //!
 //! Paths in a study file: `events` and `halts` are relative to the study file; `prices`,
 //! `market` and `calendar` are relative to the data directory (falling back to the study
 //! file's directory). Paths given as flags are relative to the working directory, falling
 //! back to the data directory.
 
+pub mod file;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::align::EventDayRule;
 use crate::data::factors::FactorUnits;
 use crate::error::InputError;
 use crate::model::{MAX_K, ModelKind, ModelSpec};
-use crate::returns::ReturnKind;
+use crate::returns::{HaltPolicy, LimitPolicy, ReturnKind};
+use crate::window::{DEFAULT_CARS, Window};
 
-/// A window of event time [start, end] in sessions, inclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "WindowRepr", into = "[i32; 2]")]
-pub struct Window {
-    pub start: i32,
-    pub end: i32,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum WindowRepr {
-    Pair([i32; 2]),
-    Text(String),
-}
-
-impl TryFrom<WindowRepr> for Window {
-    type Error = String;
-    fn try_from(r: WindowRepr) -> Result<Self, String> {
-        match r {
-            WindowRepr::Pair([a, b]) => Window::new(a, b),
-            WindowRepr::Text(s) => s.parse(),
-        }
-    }
-}
-
-impl From<Window> for [i32; 2] {
-    fn from(w: Window) -> Self {
-        [w.start, w.end]
-    }
-}
-
-impl Window {
-    pub fn new(start: i32, end: i32) -> Result<Self, String> {
-        if start > end {
-            return Err(format!("window start {start} is after its end {end}"));
-        }
-        Ok(Window { start, end })
-    }
-
-    /// `-1:1`: the label used in output tables and on the command line.
-    pub fn label(&self) -> String {
-        format!("{}:{}", self.start, self.end)
-    }
-
-    /// `[-1, +1]`: the label used in reports.
-    pub fn pretty(&self) -> String {
-        let f = |v: i32| {
-            if v > 0 {
-                format!("+{v}")
-            } else {
-                v.to_string()
-            }
-        };
-        format!("[{}, {}]", f(self.start), f(self.end))
-    }
-
-    pub fn contains(&self, tau: i32) -> bool {
-        self.start <= tau && tau <= self.end
-    }
-
-    pub fn len(&self) -> usize {
-        (self.end - self.start + 1) as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-}
-
-impl std::str::FromStr for Window {
-    type Err = String;
-    /// Parses `A:B` (e.g. `-260:-11`), also accepting `[A,B]`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().trim_start_matches('[').trim_end_matches(']');
-        let (a, b) = t
-            .split_once(':')
-            .or_else(|| t.split_once(','))
-            .ok_or_else(|| format!("expected a window START:END such as -10:10, found \"{s}\""))?;
-        let p = |v: &str| {
-            v.trim()
-                .trim_start_matches('+')
-                .parse::<i32>()
-                .map_err(|_| {
-                    format!("expected a window START:END of integers such as -10:10, found \"{s}\"")
-                })
-        };
-        Window::new(p(a)?, p(b)?)
-    }
-}
-
-/// What to do with trading halts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HaltPolicy {
-    /// The first trade after a halt carries a return spanning it (Maynes & Rumsey 1993).
-    #[default]
-    TradeToTrade,
-    /// Skip an event whose event window contains a suspended session.
-    DropEvent,
-    /// Drop suspended sessions and the return spanning them; returns resume the next session.
-    ExcludeDays,
-}
-
-impl HaltPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            HaltPolicy::TradeToTrade => "trade_to_trade",
-            HaltPolicy::DropEvent => "drop_event",
-            HaltPolicy::ExcludeDays => "exclude_days",
-        }
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            HaltPolicy::TradeToTrade => {
-                "trade_to_trade (Maynes & Rumsey 1993): a suspended session has no return; the first traded session after a halt carries the return over the whole halt, compared with the market over the same sessions, and enters the estimation with weight 1/d"
-            }
-            HaltPolicy::DropEvent => {
-                "drop_event: an event whose event window contains a suspended session is skipped"
-            }
-            HaltPolicy::ExcludeDays => {
-                "exclude_days: suspended sessions and the return spanning them are dropped (from estimation and event windows); returns resume on the session after the resumption"
-            }
-        }
-    }
-}
-
-/// What to do with limit-locked sessions (close at the daily price limit).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LimitPolicy {
-    /// Keep the return and flag the session (`limit_locked`).
-    #[default]
-    Flag,
-    /// Carry the return forward to the first session that does not close at the limit, as one
-    /// return spanning those sessions.
-    Accumulate,
-}
-
-impl LimitPolicy {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LimitPolicy::Flag => "flag",
-            LimitPolicy::Accumulate => "accumulate",
-        }
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            LimitPolicy::Flag => {
-                "flag: a close at the daily limit keeps its return and is flagged limit_locked (the observed return understates the reaction)"
-            }
-            LimitPolicy::Accumulate => {
-                "accumulate: a limit-locked session has no return; the first session that does not close at the limit carries one return spanning them"
-            }
-        }
-    }
-}
-
-/// One path or several (a study may read prices from several directories).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(PathBuf),
-    Many(Vec<PathBuf>),
-}
-
-impl OneOrMany {
-    fn into_vec(self) -> Vec<PathBuf> {
-        match self {
-            OneOrMany::One(p) => vec![p],
-            OneOrMany::Many(v) => v,
-        }
-    }
-}
-
-/// The study file as written.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StudyFile {
-    pub name: Option<String>,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    #[serde(default)]
-    pub inputs: InputsSection,
-    #[serde(default)]
-    pub windows: WindowsSection,
-    #[serde(default)]
-    pub model: ModelSection,
-    #[serde(default)]
-    pub alignment: AlignmentSection,
-    #[serde(default)]
-    pub policies: PoliciesSection,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InputsSection {
-    pub events: Option<PathBuf>,
-    pub prices: Option<OneOrMany>,
-    pub market: Option<PathBuf>,
-    /// Market index per exchange MIC, e.g. `{ XSHG = "...", XNYS = "..." }`.
-    pub markets: Option<BTreeMap<String, PathBuf>>,
-    pub calendar: Option<PathBuf>,
-    /// Session calendar per exchange MIC.
-    pub calendars: Option<BTreeMap<String, PathBuf>>,
-    pub halts: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WindowsSection {
-    pub estimation: Option<Window>,
-    pub event: Option<Window>,
-    pub car: Option<Vec<Window>>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ModelSection {
-    pub kind: Option<ModelKind>,
-    pub min_estimation: Option<usize>,
-    pub returns: Option<ReturnKind>,
-    /// Factor file(s) for `capm`, `ff3`, `ff5`, `carhart`, `factors` (relative to the data
-    /// directory), e.g. `["factors/ff3_daily.csv", "factors/mom_daily.csv"]`.
-    pub factors: Option<OneOrMany>,
-    /// Factor columns in regression order [default: the model's Ken French names].
-    pub factor_columns: Option<Vec<String>>,
-    /// `percent` or `decimal`: required with a factor file (never guessed).
-    pub factor_units: Option<FactorUnits>,
-    /// Risk-free column of the factor file [default: `rf`]; `none`: raw returns (not for capm).
-    pub rf: Option<String>,
-    /// Exchange whose sessions the factor dates are [default: XNYS].
-    pub factor_exchange: Option<String>,
-    /// Dimson's K: market leads and lags [default: 1].
-    pub dimson_lags: Option<usize>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AlignmentSection {
-    pub rule: Option<EventDayRule>,
-    /// Largest shift of day 0 from the announcement date, in weekdays; beyond it the event is
-    /// skipped.
-    pub max_shift: Option<u32>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PoliciesSection {
-    pub halts: Option<HaltPolicy>,
-    pub limits: Option<LimitPolicy>,
-}
+use file::OneOrMany;
+pub use file::{StudyFile, read_study_file};
 
 /// Values given on the command line; each overrides the study file.
 #[derive(Debug, Clone, Default)]
@@ -347,9 +99,6 @@ pub struct FactorSource {
     pub exchange: String,
 }
 
-/// Default CAR windows: [-1,+1], [0,+1], [0,+5], [-5,+5], [-10,+10].
-pub const DEFAULT_CARS: [(i32, i32); 5] = [(-1, 1), (0, 1), (0, 5), (-5, 5), (-10, 10)];
-
 /// The data directory: `--data`, else `$EVIMPACT_DATA`, else `../shared/data` (from the
 /// working directory, then from the crate's own directory).
 pub fn default_data_dir(flag: Option<&Path>) -> PathBuf {
@@ -373,21 +122,6 @@ fn first_existing(candidates: &[PathBuf]) -> PathBuf {
         .find(|p| p.exists())
         .unwrap_or(&candidates[0])
         .clone()
-}
-
-/// Reads a study file.
-///
-/// # Errors
-/// The file cannot be read or is not a valid study (unknown keys included), naming the line.
-pub fn read_study_file(path: &Path) -> Result<StudyFile, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, e))?;
-    toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
-            .unwrap_or(0);
-        InputError::parse(path, format!("line {line}: {}", e.message()))
-    })
 }
 
 impl Study {
@@ -696,21 +430,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn windows_parse_both_forms() {
-        assert_eq!(
-            "-260:-11".parse::<Window>(),
-            Ok(Window {
-                start: -260,
-                end: -11
-            })
-        );
-        assert_eq!("[0,+5]".parse::<Window>(), Ok(Window { start: 0, end: 5 }));
-        assert!("5:1".parse::<Window>().is_err());
-        assert!("a:b".parse::<Window>().is_err());
-        assert_eq!(Window { start: -1, end: 1 }.pretty(), "[-1, +1]");
-    }
-
-    #[test]
     fn flags_override_file_and_validate() {
         let f: StudyFile = toml::from_str(
             "name = \"s\"\n[inputs]\nevents = \"e.csv\"\nprices = \"p\"\nmarket = \"m.csv\"\n\
@@ -790,10 +509,5 @@ mod tests {
         let s = resolve("kind = \"dimson\"\ndimson_lags = 3\n").expect("valid");
         assert_eq!(s.model_spec.n_params(), 8);
         assert!(s.factors.is_none());
-    }
-
-    #[test]
-    fn unknown_key_is_rejected() {
-        assert!(toml::from_str::<StudyFile>("[windows]\nestimate = [-1, 0]\n").is_err());
     }
 }

@@ -1,0 +1,348 @@
+//! One event on one security: estimation window → fitted model → abnormal returns over the
+//! event window → CARs, BHARs and abnormal volume. Works on the security's contiguous
+//! timeline arrays.
+
+mod car;
+mod design;
+mod volume;
+
+pub use car::{BharRow, CarRow, bhar};
+use design::Designer;
+pub use volume::{AbnormalVolume, Resumption, VolumeRow, VolumeWindow};
+use volume::{abnormal_volume, resumptions};
+
+use chrono::NaiveDate;
+
+use crate::data::calendar::Calendar;
+use crate::model::{Design, FittedModel, MAX_K, Obs};
+use crate::returns::factors::AlignedFactors;
+use crate::returns::{Status, Timeline};
+use crate::stats::p_student;
+use crate::study::Study;
+
+/// One session of the event window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArRow {
+    pub tau: i32,
+    pub date: NaiveDate,
+    pub status: Status,
+    /// Suspension sources (see `returns::source`).
+    pub sources: u8,
+    /// Sessions spanned by the return (0: no return).
+    pub span: u32,
+    pub ret: f64,
+    pub market_ret: f64,
+    pub normal: f64,
+    pub ar: f64,
+    pub var: f64,
+    pub sar: f64,
+}
+
+/// The estimation and event-window results of one event on one security.
+#[derive(Debug, Clone)]
+pub struct EventAnalysis {
+    pub fit: FittedModel,
+    pub est_first: NaiveDate,
+    pub est_last: NaiveDate,
+    /// Sessions of the estimation window the calendar could not supply.
+    pub est_truncated: usize,
+    pub rows: Vec<ArRow>,
+    /// The unscaled prediction rows of the event-window sessions, row-major with k =
+    /// `fit.coef.len()` values per session (zeros where there is no abnormal return), parallel
+    /// to `rows`: Var(CAR) uses their sums.
+    pub pred_rows: Vec<f64>,
+    pub cars: Vec<CarRow>,
+    /// BHAR per CAR window, parallel to `cars`.
+    pub bhars: Vec<BharRow>,
+    /// Abnormal log volume (None when the price file has no volume around the event).
+    pub volume: Option<AbnormalVolume>,
+    /// Resumption sessions after halts inside the event window.
+    pub resumptions: Vec<Resumption>,
+    /// Estimation-window abnormal returns (residuals y - x'b, unscaled) by event time:
+    /// element j is τ = estimation.start + j; NaN where the session has no return (or lies
+    /// before the calendar). Used by the rank, sign and dependence tests.
+    pub est_ar: Vec<f64>,
+    /// Spans of those returns (0 where none).
+    pub est_span: Vec<u32>,
+    /// Event-window returns without a normal return because a model input (market, factor,
+    /// risk-free rate, market lead/lag) is missing: their τ.
+    pub missing_inputs: Vec<i32>,
+}
+
+impl EventAnalysis {
+    /// CAR and its variance s²(D + x_w'(X'X)⁻¹x_w) over the event-window sessions whose τ
+    /// satisfies `keep`: (CAR, Var, n_returns, D). CAR is NaN without a return.
+    pub fn car_over(&self, keep: impl Fn(i32) -> bool) -> (f64, f64, usize, u32) {
+        let (mut car, mut xw, mut spans, mut count) = (0.0, [0.0; MAX_K], 0u32, 0usize);
+        let k = self.fit.coef.len();
+        for (j, r) in self.rows.iter().enumerate() {
+            if keep(r.tau) && r.ar.is_finite() {
+                let x = &self.pred_rows[j * k..(j + 1) * k];
+                car += r.ar;
+                for (a, v) in xw.iter_mut().zip(x) {
+                    *a += v;
+                }
+                spans += r.span;
+                count += 1;
+            }
+        }
+        if count == 0 {
+            return (f64::NAN, f64::NAN, 0, 0);
+        }
+        let var = self.fit.prediction_variance(&xw, spans as f64);
+        (car, var, count, spans)
+    }
+
+    /// The CAR path from the event window's start to each τ with its variance (same formula
+    /// as a CAR window [start, τ]); τ before the first return are left out.
+    pub fn cumulative_car(&self) -> Vec<(i32, f64, f64)> {
+        self.rows
+            .iter()
+            .filter_map(|r| {
+                let (car, var, n, _) = self.car_over(|t| t <= r.tau);
+                (n > 0).then_some((r.tau, car, var))
+            })
+            .collect()
+    }
+}
+
+/// What a model reads beyond the security's timeline: the market index level on the calendar
+/// (for leads and lags) and the factors aligned on the calendar.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ModelData<'a> {
+    /// Market index level per calendar session (NaN where missing).
+    pub market_px: Option<&'a [f64]>,
+    /// Factor values on the security's calendar.
+    pub factors: Option<&'a AlignedFactors>,
+    /// Why there are no factors for this security (used as the skip reason).
+    pub no_factors: Option<&'a str>,
+}
+
+/// Fits the normal-return model on the estimation window around `day0` and computes ARs
+/// and CARs, with the market model's data only (see [`analyze_with`]).
+///
+/// # Errors
+/// A skip reason: the event window is not covered by the calendar, no price data in the
+/// event window, too few estimation returns, a singular design, a model that needs factor
+/// data or market leads and lags.
+pub fn analyze(
+    tl: &Timeline,
+    cal: &Calendar,
+    day0: usize,
+    study: &Study,
+) -> Result<EventAnalysis, String> {
+    analyze_with(tl, cal, day0, study, ModelData::default())
+}
+
+/// Fits the study's normal-return model on the estimation window around `day0` and computes
+/// ARs, CARs, BHARs and abnormal volume over the event window.
+///
+/// # Errors
+/// A skip reason: the event window is not covered by the calendar, no price data in the
+/// event window, too few estimation returns (naming the returns without factor values), a
+/// singular design, no factor data for the security's exchange.
+pub fn analyze_with(
+    tl: &Timeline,
+    cal: &Calendar,
+    day0: usize,
+    study: &Study,
+    data: ModelData<'_>,
+) -> Result<EventAnalysis, String> {
+    let n = cal.len() as i64;
+    let at = |tau: i32| day0 as i64 + tau as i64;
+    let ew = study.event_window;
+    if at(ew.start) < 0 || at(ew.end) >= n {
+        return Err(format!(
+            "the calendar ({}..{}) does not cover the event window {} around day 0 {}",
+            cal.sessions[0],
+            cal.sessions[cal.len() - 1],
+            ew.pretty(),
+            cal.sessions[day0]
+        ));
+    }
+    let ev_range = at(ew.start) as usize..=at(ew.end) as usize;
+    if ev_range.clone().all(|i| tl.status[i] == Status::NoData) {
+        return Err(format!(
+            "no price data in the event window {} ({}..{})",
+            ew.pretty(),
+            cal.sessions[*ev_range.start()],
+            cal.sessions[*ev_range.end()]
+        ));
+    }
+    if study.halt_policy == crate::returns::HaltPolicy::DropEvent
+        && let Some(i) = ev_range
+            .clone()
+            .find(|&i| tl.status[i] == Status::Suspended)
+    {
+        return Err(format!(
+            "halt policy drop_event: suspended on {} (τ={:+}) inside the event window {}",
+            cal.sessions[i],
+            i as i64 - day0 as i64,
+            ew.pretty()
+        ));
+    }
+    let spec = &study.model_spec;
+    let model = spec.kind.as_str();
+    if (spec.uses_factors() || spec.uses_rf()) && data.factors.is_none() {
+        return Err(data.no_factors.map(str::to_string).unwrap_or_else(|| {
+            format!("model {model} needs factor data; none is loaded for this security")
+        }));
+    }
+    if spec.market_lags() > 0 && data.market_px.is_none() {
+        return Err(format!(
+            "model {model} needs the market index's prices for its leads and lags"
+        ));
+    }
+    let est_lo = at(study.estimation.start);
+    let est_hi = at(study.estimation.end);
+    let est_truncated = (-est_lo).max(0) as usize;
+    let lo = est_lo.max(0) as usize;
+    let hi = est_hi.min(n - 1);
+    if hi < lo as i64 {
+        return Err("the calendar has no session in the estimation window".into());
+    }
+    let hi = hi as usize;
+    let designer = Designer {
+        spec,
+        tl,
+        data,
+        kind: study.returns,
+    };
+    let mut obs: Vec<Obs> = Vec::with_capacity(hi + 1 - lo);
+    let mut est_designs: Vec<(usize, Design)> = Vec::with_capacity(hi + 1 - lo);
+    let mut lacking = 0usize;
+    for i in lo..=hi {
+        match designer.at(i) {
+            Some(des) if des.est.is_some() => {
+                obs.push(Obs {
+                    y: tl.ret[i] - des.offset,
+                    span: tl.span[i] as f64,
+                    x: des.est.unwrap_or(des.pred),
+                });
+                est_designs.push((i, des));
+            }
+            _ if tl.ret[i].is_finite() => lacking += 1,
+            _ => {}
+        }
+    }
+    if obs.len() < study.min_estimation {
+        let why = if lacking == 0 {
+            String::new()
+        } else if let Some(f) = data
+            .factors
+            .filter(|_| spec.uses_factors() || spec.uses_rf())
+        {
+            format!(
+                "; {lacking} return(s) lack a model input (factor values from {} cover {} of these sessions)",
+                f.describe(),
+                f.covered(lo..=hi)
+            )
+        } else {
+            format!("; {lacking} return(s) lack a model input (market return or lead/lag)")
+        };
+        return Err(format!(
+            "estimation window {} ({}..{}) has {} usable returns, fewer than the {} required{why}",
+            study.estimation.pretty(),
+            cal.sessions[lo],
+            cal.sessions[hi],
+            obs.len(),
+            study.min_estimation
+        ));
+    }
+    let fit = FittedModel::fit(spec, &obs)?;
+    let k = fit.coef.len();
+    let mut pred_rows = Vec::with_capacity(ew.len() * k);
+    let mut missing_inputs = Vec::new();
+    let rows: Vec<ArRow> = ev_range
+        .map(|i| {
+            let tau = (i as i64 - day0 as i64) as i32;
+            let (ret, m, span) = (tl.ret[i], tl.market_ret[i], tl.span[i]);
+            // `evimpact simulate`'s hook: an abnormal return injected on day 0.
+            let ret = if i == day0 && study.inject_day0 != 0.0 {
+                ret + study.inject_day0
+            } else {
+                ret
+            };
+            let mut row = ArRow {
+                tau,
+                date: cal.sessions[i],
+                status: tl.status[i],
+                sources: tl.sources[i],
+                span,
+                ret,
+                market_ret: m,
+                normal: f64::NAN,
+                ar: f64::NAN,
+                var: f64::NAN,
+                sar: f64::NAN,
+            };
+            let mut x = [0.0; MAX_K];
+            match designer.at(i) {
+                Some(des) => {
+                    row.normal = fit.predict(&des);
+                    row.ar = ret - row.normal;
+                    row.var = fit.prediction_variance(&des.pred, span as f64);
+                    row.sar = row.ar / row.var.sqrt();
+                    x = des.pred;
+                }
+                None if ret.is_finite() => missing_inputs.push(tau),
+                None => {}
+            }
+            pred_rows.extend_from_slice(&x[..k]);
+            row
+        })
+        .collect();
+    let mut a = EventAnalysis {
+        fit,
+        est_first: cal.sessions[lo],
+        est_last: cal.sessions[hi],
+        est_truncated,
+        rows,
+        pred_rows,
+        cars: Vec::new(),
+        bhars: Vec::new(),
+        volume: None,
+        resumptions: Vec::new(),
+        est_ar: vec![f64::NAN; study.estimation.len()],
+        est_span: vec![0u32; study.estimation.len()],
+        missing_inputs,
+    };
+    let dof = a.fit.dof() as f64;
+    a.cars = study
+        .car_windows
+        .iter()
+        .map(|w| {
+            let (car, var, n_returns, spans) = a.car_over(|t| w.contains(t));
+            let t = car / var.sqrt();
+            CarRow {
+                window: *w,
+                car,
+                var,
+                t,
+                p: if n_returns > 0 {
+                    p_student(t, dof)
+                } else {
+                    f64::NAN
+                },
+                n_returns,
+                spans,
+            }
+        })
+        .collect();
+    a.bhars = study
+        .car_windows
+        .iter()
+        .map(|w| bhar(&a.rows, *w, study.returns))
+        .collect();
+    a.volume = abnormal_volume(tl, &a.rows, lo..=hi, day0, &study.car_windows);
+    a.resumptions = resumptions(tl, &a.rows, lo..=hi, day0);
+    for (i, des) in &est_designs {
+        let j = (*i as i64 - est_lo) as usize;
+        a.est_ar[j] = tl.ret[*i] - a.fit.predict(des);
+        a.est_span[j] = tl.span[*i];
+    }
+    Ok(a)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,234 @@
+//! The fitted normal-return model: configuration ([`super::ModelSpec`]) → [`FittedModel::fit`]
+//! on estimation observations → an immutable model that predicts normal returns and their
+//! prediction-error variances.
+
+use nalgebra::DMatrix;
+use serde::Serialize;
+
+use super::ols::{ols, sums};
+use super::{Design, ModelKind, ModelSpec, Row};
+
+/// One estimation observation: the dependent return `y` (the return minus the model's
+/// offset) spanning `span` sessions, and its unscaled estimation row.
+#[derive(Debug, Clone, Copy)]
+pub struct Obs {
+    pub y: f64,
+    pub span: f64,
+    pub x: Row,
+}
+
+/// A named parameter of a fitted model with its standard error (NaN where none is computed).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Param {
+    pub name: String,
+    pub value: f64,
+    pub std_error: f64,
+}
+
+/// A fitted normal-return model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedModel {
+    pub kind: ModelKind,
+    /// Coefficients b of the prediction row (α, β for the market model; empty for
+    /// market-adjusted returns).
+    pub coef: Vec<f64>,
+    /// (X'X)⁻¹ of the scaled estimation design of the prediction rows (k × k).
+    pub xtx_inv: DMatrix<f64>,
+    /// Residual variance s² = Σ ε̂²/d / (M - k), on the scaled residuals.
+    pub s2: f64,
+    /// M: number of estimation observations (a span return is one).
+    pub n_obs: usize,
+    /// Weighted R²: 1 - SSE/SST with SST = Σ (y - d·ȳ)²/d, ȳ = Σy/Σd (NaN for
+    /// market-adjusted returns).
+    pub r2: f64,
+    /// Every parameter with its name and standard error (the coefficients, then derived ones:
+    /// β⁻, β⁰, β⁺, ρ_m for Scholes-Williams, β_D for Dimson).
+    pub params: Vec<Param>,
+}
+
+impl FittedModel {
+    /// Fits the model on estimation observations built with [`ModelSpec::design`] (rows `est`,
+    /// `y` = return - offset).
+    ///
+    /// # Errors
+    /// Fewer observations than parameters + 1, or a singular design (e.g. a constant market).
+    ///
+    /// # Example
+    /// ```
+    /// use evimpact::model::{FittedModel, ModelKind, ModelSpec, Obs, MAX_K};
+    /// let row = |d: f64, m: f64| { let mut x = [0.0; MAX_K]; x[0] = d; x[1] = m; x };
+    /// let obs: Vec<Obs> = [0.01, -0.02, 0.005, 0.03]
+    ///     .iter()
+    ///     .map(|&m| Obs { y: 0.001 + 1.5 * m, span: 1.0, x: row(1.0, m) })
+    ///     .collect();
+    /// let f = FittedModel::fit(&ModelSpec::new(ModelKind::Market), &obs).unwrap();
+    /// assert!((f.coef[1] - 1.5).abs() < 1e-12);
+    /// ```
+    pub fn fit(spec: &ModelSpec, obs: &[Obs]) -> Result<FittedModel, String> {
+        let k = spec.n_params();
+        let m = obs.len();
+        if m <= k {
+            return Err(format!("{m} estimation returns for {k} parameters"));
+        }
+        let names = spec.coef_names();
+        let se = |s2: f64, inv: &DMatrix<f64>, a: usize| (s2 * inv[(a, a)]).sqrt();
+        match spec.kind {
+            ModelKind::MarketAdjusted => {
+                let sse: f64 = obs.iter().map(|o| o.y * o.y / o.span).sum();
+                Ok(FittedModel {
+                    kind: spec.kind,
+                    coef: vec![],
+                    xtx_inv: DMatrix::zeros(0, 0),
+                    s2: sse / m as f64,
+                    n_obs: m,
+                    r2: f64::NAN,
+                    params: vec![],
+                })
+            }
+            ModelKind::ScholesWilliams => Self::fit_scholes_williams(obs),
+            _ => {
+                let cols: Vec<usize> = (0..k).collect();
+                let o = ols(obs, &cols)?;
+                let (sse, sst) = sums(obs, &o.coef, &cols);
+                let s2 = sse / (m - k) as f64;
+                let mut params: Vec<Param> = names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(a, name)| Param {
+                        name,
+                        value: o.coef[a],
+                        std_error: se(s2, &o.xtx_inv, a),
+                    })
+                    .collect();
+                if spec.kind == ModelKind::Dimson {
+                    // β_D = 1'b over the lead/lag coefficients; Var = s² 1'(X'X)⁻¹1.
+                    let idx = 1..k;
+                    let v: f64 = idx
+                        .clone()
+                        .flat_map(|a| idx.clone().map(move |b| (a, b)))
+                        .map(|(a, b)| o.xtx_inv[(a, b)])
+                        .sum();
+                    params.push(Param {
+                        name: "beta_dimson".into(),
+                        value: o.coef[1..].iter().sum(),
+                        std_error: (s2 * v).sqrt(),
+                    });
+                }
+                Ok(FittedModel {
+                    kind: spec.kind,
+                    coef: o.coef,
+                    xtx_inv: o.xtx_inv,
+                    s2,
+                    n_obs: m,
+                    r2: if sst > 0.0 { 1.0 - sse / sst } else { f64::NAN },
+                    params,
+                })
+            }
+        }
+    }
+
+    /// Scholes & Williams (1977) on rows [d, m_-1, m_0, m_+1]: β⁻, β⁰, β⁺ from three
+    /// span-weighted simple regressions of y on [d, m_k]; ρ_m the span-weighted correlation
+    /// of (m_0, m_-1) over the estimation observations (Pearson's r when all spans are 1);
+    /// β_SW = (β⁻ + β⁰ + β⁺)/(1 + 2ρ_m); α_SW = (Σy - β_SW Σm_0)/Σd (mean(R) - β_SW mean(R_m)
+    /// when all spans are 1).
+    fn fit_scholes_williams(obs: &[Obs]) -> Result<FittedModel, String> {
+        let m = obs.len();
+        let beta = |c: usize| ols(obs, &[0, c]).map(|o| o.coef[1]);
+        let (b_minus, b_0, b_plus) = (beta(1)?, beta(2)?, beta(3)?);
+        let sum_d: f64 = obs.iter().map(|o| o.span).sum();
+        let mean = |c: usize| obs.iter().map(|o| o.x[c]).sum::<f64>() / sum_d;
+        let (mu0, mu1) = (mean(2), mean(1));
+        let (mut c01, mut c00, mut c11) = (0.0, 0.0, 0.0);
+        for o in obs {
+            let (a, b) = (o.x[2] - o.span * mu0, o.x[1] - o.span * mu1);
+            c01 += a * b / o.span;
+            c00 += a * a / o.span;
+            c11 += b * b / o.span;
+        }
+        let rho = c01 / (c00 * c11).sqrt();
+        let b_sw = (b_minus + b_0 + b_plus) / (1.0 + 2.0 * rho);
+        let sum_y: f64 = obs.iter().map(|o| o.y).sum();
+        let alpha = (sum_y - b_sw * mu0 * sum_d) / sum_d;
+        let design = ols(obs, &[0, 2])?;
+        let coef = vec![alpha, b_sw];
+        let (sse, sst) = sums(obs, &coef, &[0, 2]);
+        let s2 = sse / (m - 2) as f64;
+        let nan = f64::NAN;
+        let p = |name: &str, value: f64| Param {
+            name: name.into(),
+            value,
+            std_error: nan,
+        };
+        Ok(FittedModel {
+            kind: ModelKind::ScholesWilliams,
+            params: vec![
+                p("alpha", alpha),
+                p("beta_sw", b_sw),
+                p("beta_minus", b_minus),
+                p("beta_0", b_0),
+                p("beta_plus", b_plus),
+                p("rho_m", rho),
+            ],
+            coef,
+            xtx_inv: design.xtx_inv,
+            s2,
+            n_obs: m,
+            r2: if sst > 0.0 { 1.0 - sse / sst } else { f64::NAN },
+        })
+    }
+
+    /// x'b for an unscaled prediction row x (the normal return is `offset + x'b`).
+    #[inline]
+    pub fn normal(&self, x: &[f64]) -> f64 {
+        x.iter().zip(&self.coef).map(|(a, b)| a * b).sum()
+    }
+
+    /// The normal (expected) return of one observation: offset + x'b.
+    #[inline]
+    pub fn predict(&self, d: &Design) -> f64 {
+        d.offset + self.normal(&d.pred)
+    }
+
+    /// x'(X'X)⁻¹x for an unscaled row (or sum of rows); only the first k elements are read.
+    #[inline]
+    pub fn leverage(&self, x: &[f64]) -> f64 {
+        let k = self.coef.len();
+        let mut q = 0.0;
+        for a in 0..k {
+            for b in 0..k {
+                q += x[a] * self.xtx_inv[(a, b)] * x[b];
+            }
+        }
+        q
+    }
+
+    /// Prediction-error variance of a return (or a sum of returns) with unscaled row x and
+    /// total span D: s² (D + x'(X'X)⁻¹x) (Patell 1976; MacKinlay 1997).
+    #[inline]
+    pub fn prediction_variance(&self, x: &[f64], span: f64) -> f64 {
+        self.s2 * (span + self.leverage(x))
+    }
+
+    /// Degrees of freedom of the single-event t: M - k.
+    pub fn dof(&self) -> usize {
+        self.n_obs - self.coef.len()
+    }
+
+    /// The intercept (α; the mean return for the constant-mean model); `None` for
+    /// market-adjusted returns.
+    pub fn alpha(&self) -> Option<f64> {
+        self.coef.first().copied()
+    }
+
+    /// The market beta: β (market, CAPM), β_SW, β_D = Σ b_k, or the loading on the first
+    /// factor (Mkt-RF in the Fama-French files); `None` for constant-mean and market-adjusted
+    /// returns.
+    pub fn beta(&self) -> Option<f64> {
+        match self.kind {
+            ModelKind::ConstantMean | ModelKind::MarketAdjusted => None,
+            ModelKind::Dimson => Some(self.coef[1..].iter().sum()),
+            _ => self.coef.get(1).copied(),
+        }
+    }
+}

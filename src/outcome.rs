@@ -1,0 +1,86 @@
+//! The results of a run as plain values: what the tables, the report and the charts read.
+//! Nothing here computes; the pipeline fills it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::abnormal::EventAnalysis;
+use crate::data::calendar::Calendar;
+use crate::data::events::Event;
+use crate::data::provenance::InputFile;
+use crate::returns::Timeline;
+use crate::stats::TestStat;
+use crate::study::Study;
+use crate::window::Window;
+
+/// One row of the audit table: a decision about one event and security.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditRow {
+    pub event_id: String,
+    pub security: String,
+    pub announced: String,
+    pub day0: Option<NaiveDate>,
+    /// Which decision: `event_day`, `trading_status`, `estimation`, `data`, `skip`.
+    pub rule: String,
+    pub outcome: String,
+    pub reason: String,
+}
+
+/// An event row that produced no statistics, with its reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct Skipped {
+    pub event_id: String,
+    pub security: String,
+    pub entity: String,
+    /// `no_market_data` (entity without listed shares) or `skipped`.
+    pub kind: &'static str,
+    pub reason: String,
+}
+
+/// A fully analysed event-security pair.
+#[derive(Debug, Clone)]
+pub struct EventResult {
+    /// Index into `Outcome::events`.
+    pub event: usize,
+    pub event_id: String,
+    pub security: String,
+    pub entity: String,
+    pub exchange: &'static str,
+    pub day0: NaiveDate,
+    /// Index of day 0 in `calendar`.
+    pub day0_index: usize,
+    pub calendar: Arc<Calendar>,
+    pub timeline: Arc<Timeline>,
+    pub analysis: EventAnalysis,
+}
+
+/// Cross-sectional statistics of one event day (AAR) or window (CAAR).
+#[derive(Debug, Clone, Serialize)]
+pub struct Aggregate {
+    /// `day` or `window`.
+    pub scope: &'static str,
+    pub tau: Option<i32>,
+    pub window: Option<Window>,
+    pub n: usize,
+    /// AAR or CAAR.
+    pub mean: f64,
+    pub tests: Vec<TestStat>,
+}
+
+/// Everything a run computed.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub study: Study,
+    pub events: Vec<Event>,
+    pub results: Vec<EventResult>,
+    pub audit: Vec<AuditRow>,
+    pub skipped: Vec<Skipped>,
+    pub days: Vec<Aggregate>,
+    pub windows: Vec<Aggregate>,
+    pub inputs: Vec<InputFile>,
+    pub calendars: BTreeMap<String, Arc<Calendar>>,
+    pub warnings: Vec<String>,
+}

@@ -1,0 +1,370 @@
+//! ① The load stage: a study's events, halts, prices, market indices, calendars and factors,
+//! read once and turned into one timeline per security (returns with trading status) on its
+//! exchange's calendar. Shared by `run` ([`load_study`]) and `simulate`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::data::calendar::{
+    Calendar, Exchange, builtin_calendar, find_calendar_file, load_calendar,
+};
+use crate::data::events::{Event, load_events};
+use crate::data::factors::load_factors;
+use crate::data::halts::{Halts, load_halts};
+use crate::data::prices::{PriceSeries, PriceSource, load_price_file};
+use crate::data::provenance::{InputFile, sha256_file};
+use crate::error::{InputError, Result};
+use crate::returns::factors::AlignedFactors;
+use crate::returns::{Policies, Timeline, align_market, build_timeline};
+use crate::study::Study;
+
+/// Everything the per-event stage reads, loaded once.
+pub struct Loaded {
+    pub events: Vec<Event>,
+    pub halts: Halts,
+    pub prices: PriceSources,
+    pub inputs: Vec<InputFile>,
+    pub warnings: Vec<String>,
+    pub calendars: BTreeMap<String, Arc<Calendar>>,
+    /// Each security's market index file (None: no index for its exchange).
+    pub market_of: BTreeMap<String, Option<PathBuf>>,
+    /// Each loaded security's timeline and model data.
+    pub data: BTreeMap<String, SecurityData>,
+}
+
+/// One security's timeline on its exchange calendar, with what its model reads.
+pub struct SecurityData {
+    pub exchange: Exchange,
+    pub calendar: Arc<Calendar>,
+    pub timeline: Arc<Timeline>,
+    /// The market index level on the calendar (models with market leads and lags).
+    pub market_px: Arc<Vec<f64>>,
+    /// Factors on the calendar, when the model reads them and they cover this exchange.
+    pub factors: Option<Arc<AlignedFactors>>,
+}
+
+/// Several price sources, searched in order.
+pub struct PriceSources(Vec<PriceSource>);
+
+impl PriceSources {
+    pub fn load(
+        &self,
+        security: &str,
+    ) -> std::result::Result<Option<(PriceSeries, PathBuf)>, InputError> {
+        for src in &self.0 {
+            if let Some(s) = src.load(security)? {
+                return Ok(Some((s, src.file_for(security))));
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn describe(&self, security: &str) -> String {
+        self.0
+            .iter()
+            .map(|s| s.file_for(security).display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The calendar of an exchange: the study's single calendar, else its per-exchange one, else
+/// the built-in calendar, else `calendars/<MIC>_sessions*.csv` in the data directory.
+pub fn calendar_for(
+    study: &Study,
+    mic: &str,
+) -> std::result::Result<Option<(Calendar, Option<PathBuf>)>, InputError> {
+    let explicit = study
+        .calendar
+        .clone()
+        .or_else(|| study.calendars.get(mic).cloned());
+    if let Some(p) = explicit {
+        return Ok(Some((load_calendar(&p)?, Some(p))));
+    }
+    if let Some(c) = builtin_calendar(mic) {
+        return Ok(Some((c, None)));
+    }
+    match find_calendar_file(&study.data_dir, mic) {
+        Some(p) => Ok(Some((load_calendar(&p)?, Some(p)))),
+        None => Ok(None),
+    }
+}
+
+type LoadedSecurity = std::result::Result<Option<(SecurityData, PathBuf)>, InputError>;
+
+/// Runs `load` for every security on scoped OS threads (see the note in [`run_study`]),
+/// returning (security, result) in the order of `secs`.
+pub fn load_all<F>(secs: &[&String], load: F) -> Vec<(String, LoadedSecurity)>
+where
+    F: Fn(&str) -> LoadedSecurity + Sync,
+{
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .min(secs.len().max(1));
+    let chunk = secs.len().div_ceil(workers).max(1);
+    let load = &load;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = secs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|s| ((*s).clone(), load(s)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| match h.join() {
+                Ok(v) => v,
+                Err(p) => std::panic::resume_unwind(p),
+            })
+            .collect()
+    })
+}
+
+/// Resolves a market path named in the events file: as given if it exists, else under the
+/// data directory.
+fn resolve_market(study: &Study, p: &Path) -> PathBuf {
+    if p.is_absolute() || p.exists() {
+        p.to_path_buf()
+    } else {
+        study.data_dir.join(p)
+    }
+}
+
+/// Loads a study's inputs.
+///
+/// # Errors
+/// Bad input files (exit code 2).
+pub fn load_study(study: &Study) -> Result<Loaded> {
+    let events = load_events(&study.events)?;
+    let halts = match &study.halts {
+        Some(p) => load_halts(p)?,
+        None => Halts::default(),
+    };
+    let prices = PriceSources(
+        study
+            .prices
+            .iter()
+            .map(|p| PriceSource::open(p))
+            .collect::<std::result::Result<_, _>>()?,
+    );
+    let mut inputs = vec![InputFile {
+        role: "events".into(),
+        path: study.events.clone(),
+        sha256: sha256_file(&study.events)?,
+    }];
+    if let Some(h) = &study.halts {
+        inputs.push(InputFile {
+            role: "halts".into(),
+            path: h.clone(),
+            sha256: sha256_file(h)?,
+        });
+    }
+    let mut warnings = Vec::new();
+    let policies = Policies {
+        kind: study.returns,
+        halts: study.halt_policy,
+        limits: study.limit_policy,
+    };
+
+    // Each security's exchange (an explicit `exchange` column wins over the suffix) and market.
+    let mut exchange_of: BTreeMap<String, Exchange> = BTreeMap::new();
+    let mut market_of: BTreeMap<String, Option<PathBuf>> = BTreeMap::new();
+    for e in &events {
+        let Some(sec) = &e.security else { continue };
+        let ex = *exchange_of
+            .entry(sec.clone())
+            .or_insert_with(|| e.exchange.unwrap_or_else(|| Exchange::for_security(sec)));
+        if let Some(x) = e.exchange
+            && x != ex
+        {
+            warnings.push(format!(
+                "{sec}: events file line {} names exchange {} but an earlier row gave {}; using {}",
+                e.line, x.mic, ex.mic, ex.mic
+            ));
+        }
+        let m = e
+            .market
+            .as_deref()
+            .map(|p| resolve_market(study, p))
+            .or_else(|| study.markets.get(ex.mic).cloned())
+            .or_else(|| study.market.clone());
+        market_of.entry(sec.clone()).or_insert(m);
+    }
+
+    // Market indices, each loaded once.
+    let mut markets: BTreeMap<PathBuf, PriceSeries> = BTreeMap::new();
+    for p in market_of.values().flatten() {
+        if !markets.contains_key(p) {
+            let m = load_price_file(p, "market")?;
+            inputs.push(InputFile {
+                role: "market".into(),
+                path: p.clone(),
+                sha256: sha256_file(p)?,
+            });
+            markets.insert(p.clone(), m);
+        }
+    }
+
+    // Calendars: one per exchange.
+    let mut calendars: BTreeMap<String, Arc<Calendar>> = BTreeMap::new();
+    let mut cal_of_mic: HashMap<&'static str, String> = HashMap::new();
+    for (sec, ex) in &exchange_of {
+        if cal_of_mic.contains_key(ex.mic) {
+            continue;
+        }
+        let cal = match calendar_for(study, ex.mic)? {
+            Some((c, path)) => {
+                if let Some(p) = path
+                    && !inputs.iter().any(|i| i.path == p)
+                {
+                    inputs.push(InputFile {
+                        role: format!("calendar {}", ex.mic),
+                        path: p.clone(),
+                        sha256: sha256_file(&p)?,
+                    });
+                }
+                c
+            }
+            None => {
+                let Some(m) = market_of[sec].as_ref().and_then(|p| markets.get(p)) else {
+                    continue;
+                };
+                warnings.push(format!(
+                    "no calendar for {}: using the market index's dates",
+                    ex.mic
+                ));
+                Calendar {
+                    name: format!("dates of {}", m.path.display()),
+                    sessions: m.dates.clone(),
+                }
+            }
+        };
+        cal_of_mic.insert(ex.mic, cal.name.clone());
+        calendars
+            .entry(cal.name.clone())
+            .or_insert_with(|| Arc::new(cal));
+    }
+    // Market prices aligned on each calendar they are used with.
+    let mut market_on: HashMap<(String, PathBuf), Arc<Vec<f64>>> = HashMap::new();
+    for (sec, m) in &market_of {
+        let (Some(m), Some(cal)) = (m, cal_of_mic.get(exchange_of[sec].mic)) else {
+            continue;
+        };
+        market_on
+            .entry((cal.clone(), m.clone()))
+            .or_insert_with(|| Arc::new(align_market(&calendars[cal], &markets[m])));
+    }
+    // Factors (CAPM and factor models), aligned on the calendar of the exchange whose sessions
+    // the factor dates are; securities of other exchanges get none (never matched by date).
+    let spec = &study.model_spec;
+    let mut factors_on: Option<(&str, Arc<AlignedFactors>)> = None;
+    if let Some(fs) = study
+        .factors
+        .as_ref()
+        .filter(|_| spec.uses_factors() || spec.uses_rf())
+    {
+        let cols = if spec.uses_factors() {
+            spec.factors.clone()
+        } else {
+            Vec::new()
+        };
+        let table = load_factors(&fs.files, &cols, fs.rf.as_deref(), fs.units)?;
+        for f in &fs.files {
+            inputs.push(InputFile {
+                role: "factors".into(),
+                path: f.clone(),
+                sha256: sha256_file(f)?,
+            });
+        }
+        if let Some(cal_name) = cal_of_mic.get(fs.exchange.as_str()) {
+            factors_on = Some((
+                fs.exchange.as_str(),
+                Arc::new(AlignedFactors::align(&table, &calendars[cal_name])),
+            ));
+        }
+    }
+
+    // Per-security price files, then timelines. The files are read on plain threads, never
+    // on rayon's pool: polars runs its own rayon pool, and a rayon worker that waits on it
+    // steals further load jobs, nesting until the stack overflows (seen with 1,000 files).
+    let secs: Vec<&String> = exchange_of.keys().collect();
+    let loaded = load_all(&secs, |sec| {
+        let ex = exchange_of[sec];
+        let (Some(cal_name), Some(Some(m))) = (cal_of_mic.get(ex.mic), market_of.get(sec)) else {
+            return Ok(None);
+        };
+        let cal = calendars[cal_name].clone();
+        let mkt = &market_on[&(cal_name.clone(), m.clone())];
+        let factors = factors_on
+            .as_ref()
+            .filter(|(mic, _)| *mic == ex.mic)
+            .map(|(_, f)| f.clone());
+        Ok(prices.load(sec)?.map(|(s, file)| {
+            // The series is dropped here: only the timeline stays in memory.
+            let tl = build_timeline(&cal, &s, &halts, mkt, policies);
+            (
+                SecurityData {
+                    exchange: ex,
+                    timeline: Arc::new(tl),
+                    calendar: cal,
+                    market_px: mkt.clone(),
+                    factors,
+                },
+                file,
+            )
+        }))
+    });
+    let mut data: BTreeMap<String, SecurityData> = BTreeMap::new();
+    for (sec, r) in loaded {
+        if let Some((d, f)) = r? {
+            if !inputs.iter().any(|i| i.path == f) {
+                inputs.push(InputFile {
+                    role: format!("prices {sec}"),
+                    path: f.clone(),
+                    sha256: sha256_file(&f)?,
+                });
+            }
+            if !d.timeline.off_calendar_rows.is_empty() {
+                warnings.push(format!(
+                    "{}: {} row(s) on dates that are not {} sessions were ignored (first: {})",
+                    f.display(),
+                    d.timeline.off_calendar_rows.len(),
+                    d.exchange.mic,
+                    d.timeline.off_calendar_rows[0]
+                ));
+            }
+            data.insert(sec, d);
+        }
+    }
+    for ((cal, mpath), v) in &market_on {
+        let m = &markets[mpath];
+        let (first, last) = (m.dates.first().copied(), m.dates.last().copied());
+        let gaps = v
+            .iter()
+            .zip(&calendars[cal].sessions)
+            .filter(|(p, d)| !p.is_finite() && Some(**d) >= first && Some(**d) <= last)
+            .count();
+        if gaps > 0 {
+            warnings.push(format!(
+                "market index {} has no price on {gaps} session(s) of {cal}",
+                mpath.display()
+            ));
+        }
+    }
+    Ok(Loaded {
+        events,
+        halts,
+        prices,
+        inputs,
+        warnings,
+        calendars,
+        market_of,
+        data,
+    })
+}

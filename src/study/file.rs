@@ -1,0 +1,134 @@
+//! The study file as written (TOML): its sections and keys, read without interpretation.
+//! [`super::Study::resolve`] combines it with the flags and validates the result.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::align::EventDayRule;
+use crate::data::factors::FactorUnits;
+use crate::error::InputError;
+use crate::model::ModelKind;
+use crate::returns::{HaltPolicy, LimitPolicy, ReturnKind};
+use crate::window::Window;
+
+/// One path or several (a study may read prices from several directories).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(PathBuf),
+    Many(Vec<PathBuf>),
+}
+
+impl OneOrMany {
+    pub(crate) fn into_vec(self) -> Vec<PathBuf> {
+        match self {
+            OneOrMany::One(p) => vec![p],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// The study file as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyFile {
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    #[serde(default)]
+    pub inputs: InputsSection,
+    #[serde(default)]
+    pub windows: WindowsSection,
+    #[serde(default)]
+    pub model: ModelSection,
+    #[serde(default)]
+    pub alignment: AlignmentSection,
+    #[serde(default)]
+    pub policies: PoliciesSection,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputsSection {
+    pub events: Option<PathBuf>,
+    pub prices: Option<OneOrMany>,
+    pub market: Option<PathBuf>,
+    /// Market index per exchange MIC, e.g. `{ XSHG = "...", XNYS = "..." }`.
+    pub markets: Option<BTreeMap<String, PathBuf>>,
+    pub calendar: Option<PathBuf>,
+    /// Session calendar per exchange MIC.
+    pub calendars: Option<BTreeMap<String, PathBuf>>,
+    pub halts: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowsSection {
+    pub estimation: Option<Window>,
+    pub event: Option<Window>,
+    pub car: Option<Vec<Window>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    pub kind: Option<ModelKind>,
+    pub min_estimation: Option<usize>,
+    pub returns: Option<ReturnKind>,
+    /// Factor file(s) for `capm`, `ff3`, `ff5`, `carhart`, `factors` (relative to the data
+    /// directory), e.g. `["factors/ff3_daily.csv", "factors/mom_daily.csv"]`.
+    pub factors: Option<OneOrMany>,
+    /// Factor columns in regression order [default: the model's Ken French names].
+    pub factor_columns: Option<Vec<String>>,
+    /// `percent` or `decimal`: required with a factor file (never guessed).
+    pub factor_units: Option<FactorUnits>,
+    /// Risk-free column of the factor file [default: `rf`]; `none`: raw returns (not for capm).
+    pub rf: Option<String>,
+    /// Exchange whose sessions the factor dates are [default: XNYS].
+    pub factor_exchange: Option<String>,
+    /// Dimson's K: market leads and lags [default: 1].
+    pub dimson_lags: Option<usize>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlignmentSection {
+    pub rule: Option<EventDayRule>,
+    /// Largest shift of day 0 from the announcement date, in weekdays; beyond it the event is
+    /// skipped.
+    pub max_shift: Option<u32>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoliciesSection {
+    pub halts: Option<HaltPolicy>,
+    pub limits: Option<LimitPolicy>,
+}
+
+/// Reads a study file.
+///
+/// # Errors
+/// The file cannot be read or is not a valid study (unknown keys included), naming the line.
+pub fn read_study_file(path: &Path) -> Result<StudyFile, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, e))?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+            .unwrap_or(0);
+        InputError::parse(path, format!("line {line}: {}", e.message()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_rejected() {
+        assert!(toml::from_str::<StudyFile>("[windows]\nestimate = [-1, 0]\n").is_err());
+    }
+}
