@@ -1,0 +1,320 @@
+//! The frame every chart shares: header (title, subtitle), plot areas and panels, axes
+//! styled by the theme, the footer legend.
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::legend::{Entry, Legend};
+use super::theme::{self};
+use super::*;
+
+/// Sizes of a plot frame: the full-size house style or the compact one of small
+/// multiples.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FrameStyle {
+    pub(crate) tick: f64,
+    pub(crate) desc: f64,
+    pub(crate) x_area: u32,
+    pub(crate) y_extra: u32,
+    pub(crate) right: u32,
+    pub(crate) top: u32,
+}
+
+pub(crate) const FULL: FrameStyle = FrameStyle {
+    tick: theme::TICK_SIZE,
+    desc: theme::AXIS_LABEL_SIZE,
+    x_area: theme::X_LABEL_AREA,
+    y_extra: theme::Y_LABEL_EXTRA,
+    right: theme::LEGEND_GAP,
+    top: theme::PLOT_TOP_GAP,
+};
+
+pub(crate) const COMPACT: FrameStyle = FrameStyle {
+    tick: theme::PANEL_TICK_SIZE,
+    desc: theme::PANEL_TICK_SIZE,
+    x_area: 78,
+    y_extra: 62,
+    right: 14,
+    top: 6,
+};
+
+/// A Cartesian plot with explicit ticks and label formatters, in the house style.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn plot_frame<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    x: TickedAxis,
+    y_axis: &YAxis,
+    x_fmt: &dyn Fn(&f64) -> String,
+    y_fmt: &dyn Fn(&f64) -> String,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    styled_frame(
+        plot_area, root, x, y_axis, x_fmt, y_fmt, x_desc, y_desc, FULL,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn styled_frame<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    x: TickedAxis,
+    y_axis: &YAxis,
+    x_fmt: &dyn Fn(&f64) -> String,
+    y_fmt: &dyn Fn(&f64) -> String,
+    x_desc: &str,
+    y_desc: &str,
+    st: FrameStyle,
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let tick_font = (theme::FONT_FAMILY, st.tick)
+        .into_font()
+        .color(&theme::TEXT);
+    let mut widest_y_label = 0;
+    for t in &y_axis.ticks {
+        widest_y_label = widest_y_label.max(root.estimate_text_size(&y_fmt(t), &tick_font)?.0);
+    }
+    let desc_font = (theme::FONT_FAMILY, st.desc)
+        .into_font()
+        .color(&theme::TEXT);
+    let x_area = if x_desc.is_empty() {
+        st.x_area.saturating_sub((st.desc * 1.3) as u32)
+    } else {
+        st.x_area
+    };
+    let y_area = widest_y_label
+        + if y_desc.is_empty() {
+            st.y_extra.saturating_sub((st.desc * 1.3) as u32)
+        } else {
+            st.y_extra
+        };
+    let mut chart = ChartBuilder::on(plot_area)
+        .margin_right(st.right)
+        .margin_top(st.top)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(
+            x,
+            TickedAxis {
+                range: y_axis.range.clone(),
+                ticks: y_axis.ticks.clone(),
+            },
+        )?;
+    chart
+        .configure_mesh()
+        .bold_line_style(theme::GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .axis_style(theme::AXIS.stroke_width(theme::AXIS_WIDTH))
+        .set_all_tick_mark_size(8)
+        .label_style(tick_font)
+        .axis_desc_style(desc_font)
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .x_label_formatter(x_fmt)
+        .y_label_formatter(y_fmt)
+        .draw()?;
+    Ok(chart)
+}
+
+/// Splits `area` into a grid of `n` small-multiple panels (at most 3 columns) and returns
+/// each panel's area below its title, which is drawn in the top-left of the panel.
+pub(crate) fn panels<DB>(
+    area: &DrawingArea<DB, Shift>,
+    titles: &[String],
+) -> Result<Vec<DrawingArea<DB, Shift>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let n = titles.len().max(1);
+    let cols = match n {
+        1 => 1,
+        2 | 4 => 2,
+        _ => 3,
+    };
+    let rows = n.div_ceil(cols);
+    let cells = area.split_evenly((rows, cols));
+    let font = (theme::FONT_FAMILY, theme::PANEL_TITLE_SIZE)
+        .into_font()
+        .color(&theme::TEXT)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    let title_h = theme::PANEL_TITLE_SIZE as u32 + 12;
+    let mut out = Vec::with_capacity(titles.len());
+    for (cell, title) in cells.into_iter().zip(titles) {
+        let cell = cell.margin(
+            theme::PANEL_GAP / 2,
+            theme::PANEL_GAP / 2,
+            0,
+            theme::PANEL_GAP,
+        );
+        let (w, _) = cell.dim_in_pixel();
+        let t = fit_text(&cell, title, &font, w.saturating_sub(80))?;
+        let (head, body) = cell.split_vertically(title_h);
+        head.draw_text(&t, &font, (70, 2))?;
+        out.push(body);
+    }
+    Ok(out)
+}
+
+/// A one-line legend of (swatch, label) items laid out left to right (small multiples).
+pub(crate) fn footer_legend<DB>(area: &DrawingArea<DB, Shift>, items: &[Entry]) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let font = legend::legend_font().pos(Pos::new(HPos::Left, VPos::Center));
+    let (_, h) = area.dim_in_pixel();
+    let cy = h as i32 / 2;
+    let mut x = 70;
+    for e in items {
+        let sub = area.margin(0, 0, x, 0);
+        legend::draw_swatch_at(&sub, e.swatch, cy)?;
+        let tx = x + theme::LEGEND_PADDING + theme::LEGEND_SAMPLE + 10;
+        area.draw_text(&e.label, &font, (tx, cy))?;
+        x = tx + area.estimate_text_size(&e.label, &font)?.0 as i32 + 36;
+    }
+    Ok(())
+}
+
+/// Plot area, legend area and the laid-out legend.
+type Layout<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>, Legend);
+
+/// Background, header (title, subtitle) and the split of the rest into plot and legend.
+pub(crate) fn layout<DB>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    series: &[Entry],
+    notes: &[Entry],
+) -> Result<Layout<DB>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    root.fill(&theme::BACKGROUND)?;
+    let area = root.margin(theme::MARGIN, theme::MARGIN, theme::MARGIN, theme::MARGIN);
+    let header_height = header_height(title, subtitle);
+    let (header, body) = area.split_vertically(header_height);
+    let legend = Legend::build(&body, series, notes)?;
+    let (body_w, _) = body.dim_in_pixel();
+    let (plot_area, legend_area) = if series.is_empty() && notes.is_empty() {
+        (body.clone(), body.margin(0, 0, body_w as i32, 0))
+    } else {
+        body.split_horizontally(body_w.saturating_sub(legend.width))
+    };
+    draw_header(&header, title, subtitle, theme::HEADER_INSET)?;
+    Ok((plot_area, legend_area, legend))
+}
+
+pub(crate) fn header_height(title: &str, subtitle: &str) -> u32 {
+    match (title.is_empty(), subtitle.is_empty()) {
+        (_, false) => theme::HEADER_HEIGHT,
+        (false, true) => theme::HEADER_HEIGHT_TITLE_ONLY,
+        (true, true) => 0,
+    }
+}
+
+/// Title (large) and subtitle (muted) in the header band, left-aligned with the plot's
+/// y axis.
+pub(crate) fn draw_header<DB>(
+    header: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+    x: i32,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let title_font = (theme::FONT_FAMILY, theme::TITLE_SIZE)
+        .into_font()
+        .color(&theme::TEXT)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    let sub_font = (theme::FONT_FAMILY, theme::SUBTITLE_SIZE)
+        .into_font()
+        .color(&theme::TEXT_MUTED)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    let (w, _) = header.dim_in_pixel();
+    let room = w.saturating_sub(x.max(0) as u32 + 10);
+    let title = fit_text(header, title, &title_font, room)?;
+    header.draw_text(&title, &title_font, (x, 12))?;
+    if !subtitle.is_empty() {
+        let subtitle = fit_text(header, subtitle, &sub_font, room)?;
+        header.draw_text(
+            &subtitle,
+            &sub_font,
+            (x, 12 + theme::TITLE_SIZE as i32 + 14),
+        )?;
+    }
+    Ok(())
+}
+
+/// A plot over event time τ on `plot_area`: integer x ticks (labels thinned when they
+/// crowd), the y axis of `y_axis`, grid, axis descriptions. `root` is used to measure text.
+pub(crate) fn tau_chart<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    tau_lo: i32,
+    tau_hi: i32,
+    y_axis: &YAxis,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let d = y_axis.decimals;
+    tau_chart_with(
+        plot_area,
+        root,
+        tau_lo,
+        tau_hi,
+        y_axis,
+        &move |y: &f64| fmt_number(*y, d),
+        x_desc,
+        y_desc,
+    )
+}
+
+/// [`tau_chart`] with a custom y label formatter.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn tau_chart_with<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    tau_lo: i32,
+    tau_hi: i32,
+    y_axis: &YAxis,
+    y_fmt: &dyn Fn(&f64) -> String,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let ticks = x_ticks(tau_lo, tau_hi);
+    let every = x_label_step(&ticks);
+    let x_fmt = move |x: &f64| {
+        if (x.round() as i64).rem_euclid(every) == 0 {
+            fmt_number(*x, 0)
+        } else {
+            String::new()
+        }
+    };
+    let x = TickedAxis {
+        range: (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5),
+        ticks,
+    };
+    plot_frame(plot_area, root, x, y_axis, &x_fmt, y_fmt, x_desc, y_desc)
+}
