@@ -23,7 +23,6 @@ pub mod pipeline;
 pub mod report;
 pub mod returns;
 pub mod simulate;
-pub mod simulate_chart;
 pub mod stats;
 pub mod study;
 pub mod synth;

@@ -17,6 +17,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use crate::charts::{ChartFile, ChartKind};
 use crate::outcome::{Aggregate, EventResult, Outcome};
 use crate::returns::{Status, source};
+use crate::stats::TestId;
 use crate::window::Window;
 
 pub use html::html;
@@ -402,7 +403,7 @@ fn informative(o: &Outcome) -> Vec<Para> {
             },
             x.distribution
         );
-        match crate::charts::critical_value(&x.distribution) {
+        match x.critical_value() {
             Some(c) => s.push_str(&format!(", 5 % critical value ±{c:.2}). ")),
             None => s.push_str("). "),
         }
@@ -487,7 +488,7 @@ fn ar_cell(r: &EventResult, k: usize) -> String {
     }
 }
 
-fn tests_cells(a: &Aggregate, names: &[&str]) -> Vec<String> {
+fn tests_cells(a: &Aggregate, names: &[TestId]) -> Vec<String> {
     names
         .iter()
         .map(|n| match a.tests.iter().find(|x| x.test == *n) {
@@ -828,7 +829,7 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
     d.note(vec![t(
         "Statistic (two-sided p-value); *** p<0.01, ** p<0.05, * p<0.10.",
     )]);
-    let mut names: Vec<&str> = Vec::new();
+    let mut names: Vec<TestId> = Vec::new();
     for a in o.windows.iter().chain(&o.days) {
         for x in &a.tests {
             if !names.contains(&x.test) {

@@ -32,10 +32,12 @@ use clap::Args;
 use rayon::prelude::*;
 
 use crate::abnormal::{EventAnalysis, ModelData, analyze_with};
+use crate::chart::PowerLine;
 use crate::data::calendar::{Calendar, Exchange, builtin_calendar, load_calendar};
 use crate::data::halts::Halts;
 use crate::data::prices::{PriceSource, load_price_file};
 use crate::returns::{Policies, Timeline, align_market, build_timeline};
+use crate::stats::TestId;
 use crate::study::{Overrides, Study, default_data_dir};
 use crate::synth::Rng;
 use crate::window::Window;
@@ -127,7 +129,7 @@ pub struct Draw {
 /// Rejection counts of one test at one k, scope and level.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejection {
-    pub test: &'static str,
+    pub test: TestId,
     pub k: f64,
     /// `0` (day 0) or a CAR window label such as `-1:1`.
     pub scope: String,
@@ -149,7 +151,7 @@ pub struct Simulation {
     pub rejections: Vec<Rejection>,
     pub draws: Vec<Draw>,
     /// Tests in battery order.
-    pub tests: Vec<&'static str>,
+    pub tests: Vec<TestId>,
     pub ks: Vec<f64>,
 }
 
@@ -339,7 +341,7 @@ fn replicate(
     study: &Study,
     cfg: &SimConfig,
     r: usize,
-) -> Result<(Vec<Draw>, Pvalues, Vec<&'static str>)> {
+) -> Result<(Vec<Draw>, Pvalues, Vec<TestId>)> {
     let (draws, base) = draw_events(u, study, cfg, r)?;
     let mut out = Vec::with_capacity(cfg.ks.len());
     let mut names = Vec::new();
@@ -390,7 +392,7 @@ pub fn simulate(
     cfg: &SimConfig,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Simulation> {
-    let reps: Vec<(Vec<Draw>, Pvalues, Vec<&'static str>)> = (0..cfg.draws)
+    let reps: Vec<(Vec<Draw>, Pvalues, Vec<TestId>)> = (0..cfg.draws)
         .into_par_iter()
         .map(|r| {
             let x = replicate(u, study, cfg, r);
@@ -553,7 +555,8 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
             );
         }
         std::fs::write(dir.join("events.csv"), ev)?;
-        crate::simulate_chart::power_curves(
+        let (x, left, right) = power_lines(&sim);
+        crate::chart::power_curves(
             &dir.join("power.png"),
             "Rejection rate at 5 % (two-sided) against the day-0 abnormal return",
             &format!(
@@ -563,7 +566,9 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
                 u.securities.len(),
                 study.estimation.pretty()
             ),
-            &sim,
+            x,
+            &left,
+            &right,
         )?;
         Ok(())
     })
@@ -581,6 +586,36 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
         println!("outputs in {}", written.display());
     }
     Ok(())
+}
+
+/// The power chart's lines: each test's day-0 rejection rate at 5 % against k (both in
+/// percent), parametric tests (left panel) and the others (right), and the range of k.
+pub fn power_lines(sim: &Simulation) -> ((f64, f64), Vec<PowerLine>, Vec<PowerLine>) {
+    let mut ks: Vec<f64> = sim.ks.clone();
+    ks.sort_by(f64::total_cmp);
+    let line = |t: TestId| PowerLine {
+        label: t.label().to_string(),
+        points: ks
+            .iter()
+            .filter_map(|k| {
+                sim.rejections
+                    .iter()
+                    .find(|r| r.test == t && r.k == *k && r.scope == "0" && r.level == 0.05)
+                    .filter(|r| r.draws > 0)
+                    .map(|r| (k * 100.0, r.rate() * 100.0))
+            })
+            .collect(),
+    };
+    let (par, other): (Vec<TestId>, Vec<TestId>) = sim.tests.iter().partition(|t| t.parametric());
+    let x = match (ks.first(), ks.last()) {
+        (Some(a), Some(b)) => (a * 100.0, b * 100.0),
+        _ => (0.0, 0.0),
+    };
+    (
+        x,
+        par.into_iter().map(line).collect(),
+        other.into_iter().map(line).collect(),
+    )
 }
 
 /// Day-0 rejection rates at 5 % per test and k, with the 99 % acceptance interval around

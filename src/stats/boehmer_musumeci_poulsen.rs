@@ -1,5 +1,6 @@
 //! Boehmer, Musumeci & Poulsen (1991) standardized cross-sectional test.
 
+use super::reference::TestId;
 use super::{TestStat, mean, sample_sd, t_test};
 
 /// Boehmer, Musumeci & Poulsen (1991) standardized cross-sectional test:
@@ -11,7 +12,7 @@ use super::{TestStat, mean, sample_sd, t_test};
 pub fn boehmer_musumeci_poulsen(standardized: &[f64]) -> TestStat {
     let n = standardized.len();
     let stat = mean(standardized) / (sample_sd(standardized) / (n as f64).sqrt());
-    t_test("bmp", stat, n)
+    t_test(TestId::Bmp, stat, n)
 }
 
 #[cfg(test)]
@@ -23,7 +24,7 @@ mod tests {
     fn bmp_by_hand() {
         let b = boehmer_musumeci_poulsen(&[1.0, 2.0, 3.0]);
         assert!((b.statistic - 2.0 * 3f64.sqrt()).abs() < 1e-12);
-        assert_eq!(b.distribution, "t(2)");
+        assert_eq!(b.distribution.to_string(), "t(2)");
         assert!(boehmer_musumeci_poulsen(&[1.0]).statistic.is_nan());
     }
 }

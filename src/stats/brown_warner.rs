@@ -1,5 +1,6 @@
 //! Brown & Warner (1980, 1985): the cross-sectional t and the crude dependence adjustment.
 
+use super::reference::TestId;
 use super::{TestStat, mean, sample_sd, t_test, t_test_df};
 
 /// Cross-sectional t (Brown & Warner 1985): mean / (sd / √N), t(N - 1).
@@ -10,7 +11,7 @@ use super::{TestStat, mean, sample_sd, t_test, t_test_df};
 pub fn cross_sectional_t(values: &[f64]) -> TestStat {
     let n = values.len();
     let stat = mean(values) / (sample_sd(values) / (n as f64).sqrt());
-    t_test("cross_sectional_t", stat, n)
+    t_test(TestId::CrossSectionalT, stat, n)
 }
 
 /// Crude dependence adjustment (Brown & Warner 1980, 1985): the portfolio test.
@@ -38,7 +39,7 @@ pub fn crude_dependence_adjustment(mean: f64, n: usize, est_aar: &[f64], len: us
     } else {
         mean / ((len as f64).sqrt() * sd)
     };
-    t_test_df("cda", stat, n, t_days.saturating_sub(1))
+    t_test_df(TestId::Cda, stat, n, t_days.saturating_sub(1))
 }
 
 #[cfg(test)]
@@ -53,7 +54,7 @@ mod tests {
         let t = cross_sectional_t(&x);
         let sd = (0.0021f64 / 3.0).sqrt();
         assert!((t.statistic - 0.015 / (sd / 2.0)).abs() < 1e-12);
-        assert_eq!(t.distribution, "t(3)");
+        assert_eq!(t.distribution.to_string(), "t(3)");
         assert_eq!(t.n, 4);
     }
 
@@ -61,7 +62,7 @@ mod tests {
     fn single_event_cross_section_is_undefined() {
         let t = cross_sectional_t(&[0.01]);
         assert!(t.statistic.is_nan() && t.p_value.is_nan());
-        assert_eq!(t.distribution, "t(0)");
+        assert_eq!(t.distribution.to_string(), "t(0)");
     }
 
     /// By hand: estimation AARs [0.01, -0.01, 0.02, 0.00] (and one NaN day, left out):
@@ -73,7 +74,7 @@ mod tests {
         let sd = (0.0005f64 / 3.0).sqrt();
         let d = crude_dependence_adjustment(0.02, 4, &est, 1);
         assert!((d.statistic - 0.02 / sd).abs() < 1e-10);
-        assert_eq!((d.n, d.distribution.as_str()), (4, "t(3)"));
+        assert_eq!((d.n, d.distribution.to_string().as_str()), (4, "t(3)"));
         let w = crude_dependence_adjustment(0.03, 4, &est, 3);
         assert!((w.statistic - 0.03 / (3.0 * sd * sd).sqrt()).abs() < 1e-10);
         assert!(

@@ -1,6 +1,7 @@
 //! Corrado (1989) rank test, with standardized ranks for missing returns (Corrado & Zivney
 //! 1992; Campbell & Wasley 1993) and its multi-day form (Cowan 1992).
 
+use super::reference::TestId;
 use super::{TestStat, average_ranks, normal_test};
 
 /// Standardized ranks U_it = K_it / (1 + T_i) of one event's abnormal returns over the
@@ -74,7 +75,7 @@ pub fn corrado_rank(ranks: &[&[f64]], days: &[usize]) -> TestStat {
     } else {
         tested.iter().sum::<f64>() / ((tested.len() as f64).sqrt() * s_u)
     };
-    normal_test("corrado_rank", stat, n)
+    normal_test(TestId::CorradoRank, stat, n)
 }
 
 #[cfg(test)]
@@ -112,7 +113,10 @@ mod tests {
         assert!((day.statistic - d[4] / s).abs() < 1e-12);
         let win = corrado_rank(&[&a, &b], &[3, 4]);
         assert!((win.statistic - (d[3] + d[4]) / (2f64.sqrt() * s)).abs() < 1e-12);
-        assert_eq!((win.n, win.distribution.as_str()), (2, "N(0,1)"));
+        assert_eq!(
+            (win.n, win.distribution.to_string().as_str()),
+            (2, "N(0,1)")
+        );
         assert!(corrado_rank(&[], &[0]).statistic.is_nan());
     }
 

@@ -1,5 +1,6 @@
 //! Cowan (1992) generalized sign test.
 
+use super::reference::{Reference, TestId};
 use super::{TestStat, p_binomial};
 
 /// p̂ of the generalized sign test (Cowan 1992): the share of positive estimation-window
@@ -38,9 +39,9 @@ pub fn cowan_p_hat(est: &[&[f64]]) -> f64 {
 pub fn generalized_sign_cowan(values: &[f64], p_hat: f64) -> TestStat {
     let exact = generalized_sign_exact(values, p_hat);
     TestStat {
-        test: "generalized_sign",
+        test: TestId::GeneralizedSign,
         p_value: super::p_normal(exact.statistic),
-        distribution: "N(0,1)".into(),
+        distribution: Reference::Normal,
         ..exact
     }
 }
@@ -61,14 +62,14 @@ pub fn generalized_sign_exact(values: &[f64], p_hat: f64) -> TestStat {
         (f64::NAN, f64::NAN)
     };
     TestStat {
-        test: "generalized_sign_exact",
+        test: TestId::GeneralizedSignExact,
         statistic: stat,
         p_value: p,
         n,
-        distribution: if p_hat.is_finite() {
-            format!("binomial({n}, {p_hat:.4})")
-        } else {
-            format!("binomial({n}, NaN)")
+        distribution: Reference::Binomial {
+            n,
+            p: p_hat,
+            estimated: true,
         },
     }
 }
@@ -93,14 +94,14 @@ mod tests {
         assert!((g.statistic - want).abs() < 1e-12);
         let q = 1.0 - p;
         assert!((g.p_value - 2.0 * (3.0 * p * p * q + p * p * p)).abs() < 1e-10);
-        assert_eq!(g.distribution, "binomial(3, 0.4583)");
+        assert_eq!(g.distribution.to_string(), "binomial(3, 0.4583)");
         // Normal form: Z = 0.7242068243779013, p = erfc(|Z|/√2) = 0.46893876952267016
         // (Python's math.erfc).
         let g = generalized_sign_cowan(&[0.1, 0.2, -0.3], p);
         assert!((g.statistic - 0.7242068243779013).abs() < 1e-12);
         assert!((g.p_value - 0.46893876952267016).abs() < 1e-10);
         assert_eq!(
-            (g.test, g.distribution.as_str()),
+            (g.test.as_str(), g.distribution.to_string().as_str()),
             ("generalized_sign", "N(0,1)")
         );
         assert!(generalized_sign_cowan(&[0.1], f64::NAN).statistic.is_nan());

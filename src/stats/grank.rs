@@ -1,5 +1,6 @@
 //! Kolari & Pynnönen (2011) generalized rank test (GRANK).
 
+use super::reference::TestId;
 use super::{TestStat, average_ranks, sample_sd, t_test_df};
 
 /// Ranks of one series among its own finite values (ties averaged), NaN elsewhere.
@@ -51,7 +52,7 @@ pub(crate) fn grank_with_ranks(
     event_std: &[f64],
 ) -> TestStat {
     let n = event_std.len();
-    let nan = t_test_df("grank", f64::NAN, n, 0);
+    let nan = t_test_df(TestId::Grank, f64::NAN, n, 0);
     let sd = sample_sd(event_std);
     if n < 2 || sd.is_nan() || sd <= 0.0 || est_sar.len() != n || est_ranks.len() != n {
         return nan;
@@ -106,7 +107,7 @@ pub(crate) fn grank_with_ranks(
     } else {
         f64::NAN
     };
-    t_test_df("grank", stat, n, days.saturating_sub(2))
+    t_test_df(TestId::Grank, stat, n, days.saturating_sub(2))
 }
 
 #[cfg(test)]
@@ -175,7 +176,7 @@ mod tests {
         assert!((z * z - 1.5).abs() < 1e-12);
         let want = z * (1.0 / (2.0 - z * z)).sqrt();
         assert!((g.statistic - want).abs() < 1e-12, "{} {want}", g.statistic);
-        assert_eq!((g.n, g.distribution.as_str()), (2, "t(1)"));
+        assert_eq!((g.n, g.distribution.to_string().as_str()), (2, "t(1)"));
         assert!(grank_kolari_pynnonen(&[&a], &[1.0]).statistic.is_nan());
     }
 
@@ -202,7 +203,7 @@ mod tests {
             let g = grank_kolari_pynnonen(&r, &scar);
             let (want, days) = grank_reference(&est, &scar);
             prop_assert!((g.statistic - want).abs() < 1e-10, "{} {}", g.statistic, want);
-            prop_assert_eq!(g.distribution, format!("t({})", days - 2));
+            prop_assert_eq!(g.distribution.to_string(), format!("t({})", days - 2));
         }
 
         /// Scaling every event's SCAR by one positive constant leaves the test unchanged

@@ -1,5 +1,6 @@
 //! Hall (1992) skewness-corrected t.
 
+use super::reference::TestId;
 use super::{TestStat, mean, sample_sd, t_test};
 
 /// Skewness-corrected t (Hall 1992), as used for event studies by Kolari & Pynnönen and
@@ -33,7 +34,7 @@ pub fn skewness_corrected_t_hall(values: &[f64]) -> TestStat {
             f64::NAN
         }
     };
-    t_test("skewness_corrected_t", stat, n)
+    t_test(TestId::SkewnessCorrectedT, stat, n)
 }
 
 #[cfg(test)]
@@ -52,7 +53,7 @@ mod tests {
         let want = 3f64.sqrt() * (((1.0 + g * sr / 3.0).powi(3) - 1.0) / g + g / 18.0);
         let t = skewness_corrected_t_hall(&[1.0, 2.0, 4.0]);
         assert!((t.statistic - want).abs() < 1e-10, "{} {want}", t.statistic);
-        assert_eq!(t.distribution, "t(2)");
+        assert_eq!(t.distribution.to_string(), "t(2)");
     }
 
     /// Symmetric data (γ = 0): equals the cross-sectional t.

@@ -1,25 +1,6 @@
 //! Which tests are informative at a run's N: the rules behind the report's note.
 
-/// Every test id of the battery, in the order of `tests.csv`.
-pub const TESTS: [&str; 17] = [
-    "mackinlay_j1",
-    "cross_sectional_t",
-    "patell_z",
-    "bmp",
-    "mackinlay_j2",
-    "cda",
-    "adjusted_patell_z",
-    "adjusted_bmp",
-    "skewness_corrected_t",
-    "sign",
-    "sign_exact",
-    "generalized_sign",
-    "generalized_sign_exact",
-    "corrado_rank",
-    "grank",
-    "wilcoxon",
-    "placebo",
-];
+use super::reference::TestId;
 
 /// Smallest N at which an exact two-sided sign or signed-rank p-value can fall below 5 %
 /// (2 · 0.5^N < 0.05 from N = 6).
@@ -31,63 +12,69 @@ const CROSS_SECTION_MIN_N: usize = 10;
 /// Whether `test` is informative with `n` events, and why (one sentence).
 /// `same_date`: every event shares one calendar date, so their abnormal returns share the
 /// market's and the industry's shocks (event-date clustering).
-pub fn informative(test: &str, n: usize, same_date: bool) -> (bool, &'static str) {
+pub fn informative(test: TestId, n: usize, same_date: bool) -> (bool, &'static str) {
     if n == 0 {
         return (false, "no event has a value");
     }
     let clustered = same_date && n > 1;
     match test {
-        "cda" => (
+        TestId::Cda => (
             true,
             "portfolio test: its variance comes from the estimation-window time series of the average abnormal return, so it keeps the cross-correlation of events on one date and works at any N",
         ),
-        "placebo" => (
+        TestId::Placebo => (
             true,
             "compares the (C)AAR with the same statistic at every pseudo-event window of the estimation period: no distributional assumption, keeps the events' cross-correlation, valid at any N",
         ),
-        "corrado_rank" => (
+        TestId::CorradoRank => (
             true,
             "its scale comes from the time series of mean ranks, so it keeps cross-correlation and is robust to non-normal returns; at very small N the mean of N ranks is coarse",
         ),
-        "mackinlay_j1" | "patell_z" | "mackinlay_j2" if clustered => (
+        TestId::MackinlayJ1 | TestId::PatellZ | TestId::MackinlayJ2 if clustered => (
             false,
             "assumes independent events: events on one date share market shocks and the test overstates significance (use the adjusted Patell Z or the portfolio test)",
         ),
-        "mackinlay_j1" | "patell_z" | "mackinlay_j2" => (
+        TestId::MackinlayJ1 | TestId::PatellZ | TestId::MackinlayJ2 => (
             true,
             "uses each event's own estimation-window variance: usable at small N when events are independent, but not robust to event-induced variance",
         ),
-        "adjusted_patell_z" if n < 2 => (false, "needs two events to estimate their correlation"),
-        "adjusted_patell_z" => (
+        TestId::AdjustedPatellZ if n < 2 => {
+            (false, "needs two events to estimate their correlation")
+        }
+        TestId::AdjustedPatellZ => (
             true,
             "Patell's Z corrected for the average cross-correlation of the events' estimation residuals (Kolari-Pynnönen), the parametric test for events on one date",
         ),
-        "cross_sectional_t" | "bmp" if clustered => (
+        TestId::CrossSectionalT | TestId::Bmp if clustered => (
             false,
             "estimates the variance from the N events themselves, which misses the shocks that events on one date share, and has N − 1 degrees of freedom",
         ),
-        "cross_sectional_t" | "bmp" | "adjusted_bmp" if n < CROSS_SECTION_MIN_N => (
+        TestId::CrossSectionalT | TestId::Bmp | TestId::AdjustedBmp if n < CROSS_SECTION_MIN_N => (
             false,
             "estimates the variance from the N events themselves: N − 1 degrees of freedom leave it with little power",
         ),
-        "cross_sectional_t" | "bmp" | "adjusted_bmp" => (
+        TestId::CrossSectionalT | TestId::Bmp | TestId::AdjustedBmp => (
             true,
             "estimates the variance from the events themselves: robust to event-induced variance",
         ),
-        "skewness_corrected_t" if n < 30 => (
+        TestId::SkewnessCorrectedT if n < 30 => (
             false,
             "the skewness correction rests on a sample skewness that is unreliable below about 30 events",
         ),
-        "skewness_corrected_t" => (true, "a t test corrected for skewed abnormal returns"),
-        "sign" | "generalized_sign" if n < 20 => (
+        TestId::SkewnessCorrectedT => (true, "a t test corrected for skewed abnormal returns"),
+        TestId::Sign | TestId::GeneralizedSign if n < 20 => (
             false,
             "normal approximation of a count of N events: its size drifts from the nominal level below about 20 events (the _exact version is the small-sample test)",
         ),
-        "sign_exact" | "generalized_sign_exact" | "wilcoxon" if n < EXACT_MIN_N => (
+        TestId::SignExact | TestId::GeneralizedSignExact | TestId::Wilcoxon if n < EXACT_MIN_N => (
             false,
             "exact small-sample test: below 6 events even the most extreme outcome has a two-sided p-value above 5 %",
         ),
-        "sign" | "sign_exact" | "generalized_sign" | "generalized_sign_exact" | "wilcoxon"
+        TestId::Sign
+        | TestId::SignExact
+        | TestId::GeneralizedSign
+        | TestId::GeneralizedSignExact
+        | TestId::Wilcoxon
             if clustered =>
         {
             (
@@ -95,18 +82,19 @@ pub fn informative(test: &str, n: usize, same_date: bool) -> (bool, &'static str
                 "assumes independent events: events on one date move together and the count of positive values overstates the evidence",
             )
         }
-        "sign" | "sign_exact" | "generalized_sign" | "generalized_sign_exact" | "wilcoxon" => {
-            (true, "non-parametric: robust to outliers and skewness")
-        }
-        "grank" if n < 2 => (
+        TestId::Sign
+        | TestId::SignExact
+        | TestId::GeneralizedSign
+        | TestId::GeneralizedSignExact
+        | TestId::Wilcoxon => (true, "non-parametric: robust to outliers and skewness"),
+        TestId::Grank if n < 2 => (
             false,
             "needs two events to re-standardize by the cross-sectional sd",
         ),
-        "grank" => (
+        TestId::Grank => (
             true,
             "rank test robust to event-induced volatility and to cross-correlation (Kolari-Pynnönen); the re-standardization uses the sd of N values",
         ),
-        _ => (false, "unknown test"),
     }
 }
 
@@ -135,7 +123,9 @@ pub(crate) fn note(n: usize, same_date: bool) -> String {
         if n < 2 {
             s.push_str(" The cross-sectional tests (cross-sectional t, BMP, adjusted BMP, skewness-corrected t) are undefined with one event.");
         } else {
-            let cv = crate::charts::critical_value(&format!("t({df})")).unwrap_or(f64::NAN);
+            let cv = super::Reference::StudentT(df as f64)
+                .critical_value(0.05)
+                .unwrap_or(f64::NAN);
             s.push_str(&format!(
                 " The cross-sectional tests (cross-sectional t, BMP, adjusted BMP, skewness-corrected t) have {df} degree{} of freedom (5 % critical value ±{cv:.2}) and little power.",
                 if df == 1 { "" } else { "s" }
@@ -149,15 +139,15 @@ pub(crate) fn note(n: usize, same_date: bool) -> String {
             (2.0 * 0.5f64.powi(n as i32)).min(1.0)
         ));
     }
-    let yes: Vec<&str> = TESTS
-        .iter()
-        .copied()
-        .filter(|t| informative(t, n, same_date).0)
+    let yes: Vec<&str> = TestId::ALL
+        .into_iter()
+        .filter(|t| informative(*t, n, same_date).0)
+        .map(TestId::as_str)
         .collect();
-    let no: Vec<&str> = TESTS
-        .iter()
-        .copied()
-        .filter(|t| !informative(t, n, same_date).0)
+    let no: Vec<&str> = TestId::ALL
+        .into_iter()
+        .filter(|t| !informative(*t, n, same_date).0)
+        .map(TestId::as_str)
         .collect();
     if same_date && n > 1 {
         s.push_str(" J1, J2 and Patell's Z assume independent events and overstate significance for events on one date; the Kolari-Pynnönen adjusted Patell Z corrects for their correlation.");
@@ -186,20 +176,19 @@ mod tests {
             s.contains("smallest exact two-sided p-value is 0.125"),
             "{s}"
         );
-        assert!(informative("cda", 4, true).0);
-        assert!(informative("placebo", 4, true).0);
-        assert!(!informative("cross_sectional_t", 4, true).0);
-        assert!(!informative("patell_z", 4, true).0);
-        assert!(informative("patell_z", 4, false).0);
-        assert!(!informative("sign", 4, false).0);
-        assert!(informative("sign", 40, false).0);
+        assert!(informative(TestId::Cda, 4, true).0);
+        assert!(informative(TestId::Placebo, 4, true).0);
+        assert!(!informative(TestId::CrossSectionalT, 4, true).0);
+        assert!(!informative(TestId::PatellZ, 4, true).0);
+        assert!(informative(TestId::PatellZ, 4, false).0);
+        assert!(!informative(TestId::Sign, 4, false).0);
+        assert!(informative(TestId::Sign, 40, false).0);
     }
 
+    /// Every test has a rule: `informative` matches on `TestId` without a wildcard, so the
+    /// compiler checks it; here, the notes at N = 0 and 1.
     #[test]
-    fn every_test_has_a_rule() {
-        for t in TESTS {
-            assert_ne!(informative(t, 50, false).1, "unknown test", "{t}");
-        }
+    fn notes_at_zero_and_one_event() {
         assert_eq!(
             note(0, false),
             "No event has a value: no test is informative."

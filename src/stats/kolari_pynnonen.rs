@@ -1,6 +1,7 @@
 //! Kolari & Pynnönen (2010): Patell's Z and BMP adjusted for cross-sectional correlation
 //! of abnormal returns (event-date clustering).
 
+use super::reference::TestId;
 use super::{TestStat, boehmer_musumeci_poulsen, normal_test, patell_z, t_test};
 
 /// Fewest common estimation-window observations for a pair of events to enter r̄.
@@ -74,7 +75,7 @@ fn factor(n: usize, rbar: f64) -> f64 {
 pub fn patell_z_kolari_pynnonen(standardized: &[f64], dof: &[f64], rbar: f64) -> TestStat {
     let n = standardized.len();
     let z = patell_z(standardized, dof).statistic * factor(n, rbar);
-    normal_test("adjusted_patell_z", z, n)
+    normal_test(TestId::AdjustedPatellZ, z, n)
 }
 
 /// Kolari & Pynnönen (2010) adjusted BMP: t_BMP · √((1 − r̄)/(1 + (N − 1) r̄)), t(N − 1).
@@ -86,7 +87,7 @@ pub fn patell_z_kolari_pynnonen(standardized: &[f64], dof: &[f64], rbar: f64) ->
 pub fn bmp_kolari_pynnonen(standardized: &[f64], rbar: f64) -> TestStat {
     let n = standardized.len();
     let t = boehmer_musumeci_poulsen(standardized).statistic * factor(n, rbar);
-    t_test("adjusted_bmp", t, n)
+    t_test(TestId::AdjustedBmp, t, n)
 }
 
 #[cfg(test)]
@@ -124,7 +125,7 @@ mod tests {
         assert!((z.statistic - 6.0 / (300.0f64 / 98.0).sqrt() * f).abs() < 1e-12);
         let t = bmp_kolari_pynnonen(&s, 0.1);
         assert!((t.statistic - 2.0 * 3f64.sqrt() * f).abs() < 1e-12);
-        assert_eq!(t.distribution, "t(2)");
+        assert_eq!(t.distribution.to_string(), "t(2)");
         // r̄ = 0 leaves the tests unchanged; no pairs → NaN.
         let z0 = patell_z_kolari_pynnonen(&s, &[100.0; 3], 0.0);
         assert!((z0.statistic - patell_z(&s, &[100.0; 3]).statistic).abs() < 1e-15);

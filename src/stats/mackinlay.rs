@@ -1,5 +1,6 @@
 //! MacKinlay (1997): J1 (in the form of Serra 2002) and J2.
 
+use super::reference::TestId;
 use super::{TestStat, mean, normal_test};
 
 /// MacKinlay (1997) J1, in the form of Serra (2002): CAAR / √(N⁻² Σ Var(CAR_i)), N(0,1).
@@ -16,7 +17,7 @@ pub fn mackinlay_j1(values: &[f64], variances: &[f64]) -> TestStat {
         let nf = n as f64;
         mean(values) / (variances.iter().sum::<f64>() / (nf * nf)).sqrt()
     };
-    normal_test("mackinlay_j1", stat, n)
+    normal_test(TestId::MackinlayJ1, stat, n)
 }
 
 /// MacKinlay (1997) J2: √(N (d̄ − 2) / d̄) · mean SCAR_i, N(0,1), with SCAR_i = CAR_i /
@@ -40,7 +41,7 @@ pub fn mackinlay_j2(standardized: &[f64], dof: &[f64]) -> TestStat {
             f64::NAN
         }
     };
-    normal_test("mackinlay_j2", stat, n)
+    normal_test(TestId::MackinlayJ2, stat, n)
 }
 
 #[cfg(test)]

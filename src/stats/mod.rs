@@ -46,6 +46,7 @@ mod mackinlay;
 mod panel;
 mod patell;
 mod placebo;
+pub mod reference;
 mod sign;
 mod wilcoxon;
 
@@ -56,7 +57,7 @@ pub use cowan::{cowan_p_hat, generalized_sign_cowan, generalized_sign_exact};
 pub use grank::grank_kolari_pynnonen;
 pub(crate) use grank::grank_with_ranks;
 pub use hall::skewness_corrected_t_hall;
-pub use informative::{TESTS, informative};
+pub use informative::informative;
 pub use kolari_pynnonen::{
     KP_MIN_COMMON, bmp_kolari_pynnonen, mean_pairwise_correlation, pairwise_correlation,
     patell_z_kolari_pynnonen,
@@ -65,6 +66,7 @@ pub use mackinlay::{mackinlay_j1, mackinlay_j2};
 pub use panel::{EXACT_CORRELATION_MAX, Panel, PanelEvent};
 pub use patell::patell_z;
 pub use placebo::{placebo_permutation, pseudo_window_means};
+pub use reference::{Family, Reference, TestId};
 pub use sign::{sign_test, sign_test_exact};
 pub use wilcoxon::wilcoxon_signed_rank;
 
@@ -72,7 +74,7 @@ pub use wilcoxon::wilcoxon_signed_rank;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TestStat {
     /// Test id, e.g. `patell_z` (stable snake_case; see the module table).
-    pub test: &'static str,
+    pub test: TestId,
     pub statistic: f64,
     /// Two-sided p-value.
     pub p_value: f64,
@@ -80,7 +82,20 @@ pub struct TestStat {
     pub n: usize,
     /// Reference distribution: `N(0,1)`, `t(df)`, `binomial(N, p)`, `signed_rank(N)` or
     /// `empirical(P)`.
-    pub distribution: String,
+    pub distribution: Reference,
+}
+
+impl TestStat {
+    /// Two-sided 5 % critical value of the statistic's reference distribution, where it
+    /// has one (N(0,1), t).
+    pub fn critical_value(&self) -> Option<f64> {
+        self.distribution.critical_value(0.05)
+    }
+}
+
+/// The test `id` among `tests`, if the battery ran it.
+pub fn find_test(tests: &[TestStat], id: TestId) -> Option<&TestStat> {
+    tests.iter().find(|t| t.test == id)
 }
 
 /// Two-sided p-value under N(0,1).
@@ -152,28 +167,28 @@ pub fn average_ranks(x: &[f64]) -> Vec<f64> {
     ranks
 }
 
-pub(crate) fn normal_test(test: &'static str, stat: f64, n: usize) -> TestStat {
+pub(crate) fn normal_test(test: TestId, stat: f64, n: usize) -> TestStat {
     TestStat {
         test,
         statistic: stat,
         p_value: p_normal(stat),
         n,
-        distribution: "N(0,1)".into(),
+        distribution: Reference::Normal,
     }
 }
 
 /// A t test with N − 1 degrees of freedom.
-pub(crate) fn t_test(test: &'static str, stat: f64, n: usize) -> TestStat {
+pub(crate) fn t_test(test: TestId, stat: f64, n: usize) -> TestStat {
     t_test_df(test, stat, n, n.saturating_sub(1))
 }
 
-pub(crate) fn t_test_df(test: &'static str, stat: f64, n: usize, df: usize) -> TestStat {
+pub(crate) fn t_test_df(test: TestId, stat: f64, n: usize, df: usize) -> TestStat {
     TestStat {
         test,
         statistic: stat,
         p_value: p_student(stat, df as f64),
         n,
-        distribution: format!("t({df})"),
+        distribution: Reference::StudentT(df as f64),
     }
 }
 

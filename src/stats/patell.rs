@@ -1,5 +1,6 @@
 //! Patell (1976) standardized-residual Z.
 
+use super::reference::TestId;
 use super::{TestStat, normal_test};
 
 /// Patell (1976) Z: Σ_i S_i / √(Σ_i (M_i - k)/(M_i - k - 2)), N(0,1), S_i the standardized
@@ -16,7 +17,7 @@ pub fn patell_z(standardized: &[f64], dof: &[f64]) -> TestStat {
     } else {
         standardized.iter().sum::<f64>() / denom.sqrt()
     };
-    normal_test("patell_z", stat, n)
+    normal_test(TestId::PatellZ, stat, n)
 }
 
 #[cfg(test)]
@@ -29,6 +30,6 @@ mod tests {
         let p = patell_z(&[1.0, 2.0], &[248.0, 98.0]);
         let expect = 3.0 / (248.0f64 / 246.0 + 98.0 / 96.0).sqrt();
         assert!((p.statistic - expect).abs() < 1e-12);
-        assert_eq!(p.distribution, "N(0,1)");
+        assert_eq!(p.distribution.to_string(), "N(0,1)");
     }
 }

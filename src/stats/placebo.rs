@@ -1,6 +1,7 @@
 //! Placebo (permutation) test: the same statistic on pseudo-event windows drawn from the
 //! estimation period.
 
+use super::reference::{Reference, TestId};
 use super::{TestStat, sample_sd};
 
 /// The pseudo-event (C)AARs of every admissible placement of a window of `len` sessions
@@ -70,11 +71,11 @@ pub fn placebo_permutation(real: f64, n: usize, pseudo: &[f64]) -> TestStat {
         )
     };
     TestStat {
-        test: "placebo",
+        test: TestId::Placebo,
         statistic: stat,
         p_value: pv,
         n,
-        distribution: format!("empirical({p})"),
+        distribution: Reference::Empirical(p),
     }
 }
 
@@ -101,7 +102,7 @@ mod tests {
         let t = placebo_permutation(2.5, 4, &[1.0, -2.0, 3.0, -4.0]);
         assert!((t.p_value - 0.6).abs() < 1e-15);
         assert!((t.statistic - 2.5 / (29.0f64 / 3.0).sqrt()).abs() < 1e-12);
-        assert_eq!(t.distribution, "empirical(4)");
+        assert_eq!(t.distribution.to_string(), "empirical(4)");
         assert!(placebo_permutation(1.0, 4, &[]).p_value.is_nan());
     }
 

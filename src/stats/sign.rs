@@ -1,5 +1,6 @@
 //! The sign test.
 
+use super::reference::{Reference, TestId};
 use super::{TestStat, p_binomial};
 
 /// Sign test (METHODS.md): Z = (w − N/2) / √(N/4), w the number of positive values (AR > 0
@@ -15,9 +16,9 @@ use super::{TestStat, p_binomial};
 pub fn sign_test(values: &[f64]) -> TestStat {
     let exact = sign_test_exact(values);
     TestStat {
-        test: "sign",
+        test: TestId::Sign,
         p_value: super::p_normal(exact.statistic),
-        distribution: "N(0,1)".into(),
+        distribution: Reference::Normal,
         ..exact
     }
 }
@@ -37,11 +38,15 @@ pub fn sign_test_exact(values: &[f64]) -> TestStat {
         )
     };
     TestStat {
-        test: "sign_exact",
+        test: TestId::SignExact,
         statistic: stat,
         p_value: p,
         n,
-        distribution: format!("binomial({n}, 0.5)"),
+        distribution: Reference::Binomial {
+            n,
+            p: 0.5,
+            estimated: false,
+        },
     }
 }
 
@@ -60,13 +65,16 @@ mod tests {
         assert!((s.statistic - 2.0).abs() < 1e-15);
         assert!((s.p_value - 0.125).abs() < 1e-12);
         assert_eq!(
-            (s.test, s.distribution.as_str()),
+            (s.test.as_str(), s.distribution.to_string().as_str()),
             ("sign_exact", "binomial(4, 0.5)")
         );
         let s = sign_test(&[0.1, 0.2, 0.01, 3.0]);
         assert!((s.statistic - 2.0).abs() < 1e-15);
         assert!((s.p_value - 0.04550026389635842).abs() < 1e-10);
-        assert_eq!((s.test, s.distribution.as_str()), ("sign", "N(0,1)"));
+        assert_eq!(
+            (s.test.as_str(), s.distribution.to_string().as_str()),
+            ("sign", "N(0,1)")
+        );
         let s = sign_test_exact(&[0.1, -0.2, 0.01, 3.0, 0.0]);
         assert!((s.statistic - 0.5 / 1.25f64.sqrt()).abs() < 1e-15);
         assert!((s.p_value - 1.0).abs() < 1e-12);

@@ -1,5 +1,6 @@
 //! Wilcoxon (1945) signed-rank test.
 
+use super::reference::{Reference, TestId};
 use super::{TestStat, average_ranks, p_normal};
 
 /// Largest N with an exact p-value (the null distribution of W⁺ is enumerated).
@@ -21,11 +22,11 @@ pub fn wilcoxon_signed_rank(values: &[f64]) -> TestStat {
     let n = x.len();
     if n == 0 {
         return TestStat {
-            test: "wilcoxon",
+            test: TestId::Wilcoxon,
             statistic: f64::NAN,
             p_value: f64::NAN,
             n,
-            distribution: "signed_rank(0)".into(),
+            distribution: Reference::SignedRank(0),
         };
     }
     let abs: Vec<f64> = x.iter().map(|v| v.abs()).collect();
@@ -51,19 +52,19 @@ pub fn wilcoxon_signed_rank(values: &[f64]) -> TestStat {
     let z = (w_plus - nf * (nf + 1.0) / 4.0) / var.sqrt();
     if ties == 0.0 && n <= EXACT_MAX {
         TestStat {
-            test: "wilcoxon",
+            test: TestId::Wilcoxon,
             statistic: z,
             p_value: exact_p(n, w_plus.round() as usize),
             n,
-            distribution: format!("signed_rank({n})"),
+            distribution: Reference::SignedRank(n),
         }
     } else {
         TestStat {
-            test: "wilcoxon",
+            test: TestId::Wilcoxon,
             statistic: z,
             p_value: p_normal(z),
             n,
-            distribution: "N(0,1)".into(),
+            distribution: Reference::Normal,
         }
     }
 }
@@ -98,7 +99,10 @@ mod tests {
         let w = wilcoxon_signed_rank(&[0.3, -0.1, 0.2, 0.4]);
         assert!((w.statistic - 4.0 / 7.5f64.sqrt()).abs() < 1e-12);
         assert!((w.p_value - 0.25).abs() < 1e-12);
-        assert_eq!((w.n, w.distribution.as_str()), (4, "signed_rank(4)"));
+        assert_eq!(
+            (w.n, w.distribution.to_string().as_str()),
+            (4, "signed_rank(4)")
+        );
         // All four positive: p = 2/16. Zeros are dropped.
         let w = wilcoxon_signed_rank(&[0.3, 0.1, 0.2, 0.4, 0.0]);
         assert!((w.p_value - 0.125).abs() < 1e-12);
@@ -112,7 +116,7 @@ mod tests {
     fn wilcoxon_ties_use_the_normal_approximation() {
         let w = wilcoxon_signed_rank(&[1.0, -1.0, 2.0, 3.0]);
         assert!((w.statistic - 3.5 / 7.375f64.sqrt()).abs() < 1e-12);
-        assert_eq!(w.distribution, "N(0,1)");
+        assert_eq!(w.distribution.to_string(), "N(0,1)");
     }
 
     /// The exact distribution against brute-force enumeration of the 2^n sign patterns.

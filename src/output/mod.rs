@@ -95,13 +95,13 @@ pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
             rows.iter().map(|(a, _)| a.window.map(|w| w.label())),
         ),
         col("tau", rows.iter().map(|(a, _)| a.tau)),
-        col("test", rows.iter().map(|(_, t)| t.test)),
+        col("test", rows.iter().map(|(_, t)| t.test.as_str())),
         col("statistic", rows.iter().map(|(_, t)| opt(t.statistic))),
         col("p_value", rows.iter().map(|(_, t)| opt(t.p_value))),
         col("n", rows.iter().map(|(_, t)| t.n as u32)),
         col(
             "distribution",
-            rows.iter().map(|(_, t)| t.distribution.as_str()),
+            rows.iter().map(|(_, t)| t.distribution.to_string()),
         ),
     ])
 }

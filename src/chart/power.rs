@@ -1,6 +1,7 @@
 //! The power-curve chart of `evimpact simulate`: each test's rejection rate at 5 % on day 0
 //! against the injected abnormal return k, parametric tests on the left, non-parametric
-//! and placebo tests on the right, in the theme of [`crate::chart::theme`].
+//! and placebo tests on the right, in the theme of [`super::theme`]. It draws the lines it
+//! is given.
 
 use std::path::Path;
 
@@ -9,100 +10,36 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::chart::{register_fonts, theme};
-use crate::simulate::Simulation;
+use super::png::write_png_atomically;
+use super::{register_fonts, theme};
 
-/// Tests drawn in the left panel; the others go to the right one.
-const PARAMETRIC: [&str; 9] = [
-    "mackinlay_j1",
-    "cross_sectional_t",
-    "patell_z",
-    "bmp",
-    "mackinlay_j2",
-    "cda",
-    "adjusted_patell_z",
-    "adjusted_bmp",
-    "skewness_corrected_t",
-];
-
-/// A readable name of a test id.
-pub fn label(test: &str) -> &str {
-    match test {
-        "mackinlay_j1" => "J1 (MacKinlay)",
-        "cross_sectional_t" => "cross-sectional t",
-        "patell_z" => "Patell Z",
-        "bmp" => "BMP",
-        "mackinlay_j2" => "J2 (MacKinlay)",
-        "cda" => "CDA (portfolio)",
-        "adjusted_patell_z" => "adj. Patell Z (KP)",
-        "adjusted_bmp" => "adj. BMP (KP)",
-        "skewness_corrected_t" => "skewness-corrected t",
-        "sign" => "sign",
-        "generalized_sign" => "generalized sign",
-        "sign_exact" => "sign (exact)",
-        "generalized_sign_exact" => "generalized sign (exact)",
-        "corrado_rank" => "Corrado rank",
-        "grank" => "GRANK (KP)",
-        "wilcoxon" => "Wilcoxon",
-        "placebo" => "placebo",
-        other => other,
-    }
+/// One line: a test's rejection rates (percent) at each injected abnormal return k
+/// (percent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PowerLine {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
 }
 
-/// One line: a test's rates (percent) at each k (percent).
-struct Line {
-    label: String,
-    points: Vec<(f64, f64)>,
-}
-
-/// Writes the power-curve PNG ([`theme::CANVAS`]); written to a temporary file and renamed.
+/// Writes the power-curve PNG ([`theme::CANVAS`]) with the `left` (parametric) and `right`
+/// (non-parametric) panels over k in `x` (percent); written to a temporary file and renamed.
 ///
 /// # Errors
-/// No test or no k; drawing or writing the file.
-pub fn power_curves(path: &Path, title: &str, subtitle: &str, sim: &Simulation) -> Result<()> {
+/// No line; drawing or writing the file.
+pub fn power_curves(
+    path: &Path,
+    title: &str,
+    subtitle: &str,
+    x: (f64, f64),
+    left: &[PowerLine],
+    right: &[PowerLine],
+) -> Result<()> {
     register_fonts()?;
-    if sim.tests.is_empty() || sim.ks.is_empty() {
+    if left.is_empty() && right.is_empty() {
         bail!("power chart: nothing to draw");
     }
-    let mut ks: Vec<f64> = sim.ks.clone();
-    ks.sort_by(f64::total_cmp);
-    let line = |t: &str| Line {
-        label: label(t).to_string(),
-        points: ks
-            .iter()
-            .filter_map(|k| {
-                sim.rejections
-                    .iter()
-                    .find(|r| r.test == t && r.k == *k && r.scope == "0" && r.level == 0.05)
-                    .filter(|r| r.draws > 0)
-                    .map(|r| (k * 100.0, r.rate() * 100.0))
-            })
-            .collect(),
-    };
-    let left: Vec<Line> = sim
-        .tests
-        .iter()
-        .filter(|t| PARAMETRIC.contains(t))
-        .map(|t| line(t))
-        .collect();
-    let right: Vec<Line> = sim
-        .tests
-        .iter()
-        .filter(|t| !PARAMETRIC.contains(t))
-        .map(|t| line(t))
-        .collect();
-    let x = (ks[0] * 100.0, ks[ks.len() - 1] * 100.0);
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp.png",
-        path.file_stem().and_then(|s| s.to_str()).unwrap_or("power")
-    ));
-    {
-        let root = BitMapBackend::new(&tmp, theme::CANVAS).into_drawing_area();
-        draw(&root, title, subtitle, x, &left, &right)?;
-        root.present().context("encoding the PNG")?;
-    }
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
+    write_png_atomically(path, |root| draw(root, title, subtitle, x, left, right))
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn draw<DB>(
@@ -110,8 +47,8 @@ fn draw<DB>(
     title: &str,
     subtitle: &str,
     x: (f64, f64),
-    left: &[Line],
-    right: &[Line],
+    left: &[PowerLine],
+    right: &[PowerLine],
 ) -> Result<()>
 where
     DB: DrawingBackend,
@@ -155,7 +92,7 @@ fn panel<DB>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
     x: (f64, f64),
-    lines: &[Line],
+    lines: &[PowerLine],
     legend_rows: u32,
 ) -> Result<()>
 where
