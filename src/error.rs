@@ -106,3 +106,9 @@ impl From<polars::error::PolarsError> for Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<InputError> for Box<Error> {
+    fn from(e: InputError) -> Self {
+        Box::new(Error::Input(e))
+    }
+}

@@ -10,7 +10,6 @@
 pub mod abnormal;
 pub mod align;
 pub mod chart;
-pub mod charts;
 pub mod cli;
 pub mod data;
 pub mod error;
@@ -20,6 +19,7 @@ pub mod model;
 pub mod outcome;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod returns;
 pub mod simulate;

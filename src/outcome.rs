@@ -57,11 +57,27 @@ pub struct EventResult {
     pub analysis: EventAnalysis,
 }
 
+/// What an [`Aggregate`] is over: one event day (AAR) or one CAR window (CAAR).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Day,
+    Window,
+}
+
+impl Scope {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Day => "day",
+            Scope::Window => "window",
+        }
+    }
+}
+
 /// Cross-sectional statistics of one event day (AAR) or window (CAAR).
 #[derive(Debug, Clone, Serialize)]
 pub struct Aggregate {
-    /// `day` or `window`.
-    pub scope: &'static str,
+    pub scope: Scope,
     pub tau: Option<i32>,
     pub window: Option<Window>,
     pub n: usize,

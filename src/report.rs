@@ -14,7 +14,7 @@ use std::path::Path;
 use anyhow::Context;
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use crate::charts::{ChartFile, ChartKind};
+use crate::chart::render::{ChartFile, ChartKind};
 use crate::outcome::{Aggregate, EventResult, Outcome};
 use crate::returns::{Status, source};
 use crate::stats::TestId;

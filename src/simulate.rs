@@ -24,11 +24,9 @@
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
-use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, anyhow, bail};
-use clap::Args;
 use rayon::prelude::*;
 
 use crate::abnormal::{EventAnalysis, ModelData, analyze_with};
@@ -36,9 +34,10 @@ use crate::chart::PowerLine;
 use crate::data::calendar::{Calendar, Exchange, builtin_calendar, load_calendar};
 use crate::data::halts::Halts;
 use crate::data::prices::{PriceSource, load_price_file};
+use crate::progress::Progress;
 use crate::returns::{Policies, Timeline, align_market, build_timeline};
 use crate::stats::TestId;
-use crate::study::{Overrides, Study, default_data_dir};
+use crate::study::Study;
 use crate::synth::Rng;
 use crate::window::Window;
 
@@ -48,56 +47,6 @@ const Z95: f64 = 1.959_963_984_540_054;
 const Z99: f64 = 2.575_829_303_548_900_4;
 /// Draw attempts per wanted event before a replication gives up.
 const ATTEMPTS_PER_EVENT: usize = 200;
-
-#[derive(Debug, Args)]
-pub struct SimulateArgs {
-    /// Price directory of <security>.csv files: the securities to draw from.
-    #[arg(long)]
-    pub prices: PathBuf,
-    /// Market index CSV (date, adj_close or close).
-    #[arg(long)]
-    pub market: PathBuf,
-    /// Exchange session calendar CSV [default: the built-in calendar of the securities'
-    /// exchange, else the market index's dates].
-    #[arg(long)]
-    pub calendar: Option<PathBuf>,
-    /// Data directory for relative paths [default: $EVIMPACT_DATA, else ../shared/data].
-    #[arg(long)]
-    pub data: Option<PathBuf>,
-    /// Replications R.
-    #[arg(long, default_value_t = 1000)]
-    pub draws: usize,
-    /// Pseudo-events N per replication.
-    #[arg(long, default_value_t = 20)]
-    pub events: usize,
-    /// Abnormal return added on day 0 (repeatable; a fraction, 0.01 = 1 %) [default: 0].
-    #[arg(long, allow_hyphen_values = true)]
-    pub k: Vec<f64>,
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Output directory (replaced as a whole when it is empty or a previous evimpact output).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Replace an `--out` directory that is not a previous evimpact output (it is kept
-    /// beside the new one as DIR.replaced-<time>).
-    #[arg(long)]
-    pub force: bool,
-    /// Estimation window [default: -260:-11].
-    #[arg(long, allow_hyphen_values = true)]
-    pub estimation: Option<Window>,
-    /// Event window [default: -10:10].
-    #[arg(long, allow_hyphen_values = true)]
-    pub window: Option<Window>,
-    /// CAR window (repeatable) [default: the study defaults].
-    #[arg(long, allow_hyphen_values = true)]
-    pub car: Vec<Window>,
-    /// Minimum usable estimation returns [default: 120].
-    #[arg(long)]
-    pub min_estimation: Option<usize>,
-    /// Print nothing but errors (and no progress bar).
-    #[arg(long, short)]
-    pub quiet: bool,
-}
 
 /// The securities' timelines on one calendar, loaded once.
 pub struct Universe {
@@ -131,8 +80,8 @@ pub struct Draw {
 pub struct Rejection {
     pub test: TestId,
     pub k: f64,
-    /// `0` (day 0) or a CAR window label such as `-1:1`.
-    pub scope: String,
+    /// `None`: day 0; else a CAR window.
+    pub scope: Option<Window>,
     pub level: f64,
     pub rejections: usize,
     /// Replications in which the test was defined (finite p-value).
@@ -390,19 +339,19 @@ pub fn simulate(
     u: &Universe,
     study: &Study,
     cfg: &SimConfig,
-    progress: &(dyn Fn() + Sync),
+    progress: &dyn Progress,
 ) -> Result<Simulation> {
     let reps: Vec<(Vec<Draw>, Pvalues, Vec<TestId>)> = (0..cfg.draws)
         .into_par_iter()
         .map(|r| {
             let x = replicate(u, study, cfg, r);
-            progress();
+            progress.tick("");
             x
         })
         .collect::<Result<_>>()?;
     let tests = reps.first().map(|x| x.2.clone()).unwrap_or_default();
-    let scopes: Vec<String> = std::iter::once("0".to_string())
-        .chain(study.car_windows.iter().map(|w| w.label()))
+    let scopes: Vec<Option<Window>> = std::iter::once(None)
+        .chain(study.car_windows.iter().copied().map(Some))
         .collect();
     let mut rejections = Vec::new();
     for (ki, &k) in cfg.ks.iter().enumerate() {
@@ -415,7 +364,7 @@ pub fn simulate(
                     rejections.push(Rejection {
                         test,
                         k,
-                        scope: scope.clone(),
+                        scope: *scope,
                         level,
                         rejections: rej,
                         draws: defined,
@@ -443,12 +392,12 @@ pub fn rejections_csv(sim: &Simulation, windows: bool) -> String {
     for r in sim
         .rejections
         .iter()
-        .filter(|r| (r.scope != "0") == windows)
+        .filter(|r| r.scope.is_some() == windows)
     {
         let (lo, hi) = wilson(r.rejections, r.draws, Z95);
         let (lo99, hi99) = wilson(r.rejections, r.draws, Z99);
         if windows {
-            let _ = write!(s, "{},", r.scope);
+            let _ = write!(s, "{},", r.scope.map_or("0".to_string(), |w| w.label()));
         }
         let _ = writeln!(
             s,
@@ -485,109 +434,6 @@ pub fn acceptance_interval(p: f64, n: usize) -> (f64, f64) {
     (p - half, p + half)
 }
 
-/// `evimpact simulate`.
-///
-/// # Errors
-/// Bad arguments or inputs (exit code 2) and failed replications (exit code 1).
-pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
-    use crate::error::Error;
-    let data_dir = default_data_dir(a.data.as_deref());
-    let ov = Overrides {
-        name: Some("simulate".into()),
-        events: Some(PathBuf::from("(simulated)")),
-        prices: vec![a.prices.clone()],
-        market: Some(a.market.clone()),
-        calendar: a.calendar.clone(),
-        estimation: a.estimation,
-        event_window: a.window,
-        car: a.car.clone(),
-        min_estimation: a.min_estimation,
-        ..Default::default()
-    };
-    let study = Study::resolve(None, ov, &data_dir)?;
-    if a.draws == 0 || a.events == 0 {
-        return Err(Error::Input(crate::error::InputError::Usage(
-            "--draws and --events must be at least 1".into(),
-        )));
-    }
-    if !study.event_window.contains(0) {
-        return Err(Error::Input(crate::error::InputError::Usage(format!(
-            "the event window {} must contain day 0",
-            study.event_window.label()
-        ))));
-    }
-    let mut ks = vec![0.0];
-    for k in &a.k {
-        if !k.is_finite() {
-            return Err(Error::Input(crate::error::InputError::Usage(format!(
-                "--k {k}: expected a finite number"
-            ))));
-        }
-        if !ks.contains(k) {
-            ks.push(*k);
-        }
-    }
-    let mut inputs = vec![study.data_dir.clone(), a.prices.clone(), a.market.clone()];
-    inputs.extend(a.calendar.clone());
-    let plan = crate::fsio::check_output_dir(&a.out, &inputs, a.force)?;
-    let cfg = SimConfig {
-        draws: a.draws,
-        events: a.events,
-        ks,
-        seed: a.seed,
-    };
-    let started = std::time::Instant::now();
-    let u = load_universe(&study).map_err(Error::Run)?;
-    let bar = progress_bar(cfg.draws as u64, !a.quiet);
-    let tick = || bar.inc(1);
-    let sim = simulate(&u, &study, &cfg, &tick).map_err(Error::Run)?;
-    bar.finish_and_clear();
-    let elapsed = started.elapsed();
-    let written = crate::fsio::replace_dir(&a.out, &plan, |dir| {
-        std::fs::write(dir.join("rejections.csv"), rejections_csv(&sim, false))?;
-        std::fs::write(dir.join("rejections_windows.csv"), rejections_csv(&sim, true))?;
-        let mut ev = String::from("draw,security,day0\n");
-        for d in &sim.draws {
-            let _ = writeln!(
-                ev,
-                "{},{},{}",
-                d.replication, u.securities[d.security].0, u.calendar.sessions[d.day0]
-            );
-        }
-        std::fs::write(dir.join("events.csv"), ev)?;
-        let (x, left, right) = power_lines(&sim);
-        crate::chart::power_curves(
-            &dir.join("power.png"),
-            "Rejection rate at 5 % (two-sided) against the day-0 abnormal return",
-            &format!(
-                "{} replications of {} pseudo-events from {} securities; estimation {}, market model",
-                cfg.draws,
-                cfg.events,
-                u.securities.len(),
-                study.estimation.pretty()
-            ),
-            x,
-            &left,
-            &right,
-        )?;
-        Ok(())
-    })
-    .map_err(Error::Run)?;
-    if !a.quiet {
-        println!(
-            "{} replications × {} pseudo-events from {} securities, k = {:?}: {:.1} s",
-            cfg.draws,
-            cfg.events,
-            u.securities.len(),
-            cfg.ks,
-            elapsed.as_secs_f64()
-        );
-        print!("{}", summary_table(&sim, cfg.draws));
-        println!("outputs in {}", written.display());
-    }
-    Ok(())
-}
-
 /// The power chart's lines: each test's day-0 rejection rate at 5 % against k (both in
 /// percent), parametric tests (left panel) and the others (right), and the range of k.
 pub fn power_lines(sim: &Simulation) -> ((f64, f64), Vec<PowerLine>, Vec<PowerLine>) {
@@ -600,7 +446,7 @@ pub fn power_lines(sim: &Simulation) -> ((f64, f64), Vec<PowerLine>, Vec<PowerLi
             .filter_map(|k| {
                 sim.rejections
                     .iter()
-                    .find(|r| r.test == t && r.k == *k && r.scope == "0" && r.level == 0.05)
+                    .find(|r| r.test == t && r.k == *k && r.scope.is_none() && r.level == 0.05)
                     .filter(|r| r.draws > 0)
                     .map(|r| (k * 100.0, r.rate() * 100.0))
             })
@@ -616,60 +462,6 @@ pub fn power_lines(sim: &Simulation) -> ((f64, f64), Vec<PowerLine>, Vec<PowerLi
         par.into_iter().map(line).collect(),
         other.into_iter().map(line).collect(),
     )
-}
-
-/// Day-0 rejection rates at 5 % per test and k, with the 99 % acceptance interval around
-/// 5 % flagged for k = 0.
-pub fn summary_table(sim: &Simulation, draws: usize) -> String {
-    let (lo, hi) = acceptance_interval(0.05, draws);
-    let mut s = format!(
-        "day 0, rejection rate at 5 % (99 % interval around 5 % for {draws} draws: {:.1}–{:.1} %)\n",
-        lo * 100.0,
-        hi * 100.0
-    );
-    let _ = write!(s, "{:<22}", "test");
-    for k in &sim.ks {
-        let _ = write!(s, " {:>12}", format!("k={:.2}%", k * 100.0));
-    }
-    s.push('\n');
-    for t in &sim.tests {
-        let _ = write!(s, "{t:<22}");
-        for k in &sim.ks {
-            match sim
-                .rejections
-                .iter()
-                .find(|r| r.test == *t && r.k == *k && r.scope == "0" && r.level == 0.05)
-            {
-                Some(r) => {
-                    let flag = if *k == 0.0 && !(lo..=hi).contains(&r.rate()) {
-                        "!"
-                    } else {
-                        " "
-                    };
-                    let _ = write!(s, " {:>11.1}%{flag}", r.rate() * 100.0);
-                }
-                None => {
-                    let _ = write!(s, " {:>12}", "–");
-                }
-            }
-        }
-        s.push('\n');
-    }
-    s
-}
-
-fn progress_bar(len: u64, wanted: bool) -> indicatif::ProgressBar {
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    if !wanted || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("simulate [{bar:30}] {pos}/{len} replications  {eta}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 /// For tests: the simulation's output directory files.

@@ -11,6 +11,8 @@ mod marks;
 mod png;
 mod power;
 mod price;
+pub mod render;
+pub mod series;
 mod strip;
 mod tests_chart;
 pub mod theme;

@@ -40,16 +40,6 @@ impl FactorUnits {
         }
     }
 
-    /// # Errors
-    /// Anything but `percent` or `decimal`.
-    pub fn parse(s: &str) -> Result<FactorUnits, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "percent" => Ok(FactorUnits::Percent),
-            "decimal" => Ok(FactorUnits::Decimal),
-            _ => Err(format!("expected percent or decimal, found \"{s}\"")),
-        }
-    }
-
     fn factor(self) -> f64 {
         match self {
             FactorUnits::Percent => 0.01,

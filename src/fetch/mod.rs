@@ -23,7 +23,6 @@
 //! server). `EVIMPACT_FETCH_LOOPBACK_ONLY=1` refuses any URL whose host is not loopback.
 
 pub mod cache;
-pub mod cli;
 pub mod eastmoney;
 pub mod federal_register;
 pub mod french;

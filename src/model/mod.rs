@@ -118,23 +118,6 @@ impl ModelKind {
         }
     }
 
-    /// Parses a model name as written in a study file or on the command line.
-    ///
-    /// # Errors
-    /// An unknown name, with the list of known ones.
-    pub fn parse(s: &str) -> Result<ModelKind, String> {
-        let t = s.trim().to_ascii_lowercase();
-        ModelKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == t)
-            .ok_or_else(|| {
-                format!(
-                    "unknown model \"{s}\" (available: {})",
-                    ModelKind::ALL.map(ModelKind::as_str).join(", ")
-                )
-            })
-    }
-
     /// Default factor columns of the factor models (Ken French names as written by
     /// `evimpact fetch factors`); empty for the other models.
     pub fn default_factors(self) -> &'static [&'static str] {

@@ -10,6 +10,8 @@ use serde_json::json;
 
 use crate::outcome::Outcome;
 
+pub mod series;
+
 /// A named column from any iterator of values polars can hold.
 fn col<I, T, P>(name: &str, values: I) -> Column
 where
@@ -22,6 +24,16 @@ where
 
 fn opt(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
+}
+
+/// A Date column from dates (every row has one).
+fn dates_col(name: &str, dates: Vec<chrono::NaiveDate>) -> PolarsResult<Column> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
+    let days: Vec<i32> = dates
+        .into_iter()
+        .map(|d| (d - epoch).num_days() as i32)
+        .collect();
+    Column::new(name.into(), days).cast(&DataType::Date)
 }
 
 fn date_col(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> PolarsResult<Column> {
@@ -89,7 +101,7 @@ pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .flat_map(|a| a.tests.iter().map(move |t| (a, t)))
         .collect();
     DataFrame::new_infer_height(vec![
-        col("scope", rows.iter().map(|(a, _)| a.scope)),
+        col("scope", rows.iter().map(|(a, _)| a.scope.as_str())),
         col(
             "window",
             rows.iter().map(|(a, _)| a.window.map(|w| w.label())),
@@ -110,7 +122,7 @@ pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
 pub fn caar_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let rows: Vec<_> = o.days.iter().chain(&o.windows).collect();
     DataFrame::new_infer_height(vec![
-        col("scope", rows.iter().map(|a| a.scope)),
+        col("scope", rows.iter().map(|a| a.scope.as_str())),
         col("window", rows.iter().map(|a| a.window.map(|w| w.label()))),
         col("tau", rows.iter().map(|a| a.tau)),
         col("n", rows.iter().map(|a| a.n as u32)),
@@ -449,6 +461,7 @@ pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
     write_table(dir, "volume_windows", volume_windows_table(o)?)?;
     write_table(dir, "audit", audit_table(o)?)?;
     write_table(dir, "status", status_table(o)?)?;
+    write_table(dir, "series", series::series_table(o)?)?;
     let p = dir.join("summary.json");
     let bytes = serde_json::to_vec_pretty(&summary_json(o))?;
     std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;

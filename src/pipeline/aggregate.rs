@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 
 use crate::abnormal::EventAnalysis;
-use crate::outcome::Aggregate;
+use crate::outcome::{Aggregate, Scope};
 use crate::stats::battery::{Sample, battery};
 use crate::study::Study;
 
@@ -48,7 +48,7 @@ pub fn aggregates(study: &Study, analyses: &[&EventAnalysis]) -> (Vec<Aggregate>
                 }
             }
             Aggregate {
-                scope: "day",
+                scope: Scope::Day,
                 tau: Some(tau),
                 window: None,
                 n: s.values.len(),
@@ -84,7 +84,7 @@ pub fn aggregates(study: &Study, analyses: &[&EventAnalysis]) -> (Vec<Aggregate>
                 }
             }
             Aggregate {
-                scope: "window",
+                scope: Scope::Window,
                 tau: None,
                 window: Some(*win),
                 n: s.values.len(),

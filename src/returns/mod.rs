@@ -20,7 +20,7 @@ use crate::data::halts::Halts;
 use crate::data::prices::PriceSeries;
 
 /// Trading status of a security on one exchange session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Trading,
@@ -47,6 +47,22 @@ impl Status {
     /// Traded that session (possibly at the limit).
     pub fn traded(self) -> bool {
         matches!(self, Status::Trading | Status::LimitLocked)
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        [
+            Status::Trading,
+            Status::Suspended,
+            Status::NoData,
+            Status::LimitLocked,
+            Status::Holiday,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+        .ok_or_else(|| format!("unknown trading status \"{s}\""))
     }
 }
 
@@ -91,6 +107,13 @@ pub enum ReturnKind {
 }
 
 impl ReturnKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnKind::Simple => "simple",
+            ReturnKind::Log => "log",
+        }
+    }
+
     /// The return from `p0` to `p1`: `p1/p0 - 1` (simple) or `ln(p1/p0)` (log).
     #[inline]
     pub fn ret(self, p0: f64, p1: f64) -> f64 {

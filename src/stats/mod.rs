@@ -146,6 +146,26 @@ pub fn sample_sd(x: &[f64]) -> f64 {
     (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64).sqrt()
 }
 
+/// 5 %, 25 %, 50 %, 75 %, 95 % quantiles (linear interpolation between order
+/// statistics, Hyndman & Fan type 7); `None` for fewer than 2 values.
+pub fn quantiles(mut v: Vec<f64>) -> Option<[f64; 5]> {
+    v.retain(|x| x.is_finite());
+    if v.len() < 2 {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let q = |p: f64| {
+        let h = (v.len() - 1) as f64 * p;
+        let (i, f) = (h.floor() as usize, h.fract());
+        if i + 1 < v.len() {
+            v[i] + f * (v[i + 1] - v[i])
+        } else {
+            v[i]
+        }
+    };
+    Some([q(0.05), q(0.25), q(0.5), q(0.75), q(0.95)])
+}
+
 /// Ranks 1..n of `x` (finite values), ties given their average rank.
 pub fn average_ranks(x: &[f64]) -> Vec<f64> {
     let mut idx: Vec<usize> = (0..x.len()).collect();
@@ -203,6 +223,16 @@ pub fn informativeness_note(n: usize, same_date: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quantiles_type7() {
+        // numpy.percentile([1, 2, 3, 4], [5, 25, 50, 75, 95]) = 1.15, 1.75, 2.5, 3.25, 3.85
+        let q = quantiles(vec![4.0, 1.0, 3.0, 2.0]).unwrap();
+        for (a, b) in q.iter().zip([1.15, 1.75, 2.5, 3.25, 3.85]) {
+            assert!((a - b).abs() < 1e-12, "{q:?}");
+        }
+        assert_eq!(quantiles(vec![1.0]), None);
+    }
 
     /// p-values: standard normal 1.959963984540054 → 0.05, 2.5758293035489004 → 0.01;
     /// t(10) 2.228138851986274 → 0.05 (16-digit quantiles of the normal and t distributions).

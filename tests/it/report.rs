@@ -303,7 +303,7 @@ fn chart_series_match_independent_values() {
     // The CAAR path and its band as the chart draws them: at τ = +10 the CAAR is the
     // CAAR[-10, +10] of caar.csv, and the half-width 1.96·√(Σ Var CAR_i)/N equals
     // 1.96·|CAAR / J1| (J1 = CAAR / √(Σ Var CAR_i / N²), tests.csv).
-    let data = evimpact::charts::ChartData::load(&out).expect("chart data");
+    let data = evimpact::chart::series::ChartData::load(&out).expect("chart data");
     let path = data.caar_path();
     let k = path.taus.iter().position(|t| *t == 10).expect("tau 10");
     let m = caar

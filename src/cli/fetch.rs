@@ -17,13 +17,13 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
-use super::halts::{calendar_table, derive_halts, halts_table, traded_of};
-use super::plan::{execute, plan_study, study_factors};
-use super::{
+use crate::error::{InputError, Result};
+use crate::fetch::halts::{calendar_table, derive_halts, halts_table, traded_of};
+use crate::fetch::plan::{execute, plan_study, study_factors};
+use crate::fetch::{
     FetchConfig, FetchError, Fetched, Fetcher, Job, Query, Source, default_price_source,
     file_stem_of, is_a_share, provenance_path, source, write_table_with_provenance,
 };
-use crate::error::{InputError, Result};
 use crate::study::{Overrides, Study, default_data_dir, read_study_file};
 
 /// `evimpact fetch`.
@@ -89,7 +89,7 @@ pub enum FetchCommand {
 }
 
 fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
-    super::parse_day(s).ok_or_else(|| format!("expected a date YYYY-MM-DD, found \"{s}\""))
+    crate::fetch::parse_day(s).ok_or_else(|| format!("expected a date YYYY-MM-DD, found \"{s}\""))
 }
 
 #[derive(Debug, Args)]
@@ -377,7 +377,7 @@ fn run_command(fetcher: &Fetcher, cmd: &FetchCommand, data: &Path, quiet: bool) 
                 .unwrap_or_else(|| data.join("factors/ff3_daily.csv"));
             guard(&out)?;
             let job = Job {
-                source: &super::french::French,
+                source: &crate::fetch::french::French,
                 query: Query::Factors {
                     from: f.from,
                     to: f.to,
@@ -397,7 +397,7 @@ fn run_command(fetcher: &Fetcher, cmd: &FetchCommand, data: &Path, quiet: bool) 
                 None => Vec::new(),
             };
             let job = Job {
-                source: &super::federal_register::FederalRegister,
+                source: &crate::fetch::federal_register::FederalRegister,
                 query: Query::Rules {
                     term: e.term.clone(),
                     agency: e.agency.clone(),
@@ -413,7 +413,7 @@ fn run_command(fetcher: &Fetcher, cmd: &FetchCommand, data: &Path, quiet: bool) 
         }
         FetchCommand::News(n) => {
             check_period(n.from, n.to)?;
-            let slug: String = super::federal_register::normalise(&n.query)
+            let slug: String = crate::fetch::federal_register::normalise(&n.query)
                 .chars()
                 .take(40)
                 .collect();
@@ -441,7 +441,7 @@ fn run_command(fetcher: &Fetcher, cmd: &FetchCommand, data: &Path, quiet: bool) 
                 }
             };
             let job = Job {
-                source: &super::gdelt::Gdelt,
+                source: &crate::fetch::gdelt::Gdelt,
                 query,
                 out,
             };
@@ -551,7 +551,7 @@ fn collect(rs: Vec<std::result::Result<Fetched, FetchError>>) -> Result<Vec<Fetc
             Err(e) => errs.push(e),
         }
     }
-    let rep = super::plan::Report {
+    let rep = crate::fetch::plan::Report {
         errors: errs,
         ..Default::default()
     };
@@ -567,7 +567,7 @@ fn report_jobs(fetcher: &Fetcher, jobs: &[Job], quiet: bool) -> Result<()> {
             Err(e) => errors.push(e),
         }
     }
-    super::plan::Report {
+    crate::fetch::plan::Report {
         errors,
         ..Default::default()
     }
@@ -585,7 +585,7 @@ fn read_security_map(path: &Path) -> Result<Vec<(String, String)>> {
         let e = rec.get(ce).unwrap_or("").trim();
         let s = rec.get(cs).unwrap_or("").trim();
         if !e.is_empty() && !s.is_empty() {
-            out.push((super::federal_register::normalise(e), s.to_string()));
+            out.push((crate::fetch::federal_register::normalise(e), s.to_string()));
         }
     }
     Ok(out)

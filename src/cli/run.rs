@@ -1,40 +1,16 @@
-//! Command-line interface: clap arguments → a validated study → run → outputs.
+//! `evimpact run`: flags (and a study file) → a validated study → the pipeline → every
+//! output, and the terminal summary.
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 
 use crate::align::EventDayRule;
-use crate::error::{Error, InputError, Result};
+use crate::error::{Error, Result};
 use crate::model::ModelKind;
 use crate::returns::{HaltPolicy, LimitPolicy, ReturnKind};
 use crate::study::{Overrides, Study, default_data_dir, read_study_file};
 use crate::window::Window;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "evimpact",
-    version,
-    about = "Market-event impact analyzer: event studies with trading status as first-class data"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Run an event study from a study file and/or flags (flags override the file).
-    Run(Box<RunArgs>),
-    /// Write a synthetic panel (prices, market, calendar, halts, events) for benchmarks.
-    Synth(SynthArgs),
-    /// Redraw charts from an output directory without recomputing the study.
-    Chart(crate::charts::ChartArgs),
-    /// Download prices, factors, events and news into the data directory (cached, with provenance).
-    Fetch(Box<crate::fetch::cli::FetchArgs>),
-    /// Size and power of every test: Brown & Warner (1985) pseudo-events drawn from real returns.
-    Simulate(Box<crate::simulate::SimulateArgs>),
-}
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -81,13 +57,13 @@ pub struct RunArgs {
     pub name: Option<String>,
     /// Normal-return model: constant_mean, market_adjusted, market, capm, ff3, ff5, carhart,
     /// factors, scholes_williams or dimson.
-    #[arg(long, value_parser = parse_model)]
+    #[arg(long, ignore_case = true)]
     pub model: Option<ModelKind>,
     /// Factor file for capm and the factor models (repeatable), e.g. factors/ff3_daily.csv.
     #[arg(long)]
     pub factors: Vec<PathBuf>,
     /// Unit of the factor file's values: percent (Ken French) or decimal. Required with factors.
-    #[arg(long, value_parser = crate::data::factors::FactorUnits::parse)]
+    #[arg(long, ignore_case = true)]
     pub factor_units: Option<crate::data::factors::FactorUnits>,
     /// Risk-free column of the factor file [default: rf]; `none` for raw returns.
     #[arg(long)]
@@ -99,19 +75,19 @@ pub struct RunArgs {
     #[arg(long)]
     pub min_estimation: Option<usize>,
     /// Return kind: simple or log.
-    #[arg(long, value_parser = parse_returns)]
+    #[arg(long)]
     pub returns: Option<ReturnKind>,
     /// Event-day rule for announcements on non-session days: next, previous or skip.
-    #[arg(long, value_parser = parse_rule)]
+    #[arg(long)]
     pub rule: Option<EventDayRule>,
     /// Largest shift of day 0 from the announcement date, in weekdays (else skipped).
     #[arg(long)]
     pub max_shift: Option<u32>,
     /// Halts: trade_to_trade (default), drop_event or exclude_days.
-    #[arg(long, value_parser = parse_halt_policy)]
+    #[arg(long)]
     pub halt_policy: Option<HaltPolicy>,
     /// Limit-locked sessions: flag (default) or accumulate.
-    #[arg(long, value_parser = parse_limit_policy)]
+    #[arg(long)]
     pub limit_policy: Option<LimitPolicy>,
     /// Treat any skipped event as a failure (exit 1, no output).
     #[arg(long)]
@@ -128,65 +104,11 @@ pub struct RunArgs {
     pub force: bool,
 }
 
-#[derive(Debug, Args)]
-pub struct SynthArgs {
-    #[arg(long, default_value_t = 100)]
-    pub securities: usize,
-    #[arg(long, default_value_t = 2520)]
-    pub sessions: usize,
-    #[arg(long, default_value_t = 1000)]
-    pub events: usize,
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    #[arg(long)]
-    pub out: PathBuf,
-}
-
-fn parse_model(s: &str) -> std::result::Result<ModelKind, String> {
-    ModelKind::parse(s)
-}
-
-fn parse_returns(s: &str) -> std::result::Result<ReturnKind, String> {
-    match s {
-        "simple" => Ok(ReturnKind::Simple),
-        "log" => Ok(ReturnKind::Log),
-        _ => Err(format!("expected simple or log, found \"{s}\"")),
-    }
-}
-
 fn parse_mic_path(s: &str) -> std::result::Result<(String, PathBuf), String> {
     let (mic, path) = s.split_once('=').ok_or_else(|| {
         format!("expected MIC=PATH such as XNYS=indices/us/GSPC.csv, found \"{s}\"")
     })?;
     Ok((mic.trim().to_string(), PathBuf::from(path.trim())))
-}
-
-fn parse_halt_policy(s: &str) -> std::result::Result<HaltPolicy, String> {
-    match s {
-        "trade_to_trade" => Ok(HaltPolicy::TradeToTrade),
-        "drop_event" => Ok(HaltPolicy::DropEvent),
-        "exclude_days" => Ok(HaltPolicy::ExcludeDays),
-        _ => Err(format!(
-            "expected trade_to_trade, drop_event or exclude_days, found \"{s}\""
-        )),
-    }
-}
-
-fn parse_limit_policy(s: &str) -> std::result::Result<LimitPolicy, String> {
-    match s {
-        "flag" => Ok(LimitPolicy::Flag),
-        "accumulate" => Ok(LimitPolicy::Accumulate),
-        _ => Err(format!("expected flag or accumulate, found \"{s}\"")),
-    }
-}
-
-fn parse_rule(s: &str) -> std::result::Result<EventDayRule, String> {
-    match s {
-        "next" => Ok(EventDayRule::Next),
-        "previous" => Ok(EventDayRule::Previous),
-        "skip" => Ok(EventDayRule::Skip),
-        _ => Err(format!("expected next, previous or skip, found \"{s}\"")),
-    }
 }
 
 /// Builds the study from a study file (if any) and the flags.
@@ -271,7 +193,7 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     }
     let written = crate::fsio::replace_dir(&out, &plan, |dir| {
         crate::output::write_tables(&outcome, dir)?;
-        let charts = crate::charts::write_all(&outcome, dir)?;
+        let charts = crate::chart::render::draw_run(outcome.results.len(), dir)?;
         crate::report::write_reports(&outcome, &charts, dir)?;
         Ok(())
     })?;
@@ -308,42 +230,4 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         println!("outputs in {}", written.display());
     }
     Ok(written)
-}
-
-/// `evimpact synth`.
-pub fn synth(a: &SynthArgs) -> Result<()> {
-    let cfg = crate::synth::SynthConfig {
-        securities: a.securities,
-        sessions: a.sessions,
-        events: a.events,
-        seed: a.seed,
-        ..Default::default()
-    };
-    let paths = crate::synth::generate(&cfg, &a.out).map_err(Error::Run)?;
-    println!(
-        "wrote {} securities × {} sessions, {} events to {} (events: {})",
-        a.securities,
-        a.sessions,
-        a.events,
-        a.out.display(),
-        paths.events.display()
-    );
-    Ok(())
-}
-
-/// Parses the command line and runs it.
-pub fn main_with(cli: Cli) -> Result<()> {
-    match &cli.command {
-        Command::Run(a) => run(a).map(|_| ()),
-        Command::Synth(a) => synth(a),
-        Command::Chart(a) => crate::charts::command(a).map_err(Error::Run),
-        Command::Fetch(a) => crate::fetch::cli::fetch(a),
-        Command::Simulate(a) => crate::simulate::command(a),
-    }
-}
-
-impl From<InputError> for Box<Error> {
-    fn from(e: InputError) -> Self {
-        Box::new(Error::Input(e))
-    }
 }

@@ -1,0 +1,565 @@
+//! Chart series from an output directory: the run's tables read back (`ar.csv`, `car.csv`,
+//! `tests.csv`, `caar.csv`, `series.csv`, `summary.json`) and turned into what each chart
+//! draws, so that `evimpact run` and `evimpact chart KIND` draw the same figure from the same
+//! numbers.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, anyhow};
+use chrono::{Datelike, NaiveDate, Weekday};
+use serde::Deserialize;
+
+use super::render::ChartOptions;
+use super::{
+    ArBarPanel, CaarPath, CarSeries, DayKind, PriceDay, PricePanel, Strip, TestsChart, VolumeSeries,
+};
+use crate::outcome::Scope;
+use crate::output::series::DayStatus;
+use crate::returns::Status;
+use crate::stats::{Reference, TestId};
+
+#[derive(Debug, Clone, Deserialize)]
+struct ArCsv {
+    event_id: String,
+    security: String,
+    tau: i32,
+    status: Status,
+    span: Option<u32>,
+    ar: Option<f64>,
+    ar_var: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct CarCsv {
+    event_id: String,
+    security: String,
+    window: String,
+    car: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct TestCsv {
+    scope: Scope,
+    window: Option<String>,
+    test: TestId,
+    statistic: Option<f64>,
+    n: usize,
+    distribution: Reference,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct CaarCsv {
+    scope: Scope,
+    window: Option<String>,
+    n: usize,
+    mean: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct SeriesCsv {
+    event_id: String,
+    security: String,
+    date: NaiveDate,
+    tau: Option<i32>,
+    status: DayStatus,
+    price: Option<f64>,
+    #[allow(dead_code)]
+    volume: Option<f64>,
+    volume_ratio: Option<f64>,
+    car: Option<f64>,
+    car_var: Option<f64>,
+    marks: Option<String>,
+}
+
+/// One analysed event as listed in `summary.json`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventKey {
+    pub event_id: String,
+    pub security: String,
+    pub entity: String,
+    /// Legend label: "security entity", with the event id when a security has several.
+    pub label: String,
+}
+
+/// Everything the charts draw, read back from an output directory.
+#[derive(Debug, Clone)]
+pub struct ChartData {
+    pub dir: PathBuf,
+    pub name: String,
+    pub model: String,
+    pub estimation: String,
+    pub event_window: (i32, i32),
+    /// CAR windows as labels `-1:1`, in study order.
+    pub windows: Vec<String>,
+    pub events: Vec<EventKey>,
+    ar: Vec<ArCsv>,
+    car: Vec<CarCsv>,
+    tests: Vec<TestCsv>,
+    caar: Vec<CaarCsv>,
+    series: Vec<SeriesCsv>,
+    /// Row indices of `series` and `ar` per (event_id, security), and each event's position
+    /// in `events`: built once, so that every chart is linear in the number of events.
+    series_idx: HashMap<(String, String), Vec<usize>>,
+    ar_idx: HashMap<(String, String), Vec<usize>>,
+    event_pos: HashMap<(String, String), usize>,
+}
+
+fn index_by<T>(
+    rows: &[T],
+    key: impl Fn(&T) -> (String, String),
+) -> HashMap<(String, String), Vec<usize>> {
+    let mut m: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        m.entry(key(r)).or_default().push(i);
+    }
+    m
+}
+
+fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
+    let mut r =
+        csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
+    r.deserialize()
+        .enumerate()
+        .map(|(i, rec)| rec.with_context(|| format!("{}: row {}", path.display(), i + 2)))
+        .collect()
+}
+
+fn pretty(label: &str) -> String {
+    match label.parse::<crate::window::Window>() {
+        Ok(w) => w.pretty(),
+        Err(_) => label.to_string(),
+    }
+}
+
+impl ChartData {
+    /// Reads an output directory written by `evimpact run`.
+    ///
+    /// # Errors
+    /// A missing or unreadable table or `summary.json` (the message names the file).
+    pub fn load(dir: &Path) -> Result<Self> {
+        let sp = dir.join("summary.json");
+        let summary: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(&sp).with_context(|| format!("reading {}", sp.display()))?,
+        )
+        .with_context(|| format!("parsing {}", sp.display()))?;
+        let st = &summary["study"];
+        let pair = |v: &serde_json::Value| -> Option<(i32, i32)> {
+            Some((v.get(0)?.as_i64()? as i32, v.get(1)?.as_i64()? as i32))
+        };
+        let ew = pair(&st["event_window"])
+            .ok_or_else(|| anyhow!("{}: no study.event_window", sp.display()))?;
+        let est = pair(&st["estimation"])
+            .ok_or_else(|| anyhow!("{}: no study.estimation", sp.display()))?;
+        let windows: Vec<String> = st["car_windows"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(pair)
+                    .map(|(a, b)| format!("{a}:{b}"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut events: Vec<EventKey> = summary["events"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+                        EventKey {
+                            event_id: s("event_id"),
+                            security: s("security"),
+                            entity: s("entity"),
+                            label: String::new(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut per_security: HashMap<&str, usize> = HashMap::new();
+        for e in &events {
+            *per_security.entry(e.security.as_str()).or_default() += 1;
+        }
+        let labels: Vec<String> = events
+            .iter()
+            .map(|e| {
+                let base = if e.entity.is_empty() {
+                    e.security.clone()
+                } else {
+                    format!("{} {}", e.security, e.entity)
+                };
+                if per_security[e.security.as_str()] > 1 {
+                    format!("{base} ({})", e.event_id)
+                } else {
+                    base
+                }
+            })
+            .collect();
+        for (e, l) in events.iter_mut().zip(labels) {
+            e.label = l;
+        }
+        let w = |v: (i32, i32)| {
+            crate::window::Window {
+                start: v.0,
+                end: v.1,
+            }
+            .pretty()
+        };
+        let ar: Vec<ArCsv> = read_csv(&dir.join("ar.csv"))?;
+        let series: Vec<SeriesCsv> = read_csv(&dir.join("series.csv"))?;
+        let event_pos = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| ((e.event_id.clone(), e.security.clone()), i))
+            .collect();
+        Ok(ChartData {
+            series_idx: index_by(&series, |s| (s.event_id.clone(), s.security.clone())),
+            ar_idx: index_by(&ar, |a| (a.event_id.clone(), a.security.clone())),
+            event_pos,
+            dir: dir.to_path_buf(),
+            name: st["name"].as_str().unwrap_or("").to_string(),
+            model: st["model"].as_str().unwrap_or("").to_string(),
+            estimation: w(est),
+            event_window: ew,
+            windows,
+            events,
+            ar,
+            car: read_csv(&dir.join("car.csv"))?,
+            tests: read_csv(&dir.join("tests.csv"))?,
+            caar: read_csv(&dir.join("caar.csv"))?,
+            series,
+        })
+    }
+
+    /// The `series.csv` rows of one event, in file order.
+    fn series_of<'a>(&'a self, e: &EventKey) -> impl Iterator<Item = &'a SeriesCsv> + 'a {
+        let key = (e.event_id.clone(), e.security.clone());
+        self.series_idx
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.series[i])
+    }
+
+    /// The `ar.csv` rows of one event, in file order.
+    fn ar_of<'a>(&'a self, e: &EventKey) -> impl Iterator<Item = &'a ArCsv> + 'a {
+        let key = (e.event_id.clone(), e.security.clone());
+        self.ar_idx
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.ar[i])
+    }
+
+    pub(crate) fn selected<'a>(&'a self, opts: &ChartOptions) -> Vec<(usize, &'a EventKey)> {
+        self.events
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| opts.securities.is_empty() || opts.securities.contains(&e.security))
+            .collect()
+    }
+
+    pub(crate) fn subtitle(&self, what: &str) -> String {
+        format!(
+            "{} · {} model, estimation {} · {what}",
+            self.name, self.model, self.estimation
+        )
+    }
+
+    /// CAR path per event over the event window (from `series.csv`): `None` before the
+    /// first return; on suspended sessions the CAR so far is carried (hollow marker).
+    pub fn car_series(&self, opts: &ChartOptions) -> Vec<CarSeries> {
+        let (lo, hi) = self.event_window;
+        self.selected(opts)
+            .into_iter()
+            .map(|(_, e)| {
+                let rows: Vec<&SeriesCsv> = self
+                    .series_of(e)
+                    .filter(|s| s.tau.is_some_and(|t| (lo..=hi).contains(&t)))
+                    .collect();
+                CarSeries {
+                    label: e.label.clone(),
+                    taus: rows.iter().filter_map(|s| s.tau).collect(),
+                    car: rows.iter().map(|s| s.car).collect(),
+                    suspended: rows
+                        .iter()
+                        .map(|s| s.status == DayStatus::Session(Status::Suspended))
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// CAAR path: mean over events of CAR[event start, τ], with the 95 % band of
+    /// MacKinlay's J1: CAAR ± 1.96·√(Σ Var(CAR_i))/N.
+    pub fn caar_path(&self) -> CaarPath {
+        let (lo, hi) = self.event_window;
+        let taus: Vec<i32> = (lo..=hi).collect();
+        let mut caar = Vec::new();
+        let (mut lower, mut upper) = (Vec::new(), Vec::new());
+        let mut n_max = 0;
+        for &t in &taus {
+            let vals: Vec<(f64, f64)> = self
+                .series
+                .iter()
+                .filter(|s| s.tau == Some(t))
+                .filter_map(|s| Some((s.car?, s.car_var?)))
+                .collect();
+            let n = vals.len();
+            n_max = n_max.max(n);
+            if n == 0 {
+                caar.push(None);
+                lower.push(None);
+                upper.push(None);
+                continue;
+            }
+            let m = vals.iter().map(|v| v.0).sum::<f64>() / n as f64;
+            let half =
+                1.959_963_984_540_054 * vals.iter().map(|v| v.1).sum::<f64>().sqrt() / n as f64;
+            caar.push(Some(m));
+            lower.push(Some(m - half));
+            upper.push(Some(m + half));
+        }
+        CaarPath {
+            taus,
+            caar,
+            lower,
+            upper,
+            label: format!("CAAR (N ≤ {n_max})"),
+            band_label: "95 % band (J1)".into(),
+        }
+    }
+
+    /// AR bar panels (from `ar.csv`).
+    pub fn ar_panels(&self, opts: &ChartOptions) -> Vec<ArBarPanel> {
+        self.selected(opts)
+            .into_iter()
+            .map(|(_, e)| {
+                let rows: Vec<&ArCsv> = self.ar_of(e).collect();
+                ArBarPanel {
+                    label: e.label.clone(),
+                    taus: rows.iter().map(|a| a.tau).collect(),
+                    ar: rows.iter().map(|a| a.ar).collect(),
+                    half_width: rows
+                        .iter()
+                        .map(|a| {
+                            a.ar_var
+                                .filter(|v| *v >= 0.0)
+                                .map(|v| 1.959_963_984_540_054 * v.sqrt())
+                        })
+                        .collect(),
+                    suspended: rows.iter().map(|a| a.status == Status::Suspended).collect(),
+                    span: rows.iter().map(|a| a.span.unwrap_or(0)).collect(),
+                }
+            })
+            .collect()
+    }
+
+    fn chosen_windows(&self, opts: &ChartOptions) -> Vec<String> {
+        self.windows
+            .iter()
+            .filter(|w| opts.windows.is_empty() || opts.windows.contains(w))
+            .cloned()
+            .collect()
+    }
+
+    /// CAR strips per window (from `car.csv`, means from `caar.csv`).
+    pub fn strips(&self, opts: &ChartOptions) -> Vec<Strip> {
+        self.chosen_windows(opts)
+            .into_iter()
+            .map(|w| {
+                let values: Vec<(usize, f64)> = self
+                    .car
+                    .iter()
+                    .filter(|c| c.window == w)
+                    .filter_map(|c| {
+                        let i = *self
+                            .event_pos
+                            .get(&(c.event_id.clone(), c.security.clone()))?;
+                        Some((i, c.car?))
+                    })
+                    .collect();
+                let mean = self
+                    .caar
+                    .iter()
+                    .find(|c| c.scope == Scope::Window && c.window.as_deref() == Some(&w))
+                    .and_then(|c| c.mean)
+                    .unwrap_or(f64::NAN);
+                Strip {
+                    label: pretty(&w),
+                    quantiles: crate::stats::quantiles(values.iter().map(|v| v.1).collect()),
+                    values,
+                    mean,
+                }
+            })
+            .collect()
+    }
+
+    /// Test statistics per window (from `tests.csv`), in the order tests first appear.
+    pub fn tests_chart(&self, opts: &ChartOptions) -> TestsChart {
+        let windows = self.chosen_windows(opts);
+        let mut ids: Vec<TestId> = Vec::new();
+        for t in self.tests.iter().filter(|t| t.scope == Scope::Window) {
+            if !ids.contains(&t.test) {
+                ids.push(t.test);
+            }
+        }
+        let find = |test: TestId, w: &str| {
+            self.tests.iter().find(|t| {
+                t.scope == Scope::Window && t.test == test && t.window.as_deref() == Some(w)
+            })
+        };
+        TestsChart {
+            n: windows
+                .iter()
+                .map(|w| {
+                    self.caar
+                        .iter()
+                        .find(|c| c.scope == Scope::Window && c.window.as_deref() == Some(w))
+                        .map(|c| c.n)
+                        .unwrap_or(0)
+                })
+                .collect(),
+            statistic: ids
+                .iter()
+                .map(|t| {
+                    windows
+                        .iter()
+                        .map(|w| find(*t, w).and_then(|r| r.statistic))
+                        .collect()
+                })
+                .collect(),
+            critical: ids
+                .iter()
+                .map(|t| {
+                    windows
+                        .iter()
+                        .map(|w| {
+                            find(*t, w)
+                                .filter(|r| r.n > 0)
+                                .and_then(|r| r.distribution.critical_value(0.05))
+                        })
+                        .collect()
+                })
+                .collect(),
+            windows: windows.iter().map(|w| pretty(w)).collect(),
+            tests: ids.iter().map(|t| t.as_str().to_string()).collect(),
+        }
+    }
+
+    /// Price panel of each selected event.
+    pub fn price_panels(&self, opts: &ChartOptions) -> Vec<(EventKey, PricePanel)> {
+        self.selected(opts)
+            .into_iter()
+            .filter_map(|(_, e)| {
+                let rows: Vec<&SeriesCsv> = self
+                    .series_of(e)
+                    .filter(|s| !matches!(s.date.weekday(), Weekday::Sat | Weekday::Sun))
+                    .collect();
+                let day0 = rows.iter().find(|s| s.tau == Some(0))?.date;
+                let mut announced = None;
+                let mut others = Vec::new();
+                for r in &rows {
+                    for m in r
+                        .marks
+                        .as_deref()
+                        .unwrap_or("")
+                        .split(';')
+                        .filter(|m| !m.is_empty())
+                    {
+                        let (what, date) = m.rsplit_once('@').unwrap_or((m, ""));
+                        let Ok(date) = date.parse::<NaiveDate>() else {
+                            continue;
+                        };
+                        if what == "announced" {
+                            announced = (date != day0).then_some(date);
+                        } else if let Some(id) = what.strip_prefix("other:") {
+                            others.push((date, id.to_string()));
+                        }
+                    }
+                }
+                let days = rows
+                    .iter()
+                    .map(|s| PriceDay {
+                        date: s.date,
+                        kind: match s.status {
+                            DayStatus::Session(Status::Trading) => DayKind::Trading,
+                            DayStatus::Session(Status::LimitLocked) => DayKind::LimitLocked,
+                            DayStatus::Session(Status::Suspended) => DayKind::Suspended,
+                            DayStatus::Closed => DayKind::Closed,
+                            DayStatus::Session(Status::NoData | Status::Holiday) => DayKind::NoData,
+                        },
+                        price: s.price.filter(|_| {
+                            matches!(
+                                s.status,
+                                DayStatus::Session(Status::Trading | Status::LimitLocked)
+                            )
+                        }),
+                    })
+                    .collect();
+                Some((
+                    e.clone(),
+                    PricePanel {
+                        label: e.label.clone(),
+                        days,
+                        day0,
+                        announced,
+                        others,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Volume ratio per event over the event window, and its cross-sectional geometric
+    /// mean; `None` when no event has volume.
+    pub fn volume(&self, opts: &ChartOptions) -> Option<(Vec<VolumeSeries>, VolumeSeries)> {
+        let (lo, hi) = self.event_window;
+        let series: Vec<VolumeSeries> = self
+            .selected(opts)
+            .into_iter()
+            .map(|(_, e)| {
+                let rows: Vec<&SeriesCsv> = self
+                    .series_of(e)
+                    .filter(|s| s.tau.is_some_and(|t| (lo..=hi).contains(&t)))
+                    .collect();
+                VolumeSeries {
+                    label: e.label.clone(),
+                    taus: rows.iter().filter_map(|s| s.tau).collect(),
+                    ratio: rows
+                        .iter()
+                        .map(|s| s.volume_ratio.filter(|v| *v > 0.0))
+                        .collect(),
+                    suspended: rows
+                        .iter()
+                        .map(|s| s.status == DayStatus::Session(Status::Suspended))
+                        .collect(),
+                }
+            })
+            .collect();
+        if series.iter().all(|s| s.ratio.iter().all(Option::is_none)) {
+            return None;
+        }
+        let taus: Vec<i32> = (lo..=hi).collect();
+        let ratio = taus
+            .iter()
+            .map(|t| {
+                let logs: Vec<f64> = series
+                    .iter()
+                    .filter_map(|s| {
+                        let k = s.taus.iter().position(|x| x == t)?;
+                        s.ratio[k].map(f64::ln)
+                    })
+                    .collect();
+                (!logs.is_empty()).then(|| (logs.iter().sum::<f64>() / logs.len() as f64).exp())
+            })
+            .collect();
+        let mean = VolumeSeries {
+            label: "geometric mean".into(),
+            suspended: vec![false; taus.len()],
+            taus,
+            ratio,
+        };
+        Some((series, mean))
+    }
+}

@@ -1,0 +1,87 @@
+//! `evimpact chart KIND`: redraws charts from an output directory.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+
+use crate::chart::render::{ChartKind, ChartOptions, draw_from};
+use crate::chart::series::ChartData;
+
+/// `evimpact chart KIND [--out DIR]`: redraws charts from an output directory.
+#[derive(Debug, clap::Args)]
+pub struct ChartArgs {
+    /// Which chart to draw.
+    #[arg(value_enum)]
+    pub kind: ChartKind,
+    /// Output directory of a run [default: the only directory under out/].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Only this security (repeatable).
+    #[arg(long)]
+    pub security: Vec<String>,
+    /// Only this CAR window (repeatable), e.g. --window 0:5.
+    #[arg(long, allow_hyphen_values = true)]
+    pub window: Vec<String>,
+    /// Draw every price panel (default: the first 12).
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// The output directory of `evimpact chart`: `--out`, else the only run under `out/`.
+fn out_dir(a: &ChartArgs) -> Result<PathBuf> {
+    if let Some(d) = &a.out {
+        return Ok(d.clone());
+    }
+    let runs: Vec<PathBuf> = std::fs::read_dir("out")
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.join("summary.json").is_file())
+                .collect()
+        })
+        .unwrap_or_default();
+    match runs.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => bail!(
+            "no run found under out/: pass --out DIR (the output directory of `evimpact run`)"
+        ),
+        many => bail!(
+            "several runs under out/ ({}): choose one with --out DIR",
+            many.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Runs `evimpact chart`.
+///
+/// # Errors
+/// No output directory, unreadable outputs, or nothing to draw for the chosen kind.
+pub fn command(a: &ChartArgs) -> Result<()> {
+    let dir = out_dir(a)?;
+    let opts = ChartOptions {
+        securities: a.security.clone(),
+        windows: a.window.clone(),
+        all_prices: a.all,
+    };
+    let data = ChartData::load(&dir)?;
+    for w in &opts.windows {
+        if !data.windows.contains(w) {
+            bail!(
+                "--window {w}: not a CAR window of this run (available: {})",
+                data.windows.join(", ")
+            );
+        }
+    }
+    for s in &opts.securities {
+        if !data.events.iter().any(|e| &e.security == s) {
+            bail!("--security {s}: not analysed in {}", dir.display());
+        }
+    }
+    for f in draw_from(&data, a.kind, &opts)? {
+        println!("{}", dir.join(&f.path).display());
+    }
+    // The charts drawn are evimpact's outputs too: a later run may replace them.
+    crate::fsio::record_outputs(&dir)
+}

@@ -1,0 +1,51 @@
+//! The command line: every clap struct and every line printed to the terminal. Each
+//! subcommand turns its flags into the library's configuration, calls the library and
+//! prints the result.
+
+pub mod chart;
+pub mod fetch;
+pub mod progress;
+pub mod run;
+pub mod simulate;
+pub mod synth;
+mod values;
+
+use clap::{Parser, Subcommand};
+
+use crate::error::{Error, Result};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "evimpact",
+    version,
+    about = "Market-event impact analyzer: event studies with trading status as first-class data"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run an event study from a study file and/or flags (flags override the file).
+    Run(Box<run::RunArgs>),
+    /// Write a synthetic panel (prices, market, calendar, halts, events) for benchmarks.
+    Synth(synth::SynthArgs),
+    /// Redraw charts from an output directory without recomputing the study.
+    Chart(chart::ChartArgs),
+    /// Download prices, factors, events and news into the data directory (cached, with provenance).
+    Fetch(Box<fetch::FetchArgs>),
+    /// Size and power of every test: Brown & Warner (1985) pseudo-events drawn from real returns.
+    Simulate(Box<simulate::SimulateArgs>),
+}
+
+/// Parses the command line and runs it.
+pub fn main_with(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Run(a) => run::run(a).map(|_| ()),
+        Command::Synth(a) => synth::synth(a),
+        Command::Chart(a) => chart::command(a).map_err(Error::Run),
+        Command::Fetch(a) => fetch::fetch(a),
+        Command::Simulate(a) => simulate::command(a),
+    }
+}

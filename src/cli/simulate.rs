@@ -1,0 +1,209 @@
+//! `evimpact simulate`: size and power of every test on pseudo-events drawn from real
+//! returns (the experiment itself is [`crate::simulate`]).
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::progress::Bar;
+use crate::progress::Progress;
+use crate::simulate::{
+    SimConfig, Simulation, acceptance_interval, load_universe, power_lines, rejections_csv,
+    simulate,
+};
+use crate::study::{Overrides, Study, default_data_dir};
+use crate::window::Window;
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Price directory of <security>.csv files: the securities to draw from.
+    #[arg(long)]
+    pub prices: PathBuf,
+    /// Market index CSV (date, adj_close or close).
+    #[arg(long)]
+    pub market: PathBuf,
+    /// Exchange session calendar CSV [default: the built-in calendar of the securities'
+    /// exchange, else the market index's dates].
+    #[arg(long)]
+    pub calendar: Option<PathBuf>,
+    /// Data directory for relative paths [default: $EVIMPACT_DATA, else ../shared/data].
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Replications R.
+    #[arg(long, default_value_t = 1000)]
+    pub draws: usize,
+    /// Pseudo-events N per replication.
+    #[arg(long, default_value_t = 20)]
+    pub events: usize,
+    /// Abnormal return added on day 0 (repeatable; a fraction, 0.01 = 1 %) [default: 0].
+    #[arg(long, allow_hyphen_values = true)]
+    pub k: Vec<f64>,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Output directory (replaced as a whole when it is empty or a previous evimpact output).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Replace an `--out` directory that is not a previous evimpact output (it is kept
+    /// beside the new one as DIR.replaced-<time>).
+    #[arg(long)]
+    pub force: bool,
+    /// Estimation window [default: -260:-11].
+    #[arg(long, allow_hyphen_values = true)]
+    pub estimation: Option<Window>,
+    /// Event window [default: -10:10].
+    #[arg(long, allow_hyphen_values = true)]
+    pub window: Option<Window>,
+    /// CAR window (repeatable) [default: the study defaults].
+    #[arg(long, allow_hyphen_values = true)]
+    pub car: Vec<Window>,
+    /// Minimum usable estimation returns [default: 120].
+    #[arg(long)]
+    pub min_estimation: Option<usize>,
+    /// Print nothing but errors (and no progress bar).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `evimpact simulate`.
+///
+/// # Errors
+/// Bad arguments or inputs (exit code 2) and failed replications (exit code 1).
+pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
+    use crate::error::Error;
+    let data_dir = default_data_dir(a.data.as_deref());
+    let ov = Overrides {
+        name: Some("simulate".into()),
+        events: Some(PathBuf::from("(simulated)")),
+        prices: vec![a.prices.clone()],
+        market: Some(a.market.clone()),
+        calendar: a.calendar.clone(),
+        estimation: a.estimation,
+        event_window: a.window,
+        car: a.car.clone(),
+        min_estimation: a.min_estimation,
+        ..Default::default()
+    };
+    let study = Study::resolve(None, ov, &data_dir)?;
+    if a.draws == 0 || a.events == 0 {
+        return Err(Error::Input(crate::error::InputError::Usage(
+            "--draws and --events must be at least 1".into(),
+        )));
+    }
+    if !study.event_window.contains(0) {
+        return Err(Error::Input(crate::error::InputError::Usage(format!(
+            "the event window {} must contain day 0",
+            study.event_window.label()
+        ))));
+    }
+    let mut ks = vec![0.0];
+    for k in &a.k {
+        if !k.is_finite() {
+            return Err(Error::Input(crate::error::InputError::Usage(format!(
+                "--k {k}: expected a finite number"
+            ))));
+        }
+        if !ks.contains(k) {
+            ks.push(*k);
+        }
+    }
+    let mut inputs = vec![study.data_dir.clone(), a.prices.clone(), a.market.clone()];
+    inputs.extend(a.calendar.clone());
+    let plan = crate::fsio::check_output_dir(&a.out, &inputs, a.force)?;
+    let cfg = SimConfig {
+        draws: a.draws,
+        events: a.events,
+        ks,
+        seed: a.seed,
+    };
+    let started = std::time::Instant::now();
+    let u = load_universe(&study).map_err(Error::Run)?;
+    let bar = Bar::new("simulate", "replications", !a.quiet);
+    bar.start(cfg.draws as u64);
+    let sim = simulate(&u, &study, &cfg, &bar).map_err(Error::Run)?;
+    bar.finish();
+    let elapsed = started.elapsed();
+    let written = crate::fsio::replace_dir(&a.out, &plan, |dir| {
+        std::fs::write(dir.join("rejections.csv"), rejections_csv(&sim, false))?;
+        std::fs::write(dir.join("rejections_windows.csv"), rejections_csv(&sim, true))?;
+        let mut ev = String::from("draw,security,day0\n");
+        for d in &sim.draws {
+            let _ = writeln!(
+                ev,
+                "{},{},{}",
+                d.replication, u.securities[d.security].0, u.calendar.sessions[d.day0]
+            );
+        }
+        std::fs::write(dir.join("events.csv"), ev)?;
+        let (x, left, right) = power_lines(&sim);
+        crate::chart::power_curves(
+            &dir.join("power.png"),
+            "Rejection rate at 5 % (two-sided) against the day-0 abnormal return",
+            &format!(
+                "{} replications of {} pseudo-events from {} securities; estimation {}, market model",
+                cfg.draws,
+                cfg.events,
+                u.securities.len(),
+                study.estimation.pretty()
+            ),
+            x,
+            &left,
+            &right,
+        )?;
+        Ok(())
+    })
+    .map_err(Error::Run)?;
+    if !a.quiet {
+        println!(
+            "{} replications × {} pseudo-events from {} securities, k = {:?}: {:.1} s",
+            cfg.draws,
+            cfg.events,
+            u.securities.len(),
+            cfg.ks,
+            elapsed.as_secs_f64()
+        );
+        print!("{}", summary_table(&sim, cfg.draws));
+        println!("outputs in {}", written.display());
+    }
+    Ok(())
+}
+
+/// Day-0 rejection rates at 5 % per test and k, with the 99 % acceptance interval around
+/// 5 % flagged for k = 0.
+pub fn summary_table(sim: &Simulation, draws: usize) -> String {
+    let (lo, hi) = acceptance_interval(0.05, draws);
+    let mut s = format!(
+        "day 0, rejection rate at 5 % (99 % interval around 5 % for {draws} draws: {:.1}–{:.1} %)\n",
+        lo * 100.0,
+        hi * 100.0
+    );
+    let _ = write!(s, "{:<22}", "test");
+    for k in &sim.ks {
+        let _ = write!(s, " {:>12}", format!("k={:.2}%", k * 100.0));
+    }
+    s.push('\n');
+    for t in &sim.tests {
+        let _ = write!(s, "{t:<22}");
+        for k in &sim.ks {
+            match sim
+                .rejections
+                .iter()
+                .find(|r| r.test == *t && r.k == *k && r.scope.is_none() && r.level == 0.05)
+            {
+                Some(r) => {
+                    let flag = if *k == 0.0 && !(lo..=hi).contains(&r.rate()) {
+                        "!"
+                    } else {
+                        " "
+                    };
+                    let _ = write!(s, " {:>11.1}%{flag}", r.rate() * 100.0);
+                }
+                None => {
+                    let _ = write!(s, " {:>12}", "–");
+                }
+            }
+        }
+        s.push('\n');
+    }
+    s
+}

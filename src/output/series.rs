@@ -1,0 +1,236 @@
+//! `series.csv`/`.parquet`: prices, volume and the cumulative CAR around each analysed
+//! event, the one table the charts need beyond the statistics (they read it back, so that
+//! `evimpact run` and `evimpact chart` draw from the same numbers).
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, NaiveDate, Weekday};
+use polars::prelude::*;
+
+use super::dates_col;
+use crate::outcome::{EventResult, Outcome};
+use crate::returns::Status;
+
+/// Sessions shown in the price panel beyond each side of the event window.
+pub const PRICE_PAD: i32 = 10;
+
+/// A weekday's status in `series.csv`: a session's trading status, or `closed` on a
+/// weekday that is not a session of the exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayStatus {
+    Session(Status),
+    Closed,
+}
+
+impl DayStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayStatus::Session(s) => s.as_str(),
+            DayStatus::Closed => "closed",
+        }
+    }
+}
+
+impl std::str::FromStr for DayStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "closed" => Ok(DayStatus::Closed),
+            other => other.parse().map(DayStatus::Session),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DayStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One row of `series.csv`: one weekday around one event for one security.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesRow {
+    pub event_id: String,
+    pub security: String,
+    pub date: NaiveDate,
+    /// Event time of a session; `None` on weekdays the exchange was closed.
+    pub tau: Option<i32>,
+    /// The session's status, or `closed` on a weekday that is not a session.
+    pub status: DayStatus,
+    pub price: Option<f64>,
+    pub volume: Option<f64>,
+    /// Volume / mean volume over the estimation window's traded sessions.
+    pub volume_ratio: Option<f64>,
+    /// CAR from the event window's start to this session (event window only; `None`
+    /// before the first return).
+    pub car: Option<f64>,
+    /// Prediction-error variance of that CAR, s²(D + x_w'(X'X)⁻¹x_w).
+    pub car_var: Option<f64>,
+    /// Marks: `announced` and `other:<event_id>`, separated by `;`, on the first weekday
+    /// on or after the mark's date.
+    pub marks: String,
+}
+
+fn fin(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// Series rows of one event: sessions from `PRICE_PAD` before to `PRICE_PAD` after the
+/// event window, and the weekdays between them that are not sessions.
+/// The event file's rows by security (rows without a security under `None`), so that the
+/// marks of each event are found without scanning every event.
+pub struct EventsBySecurity<'a>(HashMap<Option<&'a str>, Vec<&'a crate::data::events::Event>>);
+
+impl<'a> EventsBySecurity<'a> {
+    pub fn new(o: &'a Outcome) -> Self {
+        let mut m: HashMap<Option<&str>, Vec<_>> = HashMap::new();
+        for e in &o.events {
+            m.entry(e.security.as_deref()).or_default().push(e);
+        }
+        EventsBySecurity(m)
+    }
+
+    fn of(&self, security: &str) -> Vec<&'a crate::data::events::Event> {
+        let own = self.0.get(&Some(security)).into_iter().flatten();
+        own.chain(self.0.get(&None).into_iter().flatten())
+            .copied()
+            .collect()
+    }
+}
+
+pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult) -> Vec<SeriesRow> {
+    let (tl, cal, d0) = (&r.timeline, &r.calendar, r.day0_index);
+    if tl.status.len() != cal.len() || d0 >= cal.len() {
+        return Vec::new();
+    }
+    let s = &o.study;
+    let n = cal.len() as i64;
+    let lo = (d0 as i64 + i64::from(s.event_window.start - PRICE_PAD)).clamp(0, n - 1) as usize;
+    let hi = (d0 as i64 + i64::from(s.event_window.end + PRICE_PAD)).clamp(0, n - 1) as usize;
+
+    // Mean volume over the estimation window's traded sessions with volume.
+    let est = cal
+        .index_of(r.analysis.est_first)
+        .zip(cal.index_of(r.analysis.est_last));
+    let vol_mean = est.and_then(|(a, b)| {
+        let v: Vec<f64> = (a..=b)
+            .filter(|&i| tl.status[i].traded())
+            .map(|i| tl.volume[i])
+            .filter(|v| v.is_finite() && *v > 0.0)
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    });
+
+    // Cumulative CAR over the event window with its variance (same formula as a CAR
+    // window [event start, τ]).
+    let cum: BTreeMap<i32, (f64, f64)> = r
+        .analysis
+        .cumulative_car()
+        .into_iter()
+        .map(|(tau, car, var)| (tau, (car, var)))
+        .collect();
+
+    // Marks: the announcement and other events of the event file (same security, or
+    // no security), by date.
+    let mut marks: Vec<(NaiveDate, String)> = Vec::new();
+    if let Some(e) = o.events.get(r.event) {
+        marks.push((e.date, "announced".into()));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for e in by_security.of(&r.security) {
+        if e.event_id != r.event_id && seen.insert((e.event_id.clone(), e.date)) {
+            marks.push((e.date, format!("other:{}", e.event_id)));
+        }
+    }
+
+    let mut out = Vec::new();
+    let mut push = |date: NaiveDate, i: Option<usize>| {
+        let tau = i.map(|i| (i as i64 - d0 as i64) as i32);
+        let (status, price, volume) = match i {
+            Some(i) => (
+                DayStatus::Session(tl.status[i]),
+                fin(tl.price[i]),
+                fin(tl.volume[i]),
+            ),
+            None => (DayStatus::Closed, None, None),
+        };
+        let volume_ratio = match (i, volume, vol_mean) {
+            (Some(i), Some(v), Some(m)) if tl.status[i].traded() && v > 0.0 => Some(v / m),
+            _ => None,
+        };
+        let (car, car_var) = match tau.and_then(|t| cum.get(&t)) {
+            Some(&(c, v)) if s.event_window.contains(tau.unwrap_or(i32::MIN)) => (Some(c), fin(v)),
+            _ => (None, None),
+        };
+        out.push(SeriesRow {
+            event_id: r.event_id.clone(),
+            security: r.security.clone(),
+            date,
+            tau,
+            status,
+            price,
+            volume,
+            volume_ratio,
+            car,
+            car_var,
+            marks: String::new(),
+        });
+    };
+    for i in lo..=hi {
+        if i > lo {
+            // Weekdays between two sessions: the exchange was closed.
+            let mut d = cal.sessions[i - 1].succ_opt();
+            while let Some(day) = d.filter(|d| *d < cal.sessions[i]) {
+                if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+                    push(day, None);
+                }
+                d = day.succ_opt();
+            }
+        }
+        push(cal.sessions[i], Some(i));
+    }
+    let (first, last) = (cal.sessions[lo], cal.sessions[hi]);
+    for (date, m) in marks {
+        if date < first || date > last {
+            continue;
+        }
+        if let Some(row) = out.iter_mut().find(|x| x.date >= date) {
+            let item = format!("{m}@{date}");
+            if row.marks.is_empty() {
+                row.marks = item;
+            } else {
+                row.marks = format!("{};{item}", row.marks);
+            }
+        }
+    }
+    out
+}
+
+/// `series.csv`: prices, volume and cumulative CAR around every analysed event.
+pub fn series_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let by_security = EventsBySecurity::new(o);
+    let rows: Vec<SeriesRow> = o
+        .results
+        .iter()
+        .flat_map(|r| series_rows(o, &by_security, r))
+        .collect();
+    let s = |f: fn(&SeriesRow) -> &str| rows.iter().map(f).collect::<Vec<_>>();
+    let f = |f: fn(&SeriesRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<_>>();
+    DataFrame::new_infer_height(vec![
+        Column::new("event_id".into(), s(|r| &r.event_id)),
+        Column::new("security".into(), s(|r| &r.security)),
+        dates_col("date", rows.iter().map(|r| r.date).collect())?,
+        Column::new("tau".into(), rows.iter().map(|r| r.tau).collect::<Vec<_>>()),
+        Column::new(
+            "status".into(),
+            rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new("price".into(), f(|r| r.price)),
+        Column::new("volume".into(), f(|r| r.volume)),
+        Column::new("volume_ratio".into(), f(|r| r.volume_ratio)),
+        Column::new("car".into(), f(|r| r.car)),
+        Column::new("car_var".into(), f(|r| r.car_var)),
+        Column::new("marks".into(), s(|r| &r.marks)),
+    ])
+}

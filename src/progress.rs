@@ -1,0 +1,16 @@
+//! Progress of long library loops, reported to whoever asks: the command line draws a bar
+//! (`cli::progress`), tests and quiet runs use [`NoProgress`]. The library never prints.
+
+/// A sink for progress: `start` once with the number of steps, `tick` after each step (with
+/// an optional message such as the symbol just fetched), `finish` at the end.
+pub trait Progress: Sync {
+    fn start(&self, _len: u64) {}
+    fn tick(&self, _message: &str) {}
+    fn finish(&self) {}
+}
+
+/// Progress that goes nowhere.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
