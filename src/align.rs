@@ -34,6 +34,34 @@ impl EventDayRule {
     }
 }
 
+/// Why an event has no day 0 on its exchange's calendar.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unaligned {
+    #[error("the calendar has no sessions")]
+    NoSessions,
+    #[error("{local} does not exist in {tz} (clock change)")]
+    NoSuchTime { local: NaiveDateTime, tz: String },
+    #[error("announcement {date} is outside the {mic} calendar ({first}..{last})")]
+    Outside {
+        date: NaiveDate,
+        mic: &'static str,
+        first: NaiveDate,
+        last: NaiveDate,
+    },
+    #[error("{prefix}; {date} is not an {mic} session and the rule is 'skip'")]
+    SkipRule {
+        prefix: String,
+        date: NaiveDate,
+        mic: &'static str,
+    },
+    #[error("{reason}; that shifts day 0 by {shift} weekdays, more than the maximum {max}")]
+    TooFar {
+        reason: String,
+        shift: u32,
+        max: u32,
+    },
+}
+
 /// Where day 0 fell and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alignment {
@@ -47,15 +75,15 @@ pub struct Alignment {
 /// Aligns one event on one exchange calendar.
 ///
 /// # Errors
-/// A reason string when the event cannot be aligned (outside the calendar, `skip` rule on a
-/// non-session, a local time that does not exist).
+/// Why the event cannot be aligned (outside the calendar, `skip` rule on a non-session, a
+/// local time that does not exist, a shift beyond `max_shift`).
 pub fn align(
     event: &Event,
     ex: &Exchange,
     cal: &Calendar,
     rule: EventDayRule,
     max_shift: Option<u32>,
-) -> Result<Alignment, String> {
+) -> Result<Alignment, Unaligned> {
     let a = align_unbounded(event, ex, cal, rule)?;
     let from = local_date(event, ex);
     let to = cal.sessions[a.day0];
@@ -63,10 +91,11 @@ pub fn align(
     if let Some(m) = max_shift
         && shift > m
     {
-        return Err(format!(
-            "{}; that shifts day 0 by {shift} weekdays, more than the maximum {m}",
-            a.reason
-        ));
+        return Err(Unaligned::TooFar {
+            reason: a.reason,
+            shift,
+            max: m,
+        });
     }
     Ok(a)
 }
@@ -102,9 +131,9 @@ fn align_unbounded(
     ex: &Exchange,
     cal: &Calendar,
     rule: EventDayRule,
-) -> Result<Alignment, String> {
+) -> Result<Alignment, Unaligned> {
     let (Some(first), Some(last)) = (cal.sessions.first(), cal.sessions.last()) else {
-        return Err("the calendar has no sessions".into());
+        return Err(Unaligned::NoSessions);
     };
     let mut local_date = event.date;
     let mut after_close = false;
@@ -113,10 +142,10 @@ fn align_unbounded(
         let naive = NaiveDateTime::new(event.date, time);
         let tz = event.tz.unwrap_or(ex.tz);
         let Some(at) = tz.from_local_datetime(&naive).earliest() else {
-            return Err(format!(
-                "{naive} does not exist in {} (clock change)",
-                tz.name()
-            ));
+            return Err(Unaligned::NoSuchTime {
+                local: naive,
+                tz: tz.name().to_string(),
+            });
         };
         let local = at.with_timezone(&ex.tz);
         local_date = local.date_naive();
@@ -129,11 +158,11 @@ fn align_unbounded(
             ex.mic
         );
     }
-    let outside = || {
-        format!(
-            "announcement {local_date} is outside the {} calendar ({first}..{last})",
-            ex.mic
-        )
+    let outside = || Unaligned::Outside {
+        date: local_date,
+        mic: ex.mic,
+        first: *first,
+        last: *last,
     };
     if after_close {
         let next = local_date + Duration::days(1);
@@ -167,10 +196,11 @@ fn align_unbounded(
         EventDayRule::Next => cal.first_on_or_after(local_date),
         EventDayRule::Previous => cal.last_on_or_before(local_date),
         EventDayRule::Skip => {
-            return Err(format!(
-                "{prefix}; {local_date} is not an {} session and the rule is 'skip'",
-                ex.mic
-            ));
+            return Err(Unaligned::SkipRule {
+                prefix,
+                date: local_date,
+                mic: ex.mic,
+            });
         }
     }
     .ok_or_else(outside)?;
@@ -298,7 +328,8 @@ mod tests {
         assert!(align(&e, &XSHG, &c, EventDayRule::Next, Some(5)).is_ok());
         let err = align(&e, &XSHG, &c, EventDayRule::Next, Some(4)).unwrap_err();
         assert!(
-            err.contains("shifts day 0 by 5 weekdays, more than the maximum 4"),
+            err.to_string()
+                .contains("shifts day 0 by 5 weekdays, more than the maximum 4"),
             "{err}"
         );
     }
@@ -314,6 +345,6 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert!(e.contains("outside"), "{e}");
+        assert!(e.to_string().contains("outside"), "{e}");
     }
 }

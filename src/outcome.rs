@@ -7,7 +7,8 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::abnormal::EventAnalysis;
+use crate::abnormal::{EventAnalysis, NotAnalysed};
+use crate::align::Unaligned;
 use crate::data::calendar::Calendar;
 use crate::data::events::Event;
 use crate::data::provenance::InputFile;
@@ -29,15 +30,70 @@ pub struct AuditRow {
     pub reason: String,
 }
 
+/// Whether a row without statistics is an entity without listed shares or a skipped
+/// event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipKind {
+    /// An entity without a listed security: nothing to analyse, not a problem.
+    NoMarketData,
+    /// An event that could not be analysed, with its reason.
+    Skipped,
+}
+
+impl SkipKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipKind::NoMarketData => "no_market_data",
+            SkipKind::Skipped => "skipped",
+        }
+    }
+}
+
+/// Why an event row produced no statistics.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SkipReason {
+    #[error("{entity}: no listed security (no market data)")]
+    NoListedSecurity { entity: String },
+    #[error(
+        "no market index for {security} ({mic}): set `--market`, `inputs.markets.{mic}` or the events file's `market` column"
+    )]
+    NoMarketIndex { security: String, mic: &'static str },
+    #[error("unknown security: no price data for {security} in {files} (events file line {line})")]
+    UnknownSecurity {
+        security: String,
+        files: String,
+        line: usize,
+    },
+    #[error("{0}")]
+    EventDay(Unaligned),
+    #[error("{0}")]
+    Analysis(NotAnalysed),
+}
+
+impl SkipReason {
+    pub fn kind(&self) -> SkipKind {
+        match self {
+            SkipReason::NoListedSecurity { .. } => SkipKind::NoMarketData,
+            _ => SkipKind::Skipped,
+        }
+    }
+}
+
+impl Serialize for SkipReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
 /// An event row that produced no statistics, with its reason.
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
     pub event_id: String,
     pub security: String,
     pub entity: String,
-    /// `no_market_data` (entity without listed shares) or `skipped`.
-    pub kind: &'static str,
-    pub reason: String,
+    pub kind: SkipKind,
+    pub reason: SkipReason,
 }
 
 /// A fully analysed event-security pair.

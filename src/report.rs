@@ -15,7 +15,7 @@ use anyhow::Context;
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use crate::chart::render::{ChartFile, ChartKind};
-use crate::outcome::{Aggregate, EventResult, Outcome};
+use crate::outcome::{Aggregate, EventResult, Outcome, SkipKind};
 use crate::returns::{Status, source};
 use crate::stats::TestId;
 use crate::window::Window;
@@ -258,7 +258,7 @@ pub fn summary(o: &Outcome) -> Vec<Para> {
     let nomkt = o
         .skipped
         .iter()
-        .filter(|k| k.kind == "no_market_data")
+        .filter(|k| k.kind == SkipKind::NoMarketData)
         .count();
     let skipped = o.skipped.len() - nomkt;
     out.push(vec![t(format!(
@@ -530,7 +530,7 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
     let nomkt = o
         .skipped
         .iter()
-        .filter(|k| k.kind == "no_market_data")
+        .filter(|k| k.kind == SkipKind::NoMarketData)
         .count();
     let skipped = o.skipped.len() - nomkt;
     let markets: Vec<Inline> = o
@@ -888,8 +888,8 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
                     k.event_id.clone(),
                     k.entity.clone(),
                     k.security.clone(),
-                    k.kind.to_string(),
-                    k.reason.clone(),
+                    k.kind.as_str().to_string(),
+                    k.reason.to_string(),
                 ]
             })
             .collect();

@@ -6,7 +6,7 @@
 //! calendar, a return on day 0, and enough estimation returns for the model), runs the
 //! study's analysis on them (the same [`crate::abnormal::analyze_with`] and
 //! [`crate::pipeline::aggregates`] as `evimpact run`) once without and once per k with an
-//! abnormal return k added to every event's day-0 return ([`Study::inject_day0`]), and
+//! abnormal return k added to every event's day-0 return ([`crate::abnormal::EventSpec::inject_day0`]), and
 //! records each test's two-sided p-value on day 0 (and on each CAR window). The rejection
 //! rate of a test at level α is the share of replications with p < α among those where the
 //! test is defined, with Wilson (1927) score intervals at 95 % and 99 %.
@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, bail};
 use rayon::prelude::*;
 
-use crate::abnormal::{EventAnalysis, ModelData, analyze_with};
+use crate::abnormal::{EventAnalysis, EventSpec, ModelData, analyze_with};
 use crate::chart::PowerLine;
 use crate::data::calendar::{Calendar, Exchange, builtin_calendar, load_calendar};
 use crate::data::halts::Halts;
@@ -229,20 +229,20 @@ fn model_data(u: &Universe) -> ModelData<'_> {
 /// Draws the pseudo-events of replication `r` and analyses them without injection.
 fn draw_events(
     u: &Universe,
-    study: &Study,
+    es: &EventSpec,
     cfg: &SimConfig,
     r: usize,
 ) -> Result<(Vec<Draw>, Vec<EventAnalysis>)> {
     let mut rng = Rng::new(cfg.seed, r as u64);
     let n_cal = u.calendar.sessions.len();
-    let lo = (-study.estimation.start).max(0) as usize;
-    let hi = n_cal as i64 - 1 - i64::from(study.event_window.end.max(0));
+    let lo = (-es.estimation.start).max(0) as usize;
+    let hi = n_cal as i64 - 1 - i64::from(es.event_window.end.max(0));
     if hi < lo as i64 || u.securities.is_empty() {
         bail!(
             "the calendar ({} sessions) is too short for the estimation window {} and the event window {}",
             n_cal,
-            study.estimation.label(),
-            study.event_window.label()
+            es.estimation.label(),
+            es.event_window.label()
         );
     }
     let span = (hi as usize - lo + 1) as u64;
@@ -265,7 +265,7 @@ fn draw_events(
         if !tl.ret[day0].is_finite() || !seen.insert((sec, day0)) {
             continue;
         }
-        match analyze_with(tl, &u.calendar, day0, study, model_data(u)) {
+        match analyze_with(tl, &u.calendar, day0, es, model_data(u)) {
             Ok(a) => {
                 draws.push(Draw {
                     replication: r,
@@ -287,11 +287,11 @@ type Pvalues = Vec<Vec<Vec<f64>>>;
 
 fn replicate(
     u: &Universe,
-    study: &Study,
+    es: &EventSpec,
     cfg: &SimConfig,
     r: usize,
 ) -> Result<(Vec<Draw>, Pvalues, Vec<TestId>)> {
-    let (draws, base) = draw_events(u, study, cfg, r)?;
+    let (draws, base) = draw_events(u, es, cfg, r)?;
     let mut out = Vec::with_capacity(cfg.ks.len());
     let mut names = Vec::new();
     for &k in &cfg.ks {
@@ -299,7 +299,7 @@ fn replicate(
         let analyses: Vec<&EventAnalysis> = if k == 0.0 {
             base.iter().collect()
         } else {
-            let mut s = study.clone();
+            let mut s = es.clone();
             s.inject_day0 = k;
             injected = draws
                 .iter()
@@ -316,7 +316,7 @@ fn replicate(
                 .collect::<Result<_>>()?;
             injected.iter().collect()
         };
-        let (days, windows) = crate::pipeline::aggregates(study, &analyses);
+        let (days, windows) = crate::pipeline::aggregates(es, &analyses);
         let day0 = days
             .iter()
             .find(|a| a.tau == Some(0))
@@ -341,10 +341,11 @@ pub fn simulate(
     cfg: &SimConfig,
     progress: &dyn Progress,
 ) -> Result<Simulation> {
+    let es = study.event_spec();
     let reps: Vec<(Vec<Draw>, Pvalues, Vec<TestId>)> = (0..cfg.draws)
         .into_par_iter()
         .map(|r| {
-            let x = replicate(u, study, cfg, r);
+            let x = replicate(u, &es, cfg, r);
             progress.tick("");
             x
         })

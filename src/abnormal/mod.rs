@@ -14,11 +14,12 @@ use volume::{abnormal_volume, resumptions};
 use chrono::NaiveDate;
 
 use crate::data::calendar::Calendar;
-use crate::model::{Design, FittedModel, MAX_K, Obs};
+use crate::model::{Design, FitError, FittedModel, MAX_K, ModelKind, ModelSpec, Obs};
 use crate::returns::factors::AlignedFactors;
+use crate::returns::{HaltPolicy, ReturnKind};
 use crate::returns::{Status, Timeline};
 use crate::stats::p_student;
-use crate::study::Study;
+use crate::window::Window;
 
 /// One session of the event window.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +107,121 @@ impl EventAnalysis {
     }
 }
 
+/// What the analysis of one event reads from the study: its windows, model and policies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventSpec {
+    pub estimation: Window,
+    pub event_window: Window,
+    pub car_windows: Vec<Window>,
+    pub model: ModelSpec,
+    /// Fewest usable estimation returns.
+    pub min_estimation: usize,
+    pub returns: ReturnKind,
+    pub halt_policy: HaltPolicy,
+    /// Abnormal return added to the day-0 return (0 in a study; `evimpact simulate` sets it
+    /// to measure power, Brown & Warner 1985).
+    pub inject_day0: f64,
+}
+
+/// Why a security has no factor values for a factor model: the factor files hold another
+/// exchange's sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoFactorData {
+    pub model: ModelKind,
+    pub security: String,
+    pub mic: String,
+    /// The factor files, joined with " + ".
+    pub files: String,
+    /// The exchange whose sessions the factor dates are.
+    pub factor_mic: String,
+}
+
+impl std::fmt::Display for NoFactorData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "model {}: no factor data for {} on {}: the factor file(s) {} hold {} sessions (set `[model] factor_exchange` only if they are {} factors)",
+            self.model.as_str(),
+            self.security,
+            self.mic,
+            self.files,
+            self.factor_mic,
+            self.mic
+        )
+    }
+}
+
+/// Estimation returns without a model input (for the too-few-returns reason).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lacking {
+    None,
+    /// Returns without a market return (or lead/lag).
+    Market {
+        n: usize,
+    },
+    /// Returns without factor values; `source` names the factor files and their dates.
+    Factors {
+        n: usize,
+        source: String,
+        covered: usize,
+    },
+}
+
+/// Why an event could not be analysed: the skip reason of its row.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NotAnalysed {
+    #[error("the calendar ({first}..{last}) does not cover the event window {} around day 0 {day0}", window.pretty())]
+    CalendarShort {
+        first: NaiveDate,
+        last: NaiveDate,
+        window: Window,
+        day0: NaiveDate,
+    },
+    #[error("no price data in the event window {} ({first}..{last})", window.pretty())]
+    NoPriceData {
+        window: Window,
+        first: NaiveDate,
+        last: NaiveDate,
+    },
+    #[error("halt policy drop_event: suspended on {date} (τ={tau:+}) inside the event window {}", window.pretty())]
+    SuspendedInWindow {
+        date: NaiveDate,
+        tau: i32,
+        window: Window,
+    },
+    #[error("{0}")]
+    NoFactorData(NoFactorData),
+    #[error("model {} needs factor data; none is loaded for this security", model.as_str())]
+    NoFactors { model: ModelKind },
+    #[error("model {} needs the market index's prices for its leads and lags", model.as_str())]
+    NoMarketPrices { model: ModelKind },
+    #[error("the calendar has no session in the estimation window")]
+    NoEstimationSession,
+    #[error("estimation window {} ({first}..{last}) has {n} usable returns, fewer than the {min} required{}", window.pretty(), lacking_text(lacking))]
+    TooFewEstimation {
+        window: Window,
+        first: NaiveDate,
+        last: NaiveDate,
+        n: usize,
+        min: usize,
+        lacking: Lacking,
+    },
+    #[error("{0}")]
+    Fit(FitError),
+}
+
+fn lacking_text(l: &Lacking) -> String {
+    match l {
+        Lacking::None => String::new(),
+        Lacking::Market { n } => {
+            format!("; {n} return(s) lack a model input (market return or lead/lag)")
+        }
+        Lacking::Factors { n, source, covered } => format!(
+            "; {n} return(s) lack a model input (factor values from {source} cover {covered} of these sessions)"
+        ),
+    }
+}
+
 /// What a model reads beyond the security's timeline: the market index level on the calendar
 /// (for leads and lags) and the factors aligned on the calendar.
 #[derive(Debug, Clone, Copy, Default)]
@@ -115,7 +231,7 @@ pub struct ModelData<'a> {
     /// Factor values on the security's calendar.
     pub factors: Option<&'a AlignedFactors>,
     /// Why there are no factors for this security (used as the skip reason).
-    pub no_factors: Option<&'a str>,
+    pub no_factors: Option<&'a NoFactorData>,
 }
 
 /// Fits the normal-return model on the estimation window around `day0` and computes ARs
@@ -129,9 +245,9 @@ pub fn analyze(
     tl: &Timeline,
     cal: &Calendar,
     day0: usize,
-    study: &Study,
-) -> Result<EventAnalysis, String> {
-    analyze_with(tl, cal, day0, study, ModelData::default())
+    spec: &EventSpec,
+) -> Result<EventAnalysis, NotAnalysed> {
+    analyze_with(tl, cal, day0, spec, ModelData::default())
 }
 
 /// Fits the study's normal-return model on the estimation window around `day0` and computes
@@ -145,68 +261,63 @@ pub fn analyze_with(
     tl: &Timeline,
     cal: &Calendar,
     day0: usize,
-    study: &Study,
+    es: &EventSpec,
     data: ModelData<'_>,
-) -> Result<EventAnalysis, String> {
+) -> Result<EventAnalysis, NotAnalysed> {
     let n = cal.len() as i64;
     let at = |tau: i32| day0 as i64 + tau as i64;
-    let ew = study.event_window;
+    let ew = es.event_window;
     if at(ew.start) < 0 || at(ew.end) >= n {
-        return Err(format!(
-            "the calendar ({}..{}) does not cover the event window {} around day 0 {}",
-            cal.sessions[0],
-            cal.sessions[cal.len() - 1],
-            ew.pretty(),
-            cal.sessions[day0]
-        ));
+        return Err(NotAnalysed::CalendarShort {
+            first: cal.sessions[0],
+            last: cal.sessions[cal.len() - 1],
+            window: ew,
+            day0: cal.sessions[day0],
+        });
     }
     let ev_range = at(ew.start) as usize..=at(ew.end) as usize;
     if ev_range.clone().all(|i| tl.status[i] == Status::NoData) {
-        return Err(format!(
-            "no price data in the event window {} ({}..{})",
-            ew.pretty(),
-            cal.sessions[*ev_range.start()],
-            cal.sessions[*ev_range.end()]
-        ));
+        return Err(NotAnalysed::NoPriceData {
+            window: ew,
+            first: cal.sessions[*ev_range.start()],
+            last: cal.sessions[*ev_range.end()],
+        });
     }
-    if study.halt_policy == crate::returns::HaltPolicy::DropEvent
+    if es.halt_policy == HaltPolicy::DropEvent
         && let Some(i) = ev_range
             .clone()
             .find(|&i| tl.status[i] == Status::Suspended)
     {
-        return Err(format!(
-            "halt policy drop_event: suspended on {} (τ={:+}) inside the event window {}",
-            cal.sessions[i],
-            i as i64 - day0 as i64,
-            ew.pretty()
-        ));
+        return Err(NotAnalysed::SuspendedInWindow {
+            date: cal.sessions[i],
+            tau: (i as i64 - day0 as i64) as i32,
+            window: ew,
+        });
     }
-    let spec = &study.model_spec;
-    let model = spec.kind.as_str();
+    let spec = &es.model;
     if (spec.uses_factors() || spec.uses_rf()) && data.factors.is_none() {
-        return Err(data.no_factors.map(str::to_string).unwrap_or_else(|| {
-            format!("model {model} needs factor data; none is loaded for this security")
-        }));
+        return Err(match data.no_factors {
+            Some(why) => NotAnalysed::NoFactorData(why.clone()),
+            None => NotAnalysed::NoFactors { model: spec.kind },
+        });
     }
     if spec.market_lags() > 0 && data.market_px.is_none() {
-        return Err(format!(
-            "model {model} needs the market index's prices for its leads and lags"
-        ));
+        return Err(NotAnalysed::NoMarketPrices { model: spec.kind });
     }
-    let est_lo = at(study.estimation.start);
-    let est_hi = at(study.estimation.end);
+    let est_lo = at(es.estimation.start);
+    let est_hi = at(es.estimation.end);
     let est_truncated = (-est_lo).max(0) as usize;
     let lo = est_lo.max(0) as usize;
     let hi = est_hi.min(n - 1);
     if hi < lo as i64 {
-        return Err("the calendar has no session in the estimation window".into());
+        return Err(NotAnalysed::NoEstimationSession);
     }
     let hi = hi as usize;
     let designer = Designer {
         spec,
         tl,
         data,
-        kind: study.returns,
+        kind: es.returns,
     };
     let mut obs: Vec<Obs> = Vec::with_capacity(hi + 1 - lo);
     let mut est_designs: Vec<(usize, Design)> = Vec::with_capacity(hi + 1 - lo);
@@ -225,31 +336,31 @@ pub fn analyze_with(
             _ => {}
         }
     }
-    if obs.len() < study.min_estimation {
-        let why = if lacking == 0 {
-            String::new()
+    if obs.len() < es.min_estimation {
+        let lacking = if lacking == 0 {
+            Lacking::None
         } else if let Some(f) = data
             .factors
             .filter(|_| spec.uses_factors() || spec.uses_rf())
         {
-            format!(
-                "; {lacking} return(s) lack a model input (factor values from {} cover {} of these sessions)",
-                f.describe(),
-                f.covered(lo..=hi)
-            )
+            Lacking::Factors {
+                n: lacking,
+                source: f.describe(),
+                covered: f.covered(lo..=hi),
+            }
         } else {
-            format!("; {lacking} return(s) lack a model input (market return or lead/lag)")
+            Lacking::Market { n: lacking }
         };
-        return Err(format!(
-            "estimation window {} ({}..{}) has {} usable returns, fewer than the {} required{why}",
-            study.estimation.pretty(),
-            cal.sessions[lo],
-            cal.sessions[hi],
-            obs.len(),
-            study.min_estimation
-        ));
+        return Err(NotAnalysed::TooFewEstimation {
+            window: es.estimation,
+            first: cal.sessions[lo],
+            last: cal.sessions[hi],
+            n: obs.len(),
+            min: es.min_estimation,
+            lacking,
+        });
     }
-    let fit = FittedModel::fit(spec, &obs)?;
+    let fit = FittedModel::fit(spec, &obs).map_err(NotAnalysed::Fit)?;
     let k = fit.coef.len();
     let mut pred_rows = Vec::with_capacity(ew.len() * k);
     let mut missing_inputs = Vec::new();
@@ -258,8 +369,8 @@ pub fn analyze_with(
             let tau = (i as i64 - day0 as i64) as i32;
             let (ret, m, span) = (tl.ret[i], tl.market_ret[i], tl.span[i]);
             // `evimpact simulate`'s hook: an abnormal return injected on day 0.
-            let ret = if i == day0 && study.inject_day0 != 0.0 {
-                ret + study.inject_day0
+            let ret = if i == day0 && es.inject_day0 != 0.0 {
+                ret + es.inject_day0
             } else {
                 ret
             };
@@ -303,12 +414,12 @@ pub fn analyze_with(
         bhars: Vec::new(),
         volume: None,
         resumptions: Vec::new(),
-        est_ar: vec![f64::NAN; study.estimation.len()],
-        est_span: vec![0u32; study.estimation.len()],
+        est_ar: vec![f64::NAN; es.estimation.len()],
+        est_span: vec![0u32; es.estimation.len()],
         missing_inputs,
     };
     let dof = a.fit.dof() as f64;
-    a.cars = study
+    a.cars = es
         .car_windows
         .iter()
         .map(|w| {
@@ -329,12 +440,12 @@ pub fn analyze_with(
             }
         })
         .collect();
-    a.bhars = study
+    a.bhars = es
         .car_windows
         .iter()
-        .map(|w| bhar(&a.rows, *w, study.returns))
+        .map(|w| bhar(&a.rows, *w, es.returns))
         .collect();
-    a.volume = abnormal_volume(tl, &a.rows, lo..=hi, day0, &study.car_windows);
+    a.volume = abnormal_volume(tl, &a.rows, lo..=hi, day0, &es.car_windows);
     a.resumptions = resumptions(tl, &a.rows, lo..=hi, day0);
     for (i, des) in &est_designs {
         let j = (*i as i64 - est_lo) as usize;

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::returns::ReturnKind;
+use crate::study::Study;
 use crate::window::Window;
 
 mod basics {
@@ -53,7 +54,7 @@ mod basics {
             }
             let rets: Vec<f64> = (0..80).map(|i| alpha * spans[i] as f64 + beta * ms[i]).collect();
             let (cal, tl) = timeline(&rets, &ms, &spans);
-            let a = analyze(&tl, &cal, 70, &study(30)).expect("analysed");
+            let a = analyze(&tl, &cal, 70, &study(30).event_spec()).expect("analysed");
             for r in a.rows.iter().filter(|r| r.ar.is_finite()) {
                 prop_assert!(r.ar.abs() < 1e-12, "{}", r.ar);
             }
@@ -79,7 +80,7 @@ mod basics {
         spans[70] = 0;
         spans[71] = 3;
         let (cal, tl) = timeline(&rets, &ms, &spans);
-        let a = analyze(&tl, &cal, 70, &study(30)).expect("analysed");
+        let a = analyze(&tl, &cal, 70, &study(30).event_spec()).expect("analysed");
         let c00 = &a.cars[1];
         assert_eq!((c00.n_returns, c00.car.is_nan()), (0, true));
         assert_eq!(a.rows[5].status, Status::Suspended);
@@ -107,12 +108,13 @@ mod basics {
         spans[30] = 0;
         spans[31] = 2;
         let (cal, tl) = timeline(&ms, &ms, &spans);
-        let e = analyze(&tl, &cal, 70, &study(50)).unwrap_err();
+        let e = analyze(&tl, &cal, 70, &study(50).event_spec()).unwrap_err();
         assert!(
-            e.contains("has 49 usable returns, fewer than the 50 required"),
+            e.to_string()
+                .contains("has 49 usable returns, fewer than the 50 required"),
             "{e}"
         );
-        assert!(analyze(&tl, &cal, 70, &study(49)).is_ok());
+        assert!(analyze(&tl, &cal, 70, &study(49).event_spec()).is_ok());
     }
 }
 
@@ -152,11 +154,12 @@ mod policy_tests {
             std::path::Path::new("."),
         )
         .expect("study");
-        assert!(analyze(&tl, &cal, 70, &study).is_ok());
+        assert!(analyze(&tl, &cal, 70, &study.event_spec()).is_ok());
         study.halt_policy = crate::returns::HaltPolicy::DropEvent;
-        let e = analyze(&tl, &cal, 70, &study).unwrap_err();
+        let e = analyze(&tl, &cal, 70, &study.event_spec()).unwrap_err();
         assert!(
-            e.contains("drop_event: suspended on 2020-03-13 (τ=+2)"),
+            e.to_string()
+                .contains("drop_event: suspended on 2020-03-13 (τ=+2)"),
             "{e}"
         );
     }
@@ -341,7 +344,7 @@ mod model_tests {
                 fac.cols = vec![w.fac.cols[2].clone(), w.fac.cols[0].clone()];
             }
             let data = if which == 5 { ModelData { factors: Some(&fac), ..data } } else { data };
-            let a = analyze_with(&tl, &w.cal, DAY0, &st, data).expect("analysed");
+            let a = analyze_with(&tl, &w.cal, DAY0, &st.event_spec(), data).expect("analysed");
             prop_assert_eq!(a.fit.coef.len(), want.len());
             for (got, want) in a.fit.coef.iter().zip(&want) {
                 prop_assert!((got - want).abs() < 1e-9, "{}: {got} vs {want}", spec.kind.as_str());
@@ -368,8 +371,8 @@ mod model_tests {
             let st = study(ModelSpec::new(ModelKind::ConstantMean));
             let base = timeline(&w, |i, _, _| noise[i]);
             let shifted = timeline(&w, |i, d, _| noise[i] + c * d as f64);
-            let a = analyze(&base, &w.cal, DAY0, &st).expect("a");
-            let b = analyze(&shifted, &w.cal, DAY0, &st).expect("b");
+            let a = analyze(&base, &w.cal, DAY0, &st.event_spec()).expect("a");
+            let b = analyze(&shifted, &w.cal, DAY0, &st.event_spec()).expect("b");
             for (x, y) in a.rows.iter().zip(&b.rows) {
                 prop_assert_eq!(x.ar.is_finite(), y.ar.is_finite());
                 if x.ar.is_finite() {
@@ -395,8 +398,8 @@ mod model_tests {
             for i in 0..N {
                 moved.market_ret[i] = scale * base.market_ret[i] + shift * base.span[i] as f64;
             }
-            let a = analyze(&base, &w.cal, DAY0, &st).expect("a");
-            let b = analyze(&moved, &w.cal, DAY0, &st).expect("b");
+            let a = analyze(&base, &w.cal, DAY0, &st.event_spec()).expect("a");
+            let b = analyze(&moved, &w.cal, DAY0, &st.event_spec()).expect("b");
             for (x, y) in a.rows.iter().zip(&b.rows) {
                 if x.ar.is_finite() {
                     prop_assert!((x.ar - y.ar).abs() < 1e-10, "{} {}", x.ar, y.ar);
@@ -440,8 +443,8 @@ mod model_tests {
                 Default::default(),
             )
             .market_ret;
-            let a = analyze(&tl, &w.cal, DAY0, &st).expect("a");
-            let b = analyze(&tl2, &w.cal, DAY0, &st).expect("b");
+            let a = analyze(&tl, &w.cal, DAY0, &st.event_spec()).expect("a");
+            let b = analyze(&tl2, &w.cal, DAY0, &st.event_spec()).expect("b");
             for (x, y) in a.rows.iter().zip(&b.rows) {
                 if x.ar.is_finite() { prop_assert!((x.ar - y.ar).abs() < 1e-12); }
             }
@@ -454,19 +457,29 @@ mod model_tests {
         let w = world(3, &[]);
         let tl = timeline(&w, |_, _, m| m(0));
         let st = study(ModelSpec::new(ModelKind::Ff3));
+        let why = NoFactorData {
+            model: ModelKind::Ff3,
+            security: "X".into(),
+            mic: "XSHG".into(),
+            files: "f.csv".into(),
+            factor_mic: "XNYS".into(),
+        };
         let e = analyze_with(
             &tl,
             &w.cal,
             DAY0,
-            &st,
+            &st.event_spec(),
             ModelData {
                 market_px: Some(&w.px),
                 factors: None,
-                no_factors: Some("no factor data for X on XSHG"),
+                no_factors: Some(&why),
             },
         )
         .unwrap_err();
-        assert_eq!(e, "no factor data for X on XSHG");
+        assert_eq!(
+            e.to_string(),
+            "model ff3: no factor data for X on XSHG: the factor file(s) f.csv hold XNYS sessions (set `[model] factor_exchange` only if they are XSHG factors)"
+        );
         // Factors that end before the estimation window: too few returns, with the coverage.
         let mut fac = w.fac.clone();
         for c in fac.cols.iter_mut().chain(fac.rf.iter_mut()) {
@@ -478,7 +491,7 @@ mod model_tests {
             &tl,
             &w.cal,
             DAY0,
-            &study(spec),
+            &study(spec).event_spec(),
             ModelData {
                 market_px: Some(&w.px),
                 factors: Some(&fac),
@@ -487,7 +500,8 @@ mod model_tests {
         )
         .unwrap_err();
         assert!(
-            e.contains("has 0 usable returns") && e.contains("cover 0 of these sessions"),
+            e.to_string().contains("has 0 usable returns")
+                && e.to_string().contains("cover 0 of these sessions"),
             "{e}"
         );
     }
@@ -538,7 +552,7 @@ mod model_tests {
         tl.volume[100] = 800.0;
         tl.volume[101] = 0.0;
         let st = study(ModelSpec::new(ModelKind::Market));
-        let a = analyze(&tl, &w.cal, DAY0, &st).expect("analysed");
+        let a = analyze(&tl, &w.cal, DAY0, &st.event_spec()).expect("analysed");
         let v = a.volume.expect("volume");
         let logs: Vec<f64> = (20..=89)
             .map(|i| [100.0f64, 200.0, 400.0][i % 3].ln())

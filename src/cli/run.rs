@@ -8,6 +8,7 @@ use clap::Args;
 use crate::align::EventDayRule;
 use crate::error::{Error, Result};
 use crate::model::ModelKind;
+use crate::outcome::SkipKind;
 use crate::returns::{HaltPolicy, LimitPolicy, ReturnKind};
 use crate::study::{Overrides, Study, default_data_dir, read_study_file};
 use crate::window::Window;
@@ -176,13 +177,13 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     let n_skipped = outcome
         .skipped
         .iter()
-        .filter(|s| s.kind == "skipped")
+        .filter(|s| s.kind == SkipKind::Skipped)
         .count();
     if a.strict && n_skipped > 0 {
         let first = &outcome
             .skipped
             .iter()
-            .find(|s| s.kind == "skipped")
+            .find(|s| s.kind == SkipKind::Skipped)
             .expect("counted above");
         return Err(Error::Run(anyhow::anyhow!(
             "--strict: {n_skipped} event row(s) skipped, first: {} {}: {}",
@@ -217,7 +218,11 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
                 crate::report::num(j1.p_value)
             );
         }
-        for s in outcome.skipped.iter().filter(|s| s.kind == "skipped") {
+        for s in outcome
+            .skipped
+            .iter()
+            .filter(|s| s.kind == SkipKind::Skipped)
+        {
             println!("  skipped {} {}: {}", s.event_id, s.security, s.reason);
         }
         if let crate::fsio::OutPlan::KeepAside(old) = &plan {

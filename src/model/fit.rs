@@ -8,6 +8,15 @@ use serde::Serialize;
 use super::ols::{ols, sums};
 use super::{Design, ModelKind, ModelSpec, Row};
 
+/// Why a model could not be fitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FitError {
+    #[error("{m} estimation returns for {k} parameters")]
+    TooFew { m: usize, k: usize },
+    #[error("the estimation design is singular (constant market return or factor?)")]
+    Singular,
+}
+
 /// One estimation observation: the dependent return `y` (the return minus the model's
 /// offset) spanning `span` sessions, and its unscaled estimation row.
 #[derive(Debug, Clone, Copy)]
@@ -64,11 +73,11 @@ impl FittedModel {
     /// let f = FittedModel::fit(&ModelSpec::new(ModelKind::Market), &obs).unwrap();
     /// assert!((f.coef[1] - 1.5).abs() < 1e-12);
     /// ```
-    pub fn fit(spec: &ModelSpec, obs: &[Obs]) -> Result<FittedModel, String> {
+    pub fn fit(spec: &ModelSpec, obs: &[Obs]) -> Result<FittedModel, FitError> {
         let k = spec.n_params();
         let m = obs.len();
         if m <= k {
-            return Err(format!("{m} estimation returns for {k} parameters"));
+            return Err(FitError::TooFew { m, k });
         }
         let names = spec.coef_names();
         let se = |s2: f64, inv: &DMatrix<f64>, a: usize| (s2 * inv[(a, a)]).sqrt();
@@ -132,7 +141,7 @@ impl FittedModel {
     /// of (m_0, m_-1) over the estimation observations (Pearson's r when all spans are 1);
     /// β_SW = (β⁻ + β⁰ + β⁺)/(1 + 2ρ_m); α_SW = (Σy - β_SW Σm_0)/Σd (mean(R) - β_SW mean(R_m)
     /// when all spans are 1).
-    fn fit_scholes_williams(obs: &[Obs]) -> Result<FittedModel, String> {
+    fn fit_scholes_williams(obs: &[Obs]) -> Result<FittedModel, FitError> {
         let m = obs.len();
         let beta = |c: usize| ols(obs, &[0, c]).map(|o| o.coef[1]);
         let (b_minus, b_0, b_plus) = (beta(1)?, beta(2)?, beta(3)?);

@@ -51,7 +51,7 @@ mod ols;
 
 use serde::{Deserialize, Serialize};
 
-pub use fit::{FittedModel, Obs, Param};
+pub use fit::{FitError, FittedModel, Obs, Param};
 
 /// Largest number of regressors of a model (intercept included): a factor file with up to 11
 /// factors, or Dimson with up to K = 5 leads and lags.

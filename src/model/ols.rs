@@ -4,7 +4,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::Obs;
+use super::{FitError, Obs};
 
 /// An OLS fit of the scaled design on selected columns of the rows.
 pub(super) struct Ols {
@@ -12,12 +12,12 @@ pub(super) struct Ols {
     pub(super) xtx_inv: DMatrix<f64>,
 }
 
-pub(super) fn singular() -> String {
-    "the estimation design is singular (constant market return or factor?)".to_string()
+pub(super) fn singular() -> FitError {
+    FitError::Singular
 }
 
 /// Span-weighted OLS: y/√d on x/√d over the columns `cols` of each row.
-pub(super) fn ols(obs: &[Obs], cols: &[usize]) -> Result<Ols, String> {
+pub(super) fn ols(obs: &[Obs], cols: &[usize]) -> Result<Ols, FitError> {
     let k = cols.len();
     let mut xtx = DMatrix::<f64>::zeros(k, k);
     let mut xty = DVector::<f64>::zeros(k);

@@ -8,7 +8,7 @@ use anyhow::Context;
 use polars::prelude::*;
 use serde_json::json;
 
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, SkipKind};
 
 pub mod series;
 
@@ -414,8 +414,8 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
         "counts": {
             "event_rows": o.events.len(),
             "analysed": o.results.len(),
-            "skipped": o.skipped.iter().filter(|s| s.kind == "skipped").count(),
-            "no_market_data": o.skipped.iter().filter(|s| s.kind == "no_market_data").count(),
+            "skipped": o.skipped.iter().filter(|s| s.kind == SkipKind::Skipped).count(),
+            "no_market_data": o.skipped.iter().filter(|s| s.kind == SkipKind::NoMarketData).count(),
         },
         "windows": o.windows.iter().map(|a| json!({
             "window": a.window.map(|w| w.label()), "n": a.n, "caar": num(a.mean), "tests": tests(a)

@@ -4,14 +4,14 @@
 use rayon::prelude::*;
 
 use crate::abnormal::EventAnalysis;
+use crate::abnormal::EventSpec;
 use crate::outcome::{Aggregate, Scope};
 use crate::stats::battery::{Sample, battery};
-use crate::study::Study;
 
 /// AAR per event day and CAAR per CAR window with the battery of tests, over the given
 /// events' analyses (one per event; a security with several events appears several times).
-pub fn aggregates(study: &Study, analyses: &[&EventAnalysis]) -> (Vec<Aggregate>, Vec<Aggregate>) {
-    let ew = study.event_window;
+pub fn aggregates(es: &EventSpec, analyses: &[&EventAnalysis]) -> (Vec<Aggregate>, Vec<Aggregate>) {
+    let ew = es.event_window;
     let panel = crate::stats::Panel::new(
         analyses
             .iter()
@@ -57,7 +57,7 @@ pub fn aggregates(study: &Study, analyses: &[&EventAnalysis]) -> (Vec<Aggregate>
             }
         })
         .collect();
-    let windows = study
+    let windows = es
         .car_windows
         .par_iter()
         .enumerate()

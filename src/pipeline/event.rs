@@ -7,18 +7,19 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use super::load::{PriceSources, SecurityData};
-use crate::abnormal::{ModelData, analyze_with};
+use crate::abnormal::{EventSpec, ModelData, NoFactorData, analyze_with};
 use crate::align::align;
 use crate::data::calendar::Exchange;
 use crate::data::events::Event;
 use crate::data::halts::Halts;
-use crate::outcome::{AuditRow, EventResult, Skipped};
+use crate::outcome::{AuditRow, EventResult, SkipReason, Skipped};
 use crate::study::Study;
 
 pub(super) fn analyze_event(
     k: usize,
     e: &Event,
     study: &Study,
+    es: &EventSpec,
     data: &BTreeMap<String, SecurityData>,
     prices: &PriceSources,
     halts: &Halts,
@@ -34,51 +35,54 @@ pub(super) fn analyze_event(
         outcome: outcome.into(),
         reason,
     };
-    let skip = |kind: &'static str, reason: String| Skipped {
+    let skip = |reason: SkipReason| Skipped {
         event_id: e.event_id.clone(),
         security: sec.clone(),
         entity: e.entity.clone(),
-        kind,
+        kind: reason.kind(),
         reason,
     };
     if e.security.is_none() {
-        let reason = format!("{}: no listed security (no market data)", e.entity);
+        let reason = SkipReason::NoListedSecurity {
+            entity: e.entity.clone(),
+        };
         return (
             None,
-            vec![row(None, "data", "no_market_data", reason.clone())],
-            Some(skip("no_market_data", reason)),
+            vec![row(None, "data", "no_market_data", reason.to_string())],
+            Some(skip(reason)),
         );
     }
     let Some(d) = data.get(&sec) else {
         let reason = if matches!(market_of.get(&sec), Some(None)) {
-            let mic = e
-                .exchange
-                .unwrap_or_else(|| Exchange::for_security(&sec))
-                .mic;
-            format!(
-                "no market index for {sec} ({mic}): set `--market`, `inputs.markets.{mic}` or the events file's `market` column"
-            )
+            SkipReason::NoMarketIndex {
+                security: sec.clone(),
+                mic: e
+                    .exchange
+                    .unwrap_or_else(|| Exchange::for_security(&sec))
+                    .mic,
+            }
         } else {
-            format!(
-                "unknown security: no price data for {sec} in {} (events file line {})",
-                prices.describe(&sec),
-                e.line
-            )
+            SkipReason::UnknownSecurity {
+                security: sec.clone(),
+                files: prices.describe(&sec),
+                line: e.line,
+            }
         };
         return (
             None,
-            vec![row(None, "skip", "skipped", reason.clone())],
-            Some(skip("skipped", reason)),
+            vec![row(None, "skip", "skipped", reason.to_string())],
+            Some(skip(reason)),
         );
     };
     let cal = &d.calendar;
     let al = match align(e, &d.exchange, cal, study.rule, study.max_shift) {
         Ok(a) => a,
-        Err(reason) => {
+        Err(why) => {
+            let reason = SkipReason::EventDay(why);
             return (
                 None,
-                vec![row(None, "event_day", "skipped", reason.clone())],
-                Some(skip("skipped", reason)),
+                vec![row(None, "event_day", "skipped", reason.to_string())],
+                Some(skip(reason)),
             );
         }
     };
@@ -92,29 +96,30 @@ pub(super) fn analyze_event(
     let tl = &d.timeline;
     let spec = &study.model_spec;
     let no_factors = match (&study.factors, &d.factors) {
-        (Some(fs), None) if spec.uses_factors() || spec.uses_rf() => Some(format!(
-            "model {}: no factor data for {sec} on {}: the factor file(s) {} hold {} sessions (set `[model] factor_exchange` only if they are {} factors)",
-            spec.kind.as_str(),
-            d.exchange.mic,
-            fs.files
+        (Some(fs), None) if spec.uses_factors() || spec.uses_rf() => Some(NoFactorData {
+            model: spec.kind,
+            security: sec.clone(),
+            mic: d.exchange.mic.to_string(),
+            files: fs
+                .files
                 .iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(" + "),
-            fs.exchange,
-            d.exchange.mic
-        )),
+            factor_mic: fs.exchange.clone(),
+        }),
         _ => None,
     };
     let model_data = ModelData {
         market_px: Some(d.market_px.as_slice()),
         factors: d.factors.as_deref(),
-        no_factors: no_factors.as_deref(),
+        no_factors: no_factors.as_ref(),
     };
-    match analyze_with(tl, cal, al.day0, study, model_data) {
-        Err(reason) => {
-            audit.push(row(Some(day0), "skip", "skipped", reason.clone()));
-            (None, audit, Some(skip("skipped", reason)))
+    match analyze_with(tl, cal, al.day0, es, model_data) {
+        Err(why) => {
+            let reason = SkipReason::Analysis(why);
+            audit.push(row(Some(day0), "skip", "skipped", reason.to_string()));
+            (None, audit, Some(skip(reason)))
         }
         Ok(a) => {
             audit.extend(super::audit::analysed(

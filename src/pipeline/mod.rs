@@ -32,10 +32,11 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         data,
     } = load::load_study(study)?;
     // Events, in parallel.
+    let es = study.event_spec();
     let per_event: Vec<(Option<EventResult>, Vec<AuditRow>, Option<Skipped>)> = events
         .par_iter()
         .enumerate()
-        .map(|(k, e)| event::analyze_event(k, e, study, &data, &prices, &halts, &market_of))
+        .map(|(k, e)| event::analyze_event(k, e, study, &es, &data, &prices, &halts, &market_of))
         .collect();
     let mut results = Vec::new();
     let mut audit = Vec::new();
@@ -46,7 +47,7 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         skipped.extend(s);
     }
     let analyses: Vec<&EventAnalysis> = results.iter().map(|r| &r.analysis).collect();
-    let (days, windows) = aggregates(study, &analyses);
+    let (days, windows) = aggregates(&es, &analyses);
     Ok(Outcome {
         study: study.clone(),
         events,

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::abnormal::EventSpec;
 use crate::align::EventDayRule;
 use crate::data::factors::FactorUnits;
 use crate::error::InputError;
@@ -81,10 +82,6 @@ pub struct Study {
     pub max_shift: Option<u32>,
     pub halt_policy: HaltPolicy,
     pub limit_policy: LimitPolicy,
-    /// Abnormal return added to each event's day-0 return (0 in a study; `evimpact
-    /// simulate` sets it to measure power, Brown & Warner 1985). Not part of the study file.
-    #[serde(skip)]
-    pub inject_day0: f64,
 }
 
 /// Where a factor model's factors come from.
@@ -289,10 +286,23 @@ impl Study {
             max_shift: ov.max_shift.or(f.alignment.max_shift),
             halt_policy: ov.halt_policy.or(f.policies.halts).unwrap_or_default(),
             limit_policy: ov.limit_policy.or(f.policies.limits).unwrap_or_default(),
-            inject_day0: 0.0,
         };
         study.validate()?;
         Ok(study)
+    }
+
+    /// What the per-event analysis reads from this study.
+    pub fn event_spec(&self) -> EventSpec {
+        EventSpec {
+            estimation: self.estimation,
+            event_window: self.event_window,
+            car_windows: self.car_windows.clone(),
+            model: self.model_spec.clone(),
+            min_estimation: self.min_estimation,
+            returns: self.returns,
+            halt_policy: self.halt_policy,
+            inject_day0: 0.0,
+        }
     }
 
     fn validate(&self) -> Result<(), InputError> {
