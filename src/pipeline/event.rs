@@ -15,16 +15,30 @@ use crate::data::halts::Halts;
 use crate::outcome::{AuditRow, EventResult, SkipReason, Skipped};
 use crate::study::Study;
 
+/// What every event reads: the study, its per-event spec and the loaded inputs.
+pub(super) struct Context<'a> {
+    pub study: &'a Study,
+    pub es: &'a EventSpec,
+    pub data: &'a BTreeMap<String, SecurityData>,
+    pub prices: &'a PriceSources,
+    pub halts: &'a Halts,
+    pub market_of: &'a BTreeMap<String, Option<PathBuf>>,
+}
+
+/// Event row `k` (`e`): its result, its audit rows, or the reason it was skipped.
 pub(super) fn analyze_event(
     k: usize,
     e: &Event,
-    study: &Study,
-    es: &EventSpec,
-    data: &BTreeMap<String, SecurityData>,
-    prices: &PriceSources,
-    halts: &Halts,
-    market_of: &BTreeMap<String, Option<PathBuf>>,
+    cx: &Context<'_>,
 ) -> (Option<EventResult>, Vec<AuditRow>, Option<Skipped>) {
+    let Context {
+        study,
+        es,
+        data,
+        prices,
+        halts,
+        market_of,
+    } = *cx;
     let sec = e.security.clone().unwrap_or_default();
     let row = |day0: Option<NaiveDate>, rule: &str, outcome: &str, reason: String| AuditRow {
         event_id: e.event_id.clone(),

@@ -33,10 +33,18 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
     } = load::load_study(study)?;
     // Events, in parallel.
     let es = study.event_spec();
+    let cx = event::Context {
+        study,
+        es: &es,
+        data: &data,
+        prices: &prices,
+        halts: &halts,
+        market_of: &market_of,
+    };
     let per_event: Vec<(Option<EventResult>, Vec<AuditRow>, Option<Skipped>)> = events
         .par_iter()
         .enumerate()
-        .map(|(k, e)| event::analyze_event(k, e, study, &es, &data, &prices, &halts, &market_of))
+        .map(|(k, e)| event::analyze_event(k, e, &cx))
         .collect();
     let mut results = Vec::new();
     let mut audit = Vec::new();
