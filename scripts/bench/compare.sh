@@ -16,7 +16,9 @@
 #
 # Environment: WORK (default /tmp/evimpact-compare-<size>), PY (default /work/venv-bench/bin/python),
 # SEED (42), NUMPY_ARGS (extra arguments of numpy_study.py, e.g. "--csv-engine c --writer pandas"
-# for plain pandas), CHECK (1), FLOOR (1: run the polars floor), KEEP (0: delete the outputs).
+# for plain pandas), CHECK (1), FLOOR (1: run the polars floor), KEEP (0: delete the outputs),
+# NUMPY_ONLY (0; 1: time numpy_study.py and the floor only, EVIMPACT_BIN then only generates
+# the panel, e.g. with a debug build).
 # numpy runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset (set on some machines for old
 # OpenBLAS builds; they slow a current numpy); evimpact runs in the caller's environment.
 set -euo pipefail
@@ -105,8 +107,11 @@ np_run() {
     --halts "$P/halts.csv" --estimation=-260:-11 --window=-10:10 $NUMPY_ARGS --out "$NP_OUT"
 }
 
+NUMPY_ONLY=${NUMPY_ONLY:-0}
 for ((i = 1; i <= PAIRS; i++)); do
-  if ((i % 2 == 1)); then ev_run "$i"; np_run "$i"; else np_run "$i"; ev_run "$i"; fi
+  if [[ "$NUMPY_ONLY" == 1 ]]; then np_run "$i"
+  elif ((i % 2 == 1)); then ev_run "$i"; np_run "$i"
+  else np_run "$i"; ev_run "$i"; fi
 done
 if [[ "$FLOOR" == 1 ]]; then
   for ((i = 1; i <= PAIRS; i++)); do
@@ -124,21 +129,25 @@ stats() {
     "$(cut -d' ' -f2 "$f" | median | awk '{print $1/1024}')" \
     "$(cut -d' ' -f2 "$f" | sort -g | tail -1 | awk '{print $1/1024}')"
 }
-read -r EW ER EM <<<"$(stats evimpact)"
 read -r NW NR NM <<<"$(stats numpy)"
 echo "| program | median wall s ($PAIRS runs) | median peak RSS MiB | max peak RSS MiB |"
 echo "| --- | ---: | ---: | ---: |"
-echo "| evimpact run (every output) | $EW | $ER | $EM |"
+if [[ "$NUMPY_ONLY" != 1 ]]; then
+  read -r EW ER EM <<<"$(stats evimpact)"
+  echo "| evimpact run (every output) | $EW | $ER | $EM |"
+fi
 echo "| numpy_study.py (ar/car/caar/tests CSVs) | $NW | $NR | $NM |"
 if [[ "$FLOOR" == 1 ]]; then
   read -r FW FR FM <<<"$(stats floor)"
   echo "| FLOOR: polars read + per-security returns (reference only) | $FW | $FR | $FM |"
 fi
 echo
-echo "ratio numpy / evimpact (median wall): $(awk -v a="$NW" -v b="$EW" 'BEGIN{printf "%.2f", a/b}')x"
+if [[ "$NUMPY_ONLY" != 1 ]]; then
+  echo "ratio numpy / evimpact (median wall): $(awk -v a="$NW" -v b="$EW" 'BEGIN{printf "%.2f", a/b}')x (above 1: evimpact is faster)"
+fi
 echo "logs: $LOGS"
 
-if [[ "$CHECK" == 1 ]]; then
+if [[ "$CHECK" == 1 && "$NUMPY_ONLY" != 1 ]]; then
   echo
   echo "## outputs of the last runs compared (not timed)"
   "$PY" "$HERE/compare_outputs.py" "$EV_OUT" "$NP_OUT" || echo "(outputs differ: see above)"

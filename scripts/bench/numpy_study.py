@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import time
 
@@ -51,7 +52,8 @@ VERBOSE = False
 
 def log(msg: str) -> None:
     if VERBOSE:
-        print(f"[{time.perf_counter() - T0:7.3f} s] {msg}", file=sys.stderr)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"[{time.perf_counter() - T0:7.3f} s, peak RSS {peak:5.0f} MiB] {msg}", file=sys.stderr)
 
 
 def parse_window(s: str) -> tuple[int, int]:
@@ -286,16 +288,9 @@ def prefix_sums(ret, span, mret):
     d = np.where(use, span, 1).astype(np.float64)
     y = np.where(use, ret, 0.0)
     m = np.where(use, mret, 0.0)
-    q = np.empty((7,) + ret.shape)
-    q[0] = use
-    q[1] = np.where(use, d, 0.0)
-    q[2] = m
-    q[3] = m * m / d
-    q[4] = y
-    q[5] = m * y / d
-    q[6] = y * y / d
     C = np.zeros((7, ret.shape[0], ret.shape[1] + 1))
-    np.cumsum(q, axis=2, out=C[:, :, 1:])
+    for k, q in enumerate((use, np.where(use, d, 0.0), m, m * m / d, y, m * y / d, y * y / d)):
+        np.cumsum(q, axis=1, out=C[k, :, 1:])
     return C
 
 
