@@ -113,7 +113,7 @@ def read_long_csv(path: str, engine: str):
     use = ["security", "date", pcol] + extra
     if engine == "pyarrow":
         # Arrow's multi-threaded reader; dates come back as date32, numbers as int64/double.
-        df = pd.read_csv(path, usecols=use, engine="pyarrow", dtype_backend="pyarrow")
+        df = pd.read_csv(path, usecols=use, engine="pyarrow", dtype_backend="pyarrow", dtype={"security": "string[pyarrow]"})
         log(f"read {path}: {len(df):,} rows (pyarrow engine)")
         codes, secs = pd.factorize(df["security"], sort=True)
         if str(df["date"].dtype).startswith("date32"):
@@ -125,21 +125,14 @@ def read_long_csv(path: str, engine: str):
             return df[c].to_numpy(dtype=np.float64, na_value=np.nan)
 
     else:
-        # The C parser; security and date as categoricals (1,000 and 2,520 distinct values),
-        # so that each string is parsed once and every row is an integer code.
-        dt = {"security": "category", "date": "category", pcol: np.float64}
+        # The C parser; the date as a categorical (2,520 distinct values), so that each date
+        # string is parsed once and every row is an integer code. The security stays a string
+        # (a categorical would turn ids such as 000001 into numbers).
+        dt = {"security": str, "date": "category", pcol: np.float64}
         dt.update({c: np.float64 for c in extra})
         df = pd.read_csv(path, usecols=use, dtype=dt)
         log(f"read {path}: {len(df):,} rows (C engine)")
-        sec = df["security"].cat
-        secs = sec.categories
-        codes = sec.codes.to_numpy().astype(np.int64)
-        if not secs.is_monotonic_increasing:
-            order = np.argsort(np.asarray(secs, dtype=object))
-            rank = np.empty_like(order)
-            rank[order] = np.arange(len(order))
-            codes = np.where(codes >= 0, rank[np.maximum(codes, 0)], -1)
-            secs = secs[order]
+        codes, secs = pd.factorize(df["security"], sort=True)
         dc = df["date"].cat
         dcodes = dc.codes.to_numpy()
         if (dcodes < 0).any():
