@@ -1,201 +1,14 @@
-//! Results → `report.md` and a self-contained `report.html`. Rounding and significance
-//! marks live here only.
-//!
-//! The report is built once as a small document model ([`Doc`]: headings, paragraphs,
-//! lists, tables, figures) from the run's numbers, then rendered to Markdown and to HTML.
-//! Both renderers escape every piece of text, so text from input files (entity names,
-//! headlines, sources, URLs) can never become markup.
+//! The report's sections, one function each, generated from the computed numbers only.
 
-mod html;
-
-use std::fmt::Write as _;
-use std::path::Path;
-
-use anyhow::Context;
 use chrono::{Datelike, NaiveDate, Weekday};
 
+use super::doc::{Align, Block, Doc, Inline, Para, Table, code, strong, t};
+use super::format::{num, num_prose, pct, pct_prose, pval, stars};
 use crate::chart::render::{ChartFile, ChartKind};
 use crate::outcome::{Aggregate, EventResult, Outcome, SkipKind};
 use crate::returns::{Status, source};
 use crate::stats::TestId;
 use crate::window::Window;
-
-pub use html::html;
-
-/// Significance marks: *** p < 0.01, ** p < 0.05, * p < 0.10.
-pub fn stars(p: f64) -> &'static str {
-    if !p.is_finite() {
-        ""
-    } else if p < 0.01 {
-        "***"
-    } else if p < 0.05 {
-        "**"
-    } else if p < 0.10 {
-        "*"
-    } else {
-        ""
-    }
-}
-
-/// A fraction as a signed percentage with 2 decimals; `–` when absent.
-pub fn pct(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:+.2}%", v * 100.0)
-    } else {
-        "–".into()
-    }
-}
-
-/// A statistic with 2 decimals; `–` when absent.
-pub fn num(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.2}")
-    } else {
-        "–".into()
-    }
-}
-
-fn pval(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.3}")
-    } else {
-        "–".into()
-    }
-}
-
-/// A percentage for prose: typographic minus, 2 decimals, e.g. "−10.52 %".
-fn pct_prose(v: f64) -> String {
-    if !v.is_finite() {
-        return "undefined".into();
-    }
-    let s = format!("{:.2} %", v * 100.0);
-    match s.strip_prefix('-') {
-        Some(r) => format!("−{r}"),
-        None => format!("+{s}"),
-    }
-}
-
-/// A statistic for prose with a typographic minus.
-fn num_prose(v: f64) -> String {
-    if !v.is_finite() {
-        return "undefined".into();
-    }
-    let s = format!("{v:.2}");
-    match s.strip_prefix('-') {
-        Some(r) => format!("−{r}"),
-        None => s,
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Document model
-// ---------------------------------------------------------------------------------------
-
-/// Inline text. Every variant's text is escaped by the renderers.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Inline {
-    Text(String),
-    Strong(String),
-    Code(String),
-    /// A link; rendered as a link only for `http(s)://` URLs, else as text.
-    Link {
-        text: String,
-        url: String,
-    },
-}
-
-/// A paragraph or list item: a run of inlines.
-pub type Para = Vec<Inline>;
-
-fn t(s: impl Into<String>) -> Inline {
-    Inline::Text(s.into())
-}
-
-fn strong(s: impl Into<String>) -> Inline {
-    Inline::Strong(s.into())
-}
-
-fn code(s: impl Into<String>) -> Inline {
-    Inline::Code(s.into())
-}
-
-/// Column alignment of a table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Align {
-    Left,
-    Right,
-}
-
-/// A table; cells are plain text (escaped when rendered).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Table {
-    pub header: Vec<String>,
-    pub align: Vec<Align>,
-    pub rows: Vec<Vec<String>>,
-    /// Part of the pinned snapshot (`tables_markdown`): no machine-dependent content.
-    pub pinned: bool,
-}
-
-/// A block of the document.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Block {
-    /// Level 1..=3.
-    Heading(u8, String),
-    Para(Para),
-    /// A muted explanatory paragraph.
-    Note(Para),
-    List(Vec<Para>),
-    Table(Table),
-    /// A chart: path relative to the output directory.
-    Figure {
-        src: String,
-        caption: String,
-    },
-}
-
-/// The whole report.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Doc {
-    pub title: String,
-    pub blocks: Vec<Block>,
-}
-
-impl Doc {
-    fn h(&mut self, level: u8, s: impl Into<String>) {
-        self.blocks.push(Block::Heading(level, s.into()));
-    }
-    fn p(&mut self, p: Para) {
-        self.blocks.push(Block::Para(p));
-    }
-    fn note(&mut self, p: Para) {
-        self.blocks.push(Block::Note(p));
-    }
-    fn list(&mut self, items: Vec<Para>) {
-        if !items.is_empty() {
-            self.blocks.push(Block::List(items));
-        }
-    }
-    fn table(&mut self, header: Vec<String>, align: Vec<Align>, rows: Vec<Vec<String>>) {
-        self.blocks.push(Block::Table(Table {
-            header,
-            align,
-            rows,
-            pinned: true,
-        }));
-    }
-    fn figures(&mut self, charts: &[ChartFile], kind: ChartKind) {
-        for c in charts.iter().filter(|c| c.kind == kind) {
-            self.blocks.push(Block::Figure {
-                src: c.path.clone(),
-                caption: c.caption.clone(),
-            });
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Building the report from the run's numbers
-// ---------------------------------------------------------------------------------------
 
 /// Columns of wide tables (one per event) beyond which the report points to the CSV.
 const MAX_COLUMNS: usize = 12;
@@ -503,7 +316,8 @@ fn tests_cells(a: &Aggregate, names: &[TestId]) -> Vec<String> {
         .collect()
 }
 
-/// Builds the report from the run and the charts written for it.
+/// Builds the report from the run and the charts written for it: the study's description,
+/// then one function per section.
 pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
     let s = &o.study;
     let mut d = Doc {
@@ -518,13 +332,31 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
                 .join(" "))]);
         }
     }
+    in_brief(&mut d, o);
+    study(&mut d, o);
+    events_and_day0(&mut d, o);
+    trading_status(&mut d, o, charts);
+    market_model(&mut d, o);
+    abnormal_returns(&mut d, o, charts);
+    cumulative_abnormal_returns(&mut d, o, charts);
+    caar_and_tests(&mut d, o, charts);
+    skipped_rows(&mut d, o);
+    reproducibility(&mut d, o);
+    d
+}
 
+/// The "In brief" section.
+fn in_brief(d: &mut Doc, o: &Outcome) {
     d.h(2, "In brief");
     d.note(vec![t(
         "Generated from the computed numbers only; each figure below is in the tables of this report.",
     )]);
     d.list(summary(o));
+}
 
+/// The "Study" section.
+fn study(d: &mut Doc, o: &Outcome) {
+    let s = &o.study;
     d.h(2, "Study");
     let analysed = o.results.len();
     let nomkt = o
@@ -600,7 +432,10 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
             "Variances: prediction-error variance of each AR and of each CAR (MacKinlay 1997), not L·s²",
         )],
     ]);
+}
 
+/// The "Events and day 0" section.
+fn events_and_day0(d: &mut Doc, o: &Outcome) {
     d.h(2, "Events and day 0");
     let mut rows = Vec::new();
     for a in o
@@ -669,7 +504,10 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
         d.p(vec![strong("Sources")]);
         d.list(sources);
     }
+}
 
+/// The "Trading status: halts, holidays, limits" section.
+fn trading_status(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
     d.h(2, "Trading status: halts, holidays, limits");
     let mut status: Vec<Para> = o
         .audit
@@ -699,7 +537,10 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
     }
     d.figures(charts, ChartKind::Prices);
     d.figures(charts, ChartKind::Volume);
+}
 
+/// The "Market model" section.
+fn market_model(d: &mut Doc, o: &Outcome) {
     d.h(2, "Market model");
     let rows: Vec<Vec<String>> = o
         .results
@@ -743,7 +584,10 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
         al,
         rows,
     );
+}
 
+/// The "Abnormal returns around day 0" section.
+fn abnormal_returns(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
     d.h(2, "Abnormal returns around day 0");
     d.note(vec![t(
         "AR in percent with its single-event t in brackets; suspended sessions have no return; a return marked ⟨d⟩ spans d sessions (trade-to-trade); [limit] marks a close at the daily price limit.",
@@ -784,7 +628,11 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
         ))]);
     }
     d.figures(charts, ChartKind::ArBars);
+}
 
+/// The "Cumulative abnormal returns" section.
+fn cumulative_abnormal_returns(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
+    let s = &o.study;
     d.h(2, "Cumulative abnormal returns");
     d.note(vec![t(
         "CAR in percent, t from the CAR's prediction-error variance (t(M−2)), n = returns in the window.",
@@ -824,7 +672,10 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
     }
     d.figures(charts, ChartKind::Car);
     d.figures(charts, ChartKind::CarDist);
+}
 
+/// The "CAAR and tests" section.
+fn caar_and_tests(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
     d.h(2, "CAAR and tests");
     d.note(vec![t(
         "Statistic (two-sided p-value); *** p<0.01, ** p<0.05, * p<0.10.",
@@ -874,7 +725,10 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
 
     d.h(3, "Which tests are informative at this N");
     d.list(informative(o));
+}
 
+/// The "Skipped and no-market-data rows" section.
+fn skipped_rows(d: &mut Doc, o: &Outcome) {
     d.h(2, "Skipped and no-market-data rows");
     if o.skipped.is_empty() {
         d.p(vec![t("None.")]);
@@ -907,7 +761,11 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
             ))]);
         }
     }
+}
 
+/// The "Reproducibility" section.
+fn reproducibility(d: &mut Doc, o: &Outcome) {
+    let s = &o.study;
     d.h(2, "Reproducibility");
     let mut items = vec![vec![t(format!("evimpact {}", env!("CARGO_PKG_VERSION")))]];
     if let Some(f) = &s.study_file {
@@ -952,208 +810,4 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
         .collect::<Vec<_>>()
         .join("; ")
     ))]);
-    d
-}
-
-// ---------------------------------------------------------------------------------------
-// Markdown
-// ---------------------------------------------------------------------------------------
-
-/// Escapes text for Markdown: Markdown punctuation gets a backslash, `<`/`>` become
-/// entities (no raw HTML), newlines become spaces.
-pub fn md_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn md_code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ");
-    let fence = if s.contains('`') { "``" } else { "`" };
-    let pad = if s.starts_with('`') || s.ends_with('`') {
-        " "
-    } else {
-        ""
-    };
-    format!("{fence}{pad}{s}{pad}{fence}")
-}
-
-fn md_para(p: &Para) -> String {
-    p.iter()
-        .map(|i| match i {
-            Inline::Text(s) => md_text(s),
-            Inline::Strong(s) => format!("**{}**", md_text(s)),
-            Inline::Code(s) => md_code(s),
-            Inline::Link { text, url } => match safe_url(url) {
-                Some(u) if text == url => format!("<{}>", u.replace(['<', '>', ' '], "")),
-                Some(u) => format!("[{}]({})", md_text(text), u.replace([' ', '(', ')'], "")),
-                None => md_text(text),
-            },
-        })
-        .collect()
-}
-
-/// The URL if it is an absolute http(s) URL without control characters, else `None`.
-pub fn safe_url(url: &str) -> Option<&str> {
-    let u = url.trim();
-    let lower = u.to_ascii_lowercase();
-    ((lower.starts_with("https://") || lower.starts_with("http://"))
-        && !u.chars().any(|c| c.is_control() || c.is_whitespace()))
-    .then_some(u)
-}
-
-fn md_table(tb: &Table, md: &mut String) {
-    let row = |cells: &[String]| {
-        format!(
-            "|{}|",
-            cells
-                .iter()
-                .map(|c| format!(" {} ", md_text(c)))
-                .collect::<Vec<_>>()
-                .join("|")
-        )
-    };
-    let _ = writeln!(md, "{}", row(&tb.header));
-    let _ = writeln!(
-        md,
-        "|{}|",
-        tb.align
-            .iter()
-            .map(|a| match a {
-                Align::Left => "---",
-                Align::Right => "---:",
-            })
-            .collect::<Vec<_>>()
-            .join("|")
-    );
-    for r in &tb.rows {
-        let _ = writeln!(md, "{}", row(r));
-    }
-}
-
-/// Renders a document as Markdown.
-pub fn render_markdown(d: &Doc) -> String {
-    let mut md = format!("# {}\n", md_text(&d.title));
-    for b in &d.blocks {
-        md.push('\n');
-        match b {
-            Block::Heading(l, s) => {
-                let _ = writeln!(
-                    md,
-                    "{} {}",
-                    "#".repeat(usize::from(*l).clamp(1, 6)),
-                    md_text(s)
-                );
-            }
-            Block::Para(p) => {
-                let _ = writeln!(md, "{}", md_para(p));
-            }
-            Block::Note(p) => {
-                let _ = writeln!(md, "_{}_", md_para(p));
-            }
-            Block::List(items) => {
-                for i in items {
-                    let _ = writeln!(md, "- {}", md_para(i));
-                }
-            }
-            Block::Table(tb) => md_table(tb, &mut md),
-            Block::Figure { src, caption } => {
-                let _ = writeln!(md, "![{}]({})", md_text(caption), src.replace(' ', "%20"));
-            }
-        }
-    }
-    md
-}
-
-/// Renders `report.md`.
-pub fn markdown(o: &Outcome, charts: &[ChartFile]) -> String {
-    render_markdown(&build(o, charts))
-}
-
-/// The pinned tables of the report (headings and tables only, no paths or hashes): the
-/// snapshot compared with `tests/golden/*.report-tables.md`.
-pub fn tables_markdown(o: &Outcome) -> String {
-    let d = build(o, &[]);
-    let mut md = String::new();
-    let mut heading = None;
-    for b in &d.blocks {
-        match b {
-            Block::Heading(_, s) => heading = Some(s.clone()),
-            Block::Table(tb) if tb.pinned => {
-                if let Some(h) = heading.take() {
-                    let _ = writeln!(md, "## {}\n", md_text(&h));
-                }
-                md_table(tb, &mut md);
-                md.push('\n');
-            }
-            _ => {}
-        }
-    }
-    md
-}
-
-/// Writes `report.md` and `report.html` into `dir` (charts already in `dir/charts`).
-///
-/// # Errors
-/// A chart listed in `charts` cannot be read, or a report cannot be written.
-pub fn write_reports(o: &Outcome, charts: &[ChartFile], dir: &Path) -> anyhow::Result<()> {
-    let doc = build(o, charts);
-    let md = dir.join("report.md");
-    std::fs::write(&md, render_markdown(&doc))
-        .with_context(|| format!("writing {}", md.display()))?;
-    let page = html::render_html(&doc, dir)?;
-    let p = dir.join("report.html");
-    std::fs::write(&p, page).with_context(|| format!("writing {}", p.display()))?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_escapes_markup() {
-        assert_eq!(
-            md_text("<script>alert(1)</script> *x* [a](b) | c"),
-            "&lt;script&gt;alert(1)&lt;/script&gt; \\*x\\* \\[a\\](b) \\| c"
-        );
-        assert_eq!(md_code("a`b"), "``a`b``");
-    }
-
-    #[test]
-    fn only_http_urls_become_links() {
-        assert_eq!(
-            safe_url("https://example.org/x"),
-            Some("https://example.org/x")
-        );
-        assert_eq!(safe_url("javascript:alert(1)"), None);
-        assert_eq!(safe_url("http://a b"), None);
-        let p = vec![Inline::Link {
-            text: "x".into(),
-            url: "javascript:alert(1)".into(),
-        }];
-        assert_eq!(md_para(&p), "x");
-    }
-
-    #[test]
-    fn prose_numbers_use_a_real_minus() {
-        assert_eq!(pct_prose(-0.10523), "−10.52 %");
-        assert_eq!(pct_prose(0.0123), "+1.23 %");
-        assert_eq!(num_prose(-2.119), "−2.12");
-        assert_eq!(pct_prose(f64::NAN), "undefined");
-        assert_eq!(stars(0.004), "***");
-        assert_eq!(stars(0.2), "");
-    }
 }

@@ -1,0 +1,66 @@
+//! Numbers as the report writes them: rounding and significance marks live here only.
+
+/// Significance marks: *** p < 0.01, ** p < 0.05, * p < 0.10.
+pub fn stars(p: f64) -> &'static str {
+    if !p.is_finite() {
+        ""
+    } else if p < 0.01 {
+        "***"
+    } else if p < 0.05 {
+        "**"
+    } else if p < 0.10 {
+        "*"
+    } else {
+        ""
+    }
+}
+
+/// A fraction as a signed percentage with 2 decimals; `–` when absent.
+pub fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:+.2}%", v * 100.0)
+    } else {
+        "–".into()
+    }
+}
+
+/// A statistic with 2 decimals; `–` when absent.
+pub fn num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.2}")
+    } else {
+        "–".into()
+    }
+}
+
+pub(super) fn pval(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.3}")
+    } else {
+        "–".into()
+    }
+}
+
+/// A percentage for prose: typographic minus, 2 decimals, e.g. "−10.52 %".
+pub(super) fn pct_prose(v: f64) -> String {
+    if !v.is_finite() {
+        return "undefined".into();
+    }
+    let s = format!("{:.2} %", v * 100.0);
+    match s.strip_prefix('-') {
+        Some(r) => format!("−{r}"),
+        None => format!("+{s}"),
+    }
+}
+
+/// A statistic for prose with a typographic minus.
+pub(super) fn num_prose(v: f64) -> String {
+    if !v.is_finite() {
+        return "undefined".into();
+    }
+    let s = format!("{v:.2}");
+    match s.strip_prefix('-') {
+        Some(r) => format!("−{r}"),
+        None => s,
+    }
+}
