@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{Datelike, NaiveDate, Weekday};
 use polars::prelude::*;
 
-use super::dates_col;
+use super::tables::dates_col;
 use crate::outcome::{EventResult, Outcome};
 use crate::returns::Status;
 

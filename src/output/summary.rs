@@ -1,0 +1,100 @@
+//! `summary.json`: the study as run, input hashes with provenance, tool version and every
+//! key figure.
+
+use serde_json::json;
+
+use crate::outcome::{Outcome, SkipKind};
+
+/// `summary.json`: the study as run, input hashes, tool version and every key figure.
+pub fn summary_json(o: &Outcome) -> serde_json::Value {
+    let num = |v: f64| {
+        if v.is_finite() {
+            json!(v)
+        } else {
+            serde_json::Value::Null
+        }
+    };
+    let tests = |a: &crate::outcome::Aggregate| {
+        a.tests
+            .iter()
+            .map(|t| {
+                json!({"test": t.test, "statistic": num(t.statistic), "p_value": num(t.p_value),
+                       "n": t.n, "distribution": t.distribution})
+            })
+            .collect::<Vec<_>>()
+    };
+    json!({
+        "tool": {"name": "evimpact", "version": env!("CARGO_PKG_VERSION")},
+        "study": &o.study,
+        "inputs": crate::data::provenance::inputs_with_provenance(&o.inputs),
+        "counts": {
+            "event_rows": o.events.len(),
+            "analysed": o.results.len(),
+            "skipped": o.skipped.iter().filter(|s| s.kind == SkipKind::Skipped).count(),
+            "no_market_data": o.skipped.iter().filter(|s| s.kind == SkipKind::NoMarketData).count(),
+        },
+        "windows": o.windows.iter().map(|a| json!({
+            "window": a.window.map(|w| w.label()), "n": a.n, "caar": num(a.mean), "tests": tests(a)
+        })).collect::<Vec<_>>(),
+        "days": o.days.iter().map(|a| json!({
+            "tau": a.tau, "n": a.n, "aar": num(a.mean), "tests": tests(a)
+        })).collect::<Vec<_>>(),
+        "events": o.results.iter().map(|r| json!({
+            "event_id": r.event_id, "security": r.security, "entity": r.entity,
+            "exchange": r.exchange, "day0": r.day0.to_string(),
+            "model": {"kind": r.analysis.fit.kind.as_str(),
+                      "alpha": r.analysis.fit.alpha(), "beta": r.analysis.fit.beta(),
+                      "sigma": r.analysis.fit.s2.sqrt(), "r2": num(r.analysis.fit.r2),
+                      "n_estimation": r.analysis.fit.n_obs,
+                      "params": r.analysis.fit.params.iter().map(|p| json!({
+                          "name": p.name, "value": num(p.value), "std_error": num(p.std_error)
+                      })).collect::<Vec<_>>()},
+            "bhar": r.analysis.bhars.iter().map(|b| json!({
+                "window": b.window.label(), "bhar": num(b.bhar), "n_returns": b.n_returns
+            })).collect::<Vec<_>>(),
+            "resumptions": &r.analysis.resumptions,
+            "car": r.analysis.cars.iter().map(|c| json!({
+                "window": c.window.label(), "car": num(c.car), "car_var": num(c.var), "t_stat": num(c.t),
+                "p_value": num(c.p), "n_returns": c.n_returns
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "volume": volume_note(o),
+        "skipped": &o.skipped,
+        "warnings": &o.warnings,
+    })
+}
+
+/// The volume note of `summary.json`: how many events have abnormal volume, and why the
+/// others have none.
+fn volume_note(o: &Outcome) -> serde_json::Value {
+    let with = o
+        .results
+        .iter()
+        .filter(|r| r.analysis.volume.is_some())
+        .count();
+    let rows: usize = o
+        .results
+        .iter()
+        .filter_map(|r| r.analysis.volume.as_ref())
+        .map(|v| v.days.len())
+        .sum();
+    let note = if o.results.is_empty() {
+        "no analysed event".to_string()
+    } else if with == 0 {
+        "no volume: the price files have no volume column (or fewer than 2 estimation sessions with volume); volume.csv has no rows".to_string()
+    } else if with < o.results.len() {
+        format!(
+            "{} of {} analysed events have no volume (no volume column, or fewer than 2 estimation sessions with volume)",
+            o.results.len() - with,
+            o.results.len()
+        )
+    } else {
+        "abnormal log volume for every analysed event".to_string()
+    };
+    json!({
+        "measure": "ln(volume) against the mean and sd of ln(volume) over the estimation window's traded sessions; t on t(M_v - 1)",
+        "events_with_volume": with,
+        "rows": rows,
+        "note": note,
+    })
+}

@@ -1,0 +1,336 @@
+//! Results → data frames, one per table (`ar`, `car`, `tests`, `caar`, `model`, `params`,
+//! `bhar`, `volume`, `volume_windows`, `status`, `audit`): pure functions of the outcome.
+
+use polars::prelude::*;
+
+use crate::outcome::Outcome;
+
+/// A named column from any iterator of values polars can hold.
+pub(super) fn col<I, T, P>(name: &str, values: I) -> Column
+where
+    I: IntoIterator<Item = T>,
+    P: ?Sized,
+    Series: NamedFrom<Vec<T>, P>,
+{
+    Column::new(name.into(), values.into_iter().collect::<Vec<T>>())
+}
+
+pub(super) fn opt(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// A Date column from dates (every row has one).
+pub(super) fn dates_col(name: &str, dates: Vec<chrono::NaiveDate>) -> PolarsResult<Column> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
+    let days: Vec<i32> = dates
+        .into_iter()
+        .map(|d| (d - epoch).num_days() as i32)
+        .collect();
+    Column::new(name.into(), days).cast(&DataType::Date)
+}
+
+pub(super) fn date_col(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> PolarsResult<Column> {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
+    let days: Vec<Option<i32>> = dates
+        .into_iter()
+        .map(|d| d.map(|d| (d - epoch).num_days() as i32))
+        .collect();
+    Column::new(name.into(), days).cast(&DataType::Date)
+}
+
+/// `ar.csv`: one row per event, security and session of the event window.
+pub fn ar_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| r.analysis.rows.iter().map(move |row| (r, row)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col("tau", rows.iter().map(|(_, x)| x.tau)),
+        date_col("date", rows.iter().map(|(_, x)| Some(x.date)).collect())?,
+        col("status", rows.iter().map(|(_, x)| x.status.as_str())),
+        col(
+            "span",
+            rows.iter().map(|(_, x)| (x.span > 0).then_some(x.span)),
+        ),
+        col("ret", rows.iter().map(|(_, x)| opt(x.ret))),
+        col("market_ret", rows.iter().map(|(_, x)| opt(x.market_ret))),
+        col("normal_ret", rows.iter().map(|(_, x)| opt(x.normal))),
+        col("ar", rows.iter().map(|(_, x)| opt(x.ar))),
+        col("ar_var", rows.iter().map(|(_, x)| opt(x.var))),
+        col("sar", rows.iter().map(|(_, x)| opt(x.sar))),
+    ])
+}
+
+/// `car.csv`: one row per event, security and CAR window.
+pub fn car_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| r.analysis.cars.iter().map(move |c| (r, c)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col("window", rows.iter().map(|(_, c)| c.window.label())),
+        col("tau_start", rows.iter().map(|(_, c)| c.window.start)),
+        col("tau_end", rows.iter().map(|(_, c)| c.window.end)),
+        col("car", rows.iter().map(|(_, c)| opt(c.car))),
+        col("car_var", rows.iter().map(|(_, c)| opt(c.var))),
+        col("t_stat", rows.iter().map(|(_, c)| opt(c.t))),
+        col("p_value", rows.iter().map(|(_, c)| opt(c.p))),
+        col("n_returns", rows.iter().map(|(_, c)| c.n_returns as u32)),
+    ])
+}
+
+/// `tests.csv`: every test on every event day (scope `day`) and CAR window (scope `window`).
+pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .days
+        .iter()
+        .chain(&o.windows)
+        .flat_map(|a| a.tests.iter().map(move |t| (a, t)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        col("scope", rows.iter().map(|(a, _)| a.scope.as_str())),
+        col(
+            "window",
+            rows.iter().map(|(a, _)| a.window.map(|w| w.label())),
+        ),
+        col("tau", rows.iter().map(|(a, _)| a.tau)),
+        col("test", rows.iter().map(|(_, t)| t.test.as_str())),
+        col("statistic", rows.iter().map(|(_, t)| opt(t.statistic))),
+        col("p_value", rows.iter().map(|(_, t)| opt(t.p_value))),
+        col("n", rows.iter().map(|(_, t)| t.n as u32)),
+        col(
+            "distribution",
+            rows.iter().map(|(_, t)| t.distribution.to_string()),
+        ),
+    ])
+}
+
+/// `caar.csv`: AAR per event day and CAAR per window with the number of events.
+pub fn caar_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o.days.iter().chain(&o.windows).collect();
+    DataFrame::new_infer_height(vec![
+        col("scope", rows.iter().map(|a| a.scope.as_str())),
+        col("window", rows.iter().map(|a| a.window.map(|w| w.label()))),
+        col("tau", rows.iter().map(|a| a.tau)),
+        col("n", rows.iter().map(|a| a.n as u32)),
+        col("mean", rows.iter().map(|a| opt(a.mean))),
+    ])
+}
+
+/// `model.csv`: the fitted normal-return model of each event and security.
+pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let r = &o.results;
+    DataFrame::new_infer_height(vec![
+        col("event_id", r.iter().map(|x| x.event_id.as_str())),
+        col("security", r.iter().map(|x| x.security.as_str())),
+        col("model", r.iter().map(|x| x.analysis.fit.kind.as_str())),
+        col(
+            "n_estimation",
+            r.iter().map(|x| x.analysis.fit.n_obs as u32),
+        ),
+        col("alpha", r.iter().map(|x| x.analysis.fit.alpha())),
+        col("beta", r.iter().map(|x| x.analysis.fit.beta())),
+        col("sigma", r.iter().map(|x| x.analysis.fit.s2.sqrt())),
+        col("r2", r.iter().map(|x| opt(x.analysis.fit.r2))),
+    ])
+}
+
+/// `params.csv`: every parameter of each fitted model with its standard error
+/// (`event_id,security,model,param,value,std_error`).
+pub fn params_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| r.analysis.fit.params.iter().map(move |p| (r, p)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col(
+            "model",
+            rows.iter().map(|(r, _)| r.analysis.fit.kind.as_str()),
+        ),
+        col("param", rows.iter().map(|(_, p)| p.name.as_str())),
+        col("value", rows.iter().map(|(_, p)| opt(p.value))),
+        col("std_error", rows.iter().map(|(_, p)| opt(p.std_error))),
+    ])
+}
+
+/// `bhar.csv`: buy-and-hold abnormal return per event and CAR window
+/// (`event_id,security,window,tau_start,tau_end,bhar,n_returns`).
+pub fn bhar_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| r.analysis.bhars.iter().map(move |b| (r, b)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col("window", rows.iter().map(|(_, b)| b.window.label())),
+        col("tau_start", rows.iter().map(|(_, b)| b.window.start)),
+        col("tau_end", rows.iter().map(|(_, b)| b.window.end)),
+        col("bhar", rows.iter().map(|(_, b)| opt(b.bhar))),
+        col("n_returns", rows.iter().map(|(_, b)| b.n_returns as u32)),
+    ])
+}
+
+/// `volume.csv`: abnormal log volume on each event-window session with volume
+/// (`event_id,security,tau,date,volume,log_volume,abnormal_log_volume,t_stat,p_value`).
+pub fn volume_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| {
+            r.analysis
+                .volume
+                .iter()
+                .flat_map(|v| v.days.iter())
+                .map(move |d| (r, d))
+        })
+        .collect();
+    DataFrame::new_infer_height(vec![
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col("tau", rows.iter().map(|(_, d)| d.tau)),
+        date_col("date", rows.iter().map(|(_, d)| Some(d.date)).collect())?,
+        col("volume", rows.iter().map(|(_, d)| opt(d.volume))),
+        col("log_volume", rows.iter().map(|(_, d)| opt(d.log_volume))),
+        col(
+            "abnormal_log_volume",
+            rows.iter().map(|(_, d)| opt(d.abnormal)),
+        ),
+        col("t_stat", rows.iter().map(|(_, d)| opt(d.t))),
+        col("p_value", rows.iter().map(|(_, d)| opt(d.p))),
+    ])
+}
+
+/// `volume_windows.csv`: cumulative abnormal log volume per event and CAR window
+/// (`event_id,security,window,tau_start,tau_end,cumulative_abnormal_log_volume,t_stat,p_value,n_days`).
+pub fn volume_windows_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .results
+        .iter()
+        .flat_map(|r| {
+            r.analysis
+                .volume
+                .iter()
+                .flat_map(|v| v.windows.iter())
+                .map(move |w| (r, w))
+        })
+        .collect();
+    DataFrame::new_infer_height(vec![
+        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
+        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
+        col("window", rows.iter().map(|(_, w)| w.window.label())),
+        col("tau_start", rows.iter().map(|(_, w)| w.window.start)),
+        col("tau_end", rows.iter().map(|(_, w)| w.window.end)),
+        col(
+            "cumulative_abnormal_log_volume",
+            rows.iter().map(|(_, w)| opt(w.cav)),
+        ),
+        col("t_stat", rows.iter().map(|(_, w)| opt(w.t))),
+        col("p_value", rows.iter().map(|(_, w)| opt(w.p))),
+        col("n_days", rows.iter().map(|(_, w)| w.n_days as u32)),
+    ])
+}
+
+/// One row of the status table.
+pub struct StatusRow<'a> {
+    pub event_id: &'a str,
+    pub security: &'a str,
+    pub date: chrono::NaiveDate,
+    pub tau: Option<i32>,
+    pub status: crate::returns::Status,
+    pub source: String,
+}
+
+/// The trading status of every weekday of each event window, exchange holidays included,
+/// each row saying where its status came from.
+pub fn status_rows(o: &Outcome) -> Vec<StatusRow<'_>> {
+    use crate::returns::{Status, source};
+    use chrono::Datelike;
+    let mut out = Vec::new();
+    for r in &o.results {
+        let (Some(first), Some(last)) = (r.analysis.rows.first(), r.analysis.rows.last()) else {
+            continue;
+        };
+        let (cal, tl) = (&r.calendar, &r.timeline);
+        let mic = r.exchange;
+        for d in first.date.iter_days().take_while(|d| *d <= last.date) {
+            if d.weekday().number_from_monday() > 5 {
+                continue;
+            }
+            let Some(i) = cal.index_of(d) else {
+                out.push(StatusRow {
+                    event_id: &r.event_id,
+                    security: &r.security,
+                    date: d,
+                    tau: None,
+                    status: Status::Holiday,
+                    source: format!("weekday without an {mic} session (exchange holiday)"),
+                });
+                continue;
+            };
+            let status = tl.status[i];
+            let src = match status {
+                Status::Suspended => source::describe(tl.sources[i]),
+                Status::LimitLocked => {
+                    let (c, p) = tl.limit_close[i];
+                    format!(
+                        "price file: close {c} at the {} limit ({:.0} % of reference {p})",
+                        if tl.limit[i] > 0 { "upper" } else { "lower" },
+                        tl.limit_rate[i] * 100.0
+                    )
+                }
+                Status::NoData => "outside the price file's dates".into(),
+                Status::Trading if tl.excluded[i] => {
+                    "price file; return excluded (halt policy exclude_days)".into()
+                }
+                _ => "price file".into(),
+            };
+            out.push(StatusRow {
+                event_id: &r.event_id,
+                security: &r.security,
+                date: d,
+                tau: Some((i as i64 - r.day0_index as i64) as i32),
+                status,
+                source: src,
+            });
+        }
+    }
+    out
+}
+
+/// `status.csv`: see [`status_rows`].
+pub fn status_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows = status_rows(o);
+    DataFrame::new_infer_height(vec![
+        col("event_id", rows.iter().map(|r| r.event_id)),
+        col("security", rows.iter().map(|r| r.security)),
+        date_col("date", rows.iter().map(|r| Some(r.date)).collect())?,
+        col("tau", rows.iter().map(|r| r.tau)),
+        col("status", rows.iter().map(|r| r.status.as_str())),
+        col("source", rows.iter().map(|r| r.source.as_str())),
+    ])
+}
+
+/// `audit.csv`: every alignment, trading-status, estimation and skip decision.
+pub fn audit_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let a = &o.audit;
+    DataFrame::new_infer_height(vec![
+        col("event_id", a.iter().map(|x| x.event_id.as_str())),
+        col("security", a.iter().map(|x| x.security.as_str())),
+        col("announced", a.iter().map(|x| x.announced.as_str())),
+        date_col("day0", a.iter().map(|x| x.day0).collect())?,
+        col("rule", a.iter().map(|x| x.rule.as_str())),
+        col("outcome", a.iter().map(|x| x.outcome.as_str())),
+        col("reason", a.iter().map(|x| x.reason.as_str())),
+    ])
+}
