@@ -26,16 +26,13 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use rayon::prelude::*;
 
 use crate::abnormal::{EventAnalysis, EventSpec, ModelData, analyze_with};
 use crate::chart::PowerLine;
-use crate::data::calendar::{Calendar, Exchange, builtin_calendar, load_calendar};
-use crate::data::halts::Halts;
-use crate::data::prices::{PriceSource, load_price_file};
+use crate::pipeline::load::Universe;
 use crate::progress::Progress;
-use crate::returns::{Policies, Timeline, align_market, build_timeline};
 use crate::stats::TestId;
 use crate::study::Study;
 use crate::synth::Rng;
@@ -47,13 +44,6 @@ const Z95: f64 = 1.959_963_984_540_054;
 const Z99: f64 = 2.575_829_303_548_900_4;
 /// Draw attempts per wanted event before a replication gives up.
 const ATTEMPTS_PER_EVENT: usize = 200;
-
-/// The securities' timelines on one calendar, loaded once.
-pub struct Universe {
-    pub calendar: Calendar,
-    pub market_px: Vec<f64>,
-    pub securities: Vec<(String, Timeline)>,
-}
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -115,107 +105,6 @@ pub fn wilson(x: usize, n: usize, z: f64) -> (f64, f64) {
     let centre = (p + z2 / (2.0 * nf)) / den;
     let half = z * (p * (1.0 - p) / nf + z2 / (4.0 * nf * nf)).sqrt() / den;
     ((centre - half).max(0.0), (centre + half).min(1.0))
-}
-
-/// Loads every `*.csv` of the price directory once, on plain threads, on one calendar.
-///
-/// # Errors
-/// Unreadable inputs; no security.
-pub fn load_universe(study: &Study) -> Result<Universe> {
-    let dir = study
-        .prices
-        .first()
-        .ok_or_else(|| anyhow!("no price directory"))?;
-    if !dir.is_dir() {
-        bail!("--prices {}: not a directory", dir.display());
-    }
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let p = e.path();
-            (p.extension().and_then(|x| x.to_str()) == Some("csv"))
-                .then(|| p.file_stem()?.to_str().map(str::to_string))
-                .flatten()
-        })
-        .collect();
-    names.sort();
-    if names.is_empty() {
-        bail!("no <security>.csv file in {}", dir.display());
-    }
-    let market_path = study
-        .market
-        .clone()
-        .ok_or_else(|| anyhow!("no market index (--market)"))?;
-    let market = load_price_file(&market_path, "market")?;
-    let calendar = match &study.calendar {
-        Some(p) => load_calendar(p)?,
-        None => {
-            builtin_calendar(Exchange::for_security(&names[0]).mic).unwrap_or_else(|| Calendar {
-                name: format!("dates of {}", market.path.display()),
-                sessions: market.dates.clone(),
-            })
-        }
-    };
-    // Keep the calendar to the market's dates: sessions outside them have no market return.
-    let (first, last) = (market.dates.first().copied(), market.dates.last().copied());
-    let calendar = Calendar {
-        name: calendar.name,
-        sessions: calendar
-            .sessions
-            .into_iter()
-            .filter(|d| Some(*d) >= first && Some(*d) <= last)
-            .collect(),
-    };
-    let market_px = align_market(&calendar, &market);
-    let source = PriceSource::open(dir)?;
-    let policies = Policies {
-        kind: study.returns,
-        halts: study.halt_policy,
-        limits: study.limit_policy,
-    };
-    let halts = Halts::default();
-    let workers = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(2)
-        .min(names.len());
-    let chunk = names.len().div_ceil(workers).max(1);
-    let loaded: Vec<Result<Option<(String, Timeline)>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = names
-            .chunks(chunk)
-            .map(|part| {
-                let (source, calendar, market_px, halts) = (&source, &calendar, &market_px, &halts);
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|s| {
-                            let series = source.load(s)?;
-                            Ok(series.map(|series| {
-                                let tl =
-                                    build_timeline(calendar, &series, halts, market_px, policies);
-                                (s.clone(), tl)
-                            }))
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h.join() {
-                Ok(v) => v,
-                Err(p) => std::panic::resume_unwind(p),
-            })
-            .collect()
-    });
-    let mut securities = Vec::new();
-    for r in loaded {
-        securities.extend(r?);
-    }
-    Ok(Universe {
-        calendar,
-        market_px,
-        securities,
-    })
 }
 
 fn model_data(u: &Universe) -> ModelData<'_> {

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::progress::Bar;
+use crate::pipeline::load::load_universe;
 use crate::progress::Progress;
 use crate::simulate::{
-    SimConfig, Simulation, acceptance_interval, load_universe, power_lines, rejections_csv,
-    simulate,
+    SimConfig, Simulation, acceptance_interval, power_lines, rejections_csv, simulate,
 };
 use crate::study::{Overrides, Study, default_data_dir};
 use crate::window::Window;

@@ -16,7 +16,7 @@ use crate::data::prices::{PriceSeries, PriceSource, load_price_file};
 use crate::data::provenance::{InputFile, sha256_file};
 use crate::error::{InputError, Result};
 use crate::returns::factors::AlignedFactors;
-use crate::returns::{Policies, Timeline, align_market, build_timeline};
+use crate::returns::{Timeline, align_market, build_timeline};
 use crate::study::Study;
 
 /// Everything the per-event stage reads, loaded once.
@@ -95,9 +95,10 @@ type LoadedSecurity = std::result::Result<Option<(SecurityData, PathBuf)>, Input
 
 /// Runs `load` for every security on scoped OS threads (see the note in [`run_study`]),
 /// returning (security, result) in the order of `secs`.
-pub fn load_all<F>(secs: &[&String], load: F) -> Vec<(String, LoadedSecurity)>
+pub fn load_all<T, F>(secs: &[&String], load: F) -> Vec<(String, T)>
 where
-    F: Fn(&str) -> LoadedSecurity + Sync,
+    T: Send,
+    F: Fn(&str) -> T + Sync,
 {
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -166,11 +167,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
         });
     }
     let mut warnings = Vec::new();
-    let policies = Policies {
-        kind: study.returns,
-        halts: study.halt_policy,
-        limits: study.limit_policy,
-    };
+    let policies = study.policies();
 
     // Each security's exchange (an explicit `exchange` column wins over the suffix) and market.
     let mut exchange_of: BTreeMap<String, Exchange> = BTreeMap::new();
@@ -294,7 +291,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
     // on rayon's pool: polars runs its own rayon pool, and a rayon worker that waits on it
     // steals further load jobs, nesting until the stack overflows (seen with 1,000 files).
     let secs: Vec<&String> = exchange_of.keys().collect();
-    let loaded = load_all(&secs, |sec| {
+    let loaded = load_all(&secs, |sec| -> LoadedSecurity {
         let ex = exchange_of[sec];
         let (Some(cal_name), Some(Some(m))) = (cal_of_mic.get(ex.mic), market_of.get(sec)) else {
             return Ok(None);
@@ -366,5 +363,88 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
         calendars,
         market_of,
         data,
+    })
+}
+
+/// The securities' timelines on one calendar, loaded once.
+pub struct Universe {
+    pub calendar: Calendar,
+    pub market_px: Vec<f64>,
+    pub securities: Vec<(String, Timeline)>,
+}
+
+/// The simulation's universe: every `*.csv` of the study's first price directory, each
+/// security's timeline on one calendar (the study's, else the built-in calendar of the first
+/// security's exchange, else the market index's dates), clipped to the market index's dates.
+/// Read once, on plain threads like [`load_study`].
+///
+/// # Errors
+/// Unreadable inputs; no security.
+pub fn load_universe(study: &Study) -> anyhow::Result<Universe> {
+    use anyhow::{Context, anyhow, bail};
+    let dir = study
+        .prices
+        .first()
+        .ok_or_else(|| anyhow!("no price directory"))?;
+    if !dir.is_dir() {
+        bail!("--prices {}: not a directory", dir.display());
+    }
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let p = e.path();
+            (p.extension().and_then(|x| x.to_str()) == Some("csv"))
+                .then(|| p.file_stem()?.to_str().map(str::to_string))
+                .flatten()
+        })
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        bail!("no <security>.csv file in {}", dir.display());
+    }
+    let market_path = study
+        .market
+        .clone()
+        .ok_or_else(|| anyhow!("no market index (--market)"))?;
+    let market = load_price_file(&market_path, "market")?;
+    let mic = Exchange::for_security(&names[0]).mic;
+    let calendar = match calendar_for(study, mic)? {
+        Some((c, _)) => c,
+        None => Calendar {
+            name: format!("dates of {}", market.path.display()),
+            sessions: market.dates.clone(),
+        },
+    };
+    // Keep the calendar to the market's dates: sessions outside them have no market return.
+    let (first, last) = (market.dates.first().copied(), market.dates.last().copied());
+    let calendar = Calendar {
+        name: calendar.name,
+        sessions: calendar
+            .sessions
+            .into_iter()
+            .filter(|d| Some(*d) >= first && Some(*d) <= last)
+            .collect(),
+    };
+    let market_px = align_market(&calendar, &market);
+    let source = PriceSource::open(dir)?;
+    let policies = study.policies();
+    let halts = Halts::default();
+    let secs: Vec<&String> = names.iter().collect();
+    let loaded = load_all(&secs, |s| {
+        source.load(s).map(|series| {
+            series.map(|series| build_timeline(&calendar, &series, &halts, &market_px, policies))
+        })
+    });
+    let mut securities = Vec::new();
+    for (s, r) in loaded {
+        if let Some(tl) = r? {
+            securities.push((s, tl));
+        }
+    }
+    Ok(Universe {
+        calendar,
+        market_px,
+        securities,
     })
 }

@@ -17,7 +17,7 @@ use crate::align::EventDayRule;
 use crate::data::factors::FactorUnits;
 use crate::error::InputError;
 use crate::model::{MAX_K, ModelKind, ModelSpec};
-use crate::returns::{HaltPolicy, LimitPolicy, ReturnKind};
+use crate::returns::{HaltPolicy, LimitPolicy, Policies, ReturnKind};
 use crate::window::{DEFAULT_CARS, Window};
 
 use file::OneOrMany;
@@ -289,6 +289,15 @@ impl Study {
         };
         study.validate()?;
         Ok(study)
+    }
+
+    /// The halt and limit policies and return kind the timelines are built with.
+    pub fn policies(&self) -> Policies {
+        Policies {
+            kind: self.returns,
+            halts: self.halt_policy,
+            limits: self.limit_policy,
+        }
     }
 
     /// What the per-event analysis reads from this study.
