@@ -1,5 +1,6 @@
-//! The file-system edge of a run: the output directory, replaced all at once and only when
-//! evimpact wrote what it replaces.
+//! Writing to the file system: every file written atomically ([`write_atomically`], or
+//! [`Staged`] for writers that need a path), and the output directory, replaced all at once
+//! and only when evimpact wrote what it replaces.
 //!
 //! A run writes into a staging directory beside `--out` and renames it into place, so that a
 //! failed run leaves the previous output (or none), never a partial one. Before anything is
@@ -15,7 +16,9 @@
 //!   its ancestors, the home directory, a folder that holds (or is) one of the run's inputs,
 //!   an existing file, or a symbolic link.
 
+use std::io::Write as _;
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::Context;
 
@@ -332,6 +335,96 @@ pub fn record_outputs(dir: &Path) -> anyhow::Result<()> {
     let bytes = serde_json::to_vec_pretty(&v)?;
     std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
     Ok(())
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A file written to its temporary name beside its target, not yet renamed into place.
+#[derive(Debug)]
+pub struct Staged {
+    pub tmp: PathBuf,
+    pub target: PathBuf,
+}
+
+impl Staged {
+    /// A temporary name beside `target` (`.<name>.tmp-<pid>-<n><suffix>`; the suffix keeps an
+    /// extension that a writer reads, such as `.png`), unique within the process. Creates
+    /// the folder if needed; writes nothing.
+    ///
+    /// # Errors
+    /// The folder cannot be created.
+    pub fn beside(target: &Path, suffix: &str) -> std::io::Result<Staged> {
+        let dir = target
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir)?;
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(
+            ".{name}.tmp-{}-{}{suffix}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        ));
+        Ok(Staged {
+            tmp,
+            target: target.to_path_buf(),
+        })
+    }
+
+    /// Renames the temporary file over the target (atomic on the same file system).
+    ///
+    /// # Errors
+    /// The rename fails (the temporary file is then removed).
+    pub fn commit(self) -> std::io::Result<()> {
+        // Test hook: die like a killed process between the write and the rename of a file
+        // whose name contains the variable's value ("1" or empty: any file).
+        if let Some(v) = std::env::var_os("EVIMPACT_FETCH_ABORT_BEFORE_RENAME") {
+            let v = v.to_string_lossy();
+            let name = self
+                .target
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            if v.is_empty() || v == "1" || name.is_some_and(|n| n.contains(v.as_ref())) {
+                std::process::abort();
+            }
+        }
+        std::fs::rename(&self.tmp, &self.target).inspect_err(|_| {
+            let _ = std::fs::remove_file(&self.tmp);
+        })
+    }
+
+    /// Removes the temporary file (after a failed write).
+    pub fn discard(self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `target` and syncs it; [`Staged::commit`]
+/// renames it into place. Dropping the [`Staged`] without committing is what a kill between
+/// write and rename leaves behind.
+///
+/// # Errors
+/// The file system.
+pub fn stage(target: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
+    let staged = Staged::beside(target, "")?;
+    let mut f = std::fs::File::create(&staged.tmp)?;
+    let r = f.write_all(bytes).and_then(|_| f.sync_all());
+    if let Err(e) = r {
+        staged.discard();
+        return Err(e);
+    }
+    Ok(staged)
+}
+
+/// Writes a file atomically: temporary file, sync, rename.
+///
+/// # Errors
+/// The file system.
+pub fn write_atomically(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    stage(target, bytes)?.commit()
 }
 
 /// Writes all outputs through `fill` into a staging directory next to `out`, records them in

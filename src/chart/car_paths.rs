@@ -569,8 +569,8 @@ mod tests {
     #[ignore = "writes /tmp/car_demo.png for visual inspection"]
     fn demo_png() {
         let path = std::env::var_os("CAR_DEMO_PNG")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/tmp/car_demo.png"));
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| std::path::PathBuf::from("/tmp/car_demo.png"));
         car_paths(
             &path,
             "Cumulative abnormal returns around the announcement",

@@ -30,9 +30,7 @@ pub use strip::{Strip, car_distribution};
 pub use tests_chart::{TestsChart, test_statistics};
 pub use volume::{VolumeSeries, abnormal_volume};
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;

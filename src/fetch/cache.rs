@@ -8,11 +8,10 @@
 //! only if its sidecar exists and the body's SHA-256 matches the sidecar's, so a kill between
 //! the body's rename and the sidecar's rename is also detected (the entry is fetched again).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{RequestRecord, provenance_path, sha256_hex};
+use crate::fsio::write_atomically as write_atomic;
 
 /// A body to store, with its record.
 #[derive(Debug, Clone)]
@@ -80,79 +79,6 @@ impl Cache {
     }
 }
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A file written to its temporary name and not yet renamed into place.
-#[derive(Debug)]
-pub struct Staged {
-    pub tmp: PathBuf,
-    pub target: PathBuf,
-}
-
-impl Staged {
-    /// Renames the temporary file over the target (atomic on the same file system).
-    ///
-    /// # Errors
-    /// The rename fails (the temporary file is then removed).
-    pub fn commit(self) -> std::io::Result<()> {
-        // Test hook: die like a killed process between the write and the rename of a file
-        // whose name contains the variable's value ("1" or empty: any file).
-        if let Some(v) = std::env::var_os("EVIMPACT_FETCH_ABORT_BEFORE_RENAME") {
-            let v = v.to_string_lossy();
-            let name = self
-                .target
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned());
-            if v.is_empty() || v == "1" || name.is_some_and(|n| n.contains(v.as_ref())) {
-                std::process::abort();
-            }
-        }
-        std::fs::rename(&self.tmp, &self.target).inspect_err(|_| {
-            let _ = std::fs::remove_file(&self.tmp);
-        })
-    }
-}
-
-/// Writes `bytes` to a temporary file beside `target` and syncs it; [`Staged::commit`]
-/// renames it into place. Dropping the [`Staged`] without committing is what a kill between
-/// write and rename leaves behind.
-///
-/// # Errors
-/// The file system.
-pub fn stage(target: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
-    let dir = target
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst)
-    ));
-    let mut f = std::fs::File::create(&tmp)?;
-    let r = f.write_all(bytes).and_then(|_| f.sync_all());
-    if let Err(e) = r {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(Staged {
-        tmp,
-        target: target.to_path_buf(),
-    })
-}
-
-/// Writes a file atomically: temporary file, sync, rename.
-///
-/// # Errors
-/// The file system.
-pub fn write_atomic(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    stage(target, bytes)?.commit()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,7 +110,7 @@ mod tests {
         })
         .expect("write");
         // The new body is written but the process dies before the rename.
-        let staged = stage(&p, b"{\"new\":").expect("stage");
+        let staged = crate::fsio::stage(&p, b"{\"new\":").expect("stage");
         assert!(staged.tmp.exists());
         std::mem::forget(staged);
         assert_eq!(c.read(&p).expect("old entry").0, old);

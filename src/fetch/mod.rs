@@ -845,9 +845,9 @@ pub fn write_table_with_provenance(
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| FetchError::io(dir, &e))?;
     }
-    cache::write_atomic(out, &bytes).map_err(|e| FetchError::io(out, &e))?;
+    crate::fsio::write_atomically(out, &bytes).map_err(|e| FetchError::io(out, &e))?;
     let side = provenance_path(out);
-    cache::write_atomic(&side, &json).map_err(|e| FetchError::io(&side, &e))?;
+    crate::fsio::write_atomically(&side, &json).map_err(|e| FetchError::io(&side, &e))?;
     Ok(())
 }
 
