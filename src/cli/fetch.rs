@@ -220,7 +220,7 @@ fn config(c: &CommonArgs) -> Result<FetchConfig> {
     let mut cfg = FetchConfig::new(&data)?;
     cfg.refresh = c.refresh;
     cfg.offline = c.offline;
-    cfg.progress = !c.quiet;
+    cfg.progress = std::sync::Arc::new(super::progress::Bar::new("fetch", "symbols", !c.quiet));
     if let Some(j) = c.jobs {
         cfg.jobs = j.max(1);
     }

@@ -164,6 +164,33 @@ pub fn study_inputs(study: &Study) -> Vec<PathBuf> {
     v
 }
 
+/// Before the run: with `--fetch`, fetches the study's missing inputs; without it, fails on
+/// a missing input file (naming it and the fetch command) and prints the notes on
+/// securities without a price file.
+fn check_inputs_or_fetch(study: &Study, fetch: bool, quiet: bool) -> Result<()> {
+    use crate::fetch::plan::{execute, plan_study};
+    if !fetch {
+        for note in crate::fetch::check_inputs(study)? {
+            if !quiet {
+                eprintln!("{note}");
+            }
+        }
+        return Ok(());
+    }
+    let mut cfg = crate::fetch::FetchConfig::new(&study.data_dir)?;
+    cfg.progress = std::sync::Arc::new(super::progress::Bar::new("fetch", "symbols", !quiet));
+    let fetcher = crate::fetch::Fetcher::new(cfg)?;
+    let plan = plan_study(study, None, None, false)?;
+    if !quiet && !plan.jobs.is_empty() {
+        eprintln!(
+            "fetching {} missing input file(s)",
+            plan.jobs.len() + plan.derived.len()
+        );
+    }
+    execute(&fetcher, plan).into_result()?;
+    Ok(())
+}
+
 /// `evimpact run`.
 pub fn run(a: &RunArgs) -> Result<PathBuf> {
     let study = study_from_args(a)?;
@@ -172,7 +199,7 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         .clone()
         .unwrap_or_else(|| Path::new("out").join(crate::fsio::folder_name(&study.name)));
     let plan = crate::fsio::check_output_dir(&out, &study_inputs(&study), a.force)?;
-    crate::fetch::check_inputs_or_fetch(&study, a.fetch, a.quiet)?;
+    check_inputs_or_fetch(&study, a.fetch, a.quiet)?;
     let outcome = crate::pipeline::run_study(&study)?;
     let n_skipped = outcome
         .skipped

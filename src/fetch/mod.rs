@@ -36,7 +36,6 @@ pub mod zip;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -48,9 +47,10 @@ use serde::{Deserialize, Serialize};
 pub use crate::data::provenance::{provenance_path, sha256_hex};
 pub use cache::Cache;
 pub use http::{Http, HttpConfig};
-pub use plan::{check_inputs, check_inputs_or_fetch};
+pub use plan::check_inputs;
 
 use crate::error::{Error, InputError};
+use crate::progress::{NoProgress, Progress};
 
 // ---------------------------------------------------------------------------------------
 // Errors
@@ -352,7 +352,7 @@ pub fn file_stem_of(symbol: &str) -> String {
 // ---------------------------------------------------------------------------------------
 
 /// Everything a fetch needs to know.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FetchConfig {
     /// The data directory the outputs go to (and the cache under `cache/`).
     pub data_dir: PathBuf,
@@ -364,8 +364,8 @@ pub struct FetchConfig {
     pub offline: bool,
     /// Concurrent symbols.
     pub jobs: usize,
-    /// Draw a progress bar (only ever on a terminal).
-    pub progress: bool,
+    /// Where progress goes (symbols done / total); nowhere by default.
+    pub progress: std::sync::Arc<dyn Progress + Send>,
     /// Base URL overrides: source name → base; `*` for every source.
     pub base_urls: BTreeMap<String, String>,
     pub http: HttpConfig,
@@ -383,7 +383,7 @@ impl FetchConfig {
             refresh: false,
             offline: false,
             jobs: 4,
-            progress: true,
+            progress: std::sync::Arc::new(NoProgress),
             base_urls: BTreeMap::new(),
             http: HttpConfig::default()
                 .with_env()
@@ -756,7 +756,8 @@ impl Fetcher {
         f: impl Fn(usize) -> T + Sync,
         label: impl Fn(usize) -> String + Sync,
     ) -> Vec<T> {
-        let bar = progress_bar(n as u64, self.cfg.progress);
+        let bar = &*self.cfg.progress;
+        bar.start(n as u64);
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<T>>> = Mutex::new((0..n).map(|_| None).collect());
         let workers = self.cfg.jobs.clamp(1, n.max(1));
@@ -769,8 +770,7 @@ impl Fetcher {
                             break;
                         }
                         let r = f(i);
-                        bar.set_message(label(i));
-                        bar.inc(1);
+                        bar.tick(&label(i));
                         if let Ok(mut all) = results.lock() {
                             all[i] = Some(r);
                         }
@@ -778,7 +778,7 @@ impl Fetcher {
                 });
             }
         });
-        bar.finish_and_clear();
+        bar.finish();
         results
             .into_inner()
             .unwrap_or_default()
@@ -786,20 +786,6 @@ impl Fetcher {
             .flatten()
             .collect()
     }
-}
-
-fn progress_bar(len: u64, wanted: bool) -> indicatif::ProgressBar {
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    if !wanted || !std::io::stderr().is_terminal() || len <= 1 {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("fetch [{bar:30}] {pos}/{len} symbols  {wide_msg}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 /// Writes a table as CSV at `out` and its sidecar `<out>.provenance.json`, both atomically
@@ -871,7 +857,7 @@ mod tests {
             refresh: false,
             offline: false,
             jobs: 1,
-            progress: false,
+            progress: std::sync::Arc::new(NoProgress),
             base_urls: BTreeMap::new(),
             http: HttpConfig::default(),
         };

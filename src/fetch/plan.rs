@@ -19,8 +19,8 @@ use chrono::{Duration, NaiveDate};
 
 use super::halts::{calendar_table, derive_halts, halts_table, read_traded};
 use super::{
-    FetchConfig, FetchError, Fetcher, Job, Query, Source, default_price_source, file_stem_of,
-    provenance_path, write_table_with_provenance,
+    FetchError, Fetcher, Job, Query, Source, default_price_source, file_stem_of, provenance_path,
+    write_table_with_provenance,
 };
 use crate::data::calendar::Exchange;
 use crate::data::events::{Event, load_events};
@@ -417,31 +417,6 @@ fn write_derived(out: &Path, t: &super::Table, what: &str, from: &Path) -> Resul
     .map_err(|e| e.to_string())
 }
 
-/// Before `evimpact run`: with `fetch`, fetches the study's missing inputs; without it,
-/// fails on a missing input file naming it and the `evimpact fetch` command that fetches
-/// it, and notes (on stderr, unless `quiet`) securities whose price file is missing (the run
-/// skips those events).
-///
-/// # Errors
-/// A missing input (bad input, exit 2), or a failed fetch.
-pub fn check_inputs_or_fetch(study: &Study, fetch: bool, quiet: bool) -> Result<(), Error> {
-    if fetch {
-        let mut cfg = FetchConfig::new(&study.data_dir)?;
-        cfg.progress = !quiet;
-        let fetcher = Fetcher::new(cfg)?;
-        let plan = plan_study(study, None, None, false)?;
-        if !quiet && !plan.jobs.is_empty() {
-            eprintln!(
-                "fetching {} missing input file(s)",
-                plan.jobs.len() + plan.derived.len()
-            );
-        }
-        execute(&fetcher, plan).into_result()?;
-        return Ok(());
-    }
-    check_inputs(study, quiet)
-}
-
 /// The command that fetches a study's inputs.
 fn fetch_command(study: &Study) -> String {
     match &study.study_file {
@@ -454,12 +429,14 @@ fn fetch_command(study: &Study) -> String {
     }
 }
 
-/// See [`check_inputs_or_fetch`].
+/// Before `evimpact run` without `--fetch`: fails on a missing input file naming it and the
+/// `evimpact fetch` command that fetches it; returns notes on securities whose price file
+/// is missing (the run skips those events).
 ///
 /// # Errors
 /// The first missing input file (the events file, a market index, a price directory, a
 /// named calendar or halts file).
-pub fn check_inputs(study: &Study, quiet: bool) -> Result<(), Error> {
+pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
     let missing = |what: &str, path: &Path, cmd: String| -> Error {
         InputError::Usage(format!(
             "{}: missing {what}; fetch it with {cmd}",
@@ -476,10 +453,10 @@ pub fn check_inputs(study: &Study, quiet: bool) -> Result<(), Error> {
     }
     // A bad events file is reported by the run with its line and column.
     let Ok(events) = load_events(&study.events) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let Ok(l) = layout(study, &events) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let range = price_period(&events, study.estimation, study.event_window)
         .map(|(a, b)| format!("--from {a} --to {b}"))
@@ -514,7 +491,8 @@ pub fn check_inputs(study: &Study, quiet: bool) -> Result<(), Error> {
         return Err(missing("halts file", h, fetch_command(study)));
     }
     let long_files = study.prices.iter().any(|p| p.is_file());
-    if !quiet && !long_files {
+    let mut notes = Vec::new();
+    if !long_files {
         let absent: Vec<&(String, PathBuf, Option<PathBuf>)> = l
             .securities
             .iter()
@@ -522,7 +500,7 @@ pub fn check_inputs(study: &Study, quiet: bool) -> Result<(), Error> {
             .collect();
         if let Some((_, first, _)) = absent.first() {
             let dir = first.parent().unwrap_or(Path::new("."));
-            eprintln!(
+            notes.push(format!(
                 "note: no price file for {} in {} (their events are skipped); fetch with {} or `evimpact fetch prices {} {range} --out {} {data}`",
                 absent
                     .iter()
@@ -537,10 +515,10 @@ pub fn check_inputs(study: &Study, quiet: bool) -> Result<(), Error> {
                     .collect::<Vec<_>>()
                     .join(" "),
                 dir.display()
-            );
+            ));
         }
     }
-    Ok(())
+    Ok(notes)
 }
 
 /// Reads the `inputs.factors` entry of a study file, if any (resolved against the data
