@@ -15,8 +15,8 @@
 //! - outputs: the converted CSV is written atomically next to its own
 //!   `<file>.provenance.json` (source, query, requests, units, notes, SHA-256 of the CSV),
 //!   which `evimpact run` copies into `summary.json`;
-//! - concurrency across symbols (threads) and a progress bar (indicatif, hidden when stderr
-//!   is not a terminal).
+//! - concurrency across symbols (threads), reporting to the config's
+//!   [`crate::progress::Progress`] (the command line draws the bar).
 //!
 //! Base URLs: each source has its real host as default; `--base-url [SOURCE=]URL` or
 //! `EVIMPACT_FETCH_BASE_URL[_SOURCE]` override it (tests point every source at a loopback

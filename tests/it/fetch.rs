@@ -262,7 +262,6 @@ fn config(server: &Server, dir: &Path) -> FetchConfig {
     c.http.backoff_base = Duration::from_millis(1);
     c.http.backoff_cap = Duration::from_millis(10);
     c.http.min_interval = Some(Duration::ZERO);
-    c.progress = false;
     c
 }
 
