@@ -2,6 +2,7 @@
 
 use super::ArRow;
 use crate::returns::ReturnKind;
+use crate::stats::p_student;
 use crate::window::Window;
 
 /// One CAR window.
@@ -60,4 +61,29 @@ pub fn bhar(rows: &[ArRow], w: Window, kind: ReturnKind) -> BharRow {
         bhar,
         n_returns: n,
     }
+}
+
+/// CAR, its variance, t and p of every CAR window of an analysed event (t on t(M − k)).
+pub(super) fn car_rows(a: &super::EventAnalysis, windows: &[Window]) -> Vec<CarRow> {
+    let dof = a.fit.dof() as f64;
+    windows
+        .iter()
+        .map(|w| {
+            let (car, var, n_returns, spans) = a.car_over(|t| w.contains(t));
+            let t = car / var.sqrt();
+            CarRow {
+                window: *w,
+                car,
+                var,
+                t,
+                p: if n_returns > 0 {
+                    p_student(t, dof)
+                } else {
+                    f64::NAN
+                },
+                n_returns,
+                spans,
+            }
+        })
+        .collect()
 }

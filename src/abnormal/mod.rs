@@ -18,7 +18,6 @@ use crate::model::{Design, FitError, FittedModel, MAX_K, ModelKind, ModelSpec, O
 use crate::returns::factors::AlignedFactors;
 use crate::returns::{HaltPolicy, ReturnKind};
 use crate::returns::{Status, Timeline};
-use crate::stats::p_student;
 use crate::window::Window;
 
 /// One session of the event window.
@@ -264,6 +263,59 @@ pub fn analyze_with(
     es: &EventSpec,
     data: ModelData<'_>,
 ) -> Result<EventAnalysis, NotAnalysed> {
+    let ev_range = event_range(tl, cal, day0, es, &data)?;
+    let est = estimation(tl, cal, day0, es, data)?;
+    let fit = FittedModel::fit(&es.model, &est.obs).map_err(NotAnalysed::Fit)?;
+    let designer = Designer {
+        spec: &es.model,
+        tl,
+        data,
+        kind: es.returns,
+    };
+    let (rows, pred_rows, missing_inputs) =
+        event_rows(tl, cal, day0, es, &fit, &designer, ev_range);
+    let (lo, hi) = (est.lo, est.hi);
+    let mut a = EventAnalysis {
+        fit,
+        est_first: cal.sessions[lo],
+        est_last: cal.sessions[hi],
+        est_truncated: est.truncated,
+        rows,
+        pred_rows,
+        cars: Vec::new(),
+        bhars: Vec::new(),
+        volume: None,
+        resumptions: Vec::new(),
+        est_ar: vec![f64::NAN; es.estimation.len()],
+        est_span: vec![0u32; es.estimation.len()],
+        missing_inputs,
+    };
+    a.cars = car::car_rows(&a, &es.car_windows);
+    a.bhars = es
+        .car_windows
+        .iter()
+        .map(|w| bhar(&a.rows, *w, es.returns))
+        .collect();
+    a.volume = abnormal_volume(tl, &a.rows, lo..=hi, day0, &es.car_windows);
+    a.resumptions = resumptions(tl, &a.rows, lo..=hi, day0);
+    for (i, des) in &est.designs {
+        let j = (*i as i64 - est.first_tau_index) as usize;
+        a.est_ar[j] = tl.ret[*i] - a.fit.predict(des);
+        a.est_span[j] = tl.span[*i];
+    }
+    Ok(a)
+}
+
+/// The calendar sessions of the event window, once the event is known to be analysable:
+/// the calendar covers the window, it has price data, no halt the policy forbids, and the
+/// model's inputs (factors, market prices for leads and lags) are loaded.
+fn event_range(
+    tl: &Timeline,
+    cal: &Calendar,
+    day0: usize,
+    es: &EventSpec,
+    data: &ModelData<'_>,
+) -> Result<std::ops::RangeInclusive<usize>, NotAnalysed> {
     let n = cal.len() as i64;
     let at = |tau: i32| day0 as i64 + tau as i64;
     let ew = es.event_window;
@@ -304,9 +356,33 @@ pub fn analyze_with(
     if spec.market_lags() > 0 && data.market_px.is_none() {
         return Err(NotAnalysed::NoMarketPrices { model: spec.kind });
     }
-    let est_lo = at(es.estimation.start);
-    let est_hi = at(es.estimation.end);
-    let est_truncated = (-est_lo).max(0) as usize;
+    Ok(ev_range)
+}
+
+/// The estimation window's observations: sessions `lo..=hi` of the calendar (`truncated`
+/// sessions of the window precede it; `first_tau_index` is the calendar index of the
+/// window's first session, possibly negative), and the design of each observation.
+struct Estimation {
+    obs: Vec<Obs>,
+    designs: Vec<(usize, Design)>,
+    lo: usize,
+    hi: usize,
+    first_tau_index: i64,
+    truncated: usize,
+}
+
+fn estimation(
+    tl: &Timeline,
+    cal: &Calendar,
+    day0: usize,
+    es: &EventSpec,
+    data: ModelData<'_>,
+) -> Result<Estimation, NotAnalysed> {
+    let n = cal.len() as i64;
+    let spec = &es.model;
+    let est_lo = day0 as i64 + es.estimation.start as i64;
+    let est_hi = day0 as i64 + es.estimation.end as i64;
+    let truncated = (-est_lo).max(0) as usize;
     let lo = est_lo.max(0) as usize;
     let hi = est_hi.min(n - 1);
     if hi < lo as i64 {
@@ -320,7 +396,7 @@ pub fn analyze_with(
         kind: es.returns,
     };
     let mut obs: Vec<Obs> = Vec::with_capacity(hi + 1 - lo);
-    let mut est_designs: Vec<(usize, Design)> = Vec::with_capacity(hi + 1 - lo);
+    let mut designs: Vec<(usize, Design)> = Vec::with_capacity(hi + 1 - lo);
     let mut lacking = 0usize;
     for i in lo..=hi {
         match designer.at(i) {
@@ -330,7 +406,7 @@ pub fn analyze_with(
                     span: tl.span[i] as f64,
                     x: des.est.unwrap_or(des.pred),
                 });
-                est_designs.push((i, des));
+                designs.push((i, des));
             }
             _ if tl.ret[i].is_finite() => lacking += 1,
             _ => {}
@@ -360,9 +436,29 @@ pub fn analyze_with(
             lacking,
         });
     }
-    let fit = FittedModel::fit(spec, &obs).map_err(NotAnalysed::Fit)?;
+    Ok(Estimation {
+        obs,
+        designs,
+        lo,
+        hi,
+        first_tau_index: est_lo,
+        truncated,
+    })
+}
+
+/// The event window's rows (return, normal return, AR, its variance and SAR), the unscaled
+/// prediction rows parallel to them, and the τ of returns without a model input.
+fn event_rows(
+    tl: &Timeline,
+    cal: &Calendar,
+    day0: usize,
+    es: &EventSpec,
+    fit: &FittedModel,
+    designer: &Designer<'_>,
+    ev_range: std::ops::RangeInclusive<usize>,
+) -> (Vec<ArRow>, Vec<f64>, Vec<i32>) {
     let k = fit.coef.len();
-    let mut pred_rows = Vec::with_capacity(ew.len() * k);
+    let mut pred_rows = Vec::with_capacity(es.event_window.len() * k);
     let mut missing_inputs = Vec::new();
     let rows: Vec<ArRow> = ev_range
         .map(|i| {
@@ -403,56 +499,7 @@ pub fn analyze_with(
             row
         })
         .collect();
-    let mut a = EventAnalysis {
-        fit,
-        est_first: cal.sessions[lo],
-        est_last: cal.sessions[hi],
-        est_truncated,
-        rows,
-        pred_rows,
-        cars: Vec::new(),
-        bhars: Vec::new(),
-        volume: None,
-        resumptions: Vec::new(),
-        est_ar: vec![f64::NAN; es.estimation.len()],
-        est_span: vec![0u32; es.estimation.len()],
-        missing_inputs,
-    };
-    let dof = a.fit.dof() as f64;
-    a.cars = es
-        .car_windows
-        .iter()
-        .map(|w| {
-            let (car, var, n_returns, spans) = a.car_over(|t| w.contains(t));
-            let t = car / var.sqrt();
-            CarRow {
-                window: *w,
-                car,
-                var,
-                t,
-                p: if n_returns > 0 {
-                    p_student(t, dof)
-                } else {
-                    f64::NAN
-                },
-                n_returns,
-                spans,
-            }
-        })
-        .collect();
-    a.bhars = es
-        .car_windows
-        .iter()
-        .map(|w| bhar(&a.rows, *w, es.returns))
-        .collect();
-    a.volume = abnormal_volume(tl, &a.rows, lo..=hi, day0, &es.car_windows);
-    a.resumptions = resumptions(tl, &a.rows, lo..=hi, day0);
-    for (i, des) in &est_designs {
-        let j = (*i as i64 - est_lo) as usize;
-        a.est_ar[j] = tl.ret[*i] - a.fit.predict(des);
-        a.est_span[j] = tl.span[*i];
-    }
-    Ok(a)
+    (rows, pred_rows, missing_inputs)
 }
 
 #[cfg(test)]

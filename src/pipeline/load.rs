@@ -2,7 +2,7 @@
 //! read once and turned into one timeline per security (returns with trading status) on its
 //! exchange's calendar. Shared by `run` ([`load_study`]) and `simulate`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -137,42 +137,52 @@ fn resolve_market(study: &Study, p: &Path) -> PathBuf {
     }
 }
 
-/// Loads a study's inputs.
-///
-/// # Errors
-/// Bad input files (exit code 2).
-pub fn load_study(study: &Study) -> Result<Loaded> {
-    let events = load_events(&study.events)?;
-    let halts = match &study.halts {
-        Some(p) => load_halts(p)?,
-        None => Halts::default(),
-    };
-    let prices = PriceSources(
-        study
-            .prices
-            .iter()
-            .map(|p| PriceSource::open(p))
-            .collect::<std::result::Result<_, _>>()?,
-    );
-    let mut inputs = vec![InputFile {
-        role: "events".into(),
-        path: study.events.clone(),
-        sha256: sha256_file(&study.events)?,
-    }];
-    if let Some(h) = &study.halts {
-        inputs.push(InputFile {
-            role: "halts".into(),
-            path: h.clone(),
-            sha256: sha256_file(h)?,
-        });
-    }
-    let mut warnings = Vec::new();
-    let policies = study.policies();
+/// The input files a run read, each with its SHA-256 (the `inputs` of `summary.json`).
+#[derive(Default)]
+struct InputLog {
+    files: Vec<InputFile>,
+    seen: HashSet<PathBuf>,
+}
 
-    // Each security's exchange (an explicit `exchange` column wins over the suffix) and market.
+impl InputLog {
+    /// Records `path` under `role`.
+    fn add(&mut self, role: impl Into<String>, path: &Path) -> std::result::Result<(), InputError> {
+        self.files.push(InputFile {
+            role: role.into(),
+            path: path.to_path_buf(),
+            sha256: sha256_file(path)?,
+        });
+        self.seen.insert(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Records `path` under `role` unless it is recorded already (a file shared by several
+    /// securities or exchanges).
+    fn add_once(
+        &mut self,
+        role: impl Into<String>,
+        path: &Path,
+    ) -> std::result::Result<(), InputError> {
+        if self.seen.contains(path) {
+            return Ok(());
+        }
+        self.add(role, path)
+    }
+}
+
+/// Each security's exchange (an explicit `exchange` column wins over the suffix) and market
+/// index file (the events file's `market` column, else the exchange's, else the study's).
+fn exchanges_and_markets(
+    study: &Study,
+    events: &[Event],
+    warnings: &mut Vec<String>,
+) -> (
+    BTreeMap<String, Exchange>,
+    BTreeMap<String, Option<PathBuf>>,
+) {
     let mut exchange_of: BTreeMap<String, Exchange> = BTreeMap::new();
     let mut market_of: BTreeMap<String, Option<PathBuf>> = BTreeMap::new();
-    for e in &events {
+    for e in events {
         let Some(sec) = &e.security else { continue };
         let ex = *exchange_of
             .entry(sec.clone())
@@ -193,38 +203,34 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
             .or_else(|| study.market.clone());
         market_of.entry(sec.clone()).or_insert(m);
     }
+    (exchange_of, market_of)
+}
 
-    // Market indices, each loaded once.
-    let mut markets: BTreeMap<PathBuf, PriceSeries> = BTreeMap::new();
-    for p in market_of.values().flatten() {
-        if !markets.contains_key(p) {
-            let m = load_price_file(p, "market")?;
-            inputs.push(InputFile {
-                role: "market".into(),
-                path: p.clone(),
-                sha256: sha256_file(p)?,
-            });
-            markets.insert(p.clone(), m);
-        }
-    }
+/// One calendar per exchange (see [`calendar_for`]; without one, the market index's dates),
+/// named, and the calendar name of each exchange.
+type Calendars = (
+    BTreeMap<String, Arc<Calendar>>,
+    HashMap<&'static str, String>,
+);
 
-    // Calendars: one per exchange.
+fn exchange_calendars(
+    study: &Study,
+    exchange_of: &BTreeMap<String, Exchange>,
+    market_of: &BTreeMap<String, Option<PathBuf>>,
+    markets: &BTreeMap<PathBuf, PriceSeries>,
+    log: &mut InputLog,
+    warnings: &mut Vec<String>,
+) -> Result<Calendars> {
     let mut calendars: BTreeMap<String, Arc<Calendar>> = BTreeMap::new();
     let mut cal_of_mic: HashMap<&'static str, String> = HashMap::new();
-    for (sec, ex) in &exchange_of {
+    for (sec, ex) in exchange_of {
         if cal_of_mic.contains_key(ex.mic) {
             continue;
         }
         let cal = match calendar_for(study, ex.mic)? {
             Some((c, path)) => {
-                if let Some(p) = path
-                    && !inputs.iter().any(|i| i.path == p)
-                {
-                    inputs.push(InputFile {
-                        role: format!("calendar {}", ex.mic),
-                        path: p.clone(),
-                        sha256: sha256_file(&p)?,
-                    });
+                if let Some(p) = path {
+                    log.add_once(format!("calendar {}", ex.mic), &p)?;
                 }
                 c
             }
@@ -247,8 +253,114 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
             .entry(cal.name.clone())
             .or_insert_with(|| Arc::new(cal));
     }
+    Ok((calendars, cal_of_mic))
+}
+
+/// Factors of the CAPM and factor models, aligned on the calendar of the exchange whose
+/// sessions the factor dates are (securities of other exchanges get none: never matched by
+/// date), with that exchange's MIC.
+fn study_factors(
+    study: &Study,
+    calendars: &BTreeMap<String, Arc<Calendar>>,
+    cal_of_mic: &HashMap<&'static str, String>,
+    log: &mut InputLog,
+) -> Result<Option<(String, Arc<AlignedFactors>)>> {
+    let spec = &study.model_spec;
+    let Some(fs) = study
+        .factors
+        .as_ref()
+        .filter(|_| spec.uses_factors() || spec.uses_rf())
+    else {
+        return Ok(None);
+    };
+    let cols = if spec.uses_factors() {
+        spec.factors.clone()
+    } else {
+        Vec::new()
+    };
+    let table = load_factors(&fs.files, &cols, fs.rf.as_deref(), fs.units)?;
+    for f in &fs.files {
+        log.add("factors", f)?;
+    }
+    Ok(cal_of_mic.get(fs.exchange.as_str()).map(|cal_name| {
+        (
+            fs.exchange.clone(),
+            Arc::new(AlignedFactors::align(&table, &calendars[cal_name])),
+        )
+    }))
+}
+
+/// Warnings for sessions of a calendar on which its market index, inside its own dates, has
+/// no price.
+fn market_gaps(
+    market_on: &BTreeMap<(String, PathBuf), Arc<Vec<f64>>>,
+    markets: &BTreeMap<PathBuf, PriceSeries>,
+    calendars: &BTreeMap<String, Arc<Calendar>>,
+    warnings: &mut Vec<String>,
+) {
+    for ((cal, mpath), v) in market_on {
+        let m = &markets[mpath];
+        let (first, last) = (m.dates.first().copied(), m.dates.last().copied());
+        let gaps = v
+            .iter()
+            .zip(&calendars[cal].sessions)
+            .filter(|(p, d)| !p.is_finite() && Some(**d) >= first && Some(**d) <= last)
+            .count();
+        if gaps > 0 {
+            warnings.push(format!(
+                "market index {} has no price on {gaps} session(s) of {cal}",
+                mpath.display()
+            ));
+        }
+    }
+}
+
+/// Loads a study's inputs: events, halts, market indices, calendars, factors, then every
+/// security's price file into its timeline.
+///
+/// # Errors
+/// Bad input files (exit code 2).
+pub fn load_study(study: &Study) -> Result<Loaded> {
+    let events = load_events(&study.events)?;
+    let halts = match &study.halts {
+        Some(p) => load_halts(p)?,
+        None => Halts::default(),
+    };
+    let prices = PriceSources(
+        study
+            .prices
+            .iter()
+            .map(|p| PriceSource::open(p))
+            .collect::<std::result::Result<_, _>>()?,
+    );
+    let mut log = InputLog::default();
+    log.add("events", &study.events)?;
+    if let Some(h) = &study.halts {
+        log.add("halts", h)?;
+    }
+    let mut warnings = Vec::new();
+    let policies = study.policies();
+    let (exchange_of, market_of) = exchanges_and_markets(study, &events, &mut warnings);
+
+    // Market indices, each loaded once.
+    let mut markets: BTreeMap<PathBuf, PriceSeries> = BTreeMap::new();
+    for p in market_of.values().flatten() {
+        if !markets.contains_key(p) {
+            let m = load_price_file(p, "market")?;
+            log.add("market", p)?;
+            markets.insert(p.clone(), m);
+        }
+    }
+    let (calendars, cal_of_mic) = exchange_calendars(
+        study,
+        &exchange_of,
+        &market_of,
+        &markets,
+        &mut log,
+        &mut warnings,
+    )?;
     // Market prices aligned on each calendar they are used with.
-    let mut market_on: HashMap<(String, PathBuf), Arc<Vec<f64>>> = HashMap::new();
+    let mut market_on: BTreeMap<(String, PathBuf), Arc<Vec<f64>>> = BTreeMap::new();
     for (sec, m) in &market_of {
         let (Some(m), Some(cal)) = (m, cal_of_mic.get(exchange_of[sec].mic)) else {
             continue;
@@ -257,35 +369,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
             .entry((cal.clone(), m.clone()))
             .or_insert_with(|| Arc::new(align_market(&calendars[cal], &markets[m])));
     }
-    // Factors (CAPM and factor models), aligned on the calendar of the exchange whose sessions
-    // the factor dates are; securities of other exchanges get none (never matched by date).
-    let spec = &study.model_spec;
-    let mut factors_on: Option<(&str, Arc<AlignedFactors>)> = None;
-    if let Some(fs) = study
-        .factors
-        .as_ref()
-        .filter(|_| spec.uses_factors() || spec.uses_rf())
-    {
-        let cols = if spec.uses_factors() {
-            spec.factors.clone()
-        } else {
-            Vec::new()
-        };
-        let table = load_factors(&fs.files, &cols, fs.rf.as_deref(), fs.units)?;
-        for f in &fs.files {
-            inputs.push(InputFile {
-                role: "factors".into(),
-                path: f.clone(),
-                sha256: sha256_file(f)?,
-            });
-        }
-        if let Some(cal_name) = cal_of_mic.get(fs.exchange.as_str()) {
-            factors_on = Some((
-                fs.exchange.as_str(),
-                Arc::new(AlignedFactors::align(&table, &calendars[cal_name])),
-            ));
-        }
-    }
+    let factors_on = study_factors(study, &calendars, &cal_of_mic, &mut log)?;
 
     // Per-security price files, then timelines. The files are read on plain threads, never
     // on rayon's pool: polars runs its own rayon pool, and a rayon worker that waits on it
@@ -300,7 +384,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
         let mkt = &market_on[&(cal_name.clone(), m.clone())];
         let factors = factors_on
             .as_ref()
-            .filter(|(mic, _)| *mic == ex.mic)
+            .filter(|(mic, _)| mic == ex.mic)
             .map(|(_, f)| f.clone());
         Ok(prices.load(sec)?.map(|(s, file)| {
             // The series is dropped here: only the timeline stays in memory.
@@ -320,13 +404,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
     let mut data: BTreeMap<String, SecurityData> = BTreeMap::new();
     for (sec, r) in loaded {
         if let Some((d, f)) = r? {
-            if !inputs.iter().any(|i| i.path == f) {
-                inputs.push(InputFile {
-                    role: format!("prices {sec}"),
-                    path: f.clone(),
-                    sha256: sha256_file(&f)?,
-                });
-            }
+            log.add_once(format!("prices {sec}"), &f)?;
             if !d.timeline.off_calendar_rows.is_empty() {
                 warnings.push(format!(
                     "{}: {} row(s) on dates that are not {} sessions were ignored (first: {})",
@@ -339,26 +417,12 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
             data.insert(sec, d);
         }
     }
-    for ((cal, mpath), v) in &market_on {
-        let m = &markets[mpath];
-        let (first, last) = (m.dates.first().copied(), m.dates.last().copied());
-        let gaps = v
-            .iter()
-            .zip(&calendars[cal].sessions)
-            .filter(|(p, d)| !p.is_finite() && Some(**d) >= first && Some(**d) <= last)
-            .count();
-        if gaps > 0 {
-            warnings.push(format!(
-                "market index {} has no price on {gaps} session(s) of {cal}",
-                mpath.display()
-            ));
-        }
-    }
+    market_gaps(&market_on, &markets, &calendars, &mut warnings);
     Ok(Loaded {
         events,
         halts,
         prices,
-        inputs,
+        inputs: log.files,
         warnings,
         calendars,
         market_of,
