@@ -11,10 +11,11 @@ use crate::outcome::AuditRow;
 use crate::returns::{Status, Timeline, source};
 use crate::study::Study;
 
-/// The audit rows of an analysed event after its event-day row: trading status on day 0,
-/// suspensions and resumptions in the event window, halts that override the prices,
-/// limit-locked closes, excluded returns, resumption volume, the estimation window's halts
-/// and limits, sessions without data, missing model inputs, and the estimation itself.
+/// One audit row before it gets the event's keys: (rule, outcome, reason).
+type Note = (&'static str, &'static str, String);
+
+/// The audit rows of an analysed event after its event-day row: trading status in the
+/// event window, resumption volume, and the estimation (see the three functions below).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn analysed(
     e: &Event,
@@ -27,21 +28,35 @@ pub(super) fn analysed(
     halts: &Halts,
     study: &Study,
 ) -> Vec<AuditRow> {
-    let row = |day0: Option<NaiveDate>, rule: &str, outcome: &str, reason: String| AuditRow {
-        event_id: e.event_id.clone(),
-        security: sec.to_string(),
-        announced: e.announced(),
-        day0,
-        rule: rule.into(),
-        outcome: outcome.into(),
-        reason,
-    };
-    let spec = &study.model_spec;
-    let al_day0 = day0_index;
-    let mut audit = Vec::new();
+    let mut out = trading_status(sec, day0_index, a, tl, halts, study);
+    out.extend(resumption_volume(a));
+    out.extend(estimation(a, tl, cal, study));
+    out.into_iter()
+        .map(|(rule, outcome, reason)| AuditRow {
+            event_id: e.event_id.clone(),
+            security: sec.to_string(),
+            announced: e.announced(),
+            day0: Some(day0),
+            rule: rule.into(),
+            outcome: outcome.into(),
+            reason,
+        })
+        .collect()
+}
+
+/// Suspension on day 0 and in the event window, halts the halts file declares against the
+/// prices, limit-locked closes and returns excluded by the halt policy.
+fn trading_status(
+    sec: &str,
+    al_day0: usize,
+    a: &EventAnalysis,
+    tl: &Timeline,
+    halts: &Halts,
+    study: &Study,
+) -> Vec<Note> {
+    let mut out = Vec::new();
     if tl.status[al_day0] == Status::Suspended {
-        audit.push(row(
-            Some(day0),
+        out.push((
             "trading_status",
             "suspended_on_day0",
             "the security is suspended on day 0: day 0 stays the first session after the news; the reaction shows on the resumption session's trade-to-trade return".into(),
@@ -56,8 +71,7 @@ pub(super) fn analysed(
             ),
             None => "; no return after it inside the event window".into(),
         };
-        audit.push(row(
-            Some(day0),
+        out.push((
             "trading_status",
             "suspended",
             format!(
@@ -76,8 +90,7 @@ pub(super) fn analysed(
             .iter()
             .any(|d| h.start <= *d && *d <= h.end)
         {
-            audit.push(row(
-                Some(day0),
+            out.push((
                 "trading_status",
                 "halt_overrides_prices",
                 format!(
@@ -90,8 +103,7 @@ pub(super) fn analysed(
     for r in a.rows.iter().filter(|r| r.status == Status::LimitLocked) {
         let i = (al_day0 as i64 + r.tau as i64) as usize;
         let (close, pre) = tl.limit_close[i];
-        audit.push(row(
-            Some(day0),
+        out.push((
             "trading_status",
             "limit_locked",
             format!(
@@ -116,8 +128,7 @@ pub(super) fn analysed(
         .iter()
         .filter(|r| tl.excluded[(al_day0 as i64 + r.tau as i64) as usize])
     {
-        audit.push(row(
-            Some(day0),
+        out.push((
             "trading_status",
             "excluded",
             format!(
@@ -126,9 +137,14 @@ pub(super) fn analysed(
             ),
         ));
     }
+    out
+}
+
+/// Trading volume on each resumption after a halt in the event window.
+fn resumption_volume(a: &EventAnalysis) -> Vec<Note> {
+    let mut out = Vec::new();
     for v in &a.resumptions {
-        audit.push(row(
-            Some(day0),
+        out.push((
             "volume",
             "resumption",
             format!(
@@ -145,21 +161,27 @@ pub(super) fn analysed(
             ),
         ));
     }
+    out
+}
+
+/// Halts and limits in the estimation window, sessions without data, returns without a
+/// model input, and the estimation itself.
+fn estimation(a: &EventAnalysis, tl: &Timeline, cal: &Calendar, study: &Study) -> Vec<Note> {
+    let spec = &study.model_spec;
+    let mut out = Vec::new();
     for note in estimation_status_notes(tl, cal, a, study) {
-        audit.push(row(Some(day0), "trading_status", note.0, note.1));
+        out.push(("trading_status", note.0, note.1));
     }
     let nodata = a.rows.iter().filter(|r| r.status == Status::NoData).count();
     if nodata > 0 {
-        audit.push(row(
-            Some(day0),
+        out.push((
             "data",
             "no_data",
             format!("{nodata} session(s) of the event window are outside the price file's dates"),
         ));
     }
     if !a.missing_inputs.is_empty() {
-        audit.push(row(
-            Some(day0),
+        out.push((
             "estimation",
             "missing_model_input",
             format!(
@@ -175,8 +197,7 @@ pub(super) fn analysed(
         ));
     }
     let span_obs = a.fit.n_obs;
-    audit.push(row(
-        Some(day0),
+    out.push((
         "estimation",
         "ok",
         format!(
@@ -196,7 +217,7 @@ pub(super) fn analysed(
             }
         ),
     ));
-    audit
+    out
 }
 
 /// Halts and limit-locked closes inside the estimation window: (outcome, reason) rows.
