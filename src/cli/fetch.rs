@@ -345,201 +345,220 @@ pub fn fetch(a: &FetchArgs) -> Result<()> {
 
 fn run_command(fetcher: &Fetcher, cmd: &FetchCommand, data: &Path, quiet: bool) -> Result<()> {
     match cmd {
-        FetchCommand::Prices(p) => {
-            check_period(p.from, p.to)?;
-            let mut jobs = Vec::new();
-            for s in &p.symbols {
-                let dir = match &p.out {
-                    Some(d) => d.clone(),
-                    None => data
-                        .join(if p.index { "indices" } else { "prices" })
-                        .join(region(s)),
-                };
-                let out = dir.join(format!("{}.csv", file_stem_of(s)));
-                guard(&out)?;
-                jobs.push(Job {
-                    source: pick(&p.source, s)?,
-                    query: Query::Prices {
-                        symbol: s.clone(),
-                        index: p.index,
-                        from: p.from,
-                        to: p.to,
-                    },
-                    out,
-                });
-            }
-            report_jobs(fetcher, &jobs, quiet)
-        }
-        FetchCommand::Factors(f) => {
-            let out = f
-                .out
-                .clone()
-                .unwrap_or_else(|| data.join("factors/ff3_daily.csv"));
-            guard(&out)?;
-            let job = Job {
-                source: &crate::fetch::french::French,
-                query: Query::Factors {
-                    from: f.from,
-                    to: f.to,
-                },
-                out,
-            };
-            report_jobs(fetcher, &[job], quiet)
-        }
-        FetchCommand::Events(e) => {
-            check_period(e.from, e.to)?;
-            let out = e.out.clone().unwrap_or_else(|| {
-                data.join(format!("events/federal-register-{}-{}.csv", e.from, e.to))
-            });
-            guard(&out)?;
-            let securities = match &e.securities {
-                Some(p) => read_security_map(p)?,
-                None => Vec::new(),
-            };
-            let job = Job {
-                source: &crate::fetch::federal_register::FederalRegister,
-                query: Query::Rules {
-                    term: e.term.clone(),
-                    agency: e.agency.clone(),
-                    from: e.from,
-                    to: e.to,
-                    entities: e.entities,
-                    title_filter: !e.all_rules,
-                    securities,
-                },
-                out,
-            };
-            report_jobs(fetcher, &[job], quiet)
-        }
-        FetchCommand::News(n) => {
-            check_period(n.from, n.to)?;
-            let slug: String = crate::fetch::federal_register::normalise(&n.query)
-                .chars()
-                .take(40)
-                .collect();
-            let out = n.out.clone().unwrap_or_else(|| {
-                data.join(format!(
-                    "news/{slug}-{}-{}{}.csv",
-                    n.from,
-                    n.to,
-                    if n.articles { "-articles" } else { "" }
-                ))
-            });
-            guard(&out)?;
-            let query = if n.articles {
-                Query::Articles {
-                    query: n.query.clone(),
-                    from: n.from,
-                    to: n.to,
-                    max: n.max,
-                }
-            } else {
-                Query::Timeline {
-                    query: n.query.clone(),
-                    from: n.from,
-                    to: n.to,
-                }
-            };
-            let job = Job {
-                source: &crate::fetch::gdelt::Gdelt,
-                query,
-                out,
-            };
-            report_jobs(fetcher, &[job], quiet)
-        }
-        FetchCommand::Halts(h) => {
-            check_period(h.from, h.to)?;
-            let out = h
-                .out
-                .clone()
-                .unwrap_or_else(|| data.join(format!("halts/fetched-{}-{}.csv", h.from, h.to)));
-            guard(&out)?;
-            let mut items: Vec<(&'static dyn Source, Query)> = vec![(
-                pick(&h.source, &h.index)?,
-                Query::Prices {
-                    symbol: h.index.clone(),
-                    index: true,
-                    from: h.from,
-                    to: h.to,
-                },
-            )];
-            for s in &h.securities {
-                items.push((
-                    pick(&h.source, s)?,
-                    Query::Prices {
-                        symbol: s.clone(),
-                        index: false,
-                        from: h.from,
-                        to: h.to,
-                    },
-                ));
-            }
-            let fetched = collect(fetcher.fetch_many(&items))?;
-            let index = traded_of(&fetched[0].table);
-            let mut rows = Vec::new();
-            let mut requests = Vec::new();
-            requests.extend(fetched[0].requests.iter().cloned());
-            for (f, s) in fetched[1..].iter().zip(&h.securities) {
-                requests.extend(f.requests.iter().cloned());
-                rows.extend(derive_halts(
-                    s,
-                    &traded_of(&f.table),
-                    &index,
-                    &h.index,
-                    f.source,
-                ));
-            }
-            let n = rows.len();
-            let t = halts_table(rows);
-            let q = Query::Derived {
-                what: "halts".into(),
-                inputs: items
-                    .iter()
-                    .map(|(s, q)| format!("{} {}", s.name(), q.label()))
-                    .collect(),
-            };
-            write_table_with_provenance(&out, "derived:halts", &q, &t, &requests)?;
-            if !quiet {
-                println!(
-                    "wrote {} ({n} halt(s) for {} security(ies) vs {})",
-                    out.display(),
-                    h.securities.len(),
-                    h.index
-                );
-            }
-            Ok(())
-        }
-        FetchCommand::Calendar(c) => {
-            check_period(c.from, c.to)?;
-            let mic = crate::data::calendar::Exchange::for_security(&c.index).mic;
-            let out = c
-                .out
-                .clone()
-                .unwrap_or_else(|| data.join(format!("calendars/{mic}_sessions_fetched.csv")));
-            guard(&out)?;
-            let q = Query::Prices {
-                symbol: c.index.clone(),
-                index: true,
-                from: c.from,
-                to: c.to,
-            };
-            let f = fetcher.fetch(pick(&c.source, &c.index)?, &q)?;
-            let t = calendar_table(&traded_of(&f.table));
-            let dq = Query::Derived {
-                what: "calendar".into(),
-                inputs: vec![format!("{} {}", f.source, c.index)],
-            };
-            write_table_with_provenance(&out, "derived:calendar", &dq, &t, &f.requests)?;
-            if !quiet {
-                println!(
-                    "wrote {} ({} sessions of {mic})",
-                    out.display(),
-                    t.rows.len()
-                );
-            }
-            Ok(())
-        }
+        FetchCommand::Prices(p) => fetch_prices(fetcher, p, data, quiet),
+        FetchCommand::Factors(f) => fetch_factors(fetcher, f, data, quiet),
+        FetchCommand::Events(e) => fetch_events(fetcher, e, data, quiet),
+        FetchCommand::News(n) => fetch_news(fetcher, n, data, quiet),
+        FetchCommand::Halts(h) => fetch_halts(fetcher, h, data, quiet),
+        FetchCommand::Calendar(c) => fetch_calendar(fetcher, c, data, quiet),
     }
+}
+
+/// `evimpact fetch prices`.
+fn fetch_prices(fetcher: &Fetcher, p: &PricesArgs, data: &Path, quiet: bool) -> Result<()> {
+    check_period(p.from, p.to)?;
+    let mut jobs = Vec::new();
+    for s in &p.symbols {
+        let dir = match &p.out {
+            Some(d) => d.clone(),
+            None => data
+                .join(if p.index { "indices" } else { "prices" })
+                .join(region(s)),
+        };
+        let out = dir.join(format!("{}.csv", file_stem_of(s)));
+        guard(&out)?;
+        jobs.push(Job {
+            source: pick(&p.source, s)?,
+            query: Query::Prices {
+                symbol: s.clone(),
+                index: p.index,
+                from: p.from,
+                to: p.to,
+            },
+            out,
+        });
+    }
+    report_jobs(fetcher, &jobs, quiet)
+}
+
+/// `evimpact fetch factors`.
+fn fetch_factors(fetcher: &Fetcher, f: &FactorsArgs, data: &Path, quiet: bool) -> Result<()> {
+    let out = f
+        .out
+        .clone()
+        .unwrap_or_else(|| data.join("factors/ff3_daily.csv"));
+    guard(&out)?;
+    let job = Job {
+        source: &crate::fetch::french::French,
+        query: Query::Factors {
+            from: f.from,
+            to: f.to,
+        },
+        out,
+    };
+    report_jobs(fetcher, &[job], quiet)
+}
+
+/// `evimpact fetch events`.
+fn fetch_events(fetcher: &Fetcher, e: &EventsArgs, data: &Path, quiet: bool) -> Result<()> {
+    check_period(e.from, e.to)?;
+    let out = e
+        .out
+        .clone()
+        .unwrap_or_else(|| data.join(format!("events/federal-register-{}-{}.csv", e.from, e.to)));
+    guard(&out)?;
+    let securities = match &e.securities {
+        Some(p) => read_security_map(p)?,
+        None => Vec::new(),
+    };
+    let job = Job {
+        source: &crate::fetch::federal_register::FederalRegister,
+        query: Query::Rules {
+            term: e.term.clone(),
+            agency: e.agency.clone(),
+            from: e.from,
+            to: e.to,
+            entities: e.entities,
+            title_filter: !e.all_rules,
+            securities,
+        },
+        out,
+    };
+    report_jobs(fetcher, &[job], quiet)
+}
+
+/// `evimpact fetch news`.
+fn fetch_news(fetcher: &Fetcher, n: &NewsArgs, data: &Path, quiet: bool) -> Result<()> {
+    check_period(n.from, n.to)?;
+    let slug: String = crate::fetch::federal_register::normalise(&n.query)
+        .chars()
+        .take(40)
+        .collect();
+    let out = n.out.clone().unwrap_or_else(|| {
+        data.join(format!(
+            "news/{slug}-{}-{}{}.csv",
+            n.from,
+            n.to,
+            if n.articles { "-articles" } else { "" }
+        ))
+    });
+    guard(&out)?;
+    let query = if n.articles {
+        Query::Articles {
+            query: n.query.clone(),
+            from: n.from,
+            to: n.to,
+            max: n.max,
+        }
+    } else {
+        Query::Timeline {
+            query: n.query.clone(),
+            from: n.from,
+            to: n.to,
+        }
+    };
+    let job = Job {
+        source: &crate::fetch::gdelt::Gdelt,
+        query,
+        out,
+    };
+    report_jobs(fetcher, &[job], quiet)
+}
+
+/// `evimpact fetch halts`.
+fn fetch_halts(fetcher: &Fetcher, h: &HaltsArgs, data: &Path, quiet: bool) -> Result<()> {
+    check_period(h.from, h.to)?;
+    let out = h
+        .out
+        .clone()
+        .unwrap_or_else(|| data.join(format!("halts/fetched-{}-{}.csv", h.from, h.to)));
+    guard(&out)?;
+    let mut items: Vec<(&'static dyn Source, Query)> = vec![(
+        pick(&h.source, &h.index)?,
+        Query::Prices {
+            symbol: h.index.clone(),
+            index: true,
+            from: h.from,
+            to: h.to,
+        },
+    )];
+    for s in &h.securities {
+        items.push((
+            pick(&h.source, s)?,
+            Query::Prices {
+                symbol: s.clone(),
+                index: false,
+                from: h.from,
+                to: h.to,
+            },
+        ));
+    }
+    let fetched = collect(fetcher.fetch_many(&items))?;
+    let index = traded_of(&fetched[0].table);
+    let mut rows = Vec::new();
+    let mut requests = Vec::new();
+    requests.extend(fetched[0].requests.iter().cloned());
+    for (f, s) in fetched[1..].iter().zip(&h.securities) {
+        requests.extend(f.requests.iter().cloned());
+        rows.extend(derive_halts(
+            s,
+            &traded_of(&f.table),
+            &index,
+            &h.index,
+            f.source,
+        ));
+    }
+    let n = rows.len();
+    let t = halts_table(rows);
+    let q = Query::Derived {
+        what: "halts".into(),
+        inputs: items
+            .iter()
+            .map(|(s, q)| format!("{} {}", s.name(), q.label()))
+            .collect(),
+    };
+    write_table_with_provenance(&out, "derived:halts", &q, &t, &requests)?;
+    if !quiet {
+        println!(
+            "wrote {} ({n} halt(s) for {} security(ies) vs {})",
+            out.display(),
+            h.securities.len(),
+            h.index
+        );
+    }
+    Ok(())
+}
+
+/// `evimpact fetch calendar`.
+fn fetch_calendar(fetcher: &Fetcher, c: &CalendarArgs, data: &Path, quiet: bool) -> Result<()> {
+    check_period(c.from, c.to)?;
+    let mic = crate::data::calendar::Exchange::for_security(&c.index).mic;
+    let out = c
+        .out
+        .clone()
+        .unwrap_or_else(|| data.join(format!("calendars/{mic}_sessions_fetched.csv")));
+    guard(&out)?;
+    let q = Query::Prices {
+        symbol: c.index.clone(),
+        index: true,
+        from: c.from,
+        to: c.to,
+    };
+    let f = fetcher.fetch(pick(&c.source, &c.index)?, &q)?;
+    let t = calendar_table(&traded_of(&f.table));
+    let dq = Query::Derived {
+        what: "calendar".into(),
+        inputs: vec![format!("{} {}", f.source, c.index)],
+    };
+    write_table_with_provenance(&out, "derived:calendar", &dq, &t, &f.requests)?;
+    if !quiet {
+        println!(
+            "wrote {} ({} sessions of {mic})",
+            out.display(),
+            t.rows.len()
+        );
+    }
+    Ok(())
 }
 
 fn collect(rs: Vec<std::result::Result<Fetched, FetchError>>) -> Result<Vec<Fetched>> {

@@ -254,81 +254,14 @@ pub fn parse_chart(body: &[u8], from: NaiveDate, to: NaiveDate) -> Result<Table,
 
     // Splits: Yahoo's close is split-adjusted already; apply a split only if the series
     // jumps by about its ratio on the split date.
-    let mut split_factor = vec![1.0f64; dates.len()];
-    for (key, s) in events(r, "splits") {
-        let num = s.get("numerator").and_then(Value::as_f64);
-        let den = s.get("denominator").and_then(Value::as_f64);
-        let (Some(num), Some(den)) = (num, den) else {
-            return Err(parse_err(format!("split {key}: no numerator/denominator")));
-        };
-        if num <= 0.0 || den <= 0.0 {
-            return Err(parse_err(format!("split {key}: ratio {num}:{den}")));
-        }
-        let t = event_time(&s, &key)?;
-        let Some(e) = local_date(t) else { continue };
-        let ratio = num / den;
-        let Some(pos) = dates.iter().position(|d| *d >= e) else {
-            continue;
-        };
-        let before = (0..pos).rev().find_map(|k| close[idx[k]]);
-        let after = close[idx[pos]];
-        let unadjusted = match (before, after) {
-            (Some(b), Some(a)) if (ratio - 1.0).abs() > 0.25 => ((b / a) / ratio - 1.0).abs() < 0.2,
-            _ => false,
-        };
-        if unadjusted {
-            for f in split_factor.iter_mut().take(pos) {
-                *f /= ratio;
-            }
-            table.notes.push(format!(
-                "split {num}:{den} on {e}: the closes jump by the ratio, so they were not split-adjusted; earlier prices divided by {ratio}"
-            ));
-        } else {
-            table.notes.push(format!(
-                "split {num}:{den} on {e}: closes already split-adjusted by Yahoo; no further factor"
-            ));
-        }
-    }
+    let split_factor = split_factors(r, &dates, &idx, &close, &local_date, &mut table)?;
     for (k, &i) in idx.iter().enumerate() {
         if split_factor[k] != 1.0 {
             close[i] = close[i].map(|c| c * split_factor[k]);
         }
     }
-
     // Dividends → adj_close.
-    let mut adj_factor = vec![1.0f64; dates.len()];
-    let mut divs: Vec<(NaiveDate, f64)> = Vec::new();
-    for (key, d) in events(r, "dividends") {
-        let amount = d
-            .get("amount")
-            .and_then(Value::as_f64)
-            .ok_or_else(|| parse_err(format!("dividend {key}: no amount")))?;
-        let t = event_time(&d, &key)?;
-        if let Some(e) = local_date(t) {
-            divs.push((e, amount));
-        }
-    }
-    divs.sort_by_key(|d| d.0);
-    for (e, amount) in &divs {
-        let Some(pos) = dates.iter().position(|d| d >= e) else {
-            continue;
-        };
-        let Some(prev) = (0..pos).rev().find_map(|k| close[idx[k]]) else {
-            continue;
-        };
-        let m = 1.0 - amount / prev;
-        if !(0.0..=1.0).contains(&m) {
-            return Err(parse_err(format!(
-                "dividend {amount} on {e} is not below the previous close {prev}"
-            )));
-        }
-        for f in adj_factor.iter_mut().take(pos) {
-            *f *= m;
-        }
-        table.notes.push(format!(
-            "dividend {amount} {currency} ex {e}: closes before it multiplied by 1 - {amount}/{prev} = {m}"
-        ));
-    }
+    let adj_factor = dividend_factors(r, &dates, &idx, &close, &local_date, &currency, &mut table)?;
 
     let mut max_diff = 0.0f64;
     for (k, (&d, &i)) in dates.iter().zip(&idx).enumerate() {
@@ -366,6 +299,102 @@ pub fn parse_chart(body: &[u8], from: NaiveDate, to: NaiveDate) -> Result<Table,
         ));
     }
     Ok(table)
+}
+
+/// The split factor of each date: 1, or 1/ratio before a split whose closes are not
+/// split-adjusted yet (the series jumps by about the ratio on the split date), with a note
+/// per split.
+fn split_factors(
+    r: &Value,
+    dates: &[NaiveDate],
+    idx: &[usize],
+    close: &[Option<f64>],
+    local_date: &dyn Fn(i64) -> Option<NaiveDate>,
+    table: &mut Table,
+) -> Result<Vec<f64>, ParseError> {
+    let mut split_factor = vec![1.0f64; dates.len()];
+    for (key, s) in events(r, "splits") {
+        let num = s.get("numerator").and_then(Value::as_f64);
+        let den = s.get("denominator").and_then(Value::as_f64);
+        let (Some(num), Some(den)) = (num, den) else {
+            return Err(parse_err(format!("split {key}: no numerator/denominator")));
+        };
+        if num <= 0.0 || den <= 0.0 {
+            return Err(parse_err(format!("split {key}: ratio {num}:{den}")));
+        }
+        let t = event_time(&s, &key)?;
+        let Some(e) = local_date(t) else { continue };
+        let ratio = num / den;
+        let Some(pos) = dates.iter().position(|d| *d >= e) else {
+            continue;
+        };
+        let before = (0..pos).rev().find_map(|k| close[idx[k]]);
+        let after = close[idx[pos]];
+        let unadjusted = match (before, after) {
+            (Some(b), Some(a)) if (ratio - 1.0).abs() > 0.25 => ((b / a) / ratio - 1.0).abs() < 0.2,
+            _ => false,
+        };
+        if unadjusted {
+            for f in split_factor.iter_mut().take(pos) {
+                *f /= ratio;
+            }
+            table.notes.push(format!(
+                "split {num}:{den} on {e}: the closes jump by the ratio, so they were not split-adjusted; earlier prices divided by {ratio}"
+            ));
+        } else {
+            table.notes.push(format!(
+                "split {num}:{den} on {e}: closes already split-adjusted by Yahoo; no further factor"
+            ));
+        }
+    }
+    Ok(split_factor)
+}
+
+/// The dividend factor of each date: the product of 1 - amount/previous close over the
+/// dividends after it (adj_close = close · factor), with a note per dividend.
+fn dividend_factors(
+    r: &Value,
+    dates: &[NaiveDate],
+    idx: &[usize],
+    close: &[Option<f64>],
+    local_date: &dyn Fn(i64) -> Option<NaiveDate>,
+    currency: &str,
+    table: &mut Table,
+) -> Result<Vec<f64>, ParseError> {
+    let mut adj_factor = vec![1.0f64; dates.len()];
+    let mut divs: Vec<(NaiveDate, f64)> = Vec::new();
+    for (key, d) in events(r, "dividends") {
+        let amount = d
+            .get("amount")
+            .and_then(Value::as_f64)
+            .ok_or_else(|| parse_err(format!("dividend {key}: no amount")))?;
+        let t = event_time(&d, &key)?;
+        if let Some(e) = local_date(t) {
+            divs.push((e, amount));
+        }
+    }
+    divs.sort_by_key(|d| d.0);
+    for (e, amount) in &divs {
+        let Some(pos) = dates.iter().position(|d| d >= e) else {
+            continue;
+        };
+        let Some(prev) = (0..pos).rev().find_map(|k| close[idx[k]]) else {
+            continue;
+        };
+        let m = 1.0 - amount / prev;
+        if !(0.0..=1.0).contains(&m) {
+            return Err(parse_err(format!(
+                "dividend {amount} on {e} is not below the previous close {prev}"
+            )));
+        }
+        for f in adj_factor.iter_mut().take(pos) {
+            *f *= m;
+        }
+        table.notes.push(format!(
+            "dividend {amount} {currency} ex {e}: closes before it multiplied by 1 - {amount}/{prev} = {m}"
+        ));
+    }
+    Ok(adj_factor)
 }
 
 fn events(r: &Value, kind: &str) -> Vec<(String, Value)> {
