@@ -179,33 +179,12 @@ impl Study {
             return Err(missing("prices", "--prices"));
         }
         let market = market_data(ov.market, f.inputs.market);
-        let per_mic = |flags: Vec<(String, PathBuf)>,
-                       file: Option<BTreeMap<String, PathBuf>>|
-         -> Result<BTreeMap<String, PathBuf>, InputError> {
-            let mut m = BTreeMap::new();
-            let file = file
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, p)| (k, None, Some(p)));
-            let flags = flags.into_iter().map(|(k, p)| (k, Some(p), None));
-            for (mic, flag, path) in file.chain(flags) {
-                let ex = crate::data::calendar::Exchange::from_mic(&mic).ok_or_else(|| {
-                    InputError::Usage(format!(
-                        "unknown exchange \"{mic}\" (known: XSHG, XSHE, XHKG, XNYS, XNAS)"
-                    ))
-                })?;
-                if let Some(p) = market_data(flag, path) {
-                    m.insert(ex.mic.to_string(), p);
-                }
-            }
-            Ok(m)
-        };
-        let markets = per_mic(ov.markets, f.inputs.markets)?;
+        let markets = per_mic(ov.markets, f.inputs.markets, &market_data)?;
         if market.is_none() && markets.is_empty() {
             return Err(missing("market index", "--market"));
         }
         let calendar = market_data(ov.calendar, f.inputs.calendar);
-        let calendars = per_mic(ov.calendars, f.inputs.calendars)?;
+        let calendars = per_mic(ov.calendars, f.inputs.calendars, &market_data)?;
 
         let name = ov
             .name
@@ -217,25 +196,8 @@ impl Study {
                     .map(|s| s.to_string_lossy().into_owned())
             })
             .unwrap_or_else(|| "study".into());
-        let estimation = ov.estimation.or(f.windows.estimation).unwrap_or(Window {
-            start: -260,
-            end: -11,
-        });
-        let event_window = ov.event_window.or(f.windows.event).unwrap_or(Window {
-            start: -10,
-            end: 10,
-        });
-        let car_windows = if !ov.car.is_empty() {
-            ov.car
-        } else {
-            f.windows.car.unwrap_or_else(|| {
-                DEFAULT_CARS
-                    .iter()
-                    .map(|&(a, b)| Window { start: a, end: b })
-                    .filter(|w| event_window.contains(w.start) && event_window.contains(w.end))
-                    .collect()
-            })
-        };
+        let (estimation, event_window, car_windows) =
+            windows(ov.estimation, ov.event_window, ov.car, f.windows);
         let model = ov.model.or(f.model.kind).unwrap_or_default();
         let factor_files: Vec<PathBuf> = if !ov.factors.is_empty() {
             ov.factors
@@ -354,6 +316,62 @@ impl Study {
         }
         Ok(())
     }
+}
+
+/// The estimation, event and CAR windows: flags, else the study file, else the defaults
+/// (-260:-11, -10:10, and the default CAR windows inside the event window).
+fn windows(
+    estimation: Option<Window>,
+    event: Option<Window>,
+    car: Vec<Window>,
+    file: file::WindowsSection,
+) -> (Window, Window, Vec<Window>) {
+    let estimation = estimation.or(file.estimation).unwrap_or(Window {
+        start: -260,
+        end: -11,
+    });
+    let event_window = event.or(file.event).unwrap_or(Window {
+        start: -10,
+        end: 10,
+    });
+    let car_windows = if !car.is_empty() {
+        car
+    } else {
+        file.car.unwrap_or_else(|| {
+            DEFAULT_CARS
+                .iter()
+                .map(|&(a, b)| Window { start: a, end: b })
+                .filter(|w| event_window.contains(w.start) && event_window.contains(w.end))
+                .collect()
+        })
+    };
+    (estimation, event_window, car_windows)
+}
+
+/// A path per exchange MIC, from the study file then the flags (a flag wins), each resolved
+/// with `resolve`.
+fn per_mic(
+    flags: Vec<(String, PathBuf)>,
+    file: Option<BTreeMap<String, PathBuf>>,
+    resolve: &dyn Fn(Option<PathBuf>, Option<PathBuf>) -> Option<PathBuf>,
+) -> Result<BTreeMap<String, PathBuf>, InputError> {
+    let mut m = BTreeMap::new();
+    let file = file
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, p)| (k, None, Some(p)));
+    let flags = flags.into_iter().map(|(k, p)| (k, Some(p), None));
+    for (mic, flag, path) in file.chain(flags) {
+        let ex = crate::data::calendar::Exchange::from_mic(&mic).ok_or_else(|| {
+            InputError::Usage(format!(
+                "unknown exchange \"{mic}\" (known: XSHG, XSHE, XHKG, XNYS, XNAS)"
+            ))
+        })?;
+        if let Some(p) = resolve(flag, path) {
+            m.insert(ex.mic.to_string(), p);
+        }
+    }
+    Ok(m)
 }
 
 /// Validates a model's configuration: factor files, units, columns, risk-free rate, leads
