@@ -1,29 +1,43 @@
 //! evimpact: market-event impact analysis (event studies) with trading status as
 //! first-class data.
 //!
-//! The pipeline is a chain of pure functions over columnar data:
-//! load ([`data`]) → align ([`align`]) → returns with trading status ([`returns`]) →
-//! fit ([`model`]) → abnormal returns and CARs ([`engine`]) → test statistics ([`stats`]) →
-//! tables ([`output`]), report ([`report`]) and charts ([`charts`], [`chart`]).
-//! [`run::run_study`] runs it; [`cli`] is the command line. See README.md for the guide.
+//! The modules below are listed in pipeline order, each importing only the ones above it
+//! (`tests/it/architecture.rs` checks this):
+//! load → align → returns → fit → abnormal returns → statistics → outcome → tables, charts,
+//! report. [`pipeline::run_study`] drives it; [`cli`] is the command line. See README.md for
+//! the guide.
 
-pub mod abnormal;
-pub mod align;
-pub mod chart;
-pub mod cli;
-pub mod data;
-pub mod error;
-pub mod fetch;
-pub mod fsio;
-pub mod model;
-pub mod outcome;
-pub mod output;
-pub mod pipeline;
-pub mod progress;
-pub mod report;
-pub mod returns;
-pub mod simulate;
-pub mod stats;
-pub mod study;
-pub mod synth;
-pub mod window;
+// Ground: errors, file writing, progress, event-time windows, synthetic data.
+pub mod error; // InputError (path:line:column, expected/found), Error, exit codes
+pub mod fsio; // atomic file writes, the output directory and when it may be replaced
+pub mod progress; // the Progress trait long loops report to (the CLI draws the bar)
+pub mod synth; // synthetic panels and the seeded generator (benchmarks, tests)
+pub mod window; // Window in event time, the default CAR windows
+
+// ① Inputs.
+pub mod data; // loaders: events, prices, halts, calendars, factors, provenance
+// ② Event day.
+pub mod align; // announcement time + exchange calendar → day 0, with its reason
+// ③ Returns.
+pub mod returns; // prices + trading status → Timeline (trade-to-trade), policies, limits
+// ④ Normal-return models.
+pub mod model; // ModelSpec → FittedModel::fit (market, factor, Scholes-Williams, Dimson)
+// ⑤ Abnormal returns of one event.
+pub mod abnormal; // estimation fit → AR, CAR, BHAR, abnormal volume; skip reasons
+// ⑥ Test statistics.
+pub mod stats; // one file per paper; TestId, Reference; the battery
+
+// The study and the run.
+pub mod study; // the study file, flags, validation → Study, EventSpec
+pub mod fetch; // side entrance: public sources → input files with provenance
+pub mod outcome; // the results as plain values: Outcome, EventResult, Aggregate, Skipped
+pub mod pipeline; // the driver: load stage, per event, audit, aggregates
+
+// ⑦ What a reader gets.
+pub mod output; // tables (CSV, Parquet), series.csv, summary.json
+pub mod chart; // PNG charts from the tables read back: toolkit, one file per chart
+pub mod report; // report.md and report.html from the outcome and the charts
+
+// Entrances.
+pub mod simulate; // size and power of every test (Brown & Warner 1985)
+pub mod cli; // every clap struct and every printed line

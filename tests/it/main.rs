@@ -1,5 +1,6 @@
 //! Integration tests, compiled as one binary.
 
+mod architecture;
 mod bad_input;
 mod common;
 mod fetch;
