@@ -28,16 +28,16 @@ pub mod abnormal; // estimation fit → AR, CAR, BHAR, abnormal volume; skip rea
 pub mod stats; // one file per paper; TestId, Reference; the battery
 
 // The study and the run.
-pub mod study; // the study file, flags, validation → Study, EventSpec
 pub mod fetch; // side entrance: public sources → input files with provenance
 pub mod outcome; // the results as plain values: Outcome, EventResult, Aggregate, Skipped
-pub mod pipeline; // the driver: load stage, per event, audit, aggregates
+pub mod pipeline;
+pub mod study; // the study file, flags, validation → Study, EventSpec // the driver: load stage, per event, audit, aggregates
 
 // ⑦ What a reader gets.
-pub mod output; // tables (CSV, Parquet), series.csv, summary.json
 pub mod chart; // PNG charts from the tables read back: toolkit, one file per chart
+pub mod output; // tables (CSV, Parquet), series.csv, summary.json
 pub mod report; // report.md and report.html from the outcome and the charts
 
 // Entrances.
-pub mod simulate; // size and power of every test (Brown & Warner 1985)
-pub mod cli; // every clap struct and every printed line
+pub mod cli;
+pub mod simulate; // size and power of every test (Brown & Warner 1985) // every clap struct and every printed line

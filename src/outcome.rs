@@ -142,6 +142,15 @@ pub struct Aggregate {
     pub tests: Vec<TestStat>,
 }
 
+/// How the event rows ended: analysed, without listed shares, skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub rows: usize,
+    pub analysed: usize,
+    pub no_market_data: usize,
+    pub skipped: usize,
+}
+
 /// Everything a run computed.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -155,4 +164,21 @@ pub struct Outcome {
     pub inputs: Vec<InputFile>,
     pub calendars: BTreeMap<String, Arc<Calendar>>,
     pub warnings: Vec<String>,
+}
+
+impl Outcome {
+    /// How the event rows ended.
+    pub fn counts(&self) -> Counts {
+        let no_market_data = self
+            .skipped
+            .iter()
+            .filter(|s| s.kind == SkipKind::NoMarketData)
+            .count();
+        Counts {
+            rows: self.events.len(),
+            analysed: self.results.len(),
+            no_market_data,
+            skipped: self.skipped.len() - no_market_data,
+        }
+    }
 }

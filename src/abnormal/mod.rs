@@ -264,14 +264,14 @@ pub fn analyze_with(
     data: ModelData<'_>,
 ) -> Result<EventAnalysis, NotAnalysed> {
     let ev_range = event_range(tl, cal, day0, es, &data)?;
-    let est = estimation(tl, cal, day0, es, data)?;
-    let fit = FittedModel::fit(&es.model, &est.obs).map_err(NotAnalysed::Fit)?;
     let designer = Designer {
         spec: &es.model,
         tl,
         data,
         kind: es.returns,
     };
+    let est = estimation(tl, cal, day0, es, &designer)?;
+    let fit = FittedModel::fit(&es.model, &est.obs).map_err(NotAnalysed::Fit)?;
     let (rows, pred_rows, missing_inputs) =
         event_rows(tl, cal, day0, es, &fit, &designer, ev_range);
     let (lo, hi) = (est.lo, est.hi);
@@ -376,8 +376,9 @@ fn estimation(
     cal: &Calendar,
     day0: usize,
     es: &EventSpec,
-    data: ModelData<'_>,
+    designer: &Designer<'_>,
 ) -> Result<Estimation, NotAnalysed> {
+    let data = designer.data;
     let n = cal.len() as i64;
     let spec = &es.model;
     let est_lo = day0 as i64 + es.estimation.start as i64;
@@ -389,12 +390,6 @@ fn estimation(
         return Err(NotAnalysed::NoEstimationSession);
     }
     let hi = hi as usize;
-    let designer = Designer {
-        spec,
-        tl,
-        data,
-        kind: es.returns,
-    };
     let mut obs: Vec<Obs> = Vec::with_capacity(hi + 1 - lo);
     let mut designs: Vec<(usize, Design)> = Vec::with_capacity(hi + 1 - lo);
     let mut lacking = 0usize;

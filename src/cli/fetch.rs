@@ -92,17 +92,24 @@ fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
     crate::fetch::parse_day(s).ok_or_else(|| format!("expected a date YYYY-MM-DD, found \"{s}\""))
 }
 
-#[derive(Debug, Args)]
-pub struct PricesArgs {
-    /// Symbols as in the events file: QCOM, 002415.SZ, GSPC (with --index), 000300.SH.
-    #[arg(required = true)]
-    pub symbols: Vec<String>,
+/// The dates a fetch covers, both inclusive.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct PeriodArgs {
     /// First date (YYYY-MM-DD), inclusive.
     #[arg(long, value_parser = parse_date)]
     pub from: NaiveDate,
     /// Last date (YYYY-MM-DD), inclusive.
     #[arg(long, value_parser = parse_date)]
     pub to: NaiveDate,
+}
+
+#[derive(Debug, Args)]
+pub struct PricesArgs {
+    /// Symbols as in the events file: QCOM, 002415.SZ, GSPC (with --index), 000300.SH.
+    #[arg(required = true)]
+    pub symbols: Vec<String>,
+    #[command(flatten)]
+    pub period: PeriodArgs,
     /// yahoo, stooq or eastmoney [default: eastmoney for .SZ/.SH/.SS, yahoo otherwise].
     #[arg(long)]
     pub source: Option<String>,
@@ -129,12 +136,8 @@ pub struct FactorsArgs {
 
 #[derive(Debug, Args)]
 pub struct EventsArgs {
-    /// First date (YYYY-MM-DD), inclusive.
-    #[arg(long, value_parser = parse_date)]
-    pub from: NaiveDate,
-    /// Last date (YYYY-MM-DD), inclusive.
-    #[arg(long, value_parser = parse_date)]
-    pub to: NaiveDate,
+    #[command(flatten)]
+    pub period: PeriodArgs,
     /// Search term.
     #[arg(long, default_value = "Entity List")]
     pub term: String,
@@ -159,12 +162,8 @@ pub struct EventsArgs {
 pub struct NewsArgs {
     /// GDELT query, e.g. "\"Entity List\" Huawei".
     pub query: String,
-    /// First date (YYYY-MM-DD), inclusive.
-    #[arg(long, value_parser = parse_date)]
-    pub from: NaiveDate,
-    /// Last date (YYYY-MM-DD), inclusive.
-    #[arg(long, value_parser = parse_date)]
-    pub to: NaiveDate,
+    #[command(flatten)]
+    pub period: PeriodArgs,
     /// Headlines as an events file instead of the daily counts.
     #[arg(long)]
     pub articles: bool,
@@ -184,12 +183,8 @@ pub struct HaltsArgs {
     /// Their market index (its sessions are the exchange's).
     #[arg(long)]
     pub index: String,
-    /// First date (YYYY-MM-DD), inclusive.
-    #[arg(long, value_parser = parse_date)]
-    pub from: NaiveDate,
-    /// Last date (YYYY-MM-DD), inclusive.
-    #[arg(long, value_parser = parse_date)]
-    pub to: NaiveDate,
+    #[command(flatten)]
+    pub period: PeriodArgs,
     /// Price source [default: eastmoney for .SZ/.SH/.SS, yahoo otherwise].
     #[arg(long)]
     pub source: Option<String>,
@@ -202,12 +197,8 @@ pub struct HaltsArgs {
 pub struct CalendarArgs {
     #[arg(long)]
     pub index: String,
-    /// First date (YYYY-MM-DD), inclusive.
-    #[arg(long, value_parser = parse_date)]
-    pub from: NaiveDate,
-    /// Last date (YYYY-MM-DD), inclusive.
-    #[arg(long, value_parser = parse_date)]
-    pub to: NaiveDate,
+    #[command(flatten)]
+    pub period: PeriodArgs,
     #[arg(long)]
     pub source: Option<String>,
     /// Output file [default: <data>/calendars/<MIC>_sessions_fetched.csv].
@@ -356,7 +347,7 @@ fn run_command(fetcher: &Fetcher, cmd: &FetchCommand, data: &Path, quiet: bool) 
 
 /// `evimpact fetch prices`.
 fn fetch_prices(fetcher: &Fetcher, p: &PricesArgs, data: &Path, quiet: bool) -> Result<()> {
-    check_period(p.from, p.to)?;
+    check_period(p.period.from, p.period.to)?;
     let mut jobs = Vec::new();
     for s in &p.symbols {
         let dir = match &p.out {
@@ -372,8 +363,8 @@ fn fetch_prices(fetcher: &Fetcher, p: &PricesArgs, data: &Path, quiet: bool) -> 
             query: Query::Prices {
                 symbol: s.clone(),
                 index: p.index,
-                from: p.from,
-                to: p.to,
+                from: p.period.from,
+                to: p.period.to,
             },
             out,
         });
@@ -401,11 +392,13 @@ fn fetch_factors(fetcher: &Fetcher, f: &FactorsArgs, data: &Path, quiet: bool) -
 
 /// `evimpact fetch events`.
 fn fetch_events(fetcher: &Fetcher, e: &EventsArgs, data: &Path, quiet: bool) -> Result<()> {
-    check_period(e.from, e.to)?;
-    let out = e
-        .out
-        .clone()
-        .unwrap_or_else(|| data.join(format!("events/federal-register-{}-{}.csv", e.from, e.to)));
+    check_period(e.period.from, e.period.to)?;
+    let out = e.out.clone().unwrap_or_else(|| {
+        data.join(format!(
+            "events/federal-register-{}-{}.csv",
+            e.period.from, e.period.to
+        ))
+    });
     guard(&out)?;
     let securities = match &e.securities {
         Some(p) => read_security_map(p)?,
@@ -416,8 +409,8 @@ fn fetch_events(fetcher: &Fetcher, e: &EventsArgs, data: &Path, quiet: bool) -> 
         query: Query::Rules {
             term: e.term.clone(),
             agency: e.agency.clone(),
-            from: e.from,
-            to: e.to,
+            from: e.period.from,
+            to: e.period.to,
             entities: e.entities,
             title_filter: !e.all_rules,
             securities,
@@ -429,7 +422,7 @@ fn fetch_events(fetcher: &Fetcher, e: &EventsArgs, data: &Path, quiet: bool) -> 
 
 /// `evimpact fetch news`.
 fn fetch_news(fetcher: &Fetcher, n: &NewsArgs, data: &Path, quiet: bool) -> Result<()> {
-    check_period(n.from, n.to)?;
+    check_period(n.period.from, n.period.to)?;
     let slug: String = crate::fetch::federal_register::normalise(&n.query)
         .chars()
         .take(40)
@@ -437,8 +430,8 @@ fn fetch_news(fetcher: &Fetcher, n: &NewsArgs, data: &Path, quiet: bool) -> Resu
     let out = n.out.clone().unwrap_or_else(|| {
         data.join(format!(
             "news/{slug}-{}-{}{}.csv",
-            n.from,
-            n.to,
+            n.period.from,
+            n.period.to,
             if n.articles { "-articles" } else { "" }
         ))
     });
@@ -446,15 +439,15 @@ fn fetch_news(fetcher: &Fetcher, n: &NewsArgs, data: &Path, quiet: bool) -> Resu
     let query = if n.articles {
         Query::Articles {
             query: n.query.clone(),
-            from: n.from,
-            to: n.to,
+            from: n.period.from,
+            to: n.period.to,
             max: n.max,
         }
     } else {
         Query::Timeline {
             query: n.query.clone(),
-            from: n.from,
-            to: n.to,
+            from: n.period.from,
+            to: n.period.to,
         }
     };
     let job = Job {
@@ -467,19 +460,21 @@ fn fetch_news(fetcher: &Fetcher, n: &NewsArgs, data: &Path, quiet: bool) -> Resu
 
 /// `evimpact fetch halts`.
 fn fetch_halts(fetcher: &Fetcher, h: &HaltsArgs, data: &Path, quiet: bool) -> Result<()> {
-    check_period(h.from, h.to)?;
-    let out = h
-        .out
-        .clone()
-        .unwrap_or_else(|| data.join(format!("halts/fetched-{}-{}.csv", h.from, h.to)));
+    check_period(h.period.from, h.period.to)?;
+    let out = h.out.clone().unwrap_or_else(|| {
+        data.join(format!(
+            "halts/fetched-{}-{}.csv",
+            h.period.from, h.period.to
+        ))
+    });
     guard(&out)?;
     let mut items: Vec<(&'static dyn Source, Query)> = vec![(
         pick(&h.source, &h.index)?,
         Query::Prices {
             symbol: h.index.clone(),
             index: true,
-            from: h.from,
-            to: h.to,
+            from: h.period.from,
+            to: h.period.to,
         },
     )];
     for s in &h.securities {
@@ -488,8 +483,8 @@ fn fetch_halts(fetcher: &Fetcher, h: &HaltsArgs, data: &Path, quiet: bool) -> Re
             Query::Prices {
                 symbol: s.clone(),
                 index: false,
-                from: h.from,
-                to: h.to,
+                from: h.period.from,
+                to: h.period.to,
             },
         ));
     }
@@ -531,7 +526,7 @@ fn fetch_halts(fetcher: &Fetcher, h: &HaltsArgs, data: &Path, quiet: bool) -> Re
 
 /// `evimpact fetch calendar`.
 fn fetch_calendar(fetcher: &Fetcher, c: &CalendarArgs, data: &Path, quiet: bool) -> Result<()> {
-    check_period(c.from, c.to)?;
+    check_period(c.period.from, c.period.to)?;
     let mic = crate::data::calendar::Exchange::for_security(&c.index).mic;
     let out = c
         .out
@@ -541,8 +536,8 @@ fn fetch_calendar(fetcher: &Fetcher, c: &CalendarArgs, data: &Path, quiet: bool)
     let q = Query::Prices {
         symbol: c.index.clone(),
         index: true,
-        from: c.from,
-        to: c.to,
+        from: c.period.from,
+        to: c.period.to,
     };
     let f = fetcher.fetch(pick(&c.source, &c.index)?, &q)?;
     let t = calendar_table(&traded_of(&f.table));

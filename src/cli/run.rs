@@ -13,6 +13,24 @@ use crate::returns::{HaltPolicy, LimitPolicy, ReturnKind};
 use crate::study::{Overrides, Study, default_data_dir, read_study_file};
 use crate::window::Window;
 
+/// The event-time windows of a study, shared by `run` and `simulate`.
+#[derive(Debug, Clone, Args)]
+pub struct WindowArgs {
+    /// Estimation window in event time [default: -260:-11], e.g. --estimation=-250:-30.
+    #[arg(long, allow_hyphen_values = true)]
+    pub estimation: Option<Window>,
+    /// Event window [default: -10:10].
+    #[arg(long, allow_hyphen_values = true)]
+    pub window: Option<Window>,
+    /// A CAR window (repeatable), e.g. --car -1:1 --car 0:5 [default: -1:1, 0:1, 0:5,
+    /// -5:5 and -10:10, those inside the event window].
+    #[arg(long, allow_hyphen_values = true)]
+    pub car: Vec<Window>,
+    /// Minimum usable estimation returns [default: 120].
+    #[arg(long)]
+    pub min_estimation: Option<usize>,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Study definition (TOML). Optional when every input is given by flags.
@@ -44,15 +62,8 @@ pub struct RunArgs {
     /// Halts CSV: security,start,end,reason,source (inclusive exchange-local dates).
     #[arg(long)]
     pub halts: Option<PathBuf>,
-    /// Estimation window in event time, e.g. -260:-11.
-    #[arg(long, allow_hyphen_values = true)]
-    pub estimation: Option<Window>,
-    /// Event window, e.g. -10:10.
-    #[arg(long, allow_hyphen_values = true)]
-    pub window: Option<Window>,
-    /// A CAR window (repeatable), e.g. --car -1:1 --car 0:5.
-    #[arg(long, allow_hyphen_values = true)]
-    pub car: Vec<Window>,
+    #[command(flatten)]
+    pub windows: WindowArgs,
     /// Study name (names the default output directory).
     #[arg(long)]
     pub name: Option<String>,
@@ -72,9 +83,6 @@ pub struct RunArgs {
     /// Dimson's K: market leads and lags [default: 1].
     #[arg(long)]
     pub dimson_lags: Option<usize>,
-    /// Minimum usable estimation returns [default: 120].
-    #[arg(long)]
-    pub min_estimation: Option<usize>,
     /// Return kind: simple or log.
     #[arg(long)]
     pub returns: Option<ReturnKind>,
@@ -128,15 +136,15 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
         calendar: a.calendar.clone(),
         calendars: a.calendars.clone(),
         halts: a.halts.clone(),
-        estimation: a.estimation,
-        event_window: a.window,
-        car: a.car.clone(),
+        estimation: a.windows.estimation,
+        event_window: a.windows.window,
+        car: a.windows.car.clone(),
         model: a.model,
         factors: a.factors.clone(),
         factor_units: a.factor_units,
         rf: a.rf.clone(),
         dimson_lags: a.dimson_lags,
-        min_estimation: a.min_estimation,
+        min_estimation: a.windows.min_estimation,
         returns: a.returns,
         rule: a.rule,
         max_shift: a.max_shift,
@@ -201,11 +209,8 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     let plan = crate::fsio::check_output_dir(&out, &study_inputs(&study), a.force)?;
     check_inputs_or_fetch(&study, a.fetch, a.quiet)?;
     let outcome = crate::pipeline::run_study(&study)?;
-    let n_skipped = outcome
-        .skipped
-        .iter()
-        .filter(|s| s.kind == SkipKind::Skipped)
-        .count();
+    let counts = outcome.counts();
+    let n_skipped = counts.skipped;
     if a.strict && n_skipped > 0 {
         let first = &outcome
             .skipped
@@ -228,14 +233,13 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     if !a.quiet {
         println!(
             "{}: {} event row(s), {} analysed, {} skipped, {} without market data",
-            study.name,
-            outcome.events.len(),
-            outcome.results.len(),
-            n_skipped,
-            outcome.skipped.len() - n_skipped
+            study.name, counts.rows, counts.analysed, counts.skipped, counts.no_market_data
         );
         for w in &outcome.windows {
-            let j1 = &w.tests[0];
+            let Some(j1) = crate::stats::find_test(&w.tests, crate::stats::TestId::MackinlayJ1)
+            else {
+                continue;
+            };
             println!(
                 "  CAAR{:<10} {:>8}  N={}  J1={} (p={})",
                 w.window.map(|w| w.pretty()).unwrap_or_default(),

@@ -13,7 +13,6 @@ use crate::simulate::{
     SimConfig, Simulation, acceptance_interval, power_lines, rejections_csv, simulate,
 };
 use crate::study::{Overrides, Study, default_data_dir};
-use crate::window::Window;
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
@@ -48,18 +47,8 @@ pub struct SimulateArgs {
     /// beside the new one as DIR.replaced-<time>).
     #[arg(long)]
     pub force: bool,
-    /// Estimation window [default: -260:-11].
-    #[arg(long, allow_hyphen_values = true)]
-    pub estimation: Option<Window>,
-    /// Event window [default: -10:10].
-    #[arg(long, allow_hyphen_values = true)]
-    pub window: Option<Window>,
-    /// CAR window (repeatable) [default: the study defaults].
-    #[arg(long, allow_hyphen_values = true)]
-    pub car: Vec<Window>,
-    /// Minimum usable estimation returns [default: 120].
-    #[arg(long)]
-    pub min_estimation: Option<usize>,
+    #[command(flatten)]
+    pub windows: super::run::WindowArgs,
     /// Print nothing but errors (and no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
@@ -78,10 +67,10 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
         prices: vec![a.prices.clone()],
         market: Some(a.market.clone()),
         calendar: a.calendar.clone(),
-        estimation: a.estimation,
-        event_window: a.window,
-        car: a.car.clone(),
-        min_estimation: a.min_estimation,
+        estimation: a.windows.estimation,
+        event_window: a.windows.window,
+        car: a.windows.car.clone(),
+        min_estimation: a.windows.min_estimation,
         ..Default::default()
     };
     let study = Study::resolve(None, ov, &data_dir)?;

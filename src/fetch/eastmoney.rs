@@ -20,12 +20,11 @@
 //! halts file by comparing with the index.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::{Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count, fmt_num};
+use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count, fmt_num};
 
 pub struct Eastmoney;
 
@@ -233,18 +232,17 @@ pub fn to_table(
     Ok(t)
 }
 
+const ABOUT: About = About::new(
+    "eastmoney",
+    "https://push2his.eastmoney.com",
+    &["prices"],
+    500,
+    "json",
+);
+
 impl Source for Eastmoney {
-    fn name(&self) -> &'static str {
-        "eastmoney"
-    }
-    fn default_base(&self) -> &'static str {
-        "https://push2his.eastmoney.com"
-    }
-    fn answers(&self, q: &Query) -> bool {
-        matches!(q, Query::Prices { .. })
-    }
-    fn min_interval(&self) -> Duration {
-        Duration::from_millis(500)
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {

@@ -22,12 +22,10 @@
 //! provenance notes say so). With a `--securities` map (`entity,security` CSV), an entity
 //! whose normalised name contains a mapped name gets that security.
 
-use std::time::Duration;
-
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::{Ctx, FetchError, FetchErrorKind, Query, Source, Table};
+use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table};
 
 pub struct FederalRegister;
 
@@ -272,18 +270,17 @@ pub fn rows(rules: &[(Rule, Option<Vec<String>>)], securities: &[(String, String
     t
 }
 
+const ABOUT: About = About::new(
+    "federal_register",
+    "https://www.federalregister.gov",
+    &["rules"],
+    500,
+    "json",
+);
+
 impl Source for FederalRegister {
-    fn name(&self) -> &'static str {
-        "federal_register"
-    }
-    fn default_base(&self) -> &'static str {
-        "https://www.federalregister.gov"
-    }
-    fn answers(&self, q: &Query) -> bool {
-        matches!(q, Query::Rules { .. })
-    }
-    fn min_interval(&self) -> Duration {
-        Duration::from_millis(500)
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {

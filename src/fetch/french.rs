@@ -10,31 +10,25 @@
 //! Output: `date,mkt_rf,smb,hml,rf` in percent, as published (units in the provenance; the
 //! preamble, which names the CRSP vintage, is kept in the provenance notes).
 
-use std::time::Duration;
-
 use chrono::NaiveDate;
 
-use super::{Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_num, zip};
+use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_num, zip};
 
 pub struct French;
 
 pub const ZIP_PATH: &str = "/pages/faculty/ken.french/ftp/F-F_Research_Data_Factors_daily_CSV.zip";
 
+const ABOUT: About = About::new(
+    "french",
+    "https://mba.tuck.dartmouth.edu",
+    &["factors"],
+    1000,
+    "zip",
+);
+
 impl Source for French {
-    fn name(&self) -> &'static str {
-        "french"
-    }
-    fn default_base(&self) -> &'static str {
-        "https://mba.tuck.dartmouth.edu"
-    }
-    fn answers(&self, q: &Query) -> bool {
-        matches!(q, Query::Factors { .. })
-    }
-    fn min_interval(&self) -> Duration {
-        Duration::from_secs(1)
-    }
-    fn body_ext(&self) -> &'static str {
-        "zip"
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {

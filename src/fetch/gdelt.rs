@@ -14,13 +14,12 @@
 //! request every 5 seconds.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 use super::federal_register::EVENT_COLUMNS;
-use super::{Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count};
+use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count};
 
 pub struct Gdelt;
 
@@ -172,18 +171,17 @@ pub fn parse_articles(body: &[u8]) -> Result<Table, ParseError> {
     Ok(t)
 }
 
+const ABOUT: About = About::new(
+    "gdelt",
+    "https://api.gdeltproject.org",
+    &["timeline", "articles"],
+    5000,
+    "json",
+);
+
 impl Source for Gdelt {
-    fn name(&self) -> &'static str {
-        "gdelt"
-    }
-    fn default_base(&self) -> &'static str {
-        "https://api.gdeltproject.org"
-    }
-    fn answers(&self, q: &Query) -> bool {
-        matches!(q, Query::Timeline { .. } | Query::Articles { .. })
-    }
-    fn min_interval(&self) -> Duration {
-        Duration::from_secs(5)
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {

@@ -191,6 +191,19 @@ pub enum Query {
 }
 
 impl Query {
+    /// The query's kind as in its serialized `kind` tag: `prices`, `factors`, `rules`,
+    /// `timeline`, `articles`, `derived`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Query::Prices { .. } => "prices",
+            Query::Factors { .. } => "factors",
+            Query::Rules { .. } => "rules",
+            Query::Timeline { .. } => "timeline",
+            Query::Articles { .. } => "articles",
+            Query::Derived { .. } => "derived",
+        }
+    }
+
     /// The symbol or query, for messages, cache names and progress.
     pub fn label(&self) -> String {
         match self {
@@ -266,26 +279,70 @@ pub fn fmt_count(v: f64) -> String {
 
 /// One public data source. A new source is one file implementing this trait plus one line
 /// in [`sources`].
-pub trait Source: Sync {
+/// What a source is: its name, the service it talks to, the queries it answers and how
+/// politely it must be asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct About {
     /// Short name used on the command line, in cache paths and in provenance: `yahoo`.
-    fn name(&self) -> &'static str;
+    pub name: &'static str,
     /// The real service's base URL (scheme and host), e.g. `https://query1.finance.yahoo.com`.
-    fn default_base(&self) -> &'static str;
-    /// Whether this source answers this kind of query.
-    fn answers(&self, q: &Query) -> bool;
-    /// Polite minimum interval between two requests to this source's host.
-    fn min_interval(&self) -> Duration {
-        Duration::from_millis(500)
-    }
+    pub base: &'static str,
+    /// The kinds of query (see [`Query::kind`]) this source answers.
+    pub answers: &'static [&'static str],
+    /// Polite minimum interval between two requests to this source's host, in ms.
+    pub min_interval_ms: u64,
     /// File extension of the cached bodies (`json`, `csv`, `zip`).
-    fn body_ext(&self) -> &'static str {
-        "json"
+    pub body_ext: &'static str,
+}
+
+impl About {
+    /// `About { name, base, answers, min_interval_ms, body_ext }`, for one-line constants.
+    pub const fn new(
+        name: &'static str,
+        base: &'static str,
+        answers: &'static [&'static str],
+        min_interval_ms: u64,
+        body_ext: &'static str,
+    ) -> About {
+        About {
+            name,
+            base,
+            answers,
+            min_interval_ms,
+            body_ext,
+        }
     }
+}
+
+/// A public data source: what it is ([`About`]) and how it fetches and converts.
+pub trait Source: Sync {
+    fn about(&self) -> &'static About;
     /// Fetches (through `ctx`) and converts.
     ///
     /// # Errors
     /// Any [`FetchError`], naming the source, the symbol and the URL.
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError>;
+
+    /// [`About::name`].
+    fn name(&self) -> &'static str {
+        self.about().name
+    }
+    /// [`About::base`].
+    fn default_base(&self) -> &'static str {
+        self.about().base
+    }
+    /// Whether this source answers this kind of query.
+    fn answers(&self, q: &Query) -> bool {
+        self.about().answers.contains(&q.kind())
+    }
+    /// [`About::min_interval_ms`].
+    fn min_interval(&self) -> Duration {
+        Duration::from_millis(self.about().min_interval_ms)
+    }
+    /// [`About::body_ext`].
+    fn body_ext(&self) -> &'static str {
+        self.about().body_ext
+    }
 }
 
 /// Every source, in the order the command line lists them.

@@ -8,12 +8,10 @@
 //! `^name`; a suffix is kept in lower case (`0700.HK` → `0700.hk`). Stooq has no
 //! Shanghai/Shenzhen A-shares.
 
-use std::time::Duration;
-
 use chrono::NaiveDate;
 
 use super::{
-    Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count, fmt_num, is_a_share,
+    About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count, fmt_num, is_a_share,
 };
 
 pub struct Stooq;
@@ -44,21 +42,11 @@ pub fn stooq_symbol(symbol: &str, index: bool) -> Result<String, String> {
     }
 }
 
+const ABOUT: About = About::new("stooq", "https://stooq.com", &["prices"], 1000, "csv");
+
 impl Source for Stooq {
-    fn name(&self) -> &'static str {
-        "stooq"
-    }
-    fn default_base(&self) -> &'static str {
-        "https://stooq.com"
-    }
-    fn answers(&self, q: &Query) -> bool {
-        matches!(q, Query::Prices { .. })
-    }
-    fn min_interval(&self) -> Duration {
-        Duration::from_secs(1)
-    }
-    fn body_ext(&self) -> &'static str {
-        "csv"
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {

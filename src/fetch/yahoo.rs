@@ -19,12 +19,11 @@
 //! - a null close is written as an empty price (no trade), never dropped or zero-filled.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, TimeZone};
 use serde_json::Value;
 
-use super::{Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count, fmt_num};
+use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count, fmt_num};
 
 pub struct Yahoo;
 
@@ -41,18 +40,17 @@ pub fn yahoo_symbol(symbol: &str, index: bool) -> String {
     s.to_string()
 }
 
+const ABOUT: About = About::new(
+    "yahoo",
+    "https://query1.finance.yahoo.com",
+    &["prices"],
+    500,
+    "json",
+);
+
 impl Source for Yahoo {
-    fn name(&self) -> &'static str {
-        "yahoo"
-    }
-    fn default_base(&self) -> &'static str {
-        "https://query1.finance.yahoo.com"
-    }
-    fn answers(&self, q: &Query) -> bool {
-        matches!(q, Query::Prices { .. })
-    }
-    fn min_interval(&self) -> Duration {
-        Duration::from_millis(500)
+    fn about(&self) -> &'static About {
+        &ABOUT
     }
 
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {

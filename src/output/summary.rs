@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::outcome::{Outcome, SkipKind};
+use crate::outcome::Outcome;
 
 /// `summary.json`: the study as run, input hashes, tool version and every key figure.
 pub fn summary_json(o: &Outcome) -> serde_json::Value {
@@ -30,8 +30,8 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
         "counts": {
             "event_rows": o.events.len(),
             "analysed": o.results.len(),
-            "skipped": o.skipped.iter().filter(|s| s.kind == SkipKind::Skipped).count(),
-            "no_market_data": o.skipped.iter().filter(|s| s.kind == SkipKind::NoMarketData).count(),
+            "skipped": o.counts().skipped,
+            "no_market_data": o.counts().no_market_data,
         },
         "windows": o.windows.iter().map(|a| json!({
             "window": a.window.map(|w| w.label()), "n": a.n, "caar": num(a.mean), "tests": tests(a)

@@ -3,10 +3,57 @@
 
 use rayon::prelude::*;
 
-use crate::abnormal::EventAnalysis;
-use crate::abnormal::EventSpec;
+use crate::abnormal::{EventAnalysis, EventSpec};
 use crate::outcome::{Aggregate, Scope};
 use crate::stats::battery::{Sample, battery};
+
+/// The sample of one day or window: every event with a value, as (value, variance,
+/// standardized value) from `pick`, with the days it covers (positions in the event window)
+/// and its length.
+fn sample(
+    analyses: &[&EventAnalysis],
+    days: Vec<usize>,
+    len: usize,
+    pick: impl Fn(&EventAnalysis) -> (f64, f64, f64),
+) -> Sample {
+    let mut s = Sample {
+        members: vec![],
+        values: vec![],
+        vars: vec![],
+        std: vec![],
+        dof: vec![],
+        days,
+        len,
+    };
+    for (i, a) in analyses.iter().enumerate() {
+        let (value, var, std) = pick(a);
+        if value.is_finite() {
+            s.members.push(i);
+            s.values.push(value);
+            s.vars.push(var);
+            s.std.push(std);
+            s.dof.push(a.fit.dof() as f64);
+        }
+    }
+    s
+}
+
+fn aggregate(
+    scope: Scope,
+    tau: Option<i32>,
+    window: Option<crate::window::Window>,
+    panel: &crate::stats::Panel,
+    s: &Sample,
+) -> Aggregate {
+    Aggregate {
+        scope,
+        tau,
+        window,
+        n: s.values.len(),
+        mean: s.values.iter().sum::<f64>() / s.values.len() as f64,
+        tests: battery(panel, s),
+    }
+}
 
 /// AAR per event day and CAAR per CAR window with the battery of tests, over the given
 /// events' analyses (one per event; a security with several events appears several times).
@@ -28,33 +75,11 @@ pub fn aggregates(es: &EventSpec, analyses: &[&EventAnalysis]) -> (Vec<Aggregate
         .par_iter()
         .map(|&tau| {
             let pos = (tau - ew.start) as usize;
-            let mut s = Sample {
-                members: vec![],
-                values: vec![],
-                vars: vec![],
-                std: vec![],
-                dof: vec![],
-                days: vec![pos],
-                len: 1,
-            };
-            for (i, a) in analyses.iter().enumerate() {
-                let row = &a.rows[pos];
-                if row.ar.is_finite() {
-                    s.members.push(i);
-                    s.values.push(row.ar);
-                    s.vars.push(row.var);
-                    s.std.push(row.sar);
-                    s.dof.push(a.fit.dof() as f64);
-                }
-            }
-            Aggregate {
-                scope: Scope::Day,
-                tau: Some(tau),
-                window: None,
-                n: s.values.len(),
-                mean: s.values.iter().sum::<f64>() / s.values.len() as f64,
-                tests: battery(&panel, &s),
-            }
+            let s = sample(analyses, vec![pos], 1, |a| {
+                let r = &a.rows[pos];
+                (r.ar, r.var, r.sar)
+            });
+            aggregate(Scope::Day, Some(tau), None, &panel, &s)
         })
         .collect();
     let windows = es
@@ -62,35 +87,14 @@ pub fn aggregates(es: &EventSpec, analyses: &[&EventAnalysis]) -> (Vec<Aggregate
         .par_iter()
         .enumerate()
         .map(|(w, win)| {
-            let mut s = Sample {
-                members: vec![],
-                values: vec![],
-                vars: vec![],
-                std: vec![],
-                dof: vec![],
-                days: (win.start..=win.end)
-                    .map(|t| (t - ew.start) as usize)
-                    .collect(),
-                len: win.len(),
-            };
-            for (i, a) in analyses.iter().enumerate() {
+            let days = (win.start..=win.end)
+                .map(|t| (t - ew.start) as usize)
+                .collect();
+            let s = sample(analyses, days, win.len(), |a| {
                 let c = &a.cars[w];
-                if c.car.is_finite() {
-                    s.members.push(i);
-                    s.values.push(c.car);
-                    s.vars.push(c.var);
-                    s.std.push(c.t);
-                    s.dof.push(a.fit.dof() as f64);
-                }
-            }
-            Aggregate {
-                scope: Scope::Window,
-                tau: None,
-                window: Some(*win),
-                n: s.values.len(),
-                mean: s.values.iter().sum::<f64>() / s.values.len() as f64,
-                tests: battery(&panel, &s),
-            }
+                (c.car, c.var, c.t)
+            });
+            aggregate(Scope::Window, None, Some(*win), &panel, &s)
         })
         .collect();
     (days, windows)

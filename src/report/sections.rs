@@ -5,7 +5,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use super::doc::{Align, Block, Doc, Inline, Para, Table, code, strong, t};
 use super::format::{num, num_prose, pct, pct_prose, pval, stars};
 use crate::chart::render::{ChartFile, ChartKind};
-use crate::outcome::{Aggregate, EventResult, Outcome, SkipKind};
+use crate::outcome::{Aggregate, Counts, EventResult, Outcome};
 use crate::returns::{Status, source};
 use crate::stats::TestId;
 use crate::window::Window;
@@ -67,13 +67,12 @@ fn verdict(p: f64) -> &'static str {
 /// The plain-language summary, generated only from the computed numbers.
 pub fn summary(o: &Outcome) -> Vec<Para> {
     let mut out = Vec::new();
-    let analysed = o.results.len();
-    let nomkt = o
-        .skipped
-        .iter()
-        .filter(|k| k.kind == SkipKind::NoMarketData)
-        .count();
-    let skipped = o.skipped.len() - nomkt;
+    let Counts {
+        analysed,
+        no_market_data: nomkt,
+        skipped,
+        ..
+    } = o.counts();
     out.push(vec![t(format!(
         "{} event row(s): {analysed} analysed, {nomkt} without listed shares (no market data), {skipped} skipped.",
         o.events.len()
@@ -358,13 +357,12 @@ fn in_brief(d: &mut Doc, o: &Outcome) {
 fn study(d: &mut Doc, o: &Outcome) {
     let s = &o.study;
     d.h(2, "Study");
-    let analysed = o.results.len();
-    let nomkt = o
-        .skipped
-        .iter()
-        .filter(|k| k.kind == SkipKind::NoMarketData)
-        .count();
-    let skipped = o.skipped.len() - nomkt;
+    let Counts {
+        analysed,
+        no_market_data: nomkt,
+        skipped,
+        ..
+    } = o.counts();
     let markets: Vec<Inline> = o
         .inputs
         .iter()

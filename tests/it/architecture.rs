@@ -127,7 +127,10 @@ fn violations(src: &Path) -> Vec<String> {
         let rel = f.strip_prefix(src).expect("under src");
         let Some(from) = module_of(rel) else { continue };
         // Files that are test modules as a whole (`#[cfg(test)] mod tests;`).
-        if rel.file_name().is_some_and(|n| n == "tests.rs" || n == "kind_tests.rs") {
+        if rel
+            .file_name()
+            .is_some_and(|n| n == "tests.rs" || n == "kind_tests.rs")
+        {
             continue;
         }
         let text = std::fs::read_to_string(&f).expect("readable");
@@ -159,7 +162,10 @@ fn violations(src: &Path) -> Vec<String> {
                 None
             };
             if let Some(why) = why {
-                out.push(format!("src/{}:{line}: {from} → {to} ({why})", rel.display()));
+                out.push(format!(
+                    "src/{}:{line}: {from} → {to} ({why})",
+                    rel.display()
+                ));
             }
         }
     }
@@ -169,7 +175,12 @@ fn violations(src: &Path) -> Vec<String> {
 #[test]
 fn every_import_points_down_the_pipeline() {
     let v = violations(&repo().join("src"));
-    assert!(v.is_empty(), "{} forbidden import(s):\n{}", v.len(), v.join("\n"));
+    assert!(
+        v.is_empty(),
+        "{} forbidden import(s):\n{}",
+        v.len(),
+        v.join("\n")
+    );
 }
 
 /// lib.rs lists the modules in pipeline order for the reader; that order differs from the
@@ -197,16 +208,29 @@ fn the_checker_catches_forbidden_imports() {
     let src = dir.path();
     std::fs::create_dir_all(src.join("stats")).expect("mkdir");
     std::fs::create_dir_all(src.join("data")).expect("mkdir");
-    std::fs::write(src.join("stats/mod.rs"), "use crate::cli::run;\n// use crate::report;\n")
-        .expect("write");
-    std::fs::write(src.join("data/prices.rs"), "use crate::{error::InputError, window::Window};\n")
-        .expect("write");
-    std::fs::write(src.join("output.rs"), "fn f() { crate::pipeline::run_study(); }\n")
-        .expect("write");
+    std::fs::write(
+        src.join("stats/mod.rs"),
+        "use crate::cli::run;\n// use crate::report;\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("data/prices.rs"),
+        "use crate::{error::InputError, window::Window};\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("output.rs"),
+        "fn f() { crate::pipeline::run_study(); }\n",
+    )
+    .expect("write");
     std::fs::write(src.join("report.rs"), "use crate::outcome::Outcome;\n").expect("write");
     let v = violations(src);
     assert_eq!(v.len(), 3, "{v:#?}");
     assert!(v[0].contains("data → window (forbidden)"), "{}", v[0]);
     assert!(v[1].contains("output → pipeline (forbidden)"), "{}", v[1]);
-    assert!(v[2].contains("stats → cli (points up the pipeline)"), "{}", v[2]);
+    assert!(
+        v[2].contains("stats → cli (points up the pipeline)"),
+        "{}",
+        v[2]
+    );
 }
