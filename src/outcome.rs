@@ -13,7 +13,7 @@ use crate::data::calendar::Calendar;
 use crate::data::events::Event;
 use crate::data::provenance::InputFile;
 use crate::returns::Timeline;
-use crate::stats::TestStat;
+use crate::stats::{Clustering, Lead, Reference, TestId, TestStat};
 use crate::study::Study;
 use crate::window::Window;
 
@@ -137,9 +137,28 @@ pub struct Aggregate {
     pub tau: Option<i32>,
     pub window: Option<Window>,
     pub n: usize,
+    /// How the sample's events spread over calendar dates.
+    #[serde(skip)]
+    pub clustering: Clustering,
     /// AAR or CAAR.
     pub mean: f64,
     pub tests: Vec<TestStat>,
+}
+
+/// One session of the CAAR path with the lead test's 95 % band (see
+/// `pipeline::lead_path`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathPoint {
+    pub tau: i32,
+    /// Events with a return in [start, τ].
+    pub n: usize,
+    pub caar: f64,
+    pub statistic: f64,
+    pub p_value: f64,
+    pub lower: f64,
+    pub upper: f64,
+    pub test: TestId,
+    pub distribution: Reference,
 }
 
 /// How the event rows ended: analysed, without listed shares, skipped.
@@ -164,9 +183,37 @@ pub struct Outcome {
     pub inputs: Vec<InputFile>,
     pub calendars: BTreeMap<String, Arc<Calendar>>,
     pub warnings: Vec<String>,
+    /// The run's lead test (chosen at the lead window's N and clustering), with its reason.
+    pub lead: Option<Lead>,
+    /// The CAAR path with the lead test's band (empty without a lead test).
+    pub lead_path: Vec<PathPoint>,
 }
 
 impl Outcome {
+    /// The window the summary leads with: the shortest event-time CAR window starting on
+    /// day 0 in which every analysed event has a return; else the event-time window
+    /// containing day 0 with the largest N; else the first window. Windows in traded sessions
+    /// are reported beside it but never lead (the literature's windows are in event time).
+    /// Returns its index in the study's CAR windows.
+    pub fn lead_window(&self) -> Option<usize> {
+        let ws = &self.study.car_windows;
+        let all = self.results.len();
+        let full = |i: usize| self.windows.get(i).is_some_and(|a| a.n == all && all > 0);
+        ws.iter()
+            .enumerate()
+            .filter(|(i, w)| !w.is_traded() && w.start == 0 && full(*i))
+            .min_by_key(|(_, w)| w.len())
+            .map(|(i, _)| i)
+            .or_else(|| {
+                ws.iter()
+                    .enumerate()
+                    .filter(|(_, w)| !w.is_traded() && w.contains(0))
+                    .max_by_key(|(i, _)| self.windows.get(*i).map_or(0, |a| a.n))
+                    .map(|(i, _)| i)
+            })
+            .or(if ws.is_empty() { None } else { Some(0) })
+    }
+
     /// How the event rows ended.
     pub fn counts(&self) -> Counts {
         let no_market_data = self

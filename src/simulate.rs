@@ -205,7 +205,8 @@ fn replicate(
                 .collect::<Result<_>>()?;
             injected.iter().collect()
         };
-        let (days, windows) = crate::pipeline::aggregates(es, &analyses);
+        let day0: Vec<_> = draws.iter().map(|d| u.calendar.sessions[d.day0]).collect();
+        let (days, windows) = crate::pipeline::aggregates(es, &analyses, &day0);
         let day0 = days
             .iter()
             .find(|a| a.tau == Some(0))

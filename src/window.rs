@@ -1,16 +1,32 @@
-//! A window of event time: sessions relative to day 0, inclusive at both ends.
+//! A window of event time: sessions relative to day 0, inclusive at both ends, counted in
+//! the exchange's sessions (`-1:1`) or in the security's own traded sessions (`t0:t1`).
 
 use serde::{Deserialize, Serialize};
 
-/// A window of event time [start, end] in sessions, inclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "WindowRepr", into = "[i32; 2]")]
+/// What a window counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash, PartialOrd, Ord)]
+pub enum Sessions {
+    /// Sessions of the exchange calendar relative to day 0 (τ); a halted security has no
+    /// return on some of them.
+    #[default]
+    Event,
+    /// The security's own returns: t0 is its first return on or after day 0 (the first
+    /// traded session after the news, whatever the halts), t1 the next return, t-1 its last
+    /// return before day 0. A halted stock's reaction is then measured on the same footing
+    /// as the others'.
+    Traded,
+}
+
+/// A window [start, end], inclusive, in event-time sessions or in traded sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "WindowRepr", into = "WindowRepr")]
 pub struct Window {
     pub start: i32,
     pub end: i32,
+    pub sessions: Sessions,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(untagged)]
 enum WindowRepr {
     Pair([i32; 2]),
@@ -27,35 +43,89 @@ impl TryFrom<WindowRepr> for Window {
     }
 }
 
-impl From<Window> for [i32; 2] {
+impl From<Window> for WindowRepr {
+    /// Event windows as `[start, end]` (the study file's form), traded windows as `t0:t1`.
     fn from(w: Window) -> Self {
-        [w.start, w.end]
+        match w.sessions {
+            Sessions::Event => WindowRepr::Pair([w.start, w.end]),
+            Sessions::Traded => WindowRepr::Text(w.label()),
+        }
     }
 }
 
 impl Window {
+    /// An event-time window [start, end].
+    ///
+    /// # Errors
+    /// `start` after `end`.
     pub fn new(start: i32, end: i32) -> Result<Self, String> {
         if start > end {
             return Err(format!("window start {start} is after its end {end}"));
         }
-        Ok(Window { start, end })
+        Ok(Window {
+            start,
+            end,
+            sessions: Sessions::Event,
+        })
     }
 
-    /// `-1:1`: the label used in output tables and on the command line.
+    /// An event-time window from bounds known to be ordered (constants, defaults).
+    pub const fn event(start: i32, end: i32) -> Window {
+        Window {
+            start,
+            end,
+            sessions: Sessions::Event,
+        }
+    }
+
+    /// A window in traded sessions [t`start`, t`end`] (see [`Sessions::Traded`]).
+    ///
+    /// # Errors
+    /// `start` after `end`.
+    pub fn traded(start: i32, end: i32) -> Result<Self, String> {
+        Window::new(start, end).map(|w| Window {
+            sessions: Sessions::Traded,
+            ..w
+        })
+    }
+
+    pub fn is_traded(&self) -> bool {
+        self.sessions == Sessions::Traded
+    }
+
+    /// `-1:1` (or `t0:t1`): the label used in output tables and on the command line.
     pub fn label(&self) -> String {
-        format!("{}:{}", self.start, self.end)
+        match self.sessions {
+            Sessions::Event => format!("{}:{}", self.start, self.end),
+            Sessions::Traded => format!("t{}:t{}", self.start, self.end),
+        }
     }
 
-    /// `[-1, +1]`: the label used in reports.
+    /// `[-1, +1]` (or `[t0, t+1]`): the label used in reports.
     pub fn pretty(&self) -> String {
+        let t = if self.is_traded() { "t" } else { "" };
         let f = |v: i32| {
             if v > 0 {
-                format!("+{v}")
+                format!("{t}+{v}")
             } else {
-                v.to_string()
+                format!("{t}{v}")
             }
         };
         format!("[{}, {}]", f(self.start), f(self.end))
+    }
+
+    /// What the window counts, for the report.
+    pub fn describe(&self) -> String {
+        match self.sessions {
+            Sessions::Event => format!(
+                "{}: exchange sessions relative to day 0",
+                self.pretty()
+            ),
+            Sessions::Traded => format!(
+                "{}: the security's own returns, t0 its first return on or after day 0 (after any halt), counted in traded sessions",
+                self.pretty()
+            ),
+        }
     }
 
     pub fn contains(&self, tau: i32) -> bool {
@@ -73,22 +143,36 @@ impl Window {
 
 impl std::str::FromStr for Window {
     type Err = String;
-    /// Parses `A:B` (e.g. `-260:-11`), also accepting `[A,B]`.
+    /// Parses `A:B` (e.g. `-260:-11`), also accepting `[A,B]`; `tA:tB` (e.g. `t0:t5`) is a
+    /// window in traded sessions.
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim().trim_start_matches('[').trim_end_matches(']');
         let (a, b) = t
             .split_once(':')
             .or_else(|| t.split_once(','))
             .ok_or_else(|| format!("expected a window START:END such as -10:10, found \"{s}\""))?;
+        let (a, b) = (a.trim(), b.trim());
+        let traded = a.starts_with('t') || b.starts_with('t');
         let p = |v: &str| {
-            v.trim()
+            v.trim_start_matches('t')
                 .trim_start_matches('+')
                 .parse::<i32>()
                 .map_err(|_| {
-                    format!("expected a window START:END of integers such as -10:10, found \"{s}\"")
+                    format!(
+                        "expected a window START:END of integers such as -10:10 (or t0:t5 in traded sessions), found \"{s}\""
+                    )
                 })
         };
-        Window::new(p(a)?, p(b)?)
+        if traded && !(a.starts_with('t') && b.starts_with('t')) {
+            return Err(format!(
+                "a window in traded sessions has both ends in traded sessions, such as t0:t5, found \"{s}\""
+            ));
+        }
+        if traded {
+            Window::traded(p(a)?, p(b)?)
+        } else {
+            Window::new(p(a)?, p(b)?)
+        }
     }
 }
 
@@ -101,16 +185,25 @@ mod tests {
 
     #[test]
     fn windows_parse_both_forms() {
-        assert_eq!(
-            "-260:-11".parse::<Window>(),
-            Ok(Window {
-                start: -260,
-                end: -11
-            })
-        );
-        assert_eq!("[0,+5]".parse::<Window>(), Ok(Window { start: 0, end: 5 }));
+        assert_eq!("-260:-11".parse::<Window>(), Window::new(-260, -11));
+        assert_eq!("[0,+5]".parse::<Window>(), Window::new(0, 5));
         assert!("5:1".parse::<Window>().is_err());
         assert!("a:b".parse::<Window>().is_err());
-        assert_eq!(Window { start: -1, end: 1 }.pretty(), "[-1, +1]");
+        assert_eq!(Window::new(-1, 1).expect("window").pretty(), "[-1, +1]");
+    }
+
+    #[test]
+    fn traded_windows_parse_print_and_serialize() {
+        let w: Window = "t0:t5".parse().expect("traded");
+        assert_eq!(w, Window::traded(0, 5).expect("window"));
+        assert!(w.is_traded());
+        assert_eq!((w.label(), w.pretty()), ("t0:t5".into(), "[t0, t+5]".into()));
+        assert_eq!("t-1:t+1".parse::<Window>().expect("w").label(), "t-1:t1");
+        assert!("t0:5".parse::<Window>().is_err());
+        assert_eq!(serde_json::to_value(w).expect("json"), serde_json::json!("t0:t5"));
+        let e = Window::new(-1, 1).expect("window");
+        assert_eq!(serde_json::to_value(e).expect("json"), serde_json::json!([-1, 1]));
+        let back: Vec<Window> = serde_json::from_str(r#"[[-1, 1], "t0:t1"]"#).expect("parse");
+        assert_eq!(back, vec![e, Window::traded(0, 1).expect("w")]);
     }
 }

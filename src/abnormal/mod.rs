@@ -6,7 +6,7 @@ mod car;
 mod design;
 mod volume;
 
-pub use car::{BharRow, CarRow, bhar};
+pub use car::{BharRow, CarRow, bhar, first_return, window_taus};
 use design::Designer;
 pub use volume::{AbnormalVolume, Resumption, VolumeRow, VolumeWindow};
 use volume::{abnormal_volume, resumptions};

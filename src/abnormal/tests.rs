@@ -528,14 +528,14 @@ mod model_tests {
             row(1, f64::NAN, f64::NAN),
             row(2, 0.03, 0.002),
         ];
-        let w = Window { start: -1, end: 2 };
+        let w = Window::event(-1, 2);
         let b = bhar(&rows, w, ReturnKind::Simple);
         let want = 1.02 * 0.95 * 1.03 - 1.01 * 1.004 * 1.002;
         assert!((b.bhar - want).abs() < 1e-15 && b.n_returns == 3);
         let b = bhar(&rows, w, ReturnKind::Log);
         let want = (0.02f64 - 0.05 + 0.03).exp() - (0.01f64 + 0.004 + 0.002).exp();
         assert!((b.bhar - want).abs() < 1e-15);
-        let b = bhar(&rows, Window { start: 1, end: 1 }, ReturnKind::Simple);
+        let b = bhar(&rows, Window::event(1, 1), ReturnKind::Simple);
         assert!(b.bhar.is_nan() && b.n_returns == 0);
     }
 

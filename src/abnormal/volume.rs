@@ -123,9 +123,10 @@ pub(super) fn abnormal_volume(
     let windows = windows
         .iter()
         .map(|w| {
+            let taus = super::car::window_taus(rows, w);
             let v: Vec<f64> = days
                 .iter()
-                .filter(|d| w.contains(d.tau))
+                .filter(|d| taus.contains(&d.tau))
                 .map(|d| d.abnormal)
                 .collect();
             let cav = if v.is_empty() {

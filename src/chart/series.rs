@@ -199,10 +199,7 @@ impl ChartData {
             e.label = l;
         }
         let w = |v: (i32, i32)| {
-            crate::window::Window {
-                start: v.0,
-                end: v.1,
-            }
+            crate::window::Window::event(v.0, v.1)
             .pretty()
         };
         let ar: Vec<ArCsv> = read_csv(&dir.join("ar.csv"))?;

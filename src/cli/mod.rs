@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod progress;
 pub mod run;
 pub mod simulate;
+pub mod summary;
 pub mod synth;
 mod values;
 

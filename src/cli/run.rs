@@ -231,31 +231,7 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         Ok(())
     })?;
     if !a.quiet {
-        println!(
-            "{}: {} event row(s), {} analysed, {} skipped, {} without market data",
-            study.name, counts.rows, counts.analysed, counts.skipped, counts.no_market_data
-        );
-        for w in &outcome.windows {
-            let Some(j1) = crate::stats::find_test(&w.tests, crate::stats::TestId::MackinlayJ1)
-            else {
-                continue;
-            };
-            println!(
-                "  CAAR{:<10} {:>8}  N={}  J1={} (p={})",
-                w.window.map(|w| w.pretty()).unwrap_or_default(),
-                crate::report::pct(w.mean),
-                w.n,
-                crate::report::num(j1.statistic),
-                crate::report::num(j1.p_value)
-            );
-        }
-        for s in outcome
-            .skipped
-            .iter()
-            .filter(|s| s.kind == SkipKind::Skipped)
-        {
-            println!("  skipped {} {}: {}", s.event_id, s.security, s.reason);
-        }
+        print!("{}", super::summary::terminal_summary(&outcome));
         if let crate::fsio::OutPlan::KeepAside(old) = &plan {
             println!(
                 "--force: the previous contents of {} are kept in {}",

@@ -543,14 +543,8 @@ mod tests {
         let events = load_events(&p).expect("events");
         let (a, b) = price_period(
             &events,
-            Window {
-                start: -260,
-                end: -11,
-            },
-            Window {
-                start: -10,
-                end: 10,
-            },
+            Window::event(-260, -11),
+            Window::event(-10, 10),
         )
         .expect("period");
         // 260 sessions ≈ 364 calendar days, plus margins.

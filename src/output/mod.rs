@@ -43,6 +43,7 @@ pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
     write_table(dir, "audit", audit_table(o)?)?;
     write_table(dir, "status", status_table(o)?)?;
     write_table(dir, "series", series::series_table(o)?)?;
+    write_table(dir, "caar_path", caar_path_table(o)?)?;
     let p = dir.join("summary.json");
     let bytes = serde_json::to_vec_pretty(&summary_json(o))?;
     std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;

@@ -64,7 +64,20 @@ pub fn ar_table(o: &Outcome) -> PolarsResult<DataFrame> {
     ])
 }
 
-/// `car.csv`: one row per event, security and CAR window.
+/// A CAR window's first (`start`) or last session in event time: the window's own bound
+/// for an event-time window, the τ its traded sessions fall on for this security otherwise.
+fn tau_bound(c: &crate::abnormal::CarRow, start: bool) -> Option<i32> {
+    match (c.window.is_traded(), start) {
+        (false, true) => Some(c.window.start),
+        (false, false) => Some(c.window.end),
+        (true, true) => c.taus.map(|t| t.0),
+        (true, false) => c.taus.map(|t| t.1),
+    }
+}
+
+/// `car.csv`: one row per event, security and CAR window; `first_return_tau` is the
+/// security's first return on or after day 0 and `misses_reaction` flags a window that ends
+/// before it (a halted stock's short windows hold no reaction).
 pub fn car_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let rows: Vec<_> = o
         .results
@@ -75,13 +88,15 @@ pub fn car_table(o: &Outcome) -> PolarsResult<DataFrame> {
         col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
         col("security", rows.iter().map(|(r, _)| r.security.as_str())),
         col("window", rows.iter().map(|(_, c)| c.window.label())),
-        col("tau_start", rows.iter().map(|(_, c)| c.window.start)),
-        col("tau_end", rows.iter().map(|(_, c)| c.window.end)),
+        col("tau_start", rows.iter().map(|(_, c)| tau_bound(c, true))),
+        col("tau_end", rows.iter().map(|(_, c)| tau_bound(c, false))),
         col("car", rows.iter().map(|(_, c)| opt(c.car))),
         col("car_var", rows.iter().map(|(_, c)| opt(c.var))),
         col("t_stat", rows.iter().map(|(_, c)| opt(c.t))),
         col("p_value", rows.iter().map(|(_, c)| opt(c.p))),
         col("n_returns", rows.iter().map(|(_, c)| c.n_returns as u32)),
+        col("first_return_tau", rows.iter().map(|(_, c)| c.first_return)),
+        col("misses_reaction", rows.iter().map(|(_, c)| c.misses_reaction)),
     ])
 }
 
@@ -332,5 +347,22 @@ pub fn audit_table(o: &Outcome) -> PolarsResult<DataFrame> {
         col("rule", a.iter().map(|x| x.rule.as_str())),
         col("outcome", a.iter().map(|x| x.outcome.as_str())),
         col("reason", a.iter().map(|x| x.reason.as_str())),
+    ])
+}
+
+/// `caar_path.csv`: the CAAR from the event window's start to each τ with the run's lead
+/// test on that cumulative window and its 95 % band (what the CAR chart draws).
+pub fn caar_path_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let p = &o.lead_path;
+    DataFrame::new_infer_height(vec![
+        col("tau", p.iter().map(|x| x.tau)),
+        col("n", p.iter().map(|x| x.n as u32)),
+        col("caar", p.iter().map(|x| opt(x.caar))),
+        col("test", p.iter().map(|x| x.test.as_str())),
+        col("statistic", p.iter().map(|x| opt(x.statistic))),
+        col("p_value", p.iter().map(|x| opt(x.p_value))),
+        col("distribution", p.iter().map(|x| x.distribution.to_string())),
+        col("lower", p.iter().map(|x| opt(x.lower))),
+        col("upper", p.iter().map(|x| opt(x.upper))),
     ])
 }

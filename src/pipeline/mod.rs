@@ -7,6 +7,7 @@ mod audit;
 mod event;
 pub mod load;
 
+use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use crate::abnormal::EventAnalysis;
@@ -55,8 +56,9 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         skipped.extend(s);
     }
     let analyses: Vec<&EventAnalysis> = results.iter().map(|r| &r.analysis).collect();
-    let (days, windows) = aggregates(&es, &analyses);
-    Ok(Outcome {
+    let day0: Vec<NaiveDate> = results.iter().map(|r| r.day0).collect();
+    let (days, windows) = aggregates(&es, &analyses, &day0);
+    let mut outcome = Outcome {
         study: study.clone(),
         events,
         results,
@@ -67,5 +69,16 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         inputs,
         calendars,
         warnings,
-    })
+        lead: None,
+        lead_path: Vec::new(),
+    };
+    outcome.lead = outcome
+        .lead_window()
+        .and_then(|i| outcome.windows.get(i))
+        .and_then(|a| crate::stats::lead_test(&a.clustering));
+    if let Some(l) = &outcome.lead {
+        let analyses: Vec<&EventAnalysis> = outcome.results.iter().map(|r| &r.analysis).collect();
+        outcome.lead_path = aggregate::lead_path(&es, &analyses, l.test);
+    }
+    Ok(outcome)
 }

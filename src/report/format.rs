@@ -33,7 +33,7 @@ pub fn num(v: f64) -> String {
     }
 }
 
-pub(super) fn pval(v: f64) -> String {
+pub fn pval(v: f64) -> String {
     if v.is_finite() {
         format!("{v:.3}")
     } else {
@@ -42,7 +42,7 @@ pub(super) fn pval(v: f64) -> String {
 }
 
 /// A percentage for prose: typographic minus, 2 decimals, e.g. "−10.52 %".
-pub(super) fn pct_prose(v: f64) -> String {
+pub fn pct_prose(v: f64) -> String {
     if !v.is_finite() {
         return "undefined".into();
     }
@@ -54,7 +54,7 @@ pub(super) fn pct_prose(v: f64) -> String {
 }
 
 /// A statistic for prose with a typographic minus.
-pub(super) fn num_prose(v: f64) -> String {
+pub fn num_prose(v: f64) -> String {
     if !v.is_finite() {
         return "undefined".into();
     }
@@ -62,5 +62,20 @@ pub(super) fn num_prose(v: f64) -> String {
     match s.strip_prefix('-') {
         Some(r) => format!("−{r}"),
         None => s,
+    }
+}
+
+/// "rejects at 5 %" style verdict of a p-value.
+pub fn verdict(p: f64) -> &'static str {
+    if !p.is_finite() {
+        "undefined at this N"
+    } else if p < 0.01 {
+        "significant at 1 %"
+    } else if p < 0.05 {
+        "significant at 5 %"
+    } else if p < 0.10 {
+        "significant at 10 % only"
+    } else {
+        "not significant at 10 %"
     }
 }

@@ -20,10 +20,10 @@ use crate::chart::render::ChartFile;
 use crate::outcome::Outcome;
 
 pub use doc::{Align, Block, Doc, Inline, Para, Table};
-pub use format::{num, pct, stars};
+pub use format::{num, num_prose, pct, pct_prose, pval, stars, verdict};
 pub use html::html;
 pub use markdown::{markdown, md_text, render_markdown, safe_url, tables_markdown};
-pub use sections::{build, lead_window, summary};
+pub use sections::{build, summary};
 
 /// Writes `report.md` and `report.html` into `dir` (charts already in `dir/charts`).
 ///

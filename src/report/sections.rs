@@ -3,7 +3,7 @@
 use chrono::{Datelike, NaiveDate, Weekday};
 
 use super::doc::{Align, Block, Doc, Inline, Para, Table, code, strong, t};
-use super::format::{num, num_prose, pct, pct_prose, pval, stars};
+use super::format::{num, num_prose, pct, pct_prose, pval, stars, verdict};
 use crate::chart::render::{ChartFile, ChartKind};
 use crate::outcome::{Aggregate, Counts, EventResult, Outcome};
 use crate::returns::{Status, source};
@@ -27,42 +27,6 @@ fn window_label(a: &Aggregate) -> String {
     a.window.map(|w| w.pretty()).unwrap_or_default()
 }
 
-/// The window the summary leads with: the shortest CAR window starting on day 0 in which
-/// every analysed event has a return; else the window containing day 0 with the largest
-/// N; else the first window. Returns its index in the study's CAR windows.
-pub fn lead_window(o: &Outcome) -> Option<usize> {
-    let ws = &o.study.car_windows;
-    let all = o.results.len();
-    let full = |i: usize| o.windows.get(i).is_some_and(|a| a.n == all && all > 0);
-    ws.iter()
-        .enumerate()
-        .filter(|(i, w)| w.start == 0 && full(*i))
-        .min_by_key(|(_, w)| w.len())
-        .map(|(i, _)| i)
-        .or_else(|| {
-            ws.iter()
-                .enumerate()
-                .filter(|(_, w)| w.contains(0))
-                .max_by_key(|(i, _)| o.windows.get(*i).map_or(0, |a| a.n))
-                .map(|(i, _)| i)
-        })
-        .or(if ws.is_empty() { None } else { Some(0) })
-}
-
-/// "rejects at 5 %" style verdict of a p-value.
-fn verdict(p: f64) -> &'static str {
-    if !p.is_finite() {
-        "undefined at this N"
-    } else if p < 0.01 {
-        "significant at 1 %"
-    } else if p < 0.05 {
-        "significant at 5 %"
-    } else if p < 0.10 {
-        "significant at 10 % only"
-    } else {
-        "not significant at 10 %"
-    }
-}
 
 /// The plain-language summary, generated only from the computed numbers.
 pub fn summary(o: &Outcome) -> Vec<Para> {
@@ -77,7 +41,7 @@ pub fn summary(o: &Outcome) -> Vec<Para> {
         "{} event row(s): {analysed} analysed, {nomkt} without listed shares (no market data), {skipped} skipped.",
         o.events.len()
     ))]);
-    let Some(wi) = lead_window(o) else {
+    let Some(wi) = o.lead_window() else {
         return out;
     };
     let w: Window = o.study.car_windows[wi];
@@ -194,18 +158,17 @@ pub fn summary(o: &Outcome) -> Vec<Para> {
 
 /// How informative each test is at this run's N, from its reference distribution.
 fn informative(o: &Outcome) -> Vec<Para> {
-    let Some(a) = lead_window(o)
+    let Some(a) = o.lead_window()
         .and_then(|i| o.windows.get(i))
         .or(o.windows.first())
     else {
         return Vec::new();
     };
     let n = a.n;
-    // Events on one calendar date share market shocks (event-date clustering).
-    let same_date = o.results.windows(2).all(|w| w[0].day0 == w[1].day0);
-    let mut out = vec![vec![t(crate::stats::informativeness_note(n, same_date))]];
+    let clustered = a.clustering.clustered();
+    let mut out = vec![vec![t(crate::stats::informativeness_note(&a.clustering))]];
     out.extend(a.tests.iter().map(|x| {
-        let (useful, why) = crate::stats::informative(x.test, n, same_date);
+        let (useful, why) = crate::stats::informative(x.test, n, clustered);
         let mut s = format!(
             ": {} at N = {n} (reference {}",
             if useful {

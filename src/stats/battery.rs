@@ -20,6 +20,9 @@ pub struct Sample {
     pub days: Vec<usize>,
     /// L: sessions in the window (1 for a day).
     pub len: usize,
+    /// Each member's own tested positions, when they differ by event (a window in traded
+    /// sessions); empty when every member has `days`.
+    pub member_days: Vec<Vec<usize>>,
 }
 
 /// What several tests of one sample share, computed once and only when a test asks.
@@ -92,8 +95,15 @@ impl<'a> Prepared<'a> {
                 generalized_sign_exact(&s.values, cowan_p_hat(self.est()))
             }
             TestId::CorradoRank => {
-                let grid: Vec<usize> = s.days.iter().map(|d| self.panel.est_len() + d).collect();
-                corrado_rank(&self.panel.corrado_ranks(&s.members), &grid)
+                let ranks = self.panel.corrado_ranks(&s.members);
+                let at = |d: &usize| self.panel.est_len() + d;
+                if s.member_days.is_empty() {
+                    corrado_rank(&ranks, &s.days.iter().map(at).collect::<Vec<_>>())
+                } else {
+                    let grids: Vec<Vec<usize>> =
+                        s.member_days.iter().map(|d| d.iter().map(at).collect()).collect();
+                    corrado_rank_by_event(&ranks, &grids)
+                }
             }
             TestId::Grank => grank_with_ranks(
                 &self.panel.est_sar(&s.members),

@@ -78,6 +78,47 @@ pub fn corrado_rank(ranks: &[&[f64]], days: &[usize]) -> TestStat {
     normal_test(TestId::CorradoRank, stat, n)
 }
 
+/// Corrado's rank test when each event's window falls on its own days (a window in traded
+/// sessions after halts): with d_t the day-t cross-sectional sum of (U_it − ½) over the k_t
+/// events ranked that day, scaled by 1/√k_t, and S_U its time-series standard deviation (as
+/// in [`corrado_rank`]), the statistic is Σ_i Σ_{t ∈ D_i} (U_it − ½) / (S_U √(Σ_i |D_i|)),
+/// which equals the multi-day form of [`corrado_rank`] when every event has the same days
+/// and every event is ranked on each of them.
+pub fn corrado_rank_by_event(ranks: &[&[f64]], days: &[Vec<usize>]) -> TestStat {
+    let n = ranks.len();
+    let len = ranks.iter().map(|r| r.len()).max().unwrap_or(0);
+    let mut d = vec![f64::NAN; len];
+    for (t, slot) in d.iter_mut().enumerate() {
+        let (mut s, mut k) = (0.0, 0usize);
+        for r in ranks {
+            if let Some(u) = r.get(t).filter(|u| u.is_finite()) {
+                s += u - 0.5;
+                k += 1;
+            }
+        }
+        if k > 0 {
+            *slot = s / (k as f64).sqrt();
+        }
+    }
+    let avail: Vec<f64> = d.iter().copied().filter(|v| v.is_finite()).collect();
+    let s_u = (avail.iter().map(|v| v * v).sum::<f64>() / avail.len() as f64).sqrt();
+    let (mut sum, mut count) = (0.0, 0usize);
+    for (r, ds) in ranks.iter().zip(days) {
+        for &t in ds {
+            if let Some(u) = r.get(t).filter(|u| u.is_finite()) {
+                sum += u - 0.5;
+                count += 1;
+            }
+        }
+    }
+    let stat = if count == 0 || s_u.is_nan() || s_u <= 0.0 {
+        f64::NAN
+    } else {
+        sum / ((count as f64).sqrt() * s_u)
+    };
+    normal_test(TestId::CorradoRank, stat, n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +178,20 @@ mod tests {
             let (a, b) = (corrado_rank(&ur, &[day]), corrado_rank(&vr, &[day]));
             prop_assert!(a.statistic == b.statistic || (a.statistic.is_nan() && b.statistic.is_nan()));
         }
+    }
+
+    /// With the same days for every event (all ranked), the per-event form equals the
+    /// multi-day form.
+    #[test]
+    fn per_event_days_reduce_to_the_multi_day_form() {
+        let a: Vec<f64> = (0..30).map(|i| ((i * 7) % 30) as f64 / 31.0 + 0.01).collect();
+        let b: Vec<f64> = (0..30).map(|i| ((i * 11 + 3) % 30) as f64 / 31.0 + 0.01).collect();
+        let ranks: Vec<&[f64]> = vec![&a, &b];
+        let days = vec![25, 26, 27];
+        let multi = corrado_rank(&ranks, &days);
+        let each = corrado_rank_by_event(&ranks, &[days.clone(), days.clone()]);
+        assert!((multi.statistic - each.statistic).abs() <= 1e-12 * multi.statistic.abs().max(1.0));
+        let shifted = corrado_rank_by_event(&ranks, &[vec![25, 26, 27], vec![26, 27, 28]]);
+        assert!(shifted.statistic.is_finite() && shifted.statistic != multi.statistic);
     }
 }

@@ -1,5 +1,9 @@
 //! Which tests are informative at a run's N: the rules behind the report's note.
 
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
 use super::reference::TestId;
 
 /// Smallest N at which an exact two-sided sign or signed-rank p-value can fall below 5 %
@@ -10,13 +14,13 @@ const EXACT_MIN_N: usize = 6;
 const CROSS_SECTION_MIN_N: usize = 10;
 
 /// Whether `test` is informative with `n` events, and why (one sentence).
-/// `same_date`: every event shares one calendar date, so their abnormal returns share the
-/// market's and the industry's shocks (event-date clustering).
-pub fn informative(test: TestId, n: usize, same_date: bool) -> (bool, &'static str) {
+/// `clustered`: the events crowd on a few calendar dates ([`Clustering::clustered`]), so
+/// their abnormal returns share the market's and the industry's shocks.
+pub fn informative(test: TestId, n: usize, clustered: bool) -> (bool, &'static str) {
     if n == 0 {
         return (false, "no event has a value");
     }
-    let clustered = same_date && n > 1;
+    let clustered = clustered && n > 1;
     match test {
         TestId::Cda => (
             true,
@@ -98,25 +102,125 @@ pub fn informative(test: TestId, n: usize, same_date: bool) -> (bool, &'static s
     }
 }
 
+/// How a sample's events spread over calendar dates (event-date clustering).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Clustering {
+    /// Events in the sample.
+    pub n: usize,
+    /// Distinct event dates.
+    pub dates: usize,
+    /// Events on a date that at least one other event shares.
+    pub shared: usize,
+}
+
+impl Clustering {
+    /// The clustering of events on these dates (one per event).
+    pub fn of(dates: impl IntoIterator<Item = NaiveDate>) -> Clustering {
+        let mut count: BTreeMap<NaiveDate, usize> = BTreeMap::new();
+        for d in dates {
+            *count.entry(d).or_default() += 1;
+        }
+        Clustering {
+            n: count.values().sum(),
+            dates: count.len(),
+            shared: count.values().filter(|c| **c > 1).sum(),
+        }
+    }
+
+    /// Events crowd on few dates: at least a quarter of them share their date with another
+    /// event. Tests that assume independent events then overstate significance.
+    pub fn clustered(&self) -> bool {
+        self.n > 1 && self.shared >= 2 && 4 * self.shared >= self.n
+    }
+
+    /// "1 event", "4 events on one date", "16 events on 2 dates", "250 events".
+    pub fn describe(&self) -> String {
+        match (self.n, self.dates) {
+            (1, _) => "1 event".into(),
+            (n, 1) => format!("{n} events on one date"),
+            (n, d) if self.clustered() => format!("{n} events on {d} dates"),
+            (n, _) => format!("{n} events"),
+        }
+    }
+}
+
+/// The run's lead test: the one test the terminal, the report's first lines and the CAR
+/// chart's band lead with, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Lead {
+    pub test: TestId,
+    pub reason: String,
+}
+
+/// The lead test for a sample: the test a careful reader would quote first at this N and
+/// clustering, among those informative here.
+///
+/// | sample | lead | why |
+/// |---|---|---|
+/// | 1 event | `mackinlay_j1` | the event's own prediction-error variance (its t) |
+/// | clustered, N < 10 | `cda` | the portfolio's estimation-window time series keeps the shared shocks |
+/// | clustered, N ≥ 10 | `adjusted_bmp` | cross-correlation and event-induced variance (Kolari-Pynnönen 2010) |
+/// | independent, N < 10 | `patell_z` | each event's own variance; the cross-section has too few df |
+/// | independent, N ≥ 10 | `bmp` | robust to event-induced variance (Boehmer et al. 1991) |
+pub fn lead_test(c: &Clustering) -> Option<Lead> {
+    let (test, why) = match c.n {
+        0 => return None,
+        1 => (
+            TestId::MackinlayJ1,
+            "one event: its CAR against its own prediction-error variance".to_string(),
+        ),
+        n if c.clustered() && n < CROSS_SECTION_MIN_N => (
+            TestId::Cda,
+            format!(
+                "{}: the portfolio test takes its variance from the estimation-window time series of the average abnormal return, so it keeps the shocks the events share; tests that assume independent events overstate significance here",
+                c.describe()
+            ),
+        ),
+        _ if c.clustered() => (
+            TestId::AdjustedBmp,
+            format!(
+                "{}: the BMP test corrected for the events' cross-correlation (Kolari-Pynnönen) is robust to shared shocks and to event-induced variance",
+                c.describe()
+            ),
+        ),
+        n if n < CROSS_SECTION_MIN_N => (
+            TestId::PatellZ,
+            format!(
+                "{} on different dates: Patell's Z uses each event's own estimation-window variance; the cross-sectional tests have only {} degrees of freedom",
+                c.describe(),
+                n - 1
+            ),
+        ),
+        _ => (
+            TestId::Bmp,
+            format!(
+                "{} on different dates: the BMP test standardizes each CAR by its own variance and takes the scale from the cross-section, robust to event-induced variance",
+                c.describe()
+            ),
+        ),
+    };
+    Some(Lead { test, reason: why })
+}
+
 /// The report's note; see [`crate::stats::informativeness_note`].
-pub(crate) fn note(n: usize, same_date: bool) -> String {
+pub(crate) fn note(c: &Clustering) -> String {
+    let n = c.n;
     if n == 0 {
         return "No event has a value: no test is informative.".into();
     }
-    let events = if n == 1 {
-        "1 event".to_string()
-    } else if same_date {
-        format!("{n} events on one date")
-    } else {
-        format!("{n} events")
+    let clustered = c.clustered();
+    let mut s = match lead_test(c) {
+        Some(l) => format!(
+            "With {}, the lead test is {} (`{}`): {}.",
+            c.describe(),
+            l.test.name(),
+            l.test,
+            l.reason
+        ),
+        None => String::new(),
     };
-    let mut s = format!(
-        "With {events}, lead with the portfolio test (crude dependence adjustment, `cda`) and the placebo p-value (`placebo`): both take their scale from the estimation-window time series of the average abnormal return"
-    );
-    if same_date && n > 1 {
-        s.push_str(", so they keep the shocks the events share on their common date.");
-    } else {
-        s.push('.');
+    if clustered {
+        s.push_str(" The placebo p-value (`placebo`) compares the (C)AAR with the same statistic at every pseudo-event window of the estimation period, so it keeps the shared shocks too.");
     }
     let df = n.saturating_sub(1);
     if n < CROSS_SECTION_MIN_N {
@@ -141,16 +245,16 @@ pub(crate) fn note(n: usize, same_date: bool) -> String {
     }
     let yes: Vec<&str> = TestId::ALL
         .into_iter()
-        .filter(|t| informative(*t, n, same_date).0)
+        .filter(|t| informative(*t, n, clustered).0)
         .map(TestId::as_str)
         .collect();
     let no: Vec<&str> = TestId::ALL
         .into_iter()
-        .filter(|t| !informative(*t, n, same_date).0)
+        .filter(|t| !informative(*t, n, clustered).0)
         .map(TestId::as_str)
         .collect();
-    if same_date && n > 1 {
-        s.push_str(" J1, J2 and Patell's Z assume independent events and overstate significance for events on one date; the Kolari-Pynnönen adjusted Patell Z corrects for their correlation.");
+    if clustered {
+        s.push_str(" J1, J2 and Patell's Z assume independent events and overstate significance when events share dates; the Kolari-Pynnönen adjusted Patell Z corrects for their correlation.");
     }
     s.push_str(&format!(" Informative here: {}.", yes.join(", ")));
     if !no.is_empty() {
@@ -163,10 +267,17 @@ pub(crate) fn note(n: usize, same_date: bool) -> String {
 mod tests {
     use super::*;
 
+    fn on(n: usize, dates: usize, shared: usize) -> Clustering {
+        Clustering { n, dates, shared }
+    }
+
     #[test]
     fn four_events_on_one_date() {
-        let s = note(4, true);
-        assert!(s.contains("crude dependence adjustment, `cda`"), "{s}");
+        let c = Clustering::of(["2019-10-08"; 4].map(|d| d.parse::<NaiveDate>().expect("date")));
+        assert_eq!(c, on(4, 1, 4));
+        let s = note(&c);
+        assert!(s.contains("the lead test is the crude dependence adjustment"), "{s}");
+        assert!(s.contains("(`cda`)"), "{s}");
         assert!(s.contains("placebo"), "{s}");
         assert!(
             s.contains("have 3 degrees of freedom (5 % critical value ±3.18)"),
@@ -190,9 +301,47 @@ mod tests {
     #[test]
     fn notes_at_zero_and_one_event() {
         assert_eq!(
-            note(0, false),
+            note(&on(0, 0, 0)),
             "No event has a value: no test is informative."
         );
-        assert!(note(1, false).contains("undefined with one event"));
+        assert!(note(&on(1, 1, 0)).contains("undefined with one event"));
+    }
+
+    /// Clustering counts events on shared dates: 16 events on 2 dates are clustered, a few
+    /// coinciding dates among many are not.
+    #[test]
+    fn clustering_on_a_few_dates() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let two = Clustering::of((0..16).map(|i| d(if i < 9 { "2019-05-16" } else { "2019-10-08" })));
+        assert_eq!(two, on(16, 2, 16));
+        assert!(two.clustered());
+        assert_eq!(two.describe(), "16 events on 2 dates");
+        let spread: Vec<NaiveDate> = (0..40)
+            .map(|i| d("2018-01-01") + chrono::Duration::days(i))
+            .chain([d("2018-01-01")])
+            .collect();
+        let c = Clustering::of(spread);
+        assert_eq!((c.n, c.dates, c.shared), (41, 40, 2));
+        assert!(!c.clustered());
+        assert_eq!(c.describe(), "41 events");
+    }
+
+    /// The lead test follows the table in [`lead_test`]'s documentation.
+    #[test]
+    fn lead_test_by_size_and_clustering() {
+        let lead = |c: Clustering| lead_test(&c).map(|l| l.test);
+        assert_eq!(lead(on(0, 0, 0)), None);
+        assert_eq!(lead(on(1, 1, 0)), Some(TestId::MackinlayJ1));
+        assert_eq!(lead(on(4, 1, 4)), Some(TestId::Cda));
+        assert_eq!(lead(on(16, 2, 16)), Some(TestId::AdjustedBmp));
+        assert_eq!(lead(on(8, 8, 0)), Some(TestId::PatellZ));
+        assert_eq!(lead(on(250, 240, 20)), Some(TestId::Bmp));
+        let l = lead_test(&on(4, 1, 4)).expect("lead");
+        assert!(l.reason.starts_with("4 events on one date: the portfolio test"), "{}", l.reason);
+        // The lead test is always informative at that sample.
+        for c in [on(1, 1, 0), on(4, 1, 4), on(16, 2, 16), on(8, 8, 0), on(250, 240, 20)] {
+            let l = lead_test(&c).expect("lead");
+            assert!(informative(l.test, c.n, c.clustered()).0, "{c:?} {l:?}");
+        }
     }
 }

@@ -52,12 +52,12 @@ mod wilcoxon;
 
 pub use boehmer_musumeci_poulsen::boehmer_musumeci_poulsen;
 pub use brown_warner::{cross_sectional_t, crude_dependence_adjustment};
-pub use corrado::{corrado_rank, standardized_ranks};
+pub use corrado::{corrado_rank, corrado_rank_by_event, standardized_ranks};
 pub use cowan::{cowan_p_hat, generalized_sign_cowan, generalized_sign_exact};
 pub use grank::grank_kolari_pynnonen;
 pub(crate) use grank::grank_with_ranks;
 pub use hall::skewness_corrected_t_hall;
-pub use informative::informative;
+pub use informative::{Clustering, Lead, informative, lead_test};
 pub use kolari_pynnonen::{
     KP_MIN_COMMON, bmp_kolari_pynnonen, mean_pairwise_correlation, pairwise_correlation,
     patell_z_kolari_pynnonen,
@@ -212,12 +212,10 @@ pub(crate) fn t_test_df(test: TestId, stat: f64, n: usize, df: usize) -> TestSta
     }
 }
 
-/// A short note for the report: which tests to lead with at this N, generated from
-/// [`informative`] over every test of the battery.
-///
-/// `same_date`: every event shares one calendar date (event-date clustering).
-pub fn informativeness_note(n: usize, same_date: bool) -> String {
-    informative::note(n, same_date)
+/// A short note for the report: the lead test at this N and clustering and which tests are
+/// informative, generated from [`informative`] over every test of the battery.
+pub fn informativeness_note(c: &Clustering) -> String {
+    informative::note(c)
 }
 
 #[cfg(test)]

@@ -138,6 +138,29 @@ impl TestId {
         }
     }
 
+    /// The test's name for prose: "the crude dependence adjustment (Brown-Warner)".
+    pub fn name(self) -> &'static str {
+        match self {
+            TestId::MackinlayJ1 => "MacKinlay's J1",
+            TestId::CrossSectionalT => "the cross-sectional t",
+            TestId::PatellZ => "Patell's Z",
+            TestId::Bmp => "the BMP test (Boehmer-Musumeci-Poulsen)",
+            TestId::MackinlayJ2 => "MacKinlay's J2",
+            TestId::Cda => "the crude dependence adjustment (Brown-Warner portfolio test)",
+            TestId::AdjustedPatellZ => "the Kolari-Pynnönen adjusted Patell Z",
+            TestId::AdjustedBmp => "the Kolari-Pynnönen adjusted BMP",
+            TestId::SkewnessCorrectedT => "Hall's skewness-corrected t",
+            TestId::Sign => "the sign test",
+            TestId::SignExact => "the exact sign test",
+            TestId::GeneralizedSign => "Cowan's generalized sign test",
+            TestId::GeneralizedSignExact => "the exact generalized sign test",
+            TestId::CorradoRank => "Corrado's rank test",
+            TestId::Grank => "the GRANK test (Kolari-Pynnönen)",
+            TestId::Wilcoxon => "the Wilcoxon signed-rank test",
+            TestId::Placebo => "the placebo test",
+        }
+    }
+
     pub fn family(self) -> Family {
         match self {
             TestId::MackinlayJ1

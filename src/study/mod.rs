@@ -326,21 +326,15 @@ fn windows(
     car: Vec<Window>,
     file: file::WindowsSection,
 ) -> (Window, Window, Vec<Window>) {
-    let estimation = estimation.or(file.estimation).unwrap_or(Window {
-        start: -260,
-        end: -11,
-    });
-    let event_window = event.or(file.event).unwrap_or(Window {
-        start: -10,
-        end: 10,
-    });
+    let estimation = estimation.or(file.estimation).unwrap_or(Window::event(-260, -11));
+    let event_window = event.or(file.event).unwrap_or(Window::event(-10, 10));
     let car_windows = if !car.is_empty() {
         car
     } else {
         file.car.unwrap_or_else(|| {
             DEFAULT_CARS
                 .iter()
-                .map(|&(a, b)| Window { start: a, end: b })
+                .map(|&(a, b)| Window::event(a, b))
                 .filter(|w| event_window.contains(w.start) && event_window.contains(w.end))
                 .collect()
         })
@@ -474,10 +468,7 @@ mod tests {
         )
         .expect("valid toml");
         let ov = Overrides {
-            estimation: Some(Window {
-                start: -150,
-                end: -11,
-            }),
+            estimation: Some(Window::event(-150, -11)),
             ..Default::default()
         };
         let s = Study::resolve(
@@ -490,7 +481,7 @@ mod tests {
         assert_eq!(s.events, PathBuf::from("/x/e.csv"));
         assert_eq!(s.prices, vec![PathBuf::from("/d/p")]);
         let ov = Overrides {
-            car: vec![Window { start: -20, end: 0 }],
+            car: vec![Window::event(-20, 0)],
             ..Default::default()
         };
         let e = Study::resolve(Some((Path::new("/x/s.toml"), f)), ov, Path::new("/d")).unwrap_err();
