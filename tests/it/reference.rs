@@ -24,9 +24,30 @@ fn reference_study_handles_the_suspension() {
     assert!(o.status.success(), "{}", stderr(&o));
     let said = stdout(&o);
     assert!(
-        said.contains("28 event row(s), 4 analysed, 0 skipped, 24 without market data"),
+        said.contains(
+            "28 event row(s): 4 analysed, 24 without listed shares (no market data), 0 skipped"
+        ),
         "{said}"
     );
+    // The first line leads with what is valid at N = 4 on one date: the portfolio test,
+    // never J1, Patell or J2 (which assume independent events).
+    let first = said.lines().next().expect("a first line");
+    assert!(
+        first.starts_with("entity-list-2019: CAAR[0, +5] −6.81 % over 4 events on one date; lead test cda"),
+        "{first}"
+    );
+    assert!(first.contains("p = 0.059"), "{first}");
+    for bad in ["mackinlay_j1", "patell_z", "mackinlay_j2", "J1", "Patell"] {
+        assert!(!first.contains(bad), "{first}");
+    }
+    // Windows that end before the halted stocks' first return after the news are flagged.
+    for w in ["CAAR[-1, +1]", "CAAR[0, +1]"] {
+        let line = said.lines().find(|l| l.trim_start().starts_with(w)).expect("window line");
+        assert!(
+            line.contains("misses the reaction of 002415.SZ, 002236.SZ (first return after the news at τ = +2)"),
+            "{line}"
+        );
+    }
 
     for f in ["ar", "car", "tests", "model", "audit", "caar"] {
         assert!(out.join(format!("{f}.csv")).is_file(), "{f}.csv");
@@ -47,7 +68,7 @@ fn reference_study_handles_the_suspension() {
     );
     assert_eq!(
         header(&out.join("car.csv")),
-        "event_id,security,window,tau_start,tau_end,car,car_var,t_stat,p_value,n_returns"
+        "event_id,security,window,tau_start,tau_end,car,car_var,t_stat,p_value,n_returns,first_return_tau,misses_reaction"
     );
     assert_eq!(
         header(&out.join("tests.csv")),
@@ -138,11 +159,38 @@ fn reference_study_handles_the_suspension() {
         .find(|r| r["security"] == "002415.SZ" && r["window"] == "0:1")
         .expect("CAR[0,1]");
     assert_eq!((c["car"].as_str(), c["n_returns"].as_str()), ("", "0"));
+    assert_eq!(
+        (c["first_return_tau"].as_str(), c["misses_reaction"].as_str()),
+        ("2", "true")
+    );
     let c = car
         .iter()
         .find(|r| r["security"] == "002415.SZ" && r["window"] == "0:5")
         .expect("CAR[0,5]");
     assert_eq!(c["n_returns"], "4");
+    assert_eq!(c["misses_reaction"], "false");
+    // [-1,+1] holds only τ = -1 for the halted firms: flagged; not for the others.
+    for (sec, flagged) in [("002415.SZ", "true"), ("002236.SZ", "true"), ("002230.SZ", "false"), ("300188.SZ", "false")] {
+        let c = car
+            .iter()
+            .find(|r| r["security"] == sec && r["window"] == "-1:1")
+            .expect("CAR[-1,1]");
+        assert_eq!(c["misses_reaction"], flagged, "{sec}");
+    }
+    // The window in traded sessions t0:t1 gives all four firms a CAR: for the halted ones
+    // it starts at their resumption (τ = +2, the return spanning the halt).
+    let traded: Vec<_> = car.iter().filter(|r| r["window"] == "t0:t1").collect();
+    assert_eq!(traded.len(), 4);
+    for r in &traded {
+        assert_eq!(r["n_returns"], "2", "{r:?}");
+        assert!(r["car"].parse::<f64>().is_ok_and(f64::is_finite), "{r:?}");
+        let halted = ["002415.SZ", "002236.SZ"].contains(&r["security"].as_str());
+        assert_eq!(
+            (r["tau_start"].as_str(), r["tau_end"].as_str()),
+            if halted { ("2", "3") } else { ("0", "1") },
+            "{r:?}"
+        );
+    }
 
     // Entities without listed shares are reported, not errors.
     let nomkt = audit
@@ -244,6 +292,10 @@ fn flags_alone_reproduce_the_study_file() {
         "-5:5",
         "--car",
         "-10:10",
+        "--car",
+        "t0:t1",
+        "--car",
+        "t0:t5",
         "--out",
         b.to_str().expect("utf8"),
         "-q",
