@@ -161,6 +161,15 @@ pub struct PathPoint {
     pub distribution: Reference,
 }
 
+/// The events of one event date: per CAR window (study order) N, CAAR and the run's lead
+/// test on that date's events alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateAggregate {
+    pub date: NaiveDate,
+    pub events: usize,
+    pub windows: Vec<(usize, f64, TestStat)>,
+}
+
 /// How the event rows ended: analysed, without listed shares, skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -187,6 +196,8 @@ pub struct Outcome {
     pub lead: Option<Lead>,
     /// The CAAR path with the lead test's band (empty without a lead test).
     pub lead_path: Vec<PathPoint>,
+    /// CAAR per event date, when events cluster on several dates (else empty).
+    pub by_date: Vec<DateAggregate>,
 }
 
 impl Outcome {

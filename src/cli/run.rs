@@ -241,5 +241,20 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         }
         println!("outputs in {}", written.display());
     }
+    if counts.analysed == 0 {
+        let first = outcome
+            .skipped
+            .iter()
+            .find(|s| s.kind == SkipKind::Skipped)
+            .map(|s| format!("; first: {} {}: {}", s.event_id, s.security, s.reason))
+            .unwrap_or_default();
+        return Err(Error::Run(anyhow::anyhow!(
+            "no event could be analysed: {} event row(s), {} skipped, {} without listed shares{first} (every reason is in {})",
+            counts.rows,
+            counts.skipped,
+            counts.no_market_data,
+            written.join("audit.csv").display()
+        )));
+    }
     Ok(written)
 }

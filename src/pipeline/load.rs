@@ -290,16 +290,64 @@ fn study_factors(
     }))
 }
 
+/// A warning when a market index's dates do not follow the calendar it is used with (an
+/// index from another exchange: a Shenzhen security against the S&P 500): more than 2 % of
+/// its dates inside the calendar's span are not sessions of that calendar.
+fn foreign_index(
+    m: &PriceSeries,
+    sessions: &[chrono::NaiveDate],
+    mic: &str,
+    path: &Path,
+) -> Option<String> {
+    let (Some(first), Some(last)) = (sessions.first(), sessions.last()) else {
+        return None;
+    };
+    let inside: Vec<&chrono::NaiveDate> = m
+        .dates
+        .iter()
+        .filter(|d| *d >= first && *d <= last)
+        .collect();
+    let off = inside
+        .iter()
+        .filter(|d| sessions.binary_search(d).is_err())
+        .count();
+    if inside.is_empty() || off < 5 || off * 50 < inside.len() {
+        return None;
+    }
+    Some(format!(
+        "market index {} is used for {mic} securities but does not follow the {mic} calendar: {off} of its {} dates in that span are not {mic} sessions, so it likely trades on another exchange; give each exchange its own index, e.g. `--markets {mic}=PATH` (or `[inputs.markets] {mic} = \"PATH\"` in the study file)",
+        path.display(),
+        inside.len()
+    ))
+}
+
 /// Warnings for sessions of a calendar on which its market index, inside its own dates, has
 /// no price.
 fn market_gaps(
     market_on: &BTreeMap<(String, PathBuf), Arc<Vec<f64>>>,
     markets: &BTreeMap<PathBuf, PriceSeries>,
     calendars: &BTreeMap<String, Arc<Calendar>>,
+    cal_of_mic: &HashMap<&'static str, String>,
     warnings: &mut Vec<String>,
 ) {
     for ((cal, mpath), v) in market_on {
         let m = &markets[mpath];
+        let sessions = &calendars[cal].sessions;
+        let mics: Vec<&str> = cal_of_mic
+            .iter()
+            .filter(|(_, c)| *c == cal)
+            .map(|(m, _)| *m)
+            .collect();
+        let mic = if mics.is_empty() {
+            cal.clone()
+        } else {
+            let mut mics = mics;
+            mics.sort_unstable();
+            mics.join("/")
+        };
+        if let Some(w) = foreign_index(m, sessions, &mic, mpath) {
+            warnings.push(w);
+        }
         let (first, last) = (m.dates.first().copied(), m.dates.last().copied());
         let gaps = v
             .iter()
@@ -417,7 +465,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
             data.insert(sec, d);
         }
     }
-    market_gaps(&market_on, &markets, &calendars, &mut warnings);
+    market_gaps(&market_on, &markets, &calendars, &cal_of_mic, &mut warnings);
     Ok(Loaded {
         events,
         halts,

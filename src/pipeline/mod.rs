@@ -71,6 +71,7 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         warnings,
         lead: None,
         lead_path: Vec::new(),
+        by_date: Vec::new(),
     };
     outcome.lead = outcome
         .lead_window()
@@ -79,6 +80,13 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
     if let Some(l) = &outcome.lead {
         let analyses: Vec<&EventAnalysis> = outcome.results.iter().map(|r| &r.analysis).collect();
         outcome.lead_path = aggregate::lead_path(&es, &analyses, l.test);
+        let clustered_on_several = outcome
+            .lead_window()
+            .and_then(|i| outcome.windows.get(i))
+            .is_some_and(|a| a.clustering.clustered() && a.clustering.dates > 1);
+        if clustered_on_several {
+            outcome.by_date = aggregate::by_date(&es, &analyses, &day0, l.test);
+        }
     }
     Ok(outcome)
 }
