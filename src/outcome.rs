@@ -198,6 +198,18 @@ pub struct Outcome {
     pub lead_path: Vec<PathPoint>,
     /// CAAR per event date, when events cluster on several dates (else empty).
     pub by_date: Vec<DateAggregate>,
+    /// The command line that reproduces this run (set by the command line; `None` when the
+    /// library was called directly).
+    pub command: Option<RunCommand>,
+}
+
+/// A command line that reproduces a run: the working directory and the words, every flag
+/// that overrode the study file included (and `--data` with the data directory that was
+/// used when none was given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunCommand {
+    pub dir: std::path::PathBuf,
+    pub args: Vec<String>,
 }
 
 impl Outcome {

@@ -199,6 +199,31 @@ fn check_inputs_or_fetch(study: &Study, fetch: bool, quiet: bool) -> Result<()> 
     Ok(())
 }
 
+/// The command line of this process when it is `evimpact run ...`, with `--data` added
+/// when none was given (the data directory then came from the environment or a default).
+fn reproducing_command(a: &RunArgs, study: &Study) -> Option<crate::outcome::RunCommand> {
+    let mut args: Vec<String> = std::env::args_os()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    if args.get(1).map(String::as_str) != Some("run") {
+        return None;
+    }
+    args[0] = "evimpact".into();
+    if a.data.is_none() {
+        args.push("--data".into());
+        args.push(
+            crate::fsio::absolute(&study.data_dir)
+                .unwrap_or_else(|_| study.data_dir.clone())
+                .display()
+                .to_string(),
+        );
+    }
+    Some(crate::outcome::RunCommand {
+        dir: std::env::current_dir().ok()?,
+        args,
+    })
+}
+
 /// `evimpact run`.
 pub fn run(a: &RunArgs) -> Result<PathBuf> {
     let study = study_from_args(a)?;
@@ -208,7 +233,8 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         .unwrap_or_else(|| Path::new("out").join(crate::fsio::folder_name(&study.name)));
     let plan = crate::fsio::check_output_dir(&out, &study_inputs(&study), a.force)?;
     check_inputs_or_fetch(&study, a.fetch, a.quiet)?;
-    let outcome = crate::pipeline::run_study(&study)?;
+    let mut outcome = crate::pipeline::run_study(&study)?;
+    outcome.command = reproducing_command(a, &study);
     let counts = outcome.counts();
     let n_skipped = counts.skipped;
     if a.strict && n_skipped > 0 {

@@ -28,7 +28,9 @@ pub fn terminal_summary(o: &Outcome) -> String {
     let mut s = String::new();
     let c = o.counts();
     let name = &o.study.name;
-    let lead_window = o.lead_window().and_then(|i| o.windows.get(i).map(|a| (i, a)));
+    let lead_window = o
+        .lead_window()
+        .and_then(|i| o.windows.get(i).map(|a| (i, a)));
     match (&o.lead, lead_window) {
         (Some(l), Some((i, a))) => {
             let t = find_test(&a.tests, l.test);
@@ -58,7 +60,11 @@ pub fn terminal_summary(o: &Outcome) -> String {
         c.rows, c.analysed, c.no_market_data, c.skipped
     );
     let lead_id = o.lead.as_ref().map(|l| l.test.as_str()).unwrap_or("");
-    let windows = if c.analysed == 0 { &[][..] } else { &o.windows[..] };
+    let windows = if c.analysed == 0 {
+        &[][..]
+    } else {
+        &o.windows[..]
+    };
     for (i, a) in windows.iter().enumerate() {
         let Some(w) = a.window else { continue };
         let mut flags = Vec::new();

@@ -25,6 +25,8 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
     };
     json!({
         "tool": {"name": "evimpact", "version": env!("CARGO_PKG_VERSION")},
+        "command": &o.command,
+        "lead": &o.lead,
         "study": &o.study,
         "inputs": crate::data::provenance::inputs_with_provenance(&o.inputs),
         "counts": {

@@ -72,6 +72,7 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         lead: None,
         lead_path: Vec::new(),
         by_date: Vec::new(),
+        command: None,
     };
     outcome.lead = outcome
         .lead_window()

@@ -107,3 +107,25 @@ pub fn missed_reaction(o: &Outcome, window: usize) -> Option<String> {
     Some(format!("{} ({when})", names.join(", ")))
 }
 
+/// A word quoted for a POSIX shell: as is when it holds only safe characters, else in single
+/// quotes (a quote inside becomes `'\''`).
+pub fn shell_word(w: &str) -> String {
+    let safe = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:=@%+,-".contains(c));
+    if safe {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// The command that reproduces a run, for a shell: `cd DIR && evimpact run ...`.
+pub fn shell_command(c: &crate::outcome::RunCommand) -> String {
+    let words: Vec<String> = c.args.iter().map(|a| shell_word(a)).collect();
+    format!(
+        "cd {} && {}",
+        shell_word(&c.dir.display().to_string()),
+        words.join(" ")
+    )
+}

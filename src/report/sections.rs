@@ -26,7 +26,6 @@ fn window_label(a: &Aggregate) -> String {
     a.window.map(|w| w.pretty()).unwrap_or_default()
 }
 
-
 /// What a security's abnormal return is measured against, for prose: "the CSI 300",
 /// "its estimation-window mean", "its FF3 normal return".
 fn benchmark(o: &Outcome, r: &EventResult) -> String {
@@ -37,11 +36,7 @@ fn benchmark(o: &Outcome, r: &EventResult) -> String {
             format!("its {} normal return", o.study.model.as_str())
         }
         _ => {
-            let index = o
-                .study
-                .markets
-                .get(r.exchange)
-                .or(o.study.market.as_ref());
+            let index = o.study.markets.get(r.exchange).or(o.study.market.as_ref());
             match index.and_then(|p| p.file_stem()).and_then(|s| s.to_str()) {
                 Some(stem) => index_name(stem),
                 None => "the market".into(),
@@ -186,7 +181,9 @@ fn sample_sentence(o: &Outcome, wi: usize, a: &Aggregate) -> String {
 pub fn summary(o: &Outcome) -> Vec<Para> {
     let mut out = Vec::new();
     let c = o.counts();
-    let lead = o.lead_window().and_then(|i| o.windows.get(i).map(|a| (i, a)));
+    let lead = o
+        .lead_window()
+        .and_then(|i| o.windows.get(i).map(|a| (i, a)));
     if let Some((wi, a)) = lead {
         out.push(vec![t(sample_sentence(o, wi, a))]);
         for w in &o.warnings {
@@ -194,7 +191,12 @@ pub fn summary(o: &Outcome) -> Vec<Para> {
         }
         if c.analysed <= 10 {
             for r in &o.results {
-                let several = o.results.iter().filter(|x| x.security == r.security).count() > 1;
+                let several = o
+                    .results
+                    .iter()
+                    .filter(|x| x.security == r.security)
+                    .count()
+                    > 1;
                 let name = if several {
                     format!("{}, event {}", display_name(r), r.event_id)
                 } else {
@@ -265,7 +267,8 @@ pub fn summary(o: &Outcome) -> Vec<Para> {
 
 /// How informative each test is at this run's N, from its reference distribution.
 fn informative(o: &Outcome) -> Vec<Para> {
-    let Some(a) = o.lead_window()
+    let Some(a) = o
+        .lead_window()
         .and_then(|i| o.windows.get(i))
         .or(o.windows.first())
     else {
@@ -507,9 +510,8 @@ fn study(d: &mut Doc, o: &Outcome) {
 /// Which form each CAR window uses: exchange sessions from day 0 or traded sessions.
 fn window_forms(ws: &[crate::window::Window]) -> String {
     let (traded, event): (Vec<_>, Vec<_>) = ws.iter().partition(|w| w.is_traded());
-    let list = |v: &[&crate::window::Window]| {
-        v.iter().map(|w| w.pretty()).collect::<Vec<_>>().join(", ")
-    };
+    let list =
+        |v: &[&crate::window::Window]| v.iter().map(|w| w.pretty()).collect::<Vec<_>>().join(", ");
     let mut s = format!(
         "Window forms: {} count exchange sessions relative to day 0 (a halted security has no return on some of them)",
         list(&event)
@@ -528,7 +530,8 @@ fn window_forms(ws: &[crate::window::Window]) -> String {
 /// (no audit row with this outcome in any event or estimation window).
 fn policy_line(o: &Outcome, what: &str, outcome: &str, describe: &str) -> Para {
     let applied = o.audit.iter().any(|a| {
-        a.rule == "trading_status" && (a.outcome == outcome || a.outcome.starts_with(&format!("{outcome}_")))
+        a.rule == "trading_status"
+            && (a.outcome == outcome || a.outcome.starts_with(&format!("{outcome}_")))
     });
     if applied {
         vec![t(format!("{what}: {describe}"))]
@@ -926,9 +929,10 @@ fn reproducibility(d: &mut Doc, o: &Outcome) {
     }
     items.push(vec![
         t("Re-run: "),
-        code(match &s.study_file {
-            Some(f) => format!("evimpact run {}", f.display()),
-            None => "evimpact run (flags as recorded in summary.json)".into(),
+        code(match (&o.command, &s.study_file) {
+            (Some(c), _) => super::format::shell_command(c),
+            (None, Some(f)) => format!("evimpact run {}", f.display()),
+            (None, None) => "evimpact run (flags as recorded in summary.json)".into(),
         }),
     ]);
     d.list(items);

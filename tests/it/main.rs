@@ -9,6 +9,7 @@ mod models;
 mod out_dir;
 mod reference;
 mod report;
+mod reproduce;
 mod scale;
 mod simulate;
 mod status;
