@@ -124,9 +124,9 @@ fn firm_sentence(o: &Outcome, r: &EventResult, name: &str, wi: usize) -> String 
         s.push_str(&format!("; it has no return in {}.", w.pretty()));
     } else {
         s.push_str(&format!(
-            ", and its CAR{} {} (t = {}, p = {}).",
+            ", and its CAR{} is {} (t = {}, p = {}).",
             w.pretty(),
-            format!("is {}", pct_prose(c.car)),
+            pct_prose(c.car),
             num_prose(c.t),
             pval(c.p)
         ));
