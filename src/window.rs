@@ -18,28 +18,68 @@ pub enum Sessions {
 }
 
 /// A window [start, end], inclusive, in event-time sessions or in traded sessions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "WindowRepr", into = "WindowRepr")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(into = "WindowRepr")]
 pub struct Window {
     pub start: i32,
     pub end: i32,
     pub sessions: Sessions,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 #[serde(untagged)]
 enum WindowRepr {
     Pair([i32; 2]),
     Text(String),
 }
 
-impl TryFrom<WindowRepr> for Window {
-    type Error = String;
-    fn try_from(r: WindowRepr) -> Result<Self, String> {
-        match r {
-            WindowRepr::Pair([a, b]) => Window::new(a, b),
-            WindowRepr::Text(s) => s.parse(),
+/// What a window looks like, for messages.
+const WINDOW_FORMS: &str =
+    "a window is [start, end] such as [-1, 1], or a text \"-1:1\" (\"t0:t5\" in traded sessions)";
+
+impl<'de> Deserialize<'de> for Window {
+    /// `[start, end]` or `"start:end"`, with messages that say what a window looks like
+    /// (never serde's own), including the common `car = [-1, 1]` for `car = [[-1, 1]]`.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Window;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(WINDOW_FORMS)
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Window, E> {
+                s.parse().map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Window, E> {
+                Err(E::custom(format!(
+                    "found the number {v} where a window was expected: {WINDOW_FORMS}; a list of windows has one pair per window, e.g. car = [[-1, 1], [0, 5]] (not car = [-1, 1])"
+                )))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Window, E> {
+                self.visit_i64(v as i64)
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Window, E> {
+                Err(E::custom(format!(
+                    "found {v} where a window was expected: {WINDOW_FORMS}"
+                )))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Window, A::Error> {
+                use serde::de::Error;
+                let bad =
+                    || A::Error::custom(format!("expected two whole numbers: {WINDOW_FORMS}"));
+                let a: i64 = seq.next_element()?.ok_or_else(bad)?;
+                let b: i64 = seq.next_element()?.ok_or_else(bad)?;
+                if seq.next_element::<i64>()?.is_some() {
+                    return Err(bad());
+                }
+                let to = |v: i64| i32::try_from(v).map_err(|_| bad());
+                Window::new(to(a)?, to(b)?).map_err(A::Error::custom)
+            }
         }
+        d.deserialize_any(V)
     }
 }
 
@@ -144,10 +184,15 @@ impl std::str::FromStr for Window {
     /// window in traded sessions.
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim().trim_start_matches('[').trim_end_matches(']');
-        let (a, b) = t
-            .split_once(':')
-            .or_else(|| t.split_once(','))
-            .ok_or_else(|| format!("expected a window START:END such as -10:10, found \"{s}\""))?;
+        let (a, b) = t.split_once(':').or_else(|| t.split_once(',')).ok_or_else(|| {
+            if t.trim().parse::<i32>().is_ok() {
+                format!(
+                    "expected a window START:END in one argument, such as -250:-30 (write --estimation=-250:-30, not --estimation -250 -30), found \"{s}\""
+                )
+            } else {
+                format!("expected a window START:END such as -10:10, found \"{s}\"")
+            }
+        })?;
         let (a, b) = (a.trim(), b.trim());
         let traded = a.starts_with('t') || b.starts_with('t');
         let p = |v: &str| {
@@ -211,5 +256,29 @@ mod tests {
         );
         let back: Vec<Window> = serde_json::from_str(r#"[[-1, 1], "t0:t1"]"#).expect("parse");
         assert_eq!(back, vec![e, Window::traded(0, 1).expect("w")]);
+    }
+
+    /// The study file's common mistakes get messages that say what a window looks like.
+    #[test]
+    fn window_mistakes_say_what_a_window_looks_like() {
+        let e = serde_json::from_str::<Vec<Window>>("[-1, 1]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("car = [[-1, 1], [0, 5]] (not car = [-1, 1])"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<Window>("[-1]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("expected two whole numbers: a window is [start, end]"),
+            "{e}"
+        );
+        let e = serde_json::from_str::<Window>("[5, 1]")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("window start 5 is after its end 1"), "{e}");
+        assert!(!e.contains("untagged"), "{e}");
     }
 }

@@ -437,13 +437,40 @@ fn fetch_command(study: &Study) -> String {
 /// The first missing input file (the events file, a market index, a price directory, a
 /// named calendar or halts file).
 pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
+    let data_dir = &study.data_dir;
+    let resolved = |p: &Path| {
+        crate::fsio::absolute(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .display()
+            .to_string()
+    };
     let missing = |what: &str, path: &Path, cmd: String| -> Error {
+        let one_per_flag = if path.to_string_lossy().contains(',') {
+            " (one path per flag: repeat the flag, e.g. `--prices a --prices b`, instead of a comma-separated list)"
+        } else {
+            ""
+        };
         InputError::Usage(format!(
-            "{}: missing {what}; fetch it with {cmd}",
-            path.display()
+            "{what} {} does not exist (resolved: {}){one_per_flag}; check the path, or fetch it with {cmd}",
+            path.display(),
+            resolved(path)
         ))
         .into()
     };
+    // The data directory first: without it every market-data path fails.
+    let absent_inputs = study.prices.iter().any(|p| !p.exists())
+        || study.market.as_ref().is_some_and(|p| !p.exists())
+        || study.markets.values().any(|p| !p.exists());
+    let empty = std::fs::read_dir(data_dir).map(|mut d| d.next().is_none());
+    if absent_inputs && !matches!(empty, Ok(false)) {
+        return Err(InputError::Usage(format!(
+            "the data directory {} {} (it is --data, else $EVIMPACT_DATA, else ../shared/data); it should hold the market data the study names: price files under prices/ (e.g. prices/cn/002415.SZ.csv), market indices under indices/ and calendars under calendars/ (README, Inputs); pass --data DIR, or fetch the data with {}",
+            resolved(data_dir),
+            if empty.is_err() { "does not exist" } else { "is empty" },
+            fetch_command(study)
+        ))
+        .into());
+    }
     if !study.events.exists() {
         return Err(missing(
             "events file",

@@ -295,7 +295,9 @@ impl Study {
             }
         }
         if self.car_windows.is_empty() {
-            return bad("no CAR window: give at least one `--car A:B`".into());
+            return bad(
+                "no CAR window: give at least one, e.g. `car = [[-1, 1], [0, 5]]` under [windows] in the study file, or `--car -1:1 --car 0:5` (a window is [start, end] in sessions around day 0)".into(),
+            );
         }
         let k = self.model_spec.n_params();
         if self.min_estimation < k + 3 {

@@ -4,6 +4,7 @@ mod architecture;
 mod bad_input;
 mod common;
 mod fetch;
+mod first_mistakes;
 mod independent;
 mod models;
 mod out_dir;
