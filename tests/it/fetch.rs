@@ -1118,7 +1118,8 @@ fn fetched_study_runs_offline_and_matches_the_shared_csvs() {
     );
     let st = s(&study);
 
-    // Without the data, `run` names the missing file and the command that fetches it.
+    // Without the data, `run` names the missing data directory first, then the command
+    // that fetches it.
     let o = evimpact(
         &server.base(),
         &["run", &st, "--data", &d1, "--out", &o1, "-q"],
@@ -1127,7 +1128,7 @@ fn fetched_study_runs_offline_and_matches_the_shared_csvs() {
     assert_eq!(o.status.code(), Some(2), "{}", common::stderr(&o));
     let err = common::stderr(&o);
     assert!(
-        err.contains("indices/us/GSPC.csv: missing market index"),
+        err.starts_with(&format!("error: the data directory {d1} does not exist")),
         "{err}"
     );
     assert!(

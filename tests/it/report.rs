@@ -347,10 +347,23 @@ fn summary_sentences_quote_the_computed_numbers() {
         t.abs()
     );
     assert!(md.contains(&s), "report lacks {s:?}");
-    // Hikvision was suspended on day 0: the summary says where the reaction shows.
-    assert!(md.contains("Suspended on τ = 0..+1; its first return after the news, on 2019-10-10 (τ = +2), spans 3 session(s)"), "{md}");
-    // The lead window is [0, +5]: the shortest from day 0 with a return for all four.
-    assert!(md.contains("Across the 4 event(s) with a return in [0, +5]"));
+    // Hikvision was suspended on day 0: the summary says where the reaction shows, with its
+    // first abnormal return (from ar.csv) against the CSI 300.
+    let ar = read_csv(&out.join("ar.csv"));
+    let first = ar
+        .iter()
+        .find(|r| r["security"] == "002415.SZ" && r["tau"] == "2")
+        .expect("τ = +2");
+    let first = num(&first["ar"]).expect("ar") * 100.0;
+    assert!(first < 0.0);
+    let s = format!(
+        "was suspended when the news came and fell {:.2} % against the CSI 300 on resumption, 2019-10-10 (τ = +2, a 3-session return spanning the halt)",
+        first.abs()
+    );
+    assert!(md.contains(&s), "report lacks {s:?}");
+    // The lead window is [0, +5] (the shortest from day 0 with a return for all four) and the
+    // sample sentence names the lead test at N = 4 on one date, not J1.
+    assert!(md.contains("Across 4 events on one date, the CAAR[0, +5] is −6.81 %. The lead test, the crude dependence adjustment (Brown-Warner portfolio test), gives t(249) = −1.89 (p = 0.059)"), "{md}");
 }
 
 #[test]

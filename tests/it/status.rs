@@ -382,7 +382,13 @@ fn saturday_event_under_previous_moves_the_estimation_window() {
         ]
         .concat(),
     );
-    assert!(r.status.success(), "{}", stderr(&r));
+    // No event is left: the run says so and exits 1, its audit still written.
+    assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    assert!(
+        stderr(&r).starts_with("error: no event could be analysed: 1 event row(s), 1 skipped"),
+        "{}",
+        stderr(&r)
+    );
     let audit = read_csv(&o2.join("audit.csv"));
     assert!(one(&audit, &[("outcome", "skipped")])["reason"].contains("more than the maximum 0"));
 }
