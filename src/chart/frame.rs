@@ -40,6 +40,9 @@ pub(crate) const COMPACT: FrameStyle = FrameStyle {
     top: 6,
 };
 
+/// The plot every chart draws into: both axes [`TickedAxis`].
+pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>;
+
 /// A Cartesian plot with explicit ticks and label formatters, in the house style.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn plot_frame<'a, DB>(
