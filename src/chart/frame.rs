@@ -64,6 +64,38 @@ where
     )
 }
 
+/// A plot over categories at x = 0, 1, … labelled `labels`, with the y axis of `y_axis`.
+pub(crate) fn category_chart<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    labels: Vec<String>,
+    y_axis: &YAxis,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<Chart<'a, DB>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let k = labels.len();
+    let x = TickedAxis {
+        range: -0.5..(k as f64 - 0.5),
+        ticks: (0..k).map(|i| i as f64).collect(),
+    };
+    let x_fmt = category_labels(labels);
+    let d = y_axis.decimals;
+    plot_frame(
+        plot_area,
+        root,
+        x,
+        y_axis,
+        &x_fmt,
+        &move |y: &f64| fmt_number(*y, d),
+        x_desc,
+        y_desc,
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn styled_frame<'a, DB>(
     plot_area: &'a DrawingArea<DB, Shift>,

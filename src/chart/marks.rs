@@ -62,6 +62,22 @@ where
     Ok(())
 }
 
+/// "N = 1,234" in muted text, centred at the top of the plot above x position `x`.
+pub(crate) fn draw_n_label<DB>(chart: &mut Chart<'_, DB>, x: f64, y_hi: f64, n: usize) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let n_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
+        .into_font()
+        .color(&theme::TEXT_MUTED)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((x, y_hi)) + Text::new(format!("N = {}", thousands(n)), (0, 8), n_font),
+    ))?;
+    Ok(())
+}
+
 /// Line style of event path `i`: its palette colour, or faint grey when paths are many.
 pub(crate) fn path_style(i: usize, many: bool) -> ShapeStyle {
     if many {
