@@ -172,11 +172,7 @@ where
     DB::ErrorType: 'static,
 {
     let n = titles.len().max(1);
-    let cols = match n {
-        1 => 1,
-        2 | 4 => 2,
-        _ => 3,
-    };
+    let cols = panel_columns(n);
     let rows = n.div_ceil(cols);
     let cells = area.split_evenly((rows, cols));
     let font = (theme::FONT_FAMILY, theme::PANEL_TITLE_SIZE)
@@ -199,6 +195,15 @@ where
         out.push(body);
     }
     Ok(out)
+}
+
+/// Columns of the [`panels`] grid for `n` panels: 1, 2 for 2 or 4 panels, else 3.
+pub(crate) fn panel_columns(n: usize) -> usize {
+    match n {
+        1 => 1,
+        2 | 4 => 2,
+        _ => 3,
+    }
 }
 
 /// A one-line legend of (swatch, label) items laid out left to right (small multiples).
