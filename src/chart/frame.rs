@@ -40,6 +40,9 @@ pub(crate) const COMPACT: FrameStyle = FrameStyle {
     top: 6,
 };
 
+/// The plot every chart draws into: both axes [`TickedAxis`].
+pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>;
+
 /// A Cartesian plot with explicit ticks and label formatters, in the house style.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn plot_frame<'a, DB>(
@@ -58,6 +61,38 @@ where
 {
     styled_frame(
         plot_area, root, x, y_axis, x_fmt, y_fmt, x_desc, y_desc, FULL,
+    )
+}
+
+/// A plot over categories at x = 0, 1, … labelled `labels`, with the y axis of `y_axis`.
+pub(crate) fn category_chart<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    labels: Vec<String>,
+    y_axis: &YAxis,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<Chart<'a, DB>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let k = labels.len();
+    let x = TickedAxis {
+        range: -0.5..(k as f64 - 0.5),
+        ticks: (0..k).map(|i| i as f64).collect(),
+    };
+    let x_fmt = category_labels(labels);
+    let d = y_axis.decimals;
+    plot_frame(
+        plot_area,
+        root,
+        x,
+        y_axis,
+        &x_fmt,
+        &move |y: &f64| fmt_number(*y, d),
+        x_desc,
+        y_desc,
     )
 }
 
@@ -137,11 +172,7 @@ where
     DB::ErrorType: 'static,
 {
     let n = titles.len().max(1);
-    let cols = match n {
-        1 => 1,
-        2 | 4 => 2,
-        _ => 3,
-    };
+    let cols = panel_columns(n);
     let rows = n.div_ceil(cols);
     let cells = area.split_evenly((rows, cols));
     let font = (theme::FONT_FAMILY, theme::PANEL_TITLE_SIZE)
@@ -164,6 +195,15 @@ where
         out.push(body);
     }
     Ok(out)
+}
+
+/// Columns of the [`panels`] grid for `n` panels: 1, 2 for 2 or 4 panels, else 3.
+pub(crate) fn panel_columns(n: usize) -> usize {
+    match n {
+        1 => 1,
+        2 | 4 => 2,
+        _ => 3,
+    }
 }
 
 /// A one-line legend of (swatch, label) items laid out left to right (small multiples).

@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
+    Chart, TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
     write_png_atomically,
 };
 
@@ -110,6 +110,22 @@ where
     register_fonts()?;
     validate(p)?;
     let color = theme::series_color(0);
+    let (series, notes) = legend_entries(p, color);
+    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &series, &notes)?;
+    let y_axis =
+        YAxis::new(p.days.iter().filter_map(|d| d.price), false, 8.0).context("no prices")?;
+    let mut chart = weekday_chart(&plot_area, root, p, &y_axis)?;
+    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+    draw_day_shading(&mut chart, p, color, y_lo, y_hi)?;
+    draw_event_marks(&mut chart, p, y_lo, y_hi)?;
+    draw_price_line(&mut chart, p, color)?;
+    draw_price_markers(&chart, p, color)?;
+    legend.draw(&legend_area)?;
+    Ok(())
+}
+
+/// Legend rows: the price series, then a note for each kind of mark the panel shows.
+fn legend_entries(p: &PricePanel, color: RGBColor) -> (Vec<Entry>, Vec<Entry>) {
     let has = |k: DayKind| p.days.iter().any(|d| d.kind == k);
     let series = vec![Entry::new(
         Swatch::Line {
@@ -185,10 +201,20 @@ where
             "across a gap",
         ));
     }
-    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &series, &notes)?;
+    (series, notes)
+}
 
-    let y_axis =
-        YAxis::new(p.days.iter().filter_map(|d| d.price), false, 8.0).context("no prices")?;
+/// The plot frame over the panel's weekdays (date ticks on Mondays) and adjusted close.
+fn weekday_chart<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    p: &PricePanel,
+    y_axis: &YAxis,
+) -> Result<Chart<'a, DB>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     let n = p.days.len();
     // Ticks on Mondays (or the first day after a weekend gap), thinned to ≤ 10 labels.
     let mondays: Vec<usize> = (0..n)
@@ -219,22 +245,33 @@ where
             last.year()
         )
     };
-    let mut chart = plot_frame(
-        &plot_area,
+    plot_frame(
+        plot_area,
         root,
         TickedAxis {
             range: -0.6..(n as f64 - 0.4),
             ticks,
         },
-        &y_axis,
+        y_axis,
         &x_fmt,
         &move |y: &f64| fmt_number(*y, d),
         &x_desc,
         "Adjusted close",
-    )?;
-    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+    )
+}
 
-    // Shaded days.
+/// Shades suspended days (series colour) and exchange holidays (grey), one day wide.
+fn draw_day_shading<DB>(
+    chart: &mut Chart<'_, DB>,
+    p: &PricePanel,
+    color: RGBColor,
+    y_lo: f64,
+    y_hi: f64,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     for (i, day) in p.days.iter().enumerate() {
         let fill = match day.kind {
             DayKind::Suspended => color.mix(theme::SUSPENDED_ALPHA * 1.6).filled(),
@@ -247,50 +284,82 @@ where
             fill,
         )))?;
     }
-    let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-        .into_font()
-        .color(&theme::TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Top));
-    let mut marks: Vec<(f64, String, RGBColor, u32)> = Vec::new();
+    Ok(())
+}
+
+/// A dated vertical line of the panel: day 0, the announcement or another event.
+struct EventMark {
+    x: f64,
+    label: String,
+    color: RGBColor,
+    width: u32,
+}
+
+/// The panel's event lines (day 0, announcement, other events) that fall on its axis.
+fn event_marks(p: &PricePanel) -> Vec<EventMark> {
+    let mut marks = Vec::new();
     if let Some(x) = position(&p.days, p.day0) {
-        marks.push((
+        marks.push(EventMark {
             x,
-            format!("day 0 ({})", p.day0.format("%d %b")),
-            theme::EVENT_LINE,
-            3,
-        ));
+            label: format!("day 0 ({})", p.day0.format("%d %b")),
+            color: theme::EVENT_LINE,
+            width: 3,
+        });
     }
     if let Some(a) = p.announced
         && let Some(x) = position(&p.days, a)
     {
-        marks.push((
+        marks.push(EventMark {
             x,
-            format!("announced {}", a.format("%d %b")),
-            theme::TEXT_MUTED,
-            2,
-        ));
+            label: format!("announced {}", a.format("%d %b")),
+            color: theme::TEXT_MUTED,
+            width: 2,
+        });
     }
     for (d, l) in &p.others {
         if let Some(x) = position(&p.days, *d) {
-            marks.push((x, l.clone(), theme::OTHER_EVENT, 3));
+            marks.push(EventMark {
+                x,
+                label: l.clone(),
+                color: theme::OTHER_EVENT,
+                width: 3,
+            });
         }
     }
+    marks
+}
+
+/// Dashed event lines, left to right, with their labels stacked down from the top.
+fn draw_event_marks<DB>(
+    chart: &mut Chart<'_, DB>,
+    p: &PricePanel,
+    y_lo: f64,
+    y_hi: f64,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let n = p.days.len();
+    let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
+        .into_font()
+        .color(&theme::TEXT)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    let mut marks = event_marks(p);
     // Labels stacked downwards from the top so that close marks do not overwrite.
     let (_, plot_h) = chart.plotting_area().dim_in_pixel();
     let row =
         f64::from(theme::ANNOTATION_SIZE as u32 + 8) * (y_hi - y_lo) / f64::from(plot_h.max(1));
-    let (_, x_px) = (0, chart.plotting_area().dim_in_pixel().0);
-    let mut sorted = marks.clone();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for (k, (x, label, c, w)) in sorted.iter().enumerate() {
+    marks.sort_by(|a, b| a.x.total_cmp(&b.x));
+    for (k, m) in marks.iter().enumerate() {
         chart.draw_series(DashedLineSeries::new(
-            vec![(*x, y_lo), (*x, y_hi)],
+            vec![(m.x, y_lo), (m.x, y_hi)],
             12,
             8,
-            c.stroke_width(*w),
+            m.color.stroke_width(m.width),
         ))?;
         // Put the label left of the line when it is in the right third.
-        let right = *x > n as f64 * 0.66;
+        let right = m.x > n as f64 * 0.66;
         let font = if right {
             label_font.pos(Pos::new(HPos::Right, VPos::Top))
         } else {
@@ -299,12 +368,18 @@ where
         let dx = if right { -8 } else { 8 };
         let y = y_hi - row * 0.2 - row * k as f64;
         chart.draw_series(std::iter::once(
-            EmptyElement::at((*x, y)) + Text::new(label.clone(), (dx, 0), font.color(c)),
+            EmptyElement::at((m.x, y)) + Text::new(m.label.clone(), (dx, 0), font.color(&m.color)),
         ))?;
     }
-    let _ = x_px;
+    Ok(())
+}
 
-    // Price: solid between consecutive trading weekdays, dashed across gaps.
+/// The price line: solid between consecutive trading weekdays, dashed across gaps.
+fn draw_price_line<DB>(chart: &mut Chart<'_, DB>, p: &PricePanel, color: RGBColor) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     let solid = color.stroke_width(theme::LINE_WIDTH);
     let mut prev: Option<(usize, f64)> = None;
     let mut run: Vec<(f64, f64)> = Vec::new();
@@ -330,6 +405,16 @@ where
     if run.len() >= 2 {
         chart.draw_series(LineSeries::new(run, solid))?;
     }
+    Ok(())
+}
+
+/// Markers: open squares on limit-locked days, small circles unless days are dense.
+fn draw_price_markers<DB>(chart: &Chart<'_, DB>, p: &PricePanel, color: RGBColor) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let n = p.days.len();
     let (plot_w, _) = chart.plotting_area().dim_in_pixel();
     let dense = f64::from(plot_w) / n as f64 <= f64::from(theme::MIN_MARKER_SPACING);
     for (i, day) in p.days.iter().enumerate() {
@@ -357,7 +442,6 @@ where
             }
         }
     }
-    legend.draw(&legend_area)?;
     Ok(())
 }
 

@@ -10,8 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    TickedAxis, YAxis, category_labels, draw_marker, fmt_number, layout, plot_frame,
-    register_fonts, thousands, write_png_atomically,
+    Chart, YAxis, category_chart, draw_marker, draw_n_label, draw_zero_line, fmt_number, layout,
+    register_fonts, write_png_atomically,
 };
 
 /// Statistics of every test on every window.
@@ -72,6 +72,50 @@ where
 {
     register_fonts()?;
     validate(c)?;
+    let (series, notes) = legend_entries(c);
+    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &series, &notes)?;
+
+    let top = c
+        .statistic
+        .iter()
+        .chain(&c.critical)
+        .flatten()
+        .flatten()
+        .map(|v| v.abs().min(CAP))
+        .fold(1.96_f64, f64::max);
+    let y_axis = YAxis::new([-top, top].into_iter(), true, 9.0).context("no statistics")?;
+    let k = c.windows.len();
+    let labels: Vec<String> = c.windows.iter().map(|w| format!("CAR{w}")).collect();
+    let mut chart = category_chart(
+        &plot_area,
+        root,
+        labels,
+        &y_axis,
+        "CAR window",
+        "Test statistic",
+    )?;
+    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+    draw_zero_line(&mut chart, &(-0.5..(k as f64 - 0.5)))?;
+    // Separators between windows.
+    for i in 1..k {
+        let x = i as f64 - 0.5;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x, y_lo), (x, y_hi)],
+            theme::GRID.stroke_width(2),
+        )))?;
+    }
+    for (w, n) in c.n.iter().enumerate() {
+        draw_n_label(&mut chart, w as f64, y_hi, *n)?;
+    }
+    for j in 0..c.tests.len() {
+        draw_test(&mut chart, c, j)?;
+    }
+    legend.draw(&legend_area)?;
+    Ok(())
+}
+
+/// Legend rows: one marker per test, then what the bars and filled/open markers mean.
+fn legend_entries(c: &TestsChart) -> (Vec<Entry>, Vec<Entry>) {
     let series: Vec<Entry> = c
         .tests
         .iter()
@@ -113,103 +157,69 @@ where
             "open: does not reject",
         ),
     ];
-    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &series, &notes)?;
+    (series, notes)
+}
 
-    let top = c
-        .statistic
-        .iter()
-        .chain(&c.critical)
-        .flatten()
-        .flatten()
-        .map(|v| v.abs().min(CAP))
-        .fold(1.96_f64, f64::max);
-    let y_axis = YAxis::new([-top, top].into_iter(), true, 9.0).context("no statistics")?;
-    let k = c.windows.len();
-    let labels: Vec<String> = c.windows.iter().map(|w| format!("CAR{w}")).collect();
-    let x_fmt = category_labels(labels);
-    let d = y_axis.decimals;
-    let mut chart = plot_frame(
-        &plot_area,
-        root,
-        TickedAxis {
-            range: -0.5..(k as f64 - 0.5),
-            ticks: (0..k).map(|i| i as f64).collect(),
-        },
-        &y_axis,
-        &x_fmt,
-        &move |y: &f64| fmt_number(*y, d),
-        "CAR window",
-        "Test statistic",
-    )?;
-    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
-    chart.draw_series(std::iter::once(PathElement::new(
-        vec![(-0.5, 0.0), (k as f64 - 0.5, 0.0)],
-        theme::ZERO_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
-    )))?;
-    // Separators between windows.
-    for i in 1..k {
-        let x = i as f64 - 0.5;
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(x, y_lo), (x, y_hi)],
-            theme::GRID.stroke_width(2),
-        )))?;
+/// Test `j` in its slot of every window: ±critical-value bars and the statistic's marker.
+fn draw_test<DB>(chart: &mut Chart<'_, DB>, c: &TestsChart, j: usize) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let (stats, crits) = (&c.statistic[j], &c.critical[j]);
+    let color = theme::series_color(j);
+    let t = c.tests.len() as f64;
+    let slot = 0.8 / t;
+    for w in 0..c.windows.len() {
+        let x = w as f64 + (j as f64 - (t - 1.0) / 2.0) * slot;
+        if let Some(cv) = crits[w] {
+            let cv = cv.min(CAP);
+            for y in [cv, -cv] {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x - slot * 0.45, y), (x + slot * 0.45, y)],
+                    color.stroke_width(4),
+                )))?;
+            }
+        }
+        let Some(s) = stats[w] else { continue };
+        let reject = crits[w].is_some_and(|cv| s.abs() >= cv);
+        let shown = s.clamp(-CAP, CAP);
+        draw_marker(
+            chart.plotting_area(),
+            (x, shown),
+            theme::series_marker(j),
+            color,
+            !reject,
+            theme::MARKER_RADIUS + 2,
+        )?;
+        if s.abs() > CAP {
+            draw_capped_value(chart, x, shown, s)?;
+        }
     }
-    let n_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-        .into_font()
-        .color(&theme::TEXT_MUTED)
-        .pos(Pos::new(HPos::Center, VPos::Top));
+    Ok(())
+}
+
+/// The value of a statistic beyond [`CAP`], printed beside its marker at the plot's edge.
+fn draw_capped_value<DB>(chart: &mut Chart<'_, DB>, x: f64, shown: f64, s: f64) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     let val_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE - 4.0)
         .into_font()
         .color(&theme::TEXT);
-    let t = c.tests.len() as f64;
-    let slot = 0.8 / t;
-    for (w, n) in c.n.iter().enumerate() {
-        chart.draw_series(std::iter::once(
-            EmptyElement::at((w as f64, y_hi))
-                + Text::new(format!("N = {}", thousands(*n)), (0, 8), n_font.clone()),
-        ))?;
-    }
-    for (j, (stats, crits)) in c.statistic.iter().zip(&c.critical).enumerate() {
-        let color = theme::series_color(j);
-        for w in 0..k {
-            let x = w as f64 + (j as f64 - (t - 1.0) / 2.0) * slot;
-            if let Some(cv) = crits[w] {
-                let cv = cv.min(CAP);
-                for y in [cv, -cv] {
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(x - slot * 0.45, y), (x + slot * 0.45, y)],
-                        color.stroke_width(4),
-                    )))?;
-                }
-            }
-            let Some(s) = stats[w] else { continue };
-            let reject = crits[w].is_some_and(|cv| s.abs() >= cv);
-            let shown = s.clamp(-CAP, CAP);
-            draw_marker(
-                chart.plotting_area(),
-                (x, shown),
-                theme::series_marker(j),
-                color,
-                !reject,
-                theme::MARKER_RADIUS + 2,
-            )?;
-            if s.abs() > CAP {
-                let (vp, dy) = if s > 0.0 {
-                    (VPos::Top, 14)
-                } else {
-                    (VPos::Bottom, -14)
-                };
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at((x, shown))
-                        + Text::new(
-                            fmt_number(s, 1),
-                            (0, dy),
-                            val_font.pos(Pos::new(HPos::Center, vp)),
-                        ),
-                ))?;
-            }
-        }
-    }
-    legend.draw(&legend_area)?;
+    let (vp, dy) = if s > 0.0 {
+        (VPos::Top, 14)
+    } else {
+        (VPos::Bottom, -14)
+    };
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((x, shown))
+            + Text::new(
+                fmt_number(s, 1),
+                (0, dy),
+                val_font.pos(Pos::new(HPos::Center, vp)),
+            ),
+    ))?;
     Ok(())
 }
