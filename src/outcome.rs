@@ -101,6 +101,9 @@ pub struct Skipped {
 pub struct EventResult {
     /// Index into `Outcome::events`.
     pub event: usize,
+    /// The legend label: "002415.SZ Hikvision" (the events file's `short_name`, else the
+    /// entity when short, else the ticker), with the event id when a security has several.
+    pub label: String,
     pub event_id: String,
     pub security: String,
     pub entity: String,

@@ -175,12 +175,12 @@ impl Drawing<'_> {
         let p = self.file(
             ChartKind::Car,
             "car.png".into(),
-            "CAR per security and CAAR with its 95 % band (J1)".into(),
+            format!("CAR per security and CAAR with its {}", caar.band_label),
         );
         car_paths(
             &p,
             "Cumulative abnormal returns around the event",
-            &data.subtitle("day 0 = first session that could react"),
+            &data.lead_subtitle(""),
             &series,
             Some(&caar),
         )
@@ -240,18 +240,18 @@ impl Drawing<'_> {
     fn tests(&mut self) -> Result<()> {
         let data = self.data;
         let t = data.tests_chart(self.opts);
-        if !t.statistic.iter().flatten().any(Option::is_some) {
-            return self.none("no test statistic to draw");
+        if !t.rows.iter().flat_map(|r| &r.p).any(Option::is_some) {
+            return self.none("no test to draw");
         }
         let p = self.file(
             ChartKind::Tests,
             "tests.png".into(),
-            "Test statistics per CAR window with two-sided 5 % critical values".into(),
+            "Every test's two-sided p-value per CAR window, by family, lead test first".into(),
         );
         test_statistics(
             &p,
-            "Tests of CAAR = 0 per window",
-            &data.subtitle("bars: two-sided 5 % critical values"),
+            "Tests of CAAR = 0: p-values per window",
+            &data.lead_subtitle(""),
             &t,
         )
     }

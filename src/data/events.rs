@@ -29,6 +29,9 @@ pub struct Event {
     pub exchange: Option<crate::data::calendar::Exchange>,
     /// Market index file named in the optional `market` column (else the study's).
     pub market: Option<std::path::PathBuf>,
+    /// A short name for legends (the optional `short_name` or `label` column), e.g.
+    /// "Hikvision" for "Hangzhou Hikvision Digital Technology Co. Ltd.".
+    pub short_name: Option<String>,
     /// Line of the events file this row came from.
     pub line: usize,
 }
@@ -68,6 +71,7 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
     let c_url = header.find("url");
     let c_exchange = header.find("exchange");
     let c_market = header.find("market");
+    let c_short = header.find("short_name").or_else(|| header.find("label"));
     let get = |rec: &csv::StringRecord, c: Option<usize>| -> String {
         c.and_then(|c| rec.get(c)).unwrap_or("").trim().to_string()
     };
@@ -173,6 +177,7 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
             url: get(&rec, c_url),
             exchange,
             market,
+            short_name: Some(get(&rec, c_short)).filter(|s| !s.is_empty()),
             line,
         });
     }

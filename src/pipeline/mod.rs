@@ -55,6 +55,7 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         audit.extend(a);
         skipped.extend(s);
     }
+    label_results(&mut results, &events);
     let analyses: Vec<&EventAnalysis> = results.iter().map(|r| &r.analysis).collect();
     let day0: Vec<NaiveDate> = results.iter().map(|r| r.day0).collect();
     let (days, windows) = aggregates(&es, &analyses, &day0);
@@ -90,4 +91,37 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         }
     }
     Ok(outcome)
+}
+
+/// The longest entity name a legend shows whole; longer names need a `short_name`.
+const SHORT_ENTITY: usize = 20;
+
+/// Each result's legend label (see [`EventResult::label`]).
+fn label_results(results: &mut [EventResult], events: &[crate::data::events::Event]) {
+    let mut per_security: std::collections::HashMap<&str, usize> = Default::default();
+    for r in results.iter() {
+        *per_security.entry(r.security.as_str()).or_default() += 1;
+    }
+    let labels: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let e = &events[r.event];
+            let name = e.short_name.clone().or_else(|| {
+                (!r.entity.is_empty() && r.entity.chars().count() <= SHORT_ENTITY)
+                    .then(|| r.entity.clone())
+            });
+            let base = match name {
+                Some(n) => format!("{} {n}", r.security),
+                None => r.security.clone(),
+            };
+            if per_security[r.security.as_str()] > 1 {
+                format!("{base} ({})", r.event_id)
+            } else {
+                base
+            }
+        })
+        .collect();
+    for (r, l) in results.iter_mut().zip(labels) {
+        r.label = l;
+    }
 }
