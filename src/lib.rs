@@ -26,4 +26,6 @@ pub mod simulate;
 pub mod stats;
 pub mod study;
 pub mod synth;
+#[cfg(test)]
+pub mod testutil;
 pub mod window;

@@ -11,3 +11,6 @@ mod report;
 mod scale;
 mod simulate;
 mod status;
+/// The tolerance policy and `assert_close!`, shared with the unit tests (see the file).
+#[path = "../../src/testutil/tolerance.rs"]
+mod testutil;
