@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
+use crate::testutil::{INDEPENDENT, ROUNDOFF, assert_close};
 
 const CANVAS: (u32, u32) = (1600, 1000);
 
@@ -200,10 +201,6 @@ fn num(s: &str) -> Option<f64> {
     s.parse().ok()
 }
 
-fn close(a: f64, b: f64, rel: f64) -> bool {
-    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-12)
-}
-
 /// The series behind the charts, against values computed independently: the raw price
 /// file (prices, volume ratio, holidays), car.csv (cumulative CAR and its variance), and
 /// the J1 statistic of tests.csv (the CAAR band).
@@ -228,12 +225,12 @@ fn chart_series_match_independent_values() {
             .find(|r| r["security"] == sec && r["window"] == "-10:10")
             .expect("car row");
         let (a, b) = (num(&s["car"]).expect("car"), num(&c["car"]).expect("car"));
-        assert!(close(a, b, 1e-12), "{sec}: {a} vs {b}");
+        assert_close!(a, b, ROUNDOFF.rel(), "{sec}");
         let (a, b) = (
             num(&s["car_var"]).expect("var"),
             num(&c["car_var"]).expect("var"),
         );
-        assert!(close(a, b, 1e-12), "{sec}: var {a} vs {b}");
+        assert_close!(a, b, ROUNDOFF.rel(), "{sec}: var");
     }
     // Suspended sessions carry no price; Hikvision's τ = 0, 1 are suspended.
     let hik: Vec<_> = series
@@ -294,10 +291,10 @@ fn chart_series_match_independent_values() {
             num(&rr["adj_close"]).expect("p"),
             num(&sr["price"]).expect("p"),
         );
-        assert!(close(p, q, 1e-12), "{date}: price {p} vs {q}");
+        assert_close!(q, p, ROUNDOFF.rel(), "{date}: price");
         let want = num(&rr["volume"]).expect("v") / mean;
         let got = num(&sr["volume_ratio"]).expect("ratio");
-        assert!(close(want, got, 1e-9), "{date}: ratio {want} vs {got}");
+        assert_close!(got, want, INDEPENDENT.rel(), "{date}: ratio");
     }
 
     // The CAAR path and its band as the chart draws them: at τ = +10 the CAAR is the
@@ -317,10 +314,10 @@ fn chart_series_match_independent_values() {
         .and_then(|r| num(&r["statistic"]))
         .expect("j1");
     let got = path.caar[k].expect("caar at 10");
-    assert!(close(got, m, 1e-12), "CAAR {got} vs {m}");
+    assert_close!(got, m, ROUNDOFF.rel(), "CAAR");
     let half = path.upper[k].expect("upper") - got;
     let want = 1.959_963_984_540_054 * (m / j1).abs();
-    assert!(close(half, want, 1e-9), "band {half} vs {want}");
+    assert_close!(half, want, INDEPENDENT.rel(), "band");
 }
 
 /// The plain-language summary quotes the computed numbers, formatted independently here
