@@ -171,7 +171,7 @@ mod model_tests {
     //! formulas written out here (independent of `ModelSpec::design` and `over_span`).
     use super::*;
     use crate::model::{ModelKind, ModelSpec};
-    use crate::testutil::{EXACT, ROUNDOFF, assert_close, prop_assert_close};
+    use crate::testutil::{EXACT, ROUNDOFF, assert_close, prop_assert_close, uniform};
     use chrono::Duration;
     use proptest::prelude::*;
 
@@ -194,16 +194,6 @@ mod model_tests {
         s
     }
 
-    fn lcg(seed: u64) -> impl FnMut() -> f64 {
-        let mut s = seed;
-        move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-        }
-    }
-
     /// A calendar of N sessions, market levels, 3 factors and a risk-free rate per session, and
     /// spans (0: suspended) with a few halts; the market return of a span-d return at i is
     /// px[i]/px[i-d] - 1.
@@ -215,7 +205,7 @@ mod model_tests {
     }
 
     fn world(seed: u64, halts: &[usize]) -> World {
-        let mut rnd = lcg(seed);
+        let mut rnd = uniform(seed, 0, -0.5, 0.5);
         let d0 = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
         let cal = Calendar {
             name: "t".into(),
@@ -300,7 +290,7 @@ mod model_tests {
         fn engine_recovers_every_model(seed in 0u64..1_000_000, which in 0usize..7,
                                        h1 in 25usize..85, h2 in 96usize..104) {
             let w = world(seed, &[h1, h1 + 1, h2]);
-            let mut rnd = lcg(seed ^ 0x9e37);
+            let mut rnd = uniform(seed, 0x9e37, -0.5, 0.5);
             let alpha = 0.002 * rnd();
             let b: Vec<f64> = (0..3).map(|_| 1.0 + rnd()).collect();
             let rf = w.fac.rf.clone().expect("rf");
@@ -368,7 +358,7 @@ mod model_tests {
         #[test]
         fn constant_mean_ars_ignore_a_constant(seed in 0u64..1_000_000, c in -0.01f64..0.01) {
             let w = world(seed, &[40, 99]);
-            let mut rnd = lcg(seed ^ 7);
+            let mut rnd = uniform(seed, 7, -0.5, 0.5);
             let noise: Vec<f64> = (0..N).map(|_| 0.02 * rnd()).collect();
             let st = study(ModelSpec::new(ModelKind::ConstantMean));
             let base = timeline(&w, |i, _, _| noise[i]);
@@ -392,7 +382,7 @@ mod model_tests {
         fn market_model_ars_are_affine_invariant(seed in 0u64..1_000_000, scale in 0.2f64..5.0,
                                                  shift in -0.005f64..0.005) {
             let w = world(seed, &[50, 101]);
-            let mut rnd = lcg(seed ^ 11);
+            let mut rnd = uniform(seed, 11, -0.5, 0.5);
             let noise: Vec<f64> = (0..N).map(|_| 0.02 * rnd()).collect();
             let st = study(ModelSpec::new(ModelKind::Market));
             let base = timeline(&w, |i, _, m| 0.5 * m(0) + noise[i]);

@@ -347,7 +347,7 @@ impl ModelSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{EXACT, ROUNDOFF, assert_close, prop_assert_close};
+    use crate::testutil::{EXACT, ROUNDOFF, assert_close, prop_assert_close, uniform};
     use proptest::prelude::*;
 
     fn row(v: &[f64]) -> Row {
@@ -535,16 +535,6 @@ mod tests {
         assert_close!(f.s2, sse / 4.0, ROUNDOFF.rel());
     }
 
-    fn lcg(seed: u64) -> impl FnMut() -> f64 {
-        let mut s = seed;
-        move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-        }
-    }
-
     proptest! {
         /// The market model recovers α and β exactly from noise-free r = α + β·r_m, also with
         /// span returns (r = α·d + β·m).
@@ -583,7 +573,7 @@ mod tests {
                 _ => ModelSpec::new(ModelKind::Dimson),
             };
             if which == 8 { spec.lags = 3; }
-            let mut rnd = lcg(seed);
+            let mut rnd = uniform(seed, 0, -0.5, 0.5);
             let k = spec.n_params();
             let coef: Vec<f64> = (0..k).map(|a| if a == 0 { rnd() * 0.004 } else { 2.0 * rnd() + 0.5 }).collect();
             let nf = spec.factors.len();
@@ -619,7 +609,7 @@ mod tests {
         /// per-session means ȳ = Σy/Σd, m̄ = Σm_0/Σd.
         #[test]
         fn scholes_williams_identities(seed in 0u64..1_000_000, spans in proptest::collection::vec(1u32..3, 60)) {
-            let mut rnd = lcg(seed);
+            let mut rnd = uniform(seed, 0, -0.5, 0.5);
             let o: Vec<Obs> = spans.iter().map(|&d| {
                 let d = d as f64;
                 let (a, b, c) = (rnd() * 0.04, rnd() * 0.04, rnd() * 0.04);
