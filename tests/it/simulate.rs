@@ -111,6 +111,7 @@ fn simulate_is_reproducible_with_valid_rates_and_power() {
         let (x, n) = (num(&r["rejections"]), num(&r["draws"]));
         assert!((0.0..=1.0).contains(&rate), "{r:?}");
         assert!(n > 0.0 && n <= 30.0, "{r:?}");
+        // rejections.csv prints rates with 6 decimals.
         assert_close!(rate, x / n, Tol::decimals(6), "{r:?}");
         assert!(lo <= rate && rate <= hi, "{r:?}");
         assert!(lo99 <= lo && hi <= hi99, "{r:?}");
