@@ -27,17 +27,10 @@ fn variance(buf: &[u8]) -> f64 {
     lum.iter().map(|l| (l - m).powi(2)).sum::<f64>() / lum.len() as f64
 }
 
-/// Deterministic pseudo-random numbers in [-1, 1) (a 64-bit LCG; no dependency).
+/// `n` deterministic pseudo-random numbers in [-1, 1) from the tests' seeded generator.
 fn noise(n: usize, seed: u64) -> Vec<f64> {
-    let mut x = seed;
-    (0..n)
-        .map(|_| {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((x >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
+    let mut u = crate::testutil::uniform(seed, 0, -1.0, 1.0);
+    (0..n).map(|_| u()).collect()
 }
 
 fn bars(label: &str, seed: u64) -> ArBarPanel {

@@ -358,47 +358,6 @@ pub fn build_timeline(
     t
 }
 
-#[cfg(test)]
-impl Timeline {
-    /// A test timeline from returns, market returns and spans: span 0 marks a suspended
-    /// session (no return), any other span a traded session whose return spans that many
-    /// sessions.
-    pub(crate) fn from_spans(ret: &[f64], market_ret: &[f64], span: &[u32]) -> Timeline {
-        let n = span.len();
-        let masked = |v: &[f64]| -> Vec<f64> {
-            v.iter()
-                .zip(span)
-                .map(|(x, d)| if *d == 0 { f64::NAN } else { *x })
-                .collect()
-        };
-        Timeline {
-            security: "X".into(),
-            status: span
-                .iter()
-                .map(|d| {
-                    if *d == 0 {
-                        Status::Suspended
-                    } else {
-                        Status::Trading
-                    }
-                })
-                .collect(),
-            sources: vec![0; n],
-            price: vec![f64::NAN; n],
-            volume: vec![f64::NAN; n],
-            ret: masked(ret),
-            span: span.to_vec(),
-            market_ret: masked(market_ret),
-            off_calendar_rows: vec![],
-            halt_overrides: vec![],
-            limit: vec![0; n],
-            limit_rate: vec![f64::NAN; n],
-            limit_close: vec![(f64::NAN, f64::NAN); n],
-            excluded: vec![false; n],
-        }
-    }
-}
-
 /// The limit flag of row `r`: (+1/-1, limit rate, close, reference price) when the close is at
 /// the daily limit. Uses the raw `close` and the exchange's `preclose` when the file has them,
 /// else the price column and the previous row's price.
@@ -600,6 +559,7 @@ mod properties {
 mod policy_tests {
     use super::*;
     use crate::data::parse_date;
+    use crate::testutil::ROUNDOFF;
 
     /// A hand-made A-share (600000.SH, ±10 %) series: five listing rows, then two limit-up
     /// closes (10.00 → 11.00 → 12.10), a normal day (12.50), a two-session suspension
@@ -667,7 +627,7 @@ mod policy_tests {
     fn close(a: &[(usize, f64, u32, f64)], b: &[(usize, f64, u32, f64)]) -> bool {
         a.len() == b.len()
             && a.iter().zip(b).all(|(x, y)| {
-                x.0 == y.0 && x.2 == y.2 && (x.1 - y.1).abs() < 1e-12 && (x.3 - y.3).abs() < 1e-12
+                x.0 == y.0 && x.2 == y.2 && ROUNDOFF.accepts(x.1, y.1) && ROUNDOFF.accepts(x.3, y.3)
             })
     }
 

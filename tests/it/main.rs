@@ -14,3 +14,6 @@ mod reproduce;
 mod scale;
 mod simulate;
 mod status;
+/// The tolerance policy and `assert_close!`, shared with the unit tests (see the file).
+#[path = "../../src/testutil/tolerance.rs"]
+mod testutil;

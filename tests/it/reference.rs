@@ -2,6 +2,7 @@
 //! the real data: the Hikvision/Dahua suspension handled as no trading, never a 0 % return.
 
 use crate::common::*;
+use crate::testutil::{ROUNDOFF, assert_close};
 
 fn adj_close(file: &str, date: &str) -> f64 {
     let rows = read_csv(&data_dir().join("prices/cn").join(file));
@@ -131,7 +132,7 @@ fn reference_study_handles_the_suspension() {
         );
         let expect = adj_close(file, "2019-10-10") / adj_close(file, "2019-09-30") - 1.0;
         let got: f64 = r["ret"].parse().expect("ret");
-        assert!((got - expect).abs() < 1e-12, "{sec}: {got} vs {expect}");
+        assert_close!(got, expect, ROUNDOFF, "{sec}");
         let m = read_csv(&data_dir().join("indices/cn/000300.SH.csv"));
         let px = |d: &str| {
             m.iter()
@@ -140,7 +141,7 @@ fn reference_study_handles_the_suspension() {
                 .expect("index")
         };
         let mret: f64 = r["market_ret"].parse().expect("market_ret");
-        assert!((mret - (px("2019-10-10") / px("2019-09-30") - 1.0)).abs() < 1e-12);
+        assert_close!(mret, px("2019-10-10") / px("2019-09-30") - 1.0, ROUNDOFF);
     }
     for sec in ["002230.SZ", "300188.SZ"] {
         assert!(

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
+use crate::testutil::{INDEPENDENT, ROUNDOFF, Tol, assert_close};
 
 const CANVAS: (u32, u32) = (1600, 1000);
 
@@ -200,10 +201,6 @@ fn num(s: &str) -> Option<f64> {
     s.parse().ok()
 }
 
-fn close(a: f64, b: f64, rel: f64) -> bool {
-    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-12)
-}
-
 /// The series behind the charts, against values computed independently: the raw price
 /// file (prices, volume ratio, holidays), car.csv (cumulative CAR and its variance), and
 /// the J1 statistic of tests.csv (the CAAR band).
@@ -228,12 +225,12 @@ fn chart_series_match_independent_values() {
             .find(|r| r["security"] == sec && r["window"] == "-10:10")
             .expect("car row");
         let (a, b) = (num(&s["car"]).expect("car"), num(&c["car"]).expect("car"));
-        assert!(close(a, b, 1e-12), "{sec}: {a} vs {b}");
+        assert_close!(a, b, ROUNDOFF.rel(), "{sec}");
         let (a, b) = (
             num(&s["car_var"]).expect("var"),
             num(&c["car_var"]).expect("var"),
         );
-        assert!(close(a, b, 1e-12), "{sec}: var {a} vs {b}");
+        assert_close!(a, b, ROUNDOFF.rel(), "{sec}: var");
     }
     // Suspended sessions carry no price; Hikvision's τ = 0, 1 are suspended.
     let hik: Vec<_> = series
@@ -294,15 +291,16 @@ fn chart_series_match_independent_values() {
             num(&rr["adj_close"]).expect("p"),
             num(&sr["price"]).expect("p"),
         );
-        assert!(close(p, q, 1e-12), "{date}: price {p} vs {q}");
+        assert_close!(q, p, ROUNDOFF.rel(), "{date}: price");
         let want = num(&rr["volume"]).expect("v") / mean;
         let got = num(&sr["volume_ratio"]).expect("ratio");
-        assert!(close(want, got, 1e-9), "{date}: ratio {want} vs {got}");
+        assert_close!(got, want, INDEPENDENT.rel(), "{date}: ratio");
     }
 
     // The CAAR path and its band as the chart draws them: at τ = +10 the CAAR is the
-    // CAAR[-10, +10] of caar.csv, and the half-width 1.96·√(Σ Var CAR_i)/N equals
-    // 1.96·|CAAR / J1| (J1 = CAAR / √(Σ Var CAR_i / N²), tests.csv).
+    // CAAR[-10, +10] of caar.csv, and the band is the lead test's (the crude dependence
+    // adjustment at 4 events on one date): half-width c·|CAAR / statistic| with c the
+    // two-sided 5 % critical value of its t(249) (tests.csv).
     let data = evimpact::chart::series::ChartData::load(&out).expect("chart data");
     let path = data.caar_path();
     let k = path.taus.iter().position(|t| *t == 10).expect("tau 10");
@@ -311,16 +309,20 @@ fn chart_series_match_independent_values() {
         .find(|r| r["scope"] == "window" && r["window"] == "-10:10")
         .and_then(|r| num(&r["mean"]))
         .expect("caar");
-    let j1 = tests
+    let cda = tests
         .iter()
-        .find(|r| r["scope"] == "window" && r["window"] == "-10:10" && r["test"] == "mackinlay_j1")
-        .and_then(|r| num(&r["statistic"]))
-        .expect("j1");
+        .find(|r| r["scope"] == "window" && r["window"] == "-10:10" && r["test"] == "cda")
+        .expect("cda");
+    assert_eq!(cda["distribution"], "t(249)");
+    let stat = num(&cda["statistic"]).expect("cda statistic");
     let got = path.caar[k].expect("caar at 10");
-    assert!(close(got, m, 1e-12), "CAAR {got} vs {m}");
+    assert_close!(got, m, ROUNDOFF.rel(), "CAAR");
     let half = path.upper[k].expect("upper") - got;
-    let want = 1.959_963_984_540_054 * (m / j1).abs();
-    assert!(close(half, want, 1e-9), "band {half} vs {want}");
+    // t(249) two-sided 5 %: 1.969537 (R: qt(0.975, 249) = 1.969537).
+    let want = 1.969_537 * (m / stat).abs();
+    // The critical value is written with 7 digits: 1e-6 relative.
+    assert_close!(half, want, Tol::new(1e-6).rel(), "band");
+    assert!(path.band_label.contains("cda"), "{}", path.band_label);
 }
 
 /// The plain-language summary quotes the computed numbers, formatted independently here
