@@ -88,6 +88,7 @@ fn strips(n: usize) -> (Vec<Strip>, Vec<String>) {
             let mean = values.iter().map(|v| v.1).sum::<f64>() / n as f64;
             Strip {
                 label: format!("[0, +{w}]"),
+                missed: if w == 0 { vec![0, 1] } else { Vec::new() },
                 quantiles: Some([-0.1, -0.05, -0.02, 0.03, 0.07]),
                 values,
                 mean,
@@ -104,6 +105,15 @@ fn car_distribution_renders_from_4_to_10000_events() {
         let buf = render(|r| strip::draw_car_distribution(r, "CAR", "sub", &s, &names));
         assert!(variance(&buf) > 300.0, "N = {n}");
     }
+    // Twelve windows with wide labels: staggered, still drawn.
+    let (mut many, names) = strips(4);
+    for w in 3..12 {
+        let mut s = many[0].clone();
+        s.label = format!("[-{w}0, +{w}0]");
+        many.push(s);
+    }
+    let buf = render(|r| strip::draw_car_distribution(r, "CAR", "sub", &many, &names));
+    assert!(variance(&buf) > 300.0);
     let (mut s, names) = strips(4);
     s[0].values[0].0 = 99;
     let dir = tempfile::tempdir().expect("tmp");
@@ -205,6 +215,7 @@ fn price_panel_renders_gaps_and_rejects_weekends() {
     }
     let panel = PricePanel {
         label: "X".into(),
+        y_label: price::price_axis_label("adj_close", "CNY"),
         days,
         day0: d("2019-10-08"),
         announced: Some(d("2019-10-05")),

@@ -62,8 +62,24 @@ where
     Ok(())
 }
 
-/// "N = 1,234" in muted text, centred at the top of the plot above x position `x`.
-pub(crate) fn draw_n_label<DB>(chart: &mut Chart<'_, DB>, x: f64, y_hi: f64, n: usize) -> Result<()>
+/// "N = 1,234" ("N = 2 of 4" when `missing` events have no value there).
+pub(crate) fn n_text(n: usize, missing: usize) -> String {
+    if missing == 0 {
+        format!("N = {}", thousands(n))
+    } else {
+        format!("N = {} of {}", thousands(n), thousands(n + missing))
+    }
+}
+
+/// An N label in muted text, centred at the top of the plot above x position `x`, `dy`
+/// pixels lower (staggered rows when labels are many).
+pub(crate) fn draw_n_label<DB>(
+    chart: &mut Chart<'_, DB>,
+    x: f64,
+    y_hi: f64,
+    text: &str,
+    dy: i32,
+) -> Result<()>
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
@@ -73,7 +89,7 @@ where
         .color(&theme::TEXT_MUTED)
         .pos(Pos::new(HPos::Center, VPos::Top));
     chart.draw_series(std::iter::once(
-        EmptyElement::at((x, y_hi)) + Text::new(format!("N = {}", thousands(n)), (0, 8), n_font),
+        EmptyElement::at((x, y_hi)) + Text::new(text.to_string(), (0, 8 + dy), n_font),
     ))?;
     Ok(())
 }

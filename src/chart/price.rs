@@ -43,6 +43,8 @@ pub struct PriceDay {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PricePanel {
     pub label: String,
+    /// The price axis title, e.g. "Adjusted close (CNY)" (see [`price_axis_label`]).
+    pub y_label: String,
     /// Weekdays, ascending, without weekends.
     pub days: Vec<PriceDay>,
     pub day0: NaiveDate,
@@ -50,6 +52,15 @@ pub struct PricePanel {
     pub announced: Option<NaiveDate>,
     /// Other events of the event file: (date, label).
     pub others: Vec<(NaiveDate, String)>,
+}
+
+impl PricePanel {
+    /// What the prices are, without the currency: "Adjusted close", "Close", "Price".
+    pub fn series_name(&self) -> &str {
+        self.y_label
+            .split_once(" (")
+            .map_or(self.y_label.as_str(), |(a, _)| a)
+    }
 }
 
 fn validate(p: &PricePanel) -> Result<()> {
@@ -76,6 +87,29 @@ fn validate(p: &PricePanel) -> Result<()> {
         bail!("price panel {:?}: no price", p.label);
     }
     Ok(())
+}
+
+/// The price axis title from the price file's column and the exchange's currency:
+/// "Adjusted close (CNY)" for an `adj_close`-like column, "Close (USD)" for `close`, the
+/// column's own name otherwise; "Price" when neither is known.
+pub fn price_axis_label(column: &str, currency: &str) -> String {
+    let c = column.to_ascii_lowercase().replace([' ', '-'], "_");
+    let what = if c.contains("adj") {
+        "Adjusted close".to_string()
+    } else if c == "close" || c == "closing_price" || c == "prc" {
+        "Close".to_string()
+    } else if c.is_empty() {
+        "Price".to_string()
+    } else {
+        format!("Price ({column})")
+    };
+    if currency.is_empty() {
+        what
+    } else if let Some(inner) = what.strip_suffix(')') {
+        format!("{inner}, {currency})")
+    } else {
+        format!("{what} ({currency})")
+    }
 }
 
 /// Writes a price panel to a PNG.
@@ -133,7 +167,7 @@ fn legend_entries(p: &PricePanel, color: RGBColor) -> (Vec<Entry>, Vec<Entry>) {
             width: theme::LINE_WIDTH,
             marker: Some(Marker::Circle),
         },
-        "adjusted close",
+        p.series_name().to_lowercase(),
     )];
     let mut notes = vec![Entry::new(
         Swatch::Dashed {
@@ -144,7 +178,7 @@ fn legend_entries(p: &PricePanel, color: RGBColor) -> (Vec<Entry>, Vec<Entry>) {
     )];
     if p.announced.is_some() {
         notes.push(Entry::new(
-            Swatch::Dashed {
+            Swatch::Dotted {
                 color: theme::TEXT_MUTED,
                 width: 2,
             },
@@ -256,7 +290,7 @@ where
         &x_fmt,
         &move |y: &f64| fmt_number(*y, d),
         &x_desc,
-        "Adjusted close",
+        &p.y_label,
     )
 }
 
@@ -293,6 +327,12 @@ struct EventMark {
     label: String,
     color: RGBColor,
     width: u32,
+    /// Dash and gap lengths in pixels: long dashes for day 0 and other events, dots for
+    /// the announcement.
+    dash: (u32, u32),
+    /// Where the label sits; `None` chooses by position (left of the line in the right
+    /// third of the panel).
+    side: Option<HPos>,
 }
 
 /// The panel's event lines (day 0, announcement, other events) that fall on its axis.
@@ -304,6 +344,9 @@ fn event_marks(p: &PricePanel) -> Vec<EventMark> {
             label: format!("day 0 ({})", p.day0.format("%d %b")),
             color: theme::EVENT_LINE,
             width: 3,
+            dash: (12, 8),
+            // Right of day 0 when the announcement came before it (its label goes left).
+            side: p.announced.filter(|a| *a < p.day0).map(|_| HPos::Left),
         });
     }
     if let Some(a) = p.announced
@@ -314,6 +357,8 @@ fn event_marks(p: &PricePanel) -> Vec<EventMark> {
             label: format!("announced {}", a.format("%d %b")),
             color: theme::TEXT_MUTED,
             width: 2,
+            dash: (3, 5),
+            side: Some(if a < p.day0 { HPos::Right } else { HPos::Left }),
         });
     }
     for (d, l) in &p.others {
@@ -323,13 +368,17 @@ fn event_marks(p: &PricePanel) -> Vec<EventMark> {
                 label: l.clone(),
                 color: theme::OTHER_EVENT,
                 width: 3,
+                dash: (12, 8),
+                side: None,
             });
         }
     }
     marks
 }
 
-/// Dashed event lines, left to right, with their labels stacked down from the top.
+/// Dashed event lines, left to right, with their labels stacked down from the top; a
+/// label is drawn on its side of the line (`HPos::Left` anchors it at the line, so the text
+/// runs to the right).
 fn draw_event_marks<DB>(
     chart: &mut Chart<'_, DB>,
     p: &PricePanel,
@@ -354,18 +403,17 @@ where
     for (k, m) in marks.iter().enumerate() {
         chart.draw_series(DashedLineSeries::new(
             vec![(m.x, y_lo), (m.x, y_hi)],
-            12,
-            8,
+            m.dash.0,
+            m.dash.1,
             m.color.stroke_width(m.width),
         ))?;
-        // Put the label left of the line when it is in the right third.
-        let right = m.x > n as f64 * 0.66;
-        let font = if right {
-            label_font.pos(Pos::new(HPos::Right, VPos::Top))
+        let anchor = m.side.unwrap_or(if m.x > n as f64 * 0.66 {
+            HPos::Right
         } else {
-            label_font.clone()
-        };
-        let dx = if right { -8 } else { 8 };
+            HPos::Left
+        });
+        let font = label_font.pos(Pos::new(anchor, VPos::Top));
+        let dx = if matches!(anchor, HPos::Right) { -8 } else { 8 };
         let y = y_hi - row * 0.2 - row * k as f64;
         chart.draw_series(std::iter::once(
             EmptyElement::at((m.x, y)) + Text::new(m.label.clone(), (dx, 0), font.color(&m.color)),
@@ -469,5 +517,15 @@ mod tests {
         assert_eq!(position(&days, d("2019-09-28")), Some(0.5));
         assert_eq!(position(&days, d("2019-09-01")), None);
         assert_eq!(position(&days, d("2019-12-01")), None);
+    }
+
+    #[test]
+    fn price_axis_names_column_kind_and_currency() {
+        assert_eq!(price_axis_label("adj_close", "CNY"), "Adjusted close (CNY)");
+        assert_eq!(price_axis_label("Adj Close", "USD"), "Adjusted close (USD)");
+        assert_eq!(price_axis_label("close", "USD"), "Close (USD)");
+        assert_eq!(price_axis_label("px_last", "HKD"), "Price (px_last, HKD)");
+        assert_eq!(price_axis_label("close", ""), "Close");
+        assert_eq!(price_axis_label("", ""), "Price");
     }
 }

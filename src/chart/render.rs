@@ -256,7 +256,8 @@ impl Drawing<'_> {
         )
     }
 
-    /// `price_<security>[_<event>].png`: one price panel per event, at most
+    /// `price_<security>_<event>.png` (one pattern, whether or not a security has several
+    /// events): one price panel per event, at most
     /// [`MAX_PRICE_PANELS`] unless all or some securities are asked for.
     fn prices(&mut self) -> Result<()> {
         let data = self.data;
@@ -273,25 +274,16 @@ impl Drawing<'_> {
             if panel.days.iter().all(|d| d.price.is_none()) {
                 continue;
             }
-            let multi = data
-                .events
-                .iter()
-                .filter(|x| x.security == e.security)
-                .count()
-                > 1;
-            let name = if multi {
-                format!("price_{}_{}.png", slug(&e.security), slug(&e.event_id))
-            } else {
-                format!("price_{}.png", slug(&e.security))
-            };
+            let name = format!("price_{}_{}.png", slug(&e.security), slug(&e.event_id));
+            let what = panel.series_name();
             let p = self.file(
                 ChartKind::Prices,
                 name,
-                format!("Adjusted close of {} around day 0", e.label),
+                format!("{what} of {} around day 0", e.label),
             );
             price_panel(
                 &p,
-                &format!("{}: adjusted close around the event", e.security),
+                &format!("{}: {} around the event", e.security, what.to_lowercase()),
                 &format!(
                     "{} · {} · event {} · day 0 {}",
                     e.entity, data.name, e.event_id, panel.day0
@@ -311,12 +303,12 @@ impl Drawing<'_> {
         let p = self.file(
             ChartKind::Volume,
             "volume.png".into(),
-            "Abnormal volume: volume over its estimation-window mean (log scale)".into(),
+            "Abnormal volume: volume over its estimation-window geometric mean (log scale)".into(),
         );
         abnormal_volume(
             &p,
             "Trading volume around the event",
-            &data.subtitle("volume ÷ mean volume of the estimation window"),
+            &data.subtitle("volume ÷ geometric mean volume of the estimation window = exp(abnormal log volume)"),
             &series,
             Some(&mean),
         )

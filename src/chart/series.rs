@@ -37,6 +37,9 @@ struct CarCsv {
     security: String,
     window: String,
     car: Option<f64>,
+    /// The window ends before the security's first return after the news.
+    #[serde(default)]
+    misses_reaction: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -101,6 +104,10 @@ pub struct EventKey {
     pub entity: String,
     /// Legend label: "security entity", with the event id when a security has several.
     pub label: String,
+    /// The price file's column and the exchange's currency (price chart axis); empty when
+    /// `summary.json` does not say.
+    pub price_column: String,
+    pub currency: String,
 }
 
 /// Everything the charts draw, read back from an output directory.
@@ -200,6 +207,8 @@ impl ChartData {
                             security: s("security"),
                             entity: s("entity"),
                             label: s("label"),
+                            price_column: s("price_column"),
+                            currency: s("currency"),
                         }
                     })
                     .collect()
@@ -472,6 +481,16 @@ impl ChartData {
                         Some((i, c.car?))
                     })
                     .collect();
+                let missed: Vec<usize> = self
+                    .car
+                    .iter()
+                    .filter(|c| c.window == w && c.misses_reaction == Some(true))
+                    .filter_map(|c| {
+                        self.event_pos
+                            .get(&(c.event_id.clone(), c.security.clone()))
+                            .copied()
+                    })
+                    .collect();
                 let mean = self
                     .caar
                     .iter()
@@ -480,6 +499,7 @@ impl ChartData {
                     .unwrap_or(f64::NAN);
                 Strip {
                     label: pretty(&w),
+                    missed,
                     quantiles: crate::stats::quantiles(values.iter().map(|v| v.1).collect()),
                     values,
                     mean,
@@ -612,6 +632,7 @@ impl ChartData {
                     e.clone(),
                     PricePanel {
                         label: e.label.clone(),
+                        y_label: super::price::price_axis_label(&e.price_column, &e.currency),
                         days,
                         day0,
                         announced,

@@ -13,7 +13,7 @@ use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
     Chart, YAxis, category_chart, draw_marker, draw_n_label, draw_zero_line, fmt_number, layout,
-    register_fonts, write_png_atomically,
+    n_text, register_fonts, write_png_atomically,
 };
 
 /// One CAR window's cross-section.
@@ -23,6 +23,9 @@ pub struct Strip {
     pub label: String,
     /// (series index into the chart's `names`, CAR as a fraction).
     pub values: Vec<(usize, f64)>,
+    /// Series whose window ends before their first return after the news (drawn hollow;
+    /// those without a CAR are counted in the N label, "N = 2 of 4").
+    pub missed: Vec<usize>,
     /// The mean of `values` (the CAAR), fraction.
     pub mean: f64,
     /// 5 %, 25 %, 50 %, 75 %, 95 % quantiles (fraction), drawn as a box when N is large.
@@ -92,7 +95,7 @@ where
     });
     let y_axis = YAxis::for_values(values).context("no CAR values")?;
     let k = strips.len();
-    let labels: Vec<String> = strips.iter().map(|s| format!("CAR{}", s.label)).collect();
+    let labels: Vec<String> = strips.iter().map(|s| s.label.clone()).collect();
     let mut chart = category_chart(&plot_area, root, labels, &y_axis, "CAR window", "CAR (%)")?;
     let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
     draw_zero_line(&mut chart, &(-0.5..(k as f64 - 0.5)))?;
@@ -103,13 +106,41 @@ where
         y: (y_hi - y_lo) / f64::from(plot_h.max(1)),
     };
 
+    let n_labels: Vec<String> = strips
+        .iter()
+        .map(|s| {
+            let no_car = s
+                .missed
+                .iter()
+                .filter(|i| !s.values.iter().any(|v| v.0 == **i))
+                .count();
+            n_text(s.values.len(), no_car)
+        })
+        .collect();
+    let n_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
+        .into_font()
+        .color(&theme::TEXT_MUTED);
+    let mut widest_n = 0;
+    for t in &n_labels {
+        widest_n = widest_n.max(root.estimate_text_size(t, &n_font)?.0);
+    }
+    let slot = f64::from(plot_w) / k as f64;
+    let stagger_n = k > 1 && f64::from(widest_n) + 16.0 > slot;
+    // Value labels only while a window's slot leaves room for them beside the points.
+    let value_labels = slot >= 110.0;
     for (c, s) in strips.iter().enumerate() {
         let cx = c as f64;
-        draw_n_label(&mut chart, cx, y_hi, s.values.len())?;
+        let dy = if stagger_n && c % 2 == 1 {
+            theme::ANNOTATION_SIZE as i32 + 6
+        } else {
+            0
+        };
+        draw_n_label(&mut chart, cx, y_hi, &n_labels[c], dy)?;
         if s.values.len() > theme::STRIP_BIG_N {
             draw_dense_strip(&mut chart, s, cx)?;
         } else {
-            draw_point_strip(&mut chart, s, cx, coloured, px, y_lo)?;
+            let labelled = coloured && value_labels;
+            draw_point_strip(&mut chart, s, cx, (coloured, labelled), px, y_lo)?;
         }
         // Mean bar on top.
         let m = s.mean * 100.0;
@@ -166,6 +197,16 @@ fn legend_entries(strips: &[Strip], names: &[String], coloured: bool) -> (Vec<En
             "box: quartiles, line: median",
         ));
         notes.push(Entry::new(Swatch::Text, "whiskers: 5 % – 95 %"));
+    }
+    if strips.iter().any(|s| !s.missed.is_empty()) {
+        notes.push(Entry::new(
+            Swatch::Point {
+                color: theme::TEXT_MUTED,
+                marker: Marker::Circle,
+                hollow: true,
+            },
+            "hollow: misses the reaction",
+        ));
     }
     if !coloured {
         notes.push(Entry::new(
@@ -237,12 +278,13 @@ where
     Ok(())
 }
 
-/// A small strip: one large marker per event, labelled with its value when few.
+/// A small strip: one large marker per event (in its series' colour and shape when
+/// `coloured`), labelled with its value when few and `labelled`.
 fn draw_point_strip<DB>(
     chart: &mut Chart<'_, DB>,
     s: &Strip,
     cx: f64,
-    coloured: bool,
+    (coloured, labelled): (bool, bool),
     px: Px,
     y_lo: f64,
 ) -> Result<()>
@@ -259,12 +301,12 @@ where
         } else {
             (theme::MANY_PATH, Marker::Circle)
         };
-        draw_marker(chart.plotting_area(), (x, y), marker, color, false, r)?;
+        let hollow = s.missed.contains(&i);
+        draw_marker(chart.plotting_area(), (x, y), marker, color, hollow, r)?;
     }
-    if s.values.len() <= theme::STRIP_LABEL_MAX && coloured {
+    if s.values.len() <= theme::STRIP_LABEL_MAX && labelled {
         let lx = cx + 0.12 + ((widest as f64 - 1.0) / 2.0 * step).min(0.3);
-        let ys: Vec<f64> = placed.iter().map(|&(_, y, _)| y).collect();
-        draw_value_labels(chart, ys, lx, px, y_lo)?;
+        draw_value_labels(chart, placed, lx, px, y_lo)?;
     }
     Ok(())
 }
@@ -298,10 +340,12 @@ fn spread_points(
     (placed, widest)
 }
 
-/// Value labels at x = `lx`, pushed apart vertically so they never overlap.
+/// Value labels at x = `lx`, in the colour of their point and pushed apart vertically so
+/// they never overlap; a label moved off its point's height gets a thin leader line to the
+/// point, so each label names one point.
 fn draw_value_labels<DB>(
     chart: &mut Chart<'_, DB>,
-    mut ys: Vec<f64>,
+    mut points: Vec<(f64, f64, usize)>,
     lx: f64,
     px: Px,
     y_lo: f64,
@@ -310,14 +354,11 @@ where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
-    let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE - 2.0)
-        .into_font()
-        .color(&theme::TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Center));
+    let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE - 2.0).into_font();
     let row = (theme::ANNOTATION_SIZE + 4.0) * px.y;
-    ys.sort_by(|a, b| b.total_cmp(a));
-    let mut pos: Vec<f64> = Vec::with_capacity(ys.len());
-    for (j, &y) in ys.iter().enumerate() {
+    points.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let mut pos: Vec<f64> = Vec::with_capacity(points.len());
+    for (j, &(_, y, _)) in points.iter().enumerate() {
         let y = if j > 0 { y.min(pos[j - 1] - row) } else { y };
         pos.push(y);
     }
@@ -326,9 +367,26 @@ where
     if overflow > 0.0 {
         pos.iter_mut().for_each(|p| *p += overflow);
     }
-    for (&y, &ly) in ys.iter().zip(&pos) {
+    let r = f64::from(theme::MARKER_RADIUS + 2);
+    for (&(x, y, i), &ly) in points.iter().zip(&pos) {
+        let color = theme::series_color(i);
+        let tx = lx + 14.0 * px.x;
+        if (ly - y).abs() > row * 0.3 {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x + r * px.x, y), (tx - 3.0 * px.x, ly)],
+                color.mix(0.8).stroke_width(2),
+            )))?;
+        }
         chart.draw_series(std::iter::once(
-            EmptyElement::at((lx, ly)) + Text::new(fmt_number(y, 1), (0, 0), label_font.clone()),
+            EmptyElement::at((tx, ly))
+                + Text::new(
+                    fmt_number(y, 1),
+                    (0, 0),
+                    label_font
+                        .clone()
+                        .color(&color)
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
+                ),
         ))?;
     }
     Ok(())

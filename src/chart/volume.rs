@@ -110,7 +110,7 @@ where
         &y_axis,
         &ratio_label,
         "Event time τ (trading sessions)",
-        "Volume / estimation-window mean (log scale)",
+        "Volume / estimation-window geometric mean (log scale)",
     )?;
     let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
     if !many {

@@ -12,6 +12,8 @@ use crate::error::InputError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exchange {
     pub mic: &'static str,
+    /// ISO 4217 code of the currency its shares trade in.
+    pub currency: &'static str,
     pub tz: Tz,
     pub close: NaiveTime,
 }
@@ -26,18 +28,21 @@ const fn hm(h: u32, m: u32) -> NaiveTime {
 /// Shanghai and Shenzhen (one calendar; SZSE uses XSHG's sessions), close 15:00.
 pub const XSHG: Exchange = Exchange {
     mic: "XSHG",
+    currency: "CNY",
     tz: chrono_tz::Asia::Shanghai,
     close: hm(15, 0),
 };
 /// Hong Kong, close 16:00.
 pub const XHKG: Exchange = Exchange {
     mic: "XHKG",
+    currency: "HKD",
     tz: chrono_tz::Asia::Hong_Kong,
     close: hm(16, 0),
 };
 /// New York (NYSE and Nasdaq share the session calendar), close 16:00.
 pub const XNYS: Exchange = Exchange {
     mic: "XNYS",
+    currency: "USD",
     tz: chrono_tz::America::New_York,
     close: hm(16, 0),
 };

@@ -47,6 +47,8 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
         "events": o.results.iter().map(|r| json!({
             "event_id": r.event_id, "security": r.security, "entity": r.entity, "label": r.label,
             "exchange": r.exchange, "day0": r.day0.to_string(),
+            "price_column": r.timeline.price_column,
+            "currency": crate::data::calendar::Exchange::from_mic(r.exchange).map(|x| x.currency),
             "model": {"kind": r.analysis.fit.kind.as_str(),
                       "alpha": r.analysis.fit.alpha(), "beta": r.analysis.fit.beta(),
                       "sigma": r.analysis.fit.s2.sqrt(), "r2": num(r.analysis.fit.r2),

@@ -129,6 +129,8 @@ impl ReturnKind {
 #[derive(Debug, Clone)]
 pub struct Timeline {
     pub security: String,
+    /// The price file's column the prices come from (e.g. `adj_close`, `close`).
+    pub price_column: String,
     pub status: Vec<Status>,
     /// Suspension sources (see [`source`]); 0 for trading and no-data sessions.
     pub sources: Vec<u8>,
@@ -265,6 +267,7 @@ pub fn build_timeline(
     let n = cal.sessions.len();
     let mut t = Timeline {
         security: series.security.clone(),
+        price_column: series.price_column.clone(),
         status: vec![Status::NoData; n],
         sources: vec![0; n],
         price: vec![f64::NAN; n],

@@ -54,6 +54,7 @@ impl Timeline {
         };
         Timeline {
             security: "X".into(),
+            price_column: "close".into(),
             status: span
                 .iter()
                 .map(|d| {

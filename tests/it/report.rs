@@ -89,10 +89,10 @@ fn reference_run_writes_every_chart_and_both_reports() {
         "car_distribution.png",
         "tests.png",
         "volume.png",
-        "price_002230.SZ.png",
-        "price_002236.SZ.png",
-        "price_002415.SZ.png",
-        "price_300188.SZ.png",
+        "price_002230.SZ_EL2019-10-07.png",
+        "price_002236.SZ_EL2019-10-07.png",
+        "price_002415.SZ_EL2019-10-07.png",
+        "price_300188.SZ_EL2019-10-07.png",
     ]
     .map(String::from)
     .to_vec();
@@ -172,7 +172,10 @@ fn chart_command_redraws_the_same_pngs_from_the_outputs() {
         out.to_str().expect("utf8"),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(pngs(&charts), vec![charts.join("price_002415.SZ.png")]);
+    assert_eq!(
+        pngs(&charts),
+        vec![charts.join("price_002415.SZ_EL2019-10-07.png")]
+    );
     let o = evimpact(&[
         "chart",
         "car-dist",
@@ -266,7 +269,8 @@ fn chart_series_match_independent_values() {
             .any(|r| r["marks"].contains("announced@2019-10-07"))
     );
 
-    // Prices and the volume ratio from the raw price file.
+    // Prices and the volume ratio (volume over the estimation window's geometric mean)
+    // from the raw price file.
     let raw = read_csv(&data_dir().join("prices/cn/002415.SZ.csv"));
     let cal: Vec<String> = read_csv(&data_dir().join("calendars/XSHG_sessions_2015_2025.csv"))
         .into_iter()
@@ -283,7 +287,8 @@ fn chart_series_match_independent_values() {
         .filter_map(|r| num(&r["volume"]))
         .filter(|v| *v > 0.0)
         .collect();
-    let mean = vols.iter().sum::<f64>() / vols.len() as f64;
+    // The geometric mean: the ratio's log is the abnormal log volume.
+    let mean = (vols.iter().map(|v| v.ln()).sum::<f64>() / vols.len() as f64).exp();
     for date in ["2019-09-30", "2019-10-10", "2019-10-18"] {
         let rr = raw.iter().find(|r| r["date"] == date).expect("raw row");
         let sr = hik.iter().find(|r| r["date"] == date).expect("series row");
