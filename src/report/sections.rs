@@ -373,21 +373,6 @@ fn ar_cell(r: &EventResult, k: usize) -> String {
     }
 }
 
-fn tests_cells(a: &Aggregate, names: &[TestId]) -> Vec<String> {
-    names
-        .iter()
-        .map(|n| match a.tests.iter().find(|x| x.test == *n) {
-            Some(x) => format!(
-                "{} ({}){}",
-                num(x.statistic),
-                pval(x.p_value),
-                stars(x.p_value)
-            ),
-            None => "–".into(),
-        })
-        .collect()
-}
-
 /// Builds the report from the run and the charts written for it: the study's description,
 /// then one function per section.
 pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
@@ -830,12 +815,13 @@ fn caar_by_date(d: &mut Doc, o: &Outcome) {
     d.table(header, align, rows);
 }
 
-/// The "CAAR and tests" section.
-fn caar_and_tests(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
-    d.h(2, "CAAR and tests");
-    d.note(vec![t(
-        "Statistic (two-sided p-value); *** p<0.01, ** p<0.05, * p<0.10.",
-    )]);
+/// Windows per table of the tests-as-rows layout: with the two label columns this fits
+/// A4 portrait at 8 pt and a 1,000 px screen.
+const WINDOWS_PER_TABLE: usize = 5;
+
+/// The tests of a run in the report's order: the lead test first, then by family (the
+/// order of [`crate::stats::Family`]) and within a family in the battery's order.
+fn ordered_tests(o: &Outcome) -> Vec<TestId> {
     let mut names: Vec<TestId> = Vec::new();
     for a in o.windows.iter().chain(&o.days) {
         for x in &a.tests {
@@ -844,40 +830,163 @@ fn caar_and_tests(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
             }
         }
     }
-    let mut header = vec!["window".to_string(), "N".to_string(), "CAAR".to_string()];
-    header.extend(names.iter().map(|n| n.to_string()));
+    let lead = o.lead.as_ref().map(|l| l.test);
+    names.sort_by_key(|n| {
+        (
+            Some(*n) != lead,
+            n.family(),
+            TestId::ALL.iter().position(|x| x == n),
+        )
+    });
+    names
+}
+
+/// "stat (p)***", or "–" when the test has no value there.
+fn test_cell(a: &Aggregate, test: TestId) -> String {
+    match a.tests.iter().find(|x| x.test == test) {
+        Some(x) => format!(
+            "{} ({}){}",
+            num(x.statistic),
+            pval(x.p_value),
+            stars(x.p_value)
+        ),
+        None => "–".into(),
+    }
+}
+
+/// The "CAAR and tests" section: one row per window with the lead test, then every test
+/// as a row against the windows as columns (at most [`WINDOWS_PER_TABLE`] per table),
+/// then the AAR per event day in one table per family of tests.
+fn caar_and_tests(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
+    d.h(2, "CAAR and tests");
+    let names = ordered_tests(o);
+    let lead = o.lead.as_ref().map(|l| l.test);
+    let lead_head = match lead {
+        Some(l) => format!("lead test: {}", l.label()),
+        None => "lead test".into(),
+    };
     let rows: Vec<Vec<String>> = o
         .windows
         .iter()
         .map(|a| {
-            let mut row = vec![window_label(a), a.n.to_string(), pct(a.mean)];
-            row.extend(tests_cells(a, &names));
-            row
+            let form = match a.window {
+                Some(w) if w.is_traded() => "traded sessions",
+                _ => "event time",
+            };
+            vec![
+                window_label(a),
+                form.to_string(),
+                a.n.to_string(),
+                pct(a.mean),
+                lead.map_or("–".into(), |l| test_cell(a, l)),
+            ]
         })
         .collect();
-    let mut al = vec![Align::Left];
-    al.extend(vec![Align::Right; header.len() - 1]);
-    d.table(header, al, rows);
+    d.table(
+        vec![
+            "window".into(),
+            "form".into(),
+            "N".into(),
+            "CAAR".into(),
+            lead_head,
+        ],
+        vec![
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        rows,
+    );
+
+    d.h(3, "Every test, per window");
+    d.note(vec![t(
+        "One row per test (lead test first, then by family), one column per window with its N. Statistic (two-sided p-value); *** p<0.01, ** p<0.05, * p<0.10. \"At this N\" judges each test at the lead window's N and event-date clustering (see below).",
+    )]);
+    let lead_agg = o.lead_window().and_then(|i| o.windows.get(i));
+    let at_n = |n: TestId| -> &'static str {
+        if Some(n) == lead {
+            return "lead";
+        }
+        match lead_agg {
+            Some(a) => {
+                if crate::stats::informative(n, a.n, a.clustering.clustered()).0 {
+                    "informative"
+                } else {
+                    "not informative"
+                }
+            }
+            None => "–",
+        }
+    };
+    // Even tables: 7 windows as 4 + 3, not 5 + 2.
+    let tables = o.windows.len().div_ceil(WINDOWS_PER_TABLE).max(1);
+    let per_table = o.windows.len().div_ceil(tables).max(1);
+    for chunk in o.windows.chunks(per_table) {
+        let mut header = vec!["test".to_string(), "at this N".to_string()];
+        header.extend(
+            chunk
+                .iter()
+                .map(|a| format!("{} N={}", window_label(a), a.n)),
+        );
+        let rows: Vec<Vec<String>> = names
+            .iter()
+            .map(|n| {
+                let mut row = vec![n.label().to_string(), at_n(*n).to_string()];
+                row.extend(chunk.iter().map(|a| test_cell(a, *n)));
+                row
+            })
+            .collect();
+        let mut al = vec![Align::Left, Align::Left];
+        al.extend(vec![Align::Right; chunk.len()]);
+        d.table(header, al, rows);
+    }
     d.figures(charts, ChartKind::Tests);
 
     d.h(3, "AAR per event day");
-    let mut header = vec!["τ".to_string(), "N".to_string(), "AAR".to_string()];
-    header.extend(names.iter().map(|n| n.to_string()));
-    let rows: Vec<Vec<String>> = o
-        .days
-        .iter()
-        .map(|a| {
-            let mut row = vec![
-                format!("{:+}", a.tau.unwrap_or(0)),
-                a.n.to_string(),
-                pct(a.mean),
-            ];
-            row.extend(tests_cells(a, &names));
-            row
-        })
-        .collect();
-    let nh = header.len();
-    d.table(header, vec![Align::Right; nh], rows);
+    d.note(vec![t(
+        "AAR in percent per event day, one table per family of tests (statistic, two-sided p-value).",
+    )]);
+    use crate::stats::Family;
+    let groups: [(&str, &[Family]); 4] = [
+        (
+            "Event variance and time series",
+            &[Family::EventVariance, Family::TimeSeries],
+        ),
+        ("Cross-section", &[Family::CrossSection]),
+        ("Sign", &[Family::Sign]),
+        ("Rank and resampling", &[Family::Rank, Family::Resampling]),
+    ];
+    for (title, families) in groups {
+        let mut in_group: Vec<TestId> = names
+            .iter()
+            .copied()
+            .filter(|n| families.contains(&n.family()))
+            .collect();
+        in_group.sort_by_key(|n| TestId::ALL.iter().position(|x| x == n));
+        if in_group.is_empty() {
+            continue;
+        }
+        d.p(vec![strong(title)]);
+        let mut header = vec!["τ".to_string(), "N".to_string(), "AAR".to_string()];
+        header.extend(in_group.iter().map(|n| n.label().to_string()));
+        let rows: Vec<Vec<String>> = o
+            .days
+            .iter()
+            .map(|a| {
+                let mut row = vec![
+                    format!("{:+}", a.tau.unwrap_or(0)),
+                    a.n.to_string(),
+                    pct(a.mean),
+                ];
+                row.extend(in_group.iter().map(|n| test_cell(a, *n)));
+                row
+            })
+            .collect();
+        let nh = header.len();
+        d.table(header, vec![Align::Right; nh], rows);
+    }
 
     d.h(3, "Which tests are informative at this N");
     d.list(informative(o));
