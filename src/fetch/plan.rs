@@ -206,7 +206,7 @@ pub fn plan_study(
         ))
         .into());
     }
-    let events = load_events(&study.events)?;
+    let events = load_events(&study.events, &study.layouts.events)?;
     let (from, to) = price_period(&events, study.estimation, study.event_window)
         .ok_or_else(|| InputError::Usage(format!("{}: no events", study.events.display())))?;
     let l = layout(study, &events)?;
@@ -452,7 +452,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         ));
     }
     // A bad events file is reported by the run with its line and column.
-    let Ok(events) = load_events(&study.events) else {
+    let Ok(events) = load_events(&study.events, &study.layouts.events) else {
         return Ok(Vec::new());
     };
     let Ok(l) = layout(study, &events) else {
@@ -540,7 +540,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("events.csv");
         std::fs::write(&p, "event_id,security,date\nE,A,2019-10-07\n").expect("write");
-        let events = load_events(&p).expect("events");
+        let events = load_events(&p, &Default::default()).expect("events");
         let (a, b) = price_period(
             &events,
             Window {

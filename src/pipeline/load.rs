@@ -80,13 +80,13 @@ pub fn calendar_for(
         .clone()
         .or_else(|| study.calendars.get(mic).cloned());
     if let Some(p) = explicit {
-        return Ok(Some((load_calendar(&p)?, Some(p))));
+        return Ok(Some((load_calendar(&p, &study.layouts.calendar)?, Some(p))));
     }
     if let Some(c) = builtin_calendar(mic) {
         return Ok(Some((c, None)));
     }
     match find_calendar_file(&study.data_dir, mic) {
-        Some(p) => Ok(Some((load_calendar(&p)?, Some(p)))),
+        Some(p) => Ok(Some((load_calendar(&p, &study.layouts.calendar)?, Some(p)))),
         None => Ok(None),
     }
 }
@@ -278,7 +278,13 @@ fn study_factors(
     } else {
         Vec::new()
     };
-    let table = load_factors(&fs.files, &cols, fs.rf.as_deref(), fs.units)?;
+    let table = load_factors(
+        &fs.files,
+        &cols,
+        fs.rf.as_deref(),
+        fs.units,
+        &study.layouts.factors,
+    )?;
     for f in &fs.files {
         log.add("factors", f)?;
     }
@@ -321,16 +327,18 @@ fn market_gaps(
 /// # Errors
 /// Bad input files (exit code 2).
 pub fn load_study(study: &Study) -> Result<Loaded> {
-    let events = load_events(&study.events)?;
+    let events = load_events(&study.events, &study.layouts.events)?;
     let halts = match &study.halts {
-        Some(p) => load_halts(p)?,
+        Some(p) => load_halts(p, &study.layouts.halts)?,
         None => Halts::default(),
     };
+    // A long price file keeps only the securities that have events.
+    let wanted: HashSet<String> = events.iter().filter_map(|e| e.security.clone()).collect();
     let prices = PriceSources(
         study
             .prices
             .iter()
-            .map(|p| PriceSource::open(p))
+            .map(|p| PriceSource::open(p, &study.layouts.prices, Some(&wanted)))
             .collect::<std::result::Result<_, _>>()?,
     );
     let mut log = InputLog::default();
@@ -346,7 +354,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
     let mut markets: BTreeMap<PathBuf, PriceSeries> = BTreeMap::new();
     for p in market_of.values().flatten() {
         if !markets.contains_key(p) {
-            let m = load_price_file(p, "market")?;
+            let m = load_price_file(p, "market", &study.layouts.market)?;
             log.add("market", p)?;
             markets.insert(p.clone(), m);
         }
@@ -471,7 +479,7 @@ pub fn load_universe(study: &Study) -> anyhow::Result<Universe> {
         .market
         .clone()
         .ok_or_else(|| anyhow!("no market index (--market)"))?;
-    let market = load_price_file(&market_path, "market")?;
+    let market = load_price_file(&market_path, "market", &study.layouts.market)?;
     let mic = Exchange::for_security(&names[0]).mic;
     let calendar = match calendar_for(study, mic)? {
         Some((c, _)) => c,
@@ -491,7 +499,7 @@ pub fn load_universe(study: &Study) -> anyhow::Result<Universe> {
             .collect(),
     };
     let market_px = align_market(&calendar, &market);
-    let source = PriceSource::open(dir)?;
+    let source = PriceSource::open(dir, &study.layouts.prices, None)?;
     let policies = study.policies();
     let halts = Halts::default();
     let secs: Vec<&String> = names.iter().collect();
