@@ -228,6 +228,8 @@ fn bytecount(s: &[u8], b: u8) -> usize {
 pub struct Scanner {
     path: PathBuf,
     file: File,
+    /// Bytes of the file not read yet (as its size said when opened).
+    unread: u64,
     buf: Vec<u8>,
     /// Start of the unread part of `buf`.
     pos: usize,
@@ -282,10 +284,11 @@ impl Scanner {
     /// # Errors
     /// Not a regular file, binary data, CR-only line ends, an empty file, a broken header.
     pub fn open(path: &Path, delimiter: Option<u8>) -> Result<Scanner, InputError> {
-        let (file, _) = super::input::open_regular(path)?;
+        let (file, len) = super::input::open_regular(path)?;
         let mut s = Scanner {
             path: path.to_path_buf(),
             file,
+            unread: len,
             buf: Vec::new(),
             pos: 0,
             eof: false,
@@ -387,7 +390,12 @@ impl Scanner {
         }
         while !self.eof && self.buf.len() - self.pos < want {
             let old = self.buf.len();
-            let grow = (want - (old - self.pos)).max(64 << 10);
+            // Never more than the file holds (plus one byte to see its end).
+            let grow = (want - (old - self.pos)).max(64 << 10).min(
+                usize::try_from(self.unread)
+                    .unwrap_or(usize::MAX)
+                    .saturating_add(1),
+            );
             self.buf.resize(old + grow, 0);
             let n = loop {
                 match self.file.read(&mut self.buf[old..]) {
@@ -400,6 +408,7 @@ impl Scanner {
                 }
             };
             self.buf.truncate(old + n);
+            self.unread = self.unread.saturating_sub(n as u64);
             if n == 0 {
                 self.eof = true;
             }

@@ -362,8 +362,34 @@ enum Target<'w> {
     Long(Option<&'w HashSet<String>>),
 }
 
-/// The result of reading one table.
-type Read = BTreeMap<String, Acc>;
+/// The rows read from one table, by security (`""` for a file of one security).
+#[derive(Default)]
+struct Read {
+    index: HashMap<String, usize>,
+    accs: Vec<(String, Acc)>,
+    /// The security of the previous row and its accumulator (`None`: not wanted).
+    last: Option<(String, Option<usize>)>,
+}
+
+impl Read {
+    fn acc(&mut self, security: &str) -> &mut Acc {
+        let k = match self.index.get(security) {
+            Some(&k) => k,
+            None => {
+                self.index.insert(security.to_string(), self.accs.len());
+                self.accs.push((security.to_string(), Acc::default()));
+                self.accs.len() - 1
+            }
+        };
+        &mut self.accs[k].1
+    }
+
+    fn into_sorted(self) -> Vec<(String, Acc)> {
+        let mut v = self.accs;
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+}
 
 /// Appends the rows of a batch to their securities.
 fn take_batch<B: Batch>(
@@ -371,27 +397,31 @@ fn take_batch<B: Batch>(
     b: &B,
     target: &Target,
     out: &mut Read,
-    last: &mut Option<String>,
 ) -> Result<(), InputError> {
     match target {
         Target::One => {
-            let acc = out.entry(String::new()).or_default();
+            let acc = out.acc("");
             for i in 0..b.len() {
                 r.push(b, i, acc)?;
             }
         }
         Target::Long(wanted) => {
             // Rows of one security usually follow each other: look it up once per run.
-            let mut keep = false;
             for i in 0..b.len() {
                 let s = r.security(b, i)?;
-                if last.as_deref() != Some(&*s) {
-                    keep = wanted.is_none_or(|w| w.contains(&*s));
-                    *last = Some(s.to_string());
-                }
-                if keep {
-                    let acc = out.entry(s.into_owned()).or_default();
-                    r.push(b, i, acc)?;
+                let slot = match &out.last {
+                    Some((l, slot)) if *l == *s => *slot,
+                    _ => {
+                        let slot = wanted.is_none_or(|w| w.contains(&*s)).then(|| {
+                            out.acc(&s);
+                            out.index[&*s]
+                        });
+                        out.last = Some((s.to_string(), slot));
+                        slot
+                    }
+                };
+                if let Some(k) = slot {
+                    r.push(b, i, &mut out.accs[k].1)?;
                 }
             }
         }
@@ -505,7 +535,6 @@ fn read_chunk(
     chunk: &Chunk,
     target: &Target,
     out: &mut Read,
-    last: &mut Option<String>,
 ) -> Result<(), InputError> {
     let numeric = r.cols.numeric();
     let text = r.cols.text();
@@ -566,7 +595,7 @@ fn read_chunk(
                 })
                 .collect(),
         };
-        return take_batch(r, &tb, target, out, last);
+        return take_batch(r, &tb, target, out);
     };
     let mut num_of = vec![None; width];
     let mut nums = Vec::new();
@@ -605,7 +634,7 @@ fn read_chunk(
         text_of,
         texts,
     };
-    take_batch(r, &b, target, out, last)
+    take_batch(r, &b, target, out)
 }
 
 fn read_csv(path: &Path, layout: &FileLayout, target: &Target) -> Result<(Cols, Read), InputError> {
@@ -619,10 +648,9 @@ fn read_csv(path: &Path, layout: &FileLayout, target: &Target) -> Result<(Cols, 
         layout,
     };
     let (d, width) = (sc.delimiter, sc.width());
-    let mut out = Read::new();
-    let mut last = None;
+    let mut out = Read::default();
     while let Some(chunk) = sc.next_chunk(CHUNK_BYTES)? {
-        read_chunk(&r, d, width, &chunk, target, &mut out, &mut last)?;
+        read_chunk(&r, d, width, &chunk, target, &mut out)?;
     }
     Ok((cols, out))
 }
@@ -739,15 +767,14 @@ fn read_parquet(
     wanted.dedup();
     let projection: Vec<String> = wanted.iter().map(|&c| names[c].clone()).collect();
     let total = super::columnar::parquet_rows(path)?;
-    let mut out = Read::new();
-    let mut last = None;
+    let mut out = Read::default();
     let mut offset = 0usize;
     while offset < total {
         let len = PARQUET_SLICE.min(total - offset);
         let df = super::columnar::read_parquet(path, &projection, Some((offset, len)))?;
         let b = frame_batch(&df, offset + 1, &cols, &names)
             .map_err(|e| InputError::parse(path, format!("cannot read as Parquet: {e}")))?;
-        take_batch(&r, &b, target, &mut out, &mut last)?;
+        take_batch(&r, &b, target, &mut out)?;
         offset += len;
     }
     Ok((cols, out))
@@ -778,8 +805,8 @@ fn read_sheet(
         cells.push(v);
     }
     let b = TextBatch { lines, cells };
-    let mut out = Read::new();
-    take_batch(&r, &b, target, &mut out, &mut None)?;
+    let mut out = Read::default();
+    take_batch(&r, &b, target, &mut out)?;
     Ok((cols, out))
 }
 
@@ -802,8 +829,13 @@ pub fn load_price_file(
     security: &str,
     layout: &FileLayout,
 ) -> Result<PriceSeries, InputError> {
-    let (cols, mut read) = read_any(path, layout, &Target::One)?;
-    let acc = read.remove("").unwrap_or_default();
+    let (cols, read) = read_any(path, layout, &Target::One)?;
+    let acc = read
+        .accs
+        .into_iter()
+        .next()
+        .map(|(_, a)| a)
+        .unwrap_or_default();
     if acc.dates.is_empty() {
         return Err(InputError::Empty {
             path: path.to_path_buf(),
@@ -837,7 +869,7 @@ pub fn load_long_price_file(
     wanted: Option<&HashSet<String>>,
 ) -> Result<BTreeMap<String, PriceSeries>, InputError> {
     let (cols, read) = read_any(path, layout, &Target::Long(wanted))?;
-    if read.is_empty() && wanted.is_none() {
+    if read.accs.is_empty() && wanted.is_none() {
         return Err(InputError::Empty {
             path: path.to_path_buf(),
         });
@@ -848,7 +880,8 @@ pub fn load_long_price_file(
         cols: &cols,
         layout,
     };
-    read.into_iter()
+    read.into_sorted()
+        .into_iter()
         .map(|(sec, acc)| r.finish(&sec, acc).map(|s| (sec, s)))
         .collect()
 }
