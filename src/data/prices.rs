@@ -176,6 +176,88 @@ struct Acc {
     lines: Vec<usize>,
 }
 
+/// The largest price (or close, preclose) read: above it a value is absurd (no share or
+/// index has ever been quoted at 10¹² in any currency) and refused with its place.
+pub const MAX_PRICE: f64 = 1e12;
+/// The largest volume read (shares in one session).
+pub const MAX_VOLUME: f64 = 1e15;
+
+/// What a valid value of a number column is: `Err` gives the expectation for the message.
+type Rule = fn(f64) -> Result<(), &'static str>;
+
+fn price_rule(v: f64) -> Result<(), &'static str> {
+    if v <= 0.0 {
+        Err("a positive price")
+    } else if v >= MAX_PRICE {
+        Err("a positive price below 1e12 (this value is absurd)")
+    } else {
+        Ok(())
+    }
+}
+
+fn positive_rule(v: f64) -> Result<(), &'static str> {
+    if v <= 0.0 {
+        Err("a positive number")
+    } else if v >= MAX_PRICE {
+        Err("a positive number below 1e12 (this value is absurd)")
+    } else {
+        Ok(())
+    }
+}
+
+fn volume_rule(v: f64) -> Result<(), &'static str> {
+    if v < 0.0 {
+        Err("a non-negative number")
+    } else if v >= MAX_VOLUME {
+        Err("a volume below 1e15 (this value is absurd)")
+    } else {
+        Ok(())
+    }
+}
+
+fn flag_rule(v: f64) -> Result<(), &'static str> {
+    if v == 0.0 || v == 1.0 {
+        Ok(())
+    } else {
+        Err("0 or 1")
+    }
+}
+
+/// A move between two consecutive priced rows beyond a plausibility bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Move {
+    /// Line (or row) and date of the later row.
+    pub line: usize,
+    pub date: NaiveDate,
+    pub from: f64,
+    pub to: f64,
+}
+
+/// The moves between consecutive priced rows of `s` whose simple return is above
+/// `max_return` or below its mirror in log terms, `1/(1 + max_return) - 1` (the default 3
+/// flags ×4 and ÷4).
+pub fn implausible_moves(s: &PriceSeries, max_return: f64) -> Vec<Move> {
+    let up = 1.0 + max_return;
+    let mut out = Vec::new();
+    let mut prev: Option<f64> = None;
+    for (k, p) in s.price.iter().enumerate() {
+        let Some(p) = *p else { continue };
+        if let Some(q) = prev {
+            let ratio = p / q;
+            if !(ratio <= up && ratio >= 1.0 / up) {
+                out.push(Move {
+                    line: s.lines.get(k).copied().unwrap_or(0),
+                    date: s.dates[k],
+                    from: q,
+                    to: p,
+                });
+            }
+        }
+        prev = Some(p);
+    }
+    out
+}
+
 /// Values that mean "no value" in a number column.
 fn is_missing(s: &str) -> bool {
     s.is_empty()
@@ -204,14 +286,15 @@ impl Reader<'_> {
         )
     }
 
-    /// A number cell: `Ok(None)` when missing; `check` is the value's rule and its words.
+    /// A number cell: `Ok(None)` when missing; `rule` says what a valid value is (`Err`:
+    /// the expectation for the message).
     #[inline]
     fn number<B: Batch>(
         &self,
         b: &B,
         c: usize,
         i: usize,
-        check: (fn(f64) -> bool, &str),
+        rule: Rule,
     ) -> Result<Option<f64>, InputError> {
         let v = match b.num(c, i) {
             Some(v) => v,
@@ -230,11 +313,12 @@ impl Reader<'_> {
                 }
             }
         };
-        if (check.0)(v) {
-            Ok(Some(v))
-        } else {
-            let raw = b.raw(c, i);
-            Err(self.err(b, c, i, raw.trim(), check.1))
+        match rule(v) {
+            Ok(()) => Ok(Some(v)),
+            Err(expected) => {
+                let raw = b.raw(c, i);
+                Err(self.err(b, c, i, raw.trim(), expected))
+            }
         }
     }
 
@@ -243,10 +327,10 @@ impl Reader<'_> {
         b: &B,
         c: Option<usize>,
         i: usize,
-        check: (fn(f64) -> bool, &str),
+        rule: Rule,
     ) -> Result<Option<f64>, InputError> {
         match c {
-            Some(c) => self.number(b, c, i, check),
+            Some(c) => self.number(b, c, i, rule),
             None => Ok(None),
         }
     }
@@ -269,13 +353,12 @@ impl Reader<'_> {
     fn push<B: Batch>(&self, b: &B, i: usize, acc: &mut Acc) -> Result<(), InputError> {
         let cols = self.cols;
         let date = self.date(b, i)?;
-        let price = self.number(b, cols.price, i, (|v| v > 0.0, "a positive price"))?;
-        let volume = self.opt_number(b, cols.volume, i, (|v| v >= 0.0, "a non-negative number"))?;
-        let status = self.opt_number(b, cols.status, i, (|v| v == 0.0 || v == 1.0, "0 or 1"))?;
-        let positive = (|v: f64| v > 0.0) as fn(f64) -> bool;
-        let close = self.opt_number(b, cols.close, i, (positive, "a positive number"))?;
-        let preclose = self.opt_number(b, cols.preclose, i, (positive, "a positive number"))?;
-        let is_st = self.opt_number(b, cols.is_st, i, (|v| v == 0.0 || v == 1.0, "0 or 1"))?;
+        let price = self.number(b, cols.price, i, price_rule)?;
+        let volume = self.opt_number(b, cols.volume, i, volume_rule)?;
+        let status = self.opt_number(b, cols.status, i, flag_rule)?;
+        let close = self.opt_number(b, cols.close, i, positive_rule)?;
+        let preclose = self.opt_number(b, cols.preclose, i, positive_rule)?;
+        let is_st = self.opt_number(b, cols.is_st, i, flag_rule)?;
         acc.dates.push(date);
         acc.price.push(price);
         acc.volume.push(volume);
@@ -1062,6 +1145,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.contains(":3:1: column 'date'"), "{msg}");
+    }
+
+    /// Absurd values are refused with their place; implausible moves are found.
+    #[test]
+    fn absurd_values_and_implausible_moves() {
+        let f = write("date,adj_close\n2019-01-02,10\n2019-01-03,1e308\n");
+        let msg = load(&f).unwrap_err().to_string();
+        assert!(
+            msg.contains(":3:2:") && msg.contains("below 1e12") && msg.contains("\"1e308\""),
+            "{msg}"
+        );
+        let f = write("date,adj_close,volume\n2019-01-02,10,1e300\n");
+        let msg = load(&f).unwrap_err().to_string();
+        assert!(msg.contains(":2:3:") && msg.contains("below 1e15"), "{msg}");
+        let f = write(
+            "date,adj_close\n2019-01-02,10\n2019-01-03,10000\n2019-01-04,\n2019-01-07,10.5\n2019-01-08,12\n",
+        );
+        let s = load(&f).expect("valid");
+        let m = implausible_moves(&s, 3.0);
+        assert_eq!(m.len(), 2, "{m:?}");
+        assert_eq!((m[0].line, m[0].from, m[0].to), (3, 10.0, 10000.0));
+        assert_eq!((m[1].line, m[1].from, m[1].to), (5, 10000.0, 10.5));
+        assert!(implausible_moves(&s, 5000.0).is_empty());
     }
 
     #[test]

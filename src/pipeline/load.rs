@@ -91,7 +91,68 @@ pub fn calendar_for(
     }
 }
 
-type LoadedSecurity = std::result::Result<Option<(SecurityData, PathBuf)>, InputError>;
+type LoadedSecurity = std::result::Result<Option<(SecurityData, PathBuf, Vec<String>)>, InputError>;
+
+/// Warnings on a price series whose values are implausible: moves between consecutive
+/// priced rows beyond the study's bound, and (A-shares) closes beyond the daily limit by
+/// more than rounding. Each names the file, the first rows and how to read them.
+pub fn plausibility_warnings(s: &PriceSeries, max_return: f64) -> Vec<String> {
+    let place = |line: usize| match s.unit {
+        crate::error::Unit::Line => format!("line {line}"),
+        _ => format!("row {line}"),
+    };
+    let mut out = Vec::new();
+    let moves = crate::data::prices::implausible_moves(s, max_return);
+    if !moves.is_empty() {
+        let shown: Vec<String> = moves
+            .iter()
+            .take(3)
+            .map(|m| {
+                format!(
+                    "{} ({}) {} → {} (×{:.3})",
+                    place(m.line),
+                    m.date,
+                    m.from,
+                    m.to,
+                    m.to / m.from
+                )
+            })
+            .collect();
+        out.push(format!(
+            "{}: {} implausible price move(s) between consecutive rows, beyond ×{} or ÷{} (max_return = {max_return}): {}{} — check these rows: their returns enter the study as they are",
+            s.path.display(),
+            moves.len(),
+            1.0 + max_return,
+            1.0 + max_return,
+            shown.join("; "),
+            if moves.len() > 3 { "; …" } else { "" }
+        ));
+    }
+    let breaches = crate::returns::limits::beyond_limit(s);
+    if !breaches.is_empty() {
+        let shown: Vec<String> = breaches
+            .iter()
+            .take(3)
+            .map(|b| {
+                format!(
+                    "{} ({}) {:+.2} % against ±{:.0} %",
+                    place(b.line),
+                    b.date,
+                    b.change * 100.0,
+                    b.limit * 100.0
+                )
+            })
+            .collect();
+        out.push(format!(
+            "{}: {} close(s) beyond the A-share daily limit by more than rounding: {}{} — a wrong price, or a session without a limit (resumption after a restructuring)",
+            s.path.display(),
+            breaches.len(),
+            shown.join("; "),
+            if breaches.len() > 3 { "; …" } else { "" }
+        ));
+    }
+    out
+}
 
 /// Runs `load` for every security on scoped OS threads (see the note in [`run_study`]),
 /// returning (security, result) in the order of `secs`.
@@ -355,6 +416,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
     for p in market_of.values().flatten() {
         if !markets.contains_key(p) {
             let m = load_price_file(p, "market", &study.layouts.market)?;
+            warnings.extend(plausibility_warnings(&m, study.max_return));
             log.add("market", p)?;
             markets.insert(p.clone(), m);
         }
@@ -397,6 +459,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
         Ok(prices.load(sec)?.map(|(s, file)| {
             // The series is dropped here: only the timeline stays in memory.
             let tl = build_timeline(&cal, &s, &halts, mkt, policies);
+            let notes = plausibility_warnings(&s, study.max_return);
             (
                 SecurityData {
                     exchange: ex,
@@ -406,13 +469,15 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
                     factors,
                 },
                 file,
+                notes,
             )
         }))
     });
     let mut data: BTreeMap<String, SecurityData> = BTreeMap::new();
     for (sec, r) in loaded {
-        if let Some((d, f)) = r? {
+        if let Some((d, f, notes)) = r? {
             log.add_once(format!("prices {sec}"), &f)?;
+            warnings.extend(notes);
             if !d.timeline.off_calendar_rows.is_empty() {
                 warnings.push(format!(
                     "{}: {} row(s) on dates that are not {} sessions were ignored (first: {})",

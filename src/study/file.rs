@@ -67,6 +67,9 @@ pub struct InputsSection {
     /// Column names of the price tables (prices and market): evimpact's name = the file's,
     /// e.g. `security = "symbol", date = "Date", price = "adjusted"`.
     pub columns: Option<BTreeMap<String, String>>,
+    /// Plausibility bound on the simple return between consecutive priced rows: beyond it
+    /// (or below its mirror, 1/(1 + bound) − 1) the row is named in a warning [default: 3].
+    pub max_return: Option<f64>,
 }
 
 /// The layout keys that apply to one input file.

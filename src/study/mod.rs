@@ -49,6 +49,7 @@ pub struct Overrides {
     pub max_shift: Option<u32>,
     pub halt_policy: Option<HaltPolicy>,
     pub limit_policy: Option<LimitPolicy>,
+    pub max_return: Option<f64>,
 }
 
 /// A validated study, every path resolved.
@@ -87,6 +88,17 @@ pub struct Study {
     /// `summary.json` when every input uses the defaults.
     #[serde(skip_serializing_if = "Layouts::is_default")]
     pub layouts: Layouts,
+    /// Plausibility bound on one move between consecutive priced rows (simple return);
+    /// absent from `summary.json` at its default.
+    #[serde(skip_serializing_if = "is_default_max_return")]
+    pub max_return: f64,
+}
+
+/// The default plausibility bound: a move above +300 % or below −75 % (×4, ÷4).
+pub const DEFAULT_MAX_RETURN: f64 = 3.0;
+
+fn is_default_max_return(v: &f64) -> bool {
+    *v == DEFAULT_MAX_RETURN
 }
 
 /// Where a factor model's factors come from.
@@ -255,6 +267,10 @@ impl Study {
             halt_policy: ov.halt_policy.or(f.policies.halts).unwrap_or_default(),
             limit_policy: ov.limit_policy.or(f.policies.limits).unwrap_or_default(),
             layouts,
+            max_return: ov
+                .max_return
+                .or(f.inputs.max_return)
+                .unwrap_or(DEFAULT_MAX_RETURN),
         };
         study.validate()?;
         Ok(study)
@@ -285,6 +301,12 @@ impl Study {
 
     fn validate(&self) -> Result<(), InputError> {
         let bad = |m: String| Err(InputError::Usage(m));
+        if !(self.max_return.is_finite() && self.max_return > 0.0) {
+            return bad(format!(
+                "max_return {} must be a positive number (a simple return, 3 = +300 %)",
+                self.max_return
+            ));
+        }
         if self.estimation.end >= self.event_window.start {
             return bad(format!(
                 "the estimation window {} must end before the event window {} starts",
@@ -302,7 +324,7 @@ impl Study {
             }
         }
         if self.car_windows.is_empty() {
-            return bad("no CAR window: give at least one `--car A:B`".into());
+            return bad("no CAR window: the list is empty; write `car = [[-1, 1], [0, 5]]` (or `[\"-1:1\"]`) under [windows] in the study file, or give `--car -1:1`".into());
         }
         let k = self.model_spec.n_params();
         if self.min_estimation < k + 3 {
