@@ -437,6 +437,9 @@ fn fetch_command(study: &Study) -> String {
 /// The first missing input file (the events file, a market index, a price directory, a
 /// named calendar or halts file).
 pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
+    // A path that is there in any form (a link loop, a dangling link, a FIFO) is not
+    // missing: the loaders name what it is.
+    let absent = |p: &Path| std::fs::symlink_metadata(p).is_err();
     let missing = |what: &str, path: &Path, cmd: String| -> Error {
         InputError::Usage(format!(
             "{}: missing {what}; fetch it with {cmd}",
@@ -444,7 +447,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         ))
         .into()
     };
-    if !study.events.exists() {
+    if absent(&study.events) {
         return Err(missing(
             "events file",
             &study.events,
@@ -463,7 +466,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         .unwrap_or_default();
     let data = format!("--data {}", study.data_dir.display());
     for (name, file) in &l.indices {
-        if !file.exists() {
+        if absent(file) {
             return Err(missing(
                 "market index",
                 file,
@@ -476,7 +479,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         }
     }
     for p in &study.prices {
-        if !p.exists() {
+        if absent(p) {
             return Err(missing("price directory", p, fetch_command(study)));
         }
     }
@@ -486,7 +489,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         }
     }
     if let Some(h) = &study.halts
-        && !h.exists()
+        && absent(h)
     {
         return Err(missing("halts file", h, fetch_command(study)));
     }

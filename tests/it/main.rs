@@ -3,6 +3,7 @@
 mod architecture;
 mod bad_input;
 mod common;
+mod corpus;
 mod fetch;
 mod independent;
 mod models;
