@@ -156,10 +156,32 @@ pub fn read_table(path: &Path, format: Format, layout: &FileLayout) -> Result<Ta
     }
 }
 
-fn read_xlsx(path: &Path, _layout: &FileLayout) -> Result<Table, InputError> {
-    check_magic(path, Format::Xlsx)?;
-    Err(InputError::parse(
+/// A sheet as a table: the first row with a value is the header; cells under columns
+/// without a name are not read.
+fn read_xlsx(path: &Path, layout: &FileLayout) -> Result<Table, InputError> {
+    let sheet = super::xlsx::read_sheet(path, layout.sheet.as_deref())?;
+    let mut rows = sheet
+        .rows
+        .into_iter()
+        .skip_while(|(_, cells)| cells.iter().all(|c| c.trim().is_empty()));
+    let Some((_, names)) = rows.next() else {
+        return Err(InputError::Empty {
+            path: path.to_path_buf(),
+        });
+    };
+    let width = names.len();
+    let header = Header::checked(path, names, &layout.columns)?;
+    let rows = rows
+        .map(|(r, mut cells)| {
+            cells.truncate(width);
+            (r, cells)
+        })
+        .collect();
+    Ok(from_cells(
         path,
-        "Excel .xlsx input is not supported in this build: save the sheet as CSV",
+        header,
+        rows,
+        Unit::Sheet(sheet.name),
+        layout,
     ))
 }

@@ -15,6 +15,8 @@ pub mod layout;
 pub mod prices;
 pub mod provenance;
 pub mod table;
+pub mod xlsx;
+pub mod zip;
 
 use chrono::NaiveDate;
 

@@ -52,9 +52,21 @@ pub struct PriceSeries {
     pub lines: Vec<usize>,
     /// What `lines` counts.
     pub unit: Unit,
+    /// Rows that are traded but carry no return (a returns file's missing-return code on a
+    /// priced row: the chain of returns starts again there). Empty: none.
+    pub no_return: Vec<bool>,
+    /// What the reader should know about the values (CRSP codes and midpoints), for the
+    /// warnings.
+    pub notes: Vec<String>,
 }
 
 impl PriceSeries {
+    /// Whether `price` is an index built from a returns column (levels are arbitrary:
+    /// only ratios between rows mean anything, and no price limit can be checked).
+    pub fn price_is_index(&self) -> bool {
+        self.price_column == "ret"
+    }
+
     /// Index of the row for `date`, if any.
     pub fn position(&self, date: NaiveDate) -> Option<usize> {
         self.dates.binary_search(&date).ok()
@@ -65,9 +77,14 @@ impl PriceSeries {
 #[derive(Debug, Clone)]
 struct Cols {
     date: usize,
-    price: usize,
-    /// `adj_close` or `close` (evimpact's name of the price column used).
+    /// The price column; in a returns file, the optional price (CRSP `prc`).
+    price: Option<usize>,
+    /// `adj_close`, `close`, or `ret` for a returns file.
     price_name: &'static str,
+    /// The returns column of a returns file.
+    ret: Option<usize>,
+    /// CRSP conventions: negative prices are bid-ask midpoints; codes in RET.
+    crsp: bool,
     volume: Option<usize>,
     status: Option<usize>,
     security: Option<usize>,
@@ -79,21 +96,33 @@ struct Cols {
 }
 
 impl Cols {
-    fn resolve(path: &Path, header: &Header, need_security: bool) -> Result<Cols, InputError> {
+    fn resolve(
+        path: &Path,
+        header: &Header,
+        need_security: bool,
+        layout: &FileLayout,
+    ) -> Result<Cols, InputError> {
         let date = header.require(path, "date")?;
-        let (price, price_name) = match (header.mapped("price"), header.find("adj_close")) {
-            (Some(i), _) => (i, "adj_close"),
-            (None, Some(i)) => (i, "adj_close"),
-            (None, None) => match header.find("close") {
-                Some(i) => (i, "close"),
-                None => {
-                    return Err(InputError::MissingColumn {
-                        path: path.to_path_buf(),
-                        column: "'adj_close' (or 'close')".into(),
-                        found: header.names().join(","),
-                    });
-                }
-            },
+        let crsp = layout.convention == Some(super::layout::Convention::Crsp);
+        let price = match (header.mapped("price"), header.find("adj_close")) {
+            (Some(i), _) => Some((i, "adj_close")),
+            (None, Some(i)) => Some((i, "adj_close")),
+            (None, None) => header.find("close").map(|i| (i, "close")),
+        };
+        let ret = header.find("ret");
+        // A returns file: a `ret` column and no price column, or CRSP (whose RET includes
+        // distributions, which PRC does not).
+        let returns = ret.is_some() && (price.is_none() || crsp);
+        let (price, price_name) = match (price, returns) {
+            (p, true) => (p.map(|(i, _)| i), "ret"),
+            (Some((i, n)), false) => (Some(i), n),
+            (None, false) => {
+                return Err(InputError::MissingColumn {
+                    path: path.to_path_buf(),
+                    column: "'adj_close' (or 'close', or 'ret' for returns)".into(),
+                    found: header.names().join(","),
+                });
+            }
         };
         let security = if need_security {
             Some(header.require(path, "security")?)
@@ -101,13 +130,15 @@ impl Cols {
             None
         };
         let close = match header.find("close") {
-            Some(i) if i != price => Some(i),
+            Some(i) if Some(i) != price && price_name != "ret" => Some(i),
             _ => None,
         };
         Ok(Cols {
             date,
             price,
             price_name,
+            ret: if price_name == "ret" { ret } else { None },
+            crsp,
             volume: header.find("volume"),
             status: header.find("trade_status"),
             security,
@@ -121,7 +152,8 @@ impl Cols {
     /// Numeric columns (read as Float64).
     fn numeric(&self) -> Vec<usize> {
         [
-            Some(self.price),
+            self.price,
+            self.ret,
             self.volume,
             self.status,
             self.close,
@@ -168,6 +200,11 @@ trait Batch {
 struct Acc {
     dates: Vec<NaiveDate>,
     price: Vec<Option<f64>>,
+    /// A returns file's return of each row, and its missing-return code (0: none).
+    ret: Vec<Option<f64>>,
+    code: Vec<u8>,
+    /// Negative prices read as CRSP bid-ask midpoints.
+    midpoints: usize,
     volume: Vec<Option<f64>>,
     status: Vec<Option<i64>>,
     close: Vec<Option<f64>>,
@@ -258,6 +295,98 @@ pub fn implausible_moves(s: &PriceSeries, max_return: f64) -> Vec<Move> {
     out
 }
 
+/// CRSP's numeric missing-return codes and their meaning (CRSP, "Missing Return Codes").
+const CRSP_CODES: [(f64, u8, &str); 6] = [
+    (-44.0, 1, "no portfolio assignment (excess returns)"),
+    (-55.0, 2, "missing delisting return"),
+    (
+        -66.0,
+        3,
+        "more than 10 trading days since the latest preceding price",
+    ),
+    (-77.0, 4, "not trading on an included exchange"),
+    (-88.0, 5, "outside the security's return history"),
+    (-99.0, 6, "missing price"),
+];
+
+fn crsp_numeric_code(v: f64) -> Option<u8> {
+    CRSP_CODES
+        .iter()
+        .find(|(c, _, _)| *c == v)
+        .map(|(_, k, _)| *k)
+}
+
+/// A missing-return code in words.
+fn code_meaning(code: u8) -> String {
+    if let Some((v, _, m)) = CRSP_CODES.iter().find(|(_, k, _)| *k == code) {
+        return format!("{v} ({m})");
+    }
+    match code {
+        b'B' => "B (CRSP -66 as WRDS exports it: more than 10 trading days since the latest preceding price)".into(),
+        b'C' => "C (CRSP -99 as WRDS exports it: no valid previous price)".into(),
+        c => format!("{} (a missing-return code)", c as char),
+    }
+}
+
+/// A price index from a returns column: the first row is the base (1); each return
+/// multiplies the last priced row's level (a return after a gap spans it, as CRSP's RET
+/// does); a missing return leaves the row without a price, unless the row has a price of
+/// its own (CRSP `prc`), in which case it is traded with no return and the chain goes on
+/// from it. Returns (index, rows without a return, a note on the codes met).
+fn returns_index(
+    ret: &[Option<f64>],
+    code: &[u8],
+    price: &[Option<f64>],
+) -> (Vec<Option<f64>>, Vec<bool>, Option<String>) {
+    let n = ret.len();
+    let mut index = vec![None; n];
+    let mut no_return = vec![false; n];
+    let mut last: Option<f64> = None;
+    let mut counts: BTreeMap<u8, usize> = BTreeMap::new();
+    for k in 0..n {
+        if code[k] != 0 {
+            *counts.entry(code[k]).or_default() += 1;
+        }
+        let priced = price.get(k).copied().flatten().is_some();
+        match (ret[k], last) {
+            (Some(r), Some(l)) => index[k] = Some(l * (1.0 + r)),
+            // The first row: the base level; its return (from before the file) is not used.
+            (_, None) if k == 0 || priced || ret[k].is_some() => {
+                index[k] = Some(1.0);
+                no_return[k] = k > 0;
+            }
+            (None, Some(l)) if priced => {
+                index[k] = Some(l);
+                no_return[k] = true;
+            }
+            _ => {}
+        }
+        if let Some(v) = index[k] {
+            last = Some(v);
+        }
+    }
+    let note = (!counts.is_empty()).then(|| {
+        format!(
+            "{} missing return(s) with codes: {} — a priced row keeps no return there, an unpriced row has no price",
+            counts.values().sum::<usize>(),
+            counts
+                .iter()
+                .map(|(c, k)| format!("{} ×{k}", code_meaning(*c)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    });
+    (index, no_return, note)
+}
+
+fn crsp_price_rule(v: f64) -> Result<(), &'static str> {
+    if v.abs() >= MAX_PRICE {
+        Err("a price below 1e12 in absolute value (this value is absurd)")
+    } else {
+        Ok(())
+    }
+}
+
 /// Values that mean "no value" in a number column.
 fn is_missing(s: &str) -> bool {
     s.is_empty()
@@ -335,6 +464,54 @@ impl Reader<'_> {
         }
     }
 
+    /// A returns cell: a return above −1, missing (`None`, code 0), or a missing-return
+    /// code (a letter as WRDS exports CRSP's, or one of CRSP's numeric codes −44 … −99).
+    fn ret<B: Batch>(&self, b: &B, c: usize, i: usize) -> Result<(Option<f64>, u8), InputError> {
+        let check = |v: f64| -> Result<(Option<f64>, u8), InputError> {
+            if v > -1.0 {
+                return Ok((Some(v), 0));
+            }
+            match crsp_numeric_code(v) {
+                Some(code) => Ok((None, code)),
+                None => {
+                    let raw = b.raw(c, i);
+                    Err(self.err(
+                        b,
+                        c,
+                        i,
+                        raw.trim(),
+                        "a simple return above -1 (or a missing-return code)",
+                    ))
+                }
+            }
+        };
+        if let Some(v) = b.num(c, i) {
+            return check(v);
+        }
+        let raw = b.raw(c, i);
+        let t = raw.trim();
+        if is_missing(t) {
+            return Ok((None, 0));
+        }
+        let letter = t.strip_prefix('.').unwrap_or(t);
+        if letter.len() == 1 && letter.as_bytes()[0].is_ascii_alphabetic() {
+            return Ok((None, letter.as_bytes()[0].to_ascii_uppercase()));
+        }
+        match self.layout.number(t).filter(|v| v.is_finite()) {
+            Some(v) => check(v),
+            None => Err(self.err(
+                b,
+                c,
+                i,
+                t,
+                &format!(
+                    "a return (a number, or a missing-return code such as C){}",
+                    self.layout.number_hint(t)
+                ),
+            )),
+        }
+    }
+
     #[inline]
     fn date<B: Batch>(&self, b: &B, i: usize) -> Result<NaiveDate, InputError> {
         if let Some(d) = b.native_date(i) {
@@ -353,7 +530,24 @@ impl Reader<'_> {
     fn push<B: Batch>(&self, b: &B, i: usize, acc: &mut Acc) -> Result<(), InputError> {
         let cols = self.cols;
         let date = self.date(b, i)?;
-        let price = self.number(b, cols.price, i, price_rule)?;
+        let price = match cols.price {
+            Some(c) if cols.crsp => self
+                .number(b, c, i, crsp_price_rule)?
+                .filter(|v| *v != 0.0)
+                .map(|v| {
+                    if v < 0.0 {
+                        acc.midpoints += 1;
+                    }
+                    v.abs()
+                }),
+            Some(c) => self.number(b, c, i, price_rule)?,
+            None => None,
+        };
+        if let Some(c) = cols.ret {
+            let (r, code) = self.ret(b, c, i)?;
+            acc.ret.push(r);
+            acc.code.push(code);
+        }
         let volume = self.opt_number(b, cols.volume, i, volume_rule)?;
         let status = self.opt_number(b, cols.status, i, flag_rule)?;
         let close = self.opt_number(b, cols.close, i, positive_rule)?;
@@ -399,6 +593,17 @@ impl Reader<'_> {
                 idx.iter().map(|&k| v[k].clone()).collect()
             }
             a = Acc {
+                ret: if a.ret.is_empty() {
+                    Vec::new()
+                } else {
+                    perm(&a.ret, &idx)
+                },
+                code: if a.code.is_empty() {
+                    Vec::new()
+                } else {
+                    perm(&a.code, &idx)
+                },
+                midpoints: a.midpoints,
                 dates: perm(&a.dates, &idx),
                 price: perm(&a.price, &idx),
                 volume: perm(&a.volume, &idx),
@@ -421,7 +626,23 @@ impl Reader<'_> {
                 ));
             }
         }
+        let mut notes = Vec::new();
+        if a.midpoints > 0 {
+            notes.push(format!(
+                "{} negative price(s) read as CRSP bid-ask midpoints (no closing trade that day), used as their absolute value",
+                a.midpoints
+            ));
+        }
+        let mut no_return = Vec::new();
+        if self.cols.ret.is_some() {
+            let (index, nr, note) = returns_index(&a.ret, &a.code, &a.price);
+            a.price = index;
+            no_return = nr;
+            notes.extend(note);
+        }
         Ok(PriceSeries {
+            no_return,
+            notes,
             security: security.to_string(),
             path: self.path.to_path_buf(),
             price_column: self.cols.price_name.to_string(),
@@ -723,7 +944,7 @@ fn read_chunk(
 fn read_csv(path: &Path, layout: &FileLayout, target: &Target) -> Result<(Cols, Read), InputError> {
     let mut sc = Scanner::open(path, layout.delimiter)?;
     let header = Header::checked(path, sc.header_names(), &layout.columns)?;
-    let cols = Cols::resolve(path, &header, matches!(target, Target::Long(_)))?;
+    let cols = Cols::resolve(path, &header, matches!(target, Target::Long(_)), layout)?;
     let r = Reader {
         path,
         unit: Unit::Line,
@@ -837,7 +1058,7 @@ fn read_parquet(
 ) -> Result<(Cols, Read), InputError> {
     let names = super::columnar::parquet_names(path)?;
     let header = Header::checked(path, names.clone(), &layout.columns)?;
-    let cols = Cols::resolve(path, &header, matches!(target, Target::Long(_)))?;
+    let cols = Cols::resolve(path, &header, matches!(target, Target::Long(_)), layout)?;
     let r = Reader {
         path,
         unit: Unit::Row,
@@ -869,7 +1090,7 @@ fn read_sheet(
     target: &Target,
 ) -> Result<(Cols, Read), InputError> {
     let t = super::table::read_table(path, layout, true)?;
-    let cols = Cols::resolve(path, &t.header, matches!(target, Target::Long(_)))?;
+    let cols = Cols::resolve(path, &t.header, matches!(target, Target::Long(_)), layout)?;
     let r = Reader {
         path,
         unit: t.unit.clone(),
@@ -1147,6 +1368,70 @@ mod tests {
         assert!(msg.contains(":3:1: column 'date'"), "{msg}");
     }
 
+    /// A returns file: the index reproduces the returns; CRSP codes are missing returns with
+    /// their meaning; a priced row with a code has no return; negative PRC is a midpoint.
+    #[test]
+    fn returns_files_and_crsp_conventions() {
+        let f = write(
+            "date,ret\n2019-01-02,\n2019-01-03,0.1\n2019-01-04,-0.5\n2019-01-07,\n2019-01-08,0.25\n",
+        );
+        let s = load(&f).expect("valid");
+        assert!(s.price_is_index());
+        assert_eq!(
+            s.price,
+            vec![Some(1.0), Some(1.1), Some(0.55), None, Some(0.6875)]
+        );
+        let f = write("date,ret\n2019-01-02,0.1\n2019-01-03,-1.5\n");
+        let msg = load(&f).unwrap_err().to_string();
+        assert!(
+            msg.contains(":3:2: column 'ret'") && msg.contains("above -1"),
+            "{msg}"
+        );
+        let crsp = FileLayout {
+            convention: Some(crate::data::layout::Convention::Crsp),
+            columns: crate::data::layout::CRSP_COLUMNS
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            ..Default::default()
+        };
+        let f = write(
+            "PERMNO,date,PRC,VOL,RET\n10107,20190102,-10.0,0,C\n10107,20190103,11,5,0.1\n\
+             10107,20190104,,0,-77.0\n10107,20190107,-12.1,3,0.1\n10107,20190108,12.1,0,B\n10107,20190109,13.31,4,0.1\n",
+        );
+        let m = load_long_price_file(f.path(), &crsp, None).expect("valid");
+        let s = &m["10107"];
+        let px: Vec<Option<f64>> = s
+            .price
+            .iter()
+            .map(|p| p.map(|v| (v * 1e9).round() / 1e9))
+            .collect();
+        assert_eq!(
+            px,
+            vec![
+                Some(1.0),
+                Some(1.1),
+                None,
+                Some(1.21),
+                Some(1.21),
+                Some(1.331)
+            ]
+        );
+        assert_eq!(s.no_return, vec![false, false, false, false, true, false]);
+        assert_eq!(s.volume[1], Some(5.0));
+        let notes = s.notes.join(" | ");
+        assert!(
+            notes.contains("2 negative price(s) read as CRSP bid-ask midpoints"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("3 missing return(s)")
+                && notes.contains("C (CRSP -99")
+                && notes.contains("-77 (not trading"),
+            "{notes}"
+        );
+    }
+
     /// Absurd values are refused with their place; implausible moves are found.
     #[test]
     fn absurd_values_and_implausible_moves() {
@@ -1214,7 +1499,7 @@ mod tests {
         let layout = FileLayout::default();
         let cols = {
             let h = Header::new(s.lines().next().expect("h").split(','));
-            Cols::resolve(f.path(), &h, false).expect("cols")
+            Cols::resolve(f.path(), &h, false, &layout).expect("cols")
         };
         let r = Reader {
             path: f.path(),

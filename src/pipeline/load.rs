@@ -101,7 +101,11 @@ pub fn plausibility_warnings(s: &PriceSeries, max_return: f64) -> Vec<String> {
         crate::error::Unit::Line => format!("line {line}"),
         _ => format!("row {line}"),
     };
-    let mut out = Vec::new();
+    let mut out: Vec<String> = s
+        .notes
+        .iter()
+        .map(|n| format!("{}: {}: {n}", s.path.display(), s.security))
+        .collect();
     let moves = crate::data::prices::implausible_moves(s, max_return);
     if !moves.is_empty() {
         let shown: Vec<String> = moves

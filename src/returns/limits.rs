@@ -105,7 +105,7 @@ pub struct Breach {
 /// way the reader is told.
 pub fn beyond_limit(series: &crate::data::prices::PriceSeries) -> Vec<Breach> {
     let mut out = Vec::new();
-    if board(&series.security).is_none() {
+    if board(&series.security).is_none() || series.price_is_index() {
         return out;
     }
     let raw_is_close = series.price_column == "close";

@@ -660,7 +660,7 @@ class!(prices_symlink_out_of_the_directory, |f| {
     );
 });
 
-/// A 4 GiB sparse file given as a long price file: refused at its first bytes.
+// A 4 GiB sparse file given as a long price file: refused at its first bytes.
 class!(prices_huge_sparse_long_file, |f| {
     let big = std::fs::File::create(f.path("long.csv")).expect("create");
     big.set_len(4 << 30).expect("sparse");
@@ -682,7 +682,7 @@ class!(prices_huge_sparse_long_file, |f| {
     assert!(t0.elapsed().as_secs() < 30, "bounded time");
 });
 
-/// A header, then gigabytes of NULs: the first chunk is refused with its line.
+// A header, then gigabytes of NULs: the first chunk is refused with its line.
 class!(prices_header_then_sparse_hole, |f| {
     std::fs::write(
         f.path("long.csv"),
@@ -916,7 +916,7 @@ class!(study_bad_max_return, |f| {
 
 // ------------------------------------------------------------------ an existing output
 
-/// A bad input never replaces the output of an earlier good run.
+// A bad input never replaces the output of an earlier good run.
 class!(bad_input_keeps_the_previous_output, |f| {
     let o = run_events(&f, &good_events(&f));
     assert!(o.status.success(), "{}", stderr(&o));
@@ -931,8 +931,8 @@ class!(bad_input_keeps_the_previous_output, |f| {
 
 // ------------------------------------------------------------------ implausible but valid
 
-/// A price 1000× its neighbours runs (exit 0) but is named in the terminal, summary.json
-/// and the report, with its line.
+// A price 1000× its neighbours runs (exit 0) but is named in the terminal, summary.json
+// and the report, with its line.
 class!(price_spike_is_said_everywhere, |f| {
     let d = date_at(&f, "prices/A.csv", 101);
     let px: f64 = f
@@ -969,7 +969,7 @@ class!(price_spike_is_said_everywhere, |f| {
     );
 });
 
-/// The plausibility bound is the study's: a looser bound says nothing about a ×3 move.
+// The plausibility bound is the study's: a looser bound says nothing about a ×3 move.
 class!(max_return_is_the_studys, |f| {
     let d = date_at(&f, "prices/A.csv", 101);
     set_line(&f, "prices/A.csv", 101, &format!("{d},40,1000"));
@@ -987,7 +987,7 @@ class!(max_return_is_the_studys, |f| {
     );
 });
 
-/// An A-share close beyond its daily limit is named (a ±10 % main-board share at +30 %).
+// An A-share close beyond its daily limit is named (a ±10 % main-board share at +30 %).
 class!(a_share_beyond_the_daily_limit_is_said, |f| {
     let mut body = String::from("date,close,volume\n");
     for (k, l) in f.read("prices/A.csv").lines().skip(1).enumerate() {
