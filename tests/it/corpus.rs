@@ -1014,3 +1014,23 @@ class!(a_share_beyond_the_daily_limit_is_said, |f| {
         "{out}"
     );
 });
+
+// Invalid bytes in a column the study does not read do not stop the run; trailing blank
+// lines (and CRLF ones) are accepted.
+class!(unread_column_bytes_and_trailing_blank_lines_are_fine, |f| {
+    let d = session(&f, 250);
+    let mut ev = format!("{HEADER}E1,A,Entity A,{d},,,h,s,u\nE1,B,Entity B,{d},,,h,s,u\n\n\r\n\n").into_bytes();
+    let header_end = HEADER.len();
+    let mut with_extra = b"event_id,security,entity,date,time,tz,headline,source,url,notes\n".to_vec();
+    with_extra.extend_from_slice(&ev.split_off(header_end));
+    let with_extra = String::from_utf8_lossy(&with_extra).replace(",u\n", ",u,\u{1}\n").into_bytes();
+    let mut bytes = with_extra;
+    let at = bytes.iter().position(|&b| b == 1).expect("marker");
+    bytes.splice(at..at + 1, b"\xff\xfe\xfd".iter().copied());
+    std::fs::write(f.path("ev.csv"), bytes).expect("write");
+    let body: String = f.read("prices/A.csv") + "\n\n";
+    f.write("prices/A.csv", &body);
+    let o = run_with(&f, "", &[("--events", p(&f, "ev.csv"))], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_csv(&f.path("out/model.csv")).len(), 2);
+});
