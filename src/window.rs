@@ -26,6 +26,11 @@ pub struct Window {
     pub sessions: Sessions,
 }
 
+/// The largest distance of a window bound from day 0, in sessions (about 40 years of
+/// trading days: longer than any exchange calendar evimpact has). Beyond it a window is
+/// refused before anything is computed from it.
+pub const MAX_BOUND: i32 = 10_000;
+
 #[derive(Serialize)]
 #[serde(untagged)]
 enum WindowRepr {
@@ -75,7 +80,13 @@ impl<'de> Deserialize<'de> for Window {
                 if seq.next_element::<i64>()?.is_some() {
                     return Err(bad());
                 }
-                let to = |v: i64| i32::try_from(v).map_err(|_| bad());
+                let to = |v: i64| {
+                    i32::try_from(v).map_err(|_| {
+                        A::Error::custom(format!(
+                            "window bound {v} is beyond ±{MAX_BOUND} sessions (about 40 years): a window must fit inside an exchange calendar"
+                        ))
+                    })
+                };
                 Window::new(to(a)?, to(b)?).map_err(A::Error::custom)
             }
         }
@@ -97,8 +108,16 @@ impl Window {
     /// An event-time window [start, end].
     ///
     /// # Errors
-    /// `start` after `end`.
+    /// `start` after `end`, or a bound beyond ±[`MAX_BOUND`] sessions.
     pub fn new(start: i32, end: i32) -> Result<Self, String> {
+        if let Some(b) = [start, end]
+            .into_iter()
+            .find(|b| b.unsigned_abs() > MAX_BOUND as u32)
+        {
+            return Err(format!(
+                "window bound {b} is beyond ±{MAX_BOUND} sessions (about 40 years): a window must fit inside an exchange calendar"
+            ));
+        }
         if start > end {
             return Err(format!("window start {start} is after its end {end}"));
         }
@@ -196,14 +215,17 @@ impl std::str::FromStr for Window {
         let (a, b) = (a.trim(), b.trim());
         let traded = a.starts_with('t') || b.starts_with('t');
         let p = |v: &str| {
-            v.trim_start_matches('t')
-                .trim_start_matches('+')
-                .parse::<i32>()
-                .map_err(|_| {
+            let v = v.trim_start_matches('t').trim_start_matches('+');
+            match v.parse::<i64>() {
+                Ok(x) => i32::try_from(x).map_err(|_| {
                     format!(
-                        "expected a window START:END of integers such as -10:10 (or t0:t5 in traded sessions), found \"{s}\""
+                        "window bound {x} is beyond ±{MAX_BOUND} sessions (about 40 years): a window must fit inside an exchange calendar"
                     )
-                })
+                }),
+                Err(_) => Err(format!(
+                    "expected a window START:END of integers such as -10:10 (or t0:t5 in traded sessions), found \"{s}\""
+                )),
+            }
         };
         if traded && !(a.starts_with('t') && b.starts_with('t')) {
             return Err(format!(
@@ -280,5 +302,44 @@ mod tests {
             .to_string();
         assert!(e.contains("window start 5 is after its end 1"), "{e}");
         assert!(!e.contains("untagged"), "{e}");
+    }
+
+    /// Bounds far beyond any calendar are refused when the window is made, from a flag or a
+    /// study file, before anything computes with them.
+    #[test]
+    fn huge_bounds_are_refused() {
+        for s in [
+            "-2147483648:-30",
+            "-99999999999:0",
+            "0:100001",
+            "-10001:-30",
+        ] {
+            let e = s.parse::<Window>().unwrap_err();
+            assert!(e.contains("beyond ±10000 sessions"), "{s}: {e}");
+        }
+        assert!("-10000:10000".parse::<Window>().is_ok());
+        #[derive(Debug, Deserialize)]
+        struct W {
+            #[allow(dead_code)]
+            car: Vec<Window>,
+        }
+        let e = toml::from_str::<W>("car = [-1, 1]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("found the number -1 where a window was expected")
+                && e.contains("[[-1, 1], [0, 5]]"),
+            "{e}"
+        );
+        let e = toml::from_str::<W>("car = [[-1, 1, 2]]")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("expected two whole numbers"), "{e}");
+        let e = toml::from_str::<W>("car = [[-3000000000, 1]]")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("beyond ±10000"), "{e}");
+        let w: W = toml::from_str("car = [[-1, 1], \"0:5\"]").expect("valid");
+        assert_eq!(w.car.len(), 2);
     }
 }

@@ -98,6 +98,10 @@ pub struct RunArgs {
     /// Limit-locked sessions: flag (default) or accumulate.
     #[arg(long)]
     pub limit_policy: Option<LimitPolicy>,
+    /// Plausibility bound on the simple return between consecutive priced rows [default: 3,
+    /// i.e. ×4 or ÷4]; moves beyond it are named in the warnings.
+    #[arg(long)]
+    pub max_return: Option<f64>,
     /// Treat any skipped event as a failure (exit 1, no output).
     #[arg(long)]
     pub strict: bool,
@@ -150,6 +154,7 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
         max_shift: a.max_shift,
         halt_policy: a.halt_policy,
         limit_policy: a.limit_policy,
+        max_return: a.max_return,
     };
     Ok(Study::resolve(file, ov, &data_dir)?)
 }

@@ -206,7 +206,7 @@ pub fn plan_study(
         ))
         .into());
     }
-    let events = load_events(&study.events)?;
+    let events = load_events(&study.events, &study.layouts.events)?;
     let (from, to) = price_period(&events, study.estimation, study.event_window)
         .ok_or_else(|| InputError::Usage(format!("{}: no events", study.events.display())))?;
     let l = layout(study, &events)?;
@@ -444,6 +444,9 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
             .display()
             .to_string()
     };
+    // A path that is there in any form (a link loop, a dangling link, a FIFO) is not
+    // missing: the loaders name what it is.
+    let absent = |p: &Path| std::fs::symlink_metadata(p).is_err();
     let missing = |what: &str, path: &Path, cmd: String| -> Error {
         let one_per_flag = if path.to_string_lossy().contains(',') {
             " (one path per flag: repeat the flag, e.g. `--prices a --prices b`, instead of a comma-separated list)"
@@ -458,9 +461,9 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         .into()
     };
     // The data directory first: without it every market-data path fails.
-    let absent_inputs = study.prices.iter().any(|p| !p.exists())
-        || study.market.as_ref().is_some_and(|p| !p.exists())
-        || study.markets.values().any(|p| !p.exists());
+    let absent_inputs = study.prices.iter().any(|p| absent(p))
+        || study.market.as_ref().is_some_and(|p| absent(p))
+        || study.markets.values().any(|p| absent(p));
     let empty = std::fs::read_dir(data_dir).map(|mut d| d.next().is_none());
     if absent_inputs && !matches!(empty, Ok(false)) {
         return Err(InputError::Usage(format!(
@@ -471,7 +474,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         ))
         .into());
     }
-    if !study.events.exists() {
+    if absent(&study.events) {
         return Err(missing(
             "events file",
             &study.events,
@@ -479,7 +482,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         ));
     }
     // A bad events file is reported by the run with its line and column.
-    let Ok(events) = load_events(&study.events) else {
+    let Ok(events) = load_events(&study.events, &study.layouts.events) else {
         return Ok(Vec::new());
     };
     let Ok(l) = layout(study, &events) else {
@@ -490,7 +493,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         .unwrap_or_default();
     let data = format!("--data {}", study.data_dir.display());
     for (name, file) in &l.indices {
-        if !file.exists() {
+        if absent(file) {
             return Err(missing(
                 "market index",
                 file,
@@ -503,7 +506,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         }
     }
     for p in &study.prices {
-        if !p.exists() {
+        if absent(p) {
             return Err(missing("price directory", p, fetch_command(study)));
         }
     }
@@ -513,7 +516,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         }
     }
     if let Some(h) = &study.halts
-        && !h.exists()
+        && absent(h)
     {
         return Err(missing("halts file", h, fetch_command(study)));
     }
@@ -567,7 +570,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("events.csv");
         std::fs::write(&p, "event_id,security,date\nE,A,2019-10-07\n").expect("write");
-        let events = load_events(&p).expect("events");
+        let events = load_events(&p, &Default::default()).expect("events");
         let (a, b) = price_period(&events, Window::event(-260, -11), Window::event(-10, 10))
             .expect("period");
         // 260 sessions ≈ 364 calendar days, plus margins.

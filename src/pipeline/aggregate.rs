@@ -86,8 +86,14 @@ pub fn aggregates(
 ) -> (Vec<Aggregate>, Vec<Aggregate>) {
     let ew = es.event_window;
     let panel = panel_of(analyses);
-    let days = (ew.start..=ew.end)
-        .collect::<Vec<i32>>()
+    // Without an analysed event there is no AAR: no row per day (so nothing grows with the
+    // event window's length when every event was skipped).
+    let taus: Vec<i32> = if analyses.is_empty() {
+        Vec::new()
+    } else {
+        (ew.start..=ew.end).collect()
+    };
+    let days = taus
         .par_iter()
         .map(|&tau| {
             let pos = (tau - ew.start) as usize;

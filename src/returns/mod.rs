@@ -343,7 +343,9 @@ pub fn build_timeline(
                 continue;
             }
         }
-        if let Some((j, pj)) = last_trade {
+        // A returns file's row without a return (a missing-return code on a priced row).
+        let no_return = series.no_return.get(r).copied().unwrap_or(false);
+        if let Some((j, pj)) = last_trade.filter(|_| !no_return) {
             if halted_since_trade && policies.halts == HaltPolicy::ExcludeDays {
                 t.excluded[i] = true;
             } else {
@@ -370,7 +372,13 @@ fn limit_flag(series: &PriceSeries, r: usize, date: NaiveDate) -> Option<(i8, f6
     }
     let is_st = series.is_st.get(r).copied().flatten().unwrap_or(false);
     let rate = limits::daily_limit(&series.security, date, is_st)?;
-    let raw = |k: usize| series.close.get(k).copied().flatten().or(series.price[k]);
+    // An index built from returns has no price level to hold against a limit price.
+    let own = |k: usize| {
+        (!series.price_is_index())
+            .then_some(series.price[k])
+            .flatten()
+    };
+    let raw = |k: usize| series.close.get(k).copied().flatten().or(own(k));
     let close = raw(r)?;
     let pre = series
         .preclose

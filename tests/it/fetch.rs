@@ -607,7 +607,7 @@ fn federal_register_follows_next_page_url_and_lists_entities() {
         "https://www.federalregister.gov/documents/2019/10/09/2019-22210/addition-of-certain-entities-to-the-entity-list"
     );
     // The written file is a valid events file for `evimpact run`.
-    evimpact::data::events::load_events(&out).expect("a valid events file");
+    evimpact::data::events::load_events(&out, &Default::default()).expect("a valid events file");
 }
 
 #[test]
@@ -1029,7 +1029,8 @@ fn a_kill_between_write_and_rename_never_leaves_a_corrupt_file() {
         "date,open,high,low,close,adj_close,volume\n2019-05-16,1,1,1,1,1,1\n"
     );
     // The price loader reads the file whole.
-    evimpact::data::prices::load_price_file(&out, "QCOM").expect("a valid price file");
+    evimpact::data::prices::load_price_file(&out, "QCOM", &Default::default())
+        .expect("a valid price file");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1265,7 +1266,7 @@ fn halts_and_calendar_from_index_sessions() {
         "{}",
         rows[0]["reason"]
     );
-    evimpact::data::halts::load_halts(&halts).expect("a valid halts file");
+    evimpact::data::halts::load_halts(&halts, &Default::default()).expect("a valid halts file");
     let o = evimpact(
         &server.base(),
         &[
@@ -1285,7 +1286,8 @@ fn halts_and_calendar_from_index_sessions() {
         &[],
     );
     assert!(o.status.success(), "{}", common::stderr(&o));
-    let c = evimpact::data::calendar::load_calendar(&cal).expect("a valid calendar");
+    let c = evimpact::data::calendar::load_calendar(&cal, &Default::default())
+        .expect("a valid calendar");
     assert_eq!(c.sessions.len(), 7);
     assert!(c.sessions.contains(&d("2019-10-08")));
 }

@@ -3,9 +3,12 @@
 mod architecture;
 mod bad_input;
 mod common;
+mod corpus;
 mod fetch;
 mod first_mistakes;
+mod fuzz;
 mod independent;
+mod layouts;
 mod models;
 mod out_dir;
 mod reference;
