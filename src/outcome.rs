@@ -140,6 +140,8 @@ pub struct Aggregate {
     /// AAR or CAAR.
     pub mean: f64,
     pub tests: Vec<TestStat>,
+    /// Binder's joint test (`joint_tests.csv`), when every event is on one date.
+    pub joint: Option<crate::stats::binder::JointTest>,
 }
 
 /// How the event rows ended: analysed, without listed shares, skipped.

@@ -31,6 +31,18 @@ pub struct WindowArgs {
     pub min_estimation: Option<usize>,
 }
 
+/// The resampling tests' draws (bootstraps, placebo across dates), shared by `run` and
+/// `simulate`.
+#[derive(Debug, Clone, Args)]
+pub struct ResamplingArgs {
+    /// Resamples of the bootstrap tests and of the placebo test across dates [default: 999].
+    #[arg(long)]
+    pub resamples: Option<usize>,
+    /// Seed of those resamples [default: 42]; the same seed gives the same p-values.
+    #[arg(long)]
+    pub resample_seed: Option<u64>,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Study definition (TOML). Optional when every input is given by flags.
@@ -98,6 +110,8 @@ pub struct RunArgs {
     /// Limit-locked sessions: flag (default) or accumulate.
     #[arg(long)]
     pub limit_policy: Option<LimitPolicy>,
+    #[command(flatten)]
+    pub resampling: ResamplingArgs,
     /// Treat any skipped event as a failure (exit 1, no output).
     #[arg(long)]
     pub strict: bool,
@@ -150,6 +164,8 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
         max_shift: a.max_shift,
         halt_policy: a.halt_policy,
         limit_policy: a.limit_policy,
+        resamples: a.resampling.resamples,
+        seed: a.resampling.resample_seed,
     };
     Ok(Study::resolve(file, ov, &data_dir)?)
 }

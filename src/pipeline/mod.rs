@@ -14,7 +14,7 @@ use crate::error::Result;
 use crate::outcome::{AuditRow, EventResult, Outcome, Skipped};
 use crate::study::Study;
 
-pub use aggregate::aggregates;
+pub use aggregate::{Days, aggregates, aggregates_for};
 
 /// Runs a study.
 ///
@@ -55,7 +55,7 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         skipped.extend(s);
     }
     let analyses: Vec<&EventAnalysis> = results.iter().map(|r| &r.analysis).collect();
-    let (days, windows) = aggregates(&es, &analyses);
+    let (days, windows) = aggregates(&es, &analyses, &study.resampling);
     Ok(Outcome {
         study: study.clone(),
         events,

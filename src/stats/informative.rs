@@ -9,6 +9,17 @@ const EXACT_MIN_N: usize = 6;
 /// (5 % critical value above 2.26).
 const CROSS_SECTION_MIN_N: usize = 10;
 
+/// Whether Binder's joint test (`binder_joint`, `joint_tests.csv`) applies to a sample of
+/// `n` events: two or more events, all on one date (one calendar grid), at most
+/// [`super::binder::JOINT_MAX_N`]. Its row exists only then; it is the test to lead with for
+/// a few events on one date (it uses their contemporaneous covariance and, under normal
+/// errors, has an exact F distribution at any N). The lead-test logic should also check
+/// that the row's p-value is finite (too few common estimation sessions for N events
+/// make it undefined).
+pub fn joint_test_applies(n: usize, same_date: bool) -> bool {
+    same_date && (2..=super::binder::JOINT_MAX_N).contains(&n)
+}
+
 /// Whether `test` is informative with `n` events, and why (one sentence).
 /// `same_date`: every event shares one calendar date, so their abnormal returns share the
 /// market's and the industry's shocks (event-date clustering).
@@ -66,14 +77,22 @@ pub fn informative(test: TestId, n: usize, same_date: bool) -> (bool, &'static s
             false,
             "normal approximation of a count of N events: its size drifts from the nominal level below about 20 events (the _exact version is the small-sample test)",
         ),
-        TestId::SignExact | TestId::GeneralizedSignExact | TestId::Wilcoxon if n < EXACT_MIN_N => (
-            false,
-            "exact small-sample test: below 6 events even the most extreme outcome has a two-sided p-value above 5 %",
-        ),
+        TestId::SignExact
+        | TestId::GeneralizedSignExact
+        | TestId::GeneralizedSignExactMinlike
+        | TestId::Wilcoxon
+            if n < EXACT_MIN_N =>
+        {
+            (
+                false,
+                "exact small-sample test: below 6 events even the most extreme outcome has a two-sided p-value above 5 %",
+            )
+        }
         TestId::Sign
         | TestId::SignExact
         | TestId::GeneralizedSign
         | TestId::GeneralizedSignExact
+        | TestId::GeneralizedSignExactMinlike
         | TestId::Wilcoxon
             if clustered =>
         {
@@ -86,7 +105,36 @@ pub fn informative(test: TestId, n: usize, same_date: bool) -> (bool, &'static s
         | TestId::SignExact
         | TestId::GeneralizedSign
         | TestId::GeneralizedSignExact
+        | TestId::GeneralizedSignExactMinlike
         | TestId::Wilcoxon => (true, "non-parametric: robust to outliers and skewness"),
+        TestId::BinderJoint if !joint_test_applies(n, same_date) => (
+            false,
+            "the joint test of Binder's multivariate regression needs two or more events on one date (their abnormal returns on common sessions)",
+        ),
+        TestId::BinderJoint => (
+            true,
+            "tests every event's abnormal return jointly with their contemporaneous covariance from the estimation window (Binder's multivariate regression): built for events on one date, exact F under normal errors at any N",
+        ),
+        TestId::BmpBootstrap if n < 3 => (
+            false,
+            "needs three events for a cross-sectional sd in each resample",
+        ),
+        TestId::BmpBootstrap => (
+            true,
+            "BMP against its distribution over resampled estimation-window dates (Hein-Westfall): keeps the events' cross-correlation on a common date and needs no normality",
+        ),
+        TestId::WildBootstrapT if n < EXACT_MIN_N => (
+            false,
+            "sign-flip resampling of N events: below 6 events no pattern is rare enough for a two-sided p-value under 5 %",
+        ),
+        TestId::WildBootstrapT if clustered => (
+            false,
+            "resamples events as independent: events on one date share shocks and it overstates significance",
+        ),
+        TestId::WildBootstrapT => (
+            true,
+            "the cross-sectional t against its wild-bootstrap (sign-flip) distribution: robust to non-normal and heteroskedastic abnormal returns",
+        ),
         TestId::Grank if n < 2 => (
             false,
             "needs two events to re-standardize by the cross-sectional sd",
@@ -100,9 +148,49 @@ pub fn informative(test: TestId, n: usize, same_date: bool) -> (bool, &'static s
 
 /// The report's note; see [`crate::stats::informativeness_note`].
 pub(crate) fn note(n: usize, same_date: bool) -> String {
+    note_with_joint(n, same_date, None)
+}
+
+/// The note, leading with Binder's joint test when it applies and `joint` (its line in
+/// `tests.csv` for the window the note is about, with the window's label) is given and
+/// defined: its F, degrees of freedom and p-value are quoted first.
+pub(crate) fn note_with_joint(
+    n: usize,
+    same_date: bool,
+    joint: Option<(&super::TestStat, &str)>,
+) -> String {
     if n == 0 {
         return "No event has a value: no test is informative.".into();
     }
+    let lead = joint.filter(|(t, _)| {
+        t.test == TestId::BinderJoint && t.p_value.is_finite() && joint_test_applies(n, same_date)
+    });
+    let mut s = String::new();
+    if let Some((t, window)) = lead {
+        let df = match t.distribution {
+            super::Reference::F(a, b) => format!("F({a}, {b})"),
+            other => other.to_string(),
+        };
+        s.push_str(&format!(
+            "With {n} events on one date, lead with Binder's joint test (`binder_joint`, details in joint_tests.csv): the {n} CARs{window} tested together with their covariance from the estimation window give {df} = {:.3}, p = {}. ",
+            t.statistic,
+            fmt_p(t.p_value)
+        ));
+    }
+    s.push_str(&note_body(n, same_date, lead.is_some()));
+    s
+}
+
+/// A p-value in the note: three decimals, or "< 0.001".
+fn fmt_p(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+fn note_body(n: usize, same_date: bool, joint_first: bool) -> String {
     let events = if n == 1 {
         "1 event".to_string()
     } else if same_date {
@@ -110,9 +198,13 @@ pub(crate) fn note(n: usize, same_date: bool) -> String {
     } else {
         format!("{n} events")
     };
-    let mut s = format!(
-        "With {events}, lead with the portfolio test (crude dependence adjustment, `cda`) and the placebo p-value (`placebo`): both take their scale from the estimation-window time series of the average abnormal return"
-    );
+    let mut s = if joint_first {
+        "Beside it, the portfolio test (crude dependence adjustment, `cda`) and the placebo p-value (`placebo`) take their scale from the estimation-window time series of the average abnormal return".to_string()
+    } else {
+        format!(
+            "With {events}, lead with the portfolio test (crude dependence adjustment, `cda`) and the placebo p-value (`placebo`): both take their scale from the estimation-window time series of the average abnormal return"
+        )
+    };
     if same_date && n > 1 {
         s.push_str(", so they keep the shocks the events share on their common date.");
     } else {
@@ -187,6 +279,47 @@ mod tests {
 
     /// Every test has a rule: `informative` matches on `TestId` without a wildcard, so the
     /// compiler checks it; here, the notes at N = 0 and 1.
+    /// With the joint test's line for the window, the note leads with it, quoting F, its
+    /// degrees of freedom and p; without it (or when its p is undefined) the note is as
+    /// before.
+    #[test]
+    fn the_note_leads_with_the_joint_test() {
+        let t = super::super::TestStat {
+            test: TestId::BinderJoint,
+            statistic: 2.5,
+            p_value: 0.0412,
+            n: 4,
+            distribution: super::super::Reference::F(4.0, 236.0),
+        };
+        let s = note_with_joint(4, true, Some((&t, "[0, +5]")));
+        assert!(
+            s.starts_with(
+                "With 4 events on one date, lead with Binder's joint test (`binder_joint`"
+            ),
+            "{s}"
+        );
+        assert!(s.contains("F(4, 236) = 2.500, p = 0.041"), "{s}");
+        assert!(s.contains("Beside it, the portfolio test"), "{s}");
+        let nan = super::super::TestStat {
+            p_value: f64::NAN,
+            ..t.clone()
+        };
+        assert_eq!(
+            note_with_joint(4, true, Some((&nan, "[0, +5]"))),
+            note(4, true)
+        );
+        assert_eq!(
+            note_with_joint(4, false, Some((&t, "[0, +5]"))),
+            note(4, false)
+        );
+        assert!(joint_test_applies(4, true) && !joint_test_applies(1, true));
+        assert!(!joint_test_applies(4, false));
+        assert!(informative(TestId::BinderJoint, 4, true).0);
+        assert!(!informative(TestId::BinderJoint, 4, false).0);
+        assert!(!informative(TestId::WildBootstrapT, 4, false).0);
+        assert!(informative(TestId::BmpBootstrap, 4, true).0);
+    }
+
     #[test]
     fn notes_at_zero_and_one_event() {
         assert_eq!(

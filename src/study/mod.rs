@@ -18,6 +18,7 @@ use crate::data::factors::FactorUnits;
 use crate::error::InputError;
 use crate::model::{MAX_K, ModelKind, ModelSpec};
 use crate::returns::{HaltPolicy, LimitPolicy, Policies, ReturnKind};
+use crate::stats::bootstrap::Resampling;
 use crate::window::{DEFAULT_CARS, Window};
 
 use file::OneOrMany;
@@ -48,7 +49,14 @@ pub struct Overrides {
     pub max_shift: Option<u32>,
     pub halt_policy: Option<HaltPolicy>,
     pub limit_policy: Option<LimitPolicy>,
+    /// Resamples of the bootstrap and placebo draws.
+    pub resamples: Option<usize>,
+    /// Seed of the bootstrap and placebo draws.
+    pub seed: Option<u64>,
 }
+
+/// Fewest and most resamples a study may ask for (99: p-values down to 0.01).
+pub const RESAMPLES: std::ops::RangeInclusive<usize> = 99..=1_000_000;
 
 /// A validated study, every path resolved.
 #[derive(Debug, Clone, Serialize)]
@@ -82,6 +90,8 @@ pub struct Study {
     pub max_shift: Option<u32>,
     pub halt_policy: HaltPolicy,
     pub limit_policy: LimitPolicy,
+    /// The resampling tests' draws (bootstraps, placebo across dates) and their seed.
+    pub resampling: Resampling,
 }
 
 /// Where a factor model's factors come from.
@@ -248,6 +258,16 @@ impl Study {
             max_shift: ov.max_shift.or(f.alignment.max_shift),
             halt_policy: ov.halt_policy.or(f.policies.halts).unwrap_or_default(),
             limit_policy: ov.limit_policy.or(f.policies.limits).unwrap_or_default(),
+            resampling: Resampling {
+                resamples: ov
+                    .resamples
+                    .or(f.inference.resamples)
+                    .unwrap_or(Resampling::default().resamples),
+                seed: ov
+                    .seed
+                    .or(f.inference.seed)
+                    .unwrap_or(Resampling::default().seed),
+            },
         };
         study.validate()?;
         Ok(study)
@@ -273,6 +293,7 @@ impl Study {
             returns: self.returns,
             halt_policy: self.halt_policy,
             inject_day0: 0.0,
+            day0_variance: 1.0,
         }
     }
 
@@ -296,6 +317,14 @@ impl Study {
         }
         if self.car_windows.is_empty() {
             return bad("no CAR window: give at least one `--car A:B`".into());
+        }
+        if !RESAMPLES.contains(&self.resampling.resamples) {
+            return bad(format!(
+                "resamples {}: expected {} to {} (`--resamples` or `inference.resamples`)",
+                self.resampling.resamples,
+                RESAMPLES.start(),
+                RESAMPLES.end()
+            ));
         }
         let k = self.model_spec.n_params();
         if self.min_estimation < k + 3 {

@@ -5,6 +5,7 @@ mod bad_input;
 mod common;
 mod fetch;
 mod independent;
+mod inference;
 mod models;
 mod out_dir;
 mod reference;
