@@ -598,6 +598,63 @@ mod tests {
         assert!(lo.abs() < 1e-15 && hi > 0.0, "{lo} {hi}");
     }
 
+    /// Thin trading: a halted session has no return (never 0 %), the next traded session
+    /// carries the return over the whole gap and the market's over the same sessions, the
+    /// halts have the A-share lengths, and the same seed thins the same sessions.
+    #[test]
+    fn thin_timeline_makes_trade_to_trade_returns() {
+        let n = 400;
+        let px: Vec<f64> = (0..n)
+            .map(|i| 100.0 + (i as f64 * 0.37).sin() * 5.0 + i as f64 * 0.01)
+            .collect();
+        let mpx: Vec<f64> = (0..n)
+            .map(|i| 50.0 + (i as f64 * 0.11).cos() * 2.0)
+            .collect();
+        let kind = ReturnKind::Simple;
+        let ret: Vec<f64> = (0..n)
+            .map(|i| {
+                if i == 0 {
+                    f64::NAN
+                } else {
+                    kind.ret(px[i - 1], px[i])
+                }
+            })
+            .collect();
+        let mret: Vec<f64> = (0..n)
+            .map(|i| {
+                if i == 0 {
+                    f64::NAN
+                } else {
+                    kind.ret(mpx[i - 1], mpx[i])
+                }
+            })
+            .collect();
+        let spans: Vec<u32> = (0..n).map(|i| u32::from(i > 0)).collect();
+        let mut tl = Timeline::from_spans(&ret, &mret, &spans);
+        tl.status[0] = crate::returns::Status::Trading;
+        tl.price = px.clone();
+        let t = thin_timeline(&tl, &mpx, kind, 0.05, &mut Rng::new(1, 1));
+        let halted: Vec<usize> = (0..n)
+            .filter(|&i| t.status[i] == crate::returns::Status::Suspended)
+            .collect();
+        assert!(halted.len() > 20, "{} halted sessions", halted.len());
+        let mut last = 0;
+        for i in 1..n {
+            if t.status[i] == crate::returns::Status::Suspended {
+                assert!(t.ret[i].is_nan() && t.span[i] == 0 && t.price[i].is_nan());
+                continue;
+            }
+            assert_eq!(t.span[i] as usize, i - last);
+            assert!((t.ret[i] - (px[i] / px[last] - 1.0)).abs() < 1e-12);
+            assert!((t.market_ret[i] - (mpx[i] / mpx[last] - 1.0)).abs() < 1e-12);
+            last = i;
+        }
+        // Runs of halted sessions: each a sum of A-share lengths (runs may chain).
+        let again = thin_timeline(&tl, &mpx, kind, 0.05, &mut Rng::new(1, 1));
+        assert_eq!(t.status, again.status);
+        assert!(t.span.iter().any(|d| *d > 1));
+    }
+
     #[test]
     fn acceptance_interval_for_1000_draws() {
         let (lo, hi) = acceptance_interval(0.05, 1000);

@@ -379,27 +379,37 @@ pub fn binder_joint(events: &[JointEvent<'_>], k: usize, days: &[usize]) -> Join
         }
         v
     };
+    let usable = |ts: &[Target]| !ts.is_empty() && ts.len() <= JOINT_MAX_RESTRICTIONS;
+    let v_ars = usable(&ars).then(|| covariance(&ars));
+    let v_cars = (usable(&cars) && !one_day).then(|| covariance(&cars));
     let mut rows = Vec::new();
     for &h in hyps {
-        let (ts, per_equation) = match h {
-            JointHypothesis::ArZero | JointHypothesis::ArEqual if one_day => (&ars, true),
-            JointHypothesis::ArZero | JointHypothesis::ArEqual => (&ars, false),
-            JointHypothesis::CarZero | JointHypothesis::CarEqual => (&cars, true),
+        let (ts, v, per_equation) = match h {
+            JointHypothesis::ArZero | JointHypothesis::ArEqual => (&ars, &v_ars, one_day),
+            JointHypothesis::CarZero | JointHypothesis::CarEqual => (&cars, &v_cars, true),
         };
-        if ts.is_empty() || ts.len() > JOINT_MAX_RESTRICTIONS {
+        let Some(v) = v else {
             rows.push(nan_row(h, per_equation));
             continue;
-        }
-        let theta = DVector::from_iterator(ts.len(), ts.iter().map(|x| x.value));
-        let v = covariance(ts);
-        let r = match h {
-            JointHypothesis::ArZero | JointHypothesis::CarZero => None,
-            JointHypothesis::ArEqual | JointHypothesis::CarEqual => Some(contrasts(ts)),
         };
-        let (w, q) = match &r {
-            None => (wald(&theta, &v), ts.len()),
-            Some(r) if r.nrows() == 0 => (f64::NAN, 0),
-            Some(r) => (wald(&(r * &theta), &(r * &v * r.transpose())), r.nrows()),
+        let theta = DVector::from_iterator(ts.len(), ts.iter().map(|x| x.value));
+        let (w, q) = match h {
+            JointHypothesis::ArZero | JointHypothesis::CarZero => (wald(&theta, v), ts.len()),
+            JointHypothesis::ArEqual | JointHypothesis::CarEqual => {
+                // Rθ and RVR' for the contrasts θ_a − θ_b, without forming R.
+                let c = contrasts(ts);
+                let rt =
+                    DVector::from_iterator(c.len(), c.iter().map(|(a, b)| theta[*a] - theta[*b]));
+                let rv = DMatrix::from_fn(c.len(), c.len(), |x, y| {
+                    let ((a1, b1), (a2, b2)) = (c[x], c[y]);
+                    v[(a1, a2)] - v[(a1, b2)] - v[(b1, a2)] + v[(b1, b2)]
+                });
+                if c.is_empty() {
+                    (f64::NAN, 0)
+                } else {
+                    (wald(&rt, &rv), c.len())
+                }
+            }
         };
         rows.push(finish(h, w, q, per_equation, dof, n));
     }
@@ -428,9 +438,9 @@ fn common_count(a: &[usize], b: &[usize]) -> usize {
     c
 }
 
-/// Equality contrasts: for each event-window position (one group for CARs), every target
-/// minus the group's first.
-fn contrasts(ts: &[Target]) -> DMatrix<f64> {
+/// Equality contrasts (a, b): for each event-window position (one group for CARs), every
+/// target a minus the group's first target b.
+fn contrasts(ts: &[Target]) -> Vec<(usize, usize)> {
     let mut rows: Vec<(usize, usize)> = Vec::new();
     let mut first: std::collections::BTreeMap<usize, usize> = Default::default();
     for (a, t) in ts.iter().enumerate() {
@@ -441,12 +451,7 @@ fn contrasts(ts: &[Target]) -> DMatrix<f64> {
             Some(&b) => rows.push((a, b)),
         }
     }
-    let mut r = DMatrix::<f64>::zeros(rows.len(), ts.len());
-    for (q, (a, b)) in rows.into_iter().enumerate() {
-        r[(q, a)] = 1.0;
-        r[(q, b)] = -1.0;
-    }
-    r
+    rows
 }
 
 /// θ'V⁻¹θ by Cholesky; NaN when V is not positive definite.
