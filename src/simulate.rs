@@ -365,14 +365,15 @@ fn resampling(cfg: &SimConfig, r: usize) -> Resampling {
 }
 
 /// p-values of one replication: [k][scope][test], scope 0 = day 0, then the CAR windows;
-/// tests indexed as [`TestId::ALL`] (NaN for a test the battery did not run).
-type Pvalues = Vec<Vec<Vec<f64>>>;
+/// tests indexed as [`TestId::ALL`] (None for a test the battery did not run, NaN for one
+/// undefined at this N).
+type Pvalues = Vec<Vec<Vec<Option<f64>>>>;
 
 /// The p-values of one day or window, indexed as [`TestId::ALL`].
-fn by_id(a: &crate::outcome::Aggregate) -> Vec<f64> {
+fn by_id(a: &crate::outcome::Aggregate) -> Vec<Option<f64>> {
     TestId::ALL
         .iter()
-        .map(|id| crate::stats::find_test(&a.tests, *id).map_or(f64::NAN, |t| t.p_value))
+        .map(|id| crate::stats::find_test(&a.tests, *id).map(|t| t.p_value))
         .collect()
 }
 
@@ -450,7 +451,7 @@ pub fn simulate(
         .enumerate()
         .filter(|(ti, _)| {
             reps.iter()
-                .any(|x| x.1.iter().flatten().any(|s| !s[*ti].is_nan()))
+                .any(|x| x.1.iter().flatten().any(|s| s[*ti].is_some()))
         })
         .map(|(ti, t)| (ti, *t))
         .collect();
@@ -463,7 +464,7 @@ pub fn simulate(
         for (si, scope) in scopes.iter().enumerate() {
             for &(ti, test) in &present {
                 for level in LEVELS {
-                    let ps = reps.iter().map(|x| x.1[ki][si][ti]);
+                    let ps = reps.iter().map(|x| x.1[ki][si][ti].unwrap_or(f64::NAN));
                     let defined = ps.clone().filter(|p| p.is_finite()).count();
                     let rej = ps.filter(|p| p.is_finite() && *p < level).count();
                     rejections.push(Rejection {
