@@ -146,6 +146,8 @@ pub struct Aggregate {
     /// AAR or CAAR.
     pub mean: f64,
     pub tests: Vec<TestStat>,
+    /// Binder's joint test (`joint_tests.csv`), when every event is on one date.
+    pub joint: Option<crate::stats::binder::JointTest>,
 }
 
 /// One session of the CAAR path with the lead test's 95 % band (see

@@ -64,6 +64,9 @@ pub struct EventAnalysis {
     pub est_ar: Vec<f64>,
     /// Spans of those returns (0 where none).
     pub est_span: Vec<u32>,
+    /// The unscaled prediction rows of those returns, k = `fit.coef.len()` values per
+    /// position (zeros where none): the joint test's and the placebo's refits read them.
+    pub est_x: Vec<f64>,
     /// Event-window returns without a normal return because a model input (market, factor,
     /// risk-free rate, market lead/lag) is missing: their τ.
     pub missing_inputs: Vec<i32>,
@@ -120,6 +123,9 @@ pub struct EventSpec {
     /// Abnormal return added to the day-0 return (0 in a study; `evimpact simulate` sets it
     /// to measure power, Brown & Warner 1985).
     pub inject_day0: f64,
+    /// Factor c on the variance of the day-0 return around its normal return (1 in a study;
+    /// `evimpact simulate` sets it for event-induced variance, Boehmer et al. 1991).
+    pub day0_variance: f64,
 }
 
 /// Why a security has no factor values for a factor model: the factor files hold another
@@ -275,6 +281,7 @@ pub fn analyze_with(
     let (rows, pred_rows, missing_inputs) =
         event_rows(tl, cal, day0, es, &fit, &designer, ev_range);
     let (lo, hi) = (est.lo, est.hi);
+    let k = fit.coef.len();
     let mut a = EventAnalysis {
         fit,
         est_first: cal.sessions[lo],
@@ -288,6 +295,7 @@ pub fn analyze_with(
         resumptions: Vec::new(),
         est_ar: vec![f64::NAN; es.estimation.len()],
         est_span: vec![0u32; es.estimation.len()],
+        est_x: vec![0.0; es.estimation.len() * k],
         missing_inputs,
     };
     a.cars = car::car_rows(&a, &es.car_windows);
@@ -302,6 +310,7 @@ pub fn analyze_with(
         let j = (*i as i64 - est.first_tau_index) as usize;
         a.est_ar[j] = tl.ret[*i] - a.fit.predict(des);
         a.est_span[j] = tl.span[*i];
+        a.est_x[j * k..(j + 1) * k].copy_from_slice(&des.pred[..k]);
     }
     Ok(a)
 }
@@ -482,7 +491,15 @@ fn event_rows(
             match designer.at(i) {
                 Some(des) => {
                     row.normal = fit.predict(&des);
-                    row.ar = ret - row.normal;
+                    // `evimpact simulate`'s event-induced variance: the day-0 return's
+                    // deviation from its normal return scaled by √c (variance × c), before
+                    // the injected abnormal return.
+                    if i == day0 && es.day0_variance != 1.0 {
+                        row.ret = row.normal
+                            + (tl.ret[i] - row.normal) * es.day0_variance.sqrt()
+                            + es.inject_day0;
+                    }
+                    row.ar = row.ret - row.normal;
                     row.var = fit.prediction_variance(&des.pred, span as f64);
                     row.sar = row.ar / row.var.sqrt();
                     x = des.pred;

@@ -31,6 +31,18 @@ pub struct WindowArgs {
     pub min_estimation: Option<usize>,
 }
 
+/// The resampling tests' draws (bootstraps, placebo across dates), shared by `run` and
+/// `simulate`.
+#[derive(Debug, Clone, Args)]
+pub struct ResamplingArgs {
+    /// Resamples of the bootstrap tests and of the placebo test across dates [default: 999].
+    #[arg(long)]
+    pub resamples: Option<usize>,
+    /// Seed of those resamples [default: 42]; the same seed gives the same p-values.
+    #[arg(long)]
+    pub resample_seed: Option<u64>,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Study definition (TOML). Optional when every input is given by flags.
@@ -102,6 +114,8 @@ pub struct RunArgs {
     /// i.e. ×4 or ÷4]; moves beyond it are named in the warnings.
     #[arg(long)]
     pub max_return: Option<f64>,
+    #[command(flatten)]
+    pub resampling: ResamplingArgs,
     /// Treat any skipped event as a failure (exit 1, no output).
     #[arg(long)]
     pub strict: bool,
@@ -155,6 +169,8 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
         halt_policy: a.halt_policy,
         limit_policy: a.limit_policy,
         max_return: a.max_return,
+        resamples: a.resampling.resamples,
+        seed: a.resampling.resample_seed,
     };
     Ok(Study::resolve(file, ov, &data_dir)?)
 }

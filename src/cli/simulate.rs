@@ -10,7 +10,7 @@ use super::progress::Bar;
 use crate::pipeline::load::load_universe;
 use crate::progress::Progress;
 use crate::simulate::{
-    SimConfig, Simulation, acceptance_interval, power_lines, rejections_csv, simulate,
+    Design, SimConfig, Simulation, acceptance_interval, power_lines, rejections_csv, simulate,
 };
 use crate::study::{Overrides, Study, default_data_dir};
 
@@ -40,6 +40,21 @@ pub struct SimulateArgs {
     pub k: Vec<f64>,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Design: all N events of a replication on one date (N distinct securities).
+    #[arg(long)]
+    pub clustered: bool,
+    /// Design: multiply the day-0 return's variance around its normal return by C
+    /// (event-induced variance) [default: 1, none].
+    #[arg(long, default_value_t = 1.0)]
+    pub day0_variance: f64,
+    /// Design: thin trading, each traded session starts a random halt with this probability
+    /// (halt lengths of the A-share reference data; 0.002 is their rate) [default: 0, none].
+    #[arg(long, default_value_t = 0.0)]
+    pub halt_rate: f64,
+    /// Resamples of the bootstrap tests and of the placebo test across dates, in each
+    /// replication [default: 999].
+    #[arg(long)]
+    pub resamples: Option<usize>,
     /// Output directory (replaced as a whole when it is empty or a previous evimpact output).
     #[arg(long)]
     pub out: PathBuf,
@@ -71,6 +86,7 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
         event_window: a.windows.window,
         car: a.windows.car.clone(),
         min_estimation: a.windows.min_estimation,
+        resamples: a.resamples,
         ..Default::default()
     };
     let study = Study::resolve(None, ov, &data_dir)?;
@@ -83,6 +99,18 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
         return Err(Error::Input(crate::error::InputError::Usage(format!(
             "the event window {} must contain day 0",
             study.event_window.label()
+        ))));
+    }
+    if !(a.day0_variance.is_finite() && a.day0_variance > 0.0) {
+        return Err(Error::Input(crate::error::InputError::Usage(format!(
+            "--day0-variance {}: expected a positive number",
+            a.day0_variance
+        ))));
+    }
+    if !(0.0..=0.5).contains(&a.halt_rate) {
+        return Err(Error::Input(crate::error::InputError::Usage(format!(
+            "--halt-rate {}: expected a probability from 0 to 0.5",
+            a.halt_rate
         ))));
     }
     let mut ks = vec![0.0];
@@ -104,6 +132,12 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
         events: a.events,
         ks,
         seed: a.seed,
+        resamples: study.resampling.resamples,
+        design: Design {
+            clustered: a.clustered,
+            day0_variance: a.day0_variance,
+            halt_rate: a.halt_rate,
+        },
     };
     let started = std::time::Instant::now();
     let u = load_universe(&study).map_err(Error::Run)?;
@@ -129,10 +163,11 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
             &dir.join("power.png"),
             "Rejection rate at 5 % (two-sided) against the day-0 abnormal return",
             &format!(
-                "{} replications of {} pseudo-events from {} securities; estimation {}, market model",
+                "{} replications of {} pseudo-events from {} securities ({}); estimation {}, market model",
                 cfg.draws,
                 cfg.events,
                 u.securities.len(),
+                cfg.design.describe(),
                 study.estimation.pretty()
             ),
             x,
@@ -144,10 +179,11 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
     .map_err(Error::Run)?;
     if !a.quiet {
         println!(
-            "{} replications × {} pseudo-events from {} securities, k = {:?}: {:.1} s",
+            "{} replications × {} pseudo-events from {} securities ({}), k = {:?}: {:.1} s",
             cfg.draws,
             cfg.events,
             u.securities.len(),
+            cfg.design.describe(),
             cfg.ks,
             elapsed.as_secs_f64()
         );

@@ -141,10 +141,30 @@ impl FittedModel {
     /// of (m_0, m_-1) over the estimation observations (Pearson's r when all spans are 1);
     /// β_SW = (β⁻ + β⁰ + β⁺)/(1 + 2ρ_m); α_SW = (Σy - β_SW Σm_0)/Σd (mean(R) - β_SW mean(R_m)
     /// when all spans are 1).
+    ///
+    /// Standard errors, conditional on the market returns (as OLS standard errors are on the
+    /// regressors): each β_k is linear in y, β_k = Σ_o w_ko y_o with w_k = A_k⁻¹x_ko/d_o (A_k
+    /// = Σ x x'/d of its regression), and ρ_m depends on the market only, so β_SW = Σ_o w_o y_o
+    /// with w = (w_- + w_0 + w_+)/(1 + 2ρ_m) and α_SW = Σ_o a_o y_o with a_o = (1 - w_o Σm_0)/Σd;
+    /// with Var(y_o) = d_o σ², SE(β_SW) = s √(Σ_o d_o w_o²) and SE(α_SW) = s √(Σ_o d_o a_o²), s²
+    /// the model's residual variance. SE(β_k) is its own regression's OLS standard error
+    /// (s_k² (A_k⁻¹)_11, s_k² from that regression's residuals), SE(ρ_m) the large-sample
+    /// (1 − ρ_m²)/√M of a correlation coefficient.
     fn fit_scholes_williams(obs: &[Obs]) -> Result<FittedModel, FitError> {
         let m = obs.len();
-        let beta = |c: usize| ols(obs, &[0, c]).map(|o| o.coef[1]);
-        let (b_minus, b_0, b_plus) = (beta(1)?, beta(2)?, beta(3)?);
+        let simple = |c: usize| -> Result<(f64, f64, Vec<f64>), FitError> {
+            let o = ols(obs, &[0, c])?;
+            let (sse, _) = sums(obs, &o.coef, &[0, c]);
+            let se = (sse / (m - 2) as f64 * o.xtx_inv[(1, 1)]).sqrt();
+            // Weight of each y_o in the slope: (A⁻¹ x_o)_1 / d_o.
+            let w = obs
+                .iter()
+                .map(|x| (o.xtx_inv[(1, 0)] * x.x[0] + o.xtx_inv[(1, 1)] * x.x[c]) / x.span)
+                .collect();
+            Ok((o.coef[1], se, w))
+        };
+        let ((b_minus, se_minus, w_minus), (b_0, se_0, w_0), (b_plus, se_plus, w_plus)) =
+            (simple(1)?, simple(2)?, simple(3)?);
         let sum_d: f64 = obs.iter().map(|o| o.span).sum();
         let mean = |c: usize| obs.iter().map(|o| o.x[c]).sum::<f64>() / sum_d;
         let (mu0, mu1) = (mean(2), mean(1));
@@ -163,21 +183,28 @@ impl FittedModel {
         let coef = vec![alpha, b_sw];
         let (sse, sst) = sums(obs, &coef, &[0, 2]);
         let s2 = sse / (m - 2) as f64;
-        let nan = f64::NAN;
-        let p = |name: &str, value: f64| Param {
+        let sum_m0 = mu0 * sum_d;
+        let (mut vb, mut va) = (0.0, 0.0);
+        for (o, ((a, b), c)) in obs.iter().zip(w_minus.iter().zip(&w_0).zip(&w_plus)) {
+            let w = (a + b + c) / (1.0 + 2.0 * rho);
+            let aw = (1.0 - w * sum_m0) / sum_d;
+            vb += o.span * w * w;
+            va += o.span * aw * aw;
+        }
+        let p = |name: &str, value: f64, std_error: f64| Param {
             name: name.into(),
             value,
-            std_error: nan,
+            std_error,
         };
         Ok(FittedModel {
             kind: ModelKind::ScholesWilliams,
             params: vec![
-                p("alpha", alpha),
-                p("beta_sw", b_sw),
-                p("beta_minus", b_minus),
-                p("beta_0", b_0),
-                p("beta_plus", b_plus),
-                p("rho_m", rho),
+                p("alpha", alpha, (s2 * va).sqrt()),
+                p("beta_sw", b_sw, (s2 * vb).sqrt()),
+                p("beta_minus", b_minus, se_minus),
+                p("beta_0", b_0, se_0),
+                p("beta_plus", b_plus, se_plus),
+                p("rho_m", rho, (1.0 - rho * rho) / (m as f64).sqrt()),
             ],
             coef,
             xtx_inv: design.xtx_inv,

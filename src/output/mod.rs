@@ -34,6 +34,7 @@ pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
     write_table(dir, "ar", ar_table(o)?)?;
     write_table(dir, "car", car_table(o)?)?;
     write_table(dir, "tests", tests_table(o)?)?;
+    write_table(dir, "joint_tests", joint_table(o)?)?;
     write_table(dir, "caar", caar_table(o)?)?;
     write_table(dir, "model", model_table(o)?)?;
     write_table(dir, "params", params_table(o)?)?;

@@ -39,7 +39,15 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
             "no_market_data": o.counts().no_market_data,
         },
         "windows": o.windows.iter().map(|a| json!({
-            "window": a.window.map(|w| w.label()), "n": a.n, "caar": num(a.mean), "tests": tests(a)
+            "window": a.window.map(|w| w.label()), "n": a.n, "caar": num(a.mean), "tests": tests(a),
+            "joint": a.joint.as_ref().map(|j| json!({
+                "n": j.n, "sessions": j.sessions,
+                "rows": j.rows.iter().map(|r| json!({
+                    "hypothesis": r.hypothesis, "q": r.q, "wald": num(r.wald), "wald_p_value": num(r.wald_p),
+                    "f_statistic": num(r.f), "f_df1": num(r.f_df1), "f_df2": num(r.f_df2),
+                    "f_p_value": num(r.f_p), "f_form": r.form
+                })).collect::<Vec<_>>()
+            }))
         })).collect::<Vec<_>>(),
         "days": o.days.iter().map(|a| json!({
             "tau": a.tau, "n": a.n, "aar": num(a.mean), "tests": tests(a)

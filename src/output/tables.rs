@@ -1,4 +1,4 @@
-//! Results → data frames, one per table (`ar`, `car`, `tests`, `caar`, `model`, `params`,
+//! Results → data frames, one per table (`ar`, `car`, `tests`, `joint_tests`, `caar`, `model`, `params`,
 //! `bhar`, `volume`, `volume_windows`, `status`, `audit`): pure functions of the outcome.
 
 use polars::prelude::*;
@@ -126,6 +126,43 @@ pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
             "distribution",
             rows.iter().map(|(_, t)| t.distribution.to_string()),
         ),
+    ])
+}
+
+/// `joint_tests.csv`: Binder's joint test on every day and window of a run whose events
+/// are on one date (no rows otherwise): per hypothesis (`ar_zero`, `car_zero`, `ar_equal`,
+/// `car_equal`) the Wald statistic with its χ²(q) p-value and the F form
+/// (`hotelling` or `sur_approximation`) with its degrees of freedom and p-value; `n` the
+/// securities, `sessions` the common estimation sessions behind Σ̂.
+pub fn joint_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows: Vec<_> = o
+        .days
+        .iter()
+        .chain(&o.windows)
+        .filter_map(|a| a.joint.as_ref().map(|j| (a, j)))
+        .flat_map(|(a, j)| j.rows.iter().map(move |r| (a, j, r)))
+        .collect();
+    DataFrame::new_infer_height(vec![
+        col("scope", rows.iter().map(|(a, _, _)| a.scope.as_str())),
+        col(
+            "window",
+            rows.iter().map(|(a, _, _)| a.window.map(|w| w.label())),
+        ),
+        col("tau", rows.iter().map(|(a, _, _)| a.tau)),
+        col(
+            "hypothesis",
+            rows.iter().map(|(_, _, r)| r.hypothesis.as_str()),
+        ),
+        col("n", rows.iter().map(|(_, j, _)| j.n as u32)),
+        col("sessions", rows.iter().map(|(_, j, _)| j.sessions as u32)),
+        col("q", rows.iter().map(|(_, _, r)| r.q as u32)),
+        col("wald", rows.iter().map(|(_, _, r)| opt(r.wald))),
+        col("wald_p_value", rows.iter().map(|(_, _, r)| opt(r.wald_p))),
+        col("f_statistic", rows.iter().map(|(_, _, r)| opt(r.f))),
+        col("f_df1", rows.iter().map(|(_, _, r)| opt(r.f_df1))),
+        col("f_df2", rows.iter().map(|(_, _, r)| opt(r.f_df2))),
+        col("f_p_value", rows.iter().map(|(_, _, r)| opt(r.f_p))),
+        col("f_form", rows.iter().map(|(_, _, r)| r.form.as_str())),
     ])
 }
 

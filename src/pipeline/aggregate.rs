@@ -1,25 +1,56 @@
 //! ⑥ Cross-sectional statistics: AAR per event day and CAAR per CAR window, each with the
-//! battery of tests.
+//! battery of tests (and Binder's joint test when the events share one date).
+
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use crate::abnormal::{EventAnalysis, EventSpec};
 use crate::outcome::{Aggregate, DateAggregate, PathPoint, Scope};
-use crate::stats::battery::run_test;
-use crate::stats::battery::{Sample, battery};
-use crate::stats::{Clustering, TestId};
+use crate::stats::battery::{Sample, battery, run_test};
+use crate::stats::bootstrap::Resampling;
+use crate::stats::{Clustering, Panel, TestId};
 
-/// The panel of the events' estimation-window residuals that the tests read.
-fn panel_of<'a>(analyses: &[&'a EventAnalysis]) -> crate::stats::Panel<'a> {
-    crate::stats::Panel::new(
+/// Each event's calendar grid: events with the same estimation-window and event-window
+/// sessions (one date on one exchange calendar) get the same id, in order of appearance.
+fn grids(analyses: &[&EventAnalysis]) -> Vec<u32> {
+    let mut ids: BTreeMap<_, u32> = BTreeMap::new();
+    analyses
+        .iter()
+        .map(|a| {
+            let key = (
+                a.est_first,
+                a.est_last,
+                a.est_truncated,
+                a.rows.first().map(|r| r.date),
+                a.rows.last().map(|r| r.date),
+                a.rows.len(),
+            );
+            let next = ids.len() as u32;
+            *ids.entry(key).or_insert(next)
+        })
+        .collect()
+}
+
+/// The panel of every event's series that the battery reads.
+fn panel_of<'a>(analyses: &[&'a EventAnalysis]) -> Panel<'a> {
+    let grid = grids(analyses);
+    Panel::new(
         analyses
             .iter()
-            .map(|a| crate::stats::PanelEvent {
+            .zip(grid)
+            .map(|(a, grid)| crate::stats::PanelEvent {
                 est_ar: &a.est_ar,
                 est_span: &a.est_span,
                 event_ar: a.rows.iter().map(|r| r.ar).collect(),
+                event_span: a.rows.iter().map(|r| r.span).collect(),
                 s2: a.fit.s2,
+                k: a.fit.coef.len(),
+                est_x: &a.est_x,
+                event_x: &a.pred_rows,
+                xtx_inv: a.fit.xtx_inv.as_slice(),
+                grid,
             })
             .collect(),
     )
@@ -32,6 +63,7 @@ fn sample(
     analyses: &[&EventAnalysis],
     days: Vec<usize>,
     len: usize,
+    key: u64,
     pick: impl Fn(usize, &EventAnalysis) -> (f64, f64, f64),
 ) -> Sample {
     let mut s = Sample {
@@ -43,6 +75,7 @@ fn sample(
         days,
         len,
         member_days: Vec::new(),
+        key,
     };
     for (i, a) in analyses.iter().enumerate() {
         let (value, var, std) = pick(i, a);
@@ -61,10 +94,12 @@ fn aggregate(
     scope: Scope,
     tau: Option<i32>,
     window: Option<crate::window::Window>,
-    panel: &crate::stats::Panel,
+    panel: &Panel,
     s: &Sample,
     day0: &[NaiveDate],
+    r: &Resampling,
 ) -> Aggregate {
+    let b = battery(panel, s, r);
     Aggregate {
         scope,
         tau,
@@ -72,36 +107,60 @@ fn aggregate(
         n: s.values.len(),
         clustering: Clustering::of(s.members.iter().map(|&i| day0[i])),
         mean: s.values.iter().sum::<f64>() / s.values.len() as f64,
-        tests: battery(panel, s),
+        tests: b.tests,
+        joint: b.joint,
     }
+}
+
+/// Which event days [`aggregates_for`] computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Days {
+    /// Every day of the event window (a study).
+    All,
+    /// Day 0 only (`evimpact simulate`, which reads day 0 and the windows).
+    Day0,
 }
 
 /// AAR per event day and CAAR per CAR window with the battery of tests, over the given
 /// events' analyses (one per event; a security with several events appears several times)
-/// and their day-0 dates (for the clustering of each sample).
+/// and their day-0 dates (for the clustering of each sample). `r`: the resampling tests'
+/// draws and seed (a day's random streams are keyed by τ, a window's by its index, so every
+/// day and window draws its own).
 pub fn aggregates(
     es: &EventSpec,
     analyses: &[&EventAnalysis],
     day0: &[NaiveDate],
+    r: &Resampling,
+) -> (Vec<Aggregate>, Vec<Aggregate>) {
+    aggregates_for(es, analyses, day0, r, Days::All)
+}
+
+/// [`aggregates`] on the chosen days.
+pub fn aggregates_for(
+    es: &EventSpec,
+    analyses: &[&EventAnalysis],
+    day0: &[NaiveDate],
+    r: &Resampling,
+    which: Days,
 ) -> (Vec<Aggregate>, Vec<Aggregate>) {
     let ew = es.event_window;
     let panel = panel_of(analyses);
     // Without an analysed event there is no AAR: no row per day (so nothing grows with the
     // event window's length when every event was skipped).
-    let taus: Vec<i32> = if analyses.is_empty() {
-        Vec::new()
-    } else {
-        (ew.start..=ew.end).collect()
+    let taus: Vec<i32> = match which {
+        _ if analyses.is_empty() => Vec::new(),
+        Days::All => (ew.start..=ew.end).collect(),
+        Days::Day0 => (ew.start..=ew.end).filter(|t| *t == 0).collect(),
     };
     let days = taus
         .par_iter()
         .map(|&tau| {
             let pos = (tau - ew.start) as usize;
-            let s = sample(analyses, vec![pos], 1, |_, a| {
+            let s = sample(analyses, vec![pos], 1, pos as u64, |_, a| {
                 let r = &a.rows[pos];
                 (r.ar, r.var, r.sar)
             });
-            aggregate(Scope::Day, Some(tau), None, &panel, &s, day0)
+            aggregate(Scope::Day, Some(tau), None, &panel, &s, day0, r)
         })
         .collect();
     let windows = es
@@ -112,7 +171,7 @@ pub fn aggregates(
             let days = (win.start..=win.end)
                 .map(|t| (t - ew.start) as usize)
                 .collect();
-            let mut s = sample(analyses, days, win.len(), |_, a| {
+            let mut s = sample(analyses, days, win.len(), (1 << 16) + w as u64, |_, a| {
                 let c = &a.cars[w];
                 (c.car, c.var, c.t)
             });
@@ -129,7 +188,7 @@ pub fn aggregates(
                     })
                     .collect();
             }
-            aggregate(Scope::Window, None, Some(*win), &panel, &s, day0)
+            aggregate(Scope::Window, None, Some(*win), &panel, &s, day0, r)
         })
         .collect();
     (days, windows)
@@ -141,7 +200,12 @@ pub fn aggregates(
 /// standard error of the CAAR and c its 5 % critical value. For J1, the cross-sectional t
 /// and the crude dependence adjustment this is the test's own interval; for standardized
 /// tests (Patell, BMP, adjusted BMP) it is the CAAR interval their statistic implies.
-pub fn lead_path(es: &EventSpec, analyses: &[&EventAnalysis], lead: TestId) -> Vec<PathPoint> {
+pub fn lead_path(
+    es: &EventSpec,
+    analyses: &[&EventAnalysis],
+    r: &Resampling,
+    lead: TestId,
+) -> Vec<PathPoint> {
     let ew = es.event_window;
     let panel = panel_of(analyses);
     let cumulative: Vec<Vec<(i32, f64, f64)>> =
@@ -153,6 +217,7 @@ pub fn lead_path(es: &EventSpec, analyses: &[&EventAnalysis], lead: TestId) -> V
                 analyses,
                 (0..=pos).collect(),
                 pos + 1,
+                (2 << 16) + pos as u64,
                 |i, _| match cumulative[i].iter().find(|c| c.0 == tau) {
                     Some(&(_, car, var)) => (car, var, car / var.sqrt()),
                     None => (f64::NAN, f64::NAN, f64::NAN),
@@ -160,7 +225,7 @@ pub fn lead_path(es: &EventSpec, analyses: &[&EventAnalysis], lead: TestId) -> V
             );
             let n = s.values.len();
             let caar = s.values.iter().sum::<f64>() / n as f64;
-            let t = run_test(&panel, &s, lead);
+            let t = run_test(&panel, &s, r, lead);
             let se = (caar / t.statistic).abs();
             let half = t.critical_value().map(|c| c * se).unwrap_or(f64::NAN);
             PathPoint {
@@ -184,6 +249,7 @@ pub fn by_date(
     es: &EventSpec,
     analyses: &[&EventAnalysis],
     day0: &[NaiveDate],
+    r: &Resampling,
     lead: TestId,
 ) -> Vec<DateAggregate> {
     let mut dates: Vec<NaiveDate> = day0.to_vec();
@@ -204,13 +270,13 @@ pub fn by_date(
                 .iter()
                 .enumerate()
                 .map(|(w, win)| {
-                    let s = sample(&sub, vec![], win.len(), |_, a| {
+                    let s = sample(&sub, vec![], win.len(), (3 << 16) + w as u64, |_, a| {
                         let c = &a.cars[w];
                         (c.car, c.var, c.t)
                     });
                     let n = s.values.len();
                     let caar = s.values.iter().sum::<f64>() / n as f64;
-                    (n, caar, run_test(&panel, &s, lead))
+                    (n, caar, run_test(&panel, &s, r, lead))
                 })
                 .collect();
             DateAggregate {
@@ -220,4 +286,248 @@ pub fn by_date(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::calendar::Calendar;
+    use crate::returns::Timeline;
+    use crate::stats::binder::JointHypothesis as H;
+    use nalgebra::{DMatrix, DVector};
+
+    const N: usize = 4;
+    /// Sessions: 80; day 0 at 70; estimation [-60, -11] (50 returns), event [-5, +5].
+    const LEN: usize = 80;
+    const DAY0: usize = 70;
+
+    fn spec() -> EventSpec {
+        let f: crate::study::StudyFile = toml::from_str(
+            "[inputs]\nevents='e'\nprices='p'\nmarket='m'\n[windows]\nestimation=[-60,-11]\nevent=[-5,5]\ncar=[[-1,1],[0,2],[-5,5]]\n",
+        )
+        .expect("toml");
+        let ov = crate::study::Overrides {
+            min_estimation: Some(30),
+            ..Default::default()
+        };
+        crate::study::Study::resolve(
+            Some((std::path::Path::new("s.toml"), f)),
+            ov,
+            std::path::Path::new("."),
+        )
+        .expect("study")
+        .event_spec()
+    }
+
+    /// N securities on one calendar and market, every session traded; returns with a
+    /// common shock (cross-correlation) and an event effect on day 0.
+    fn data(seed: u64) -> (Calendar, Vec<f64>, Vec<Vec<f64>>) {
+        let mut r = crate::synth::Rng::new(seed, 1);
+        let d0 = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
+        let cal = Calendar {
+            name: "t".into(),
+            sessions: (0..LEN)
+                .map(|i| d0 + chrono::Duration::days(i as i64))
+                .collect(),
+        };
+        let m: Vec<f64> = (0..LEN).map(|_| 0.01 * r.normal()).collect();
+        let c: Vec<f64> = (0..LEN).map(|_| 0.008 * r.normal()).collect();
+        let y = (0..N)
+            .map(|i| {
+                (0..LEN)
+                    .map(|t| {
+                        0.0005 * i as f64
+                            + (0.6 + 0.3 * i as f64) * m[t]
+                            + c[t]
+                            + 0.01 * r.normal()
+                            + if t == DAY0 { 0.01 } else { 0.0 }
+                    })
+                    .collect()
+            })
+            .collect();
+        (cal, m, y)
+    }
+
+    /// The textbook computation: the N equations stacked, each with an intercept, the
+    /// market and one dummy per event-window session, estimated by feasible GLS with Σ̂ =
+    /// E'E/(T − 2) from the OLS residuals of the estimation rows (with identical regressors
+    /// GLS equals OLS), Cov(β̂) = (X'(Σ̂⁻¹ ⊗ I)X)⁻¹; each hypothesis as Rγ = 0 with the Wald
+    /// form (Rγ̂)'(R Cov R')⁻¹(Rγ̂). Returns the dummies' coefficients and the Wald of each
+    /// hypothesis for the window of event-window positions `win`.
+    fn stacked(m: &[f64], y: &[Vec<f64>], win: &[usize]) -> (Vec<f64>, [f64; 4]) {
+        let est: Vec<usize> = (DAY0 - 60..=DAY0 - 11).collect();
+        let ev: Vec<usize> = (DAY0 - 5..=DAY0 + 5).collect();
+        let (t, w) = (est.len(), ev.len());
+        let rows: Vec<usize> = est.iter().chain(&ev).copied().collect();
+        let p = 2 + w;
+        let z = DMatrix::from_fn(t + w, p, |r, c| match c {
+            0 => 1.0,
+            1 => m[rows[r]],
+            _ => f64::from(u8::from(r >= t && r - t == c - 2)),
+        });
+        let ny = |i: usize| DVector::from_iterator(t + w, rows.iter().map(|&s| y[i][s]));
+        // OLS residuals on the estimation rows → Σ̂.
+        let zz = (z.transpose() * &z).try_inverse().expect("invertible");
+        let res: Vec<DVector<f64>> = (0..N)
+            .map(|i| {
+                let b = &zz * z.transpose() * ny(i);
+                ny(i) - &z * b
+            })
+            .collect();
+        let sigma = DMatrix::from_fn(N, N, |i, j| {
+            (0..t).map(|r| res[i][r] * res[j][r]).sum::<f64>() / (t - 2) as f64
+        });
+        let sinv = sigma.clone().try_inverse().expect("Σ invertible");
+        // Stacked X = I_N ⊗ Z, Ω⁻¹ = Σ⁻¹ ⊗ I.
+        let big = N * (t + w);
+        let x = DMatrix::from_fn(big, N * p, |r, c| {
+            if r / (t + w) == c / p {
+                z[(r % (t + w), c % p)]
+            } else {
+                0.0
+            }
+        });
+        let om = DMatrix::from_fn(big, big, |r, c| {
+            if r % (t + w) == c % (t + w) {
+                sinv[(r / (t + w), c / (t + w))]
+            } else {
+                0.0
+            }
+        });
+        let yy = DVector::from_iterator(
+            big,
+            (0..N).flat_map(|i| ny(i).iter().copied().collect::<Vec<_>>()),
+        );
+        let cov = (x.transpose() * &om * &x).try_inverse().expect("GLS");
+        let beta = &cov * x.transpose() * &om * yy;
+        let idx = |i: usize, pos: usize| i * p + 2 + pos;
+        let gamma: Vec<f64> = (0..N)
+            .flat_map(|i| (0..w).map(move |pos| (i, pos)))
+            .map(|(i, pos)| beta[idx(i, pos)])
+            .collect();
+        let wald = |r: &DMatrix<f64>| {
+            let rb = r * &beta;
+            let v = r * &cov * r.transpose();
+            (rb.transpose() * v.try_inverse().expect("RVR'") * rb)[(0, 0)]
+        };
+        let l = win.len();
+        let ar_zero = DMatrix::from_fn(N * l, N * p, |q, c| {
+            f64::from(u8::from(c == idx(q / l, win[q % l])))
+        });
+        let car = |i: usize, c: usize| -> f64 {
+            f64::from(u8::from(win.iter().any(|&pos| c == idx(i, pos))))
+        };
+        let car_zero = DMatrix::from_fn(N, N * p, car);
+        let car_equal = DMatrix::from_fn(N - 1, N * p, |q, c| car(q + 1, c) - car(0, c));
+        let ar_equal = DMatrix::from_fn((N - 1) * l, N * p, |q, c| {
+            let (i, pos) = (q / l + 1, win[q % l]);
+            f64::from(u8::from(c == idx(i, pos))) - f64::from(u8::from(c == idx(0, pos)))
+        });
+        (
+            gamma,
+            [
+                wald(&ar_zero),
+                wald(&car_zero),
+                wald(&ar_equal),
+                wald(&car_equal),
+            ],
+        )
+    }
+
+    /// Binder's joint test from the pipeline (per-event fits, the panel, `binder_joint`)
+    /// equals the stacked regression solved directly, to 1e-10 relative, on every CAR
+    /// window and on day 0; its dummies equal the ARs of `ar.csv`.
+    #[test]
+    fn joint_test_equals_the_stacked_regression() {
+        let es = spec();
+        for seed in [1u64, 2, 3] {
+            let (cal, m, y) = data(seed);
+            let spans = vec![1u32; LEN];
+            let analyses: Vec<EventAnalysis> = y
+                .iter()
+                .map(|yi| {
+                    let tl = Timeline::from_spans(yi, &m, &spans);
+                    crate::abnormal::analyze(&tl, &cal, DAY0, &es).expect("analysed")
+                })
+                .collect();
+            let refs: Vec<&EventAnalysis> = analyses.iter().collect();
+            let r = Resampling {
+                resamples: 99,
+                seed: 1,
+            };
+            let dates = vec![cal.sessions[DAY0]; refs.len()];
+            let (days, windows) = aggregates(&es, &refs, &dates, &r);
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-10 * b.abs().max(1.0);
+            let mut checked = 0;
+            for (wi, win) in es.car_windows.iter().enumerate() {
+                let pos: Vec<usize> = (win.start..=win.end).map(|t| (t + 5) as usize).collect();
+                let (gamma, want) = stacked(&m, &y, &pos);
+                for (i, a) in analyses.iter().enumerate() {
+                    for (p, row) in a.rows.iter().enumerate() {
+                        assert!(
+                            close(row.ar, gamma[i * 11 + p]),
+                            "{} {}",
+                            row.ar,
+                            gamma[i * 11 + p]
+                        );
+                    }
+                }
+                let j = windows[wi].joint.as_ref().expect("one date: joint test");
+                assert_eq!((j.n, j.sessions, j.dof), (N, 50, 48));
+                for (h, w) in [H::ArZero, H::CarZero, H::ArEqual, H::CarEqual]
+                    .iter()
+                    .zip(want)
+                {
+                    let got = j.row(*h).expect("row").wald;
+                    assert!(
+                        close(got, w),
+                        "seed {seed} window {} {h:?}: {got} vs {w}",
+                        win.label()
+                    );
+                    checked += 1;
+                }
+                let t =
+                    crate::stats::find_test(&windows[wi].tests, crate::stats::TestId::BinderJoint)
+                        .expect("binder_joint in tests");
+                let row = j.row(H::CarZero).expect("row");
+                assert_eq!((t.statistic, t.p_value), (row.f, row.f_p));
+                assert_eq!(
+                    t.distribution.to_string(),
+                    format!("F({N}, {})", 48 - N + 1)
+                );
+            }
+            let day0 = days.iter().find(|a| a.tau == Some(0)).expect("day 0");
+            let (_, want) = stacked(&m, &y, &[5]);
+            let j = day0.joint.as_ref().expect("joint");
+            assert!(close(j.row(H::ArZero).expect("row").wald, want[0]));
+            assert!(close(j.row(H::ArEqual).expect("row").wald, want[2]));
+            assert!(close(want[0], want[1]) && j.row(H::CarZero).is_none());
+            assert_eq!(checked, 12);
+        }
+    }
+
+    /// Events on different dates: no joint test (and no `binder_joint` line).
+    #[test]
+    fn no_joint_test_across_dates() {
+        let es = spec();
+        let (cal, m, y) = data(7);
+        let spans = vec![1u32; LEN];
+        let analyses: Vec<EventAnalysis> = y
+            .iter()
+            .enumerate()
+            .map(|(i, yi)| {
+                let tl = Timeline::from_spans(yi, &m, &spans);
+                crate::abnormal::analyze(&tl, &cal, DAY0 - (i % 2), &es).expect("analysed")
+            })
+            .collect();
+        let refs: Vec<&EventAnalysis> = analyses.iter().collect();
+        let dates: Vec<NaiveDate> = (0..refs.len())
+            .map(|i| cal.sessions[DAY0 - (i % 2)])
+            .collect();
+        let (days, windows) = aggregates(&es, &refs, &dates, &Resampling::default());
+        assert!(days.iter().chain(&windows).all(|a| a.joint.is_none()));
+        assert!(windows.iter().all(|a| {
+            crate::stats::find_test(&a.tests, crate::stats::TestId::BinderJoint).is_none()
+        }));
+    }
 }

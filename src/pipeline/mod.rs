@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::outcome::{AuditRow, EventResult, Outcome, Skipped};
 use crate::study::Study;
 
-pub use aggregate::aggregates;
+pub use aggregate::{Days, aggregates, aggregates_for};
 
 /// Runs a study.
 ///
@@ -58,7 +58,7 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
     label_results(&mut results, &events);
     let analyses: Vec<&EventAnalysis> = results.iter().map(|r| &r.analysis).collect();
     let day0: Vec<NaiveDate> = results.iter().map(|r| r.day0).collect();
-    let (days, windows) = aggregates(&es, &analyses, &day0);
+    let (days, windows) = aggregates(&es, &analyses, &day0, &study.resampling);
     let mut outcome = Outcome {
         study: study.clone(),
         events,
@@ -81,13 +81,13 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         .and_then(|a| crate::stats::lead_test(&a.clustering));
     if let Some(l) = &outcome.lead {
         let analyses: Vec<&EventAnalysis> = outcome.results.iter().map(|r| &r.analysis).collect();
-        outcome.lead_path = aggregate::lead_path(&es, &analyses, l.test);
+        outcome.lead_path = aggregate::lead_path(&es, &analyses, &study.resampling, l.test);
         let clustered_on_several = outcome
             .lead_window()
             .and_then(|i| outcome.windows.get(i))
             .is_some_and(|a| a.clustering.clustered() && a.clustering.dates > 1);
         if clustered_on_several {
-            outcome.by_date = aggregate::by_date(&es, &analyses, &day0, l.test);
+            outcome.by_date = aggregate::by_date(&es, &analyses, &day0, &study.resampling, l.test);
         }
     }
     Ok(outcome)

@@ -276,7 +276,12 @@ fn informative(o: &Outcome) -> Vec<Para> {
     };
     let n = a.n;
     let clustered = a.clustering.clustered();
-    let mut out = vec![vec![t(crate::stats::informativeness_note(&a.clustering))]];
+    let joint = crate::stats::find_test(&a.tests, TestId::BinderJoint);
+    let label = window_label(a);
+    let mut out = vec![vec![t(crate::stats::informativeness_note_with_joint(
+        &a.clustering,
+        joint.map(|j| (j, label.as_str())),
+    ))]];
     out.extend(a.tests.iter().map(|x| {
         let (useful, why) = crate::stats::informative(x.test, n, clustered);
         let mut s = format!(
@@ -942,6 +947,7 @@ fn caar_and_tests(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
         al.extend(vec![Align::Right; chunk.len()]);
         d.table(header, al, rows);
     }
+    joint_tests(d, o);
     d.figures(charts, ChartKind::Tests);
 
     d.h(3, "AAR per event day");
@@ -990,6 +996,49 @@ fn caar_and_tests(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
 
     d.h(3, "Which tests are informative at this N");
     d.list(informative(o));
+}
+
+/// Binder's joint test, one line per CAR window, when the events share one date (the full
+/// table is `joint_tests.csv`).
+fn joint_tests(d: &mut Doc, o: &Outcome) {
+    use crate::stats::binder::JointHypothesis as H;
+    let lines: Vec<Para> = o
+        .windows
+        .iter()
+        .filter_map(|a| a.joint.as_ref().map(|j| (a, j)))
+        .map(|(a, j)| {
+            let f = |h: H, what: &str| match j.row(h) {
+                Some(r) if r.f_p.is_finite() => format!(
+                    "{what}: F({}, {}) = {}, p = {}{} (Wald χ²({}) = {}, p = {})",
+                    r.f_df1,
+                    r.f_df2,
+                    num(r.f),
+                    pval(r.f_p),
+                    stars(r.f_p),
+                    r.q,
+                    num(r.wald),
+                    pval(r.wald_p)
+                ),
+                _ => format!("{what}: undefined"),
+            };
+            vec![
+                strong(window_label(a)),
+                t(format!(
+                    ": {}; {}; {}.",
+                    f(H::CarZero, &format!("all {} CARs zero", j.n)),
+                    f(H::CarEqual, "CARs equal across securities"),
+                    f(H::ArZero, "every AR zero")
+                )),
+            ]
+        })
+        .collect();
+    if let Some(j) = o.windows.iter().find_map(|a| a.joint.as_ref()) {
+        d.p(vec![t(format!(
+            "Joint test for events on one date (Binder 1985 multivariate regression with event dummies): the securities' CARs and ARs tested together, with their contemporaneous covariance estimated on the {} estimation sessions on which every security has a one-session return; a halted session has no dummy and a span return covers its sessions. Every hypothesis with its Wald and F forms is in joint_tests.csv.",
+            j.sessions
+        ))]);
+        d.list(lines);
+    }
 }
 
 /// The "Skipped and no-market-data rows" section.

@@ -3,6 +3,8 @@
 
 use std::cell::OnceCell;
 
+use super::binder::{JointHypothesis, JointTest, binder_joint};
+use super::bootstrap::{Resampling, bmp_bootstrap, wild_bootstrap_t};
 use super::*;
 
 /// One day's (AAR) or one window's (CAAR) per-event values, for [`battery`].
@@ -23,30 +25,44 @@ pub struct Sample {
     /// Each member's own tested positions, when they differ by event (a window in traded
     /// sessions); empty when every member has `days`.
     pub member_days: Vec<Vec<usize>>,
+    /// Which day or window this is, unique within a run (< 2^32): the resampling tests'
+    /// random streams derive from it.
+    pub key: u64,
+}
+
+/// The battery's results on one day or window: every test, and the full joint test when
+/// the events share one date.
+pub struct Results {
+    pub tests: Vec<TestStat>,
+    pub joint: Option<JointTest>,
 }
 
 /// What several tests of one sample share, computed once and only when a test asks.
 struct Prepared<'a> {
     panel: &'a Panel<'a>,
     s: &'a Sample,
+    r: &'a Resampling,
     mean: f64,
     est: OnceCell<Vec<&'a [f64]>>,
     est_aar: OnceCell<Vec<f64>>,
-    pseudo: OnceCell<Vec<f64>>,
+    est_sar: OnceCell<Vec<&'a [f64]>>,
     rbar: OnceCell<f64>,
+    joint: OnceCell<Option<JointTest>>,
 }
 
 impl<'a> Prepared<'a> {
-    fn new(panel: &'a Panel<'a>, s: &'a Sample) -> Self {
+    fn new(panel: &'a Panel<'a>, s: &'a Sample, r: &'a Resampling) -> Self {
         let n = s.values.len();
         Prepared {
             panel,
             s,
+            r,
             mean: s.values.iter().sum::<f64>() / n as f64,
             est: OnceCell::new(),
             est_aar: OnceCell::new(),
-            pseudo: OnceCell::new(),
+            est_sar: OnceCell::new(),
             rbar: OnceCell::new(),
+            joint: OnceCell::new(),
         }
     }
 
@@ -54,25 +70,36 @@ impl<'a> Prepared<'a> {
         self.est.get_or_init(|| self.panel.est_ar(&self.s.members))
     }
 
+    /// The estimation-window AAR series on one session's scale (AR/√d; see the panel).
     fn est_aar(&self) -> &[f64] {
         self.est_aar
-            .get_or_init(|| pseudo_window_means(self.est(), 1))
+            .get_or_init(|| pseudo_window_means(&self.panel.est_unit(&self.s.members), 1))
     }
 
-    fn pseudo(&self) -> &[f64] {
-        self.pseudo.get_or_init(|| {
-            if self.s.len == 1 {
-                self.est_aar().to_vec()
-            } else {
-                pseudo_window_means(self.est(), self.s.len)
-            }
-        })
+    fn est_sar(&self) -> &[&'a [f64]] {
+        self.est_sar
+            .get_or_init(|| self.panel.est_sar(&self.s.members))
     }
 
     fn rbar(&self) -> f64 {
         *self
             .rbar
             .get_or_init(|| self.panel.mean_correlation(&self.s.members))
+    }
+
+    /// Binder's joint test, when every member is on one calendar grid (two at least) and
+    /// the window is in event time: a window in traded sessions covers each security's own
+    /// sessions, which one set of event dummies cannot describe, so it has none.
+    fn joint(&self) -> Option<&JointTest> {
+        self.joint
+            .get_or_init(|| {
+                let (s, panel) = (self.s, self.panel);
+                (s.values.len() >= 2 && s.member_days.is_empty() && panel.one_grid(&s.members))
+                    .then(|| panel.joint_events(&s.members))
+                    .flatten()
+                    .map(|(ev, k)| binder_joint(&ev, k, &s.days))
+            })
+            .as_ref()
     }
 
     fn run(&self, id: TestId) -> TestStat {
@@ -94,6 +121,9 @@ impl<'a> Prepared<'a> {
             TestId::GeneralizedSignExact => {
                 generalized_sign_exact(&s.values, cowan_p_hat(self.est()))
             }
+            TestId::GeneralizedSignExactMinlike => {
+                generalized_sign_exact_minlike(&s.values, cowan_p_hat(self.est()))
+            }
             TestId::CorradoRank => {
                 let ranks = self.panel.corrado_ranks(&s.members);
                 let at = |d: &usize| self.panel.est_len() + d;
@@ -109,28 +139,87 @@ impl<'a> Prepared<'a> {
                 }
             }
             TestId::Grank => grank_with_ranks(
-                &self.panel.est_sar(&s.members),
+                self.est_sar(),
                 &self.panel.est_sar_ranks(&s.members),
                 &s.std,
             ),
             TestId::Wilcoxon => wilcoxon_signed_rank(&s.values),
-            TestId::Placebo => placebo_permutation(self.mean, n, self.pseudo()),
+            TestId::Placebo => {
+                let pseudo = self.panel.pseudo_cars(&s.members, s.len);
+                let pseudo: Vec<&[f64]> = pseudo.iter().map(|c| c.as_ref()).collect();
+                placebo_permutation(
+                    self.mean,
+                    n,
+                    &pseudo,
+                    &self.panel.grids(&s.members),
+                    self.r,
+                    s.key,
+                )
+            }
+            TestId::BmpBootstrap => bmp_bootstrap(&s.std, self.est_sar(), s.len, self.r, s.key),
+            TestId::WildBootstrapT => wild_bootstrap_t(&s.values, self.r, s.key),
+            TestId::BinderJoint => match self.joint() {
+                Some(j) => binder_test(j, s.len == 1),
+                None => TestStat {
+                    test: TestId::BinderJoint,
+                    statistic: f64::NAN,
+                    p_value: f64::NAN,
+                    n,
+                    distribution: Reference::F(f64::NAN, f64::NAN),
+                },
+            },
         }
     }
 }
 
-/// The battery of tests on one day or window, in the order of [`TestId::ALL`]:
-/// J1, cross-sectional t, Patell Z, BMP (the first four, unchanged), J2, the crude
-/// dependence adjustment, the Kolari-Pynnönen adjusted Patell Z and BMP, the skewness-
-/// corrected t, sign, generalized sign, Corrado rank (multi-day form for windows), GRANK,
-/// Wilcoxon signed-rank and the placebo p-value. Every test treats each event (security and
-/// day 0) as its own unit: events are the panel's rows, never keyed by security.
-pub fn battery(panel: &Panel, s: &Sample) -> Vec<TestStat> {
-    let p = Prepared::new(panel, s);
-    TestId::ALL.into_iter().map(|id| p.run(id)).collect()
+/// The battery of tests on one day or window, in the order of [`TestId::ALL`]: J1,
+/// cross-sectional t, Patell Z, BMP (the first four, unchanged), J2, the crude dependence
+/// adjustment, the Kolari-Pynnönen adjusted Patell Z and BMP, the skewness-corrected t,
+/// sign, generalized sign (normal, exact doubled-tail and exact R/scipy p-values), Corrado
+/// rank (multi-day form for windows; per event for windows in traded sessions), GRANK,
+/// Wilcoxon signed-rank, the placebo p-value, the BMP bootstrap, the wild bootstrap t, and
+/// Binder's joint F only when every event of the sample is on one calendar grid (events on
+/// one date; two events at least). Every test treats each event (security and day 0) as its
+/// own unit: events are the panel's rows, never keyed by security. `r`: the resampling
+/// tests' draws and seed.
+pub fn battery(panel: &Panel, s: &Sample, r: &Resampling) -> Results {
+    let p = Prepared::new(panel, s, r);
+    let mut tests: Vec<TestStat> = TestId::ALL
+        .into_iter()
+        .filter(|id| *id != TestId::BinderJoint)
+        .map(|id| p.run(id))
+        .collect();
+    if let Some(j) = p.joint() {
+        tests.push(binder_test(j, s.len == 1));
+    }
+    Results {
+        tests,
+        joint: p.joint.into_inner().flatten(),
+    }
 }
 
 /// One test of the battery on one sample.
-pub fn run_test(panel: &Panel, s: &Sample, id: TestId) -> TestStat {
-    Prepared::new(panel, s).run(id)
+pub fn run_test(panel: &Panel, s: &Sample, r: &Resampling, id: TestId) -> TestStat {
+    Prepared::new(panel, s, r).run(id)
+}
+
+/// The joint test's line in `tests.csv`: H0 every event's AR (one day) or CAR (a window) is
+/// zero, Hotelling's F on F(q, ν − q + 1).
+pub fn binder_test(j: &JointTest, one_day: bool) -> TestStat {
+    let h = if one_day {
+        JointHypothesis::ArZero
+    } else {
+        JointHypothesis::CarZero
+    };
+    let row = j.row(h);
+    TestStat {
+        test: TestId::BinderJoint,
+        statistic: row.map_or(f64::NAN, |r| r.f),
+        p_value: row.map_or(f64::NAN, |r| r.f_p),
+        n: j.n,
+        distribution: Reference::F(
+            row.map_or(f64::NAN, |r| r.f_df1),
+            row.map_or(f64::NAN, |r| r.f_df2),
+        ),
+    }
 }

@@ -1,7 +1,7 @@
 //! Cowan (1992) generalized sign test.
 
 use super::reference::{Reference, TestId};
-use super::{TestStat, p_binomial};
+use super::{TestStat, p_binomial, p_binomial_minlike};
 
 /// p̂ of the generalized sign test (Cowan 1992): the share of positive estimation-window
 /// abnormal returns (AR > 0; NaN entries left out), averaged over events, p̂ = (1/N) Σ_i
@@ -46,8 +46,10 @@ pub fn generalized_sign_cowan(values: &[f64], p_hat: f64) -> TestStat {
     }
 }
 
-/// The generalized sign test with the exact two-sided binomial(N, p̂) p-value of w (twice
-/// the smaller tail, at most 1); same statistic Z. Conservative at small N (discreteness).
+/// The generalized sign test with the exact two-sided binomial(N, p̂) p-value of w: twice
+/// the smaller tail, at most 1 (the "central" or doubling convention, [`p_binomial`]);
+/// same statistic Z. Conservative at small N (discreteness). For the convention of R's
+/// `binom.test` and scipy's `binomtest` see [`generalized_sign_exact_minlike`].
 pub fn generalized_sign_exact(values: &[f64], p_hat: f64) -> TestStat {
     let n = values.len();
     let w = values.iter().filter(|v| **v > 0.0).count();
@@ -71,6 +73,24 @@ pub fn generalized_sign_exact(values: &[f64], p_hat: f64) -> TestStat {
             p: p_hat,
             estimated: true,
         },
+    }
+}
+
+/// The generalized sign test with R's and scipy's exact two-sided binomial(N, p̂) p-value:
+/// the probability of every count no more likely than the observed w
+/// ([`p_binomial_minlike`]); same statistic Z. With p̂ ≠ 1/2 the binomial is skewed and
+/// this p-value differs from the doubled tail (either way).
+pub fn generalized_sign_exact_minlike(values: &[f64], p_hat: f64) -> TestStat {
+    let exact = generalized_sign_exact(values, p_hat);
+    let w = values.iter().filter(|v| **v > 0.0).count() as u64;
+    TestStat {
+        test: TestId::GeneralizedSignExactMinlike,
+        p_value: if exact.p_value.is_finite() {
+            p_binomial_minlike(w, values.len() as u64, p_hat)
+        } else {
+            f64::NAN
+        },
+        ..exact
     }
 }
 

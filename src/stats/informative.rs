@@ -13,6 +13,17 @@ const EXACT_MIN_N: usize = 6;
 /// (5 % critical value above 2.26).
 const CROSS_SECTION_MIN_N: usize = 10;
 
+/// Whether Binder's joint test (`binder_joint`, `joint_tests.csv`) applies to a sample of
+/// `n` events: two or more events, all on one date (one calendar grid), at most
+/// [`super::binder::JOINT_MAX_N`]. Its row exists only then; it is the test to lead with for
+/// a few events on one date (it uses their contemporaneous covariance and, under normal
+/// errors, has an exact F distribution at any N). The lead-test logic should also check
+/// that the row's p-value is finite (too few common estimation sessions for N events
+/// make it undefined).
+pub fn joint_test_applies(n: usize, same_date: bool) -> bool {
+    same_date && (2..=super::binder::JOINT_MAX_N).contains(&n)
+}
+
 /// Whether `test` is informative with `n` events, and why (one sentence).
 /// `clustered`: the events crowd on a few calendar dates ([`Clustering::clustered`]), so
 /// their abnormal returns share the market's and the industry's shocks.
@@ -70,14 +81,22 @@ pub fn informative(test: TestId, n: usize, clustered: bool) -> (bool, &'static s
             false,
             "normal approximation of a count of N events: its size drifts from the nominal level below about 20 events (the _exact version is the small-sample test)",
         ),
-        TestId::SignExact | TestId::GeneralizedSignExact | TestId::Wilcoxon if n < EXACT_MIN_N => (
-            false,
-            "exact small-sample test: below 6 events even the most extreme outcome has a two-sided p-value above 5 %",
-        ),
+        TestId::SignExact
+        | TestId::GeneralizedSignExact
+        | TestId::GeneralizedSignExactMinlike
+        | TestId::Wilcoxon
+            if n < EXACT_MIN_N =>
+        {
+            (
+                false,
+                "exact small-sample test: below 6 events even the most extreme outcome has a two-sided p-value above 5 %",
+            )
+        }
         TestId::Sign
         | TestId::SignExact
         | TestId::GeneralizedSign
         | TestId::GeneralizedSignExact
+        | TestId::GeneralizedSignExactMinlike
         | TestId::Wilcoxon
             if clustered =>
         {
@@ -90,7 +109,36 @@ pub fn informative(test: TestId, n: usize, clustered: bool) -> (bool, &'static s
         | TestId::SignExact
         | TestId::GeneralizedSign
         | TestId::GeneralizedSignExact
+        | TestId::GeneralizedSignExactMinlike
         | TestId::Wilcoxon => (true, "non-parametric: robust to outliers and skewness"),
+        TestId::BinderJoint if !joint_test_applies(n, clustered) => (
+            false,
+            "the joint test of Binder's multivariate regression needs two or more events on one date (their abnormal returns on common sessions)",
+        ),
+        TestId::BinderJoint => (
+            true,
+            "tests every event's abnormal return jointly with their contemporaneous covariance from the estimation window (Binder's multivariate regression): built for events on one date, exact F under normal errors at any N",
+        ),
+        TestId::BmpBootstrap if n < 3 => (
+            false,
+            "needs three events for a cross-sectional sd in each resample",
+        ),
+        TestId::BmpBootstrap => (
+            true,
+            "BMP against its distribution over resampled estimation-window dates (Hein-Westfall): keeps the events' cross-correlation on a common date and needs no normality",
+        ),
+        TestId::WildBootstrapT if n < EXACT_MIN_N => (
+            false,
+            "sign-flip resampling of N events: below 6 events no pattern is rare enough for a two-sided p-value under 5 %",
+        ),
+        TestId::WildBootstrapT if clustered => (
+            false,
+            "resamples events as independent: events on one date share shocks and it overstates significance",
+        ),
+        TestId::WildBootstrapT => (
+            true,
+            "the cross-sectional t against its wild-bootstrap (sign-flip) distribution: robust to non-normal and heteroskedastic abnormal returns",
+        ),
         TestId::Grank if n < 2 => (
             false,
             "needs two events to re-standardize by the cross-sectional sd",
@@ -204,21 +252,51 @@ pub fn lead_test(c: &Clustering) -> Option<Lead> {
 
 /// The report's note; see [`crate::stats::informativeness_note`].
 pub(crate) fn note(c: &Clustering) -> String {
+    note_with_joint(c, None)
+}
+
+/// A p-value in the note: three decimals, or "< 0.001".
+fn fmt_p(p: f64) -> String {
+    if p < 0.001 {
+        "< 0.001".into()
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// The note, opening with Binder's joint test when it applies (the events on one date) and
+/// `joint` (its line in `tests.csv` for the window the note is about, with the window's
+/// label) is given and defined: its F, degrees of freedom and p-value are quoted first.
+pub(crate) fn note_with_joint(c: &Clustering, joint: Option<(&super::TestStat, &str)>) -> String {
     let n = c.n;
     if n == 0 {
         return "No event has a value: no test is informative.".into();
     }
+    let one_date = c.dates == 1;
     let clustered = c.clustered();
-    let mut s = match lead_test(c) {
-        Some(l) => format!(
+    let mut s = String::new();
+    if let Some((t, window)) = joint.filter(|(t, _)| {
+        t.test == TestId::BinderJoint && t.p_value.is_finite() && joint_test_applies(n, one_date)
+    }) {
+        let df = match t.distribution {
+            super::Reference::F(a, b) => format!("F({a}, {b})"),
+            other => other.to_string(),
+        };
+        s.push_str(&format!(
+            "With {n} events on one date, Binder's joint test (`binder_joint`, details in joint_tests.csv) tests the {n} CARs{window} together, with their covariance from the estimation window: {df} = {:.3}, p = {}. ",
+            t.statistic,
+            fmt_p(t.p_value)
+        ));
+    }
+    if let Some(l) = lead_test(c) {
+        s.push_str(&format!(
             "With {}, the lead test is {} (`{}`): {}.",
             c.describe(),
             l.test.name(),
             l.test,
             l.reason
-        ),
-        None => String::new(),
-    };
+        ));
+    }
     if clustered {
         s.push_str(" The placebo p-value (`placebo`) compares the (C)AAR with the same statistic at every pseudo-event window of the estimation period, so it keeps the shared shocks too.");
     }
@@ -243,13 +321,16 @@ pub(crate) fn note(c: &Clustering) -> String {
             (2.0 * 0.5f64.powi(n as i32)).min(1.0)
         ));
     }
+    let present = |t: &TestId| *t != TestId::BinderJoint || joint_test_applies(n, one_date);
     let yes: Vec<&str> = TestId::ALL
         .into_iter()
+        .filter(present)
         .filter(|t| informative(*t, n, clustered).0)
         .map(TestId::as_str)
         .collect();
     let no: Vec<&str> = TestId::ALL
         .into_iter()
+        .filter(present)
         .filter(|t| !informative(*t, n, clustered).0)
         .map(TestId::as_str)
         .collect();
@@ -297,6 +378,50 @@ mod tests {
         assert!(informative(TestId::PatellZ, 4, false).0);
         assert!(!informative(TestId::Sign, 4, false).0);
         assert!(informative(TestId::Sign, 40, false).0);
+    }
+
+    /// With the joint test's line for the window, the note opens with it, quoting F, its
+    /// degrees of freedom and p, then names the lead test; without it (or when its p is
+    /// undefined, or the events are on two dates) the note is as before.
+    #[test]
+    fn the_note_leads_with_the_joint_test() {
+        let t = super::super::TestStat {
+            test: TestId::BinderJoint,
+            statistic: 2.5,
+            p_value: 0.0412,
+            n: 4,
+            distribution: super::super::Reference::F(4.0, 236.0),
+        };
+        let s = note_with_joint(&on(4, 1, 4), Some((&t, "[0, +5]")));
+        assert!(
+            s.starts_with("With 4 events on one date, Binder's joint test (`binder_joint`"),
+            "{s}"
+        );
+        assert!(s.contains("F(4, 236) = 2.500, p = 0.041"), "{s}");
+        assert!(
+            s.contains("the lead test is the crude dependence adjustment"),
+            "{s}"
+        );
+        assert!(s.contains("binder_joint"), "{s}");
+        let nan = super::super::TestStat {
+            p_value: f64::NAN,
+            ..t.clone()
+        };
+        assert_eq!(
+            note_with_joint(&on(4, 1, 4), Some((&nan, "[0, +5]"))),
+            note(&on(4, 1, 4))
+        );
+        assert_eq!(
+            note_with_joint(&on(16, 2, 16), Some((&t, "[0, +5]"))),
+            note(&on(16, 2, 16))
+        );
+        assert!(!note(&on(16, 2, 16)).contains("binder_joint"));
+        assert!(joint_test_applies(4, true) && !joint_test_applies(1, true));
+        assert!(!joint_test_applies(4, false));
+        assert!(informative(TestId::BinderJoint, 4, true).0);
+        assert!(!informative(TestId::BinderJoint, 4, false).0);
+        assert!(!informative(TestId::WildBootstrapT, 4, false).0);
+        assert!(informative(TestId::BmpBootstrap, 4, true).0);
     }
 
     /// Every test has a rule: `informative` matches on `TestId` without a wildcard, so the

@@ -20,26 +20,25 @@ pub fn mackinlay_j1(values: &[f64], variances: &[f64]) -> TestStat {
     normal_test(TestId::MackinlayJ1, stat, n)
 }
 
-/// MacKinlay (1997) J2: √(N (d̄ − 2) / d̄) · mean SCAR_i, N(0,1), with SCAR_i = CAR_i /
-/// √Var(CAR_i) (for one day, SAR_it) and d̄ the mean of the events' residual degrees of
-/// freedom M_i − k (`dof`). For the market model with a common M, d = M − 2 and this is
-/// MacKinlay's √(N(M − 4)/(M − 2)) · mean SCAR (eq. 22); with a common M it equals Patell's
-/// Z, and it differs from it only through the averaging of unequal M_i.
-/// Undefined (NaN) for N = 0 or d̄ ≤ 2.
+/// MacKinlay (1997) J2 with unequal estimation lengths, in its exact form:
+/// J2 = Σ_i SCAR_i / √(Σ_i d_i/(d_i − 2)), N(0,1), with SCAR_i = CAR_i / √Var(CAR_i) (for one
+/// day, SAR_it) and d_i = M_i − k the residual degrees of freedom (`dof`): each SCAR_i is
+/// t(d_i)-distributed with variance d_i/(d_i − 2). For the market model d_i = M_i − 2, so the
+/// denominator is √Σ((M_i − 2)/(M_i − 4)); with a common M it is MacKinlay's
+/// √(N(M − 4)/(M − 2)) · mean SCAR (eq. 22). (Numerically the CAR form of Patell's Z.)
+/// Undefined (NaN) for N = 0 or any d_i ≤ 2.
 ///
 /// # References
 /// MacKinlay, A. C. (1997), Journal of Economic Literature 35(1), 13-39, eq. (22)-(23).
+/// Campbell, J. Y., Lo, A. W., MacKinlay, A. C. (1997). The Econometrics of Financial
+/// Markets, Princeton, section 4.4.3 (J2 with event-specific estimation lengths).
 pub fn mackinlay_j2(standardized: &[f64], dof: &[f64]) -> TestStat {
     let n = standardized.len();
-    let stat = if n == 0 || dof.len() != n {
+    let stat = if n == 0 || dof.len() != n || dof.iter().any(|d| d.is_nan() || *d <= 2.0) {
         f64::NAN
     } else {
-        let d = mean(dof);
-        if d > 2.0 {
-            (n as f64 * (d - 2.0) / d).sqrt() * mean(standardized)
-        } else {
-            f64::NAN
-        }
+        let v: f64 = dof.iter().map(|d| d / (d - 2.0)).sum();
+        standardized.iter().sum::<f64>() / v.sqrt()
     };
     normal_test(TestId::MackinlayJ2, stat, n)
 }
@@ -68,5 +67,17 @@ mod tests {
         assert_close!(j.statistic, p.statistic, ROUNDOFF.abs());
         assert!(mackinlay_j2(&[1.0], &[2.0]).statistic.is_nan());
         assert!(mackinlay_j2(&[], &[]).p_value.is_nan());
+    }
+
+    /// Unequal M, by hand: M = 250 and 100 (d = 248, 98): (1 + 2) / √(248/246 + 98/96); the
+    /// mean-M form √(2 (d̄ − 2)/d̄) · 1.5 with d̄ = 173 differs.
+    #[test]
+    fn j2_exact_with_unequal_m() {
+        let j = mackinlay_j2(&[1.0, 2.0], &[248.0, 98.0]);
+        let want = 3.0 / (248.0f64 / 246.0 + 98.0 / 96.0).sqrt();
+        assert!((j.statistic - want).abs() < 1e-12);
+        let mean_form = (2.0f64 * 171.0 / 173.0).sqrt() * 1.5;
+        assert!((j.statistic - mean_form).abs() > 1e-4);
+        assert!(mackinlay_j2(&[1.0, 2.0], &[248.0, 2.0]).statistic.is_nan());
     }
 }

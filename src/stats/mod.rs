@@ -19,12 +19,18 @@
 //! | `adjusted_patell_z` | [`patell_z_kolari_pynnonen`] | N(0,1) |
 //! | `adjusted_bmp` | [`bmp_kolari_pynnonen`] | t(N − 1) |
 //! | `skewness_corrected_t` | [`skewness_corrected_t_hall`] | t(N − 1) |
-//! | `sign` | [`sign_test`] | binomial(N, 0.5), exact |
-//! | `generalized_sign` | [`generalized_sign_cowan`] | binomial(N, p̂), exact |
+//! | `sign` | [`sign_test`] | N(0,1) |
+//! | `sign_exact` | [`sign_test_exact`] | binomial(N, 0.5), exact |
+//! | `generalized_sign` | [`generalized_sign_cowan`] | N(0,1) |
+//! | `generalized_sign_exact` | [`generalized_sign_exact`] | binomial(N, p̂), exact, doubled tail |
+//! | `generalized_sign_exact_minlike` | [`generalized_sign_exact_minlike`] | binomial(N, p̂), exact, R/scipy p |
 //! | `corrado_rank` | [`corrado_rank`] | N(0,1) |
 //! | `grank` | [`grank_kolari_pynnonen`] | t(T − 2) |
 //! | `wilcoxon` | [`wilcoxon_signed_rank`] | exact signed-rank(N), else N(0,1) |
-//! | `placebo` | [`placebo_permutation`] | empirical(P), P pseudo-event windows |
+//! | `placebo` | [`placebo_permutation`] | empirical(R), R pseudo-event windows or draws |
+//! | `bmp_bootstrap` | [`bootstrap::bmp_bootstrap`] | bootstrap(B) |
+//! | `wild_bootstrap_t` | [`bootstrap::wild_bootstrap_t`] | bootstrap(B) or all 2^N sign patterns |
+//! | `binder_joint` | [`binder::binder_joint`] (events on one date) | F(q, ν − q + 1) |
 //!
 //! Where the p-value comes from an exact discrete distribution (sign tests, Wilcoxon), the
 //! statistic column still holds the usual normal score, so that every statistic reads on
@@ -34,7 +40,9 @@ use serde::Serialize;
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 pub mod battery;
+pub mod binder;
 mod boehmer_musumeci_poulsen;
+pub mod bootstrap;
 mod brown_warner;
 mod corrado;
 mod cowan;
@@ -53,11 +61,13 @@ mod wilcoxon;
 pub use boehmer_musumeci_poulsen::boehmer_musumeci_poulsen;
 pub use brown_warner::{cross_sectional_t, crude_dependence_adjustment};
 pub use corrado::{corrado_rank, corrado_rank_by_event, standardized_ranks};
-pub use cowan::{cowan_p_hat, generalized_sign_cowan, generalized_sign_exact};
+pub use cowan::{
+    cowan_p_hat, generalized_sign_cowan, generalized_sign_exact, generalized_sign_exact_minlike,
+};
 pub use grank::grank_kolari_pynnonen;
 pub(crate) use grank::grank_with_ranks;
 pub use hall::skewness_corrected_t_hall;
-pub use informative::{Clustering, Lead, informative, lead_test};
+pub use informative::{Clustering, Lead, informative, joint_test_applies, lead_test};
 pub use kolari_pynnonen::{
     KP_MIN_COMMON, bmp_kolari_pynnonen, mean_pairwise_correlation, pairwise_correlation,
     patell_z_kolari_pynnonen,
@@ -65,7 +75,7 @@ pub use kolari_pynnonen::{
 pub use mackinlay::{mackinlay_j1, mackinlay_j2};
 pub use panel::{EXACT_CORRELATION_MAX, Panel, PanelEvent};
 pub use patell::patell_z;
-pub use placebo::{placebo_permutation, pseudo_window_means};
+pub use placebo::{placebo_enumerated, placebo_permutation, pseudo_cars, pseudo_window_means};
 pub use reference::{Family, Reference, TestId};
 pub use sign::{sign_test, sign_test_exact};
 pub use wilcoxon::wilcoxon_signed_rank;
@@ -119,7 +129,8 @@ pub fn p_student(t: f64, df: f64) -> f64 {
 }
 
 /// Two-sided exact binomial p-value of `w` successes in `n` trials with success
-/// probability `p`: twice the smaller tail, at most 1. NaN for n = 0 or p outside (0, 1).
+/// probability `p`: twice the smaller tail, at most 1 ("doubling", the central convention).
+/// NaN for n = 0 or p outside (0, 1). See [`p_binomial_minlike`] for R's `binom.test`.
 pub fn p_binomial(w: u64, n: u64, p: f64) -> f64 {
     use statrs::distribution::{Binomial, DiscreteCDF};
     if n == 0 || !(p > 0.0 && p < 1.0) || w > n {
@@ -131,6 +142,29 @@ pub fn p_binomial(w: u64, n: u64, p: f64) -> f64 {
     let lower = b.cdf(w);
     let upper = if w == 0 { 1.0 } else { b.sf(w - 1) };
     (2.0 * lower.min(upper)).min(1.0)
+}
+
+/// Two-sided exact binomial p-value, the "no more likely than observed" (minimum-likelihood)
+/// convention of R's `binom.test` and scipy's `binomtest`: the probability of every outcome
+/// x with P(X = x) ≤ P(X = w)·(1 + 10⁻⁷) (R's relative tolerance), at most 1. Equal to
+/// [`p_binomial`] when p = 1/2 (a symmetric distribution); with p ≠ 1/2 it can be smaller
+/// or larger (the far tail is cut where its probabilities fall below the observed one's,
+/// not at the near tail's mass). NaN as there.
+///
+/// # References
+/// Fay, M. P. (2010). Two-sided exact tests and matching confidence intervals for discrete
+/// data. R Journal 2(1), 53-58 (the "minlike" and "central" conventions).
+pub fn p_binomial_minlike(w: u64, n: u64, p: f64) -> f64 {
+    use statrs::distribution::{Binomial, Discrete};
+    if n == 0 || !(p > 0.0 && p < 1.0) || w > n {
+        return f64::NAN;
+    }
+    let Ok(b) = Binomial::new(p, n) else {
+        return f64::NAN;
+    };
+    let d = b.pmf(w) * (1.0 + 1e-7);
+    let total: f64 = (0..=n).map(|x| b.pmf(x)).filter(|q| *q <= d).sum();
+    total.min(1.0)
 }
 
 pub(crate) fn mean(x: &[f64]) -> f64 {
@@ -218,6 +252,12 @@ pub fn informativeness_note(c: &Clustering) -> String {
     informative::note(c)
 }
 
+/// [`informativeness_note`], leading with Binder's joint test when it applies: `joint` is
+/// the window's `binder_joint` line and the window's label (e.g. "[0, +5]").
+pub fn informativeness_note_with_joint(c: &Clustering, joint: Option<(&TestStat, &str)>) -> String {
+    informative::note_with_joint(c, joint)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,6 +298,35 @@ mod tests {
         assert_close!(p_binomial(7, 10, 0.3), 2.0 * tail, INDEPENDENT);
         assert!(p_binomial(1, 0, 0.5).is_nan());
         assert!(p_binomial(1, 3, 0.0).is_nan());
+    }
+
+    /// Both two-sided conventions against R's `binom.test` (minlike) and the doubled tail
+    /// (central), from `scripts/golden/binomial.R` (R 4.2.2, tests/golden/binomial/VERSIONS).
+    /// Tolerance 1e-12: sums of at most 21 binomial probabilities.
+    #[test]
+    fn binomial_p_values_match_r() {
+        let text = include_str!("../../tests/golden/binomial/binom_test.csv");
+        let mut rows = 0;
+        let mut differ = 0;
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let (w, n): (u64, u64) = (f[0].parse().expect("w"), f[1].parse().expect("n"));
+            let p: f64 = f[2].parse().expect("p");
+            let (minlike, central): (f64, f64) =
+                (f[3].parse().expect("m"), f[4].parse().expect("c"));
+            assert!(
+                (p_binomial_minlike(w, n, p) - minlike).abs() < 1e-12,
+                "{line}"
+            );
+            assert!((p_binomial(w, n, p) - central).abs() < 1e-12, "{line}");
+            differ += usize::from((minlike - central).abs() > 1e-9);
+            rows += 1;
+        }
+        assert_eq!(rows, 84);
+        assert!(
+            differ > 10,
+            "the conventions differ on skewed cases: {differ}"
+        );
     }
 
     #[test]

@@ -1,10 +1,22 @@
 //! The events' series that the battery needs beyond one day's or window's values:
 //! estimation-window abnormal returns, their standardized form and ranks, the Corrado
-//! ranks over the combined windows and the events' pairwise correlations. Built once per
-//! run; every day and window of the battery reads it for its subset of events.
+//! ranks over the combined windows, the events' pairwise correlations, the out-of-sample
+//! pseudo ARs of the placebo test and what the joint test reads. Built once per run; every
+//! day and window of the battery reads it for its subset of events.
+//!
+//! Span returns (a return spanning d sessions after a halt, trade-to-trade): one convention
+//! for every test that ranks or signs abnormal returns or takes their time-series scale:
+//! a span-d AR is standardized by √d (AR/√d, one session's scale) before it is ranked
+//! (Corrado, GRANK), signed (sign, generalized sign: the sign is unchanged by the scaling,
+//! so their counts and p̂ are the raw ARs') or enters the estimation-window AAR series of
+//! the crude dependence adjustment. GRANK's SARs are AR/(s√d).
 
+use std::borrow::Cow;
+
+use super::binder::JointEvent;
 use super::grank::own_ranks;
 use super::kolari_pynnonen::{KP_MIN_COMMON, pairwise_correlation};
+use super::placebo::pseudo_cars;
 use super::standardized_ranks;
 
 /// Above this many events r̄ is estimated from standardized sums (O(N·T)) instead of the
@@ -22,8 +34,21 @@ pub struct PanelEvent<'a> {
     /// Event-window ARs by event time (element j: τ = event-window start + j), NaN where
     /// none.
     pub event_ar: Vec<f64>,
+    /// Spans of those returns (0 where none).
+    pub event_span: Vec<u32>,
     /// Residual variance s² of the normal-return model.
     pub s2: f64,
+    /// k: regressors of the model's prediction row.
+    pub k: usize,
+    /// Unscaled prediction rows of the estimation returns, k per position (zeros where none).
+    pub est_x: &'a [f64],
+    /// Unscaled prediction rows of the event-window sessions, k per session.
+    pub event_x: &'a [f64],
+    /// (X'X)⁻¹ of the span-weighted estimation design, k × k.
+    pub xtx_inv: &'a [f64],
+    /// The event's calendar grid: events with the same value have the same estimation and
+    /// event-window sessions (events on one date of one exchange).
+    pub grid: u32,
 }
 
 /// Every event's series, aligned by event time.
@@ -34,7 +59,12 @@ pub struct Panel<'a> {
     est_sar: Vec<Vec<f64>>,
     /// Ranks of `est_sar` among the event's own values.
     est_sar_ranks: Vec<Vec<f64>>,
-    /// Standardized ranks over the estimation window followed by the event window.
+    /// AR/√d on the estimation window (one session's scale).
+    est_unit: Vec<Vec<f64>>,
+    /// Leave-one-out prediction errors of the estimation returns (the placebo's one-day
+    /// pseudo ARs).
+    est_loo: Vec<Vec<f64>>,
+    /// Standardized ranks of AR/√d over the estimation window followed by the event window.
     corrado: Vec<Vec<f64>>,
     est_len: usize,
     /// Pairwise correlations, row-major N × N (NaN where a pair does not qualify), for
@@ -58,12 +88,24 @@ impl<'a> Panel<'a> {
             })
             .collect();
         let est_sar_ranks = est_sar.iter().map(|s| own_ranks(s)).collect();
+        let unit = |ar: &[f64], span: &[u32]| -> Vec<f64> {
+            ar.iter()
+                .zip(span)
+                .map(|(a, d)| a / f64::from((*d).max(1)).sqrt())
+                .collect()
+        };
+        let est_unit: Vec<Vec<f64>> = events.iter().map(|e| unit(e.est_ar, e.est_span)).collect();
+        let est_loo = events
+            .iter()
+            .map(|e| pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, 1))
+            .collect();
         let corrado = events
             .iter()
-            .map(|e| {
-                let mut all = e.est_ar.to_vec();
+            .zip(&est_unit)
+            .map(|(e, u)| {
+                let mut all = u.clone();
                 all.resize(est_len, f64::NAN);
-                all.extend_from_slice(&e.event_ar);
+                all.extend(unit(&e.event_ar, &e.event_span));
                 standardized_ranks(&all)
             })
             .collect();
@@ -86,6 +128,8 @@ impl<'a> Panel<'a> {
             events,
             est_sar,
             est_sar_ranks,
+            est_unit,
+            est_loo,
             corrado,
             est_len,
             corr,
@@ -108,6 +152,69 @@ impl<'a> Panel<'a> {
 
     pub fn est_ar(&self, members: &[usize]) -> Vec<&[f64]> {
         members.iter().map(|&i| self.events[i].est_ar).collect()
+    }
+
+    /// AR/√d on the estimation window (the span convention; see the module doc).
+    pub fn est_unit(&self, members: &[usize]) -> Vec<&[f64]> {
+        members
+            .iter()
+            .map(|&i| self.est_unit[i].as_slice())
+            .collect()
+    }
+
+    /// Each member's out-of-sample pseudo CARs of `len` sessions at every placement inside
+    /// the estimation window ([`pseudo_cars`]; for one session, the stored leave-one-out
+    /// prediction errors).
+    pub fn pseudo_cars(&self, members: &[usize], len: usize) -> Vec<Cow<'_, [f64]>> {
+        members
+            .iter()
+            .map(|&i| {
+                if len == 1 {
+                    Cow::Borrowed(self.est_loo[i].as_slice())
+                } else {
+                    let e = &self.events[i];
+                    Cow::Owned(pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, len))
+                }
+            })
+            .collect()
+    }
+
+    /// The members' calendar grids.
+    pub fn grids(&self, members: &[usize]) -> Vec<u32> {
+        members.iter().map(|&i| self.events[i].grid).collect()
+    }
+
+    /// Whether the members share one calendar grid (events on one date: the joint test's
+    /// condition).
+    pub fn one_grid(&self, members: &[usize]) -> bool {
+        members
+            .windows(2)
+            .all(|w| self.events[w[0]].grid == self.events[w[1]].grid)
+    }
+
+    /// What the joint test reads of each member, and k (None when the members' models
+    /// differ in k).
+    pub fn joint_events(&self, members: &[usize]) -> Option<(Vec<JointEvent<'_>>, usize)> {
+        let k = self.events.get(*members.first()?)?.k;
+        let ev: Vec<JointEvent<'_>> = members
+            .iter()
+            .map(|&i| {
+                let e = &self.events[i];
+                JointEvent {
+                    est_ar: e.est_ar,
+                    est_span: e.est_span,
+                    est_x: e.est_x,
+                    xtx_inv: e.xtx_inv,
+                    event_ar: &e.event_ar,
+                    event_span: &e.event_span,
+                    event_x: e.event_x,
+                }
+            })
+            .collect();
+        members
+            .iter()
+            .all(|&i| self.events[i].k == k)
+            .then_some((ev, k))
     }
 
     pub fn est_sar(&self, members: &[usize]) -> Vec<&[f64]> {
@@ -215,7 +322,13 @@ mod tests {
                 est_ar: d,
                 est_span: &spans,
                 event_ar: vec![0.0; 3],
+                event_span: vec![1; 3],
                 s2: 1.0,
+                k: 0,
+                est_x: &[],
+                event_x: &[],
+                xtx_inv: &[],
+                grid: 0,
             })
             .collect();
         let exact = Panel::new(ev.clone());

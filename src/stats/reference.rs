@@ -31,10 +31,14 @@ pub enum TestId {
     SignExact,
     GeneralizedSign,
     GeneralizedSignExact,
+    GeneralizedSignExactMinlike,
     CorradoRank,
     Grank,
     Wilcoxon,
     Placebo,
+    BmpBootstrap,
+    WildBootstrapT,
+    BinderJoint,
 }
 
 /// Where a test's scale comes from: the families that behave alike under small N,
@@ -53,8 +57,12 @@ pub enum Family {
     Sign,
     /// Ranks (Corrado, GRANK, Wilcoxon signed-rank).
     Rank,
-    /// The statistic against its own pseudo-event distribution (placebo).
+    /// The statistic against its own pseudo-event or resampled distribution (placebo,
+    /// bootstraps).
     Resampling,
+    /// The events' abnormal returns tested jointly, with their contemporaneous covariance
+    /// (Binder's multivariate regression).
+    Multivariate,
 }
 
 impl Family {
@@ -66,13 +74,14 @@ impl Family {
             Family::Sign => "sign",
             Family::Rank => "rank",
             Family::Resampling => "resampling",
+            Family::Multivariate => "multivariate",
         }
     }
 }
 
 impl TestId {
     /// Every test, in the battery's (and `tests.csv`'s) order.
-    pub const ALL: [TestId; 17] = [
+    pub const ALL: [TestId; 21] = [
         TestId::MackinlayJ1,
         TestId::CrossSectionalT,
         TestId::PatellZ,
@@ -86,10 +95,14 @@ impl TestId {
         TestId::SignExact,
         TestId::GeneralizedSign,
         TestId::GeneralizedSignExact,
+        TestId::GeneralizedSignExactMinlike,
         TestId::CorradoRank,
         TestId::Grank,
         TestId::Wilcoxon,
         TestId::Placebo,
+        TestId::BmpBootstrap,
+        TestId::WildBootstrapT,
+        TestId::BinderJoint,
     ];
 
     /// The id in tables: `mackinlay_j1`, `patell_z`, ...
@@ -108,10 +121,14 @@ impl TestId {
             TestId::SignExact => "sign_exact",
             TestId::GeneralizedSign => "generalized_sign",
             TestId::GeneralizedSignExact => "generalized_sign_exact",
+            TestId::GeneralizedSignExactMinlike => "generalized_sign_exact_minlike",
             TestId::CorradoRank => "corrado_rank",
             TestId::Grank => "grank",
             TestId::Wilcoxon => "wilcoxon",
             TestId::Placebo => "placebo",
+            TestId::BmpBootstrap => "bmp_bootstrap",
+            TestId::WildBootstrapT => "wild_bootstrap_t",
+            TestId::BinderJoint => "binder_joint",
         }
     }
 
@@ -131,10 +148,14 @@ impl TestId {
             TestId::SignExact => "sign (exact)",
             TestId::GeneralizedSign => "generalized sign",
             TestId::GeneralizedSignExact => "generalized sign (exact)",
+            TestId::GeneralizedSignExactMinlike => "generalized sign (exact, R/scipy p)",
             TestId::CorradoRank => "Corrado rank",
             TestId::Grank => "GRANK (KP)",
             TestId::Wilcoxon => "Wilcoxon",
             TestId::Placebo => "placebo",
+            TestId::BmpBootstrap => "BMP bootstrap",
+            TestId::WildBootstrapT => "wild bootstrap t",
+            TestId::BinderJoint => "Binder joint F",
         }
     }
 
@@ -158,6 +179,12 @@ impl TestId {
             TestId::Grank => "the GRANK test (Kolari-Pynnönen)",
             TestId::Wilcoxon => "the Wilcoxon signed-rank test",
             TestId::Placebo => "the placebo test",
+            TestId::GeneralizedSignExactMinlike => {
+                "the exact generalized sign test with R's and scipy's two-sided p-value"
+            }
+            TestId::BmpBootstrap => "the BMP bootstrap (Hein-Westfall)",
+            TestId::WildBootstrapT => "the wild-bootstrap cross-sectional t",
+            TestId::BinderJoint => "Binder's joint F test",
         }
     }
 
@@ -175,19 +202,24 @@ impl TestId {
             TestId::Sign
             | TestId::SignExact
             | TestId::GeneralizedSign
-            | TestId::GeneralizedSignExact => Family::Sign,
+            | TestId::GeneralizedSignExact
+            | TestId::GeneralizedSignExactMinlike => Family::Sign,
             TestId::CorradoRank | TestId::Grank | TestId::Wilcoxon => Family::Rank,
-            TestId::Placebo => Family::Resampling,
+            TestId::Placebo | TestId::BmpBootstrap | TestId::WildBootstrapT => Family::Resampling,
+            TestId::BinderJoint => Family::Multivariate,
         }
     }
 
     /// Parametric: the statistic assumes normally distributed abnormal returns (or a
-    /// central limit): every test of the event-variance, cross-section and time-series
-    /// families.
+    /// central limit): every test of the event-variance, cross-section, time-series and
+    /// multivariate families.
     pub fn parametric(self) -> bool {
         matches!(
             self.family(),
-            Family::EventVariance | Family::CrossSection | Family::TimeSeries
+            Family::EventVariance
+                | Family::CrossSection
+                | Family::TimeSeries
+                | Family::Multivariate
         )
     }
 }
@@ -221,11 +253,17 @@ pub enum Reference {
     SignedRank(usize),
     /// `empirical(P)`: the statistic's own distribution over P pseudo-event windows.
     Empirical(usize),
+    /// `bootstrap(R)`: the statistic's distribution over R resamples (all 2^N sign patterns
+    /// when the wild bootstrap enumerates them).
+    Bootstrap(usize),
+    /// `F(d1, d2)`: Fisher's F with d1 and d2 degrees of freedom (upper tail).
+    F(f64, f64),
 }
 
 impl Reference {
     /// Two-sided critical value at `level` (e.g. 0.05) for N(0,1) and t(df ≥ 1); `None`
-    /// for discrete and empirical references.
+    /// for discrete, empirical and bootstrap references and for F (a one-sided test of a
+    /// positive statistic).
     pub fn critical_value(&self, level: f64) -> Option<f64> {
         match *self {
             Reference::Normal if level == 0.05 => Some(Z_975),
@@ -253,6 +291,8 @@ impl fmt::Display for Reference {
             Reference::Binomial { n, p, .. } => write!(f, "binomial({n}, {p})"),
             Reference::SignedRank(n) => write!(f, "signed_rank({n})"),
             Reference::Empirical(n) => write!(f, "empirical({n})"),
+            Reference::Bootstrap(n) => write!(f, "bootstrap({n})"),
+            Reference::F(a, b) => write!(f, "F({a}, {b})"),
         }
     }
 }
@@ -287,6 +327,12 @@ impl FromStr for Reference {
             }
             "signed_rank" => Ok(Reference::SignedRank(int(args)?)),
             "empirical" => Ok(Reference::Empirical(int(args)?)),
+            "bootstrap" => Ok(Reference::Bootstrap(int(args)?)),
+            "F" => {
+                let (a, b) = args.split_once(',').ok_or_else(bad)?;
+                let df = |v: &str| v.trim().parse::<f64>().map_err(|_| bad());
+                Ok(Reference::F(df(a)?, df(b)?))
+            }
             _ => Err(bad()),
         }
     }
@@ -333,6 +379,10 @@ mod tests {
             "signed_rank(0)",
             "signed_rank(12)",
             "empirical(230)",
+            "bootstrap(999)",
+            "bootstrap(16)",
+            "F(4, 236)",
+            "F(84, 944)",
         ] {
             let r: Reference = s.parse().unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(r.to_string(), s);

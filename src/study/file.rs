@@ -47,6 +47,8 @@ pub struct StudyFile {
     pub alignment: AlignmentSection,
     #[serde(default)]
     pub policies: PoliciesSection,
+    #[serde(default)]
+    pub inference: InferenceSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -149,6 +151,16 @@ pub struct AlignmentSection {
 pub struct PoliciesSection {
     pub halts: Option<HaltPolicy>,
     pub limits: Option<LimitPolicy>,
+}
+
+/// `[inference]`: the resampling tests (bootstraps; the placebo across dates).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InferenceSection {
+    /// Resamples per test [default: 999].
+    pub resamples: Option<usize>,
+    /// Seed of the draws [default: 42].
+    pub seed: Option<u64>,
 }
 
 /// Reads a study file.

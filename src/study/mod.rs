@@ -19,6 +19,7 @@ use crate::data::layout::Layouts;
 use crate::error::InputError;
 use crate::model::{MAX_K, ModelKind, ModelSpec};
 use crate::returns::{HaltPolicy, LimitPolicy, Policies, ReturnKind};
+use crate::stats::bootstrap::Resampling;
 use crate::window::{DEFAULT_CARS, Window};
 
 use file::OneOrMany;
@@ -50,7 +51,14 @@ pub struct Overrides {
     pub halt_policy: Option<HaltPolicy>,
     pub limit_policy: Option<LimitPolicy>,
     pub max_return: Option<f64>,
+    /// Resamples of the bootstrap and placebo draws.
+    pub resamples: Option<usize>,
+    /// Seed of the bootstrap and placebo draws.
+    pub seed: Option<u64>,
 }
+
+/// Fewest and most resamples a study may ask for (99: p-values down to 0.01).
+pub const RESAMPLES: std::ops::RangeInclusive<usize> = 99..=1_000_000;
 
 /// A validated study, every path resolved.
 #[derive(Debug, Clone, Serialize)]
@@ -92,6 +100,8 @@ pub struct Study {
     /// absent from `summary.json` at its default.
     #[serde(skip_serializing_if = "is_default_max_return")]
     pub max_return: f64,
+    /// The resampling tests' draws (bootstraps, placebo across dates) and their seed.
+    pub resampling: Resampling,
 }
 
 /// The default plausibility bound: a move above +300 % or below −75 % (×4, ÷4).
@@ -271,6 +281,16 @@ impl Study {
                 .max_return
                 .or(f.inputs.max_return)
                 .unwrap_or(DEFAULT_MAX_RETURN),
+            resampling: Resampling {
+                resamples: ov
+                    .resamples
+                    .or(f.inference.resamples)
+                    .unwrap_or(Resampling::default().resamples),
+                seed: ov
+                    .seed
+                    .or(f.inference.seed)
+                    .unwrap_or(Resampling::default().seed),
+            },
         };
         study.validate()?;
         Ok(study)
@@ -296,6 +316,7 @@ impl Study {
             returns: self.returns,
             halt_policy: self.halt_policy,
             inject_day0: 0.0,
+            day0_variance: 1.0,
         }
     }
 
@@ -327,6 +348,14 @@ impl Study {
             return bad(
                 "no CAR window: give at least one, e.g. `car = [[-1, 1], [0, 5]]` under [windows] in the study file, or `--car -1:1 --car 0:5` (a window is [start, end] in sessions around day 0)".into(),
             );
+        }
+        if !RESAMPLES.contains(&self.resampling.resamples) {
+            return bad(format!(
+                "resamples {}: expected {} to {} (`--resamples` or `inference.resamples`)",
+                self.resampling.resamples,
+                RESAMPLES.start(),
+                RESAMPLES.end()
+            ));
         }
         let k = self.model_spec.n_params();
         if self.min_estimation < k + 3 {

@@ -9,6 +9,7 @@ mod first_mistakes;
 mod fuzz;
 mod independent;
 mod layouts;
+mod inference;
 mod models;
 mod out_dir;
 mod reference;

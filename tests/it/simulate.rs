@@ -102,9 +102,13 @@ fn simulate_is_reproducible_with_valid_rates_and_power() {
 
     let rows = read_csv(&a.join("rejections.csv"));
     let tests: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["test"].as_str()).collect();
-    // The full battery: 15 tests plus the exact-binomial forms of the two sign tests.
-    assert_eq!(tests.len(), 17, "{tests:?}");
+    // The full battery on events at random dates: 15 tests, the exact-binomial forms of the
+    // two sign tests (and the R/scipy p-value of the generalized one), the two bootstraps;
+    // no joint test (it needs every event on one date).
+    assert_eq!(tests.len(), 20, "{tests:?}");
     assert!(tests.contains("sign_exact") && tests.contains("generalized_sign_exact"));
+    assert!(tests.contains("bmp_bootstrap") && tests.contains("wild_bootstrap_t"));
+    assert!(tests.contains("generalized_sign_exact_minlike") && !tests.contains("binder_joint"));
     for r in &rows {
         let (rate, lo, hi) = (num(&r["rate"]), num(&r["ci_low"]), num(&r["ci_high"]));
         let (lo99, hi99) = (num(&r["ci99_low"]), num(&r["ci99_high"]));
