@@ -15,11 +15,20 @@ cannot pass by failing to see requests.
 --xss PAGE: the page's DOM must contain no <script> element and must show the literal
 text "<script>alert(1)</script>".
 
+The printed PDF must keep every test: for each page with a report.md and a tests.csv beside
+it, the "Every test, per window" tables of report.md must have one row per test of
+tests.csv and each of those tests must head a column of an "AAR per event day" table; in
+`pdftotext -layout`'s text of the PDF (whitespace removed) every header
+cell of every table must appear, and every row of the tests' tables (CAAR and tests, Every
+test, AAR per event day) must appear whole: its label and every statistic and p-value in
+order on its printed line. A column cut off the page, or a row wrapped, fails.
+
 Usage: check_html.py --out DIR [--xss PAGE] PAGE...
 Exit status 1 on any failure. Standard library only.
 """
 
 import argparse
+import csv
 import json
 import os
 import re
@@ -75,6 +84,80 @@ def page_requests(netlog: Path):
     return urls
 
 
+def md_unescape(cell: str) -> str:
+    return re.sub(r"\\(.)", r"\1", cell.strip())
+
+
+def md_tables(md: str):
+    """(heading, header cells, rows) of every pipe table in a Markdown text."""
+    tables, heading, lines = [], "", md.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("#"):
+            heading = line.lstrip("#").strip()
+        if (line.startswith("|") and i + 1 < len(lines)
+                and re.match(r"^\|(\s*:?-+:?\s*\|)+\s*$", lines[i + 1])):
+            split = lambda l: [md_unescape(c) for c in re.split(r"(?<!\\)\|", l.strip())[1:-1]]
+            header, rows = split(line), []
+            i += 2
+            while i < len(lines) and lines[i].startswith("|"):
+                rows.append(split(lines[i]))
+                i += 1
+            tables.append((heading, header, rows))
+            continue
+        i += 1
+    return tables
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def check_pdf_tables(page: Path, pdf: Path):
+    """Every table header cell and test label of report.md in the PDF's text."""
+    md_path, tests_csv = page.parent / "report.md", page.parent / "tests.csv"
+    if not (md_path.exists() and tests_csv.exists()):
+        return [], 0
+    if not shutil.which("pdftotext"):
+        return [f"{page}: pdftotext not found (apt-get install -y poppler-utils)"], 0
+    r = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True)
+    if r.returncode != 0:
+        return [f"{pdf}: pdftotext exited {r.returncode}: {r.stderr[-300:]}"], 0
+    text = squash(r.stdout)
+    tables = md_tables(md_path.read_text(encoding="utf-8"))
+    tests = {row["test"] for row in csv.DictReader(tests_csv.open(encoding="utf-8"))}
+    errors, needles = [], set()
+    rows_whole = [
+        row for heading, _, rows in tables
+        if heading in ("CAAR and tests", "Every test, per window", "AAR per event day")
+        for row in rows
+    ]
+    if not rows_whole:
+        errors.append(f"{md_path}: no tests' tables")
+    cut = [row[0] for row in rows_whole if squash("".join(row)) not in text]
+    if cut:
+        errors.append(f"{pdf}: {len(cut)} rows of the tests' tables are cut or wrapped in print: {cut[:8]}")
+    per_test = [t for t in tables if t[0].startswith("Every test")]
+    if not per_test:
+        errors.append(f"{md_path}: no 'Every test, per window' table")
+    for heading, header, rows in per_test:
+        if len(rows) != len(tests):
+            errors.append(
+                f"{md_path}: '{heading}' has {len(rows)} test rows, tests.csv has {len(tests)} tests")
+        needles.update(row[0] for row in rows)
+    labels = {row[0] for _, _, rows in per_test for row in rows}
+    aar_heads = {c for heading, header, _ in tables if heading == "AAR per event day" for c in header}
+    if labels - aar_heads:
+        errors.append(f"{md_path}: tests missing from the AAR per event day tables: {sorted(labels - aar_heads)}")
+    for _, header, _ in tables:
+        needles.update(c for c in header if c)
+    missing = sorted(n for n in needles if squash(n) not in text)
+    if missing:
+        errors.append(f"{pdf}: missing from the printed text: {missing}")
+    return errors, len(needles) + len(rows_whole)
+
+
 def png_size(path: Path):
     b = path.read_bytes()[:24]
     if b[:8] != b"\x89PNG\r\n\x1a\n":
@@ -105,6 +188,11 @@ def check_page(page: Path, out: Path, tag: str):
         errors.append(f"{page}: screenshot only {shot.stat().st_size} bytes: blank page?")
     if not pdf.exists() or pdf.stat().st_size < 20_000 or not pdf.read_bytes().startswith(b"%PDF"):
         errors.append(f"{page}: print to PDF failed")
+    else:
+        e, n = check_pdf_tables(page, pdf)
+        errors += e
+        if n and not e:
+            print(f"ok: {pdf}: all {n} table headers, test labels and test rows of report.md are whole in the printed text")
     return errors
 
 

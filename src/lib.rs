@@ -12,6 +12,7 @@ pub mod error; // InputError (path:line:column, expected/found), Error, exit cod
 pub mod fsio; // atomic file writes, the output directory and when it may be replaced
 pub mod progress; // the Progress trait long loops report to (the CLI draws the bar)
 pub mod synth; // synthetic panels and the seeded generator (benchmarks, tests)
+pub mod text; // English for messages: counts with their noun (1 event, 3 securities)
 pub mod window; // Window in event time (or in traded sessions), the default CAR windows
 #[cfg(test)]
 pub mod testutil; // tests only: the tolerance policy (assert_close!) and shared fixtures

@@ -538,13 +538,22 @@ fn fmt(v: f64) -> String {
     }
 }
 
-/// The 99 % acceptance interval of the number of rejections out of `n` under a true rate
-/// `p` (normal approximation), as rates: where a well-specified test's rate falls in 99 %
-/// of experiments.
+/// The rejection rates out of `n` draws consistent with a true rate `p` at 99 %: the lowest
+/// and highest x/n whose Wilson (1927) 99 % interval contains `p` (the Wilson interval
+/// inverts the score test, so these are the counts the score test accepts). Always inside
+/// [0, 1] (the normal approximation p ± z√(p(1 − p)/n) gave −2.9 % for 50 draws); (NaN,
+/// NaN) for no draws.
 pub fn acceptance_interval(p: f64, n: usize) -> (f64, f64) {
-    let nf = n as f64;
-    let half = Z99 * (p * (1.0 - p) / nf).sqrt();
-    (p - half, p + half)
+    let ok: Vec<usize> = (0..=n)
+        .filter(|&x| {
+            let (lo, hi) = wilson(x, n, Z99);
+            lo <= p && p <= hi
+        })
+        .collect();
+    match (ok.first(), ok.last()) {
+        (Some(&a), Some(&b)) => (a as f64 / n as f64, b as f64 / n as f64),
+        _ => (f64::NAN, f64::NAN),
+    }
 }
 
 /// The power chart's lines: each test's day-0 rejection rate at 5 % against k (both in
@@ -590,7 +599,7 @@ pub fn output_files(dir: &Path) -> [PathBuf; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{EXACT, PUBLISHED, ROUNDOFF, assert_close};
+    use crate::testutil::{EXACT, ROUNDOFF, assert_close};
 
     /// Wilson interval by hand: x = 5, n = 100, z = 1.96: p = 0.05, z² = 3.8416,
     /// centre = (0.05 + 0.019208)/1.038416, half = 1.96 √(0.000475 + 0.00009604)/1.038416.
@@ -666,10 +675,20 @@ mod tests {
         assert!(t.span.iter().any(|d| *d > 1));
     }
 
+    /// 1,000 draws: the score test's region 5 % ± 2.5758·√(0.05·0.95/1000) = [3.22 %,
+    /// 6.78 %] (Brown & Warner's 1985 band), as counts 33 to 67; 50 draws: 5 % ± 7.94 %,
+    /// counts 0 to 6 (never a negative rate). Each bound's Wilson interval holds 5 % and the
+    /// next count out does not.
     #[test]
-    fn acceptance_interval_for_1000_draws() {
-        let (lo, hi) = acceptance_interval(0.05, 1000);
-        assert_close!(lo, 0.0322, PUBLISHED);
-        assert_close!(hi, 0.0678, PUBLISHED);
+    fn acceptance_interval_for_1000_and_50_draws() {
+        assert_eq!(acceptance_interval(0.05, 1000), (0.033, 0.067));
+        assert_eq!(acceptance_interval(0.05, 50), (0.0, 0.12));
+        let holds = |x: usize, n: usize| {
+            let (lo, hi) = wilson(x, n, Z99);
+            lo <= 0.05 && 0.05 <= hi
+        };
+        assert!(holds(33, 1000) && holds(67, 1000) && !holds(32, 1000) && !holds(68, 1000));
+        assert!(holds(0, 50) && holds(6, 50) && !holds(7, 50));
+        assert!(acceptance_interval(0.05, 0).0.is_nan());
     }
 }

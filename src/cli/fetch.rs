@@ -515,9 +515,10 @@ fn fetch_halts(fetcher: &Fetcher, h: &HaltsArgs, data: &Path, quiet: bool) -> Re
     write_table_with_provenance(&out, "derived:halts", &q, &t, &requests)?;
     if !quiet {
         println!(
-            "wrote {} ({n} halt(s) for {} security(ies) vs {})",
+            "wrote {} ({} for {} vs {})",
             out.display(),
-            h.securities.len(),
+            crate::text::count(n, "halt"),
+            crate::text::count(h.securities.len(), "security"),
             h.index
         );
     }

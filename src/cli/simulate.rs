@@ -193,12 +193,12 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
     Ok(())
 }
 
-/// Day-0 rejection rates at 5 % per test and k, with the 99 % acceptance interval around
-/// 5 % flagged for k = 0.
+/// Day-0 rejection rates at 5 % per test and k, with the rates consistent with 5 % at 99 %
+/// (Wilson) flagged for k = 0.
 pub fn summary_table(sim: &Simulation, draws: usize) -> String {
     let (lo, hi) = acceptance_interval(0.05, draws);
     let mut s = format!(
-        "day 0, rejection rate at 5 % (99 % interval around 5 % for {draws} draws: {:.1}–{:.1} %)\n",
+        "day 0, rejection rate at 5 % (consistent with 5 % at 99 %, Wilson, for {draws} draws: {:.1}–{:.1} %)\n",
         lo * 100.0,
         hi * 100.0
     );

@@ -369,8 +369,8 @@ pub fn status_table(o: &Outcome) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(vec![
         col("event_id", rows.iter().map(|r| r.event_id)),
         col("security", rows.iter().map(|r| r.security)),
-        date_col("date", rows.iter().map(|r| Some(r.date)).collect())?,
         col("tau", rows.iter().map(|r| r.tau)),
+        date_col("date", rows.iter().map(|r| Some(r.date)).collect())?,
         col("status", rows.iter().map(|r| r.status.as_str())),
         col("source", rows.iter().map(|r| r.source.as_str())),
     ])

@@ -8,6 +8,7 @@ use crate::chart::render::{ChartFile, ChartKind};
 use crate::outcome::{Aggregate, Counts, EventResult, Outcome};
 use crate::returns::{Status, source};
 use crate::stats::TestId;
+use crate::text::count;
 
 /// Columns of wide tables (one per event) beyond which the report points to the CSV.
 const MAX_COLUMNS: usize = 12;
@@ -224,10 +225,10 @@ pub fn summary(o: &Outcome) -> Vec<Para> {
             continue;
         };
         let mut s = format!(
-            "Counted in each firm's own traded sessions from its first return after the news, the CAAR{} is {} over {} event(s)",
+            "Counted in each firm's own traded sessions from its first return after the news, the CAAR{} is {} over {}",
             w.pretty(),
             pct_prose(a.mean),
-            a.n
+            count(a.n, "event")
         );
         if let Some(l) = &o.lead
             && let Some(x) = crate::stats::find_test(&a.tests, l.test)
@@ -259,8 +260,11 @@ pub fn summary(o: &Outcome) -> Vec<Para> {
         ))]);
     }
     out.push(vec![t(format!(
-        "{} event row(s): {} analysed, {} without listed shares (no market data), {} skipped.",
-        c.rows, c.analysed, c.no_market_data, c.skipped
+        "{}: {} analysed, {} without listed shares (no market data), {} skipped.",
+        count(c.rows, "event row"),
+        c.analysed,
+        c.no_market_data,
+        c.skipped
     ))]);
     out
 }
@@ -337,8 +341,9 @@ fn holidays(o: &Outcome) -> Vec<Para> {
                 .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
                 .count();
             vec![t(format!(
-                "Exchange closed {f}{} ({n} weekday(s)), just before τ = {tau:+} for {}: no session, so no return and no shift of event time.",
+                "Exchange closed {f}{} ({}), just before τ = {tau:+} for {}: no session, so no return and no shift of event time.",
                 if f == l { String::new() } else { format!(" .. {l}") },
+                crate::text::count(n, "weekday"),
                 if secs.len() <= 6 {
                     secs.join(", ")
                 } else {
@@ -447,20 +452,24 @@ fn study(d: &mut Doc, o: &Outcome) {
         }
         cal_line.push(code(c.clone()));
     }
+    let n_events = o
+        .events
+        .iter()
+        .map(|e| &e.event_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let n_securities = o
+        .results
+        .iter()
+        .map(|r| &r.security)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
     d.list(vec![
         vec![t(format!(
-            "Event rows: {} ({analysed} analysed, {nomkt} without market data, {skipped} skipped); {} distinct event(s), {} distinct securit(ies) analysed",
+            "Event rows: {} ({analysed} analysed, {nomkt} without market data, {skipped} skipped); {} distinct, {} distinct analysed",
             o.events.len(),
-            o.events
-                .iter()
-                .map(|e| &e.event_id)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len(),
-            o.results
-                .iter()
-                .map(|r| &r.security)
-                .collect::<std::collections::BTreeSet<_>>()
-                .len()
+            count(n_events, "event"),
+            count(n_securities, "security"),
         ))],
         vec![t(format!(
             "Normal-return model: {} model, OLS on the estimation window {} (at least {} returns), {} returns",
@@ -955,14 +964,19 @@ fn caar_and_tests(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
         "AAR in percent per event day, one table per family of tests (statistic, two-sided p-value).",
     )]);
     use crate::stats::Family;
-    let groups: [(&str, &[Family]); 4] = [
+    // Every family in one of the groups (at most 5 tests per table, so A4 portrait holds it).
+    let groups: [(&str, &[Family]); 5] = [
         (
             "Event variance and time series",
             &[Family::EventVariance, Family::TimeSeries],
         ),
         ("Cross-section", &[Family::CrossSection]),
         ("Sign", &[Family::Sign]),
-        ("Rank and resampling", &[Family::Rank, Family::Resampling]),
+        ("Rank", &[Family::Rank]),
+        (
+            "Resampling and multivariate",
+            &[Family::Resampling, Family::Multivariate],
+        ),
     ];
     for (title, families) in groups {
         let mut in_group: Vec<TestId> = names

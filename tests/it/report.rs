@@ -408,6 +408,70 @@ fn report_tables_match_golden() {
     }
 }
 
+/// Every test of the battery is in the report, in tables that fit A4 portrait: each
+/// "Every test, per window" table has one row per test of the run (in `TestId` labels) and
+/// at most 5 window columns; every test heads a column of one "AAR per event day" table and
+/// no such table has more than 5 test columns. (CI's browser step also checks the printed
+/// PDF's text: scripts/check_html.py.)
+#[test]
+fn every_test_is_in_tables_that_fit_a_page() {
+    use evimpact::study::{Overrides, Study, read_study_file};
+    let path = repo().join("data/studies/entity-list-2019.toml");
+    let file = read_study_file(&path).expect("study file");
+    let study =
+        Study::resolve(Some((&path, file)), Overrides::default(), &data_dir()).expect("study");
+    let o = evimpact::pipeline::run_study(&study).expect("run");
+    let md = evimpact::report::tables_markdown(&o);
+    let mut labels: Vec<String> = o.windows[0]
+        .tests
+        .iter()
+        .map(|t| t.test.label().to_string())
+        .collect();
+    labels.sort();
+    assert!(labels.len() >= 20, "{labels:?}");
+    let cells = |line: &str| -> Vec<String> {
+        line.trim_matches('|')
+            .split(" | ")
+            .map(|c| c.trim().replace('\\', ""))
+            .collect()
+    };
+    let (mut section, mut per_test, mut aar_heads) = (String::new(), 0, Vec::new());
+    let lines: Vec<&str> = md.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with('#') {
+            section = line.trim_start_matches('#').trim().to_string();
+        }
+        let header_row =
+            line.starts_with('|') && lines.get(i + 1).is_some_and(|n| n.starts_with("|---"));
+        if !header_row {
+            continue;
+        }
+        let head = cells(line);
+        if head[0] == "test" {
+            per_test += 1;
+            assert!(head.len() - 2 <= 5, "{line}");
+            let mut rows: Vec<String> = lines[i + 2..]
+                .iter()
+                .take_while(|l| l.starts_with('|'))
+                .map(|l| cells(l)[0].clone())
+                .collect();
+            rows.sort();
+            assert_eq!(rows, labels, "{line}");
+        } else if section == "AAR per event day" {
+            assert_eq!(&head[..3], ["τ", "N", "AAR"], "{line}");
+            assert!(head.len() - 3 <= 5, "{line}");
+            aar_heads.extend(head[3..].iter().cloned());
+        }
+    }
+    assert_eq!(
+        per_test,
+        o.windows.len().div_ceil(5),
+        "tables of every test"
+    );
+    aar_heads.sort();
+    assert_eq!(aar_heads, labels, "each test in exactly one AAR table");
+}
+
 /// A headline `<script>alert(1)</script>`, a source that tries to close an attribute, a
 /// `javascript:` URL and an entity with Markdown and HTML in it: all shown as text.
 #[test]

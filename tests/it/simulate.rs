@@ -271,3 +271,44 @@ fn repeated_securities_are_separate_events_bug() {
         }
     }
 }
+
+/// The terminal's header gives the rates consistent with 5 % at 99 % (Wilson), never a
+/// negative bound: 50 draws accept 0 to 6 rejections, 0.0–12.0 % (the normal approximation
+/// printed −2.9–12.9 %).
+#[test]
+fn simulate_header_interval_is_wilson() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("panel");
+    panel(&dir);
+    let p = |f: &str| dir.join(f).display().to_string();
+    let out = tmp.path().join("sim").display().to_string();
+    let (prices, market, calendar) = (p("prices"), p("market.csv"), p("calendar.csv"));
+    let o = evimpact(&[
+        "simulate",
+        "--prices",
+        &prices,
+        "--market",
+        &market,
+        "--calendar",
+        &calendar,
+        "--draws",
+        "50",
+        "--events",
+        "5",
+        "--seed",
+        "3",
+        "--estimation",
+        "-150:-11",
+        "--min-estimation",
+        "100",
+        "--out",
+        &out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("(consistent with 5 % at 99 %, Wilson, for 50 draws: 0.0–12.0 %)"),
+        "{text}"
+    );
+    assert!(!text.contains("–-") && !text.contains(": -"), "{text}");
+}

@@ -48,7 +48,7 @@ fn reference_study_statuses_and_audit() {
     let st = read_csv(&out.join("status.csv"));
     assert_eq!(
         header(&out.join("status.csv")),
-        "event_id,security,date,tau,status,source"
+        "event_id,security,tau,date,status,source"
     );
     for sec in ["002415.SZ", "002236.SZ"] {
         for d in ["2019-10-08", "2019-10-09"] {
@@ -444,4 +444,20 @@ fn halt_policies_on_the_reference_study() {
         .expect("report")
         .replace("\\_", "_");
     assert!(report.contains("Halt policy: exclude_days"));
+}
+
+/// `ar.csv` and `status.csv` share their key columns in one order: event_id, security, tau,
+/// date.
+#[test]
+fn ar_and_status_share_the_key_order() {
+    let (_t, out) = run_ok(&["run", "data/studies/entity-list-2019.toml"]);
+    let key = |f: &str| -> Vec<String> {
+        header(&out.join(f))
+            .split(',')
+            .take(4)
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(key("ar.csv"), ["event_id", "security", "tau", "date"]);
+    assert_eq!(key("status.csv"), key("ar.csv"));
 }

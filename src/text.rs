@@ -1,0 +1,42 @@
+//! English for messages and the report: a count with its noun in the right number.
+
+/// "1 event", "4 events", "1 security", "3 securities", "0 sessions". `noun` is the
+/// singular; nouns ending in a consonant + "y" take "ies", the others "s".
+pub fn count(n: usize, noun: &str) -> String {
+    format!("{n} {}", plural(n, noun))
+}
+
+/// The noun for `n` of it: `plural(1, "halt")` = "halt", `plural(2, "security")` =
+/// "securities".
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        return noun.to_string();
+    }
+    let consonant_y = noun.len() > 1
+        && noun.ends_with('y')
+        && !noun[..noun.len() - 1].ends_with(['a', 'e', 'i', 'o', 'u']);
+    if consonant_y {
+        format!("{}ies", &noun[..noun.len() - 1])
+    } else if noun.ends_with('s') || noun.ends_with("sh") || noun.ends_with("ch") {
+        format!("{noun}es")
+    } else {
+        format!("{noun}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_in_both_numbers() {
+        assert_eq!(count(1, "event"), "1 event");
+        assert_eq!(count(4, "event"), "4 events");
+        assert_eq!(count(0, "session"), "0 sessions");
+        assert_eq!(count(1, "security"), "1 security");
+        assert_eq!(count(3, "security"), "3 securities");
+        assert_eq!(count(2, "weekday"), "2 weekdays");
+        assert_eq!(count(2, "close"), "2 closes");
+        assert_eq!(count(2, "row"), "2 rows");
+    }
+}
