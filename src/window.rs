@@ -117,10 +117,7 @@ impl Window {
     /// What the window counts, for the report.
     pub fn describe(&self) -> String {
         match self.sessions {
-            Sessions::Event => format!(
-                "{}: exchange sessions relative to day 0",
-                self.pretty()
-            ),
+            Sessions::Event => format!("{}: exchange sessions relative to day 0", self.pretty()),
             Sessions::Traded => format!(
                 "{}: the security's own returns, t0 its first return on or after day 0 (after any halt), counted in traded sessions",
                 self.pretty()
@@ -197,12 +194,21 @@ mod tests {
         let w: Window = "t0:t5".parse().expect("traded");
         assert_eq!(w, Window::traded(0, 5).expect("window"));
         assert!(w.is_traded());
-        assert_eq!((w.label(), w.pretty()), ("t0:t5".into(), "[t0, t+5]".into()));
+        assert_eq!(
+            (w.label(), w.pretty()),
+            ("t0:t5".into(), "[t0, t+5]".into())
+        );
         assert_eq!("t-1:t+1".parse::<Window>().expect("w").label(), "t-1:t1");
         assert!("t0:5".parse::<Window>().is_err());
-        assert_eq!(serde_json::to_value(w).expect("json"), serde_json::json!("t0:t5"));
+        assert_eq!(
+            serde_json::to_value(w).expect("json"),
+            serde_json::json!("t0:t5")
+        );
         let e = Window::new(-1, 1).expect("window");
-        assert_eq!(serde_json::to_value(e).expect("json"), serde_json::json!([-1, 1]));
+        assert_eq!(
+            serde_json::to_value(e).expect("json"),
+            serde_json::json!([-1, 1])
+        );
         let back: Vec<Window> = serde_json::from_str(r#"[[-1, 1], "t0:t1"]"#).expect("parse");
         assert_eq!(back, vec![e, Window::traded(0, 1).expect("w")]);
     }

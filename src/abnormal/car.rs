@@ -47,7 +47,11 @@ pub fn window_taus(rows: &[ArRow], w: &Window) -> Vec<i32> {
             .collect();
     }
     let with_ar = |r: &&ArRow| r.ar.is_finite();
-    let after = rows.iter().filter(|r| r.tau >= 0).filter(with_ar).zip(0i32..);
+    let after = rows
+        .iter()
+        .filter(|r| r.tau >= 0)
+        .filter(with_ar)
+        .zip(0i32..);
     let before = rows
         .iter()
         .rev()

@@ -198,10 +198,7 @@ impl ChartData {
         for (e, l) in events.iter_mut().zip(labels) {
             e.label = l;
         }
-        let w = |v: (i32, i32)| {
-            crate::window::Window::event(v.0, v.1)
-            .pretty()
-        };
+        let w = |v: (i32, i32)| crate::window::Window::event(v.0, v.1).pretty();
         let ar: Vec<ArCsv> = read_csv(&dir.join("ar.csv"))?;
         let series: Vec<SeriesCsv> = read_csv(&dir.join("series.csv"))?;
         let event_pos = events

@@ -53,7 +53,9 @@ pub fn terminal_summary(o: &Outcome) -> String {
     let mut s = String::new();
     let c = o.counts();
     let name = &o.study.name;
-    let lead_window = o.lead_window().and_then(|i| o.windows.get(i).map(|a| (i, a)));
+    let lead_window = o
+        .lead_window()
+        .and_then(|i| o.windows.get(i).map(|a| (i, a)));
     match (&o.lead, lead_window) {
         (Some(l), Some((i, a))) => {
             let t = find_test(&a.tests, l.test);

@@ -541,12 +541,8 @@ mod tests {
         let p = dir.path().join("events.csv");
         std::fs::write(&p, "event_id,security,date\nE,A,2019-10-07\n").expect("write");
         let events = load_events(&p).expect("events");
-        let (a, b) = price_period(
-            &events,
-            Window::event(-260, -11),
-            Window::event(-10, 10),
-        )
-        .expect("period");
+        let (a, b) = price_period(&events, Window::event(-260, -11), Window::event(-10, 10))
+            .expect("period");
         // 260 sessions ≈ 364 calendar days, plus margins.
         assert!(
             a <= NaiveDate::from_ymd_opt(2018, 9, 15).expect("date"),

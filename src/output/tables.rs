@@ -96,7 +96,10 @@ pub fn car_table(o: &Outcome) -> PolarsResult<DataFrame> {
         col("p_value", rows.iter().map(|(_, c)| opt(c.p))),
         col("n_returns", rows.iter().map(|(_, c)| c.n_returns as u32)),
         col("first_return_tau", rows.iter().map(|(_, c)| c.first_return)),
-        col("misses_reaction", rows.iter().map(|(_, c)| c.misses_reaction)),
+        col(
+            "misses_reaction",
+            rows.iter().map(|(_, c)| c.misses_reaction),
+        ),
     ])
 }
 

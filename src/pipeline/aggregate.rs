@@ -7,8 +7,8 @@ use rayon::prelude::*;
 use crate::abnormal::{EventAnalysis, EventSpec};
 use crate::outcome::{Aggregate, PathPoint, Scope};
 use crate::stats::battery::run_test;
-use crate::stats::{Clustering, TestId};
 use crate::stats::battery::{Sample, battery};
+use crate::stats::{Clustering, TestId};
 
 /// The panel of the events' estimation-window residuals that the tests read.
 fn panel_of<'a>(analyses: &[&'a EventAnalysis]) -> crate::stats::Panel<'a> {
@@ -143,12 +143,15 @@ pub fn lead_path(es: &EventSpec, analyses: &[&EventAnalysis], lead: TestId) -> V
     (ew.start..=ew.end)
         .map(|tau| {
             let pos = (tau - ew.start) as usize;
-            let s = sample(analyses, (0..=pos).collect(), pos + 1, |i, _| {
-                match cumulative[i].iter().find(|c| c.0 == tau) {
+            let s = sample(
+                analyses,
+                (0..=pos).collect(),
+                pos + 1,
+                |i, _| match cumulative[i].iter().find(|c| c.0 == tau) {
                     Some(&(_, car, var)) => (car, var, car / var.sqrt()),
                     None => (f64::NAN, f64::NAN, f64::NAN),
-                }
-            });
+                },
+            );
             let n = s.values.len();
             let caar = s.values.iter().sum::<f64>() / n as f64;
             let t = run_test(&panel, &s, lead);

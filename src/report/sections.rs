@@ -27,7 +27,6 @@ fn window_label(a: &Aggregate) -> String {
     a.window.map(|w| w.pretty()).unwrap_or_default()
 }
 
-
 /// The plain-language summary, generated only from the computed numbers.
 pub fn summary(o: &Outcome) -> Vec<Para> {
     let mut out = Vec::new();
@@ -158,7 +157,8 @@ pub fn summary(o: &Outcome) -> Vec<Para> {
 
 /// How informative each test is at this run's N, from its reference distribution.
 fn informative(o: &Outcome) -> Vec<Para> {
-    let Some(a) = o.lead_window()
+    let Some(a) = o
+        .lead_window()
         .and_then(|i| o.windows.get(i))
         .or(o.windows.first())
     else {

@@ -100,8 +100,11 @@ impl<'a> Prepared<'a> {
                 if s.member_days.is_empty() {
                     corrado_rank(&ranks, &s.days.iter().map(at).collect::<Vec<_>>())
                 } else {
-                    let grids: Vec<Vec<usize>> =
-                        s.member_days.iter().map(|d| d.iter().map(at).collect()).collect();
+                    let grids: Vec<Vec<usize>> = s
+                        .member_days
+                        .iter()
+                        .map(|d| d.iter().map(at).collect())
+                        .collect();
                     corrado_rank_by_event(&ranks, &grids)
                 }
             }

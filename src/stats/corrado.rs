@@ -184,8 +184,12 @@ mod tests {
     /// multi-day form.
     #[test]
     fn per_event_days_reduce_to_the_multi_day_form() {
-        let a: Vec<f64> = (0..30).map(|i| ((i * 7) % 30) as f64 / 31.0 + 0.01).collect();
-        let b: Vec<f64> = (0..30).map(|i| ((i * 11 + 3) % 30) as f64 / 31.0 + 0.01).collect();
+        let a: Vec<f64> = (0..30)
+            .map(|i| ((i * 7) % 30) as f64 / 31.0 + 0.01)
+            .collect();
+        let b: Vec<f64> = (0..30)
+            .map(|i| ((i * 11 + 3) % 30) as f64 / 31.0 + 0.01)
+            .collect();
         let ranks: Vec<&[f64]> = vec![&a, &b];
         let days = vec![25, 26, 27];
         let multi = corrado_rank(&ranks, &days);

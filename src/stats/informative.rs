@@ -276,7 +276,10 @@ mod tests {
         let c = Clustering::of(["2019-10-08"; 4].map(|d| d.parse::<NaiveDate>().expect("date")));
         assert_eq!(c, on(4, 1, 4));
         let s = note(&c);
-        assert!(s.contains("the lead test is the crude dependence adjustment"), "{s}");
+        assert!(
+            s.contains("the lead test is the crude dependence adjustment"),
+            "{s}"
+        );
         assert!(s.contains("(`cda`)"), "{s}");
         assert!(s.contains("placebo"), "{s}");
         assert!(
@@ -312,7 +315,8 @@ mod tests {
     #[test]
     fn clustering_on_a_few_dates() {
         let d = |s: &str| s.parse::<NaiveDate>().expect("date");
-        let two = Clustering::of((0..16).map(|i| d(if i < 9 { "2019-05-16" } else { "2019-10-08" })));
+        let two =
+            Clustering::of((0..16).map(|i| d(if i < 9 { "2019-05-16" } else { "2019-10-08" })));
         assert_eq!(two, on(16, 2, 16));
         assert!(two.clustered());
         assert_eq!(two.describe(), "16 events on 2 dates");
@@ -337,9 +341,20 @@ mod tests {
         assert_eq!(lead(on(8, 8, 0)), Some(TestId::PatellZ));
         assert_eq!(lead(on(250, 240, 20)), Some(TestId::Bmp));
         let l = lead_test(&on(4, 1, 4)).expect("lead");
-        assert!(l.reason.starts_with("4 events on one date: the portfolio test"), "{}", l.reason);
+        assert!(
+            l.reason
+                .starts_with("4 events on one date: the portfolio test"),
+            "{}",
+            l.reason
+        );
         // The lead test is always informative at that sample.
-        for c in [on(1, 1, 0), on(4, 1, 4), on(16, 2, 16), on(8, 8, 0), on(250, 240, 20)] {
+        for c in [
+            on(1, 1, 0),
+            on(4, 1, 4),
+            on(16, 2, 16),
+            on(8, 8, 0),
+            on(250, 240, 20),
+        ] {
             let l = lead_test(&c).expect("lead");
             assert!(informative(l.test, c.n, c.clustered()).0, "{c:?} {l:?}");
         }

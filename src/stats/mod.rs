@@ -47,6 +47,7 @@ mod panel;
 mod patell;
 mod placebo;
 pub mod reference;
+pub mod second_stage;
 mod sign;
 mod wilcoxon;
 

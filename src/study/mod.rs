@@ -326,7 +326,9 @@ fn windows(
     car: Vec<Window>,
     file: file::WindowsSection,
 ) -> (Window, Window, Vec<Window>) {
-    let estimation = estimation.or(file.estimation).unwrap_or(Window::event(-260, -11));
+    let estimation = estimation
+        .or(file.estimation)
+        .unwrap_or(Window::event(-260, -11));
     let event_window = event.or(file.event).unwrap_or(Window::event(-10, 10));
     let car_windows = if !car.is_empty() {
         car

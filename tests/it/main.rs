@@ -4,6 +4,7 @@ mod architecture;
 mod bad_input;
 mod common;
 mod fetch;
+mod golden_second_stage;
 mod independent;
 mod models;
 mod out_dir;

@@ -33,7 +33,9 @@ fn reference_study_handles_the_suspension() {
     // never J1, Patell or J2 (which assume independent events).
     let first = said.lines().next().expect("a first line");
     assert!(
-        first.starts_with("entity-list-2019: CAAR[0, +5] −6.81 % over 4 events on one date; lead test cda"),
+        first.starts_with(
+            "entity-list-2019: CAAR[0, +5] −6.81 % over 4 events on one date; lead test cda"
+        ),
         "{first}"
     );
     assert!(first.contains("p = 0.059"), "{first}");
@@ -42,7 +44,10 @@ fn reference_study_handles_the_suspension() {
     }
     // Windows that end before the halted stocks' first return after the news are flagged.
     for w in ["CAAR[-1, +1]", "CAAR[0, +1]"] {
-        let line = said.lines().find(|l| l.trim_start().starts_with(w)).expect("window line");
+        let line = said
+            .lines()
+            .find(|l| l.trim_start().starts_with(w))
+            .expect("window line");
         assert!(
             line.contains("misses the reaction of 002415.SZ, 002236.SZ (first return after the news at τ = +2)"),
             "{line}"
@@ -160,7 +165,10 @@ fn reference_study_handles_the_suspension() {
         .expect("CAR[0,1]");
     assert_eq!((c["car"].as_str(), c["n_returns"].as_str()), ("", "0"));
     assert_eq!(
-        (c["first_return_tau"].as_str(), c["misses_reaction"].as_str()),
+        (
+            c["first_return_tau"].as_str(),
+            c["misses_reaction"].as_str()
+        ),
         ("2", "true")
     );
     let c = car
@@ -170,7 +178,12 @@ fn reference_study_handles_the_suspension() {
     assert_eq!(c["n_returns"], "4");
     assert_eq!(c["misses_reaction"], "false");
     // [-1,+1] holds only τ = -1 for the halted firms: flagged; not for the others.
-    for (sec, flagged) in [("002415.SZ", "true"), ("002236.SZ", "true"), ("002230.SZ", "false"), ("300188.SZ", "false")] {
+    for (sec, flagged) in [
+        ("002415.SZ", "true"),
+        ("002236.SZ", "true"),
+        ("002230.SZ", "false"),
+        ("300188.SZ", "false"),
+    ] {
         let c = car
             .iter()
             .find(|r| r["security"] == sec && r["window"] == "-1:1")
