@@ -39,6 +39,8 @@ value_enum!(ModelKind {
     ModelKind::Factors => "any factor file's declared columns",
     ModelKind::ScholesWilliams => "Scholes-Williams beta for thin trading",
     ModelKind::Dimson => "Dimson beta with K market leads and lags",
+    ModelKind::Garch => "market model with GARCH(1,1) errors (maximum likelihood)",
+    ModelKind::Egarch => "market model with EGARCH(1,1) errors (maximum likelihood)",
 });
 
 value_enum!(ReturnKind {

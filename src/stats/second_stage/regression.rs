@@ -138,7 +138,7 @@ impl Fit {
     /// assert!((f.coef[1] - 2.1).abs() < 1e-12);
     /// ```
     pub fn ols(y: &[f64], x: &[Vec<f64>], intercept: bool) -> Result<Fit, RegressionError> {
-        Self::fit(y, x, None, intercept)
+        Self::fit_weighted(y, x, None, intercept)
     }
 
     /// Weighted least squares with weights `w` (> 0), e.g. the number of securities in a
@@ -152,10 +152,10 @@ impl Fit {
         w: &[f64],
         intercept: bool,
     ) -> Result<Fit, RegressionError> {
-        Self::fit(y, x, Some(w), intercept)
+        Self::fit_weighted(y, x, Some(w), intercept)
     }
 
-    fn fit(
+    fn fit_weighted(
         y: &[f64],
         x: &[Vec<f64>],
         w: Option<&[f64]>,
@@ -184,7 +184,8 @@ impl Fit {
         // Collinearity: a diagonal element of R tiny against its column's norm.
         for j in 0..k {
             let norm = xw.column(j).norm();
-            if !(r[(j, j)].abs() > 1e-10 * norm.max(f64::MIN_POSITIVE)) {
+            let rjj = r[(j, j)].abs();
+            if rjj.is_nan() || rjj <= 1e-10 * norm.max(f64::MIN_POSITIVE) {
                 return Err(RegressionError::Collinear { column: j + 1 });
             }
         }
@@ -264,8 +265,8 @@ impl Fit {
         };
         let k = self.k;
         let mut meat = DMatrix::<f64>::zeros(k, k);
-        for i in 0..self.n {
-            let e2 = self.ew[i] * self.ew[i];
+        for (i, e) in self.ew.iter().enumerate() {
+            let e2 = e * e;
             let omega = match hc {
                 Hc::Hc0 | Hc::Hc1 => e2,
                 Hc::Hc2 => e2 / (1.0 - h[i]),
