@@ -31,6 +31,7 @@ pub mod stats; // one file per paper; TestId, Reference; the battery
 pub mod fetch; // side entrance: public sources → input files with provenance
 pub mod outcome; // the results as plain values: Outcome, EventResult, Aggregate, Skipped
 pub mod pipeline;
+pub mod second_stage; // regressions of CARs, groups, volatility, diagnostics, calendar time
 pub mod study; // the study file, flags, validation → Study, EventSpec // the driver: load stage, per event, audit, aggregates
 
 // ⑦ What a reader gets.

@@ -77,6 +77,7 @@ value_enum!(ChartKind {
     ChartKind::Tests => "test statistics per window with critical values",
     ChartKind::Prices => "price panel per security around its event",
     ChartKind::Volume => "abnormal volume around day 0",
+    ChartKind::Groups => "CAAR path per group (events with a group column)",
     ChartKind::All => "every chart",
 });
 

@@ -2,7 +2,8 @@
 //!
 //! Columns: `event_id,security,entity,date,time,tz,headline,source,url`. `event_id` and
 //! `date` are required; `time` (HH:MM, 24 h) and `tz` (IANA name) are optional; an empty
-//! `security` marks an entity with no listed shares (reported as "no market data").
+//! `security` marks an entity with no listed shares (reported as "no market data"). An
+//! optional `group` column names each row's group (results per group and their difference).
 
 use std::path::Path;
 
@@ -29,6 +30,9 @@ pub struct Event {
     pub exchange: Option<crate::data::calendar::Exchange>,
     /// Market index file named in the optional `market` column (else the study's).
     pub market: Option<std::path::PathBuf>,
+    /// The optional `group` column (e.g. `listed_entity`, `supplier`): results are also
+    /// reported per group, and groups are compared.
+    pub group: Option<String>,
     /// Line of the events file this row came from.
     pub line: usize,
 }
@@ -68,6 +72,7 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
     let c_url = header.find("url");
     let c_exchange = header.find("exchange");
     let c_market = header.find("market");
+    let c_group = header.find("group");
     let get = |rec: &csv::StringRecord, c: Option<usize>| -> String {
         c.and_then(|c| rec.get(c)).unwrap_or("").trim().to_string()
     };
@@ -173,6 +178,7 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
             url: get(&rec, c_url),
             exchange,
             market,
+            group: Some(get(&rec, c_group)).filter(|g| !g.is_empty()),
             line,
         });
     }

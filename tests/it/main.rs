@@ -11,5 +11,6 @@ mod out_dir;
 mod reference;
 mod report;
 mod scale;
+mod second_stage;
 mod simulate;
 mod status;

@@ -9,10 +9,13 @@
 //!   integer (R's `t.test(x, y)`).
 //! - pooled (Student): df = n_x + n_y − 2, se = √(((n_x − 1)v_x + (n_y − 1)v_y)/df ·
 //!   (1/n_x + 1/n_y)) (`t.test(x, y, var.equal = TRUE)`).
-//! - permutation (Fisher 1935; Pitman 1937): the group labels are reassigned at random P
-//!   times (all n_x + n_y values kept, n_x of them drawn for the first group); p = (1 + #{|d*|
-//!   ≥ |d|})/(1 + P) for the difference in means d (two-sided; the +1 counts the observed
-//!   split, so p is never 0). Seeded: the same seed gives the same p-value.
+//! - permutation (Fisher 1935; Pitman 1937): the difference in means d against its
+//!   distribution over reassignments of the group labels (all n_x + n_y values kept, n_x of
+//!   them for the first group), two-sided. When the C(n_x + n_y, n_x) splits are no more
+//!   than P, every split is enumerated and p = #{|d*| ≥ |d|}/C exactly (the observed split
+//!   included): with 4 and 3 events there are 35 splits and the smallest attainable p is
+//!   2/35 = 0.057. Otherwise P random splits, p = (1 + #{|d*| ≥ |d|})/(1 + P) (the +1 counts
+//!   the observed split, so p is never 0); seeded: the same seed gives the same p-value.
 //!
 //! Relabelling the groups swaps the sign of d and t and leaves every p-value unchanged.
 //!
@@ -89,6 +92,78 @@ pub fn pooled_t(x: &[f64], y: &[f64]) -> TwoSample {
         t,
         df,
         p: t_two_sided(t, df),
+    }
+}
+
+/// A permutation p-value and how it was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Permutation {
+    pub p: f64,
+    /// Splits evaluated: every split when `exact`, else the random relabellings.
+    pub splits: usize,
+    pub exact: bool,
+}
+
+/// C(n, k), saturating at `usize::MAX`.
+pub fn binomial_coefficient(n: usize, k: usize) -> usize {
+    let k = k.min(n - k.min(n));
+    let mut c: u128 = 1;
+    for i in 0..k {
+        c = c * (n - i) as u128 / (i + 1) as u128;
+        if c > usize::MAX as u128 {
+            return usize::MAX;
+        }
+    }
+    c as usize
+}
+
+/// The permutation test of the difference in means: exact (every split) when there are at
+/// most `permutations` splits, else `permutations` random relabellings from stream 0 of
+/// `seed`. NaN p when a group is empty or P = 0.
+pub fn permutation_test(x: &[f64], y: &[f64], permutations: usize, seed: u64) -> Permutation {
+    let nan = Permutation {
+        p: f64::NAN,
+        splits: 0,
+        exact: false,
+    };
+    if x.is_empty() || y.is_empty() || permutations == 0 {
+        return nan;
+    }
+    let n = x.len() + y.len();
+    let c = binomial_coefficient(n, x.len());
+    if c > permutations {
+        return Permutation {
+            p: permutation_p(x, y, permutations, seed),
+            splits: permutations,
+            exact: false,
+        };
+    }
+    let all: Vec<f64> = x.iter().chain(y).copied().collect();
+    let total: f64 = all.iter().sum();
+    let observed = (mean(x) - mean(y)).abs();
+    let tol = 1e-12 * observed.max(f64::MIN_POSITIVE);
+    let (nx, ny) = (x.len(), y.len());
+    // Every nx-subset of 0..n, in lexicographic order.
+    let mut idx: Vec<usize> = (0..nx).collect();
+    let mut hits = 0usize;
+    loop {
+        let sx: f64 = idx.iter().map(|&i| all[i]).sum();
+        let d = sx / nx as f64 - (total - sx) / ny as f64;
+        if d.abs() >= observed - tol {
+            hits += 1;
+        }
+        let Some(i) = (0..nx).rev().find(|&i| idx[i] != i + n - nx) else {
+            break;
+        };
+        idx[i] += 1;
+        for j in i + 1..nx {
+            idx[j] = idx[j - 1] + 1;
+        }
+    }
+    Permutation {
+        p: hits as f64 / c as f64,
+        splits: c,
+        exact: true,
     }
 }
 
@@ -170,6 +245,12 @@ mod tests {
         let exact = extreme as f64 / total as f64; // 2/20: the observed split and its mirror
         let p = permutation_p(&x, &y, 40_000, 7);
         assert!((p - exact).abs() < 0.005, "{p} vs {exact}");
+        let t = permutation_test(&x, &y, 9999, 7);
+        assert!(t.exact && t.splits == 20, "{t:?}");
+        assert!((t.p - exact).abs() < 1e-15, "{} vs {exact}", t.p);
+        let r = permutation_test(&x, &y, 10, 7);
+        assert!(!r.exact && r.splits == 10);
+        assert_eq!(binomial_coefficient(7, 3), 35);
         assert_eq!(permutation_p(&x, &y, 500, 7), permutation_p(&x, &y, 500, 7));
     }
 }
