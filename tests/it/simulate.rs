@@ -268,3 +268,54 @@ fn repeated_securities_are_separate_events_bug() {
         }
     }
 }
+
+/// `simulate --model garch` runs the GARCH market model on every pseudo-event (same draws as
+/// the market model: the pseudo-events depend on the seed, not the model) and a large day-0
+/// abnormal return is rejected; a factor model is refused with the reason (no factor file).
+#[test]
+fn simulate_covers_the_garch_model() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("panel");
+    panel(&dir);
+    let (a, b) = (tmp.path().join("g"), tmp.path().join("m"));
+    simulate(
+        &dir,
+        &a,
+        "5",
+        &["--model", "garch", "--draws", "6", "--k", "0.2"],
+    );
+    simulate(&dir, &b, "5", &["--draws", "6", "--k", "0.2"]);
+    assert_eq!(
+        std::fs::read(a.join("events.csv")).expect("events"),
+        std::fs::read(b.join("events.csv")).expect("events")
+    );
+    let rows = read_csv(&a.join("rejections.csv"));
+    let r = rows
+        .iter()
+        .find(|r| r["test"] == "patell_z" && r["k"] == "0.2" && r["level"] == "0.05")
+        .expect("row");
+    assert_eq!(r["draws"], "6");
+    assert!(num(&r["rate"]) > 0.8, "{r:?}");
+    assert_ne!(
+        std::fs::read(a.join("rejections.csv")).expect("a"),
+        std::fs::read(b.join("rejections.csv")).expect("b"),
+        "the GARCH SARs differ from the market model's"
+    );
+    let o = evimpact(&[
+        "simulate",
+        "--prices",
+        "x",
+        "--market",
+        "y",
+        "--model",
+        "ff3",
+        "--out",
+        tmp.path().join("f").to_str().expect("utf8"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("simulate reads no factor file"),
+        "{}",
+        stderr(&o)
+    );
+}
