@@ -237,6 +237,7 @@ mod tests {
             exchange: None,
             market: None,
             group: None,
+            short_name: None,
             line: 2,
         }
     }

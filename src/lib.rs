@@ -12,7 +12,9 @@ pub mod error; // InputError (path:line:column, expected/found), Error, exit cod
 pub mod fsio; // atomic file writes, the output directory and when it may be replaced
 pub mod progress; // the Progress trait long loops report to (the CLI draws the bar)
 pub mod synth; // synthetic panels and the seeded generator (benchmarks, tests)
-pub mod window; // Window in event time, the default CAR windows
+pub mod window; // Window in event time (or in traded sessions), the default CAR windows
+#[cfg(test)]
+pub mod testutil; // tests only: the tolerance policy (assert_close!) and shared fixtures
 
 // ① Inputs.
 pub mod data; // loaders: events, prices, halts, calendars, factors, provenance
@@ -25,20 +27,20 @@ pub mod model; // ModelSpec → FittedModel::fit (market, factor, Scholes-Willia
 // ⑤ Abnormal returns of one event.
 pub mod abnormal; // estimation fit → AR, CAR, BHAR, abnormal volume; skip reasons
 // ⑥ Test statistics.
-pub mod stats; // one file per paper; TestId, Reference; the battery
+pub mod stats; // one file per paper; TestId, Reference; the battery; the lead test
 
 // The study and the run.
+pub mod study; // the study file, flags, validation → Study, EventSpec
 pub mod fetch; // side entrance: public sources → input files with provenance
 pub mod outcome; // the results as plain values: Outcome, EventResult, Aggregate, Skipped
-pub mod pipeline;
 pub mod second_stage; // regressions of CARs, groups, volatility, diagnostics, calendar time
-pub mod study; // the study file, flags, validation → Study, EventSpec // the driver: load stage, per event, audit, aggregates
+pub mod pipeline; // the driver: load stage, per event, audit, aggregates
 
 // ⑦ What a reader gets.
+pub mod output; // tables (CSV, Parquet), series.csv, caar_path.csv, summary.json
 pub mod chart; // PNG charts from the tables read back: toolkit, one file per chart
-pub mod output; // tables (CSV, Parquet), series.csv, summary.json
 pub mod report; // report.md and report.html from the outcome and the charts
 
 // Entrances.
-pub mod cli;
-pub mod simulate; // size and power of every test (Brown & Warner 1985) // every clap struct and every printed line
+pub mod simulate; // size and power of every test (Brown & Warner 1985)
+pub mod cli; // every clap struct and every printed line

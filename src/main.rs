@@ -4,6 +4,11 @@
 use clap::Parser;
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Err(message) = evimpact::cli::preflight(&args) {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    }
     let cli = evimpact::cli::Cli::parse();
     if let Err(e) = evimpact::cli::main_with(cli) {
         match &e {

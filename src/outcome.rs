@@ -103,6 +103,9 @@ pub struct Skipped {
 pub struct EventResult {
     /// Index into `Outcome::events`.
     pub event: usize,
+    /// The legend label: "002415.SZ Hikvision" (the events file's `short_name`, else the
+    /// entity when short, else the ticker), with the event id when a security has several.
+    pub label: String,
     pub event_id: String,
     pub security: String,
     pub entity: String,
@@ -163,6 +166,15 @@ pub struct PathPoint {
     pub distribution: Reference,
 }
 
+/// The events of one event date: per CAR window (study order) N, CAAR and the run's lead
+/// test on that date's events alone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DateAggregate {
+    pub date: NaiveDate,
+    pub events: usize,
+    pub windows: Vec<(usize, f64, TestStat)>,
+}
+
 /// How the event rows ended: analysed, without listed shares, skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counts {
@@ -192,6 +204,20 @@ pub struct Outcome {
     /// The second stage: groups, regressions, volatility, diagnostics, calendar time,
     /// multiple testing.
     pub second: second_stage::SecondStage,
+    /// CAAR per event date, when events cluster on several dates (else empty).
+    pub by_date: Vec<DateAggregate>,
+    /// The command line that reproduces this run (set by the command line; `None` when the
+    /// library was called directly).
+    pub command: Option<RunCommand>,
+}
+
+/// A command line that reproduces a run: the working directory and the words, every flag
+/// that overrode the study file included (and `--data` with the data directory that was
+/// used when none was given).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunCommand {
+    pub dir: std::path::PathBuf,
+    pub args: Vec<String>,
 }
 
 impl Outcome {

@@ -368,6 +368,7 @@ pub fn output_files(dir: &Path) -> [PathBuf; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{EXACT, PUBLISHED, ROUNDOFF, assert_close};
 
     /// Wilson interval by hand: x = 5, n = 100, z = 1.96: p = 0.05, z² = 3.8416,
     /// centre = (0.05 + 0.019208)/1.038416, half = 1.96 √(0.000475 + 0.00009604)/1.038416.
@@ -377,19 +378,19 @@ mod tests {
         let den = 1.038416;
         let c = (0.05 + 0.019208) / den;
         let h = 1.96 * (0.000475f64 + 0.00009604).sqrt() / den;
-        assert!((lo - (c - h)).abs() < 1e-12 && (hi - (c + h)).abs() < 1e-12);
+        assert_close!(lo, c - h, ROUNDOFF);
+        assert_close!(hi, c + h, ROUNDOFF);
         assert!(lo < 0.05 && 0.05 < hi);
         assert!(wilson(0, 0, 1.96).0.is_nan());
         let (lo, hi) = wilson(0, 50, Z95);
-        assert!(lo.abs() < 1e-15 && hi > 0.0, "{lo} {hi}");
+        assert_close!(lo, 0.0, EXACT);
+        assert!(hi > 0.0, "{hi}");
     }
 
     #[test]
     fn acceptance_interval_for_1000_draws() {
         let (lo, hi) = acceptance_interval(0.05, 1000);
-        assert!(
-            (lo - 0.0322).abs() < 1e-3 && (hi - 0.0678).abs() < 1e-3,
-            "{lo} {hi}"
-        );
+        assert_close!(lo, 0.0322, PUBLISHED);
+        assert_close!(hi, 0.0678, PUBLISHED);
     }
 }

@@ -9,6 +9,7 @@ mod basics {
     use super::*;
     use crate::data::calendar::Calendar;
     use crate::returns::Status;
+    use crate::testutil::{ROUNDOFF, assert_close, prop_assert_close};
     use chrono::Duration;
     use proptest::prelude::*;
 
@@ -56,10 +57,10 @@ mod basics {
             let (cal, tl) = timeline(&rets, &ms, &spans);
             let a = analyze(&tl, &cal, 70, &study(30).event_spec()).expect("analysed");
             for r in a.rows.iter().filter(|r| r.ar.is_finite()) {
-                prop_assert!(r.ar.abs() < 1e-12, "{}", r.ar);
+                prop_assert_close!(r.ar, 0.0, ROUNDOFF);
             }
             for c in &a.cars {
-                if c.n_returns > 0 { prop_assert!(c.car.abs() < 1e-12); } else { prop_assert!(c.car.is_nan()); }
+                if c.n_returns > 0 { prop_assert_close!(c.car, 0.0, ROUNDOFF); } else { prop_assert!(c.car.is_nan()); }
             }
         }
     }
@@ -88,13 +89,13 @@ mod basics {
         // Var(CAR[-1,1]) uses D = 1 + 3 = 4 sessions and the summed rows (not L·s²).
         let c = &a.cars[0];
         let x = [4.0, ms[69] + ms[71]];
-        assert!((c.var - a.fit.s2 * (4.0 + a.fit.leverage(&x))).abs() < 1e-15);
+        assert_close!(c.var, a.fit.s2 * (4.0 + a.fit.leverage(&x)), ROUNDOFF.rel());
         assert_eq!(c.n_returns, 2);
         // Estimation ARs by τ = -60..-11 (sessions 10..59): residuals of the fit, mean-zero
         // under span weighting (Σ ε/1 = 0 with all spans 1 here).
         assert_eq!(a.est_ar.len(), 50);
         let s: f64 = a.est_ar.iter().sum();
-        assert!(s.abs() < 1e-12, "{s}");
+        assert_close!(s, 0.0, ROUNDOFF);
     }
 
     #[test]
@@ -170,6 +171,7 @@ mod model_tests {
     //! formulas written out here (independent of `ModelSpec::design` and `over_span`).
     use super::*;
     use crate::model::{ModelKind, ModelSpec};
+    use crate::testutil::{EXACT, ROUNDOFF, assert_close, prop_assert_close, uniform};
     use chrono::Duration;
     use proptest::prelude::*;
 
@@ -192,16 +194,6 @@ mod model_tests {
         s
     }
 
-    fn lcg(seed: u64) -> impl FnMut() -> f64 {
-        let mut s = seed;
-        move || {
-            s = s
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((s >> 11) as f64 / (1u64 << 53) as f64) - 0.5
-        }
-    }
-
     /// A calendar of N sessions, market levels, 3 factors and a risk-free rate per session, and
     /// spans (0: suspended) with a few halts; the market return of a span-d return at i is
     /// px[i]/px[i-d] - 1.
@@ -213,7 +205,7 @@ mod model_tests {
     }
 
     fn world(seed: u64, halts: &[usize]) -> World {
-        let mut rnd = lcg(seed);
+        let mut rnd = uniform(seed, 0, -0.5, 0.5);
         let d0 = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date");
         let cal = Calendar {
             name: "t".into(),
@@ -297,7 +289,7 @@ mod model_tests {
     #[test]
     fn garch_variances_come_from_the_forecast() {
         let w = world(7, &[50, 51, 101, 102]);
-        let mut rnd = lcg(99);
+        let mut rnd = uniform(99, 0, -0.5, 0.5);
         let noise: Vec<f64> = (0..N).map(|_| 0.02 * rnd()).collect();
         let st = study(ModelSpec::new(ModelKind::Garch));
         let tl = timeline(&w, |i, d, m| {
@@ -348,7 +340,7 @@ mod model_tests {
         fn engine_recovers_every_model(seed in 0u64..1_000_000, which in 0usize..7,
                                        h1 in 25usize..85, h2 in 96usize..104) {
             let w = world(seed, &[h1, h1 + 1, h2]);
-            let mut rnd = lcg(seed ^ 0x9e37);
+            let mut rnd = uniform(seed, 0x9e37, -0.5, 0.5);
             let alpha = 0.002 * rnd();
             let b: Vec<f64> = (0..3).map(|_| 1.0 + rnd()).collect();
             let rf = w.fac.rf.clone().expect("rf");
@@ -397,17 +389,17 @@ mod model_tests {
             let a = analyze_with(&tl, &w.cal, DAY0, &st.event_spec(), data).expect("analysed");
             prop_assert_eq!(a.fit.coef.len(), want.len());
             for (got, want) in a.fit.coef.iter().zip(&want) {
-                prop_assert!((got - want).abs() < 1e-9, "{}: {got} vs {want}", spec.kind.as_str());
+                prop_assert_close!(*got, *want, ROUNDOFF, "{}", spec.kind.as_str());
             }
-            prop_assert!(a.fit.s2 < 1e-24, "{}", a.fit.s2);
+            prop_assert_close!(a.fit.s2.sqrt(), 0.0, ROUNDOFF);
             for r in a.rows.iter().filter(|r| r.ret.is_finite()) {
-                prop_assert!(r.ar.abs() < 1e-12, "{} τ={} ar={}", spec.kind.as_str(), r.tau, r.ar);
+                prop_assert_close!(r.ar, 0.0, ROUNDOFF, "{} τ={}", spec.kind.as_str(), r.tau);
             }
             for c in &a.cars {
-                if c.n_returns > 0 { prop_assert!(c.car.abs() < 1e-12); } else { prop_assert!(c.car.is_nan()); }
+                if c.n_returns > 0 { prop_assert_close!(c.car, 0.0, ROUNDOFF); } else { prop_assert!(c.car.is_nan()); }
             }
             for b in &a.bhars {
-                if b.n_returns > 0 { prop_assert!(b.bhar.abs() < 1e-12); }
+                if b.n_returns > 0 { prop_assert_close!(b.bhar, 0.0, ROUNDOFF); }
             }
         }
 
@@ -416,7 +408,7 @@ mod model_tests {
         #[test]
         fn constant_mean_ars_ignore_a_constant(seed in 0u64..1_000_000, c in -0.01f64..0.01) {
             let w = world(seed, &[40, 99]);
-            let mut rnd = lcg(seed ^ 7);
+            let mut rnd = uniform(seed, 7, -0.5, 0.5);
             let noise: Vec<f64> = (0..N).map(|_| 0.02 * rnd()).collect();
             let st = study(ModelSpec::new(ModelKind::ConstantMean));
             let base = timeline(&w, |i, _, _| noise[i]);
@@ -426,11 +418,11 @@ mod model_tests {
             for (x, y) in a.rows.iter().zip(&b.rows) {
                 prop_assert_eq!(x.ar.is_finite(), y.ar.is_finite());
                 if x.ar.is_finite() {
-                    prop_assert!((x.ar - y.ar).abs() < 1e-12);
-                    prop_assert!((x.var - y.var).abs() < 1e-15);
+                    prop_assert_close!(y.ar, x.ar, ROUNDOFF);
+                    prop_assert_close!(y.var, x.var, ROUNDOFF.rel());
                 }
             }
-            prop_assert!((a.fit.coef[0] + c - b.fit.coef[0]).abs() < 1e-12);
+            prop_assert_close!(b.fit.coef[0], a.fit.coef[0] + c, ROUNDOFF);
         }
 
         /// Market-model ARs are invariant to an affine change of the market return,
@@ -440,7 +432,7 @@ mod model_tests {
         fn market_model_ars_are_affine_invariant(seed in 0u64..1_000_000, scale in 0.2f64..5.0,
                                                  shift in -0.005f64..0.005) {
             let w = world(seed, &[50, 101]);
-            let mut rnd = lcg(seed ^ 11);
+            let mut rnd = uniform(seed, 11, -0.5, 0.5);
             let noise: Vec<f64> = (0..N).map(|_| 0.02 * rnd()).collect();
             let st = study(ModelSpec::new(ModelKind::Market));
             let base = timeline(&w, |i, _, m| 0.5 * m(0) + noise[i]);
@@ -452,12 +444,12 @@ mod model_tests {
             let b = analyze(&moved, &w.cal, DAY0, &st.event_spec()).expect("b");
             for (x, y) in a.rows.iter().zip(&b.rows) {
                 if x.ar.is_finite() {
-                    prop_assert!((x.ar - y.ar).abs() < 1e-10, "{} {}", x.ar, y.ar);
-                    prop_assert!((x.var - y.var).abs() < 1e-12 * x.var.max(1e-6));
+                    prop_assert_close!(y.ar, x.ar, ROUNDOFF);
+                    prop_assert_close!(y.var, x.var, ROUNDOFF.rel());
                 }
             }
             for (x, y) in a.cars.iter().zip(&b.cars) {
-                if x.n_returns > 0 { prop_assert!((x.car - y.car).abs() < 1e-10); }
+                if x.n_returns > 0 { prop_assert_close!(y.car, x.car, ROUNDOFF); }
             }
             // Index level scaled: the returns built from it are the same numbers.
             let scaled: Vec<f64> = w.px.iter().map(|p| p * scale).collect();
@@ -496,7 +488,7 @@ mod model_tests {
             let a = analyze(&tl, &w.cal, DAY0, &st.event_spec()).expect("a");
             let b = analyze(&tl2, &w.cal, DAY0, &st.event_spec()).expect("b");
             for (x, y) in a.rows.iter().zip(&b.rows) {
-                if x.ar.is_finite() { prop_assert!((x.ar - y.ar).abs() < 1e-12); }
+                if x.ar.is_finite() { prop_assert_close!(y.ar, x.ar, ROUNDOFF); }
             }
         }
     }
@@ -581,10 +573,11 @@ mod model_tests {
         let w = Window::event(-1, 2);
         let b = bhar(&rows, w, ReturnKind::Simple);
         let want = 1.02 * 0.95 * 1.03 - 1.01 * 1.004 * 1.002;
-        assert!((b.bhar - want).abs() < 1e-15 && b.n_returns == 3);
+        assert_close!(b.bhar, want, EXACT);
+        assert_eq!(b.n_returns, 3);
         let b = bhar(&rows, w, ReturnKind::Log);
         let want = (0.02f64 - 0.05 + 0.03).exp() - (0.01f64 + 0.004 + 0.002).exp();
-        assert!((b.bhar - want).abs() < 1e-15);
+        assert_close!(b.bhar, want, EXACT);
         let b = bhar(&rows, Window::event(1, 1), ReturnKind::Simple);
         assert!(b.bhar.is_nan() && b.n_returns == 0);
     }
@@ -610,15 +603,17 @@ mod model_tests {
         let mean = logs.iter().sum::<f64>() / 70.0;
         let sd = (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / 69.0).sqrt();
         assert_eq!(v.n_est, 70);
-        assert!((v.est_mean_log - mean).abs() < 1e-13 && (v.est_sd_log - sd).abs() < 1e-13);
+        assert_close!(v.est_mean_log, mean, EXACT);
+        assert_close!(v.est_sd_log, sd, EXACT);
         assert_eq!(v.days.len(), 1, "only day 0 has a positive volume");
         let d = &v.days[0];
         assert_eq!(d.tau, 0);
-        assert!((d.abnormal - (800f64.ln() - mean)).abs() < 1e-13);
-        assert!((d.t - d.abnormal / sd).abs() < 1e-13);
+        assert_close!(d.abnormal, 800f64.ln() - mean, EXACT);
+        assert_close!(d.t, d.abnormal / sd, EXACT);
         let c = &v.windows[0];
         assert_eq!(c.n_days, 1);
-        assert!((c.cav - d.abnormal).abs() < 1e-15 && (c.t - d.t).abs() < 1e-13);
+        assert_close!(c.cav, d.abnormal, EXACT.abs());
+        assert_close!(c.t, d.t, EXACT);
         assert!(v.windows[1].n_days == 1 && v.windows[2].n_days == 1);
     }
 }

@@ -86,6 +86,57 @@ where
 {
     register_fonts()?;
     validate(series)?;
+    validate_caar(caar)?;
+    let many = series.len() > theme::MAX_LEGEND_SERIES;
+    let (tau_lo, tau_hi) = tau_range(series).context("no event times")?;
+    let y_axis = car_axis(series, caar).context("no CAR values")?;
+    let x_range = (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5);
+
+    let (entries, notes) = legend_entries(series, caar, many);
+    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &entries, &notes)?;
+    let mut chart = tau_chart(
+        &plot_area,
+        root,
+        tau_lo,
+        tau_hi,
+        &y_axis,
+        "Event time τ (trading sessions)",
+        "CAR (%)",
+    )?;
+    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+
+    // Suspended sessions and the CAAR band below the paths (over them when they are many).
+    if !many {
+        draw_suspended_bands(
+            &mut chart,
+            series.iter().map(|s| (&s.taus[..], &s.suspended[..])),
+            y_lo,
+            y_hi,
+        )?;
+        draw_caar_band(&mut chart, caar, many)?;
+    }
+    draw_zero_and_day0(&mut chart, &x_range, tau_lo, tau_hi, y_hi, y_lo)?;
+    // Paths, broken at every missing value.
+    for (i, s) in series.iter().enumerate() {
+        draw_segments(&mut chart, segments(&s.taus, &s.car), path_style(i, many))?;
+    }
+    if many {
+        draw_caar_band(&mut chart, caar, many)?;
+    }
+    if let Some(c) = caar {
+        let style = theme::CAAR.stroke_width(theme::CAAR_WIDTH);
+        draw_segments(&mut chart, segments(&c.taus, &c.caar), style)?;
+    }
+    if !many {
+        draw_path_markers(&chart, series, tau_lo, tau_hi)?;
+    }
+
+    legend.draw(&legend_area)?;
+    Ok(())
+}
+
+/// Rejects a CAAR path whose lengths differ or that has a non-finite value.
+fn validate_caar(caar: Option<&CaarPath>) -> Result<()> {
     if let Some(c) = caar {
         let n = c.taus.len();
         if c.caar.len() != n || c.lower.len() != n || c.upper.len() != n {
@@ -101,22 +152,38 @@ where
             bail!("CAAR path: non-finite value");
         }
     }
-    let many = series.len() > theme::MAX_LEGEND_SERIES;
+    Ok(())
+}
 
-    let (tau_lo, tau_hi) = tau_range(series).context("no event times")?;
+/// The y axis (percent) over every CAR value, the CAAR and its band.
+fn car_axis(series: &[CarSeries], caar: Option<&CaarPath>) -> Option<YAxis> {
     let caar_values = caar
         .into_iter()
         .flat_map(|c| c.caar.iter().chain(&c.lower).chain(&c.upper).flatten());
-    let y_axis = YAxis::for_values(
+    YAxis::for_values(
         series
             .iter()
             .flat_map(|s| s.car.iter().flatten())
             .chain(caar_values)
             .map(|v| v * 100.0),
     )
-    .context("no CAR values")?;
-    let x_range = (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5);
+}
 
+/// Colour and alpha of the CAAR band: light below few paths, stronger over many.
+fn band_style(many: bool) -> (RGBColor, f64) {
+    if many {
+        (theme::BAND_MANY, theme::BAND_MANY_ALPHA)
+    } else {
+        (theme::BAND, theme::BAND_ALPHA)
+    }
+}
+
+/// Legend rows: one per series (or one for all when many), then the CAAR and shading notes.
+fn legend_entries(
+    series: &[CarSeries],
+    caar: Option<&CaarPath>,
+    many: bool,
+) -> (Vec<Entry>, Vec<Entry>) {
     let any_suspended = !many && series.iter().any(|s| s.suspended.iter().any(|&b| b));
     let any_carried = !many
         && series.iter().any(|s| {
@@ -156,15 +223,9 @@ where
             c.label.clone(),
         ));
         if c.lower.iter().any(Option::is_some) {
+            let (color, alpha) = band_style(many);
             notes.push(Entry::new(
-                Swatch::Band {
-                    color: if many { theme::BAND_MANY } else { theme::BAND },
-                    alpha: if many {
-                        theme::BAND_MANY_ALPHA
-                    } else {
-                        theme::BAND_ALPHA
-                    },
-                },
+                Swatch::Band { color, alpha },
                 c.band_label.clone(),
             ));
         }
@@ -188,112 +249,65 @@ where
             CARRIED_TEXT,
         ));
     }
+    (entries, notes)
+}
 
-    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &entries, &notes)?;
-    let mut chart = tau_chart(
-        &plot_area,
-        root,
-        tau_lo,
-        tau_hi,
-        &y_axis,
-        "Event time τ (trading sessions)",
-        "CAR (%)",
-    )?;
-    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
-
-    // Suspended sessions: one band per run of consecutive suspended taus, half a
-    // session either side, in the series' colour at low alpha.
-    if !many {
-        draw_suspended_bands(
-            &mut chart,
-            series.iter().map(|s| (&s.taus[..], &s.suspended[..])),
-            y_lo,
-            y_hi,
-        )?;
-    }
-    // The CAAR band below the paths, or over them (in colour) when they are many.
-    let band_color = if many { theme::BAND_MANY } else { theme::BAND };
-    let band_alpha = if many {
-        theme::BAND_MANY_ALPHA
-    } else {
-        theme::BAND_ALPHA
-    };
-    let draw_band =
-        |chart: &mut ChartContext<'_, DB, Cartesian2d<TickedAxis, TickedAxis>>| -> Result<()> {
-            if let Some(c) = caar {
-                for poly in band_polygons(&c.taus, &c.lower, &c.upper) {
-                    chart.draw_series(std::iter::once(Polygon::new(
-                        poly,
-                        band_color.mix(band_alpha).filled(),
-                    )))?;
-                }
-            }
-            Ok(())
-        };
-    if !many {
-        draw_band(&mut chart)?;
-    }
-
-    draw_zero_and_day0(&mut chart, &x_range, tau_lo, tau_hi, y_hi, y_lo)?;
-
-    // Paths, broken at every missing value.
-    for (i, s) in series.iter().enumerate() {
-        let style = if many {
-            theme::MANY_PATH.mix(theme::MANY_PATH_ALPHA).stroke_width(2)
-        } else {
-            theme::series_color(i).stroke_width(theme::LINE_WIDTH)
-        };
-        for segment in segments(&s.taus, &s.car) {
-            if segment.len() >= 2 {
-                chart.draw_series(LineSeries::new(segment, style))?;
-            }
-        }
-    }
-    if many {
-        draw_band(&mut chart)?;
-    }
+/// The CAAR's 95 % band as filled polygons, where both bounds exist.
+fn draw_caar_band<DB>(chart: &mut Chart<'_, DB>, caar: Option<&CaarPath>, many: bool) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let (band_color, band_alpha) = band_style(many);
     if let Some(c) = caar {
-        for segment in segments(&c.taus, &c.caar) {
-            if segment.len() >= 2 {
-                chart.draw_series(LineSeries::new(
-                    segment,
-                    theme::CAAR.stroke_width(theme::CAAR_WIDTH),
-                ))?;
-            }
+        for poly in band_polygons(&c.taus, &c.lower, &c.upper) {
+            chart.draw_series(std::iter::once(Polygon::new(
+                poly,
+                band_color.mix(band_alpha).filled(),
+            )))?;
         }
     }
-    // Markers on top of all lines; hollow where the security was suspended (value
-    // carried by the caller). In long windows (sessions closer than
-    // theme::MIN_MARKER_SPACING px) only suspended and isolated points get a marker,
-    // smaller, so the line stays readable.
-    if !many {
-        let plotting = chart.plotting_area();
-        let (plot_w, _) = plotting.dim_in_pixel();
-        let sessions = f64::from(tau_hi - tau_lo + 1);
-        let px_per_session = f64::from(plot_w) / sessions;
-        let dense = px_per_session < f64::from(theme::MIN_MARKER_SPACING);
-        let radius = if dense {
-            ((px_per_session * 0.4) as i32).clamp(3, theme::MARKER_RADIUS)
-        } else {
-            theme::MARKER_RADIUS
-        };
-        for (i, s) in series.iter().enumerate() {
-            let color = theme::series_color(i);
-            let marker = theme::series_marker(i);
-            for (k, (&tau, car)) in s.taus.iter().zip(&s.car).enumerate() {
-                let Some(v) = car else { continue };
-                let susp = s.suspended[k];
-                let isolated = (k == 0 || s.car[k - 1].is_none())
-                    && s.car.get(k + 1).is_none_or(Option::is_none);
-                if !dense || susp || isolated {
-                    let at = (f64::from(tau), v * 100.0);
-                    draw_marker(plotting, at, marker, color, susp, radius)?;
-                }
-            }
-        }
-    }
+    Ok(())
+}
 
-    legend.draw(&legend_area)?;
+/// Point markers on every path, hollow where the security was suspended (CAR carried).
+///
+/// In long windows (sessions closer than [`theme::MIN_MARKER_SPACING`] px) only suspended
+/// and isolated points get a marker, smaller, so the line stays readable.
+fn draw_path_markers<DB>(
+    chart: &Chart<'_, DB>,
+    series: &[CarSeries],
+    tau_lo: i32,
+    tau_hi: i32,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let plotting = chart.plotting_area();
+    let (plot_w, _) = plotting.dim_in_pixel();
+    let sessions = f64::from(tau_hi - tau_lo + 1);
+    let px_per_session = f64::from(plot_w) / sessions;
+    let dense = px_per_session < f64::from(theme::MIN_MARKER_SPACING);
+    let radius = if dense {
+        ((px_per_session * 0.4) as i32).clamp(3, theme::MARKER_RADIUS)
+    } else {
+        theme::MARKER_RADIUS
+    };
+    for (i, s) in series.iter().enumerate() {
+        let color = theme::series_color(i);
+        let marker = theme::series_marker(i);
+        for (k, (&tau, car)) in s.taus.iter().zip(&s.car).enumerate() {
+            let Some(v) = car else { continue };
+            let susp = s.suspended[k];
+            let isolated =
+                (k == 0 || s.car[k - 1].is_none()) && s.car.get(k + 1).is_none_or(Option::is_none);
+            if !dense || susp || isolated {
+                let at = (f64::from(tau), v * 100.0);
+                draw_marker(plotting, at, marker, color, susp, radius)?;
+            }
+        }
+    }
     Ok(())
 }
 

@@ -40,6 +40,9 @@ pub(crate) const COMPACT: FrameStyle = FrameStyle {
     top: 6,
 };
 
+/// The plot every chart draws into: both axes [`TickedAxis`].
+pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>;
+
 /// A Cartesian plot with explicit ticks and label formatters, in the house style.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn plot_frame<'a, DB>(
@@ -59,6 +62,79 @@ where
     styled_frame(
         plot_area, root, x, y_axis, x_fmt, y_fmt, x_desc, y_desc, FULL,
     )
+}
+
+/// A plot over categories at x = 0, 1, … labelled `labels`, with the y axis of `y_axis`.
+/// Labels too wide for their slot are staggered on two rows (the x label area grows by
+/// one row), so neighbouring labels never collide.
+pub(crate) fn category_chart<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    labels: Vec<String>,
+    y_axis: &YAxis,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<Chart<'a, DB>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let k = labels.len();
+    let x = TickedAxis {
+        range: -0.5..(k as f64 - 0.5),
+        ticks: (0..k).map(|i| i as f64).collect(),
+    };
+    let tick_font = (theme::FONT_FAMILY, FULL.tick)
+        .into_font()
+        .color(&theme::TEXT);
+    let mut widest = 0;
+    for l in &labels {
+        widest = widest.max(root.estimate_text_size(l, &tick_font)?.0);
+    }
+    // The plot's width less the y label area (as `styled_frame` sizes it) and the margin.
+    let d = y_axis.decimals;
+    let y_fmt = move |y: &f64| fmt_number(*y, d);
+    let mut widest_y = 0;
+    for t in &y_axis.ticks {
+        widest_y = widest_y.max(root.estimate_text_size(&y_fmt(t), &tick_font)?.0);
+    }
+    let (area_w, _) = plot_area.dim_in_pixel();
+    let plot_w = area_w.saturating_sub(widest_y + FULL.y_extra + FULL.right);
+    let stagger = labels_collide(widest, plot_w, k);
+    if !stagger {
+        let x_fmt = category_labels(labels);
+        return plot_frame(plot_area, root, x, y_axis, &x_fmt, &y_fmt, x_desc, y_desc);
+    }
+    let row = (FULL.tick * 1.25) as u32;
+    let style = FrameStyle {
+        x_area: FULL.x_area + row,
+        ..FULL
+    };
+    let chart = styled_frame(
+        plot_area,
+        root,
+        x,
+        y_axis,
+        &|_: &f64| String::new(),
+        &y_fmt,
+        x_desc,
+        y_desc,
+        style,
+    )?;
+    let font = tick_font.pos(Pos::new(HPos::Center, VPos::Top));
+    let (bx, by) = root.get_base_pixel();
+    for (i, l) in labels.iter().enumerate() {
+        let (px, py) = chart.backend_coord(&(i as f64, y_axis.range.start));
+        let dy = 16 + if i % 2 == 1 { row as i32 } else { 0 };
+        root.draw_text(l, &font, (px - bx, py - by + dy))?;
+    }
+    Ok(chart)
+}
+
+/// Whether `k` category labels, the widest `widest` px, collide on one row of a plot `plot_w`
+/// px wide (less than 16 px between neighbours).
+fn labels_collide(widest: u32, plot_w: u32, k: usize) -> bool {
+    k > 1 && f64::from(widest) + 16.0 > f64::from(plot_w) / k as f64
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -137,11 +213,7 @@ where
     DB::ErrorType: 'static,
 {
     let n = titles.len().max(1);
-    let cols = match n {
-        1 => 1,
-        2 | 4 => 2,
-        _ => 3,
-    };
+    let cols = panel_columns(n);
     let rows = n.div_ceil(cols);
     let cells = area.split_evenly((rows, cols));
     let font = (theme::FONT_FAMILY, theme::PANEL_TITLE_SIZE)
@@ -164,6 +236,15 @@ where
         out.push(body);
     }
     Ok(out)
+}
+
+/// Columns of the [`panels`] grid for `n` panels: 1, 2 for 2 or 4 panels, else 3.
+pub(crate) fn panel_columns(n: usize) -> usize {
+    match n {
+        1 => 1,
+        2 | 4 => 2,
+        _ => 3,
+    }
 }
 
 /// A one-line legend of (swatch, label) items laid out left to right (small multiples).
@@ -317,4 +398,20 @@ where
         ticks,
     };
     plot_frame(plot_area, root, x, y_axis, &x_fmt, y_fmt, x_desc, y_desc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_labels_stagger_only_when_they_would_touch() {
+        // 7 windows of 120 px labels on a 1,000 px plot: 143 px slots, 23 px apart.
+        assert!(!labels_collide(120, 1000, 7));
+        // 12 such windows: 83 px slots, the labels would overlap.
+        assert!(labels_collide(120, 1000, 12));
+        // Less than 16 px apart counts as touching.
+        assert!(labels_collide(130, 1000, 7));
+        assert!(!labels_collide(2000, 1000, 1));
+    }
 }

@@ -27,17 +27,10 @@ fn variance(buf: &[u8]) -> f64 {
     lum.iter().map(|l| (l - m).powi(2)).sum::<f64>() / lum.len() as f64
 }
 
-/// Deterministic pseudo-random numbers in [-1, 1) (a 64-bit LCG; no dependency).
+/// `n` deterministic pseudo-random numbers in [-1, 1) from the tests' seeded generator.
 fn noise(n: usize, seed: u64) -> Vec<f64> {
-    let mut x = seed;
-    (0..n)
-        .map(|_| {
-            x = x
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            ((x >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
-        })
-        .collect()
+    let mut u = crate::testutil::uniform(seed, 0, -1.0, 1.0);
+    (0..n).map(|_| u()).collect()
 }
 
 fn bars(label: &str, seed: u64) -> ArBarPanel {
@@ -95,6 +88,7 @@ fn strips(n: usize) -> (Vec<Strip>, Vec<String>) {
             let mean = values.iter().map(|v| v.1).sum::<f64>() / n as f64;
             Strip {
                 label: format!("[0, +{w}]"),
+                missed: if w == 0 { vec![0, 1] } else { Vec::new() },
                 quantiles: Some([-0.1, -0.05, -0.02, 0.03, 0.07]),
                 values,
                 mean,
@@ -111,27 +105,84 @@ fn car_distribution_renders_from_4_to_10000_events() {
         let buf = render(|r| strip::draw_car_distribution(r, "CAR", "sub", &s, &names));
         assert!(variance(&buf) > 300.0, "N = {n}");
     }
+    // Twelve windows with wide labels: staggered, still drawn.
+    let (mut many, names) = strips(4);
+    for w in 3..12 {
+        let mut s = many[0].clone();
+        s.label = format!("[-{w}0, +{w}0]");
+        many.push(s);
+    }
+    let buf = render(|r| strip::draw_car_distribution(r, "CAR", "sub", &many, &names));
+    assert!(variance(&buf) > 300.0);
     let (mut s, names) = strips(4);
     s[0].values[0].0 = 99;
     let dir = tempfile::tempdir().expect("tmp");
     assert!(car_distribution(&dir.path().join("d.png"), "t", "s", &s, &names).is_err());
 }
 
+fn test_row(label: &str, p: Vec<Option<f64>>) -> TestRow {
+    TestRow {
+        label: label.into(),
+        heading: false,
+        informative: true,
+        lead: false,
+        p,
+    }
+}
+
 #[test]
-fn tests_chart_renders_and_clips_huge_statistics() {
+fn tests_chart_renders_and_rejects_bad_shapes() {
     let c = TestsChart {
         windows: vec!["[-1, +1]".into(), "[0, +5]".into()],
         n: vec![4, 2],
-        tests: vec!["a".into(), "b".into()],
-        statistic: vec![vec![Some(-2.5), Some(80.0)], vec![None, Some(1.0)]],
-        critical: vec![vec![Some(1.96), Some(1.96)], vec![Some(3.18), Some(12.7)]],
+        rows: vec![
+            test_row("a", vec![Some(0.012), Some(1e-9)]),
+            test_row("b", vec![None, Some(0.7)]),
+        ],
     };
     let buf = render(|r| tests_chart::draw_test_statistics(r, "T", "s", &c));
     assert!(variance(&buf) > 300.0);
     let mut bad = c.clone();
-    bad.critical.pop();
+    bad.rows[0].p.pop();
     let dir = tempfile::tempdir().expect("tmp");
     assert!(test_statistics(&dir.path().join("t.png"), "t", "s", &bad).is_err());
+}
+
+/// The pixels of a one-marker tests chart in the first window's colour, and whether the
+/// marker's centre is painted (filled) or background (open).
+fn marker_centre_is_filled(p: f64) -> bool {
+    let c = TestsChart {
+        windows: vec!["[0, +5]".into()],
+        n: vec![20],
+        rows: vec![test_row("wilcoxon", vec![Some(p)])],
+    };
+    let buf = render(|r| tests_chart::draw_test_statistics(r, "", "", &c));
+    let (w, _) = theme::CANVAS;
+    let colour = theme::series_color(0);
+    let legend_x = (w as f64 * 0.72) as usize; // the legend, with its own swatch, is right of it
+    let hits: Vec<(usize, usize)> = buf
+        .chunks(3)
+        .enumerate()
+        .filter(|(_, px)| px == &[colour.0, colour.1, colour.2])
+        .map(|(i, _)| (i % w as usize, i / w as usize))
+        .filter(|(x, _)| *x < legend_x)
+        .collect();
+    assert!(!hits.is_empty(), "the marker is drawn");
+    let cx = hits.iter().map(|h| h.0).sum::<usize>() / hits.len();
+    let cy = hits.iter().map(|h| h.1).sum::<usize>() / hits.len();
+    let i = (cy * w as usize + cx) * 3;
+    buf[i..i + 3] == [colour.0, colour.1, colour.2]
+}
+
+/// A marker is filled from its p-value, whatever the test's reference distribution: the
+/// Wilcoxon signed-rank test at p = 0.00003 (an exact distribution without a critical
+/// value) is drawn filled, at p = 0.4 open.
+#[test]
+fn tests_chart_fills_markers_from_the_p_value() {
+    assert!(marker_centre_is_filled(0.00003));
+    assert!(marker_centre_is_filled(0.049));
+    assert!(!marker_centre_is_filled(0.051));
+    assert!(!marker_centre_is_filled(0.4));
 }
 
 #[test]
@@ -164,6 +215,7 @@ fn price_panel_renders_gaps_and_rejects_weekends() {
     }
     let panel = PricePanel {
         label: "X".into(),
+        y_label: price::price_axis_label("adj_close", "CNY"),
         days,
         day0: d("2019-10-08"),
         announced: Some(d("2019-10-05")),

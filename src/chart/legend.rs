@@ -21,6 +21,8 @@ pub enum Swatch {
     },
     /// A dashed line sample (reference lines).
     Dashed { color: RGBColor, width: u32 },
+    /// A dotted line sample (the announcement, distinct from day 0's dashes).
+    Dotted { color: RGBColor, width: u32 },
     /// A tinted rectangle (bands, shaded sessions).
     Band { color: RGBColor, alpha: f64 },
     /// A single point marker.
@@ -216,15 +218,20 @@ where
                 draw_marker(area, (mid, cy), m, color, false, theme::MARKER_RADIUS)?;
             }
         }
-        Swatch::Dashed { color, width } => {
+        Swatch::Dashed { color, width } | Swatch::Dotted { color, width } => {
+            let (dash, step) = if matches!(swatch, Swatch::Dashed { .. }) {
+                (10, 16)
+            } else {
+                (3, 8)
+            };
             let mut x = x0;
             while x < x1 {
-                let e = (x + 10).min(x1);
+                let e = (x + dash).min(x1);
                 area.draw(&PathElement::new(
                     vec![(x, cy), (e, cy)],
                     color.stroke_width(width),
                 ))?;
-                x += 16;
+                x += step;
             }
         }
         Swatch::Band { color, alpha } => {

@@ -22,10 +22,7 @@ where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
-    chart.draw_series(std::iter::once(PathElement::new(
-        vec![(x_range.start, 0.0), (x_range.end, 0.0)],
-        theme::ZERO_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
-    )))?;
+    draw_zero_line(chart, x_range)?;
     if (tau_lo..=tau_hi).contains(&0) {
         chart.draw_series(DashedLineSeries::new(
             vec![(0.0, y_lo), (0.0, y_hi)],
@@ -45,6 +42,81 @@ where
         chart.draw_series(std::iter::once(
             EmptyElement::at((0.0, y_hi)) + Text::new("day 0", (dx, 12), label_font),
         ))?;
+    }
+    Ok(())
+}
+
+/// The y = 0 reference line across `x_range`.
+pub(crate) fn draw_zero_line<DB>(
+    chart: &mut Chart<'_, DB>,
+    x_range: &std::ops::Range<f64>,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(x_range.start, 0.0), (x_range.end, 0.0)],
+        theme::ZERO_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
+    )))?;
+    Ok(())
+}
+
+/// "N = 1,234" ("N = 2 of 4" when `missing` events have no value there).
+pub(crate) fn n_text(n: usize, missing: usize) -> String {
+    if missing == 0 {
+        format!("N = {}", thousands(n))
+    } else {
+        format!("N = {} of {}", thousands(n), thousands(n + missing))
+    }
+}
+
+/// An N label in muted text, centred at the top of the plot above x position `x`, `dy`
+/// pixels lower (staggered rows when labels are many).
+pub(crate) fn draw_n_label<DB>(
+    chart: &mut Chart<'_, DB>,
+    x: f64,
+    y_hi: f64,
+    text: &str,
+    dy: i32,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let n_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
+        .into_font()
+        .color(&theme::TEXT_MUTED)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    chart.draw_series(std::iter::once(
+        EmptyElement::at((x, y_hi)) + Text::new(text.to_string(), (0, 8 + dy), n_font),
+    ))?;
+    Ok(())
+}
+
+/// Line style of event path `i`: its palette colour, or faint grey when paths are many.
+pub(crate) fn path_style(i: usize, many: bool) -> ShapeStyle {
+    if many {
+        theme::MANY_PATH.mix(theme::MANY_PATH_ALPHA).stroke_width(2)
+    } else {
+        theme::series_color(i).stroke_width(theme::LINE_WIDTH)
+    }
+}
+
+/// Draws every segment of at least two points (see [`segments`]) as a line in `style`.
+pub(crate) fn draw_segments<DB>(
+    chart: &mut Chart<'_, DB>,
+    segments: Vec<Vec<(f64, f64)>>,
+    style: ShapeStyle,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    for segment in segments {
+        if segment.len() >= 2 {
+            chart.draw_series(LineSeries::new(segment, style))?;
+        }
     }
     Ok(())
 }

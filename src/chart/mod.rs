@@ -29,7 +29,7 @@ use png::*;
 pub use power::{PowerLine, power_curves};
 pub use price::{DayKind, PriceDay, PricePanel, price_panel};
 pub use strip::{Strip, car_distribution};
-pub use tests_chart::{TestsChart, test_statistics};
+pub use tests_chart::{TestRow, TestsChart, test_statistics};
 pub use volume::{VolumeSeries, abnormal_volume};
 
 use std::sync::OnceLock;

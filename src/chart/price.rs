@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
+    Chart, TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
     write_png_atomically,
 };
 
@@ -43,6 +43,8 @@ pub struct PriceDay {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PricePanel {
     pub label: String,
+    /// The price axis title, e.g. "Adjusted close (CNY)" (see [`price_axis_label`]).
+    pub y_label: String,
     /// Weekdays, ascending, without weekends.
     pub days: Vec<PriceDay>,
     pub day0: NaiveDate,
@@ -50,6 +52,15 @@ pub struct PricePanel {
     pub announced: Option<NaiveDate>,
     /// Other events of the event file: (date, label).
     pub others: Vec<(NaiveDate, String)>,
+}
+
+impl PricePanel {
+    /// What the prices are, without the currency: "Adjusted close", "Close", "Price".
+    pub fn series_name(&self) -> &str {
+        self.y_label
+            .split_once(" (")
+            .map_or(self.y_label.as_str(), |(a, _)| a)
+    }
 }
 
 fn validate(p: &PricePanel) -> Result<()> {
@@ -76,6 +87,29 @@ fn validate(p: &PricePanel) -> Result<()> {
         bail!("price panel {:?}: no price", p.label);
     }
     Ok(())
+}
+
+/// The price axis title from the price file's column and the exchange's currency:
+/// "Adjusted close (CNY)" for an `adj_close`-like column, "Close (USD)" for `close`, the
+/// column's own name otherwise; "Price" when neither is known.
+pub fn price_axis_label(column: &str, currency: &str) -> String {
+    let c = column.to_ascii_lowercase().replace([' ', '-'], "_");
+    let what = if c.contains("adj") {
+        "Adjusted close".to_string()
+    } else if c == "close" || c == "closing_price" || c == "prc" {
+        "Close".to_string()
+    } else if c.is_empty() {
+        "Price".to_string()
+    } else {
+        format!("Price ({column})")
+    };
+    if currency.is_empty() {
+        what
+    } else if let Some(inner) = what.strip_suffix(')') {
+        format!("{inner}, {currency})")
+    } else {
+        format!("{what} ({currency})")
+    }
 }
 
 /// Writes a price panel to a PNG.
@@ -110,6 +144,22 @@ where
     register_fonts()?;
     validate(p)?;
     let color = theme::series_color(0);
+    let (series, notes) = legend_entries(p, color);
+    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &series, &notes)?;
+    let y_axis =
+        YAxis::new(p.days.iter().filter_map(|d| d.price), false, 8.0).context("no prices")?;
+    let mut chart = weekday_chart(&plot_area, root, p, &y_axis)?;
+    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+    draw_day_shading(&mut chart, p, color, y_lo, y_hi)?;
+    draw_event_marks(&mut chart, p, y_lo, y_hi)?;
+    draw_price_line(&mut chart, p, color)?;
+    draw_price_markers(&chart, p, color)?;
+    legend.draw(&legend_area)?;
+    Ok(())
+}
+
+/// Legend rows: the price series, then a note for each kind of mark the panel shows.
+fn legend_entries(p: &PricePanel, color: RGBColor) -> (Vec<Entry>, Vec<Entry>) {
     let has = |k: DayKind| p.days.iter().any(|d| d.kind == k);
     let series = vec![Entry::new(
         Swatch::Line {
@@ -117,7 +167,7 @@ where
             width: theme::LINE_WIDTH,
             marker: Some(Marker::Circle),
         },
-        "adjusted close",
+        p.series_name().to_lowercase(),
     )];
     let mut notes = vec![Entry::new(
         Swatch::Dashed {
@@ -128,7 +178,7 @@ where
     )];
     if p.announced.is_some() {
         notes.push(Entry::new(
-            Swatch::Dashed {
+            Swatch::Dotted {
                 color: theme::TEXT_MUTED,
                 width: 2,
             },
@@ -185,10 +235,20 @@ where
             "across a gap",
         ));
     }
-    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &series, &notes)?;
+    (series, notes)
+}
 
-    let y_axis =
-        YAxis::new(p.days.iter().filter_map(|d| d.price), false, 8.0).context("no prices")?;
+/// The plot frame over the panel's weekdays (date ticks on Mondays) and adjusted close.
+fn weekday_chart<'a, DB>(
+    plot_area: &'a DrawingArea<DB, Shift>,
+    root: &DrawingArea<DB, Shift>,
+    p: &PricePanel,
+    y_axis: &YAxis,
+) -> Result<Chart<'a, DB>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     let n = p.days.len();
     // Ticks on Mondays (or the first day after a weekend gap), thinned to ≤ 10 labels.
     let mondays: Vec<usize> = (0..n)
@@ -219,22 +279,33 @@ where
             last.year()
         )
     };
-    let mut chart = plot_frame(
-        &plot_area,
+    plot_frame(
+        plot_area,
         root,
         TickedAxis {
             range: -0.6..(n as f64 - 0.4),
             ticks,
         },
-        &y_axis,
+        y_axis,
         &x_fmt,
         &move |y: &f64| fmt_number(*y, d),
         &x_desc,
-        "Adjusted close",
-    )?;
-    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+        &p.y_label,
+    )
+}
 
-    // Shaded days.
+/// Shades suspended days (series colour) and exchange holidays (grey), one day wide.
+fn draw_day_shading<DB>(
+    chart: &mut Chart<'_, DB>,
+    p: &PricePanel,
+    color: RGBColor,
+    y_lo: f64,
+    y_hi: f64,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     for (i, day) in p.days.iter().enumerate() {
         let fill = match day.kind {
             DayKind::Suspended => color.mix(theme::SUSPENDED_ALPHA * 1.6).filled(),
@@ -247,64 +318,116 @@ where
             fill,
         )))?;
     }
-    let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-        .into_font()
-        .color(&theme::TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Top));
-    let mut marks: Vec<(f64, String, RGBColor, u32)> = Vec::new();
+    Ok(())
+}
+
+/// A dated vertical line of the panel: day 0, the announcement or another event.
+struct EventMark {
+    x: f64,
+    label: String,
+    color: RGBColor,
+    width: u32,
+    /// Dash and gap lengths in pixels: long dashes for day 0 and other events, dots for
+    /// the announcement.
+    dash: (u32, u32),
+    /// Where the label sits; `None` chooses by position (left of the line in the right
+    /// third of the panel).
+    side: Option<HPos>,
+}
+
+/// The panel's event lines (day 0, announcement, other events) that fall on its axis.
+fn event_marks(p: &PricePanel) -> Vec<EventMark> {
+    let mut marks = Vec::new();
     if let Some(x) = position(&p.days, p.day0) {
-        marks.push((
+        marks.push(EventMark {
             x,
-            format!("day 0 ({})", p.day0.format("%d %b")),
-            theme::EVENT_LINE,
-            3,
-        ));
+            label: format!("day 0 ({})", p.day0.format("%d %b")),
+            color: theme::EVENT_LINE,
+            width: 3,
+            dash: (12, 8),
+            // Right of day 0 when the announcement came before it (its label goes left).
+            side: p.announced.filter(|a| *a < p.day0).map(|_| HPos::Left),
+        });
     }
     if let Some(a) = p.announced
         && let Some(x) = position(&p.days, a)
     {
-        marks.push((
+        marks.push(EventMark {
             x,
-            format!("announced {}", a.format("%d %b")),
-            theme::TEXT_MUTED,
-            2,
-        ));
+            label: format!("announced {}", a.format("%d %b")),
+            color: theme::TEXT_MUTED,
+            width: 2,
+            dash: (3, 5),
+            side: Some(if a < p.day0 { HPos::Right } else { HPos::Left }),
+        });
     }
     for (d, l) in &p.others {
         if let Some(x) = position(&p.days, *d) {
-            marks.push((x, l.clone(), theme::OTHER_EVENT, 3));
+            marks.push(EventMark {
+                x,
+                label: l.clone(),
+                color: theme::OTHER_EVENT,
+                width: 3,
+                dash: (12, 8),
+                side: None,
+            });
         }
     }
+    marks
+}
+
+/// Dashed event lines, left to right, with their labels stacked down from the top; a
+/// label is drawn on its side of the line (`HPos::Left` anchors it at the line, so the text
+/// runs to the right).
+fn draw_event_marks<DB>(
+    chart: &mut Chart<'_, DB>,
+    p: &PricePanel,
+    y_lo: f64,
+    y_hi: f64,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let n = p.days.len();
+    let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
+        .into_font()
+        .color(&theme::TEXT)
+        .pos(Pos::new(HPos::Left, VPos::Top));
+    let mut marks = event_marks(p);
     // Labels stacked downwards from the top so that close marks do not overwrite.
     let (_, plot_h) = chart.plotting_area().dim_in_pixel();
     let row =
         f64::from(theme::ANNOTATION_SIZE as u32 + 8) * (y_hi - y_lo) / f64::from(plot_h.max(1));
-    let (_, x_px) = (0, chart.plotting_area().dim_in_pixel().0);
-    let mut sorted = marks.clone();
-    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
-    for (k, (x, label, c, w)) in sorted.iter().enumerate() {
+    marks.sort_by(|a, b| a.x.total_cmp(&b.x));
+    for (k, m) in marks.iter().enumerate() {
         chart.draw_series(DashedLineSeries::new(
-            vec![(*x, y_lo), (*x, y_hi)],
-            12,
-            8,
-            c.stroke_width(*w),
+            vec![(m.x, y_lo), (m.x, y_hi)],
+            m.dash.0,
+            m.dash.1,
+            m.color.stroke_width(m.width),
         ))?;
-        // Put the label left of the line when it is in the right third.
-        let right = *x > n as f64 * 0.66;
-        let font = if right {
-            label_font.pos(Pos::new(HPos::Right, VPos::Top))
+        let anchor = m.side.unwrap_or(if m.x > n as f64 * 0.66 {
+            HPos::Right
         } else {
-            label_font.clone()
-        };
-        let dx = if right { -8 } else { 8 };
+            HPos::Left
+        });
+        let font = label_font.pos(Pos::new(anchor, VPos::Top));
+        let dx = if matches!(anchor, HPos::Right) { -8 } else { 8 };
         let y = y_hi - row * 0.2 - row * k as f64;
         chart.draw_series(std::iter::once(
-            EmptyElement::at((*x, y)) + Text::new(label.clone(), (dx, 0), font.color(c)),
+            EmptyElement::at((m.x, y)) + Text::new(m.label.clone(), (dx, 0), font.color(&m.color)),
         ))?;
     }
-    let _ = x_px;
+    Ok(())
+}
 
-    // Price: solid between consecutive trading weekdays, dashed across gaps.
+/// The price line: solid between consecutive trading weekdays, dashed across gaps.
+fn draw_price_line<DB>(chart: &mut Chart<'_, DB>, p: &PricePanel, color: RGBColor) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
     let solid = color.stroke_width(theme::LINE_WIDTH);
     let mut prev: Option<(usize, f64)> = None;
     let mut run: Vec<(f64, f64)> = Vec::new();
@@ -330,6 +453,16 @@ where
     if run.len() >= 2 {
         chart.draw_series(LineSeries::new(run, solid))?;
     }
+    Ok(())
+}
+
+/// Markers: open squares on limit-locked days, small circles unless days are dense.
+fn draw_price_markers<DB>(chart: &Chart<'_, DB>, p: &PricePanel, color: RGBColor) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let n = p.days.len();
     let (plot_w, _) = chart.plotting_area().dim_in_pixel();
     let dense = f64::from(plot_w) / n as f64 <= f64::from(theme::MIN_MARKER_SPACING);
     for (i, day) in p.days.iter().enumerate() {
@@ -357,7 +490,6 @@ where
             }
         }
     }
-    legend.draw(&legend_area)?;
     Ok(())
 }
 
@@ -385,5 +517,15 @@ mod tests {
         assert_eq!(position(&days, d("2019-09-28")), Some(0.5));
         assert_eq!(position(&days, d("2019-09-01")), None);
         assert_eq!(position(&days, d("2019-12-01")), None);
+    }
+
+    #[test]
+    fn price_axis_names_column_kind_and_currency() {
+        assert_eq!(price_axis_label("adj_close", "CNY"), "Adjusted close (CNY)");
+        assert_eq!(price_axis_label("Adj Close", "USD"), "Adjusted close (USD)");
+        assert_eq!(price_axis_label("close", "USD"), "Close (USD)");
+        assert_eq!(price_axis_label("px_last", "HKD"), "Price (px_last, HKD)");
+        assert_eq!(price_axis_label("close", ""), "Close");
+        assert_eq!(price_axis_label("", ""), "Price");
     }
 }

@@ -111,116 +111,171 @@ pub fn draw(out: &Path, kind: ChartKind, opts: &ChartOptions) -> Result<Vec<Char
 
 /// [`draw`] from data already loaded.
 pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Result<Vec<ChartFile>> {
-    let dir = data.dir.join("charts");
-    let mut files = Vec::new();
     let all = kind == ChartKind::All;
     let wants = |k: ChartKind| all || kind == k;
-    let mut file = |kind: ChartKind, name: String, caption: String| -> PathBuf {
-        files.push(ChartFile {
+    let mut d = Drawing {
+        data,
+        opts,
+        all,
+        dir: data.dir.join("charts"),
+        files: Vec::new(),
+    };
+    if wants(ChartKind::Car) {
+        d.car()?;
+    }
+    if wants(ChartKind::ArBars) {
+        d.ar_bars()?;
+    }
+    if wants(ChartKind::CarDist) {
+        d.car_distribution()?;
+    }
+    if wants(ChartKind::Tests) {
+        d.tests()?;
+    }
+    if wants(ChartKind::Prices) {
+        d.prices()?;
+    }
+    if wants(ChartKind::Volume) {
+        d.volume()?;
+    }
+    if wants(ChartKind::Groups) {
+        d.groups()?;
+    }
+    Ok(d.files)
+}
+
+/// One [`draw_from`] call: its inputs, the `charts/` folder and the charts written so far.
+struct Drawing<'a> {
+    data: &'a ChartData,
+    opts: &'a ChartOptions,
+    /// Every kind is drawn: a kind without data is left out instead of an error.
+    all: bool,
+    dir: PathBuf,
+    files: Vec<ChartFile>,
+}
+
+impl Drawing<'_> {
+    /// Records the chart `name` for the report and returns its path.
+    fn file(&mut self, kind: ChartKind, name: String, caption: String) -> PathBuf {
+        self.files.push(ChartFile {
             kind,
             path: format!("charts/{name}"),
             caption,
         });
-        dir.join(name)
-    };
-    let none = |what: &str| -> Result<()> {
-        if all {
+        self.dir.join(name)
+    }
+
+    /// A kind without data: skipped when drawing all, else an error saying `what`.
+    fn none(&self, what: &str) -> Result<()> {
+        if self.all {
             Ok(())
         } else {
-            bail!("{}: {what}", data.dir.display())
-        }
-    };
-
-    if wants(ChartKind::Car) {
-        let series = data.car_series(opts);
-        if series.iter().any(|s| s.car.iter().any(Option::is_some)) {
-            let caar = data.caar_path();
-            let p = file(
-                ChartKind::Car,
-                "car.png".into(),
-                "CAR per security and CAAR with its 95 % band (J1)".into(),
-            );
-            car_paths(
-                &p,
-                "Cumulative abnormal returns around the event",
-                &data.subtitle("day 0 = first session that could react"),
-                &series,
-                Some(&caar),
-            )?;
-        } else {
-            none("no CAR to draw")?;
+            bail!("{}: {what}", self.data.dir.display())
         }
     }
-    if wants(ChartKind::ArBars) {
-        let mut panels = data.ar_panels(opts);
+
+    /// `car.png`: CAR per security and the CAAR with its band.
+    fn car(&mut self) -> Result<()> {
+        let data = self.data;
+        let series = data.car_series(self.opts);
+        if !series.iter().any(|s| s.car.iter().any(Option::is_some)) {
+            return self.none("no CAR to draw");
+        }
+        let caar = data.caar_path();
+        let p = self.file(
+            ChartKind::Car,
+            "car.png".into(),
+            format!("CAR per security and CAAR with its {}", caar.band_label),
+        );
+        car_paths(
+            &p,
+            "Cumulative abnormal returns around the event",
+            &data.lead_subtitle(""),
+            &series,
+            Some(&caar),
+        )
+    }
+
+    /// `ar_bars.png`: AR bars of the first [`MAX_AR_PANELS`] securities with returns.
+    fn ar_bars(&mut self) -> Result<()> {
+        let data = self.data;
+        let mut panels = data.ar_panels(self.opts);
         panels.retain(|p| p.ar.iter().any(Option::is_some));
         if panels.is_empty() {
-            none("no abnormal return to draw")?;
-        } else {
-            let total = panels.len();
-            panels.truncate(MAX_AR_PANELS);
-            let what = if total > MAX_AR_PANELS {
-                format!("first {MAX_AR_PANELS} of {total} (chart ar-bars --security S)")
-            } else {
-                "whiskers ±1.96·√Var(AR)".into()
-            };
-            let p = file(
-                ChartKind::ArBars,
-                "ar_bars.png".into(),
-                "Abnormal returns per security with ±1.96·√Var(AR) whiskers".into(),
-            );
-            ar_bars(
-                &p,
-                "Abnormal returns per session",
-                &data.subtitle(&what),
-                &panels,
-            )?;
+            return self.none("no abnormal return to draw");
         }
-    }
-    if wants(ChartKind::CarDist) {
-        let strips = data.strips(opts);
-        if strips.iter().any(|s| !s.values.is_empty()) {
-            let names: Vec<String> = data.events.iter().map(|e| e.label.clone()).collect();
-            let p = file(
-                ChartKind::CarDist,
-                "car_distribution.png".into(),
-                "Cross-sectional distribution of CAR per window".into(),
-            );
-            car_distribution(
-                &p,
-                "Cross-section of cumulative abnormal returns",
-                &data.subtitle("one point per event; bar = CAAR"),
-                &strips,
-                &names,
-            )?;
+        let total = panels.len();
+        panels.truncate(MAX_AR_PANELS);
+        let what = if total > MAX_AR_PANELS {
+            format!("first {MAX_AR_PANELS} of {total} (chart ar-bars --security S)")
         } else {
-            none("no CAR to draw")?;
-        }
+            "whiskers ±1.96·√Var(AR)".into()
+        };
+        let p = self.file(
+            ChartKind::ArBars,
+            "ar_bars.png".into(),
+            "Abnormal returns per security with ±1.96·√Var(AR) whiskers".into(),
+        );
+        ar_bars(
+            &p,
+            "Abnormal returns per session",
+            &data.subtitle(&what),
+            &panels,
+        )
     }
-    if wants(ChartKind::Tests) {
-        let t = data.tests_chart(opts);
-        if t.statistic.iter().flatten().any(Option::is_some) {
-            let p = file(
-                ChartKind::Tests,
-                "tests.png".into(),
-                "Test statistics per CAR window with two-sided 5 % critical values".into(),
-            );
-            test_statistics(
-                &p,
-                "Tests of CAAR = 0 per window",
-                &data.subtitle("bars: two-sided 5 % critical values"),
-                &t,
-            )?;
-        } else {
-            none("no test statistic to draw")?;
+
+    /// `car_distribution.png`: the cross-section of CAR per window.
+    fn car_distribution(&mut self) -> Result<()> {
+        let data = self.data;
+        let strips = data.strips(self.opts);
+        if !strips.iter().any(|s| !s.values.is_empty()) {
+            return self.none("no CAR to draw");
         }
+        let names: Vec<String> = data.events.iter().map(|e| e.label.clone()).collect();
+        let p = self.file(
+            ChartKind::CarDist,
+            "car_distribution.png".into(),
+            "Cross-sectional distribution of CAR per window".into(),
+        );
+        car_distribution(
+            &p,
+            "Cross-section of cumulative abnormal returns",
+            &data.subtitle("one point per event; bar = CAAR"),
+            &strips,
+            &names,
+        )
     }
-    if wants(ChartKind::Prices) {
-        let panels = data.price_panels(opts);
+
+    /// `tests.png`: test statistics per window with their critical values.
+    fn tests(&mut self) -> Result<()> {
+        let data = self.data;
+        let t = data.tests_chart(self.opts);
+        if !t.rows.iter().flat_map(|r| &r.p).any(Option::is_some) {
+            return self.none("no test to draw");
+        }
+        let p = self.file(
+            ChartKind::Tests,
+            "tests.png".into(),
+            "Every test's two-sided p-value per CAR window, by family, lead test first".into(),
+        );
+        test_statistics(
+            &p,
+            "Tests of CAAR = 0: p-values per window",
+            &data.lead_subtitle(""),
+            &t,
+        )
+    }
+
+    /// `price_<security>_<event>.png` (one pattern, whether or not a security has several
+    /// events): one price panel per event, at most
+    /// [`MAX_PRICE_PANELS`] unless all or some securities are asked for.
+    fn prices(&mut self) -> Result<()> {
+        let data = self.data;
+        let panels = data.price_panels(self.opts);
         if panels.is_empty() {
-            none("no price series (series.csv) to draw")?;
+            self.none("no price series (series.csv) to draw")?;
         }
-        let limit = if opts.all_prices || !opts.securities.is_empty() {
+        let limit = if self.opts.all_prices || !self.opts.securities.is_empty() {
             usize::MAX
         } else {
             MAX_PRICE_PANELS
@@ -229,25 +284,16 @@ pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Resu
             if panel.days.iter().all(|d| d.price.is_none()) {
                 continue;
             }
-            let multi = data
-                .events
-                .iter()
-                .filter(|x| x.security == e.security)
-                .count()
-                > 1;
-            let name = if multi {
-                format!("price_{}_{}.png", slug(&e.security), slug(&e.event_id))
-            } else {
-                format!("price_{}.png", slug(&e.security))
-            };
-            let p = file(
+            let name = format!("price_{}_{}.png", slug(&e.security), slug(&e.event_id));
+            let what = panel.series_name();
+            let p = self.file(
                 ChartKind::Prices,
                 name,
-                format!("Adjusted close of {} around day 0", e.label),
+                format!("{what} of {} around day 0", e.label),
             );
             price_panel(
                 &p,
-                &format!("{}: adjusted close around the event", e.security),
+                &format!("{}: {} around the event", e.security, what.to_lowercase()),
                 &format!(
                     "{} · {} · event {} · day 0 {}",
                     e.entity, data.name, e.event_id, panel.day0
@@ -255,46 +301,49 @@ pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Resu
                 panel,
             )?;
         }
+        Ok(())
     }
-    if wants(ChartKind::Volume) {
-        match data.volume(opts) {
-            Some((series, mean)) => {
-                let p = file(
-                    ChartKind::Volume,
-                    "volume.png".into(),
-                    "Abnormal volume: volume over its estimation-window mean (log scale)".into(),
-                );
-                abnormal_volume(
-                    &p,
-                    "Trading volume around the event",
-                    &data.subtitle("volume ÷ mean volume of the estimation window"),
-                    &series,
-                    Some(&mean),
-                )?;
-            }
-            None => none("no volume in the price data")?,
-        }
+
+    /// `volume.png`: abnormal volume per security and its mean.
+    fn volume(&mut self) -> Result<()> {
+        let data = self.data;
+        let Some((series, mean)) = data.volume(self.opts) else {
+            return self.none("no volume in the price data");
+        };
+        let p = self.file(
+            ChartKind::Volume,
+            "volume.png".into(),
+            "Abnormal volume: volume over its estimation-window geometric mean (log scale)".into(),
+        );
+        abnormal_volume(
+            &p,
+            "Trading volume around the event",
+            &data.subtitle("volume ÷ geometric mean volume of the estimation window = exp(abnormal log volume)"),
+            &series,
+            Some(&mean),
+        )
     }
-    if wants(ChartKind::Groups) {
+
+    /// `group_caar.png`: the CAAR path of each group (events files with a `group` column).
+    fn groups(&mut self) -> Result<()> {
+        let data = self.data;
         let series = group_paths(&data.dir, data.event_window)?;
-        if series.iter().any(|s| s.car.iter().any(Option::is_some)) {
-            let p = file(
-                ChartKind::Groups,
-                "group_caar.png".into(),
-                "CAAR path per group (95 % bands in group_caar_path.csv)".into(),
-            );
-            car_paths(
-                &p,
-                "Cumulative average abnormal return per group",
-                &data.subtitle("mean CAR of each group's events"),
-                &series,
-                None,
-            )?;
-        } else {
-            none("no groups (the events file has no `group` column)")?;
+        if !series.iter().any(|s| s.car.iter().any(Option::is_some)) {
+            return self.none("no groups (the events file has no `group` column)");
         }
+        let p = self.file(
+            ChartKind::Groups,
+            "group_caar.png".into(),
+            "CAAR path per group (95 % bands in group_caar_path.csv)".into(),
+        );
+        car_paths(
+            &p,
+            "Cumulative average abnormal return per group",
+            &data.subtitle("mean CAR of each group's events"),
+            &series,
+            None,
+        )
     }
-    Ok(files)
 }
 
 /// Draws every chart of a run into `dir` (the staging output directory, whose tables are

@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use super::render::ChartOptions;
 use super::{
-    ArBarPanel, CaarPath, CarSeries, DayKind, PriceDay, PricePanel, Strip, TestsChart, VolumeSeries,
+    ArBarPanel, CaarPath, CarSeries, DayKind, PriceDay, PricePanel, Strip, TestRow, TestsChart,
+    VolumeSeries,
 };
 use crate::outcome::Scope;
 use crate::output::series::DayStatus;
@@ -36,6 +37,9 @@ struct CarCsv {
     security: String,
     window: String,
     car: Option<f64>,
+    /// The window ends before the security's first return after the news.
+    #[serde(default)]
+    misses_reaction: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -44,7 +48,7 @@ struct TestCsv {
     window: Option<String>,
     test: TestId,
     statistic: Option<f64>,
-    n: usize,
+    p_value: Option<f64>,
     distribution: Reference,
 }
 
@@ -72,6 +76,26 @@ struct SeriesCsv {
     marks: Option<String>,
 }
 
+/// One row of `caar_path.csv`.
+#[derive(Debug, Clone, Deserialize)]
+struct PathCsv {
+    tau: i32,
+    n: usize,
+    caar: Option<f64>,
+    test: TestId,
+    lower: Option<f64>,
+    upper: Option<f64>,
+}
+
+/// The run's lead test, as `summary.json` records it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lead {
+    pub test: TestId,
+    pub reason: String,
+    /// The lead window's label, e.g. `0:5`.
+    pub window: Option<String>,
+}
+
 /// One analysed event as listed in `summary.json`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventKey {
@@ -80,12 +104,24 @@ pub struct EventKey {
     pub entity: String,
     /// Legend label: "security entity", with the event id when a security has several.
     pub label: String,
+    /// The price file's column and the exchange's currency (price chart axis); empty when
+    /// `summary.json` does not say.
+    pub price_column: String,
+    pub currency: String,
 }
 
 /// Everything the charts draw, read back from an output directory.
 #[derive(Debug, Clone)]
 pub struct ChartData {
     pub dir: PathBuf,
+    /// The run's lead test and window (summary.json), when it had one.
+    pub lead: Option<Lead>,
+    /// The CAAR path with the lead test's band (caar_path.csv).
+    path: Vec<PathCsv>,
+    /// The lead window's sample, e.g. "4 events on one date".
+    lead_sample: Option<String>,
+    /// The lead window's clustering (which tests are informative).
+    lead_clustering: Option<crate::stats::Clustering>,
     pub name: String,
     pub model: String,
     pub estimation: String,
@@ -155,8 +191,8 @@ impl ChartData {
             .as_array()
             .map(|a| {
                 a.iter()
-                    .filter_map(pair)
-                    .map(|(a, b)| format!("{a}:{b}"))
+                    .filter_map(|w| serde_json::from_value::<crate::window::Window>(w.clone()).ok())
+                    .map(|w| w.label())
                     .collect()
             })
             .unwrap_or_default();
@@ -170,7 +206,9 @@ impl ChartData {
                             event_id: s("event_id"),
                             security: s("security"),
                             entity: s("entity"),
-                            label: String::new(),
+                            label: s("label"),
+                            price_column: s("price_column"),
+                            currency: s("currency"),
                         }
                     })
                     .collect()
@@ -196,8 +234,25 @@ impl ChartData {
             })
             .collect();
         for (e, l) in events.iter_mut().zip(labels) {
-            e.label = l;
+            // Outputs of evimpact before 0.1 have no label: the old "security entity".
+            if e.label.is_empty() {
+                e.label = l;
+            }
         }
+        let lead = summary["lead"]["test"]
+            .as_str()
+            .and_then(|t| t.parse::<TestId>().ok())
+            .map(|test| Lead {
+                test,
+                reason: summary["lead"]["reason"].as_str().unwrap_or("").to_string(),
+                window: summary["lead_window"].as_str().map(str::to_string),
+            });
+        let path_file = dir.join("caar_path.csv");
+        let path: Vec<PathCsv> = if path_file.is_file() {
+            read_csv(&path_file)?
+        } else {
+            Vec::new()
+        };
         let w = |v: (i32, i32)| crate::window::Window::event(v.0, v.1).pretty();
         let ar: Vec<ArCsv> = read_csv(&dir.join("ar.csv"))?;
         let series: Vec<SeriesCsv> = read_csv(&dir.join("series.csv"))?;
@@ -207,6 +262,10 @@ impl ChartData {
             .map(|(i, e)| ((e.event_id.clone(), e.security.clone()), i))
             .collect();
         Ok(ChartData {
+            lead,
+            path,
+            lead_sample: summary["lead_sample"].as_str().map(str::to_string),
+            lead_clustering: serde_json::from_value(summary["lead_clustering"].clone()).ok(),
             series_idx: index_by(&series, |s| (s.event_id.clone(), s.security.clone())),
             ar_idx: index_by(&ar, |a| (a.event_id.clone(), a.security.clone())),
             event_pos,
@@ -253,6 +312,43 @@ impl ChartData {
             .collect()
     }
 
+    /// The subtitle that leads with what is valid at this N: the lead window's CAAR and the
+    /// lead test, then the model (falls back to [`Self::subtitle`] without a lead test).
+    pub(crate) fn lead_subtitle(&self, what: &str) -> String {
+        let Some(l) = &self.lead else {
+            return self.subtitle(what);
+        };
+        let Some(w) = &l.window else {
+            return self.subtitle(what);
+        };
+        let caar = self
+            .caar
+            .iter()
+            .find(|c| c.scope == Scope::Window && c.window.as_deref() == Some(w.as_str()));
+        let t = self.tests.iter().find(|t| {
+            t.scope == Scope::Window && t.test == l.test && t.window.as_deref() == Some(w.as_str())
+        });
+        match (caar, t) {
+            (Some(c), Some(t)) => format!(
+                "CAAR{} {} over {} · lead test {}: {} = {}, p = {}{what}",
+                pretty(w),
+                c.mean
+                    .map(|m| format!("{:+.2} %", m * 100.0).replace('-', "−"))
+                    .unwrap_or_else(|| "–".into()),
+                self.lead_sample.as_deref().unwrap_or("N events"),
+                t.test.label(),
+                t.distribution,
+                t.statistic
+                    .map(|v| format!("{v:.2}").replace('-', "−"))
+                    .unwrap_or_else(|| "–".into()),
+                t.p_value
+                    .map(|v| format!("{v:.3}"))
+                    .unwrap_or_else(|| "–".into()),
+            ),
+            _ => self.subtitle(what),
+        }
+    }
+
     pub(crate) fn subtitle(&self, what: &str) -> String {
         format!(
             "{} · {} model, estimation {} · {what}",
@@ -284,9 +380,21 @@ impl ChartData {
             .collect()
     }
 
-    /// CAAR path: mean over events of CAR[event start, τ], with the 95 % band of
-    /// MacKinlay's J1: CAAR ± 1.96·√(Σ Var(CAR_i))/N.
+    /// CAAR path: mean over events of CAR[event start, τ], with the 95 % band of the run's
+    /// lead test on each cumulative window (`caar_path.csv`); for outputs without that
+    /// table, MacKinlay's J1 band CAAR ± 1.96·√(Σ Var(CAR_i))/N from `series.csv`.
     pub fn caar_path(&self) -> CaarPath {
+        if let Some(first) = self.path.first() {
+            let n_max = self.path.iter().map(|p| p.n).max().unwrap_or(0);
+            return CaarPath {
+                taus: self.path.iter().map(|p| p.tau).collect(),
+                caar: self.path.iter().map(|p| p.caar).collect(),
+                lower: self.path.iter().map(|p| p.lower).collect(),
+                upper: self.path.iter().map(|p| p.upper).collect(),
+                label: format!("CAAR (N ≤ {n_max})"),
+                band_label: format!("95 % band of the lead test, {}", first.test),
+            };
+        }
         let (lo, hi) = self.event_window;
         let taus: Vec<i32> = (lo..=hi).collect();
         let mut caar = Vec::new();
@@ -373,6 +481,16 @@ impl ChartData {
                         Some((i, c.car?))
                     })
                     .collect();
+                let missed: Vec<usize> = self
+                    .car
+                    .iter()
+                    .filter(|c| c.window == w && c.misses_reaction == Some(true))
+                    .filter_map(|c| {
+                        self.event_pos
+                            .get(&(c.event_id.clone(), c.security.clone()))
+                            .copied()
+                    })
+                    .collect();
                 let mean = self
                     .caar
                     .iter()
@@ -381,6 +499,7 @@ impl ChartData {
                     .unwrap_or(f64::NAN);
                 Strip {
                     label: pretty(&w),
+                    missed,
                     quantiles: crate::stats::quantiles(values.iter().map(|v| v.1).collect()),
                     values,
                     mean,
@@ -392,17 +511,57 @@ impl ChartData {
     /// Test statistics per window (from `tests.csv`), in the order tests first appear.
     pub fn tests_chart(&self, opts: &ChartOptions) -> TestsChart {
         let windows = self.chosen_windows(opts);
-        let mut ids: Vec<TestId> = Vec::new();
-        for t in self.tests.iter().filter(|t| t.scope == Scope::Window) {
-            if !ids.contains(&t.test) {
-                ids.push(t.test);
-            }
-        }
         let find = |test: TestId, w: &str| {
             self.tests.iter().find(|t| {
                 t.scope == Scope::Window && t.test == test && t.window.as_deref() == Some(w)
             })
         };
+        let present: Vec<TestId> = TestId::ALL
+            .into_iter()
+            .filter(|id| self.tests.iter().any(|t| t.test == *id))
+            .collect();
+        let lead = self.lead.as_ref().map(|l| l.test);
+        let (n, clustered) = self
+            .lead_clustering
+            .map(|c| (c.n, c.clustered()))
+            .unwrap_or((0, false));
+        let row = |id: TestId| TestRow {
+            label: id.label().to_string(),
+            heading: false,
+            informative: self.lead_clustering.is_none()
+                || crate::stats::informative(id, n, clustered).0,
+            lead: Some(id) == lead,
+            p: windows
+                .iter()
+                .map(|w| find(id, w).and_then(|r| r.p_value))
+                .collect(),
+        };
+        let heading = |label: &str| TestRow {
+            label: label.to_string(),
+            heading: true,
+            informative: true,
+            lead: false,
+            p: Vec::new(),
+        };
+        let mut rows = Vec::new();
+        if let Some(l) = lead.filter(|l| present.contains(l)) {
+            rows.push(heading("lead test"));
+            rows.push(row(l));
+        }
+        let families: std::collections::BTreeSet<crate::stats::Family> =
+            present.iter().map(|t| t.family()).collect();
+        for f in families {
+            let ids: Vec<TestId> = present
+                .iter()
+                .copied()
+                .filter(|t| t.family() == f && Some(*t) != lead)
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            rows.push(heading(f.label()));
+            rows.extend(ids.into_iter().map(row));
+        }
         TestsChart {
             n: windows
                 .iter()
@@ -414,30 +573,8 @@ impl ChartData {
                         .unwrap_or(0)
                 })
                 .collect(),
-            statistic: ids
-                .iter()
-                .map(|t| {
-                    windows
-                        .iter()
-                        .map(|w| find(*t, w).and_then(|r| r.statistic))
-                        .collect()
-                })
-                .collect(),
-            critical: ids
-                .iter()
-                .map(|t| {
-                    windows
-                        .iter()
-                        .map(|w| {
-                            find(*t, w)
-                                .filter(|r| r.n > 0)
-                                .and_then(|r| r.distribution.critical_value(0.05))
-                        })
-                        .collect()
-                })
-                .collect(),
             windows: windows.iter().map(|w| pretty(w)).collect(),
-            tests: ids.iter().map(|t| t.as_str().to_string()).collect(),
+            rows,
         }
     }
 
@@ -495,6 +632,7 @@ impl ChartData {
                     e.clone(),
                     PricePanel {
                         label: e.label.clone(),
+                        y_label: super::price::price_axis_label(&e.price_column, &e.currency),
                         days,
                         day0,
                         announced,

@@ -1,4 +1,8 @@
-//! Test statistics per CAR window with each test's two-sided 5 % critical values.
+//! The tests chart: every test's two-sided p-value in every CAR window, one row per test,
+//! grouped by family with the run's lead test on top, on a log scale with the 5 % and 10 %
+//! levels marked. A marker is filled when its p-value is below 5 % (whatever the test's
+//! reference distribution: exact, empirical or asymptotic); tests that are not informative
+//! at this N and clustering are drawn muted and labelled so.
 
 use std::path::Path;
 
@@ -10,56 +14,69 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    TickedAxis, YAxis, category_labels, draw_marker, fmt_number, layout, plot_frame,
-    register_fonts, thousands, write_png_atomically,
+    TickedAxis, YAxis, draw_marker, layout, plot_frame, register_fonts, write_png_atomically,
 };
 
-/// Statistics of every test on every window.
+/// One row of the chart: a test, or a family heading (no p-values).
 #[derive(Debug, Clone, PartialEq)]
-pub struct TestsChart {
-    /// Window labels (categories), e.g. "[0, +5]".
-    pub windows: Vec<String>,
-    /// N per window.
-    pub n: Vec<usize>,
-    /// Test names (legend).
-    pub tests: Vec<String>,
-    /// `statistic[test][window]`; `None` where undefined.
-    pub statistic: Vec<Vec<Option<f64>>>,
-    /// `critical[test][window]`: the two-sided 5 % critical value (positive); `None` where
-    /// undefined.
-    pub critical: Vec<Vec<Option<f64>>>,
+pub struct TestRow {
+    /// The row's label, e.g. "CDA (portfolio)"; a heading's family name.
+    pub label: String,
+    /// `true` for a family heading.
+    pub heading: bool,
+    /// Informative at the lead window's N and clustering.
+    pub informative: bool,
+    /// The run's lead test.
+    pub lead: bool,
+    /// `p[window]`: the two-sided p-value, `None` where undefined.
+    pub p: Vec<Option<f64>>,
 }
 
-/// Statistics beyond this are drawn at the edge with their value printed.
-const CAP: f64 = 15.0;
+/// The p-values of every test on every window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestsChart {
+    /// Window labels, e.g. "[0, +5]" (legend).
+    pub windows: Vec<String>,
+    /// N per window (legend).
+    pub n: Vec<usize>,
+    /// Rows top to bottom.
+    pub rows: Vec<TestRow>,
+}
+
+/// The smallest p-value shown; smaller ones are drawn at this edge.
+const P_MIN: f64 = 1e-4;
 
 fn validate(c: &TestsChart) -> Result<()> {
-    if c.windows.is_empty() || c.tests.is_empty() {
-        bail!("test-statistics chart: no window or no test");
+    if c.windows.is_empty() || c.rows.iter().all(|r| r.heading) {
+        bail!("tests chart: no window or no test");
     }
-    let (w, t) = (c.windows.len(), c.tests.len());
-    if c.n.len() != w
-        || c.statistic.len() != t
-        || c.critical.len() != t
-        || c.statistic.iter().chain(&c.critical).any(|r| r.len() != w)
+    if c.n.len() != c.windows.len()
+        || c.rows
+            .iter()
+            .any(|r| !r.heading && r.p.len() != c.windows.len())
     {
-        bail!("test-statistics chart: table shapes differ");
+        bail!("tests chart: table shapes differ");
     }
-    if c.statistic.iter().flatten().all(Option::is_none) {
-        bail!("test-statistics chart: no statistic is defined");
+    if c.rows.iter().flat_map(|r| &r.p).all(Option::is_none) {
+        bail!("tests chart: no p-value is defined");
     }
     Ok(())
 }
 
-/// Writes the test-statistics chart to a PNG.
+/// Writes the tests chart to a PNG.
 pub fn test_statistics(path: &Path, title: &str, subtitle: &str, c: &TestsChart) -> Result<()> {
     register_fonts()?;
     validate(c)?;
     write_png_atomically(path, |root| draw_test_statistics(root, title, subtitle, c))
-        .with_context(|| format!("writing test-statistics chart {}", path.display()))
+        .with_context(|| format!("writing the tests chart {}", path.display()))
 }
 
-/// Draws the test-statistics chart onto any drawing area.
+/// x of a p-value: −log10(p), clamped to [0, −log10(P_MIN)].
+fn x_of(p: f64) -> f64 {
+    -(p.clamp(P_MIN, 1.0)).log10()
+}
+
+/// Draws the tests chart onto any drawing area.
 pub fn draw_test_statistics<DB>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -72,37 +89,210 @@ where
 {
     register_fonts()?;
     validate(c)?;
+    let (series, notes) = legend_entries(c);
+    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &series, &notes)?;
+    let rows = c.rows.len();
+    // Labels are drawn by hand (left of the plot), so the frame's y axis carries none.
+    let label_width = row_label_width(&plot_area, c)?;
+    let (labels_area, plot_area) = plot_area.split_horizontally(label_width);
+    let x_max = x_of(P_MIN);
+    let ps = [1.0, 0.5, 0.05, 0.01, 0.001, 0.0001];
+    let x = TickedAxis {
+        range: -0.05..(x_max + 0.1),
+        ticks: ps.iter().map(|p| x_of(*p)).collect(),
+    };
+    let y_axis = YAxis {
+        range: -0.5..(rows as f64 - 0.5),
+        ticks: Vec::new(),
+        decimals: 0,
+    };
+    let x_fmt = |v: &f64| {
+        let p = 10f64.powf(-v);
+        ps.iter()
+            .find(|q| (**q - p).abs() < 1e-9 * q.max(1e-12) + 1e-12)
+            .map(|q| match *q {
+                1.0 => "1".to_string(),
+                0.0001 => "≤0.0001".to_string(),
+                q => format!("{q}"),
+            })
+            .unwrap_or_default()
+    };
+    let mut chart = plot_frame(
+        &plot_area,
+        root,
+        x,
+        &y_axis,
+        &x_fmt,
+        &|_| String::new(),
+        "two-sided p-value (log scale; further right = stronger evidence against CAAR = 0)",
+        "",
+    )?;
+    let y = |i: usize| (rows - 1 - i) as f64;
+    draw_levels(&mut chart, rows)?;
+    for (i, r) in c.rows.iter().enumerate() {
+        if r.heading {
+            continue;
+        }
+        let k = c.windows.len() as f64;
+        for (j, p) in r.p.iter().enumerate() {
+            let Some(p) = p.filter(|p| p.is_finite()) else {
+                continue;
+            };
+            let dy = if k > 1.0 {
+                (j as f64 - (k - 1.0) / 2.0) * (0.6 / k)
+            } else {
+                0.0
+            };
+            let color = if r.informative {
+                theme::series_color(j)
+            } else {
+                theme::series_color(j).mix(0.45).to_rgba().into_rgb()
+            };
+            draw_marker(
+                chart.plotting_area(),
+                (x_of(p), y(i) - dy),
+                theme::series_marker(j),
+                color,
+                p >= 0.05,
+                theme::MARKER_RADIUS,
+            )?;
+        }
+    }
+    draw_row_labels(&labels_area, &chart, c)?;
+    legend.draw(&legend_area)?;
+    Ok(())
+}
+
+trait IntoRgb {
+    fn into_rgb(self) -> RGBColor;
+}
+
+impl IntoRgb for RGBAColor {
+    /// The colour blended over the white background.
+    fn into_rgb(self) -> RGBColor {
+        let RGBAColor(r, g, b, a) = self;
+        let mix = |c: u8| (c as f64 * a + 255.0 * (1.0 - a)).round() as u8;
+        RGBColor(mix(r), mix(g), mix(b))
+    }
+}
+
+/// The 5 % level (solid) and the 10 % level (dashed) as vertical lines, and a faint line
+/// between rows.
+fn draw_levels<DB>(chart: &mut super::Chart<'_, DB>, rows: usize) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let (lo, hi) = (-0.5, rows as f64 - 0.5);
+    let x5 = x_of(0.05);
+    chart.draw_series(std::iter::once(PathElement::new(
+        vec![(x5, lo), (x5, hi)],
+        theme::EVENT_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH + 1),
+    )))?;
+    let x10 = x_of(0.10);
+    let mut y = lo;
+    while y < hi {
+        let y2 = (y + 0.25).min(hi);
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x10, y), (x10, y2)],
+            theme::EVENT_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
+        )))?;
+        y += 0.5;
+    }
+    for k in 1..rows {
+        let yk = k as f64 - 0.5;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(-0.05, yk), (x_of(P_MIN) + 0.1, yk)],
+            theme::GRID.stroke_width(1),
+        )))?;
+    }
+    Ok(())
+}
+
+fn row_text(r: &TestRow) -> String {
+    if r.heading {
+        r.label.to_uppercase()
+    } else if r.lead {
+        format!("{} (lead test)", r.label)
+    } else {
+        r.label.clone()
+    }
+}
+
+fn row_font(r: &TestRow) -> TextStyle<'static> {
+    let (size, color) = if r.heading {
+        (theme::TICK_SIZE - 5.0, theme::TEXT_MUTED)
+    } else if r.informative {
+        (theme::TICK_SIZE - 2.0, theme::TEXT)
+    } else {
+        (theme::TICK_SIZE - 2.0, theme::TEXT_MUTED)
+    };
+    (theme::FONT_FAMILY, size)
+        .into_font()
+        .color(&color)
+        .pos(Pos::new(HPos::Right, VPos::Center))
+}
+
+/// The width the row labels need.
+fn row_label_width<DB>(area: &DrawingArea<DB, Shift>, c: &TestsChart) -> Result<u32>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let mut w = 0;
+    for r in &c.rows {
+        w = w.max(area.estimate_text_size(&row_text(r), &row_font(r))?.0);
+    }
+    Ok(w + 24)
+}
+
+/// Each row's label, right-aligned against the plot, at its row's height.
+fn draw_row_labels<DB>(
+    labels: &DrawingArea<DB, Shift>,
+    chart: &super::Chart<'_, DB>,
+    c: &TestsChart,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let rows = c.rows.len();
+    let (w, _) = labels.dim_in_pixel();
+    let (_, label_top) = labels.get_base_pixel();
+    for (i, r) in c.rows.iter().enumerate() {
+        let (_, py) = chart.backend_coord(&(0.0, (rows - 1 - i) as f64));
+        labels.draw_text(&row_text(r), &row_font(r), (w as i32 - 12, py - label_top))?;
+    }
+    Ok(())
+}
+
+/// Legend rows: one marker per window (with its N), then what filled and open markers and
+/// the vertical lines mean.
+fn legend_entries(c: &TestsChart) -> (Vec<Entry>, Vec<Entry>) {
     let series: Vec<Entry> = c
-        .tests
+        .windows
         .iter()
+        .zip(&c.n)
         .enumerate()
-        .map(|(j, t)| {
+        .map(|(j, (w, n))| {
             Entry::new(
                 Swatch::Point {
                     color: theme::series_color(j),
                     marker: theme::series_marker(j),
                     hollow: false,
                 },
-                t.clone(),
+                format!("CAAR{w} (N = {n})"),
             )
         })
         .collect();
     let notes = vec![
-        Entry::new(
-            Swatch::Line {
-                color: theme::SUSPENDED_SWATCH,
-                width: 4,
-                marker: None,
-            },
-            "±critical value (5 %)",
-        ),
         Entry::new(
             Swatch::Point {
                 color: theme::SUSPENDED_SWATCH,
                 marker: Marker::Circle,
                 hollow: false,
             },
-            "filled: rejects at 5 %",
+            "filled: p < 0.05",
         ),
         Entry::new(
             Swatch::Point {
@@ -110,106 +300,25 @@ where
                 marker: Marker::Circle,
                 hollow: true,
             },
-            "open: does not reject",
+            "open: p ≥ 0.05",
         ),
+        Entry::new(
+            Swatch::Line {
+                color: theme::EVENT_LINE,
+                width: theme::REFERENCE_LINE_WIDTH + 1,
+                marker: None,
+            },
+            "5 % level",
+        ),
+        Entry::new(
+            Swatch::Dashed {
+                color: theme::EVENT_LINE,
+                width: theme::REFERENCE_LINE_WIDTH,
+            },
+            "10 % level",
+        ),
+        Entry::new(Swatch::Text, "grey label and markers:"),
+        Entry::new(Swatch::Text, "not informative at this N"),
     ];
-    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &series, &notes)?;
-
-    let top = c
-        .statistic
-        .iter()
-        .chain(&c.critical)
-        .flatten()
-        .flatten()
-        .map(|v| v.abs().min(CAP))
-        .fold(1.96_f64, f64::max);
-    let y_axis = YAxis::new([-top, top].into_iter(), true, 9.0).context("no statistics")?;
-    let k = c.windows.len();
-    let labels: Vec<String> = c.windows.iter().map(|w| format!("CAR{w}")).collect();
-    let x_fmt = category_labels(labels);
-    let d = y_axis.decimals;
-    let mut chart = plot_frame(
-        &plot_area,
-        root,
-        TickedAxis {
-            range: -0.5..(k as f64 - 0.5),
-            ticks: (0..k).map(|i| i as f64).collect(),
-        },
-        &y_axis,
-        &x_fmt,
-        &move |y: &f64| fmt_number(*y, d),
-        "CAR window",
-        "Test statistic",
-    )?;
-    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
-    chart.draw_series(std::iter::once(PathElement::new(
-        vec![(-0.5, 0.0), (k as f64 - 0.5, 0.0)],
-        theme::ZERO_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
-    )))?;
-    // Separators between windows.
-    for i in 1..k {
-        let x = i as f64 - 0.5;
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(x, y_lo), (x, y_hi)],
-            theme::GRID.stroke_width(2),
-        )))?;
-    }
-    let n_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-        .into_font()
-        .color(&theme::TEXT_MUTED)
-        .pos(Pos::new(HPos::Center, VPos::Top));
-    let val_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE - 4.0)
-        .into_font()
-        .color(&theme::TEXT);
-    let t = c.tests.len() as f64;
-    let slot = 0.8 / t;
-    for (w, n) in c.n.iter().enumerate() {
-        chart.draw_series(std::iter::once(
-            EmptyElement::at((w as f64, y_hi))
-                + Text::new(format!("N = {}", thousands(*n)), (0, 8), n_font.clone()),
-        ))?;
-    }
-    for (j, (stats, crits)) in c.statistic.iter().zip(&c.critical).enumerate() {
-        let color = theme::series_color(j);
-        for w in 0..k {
-            let x = w as f64 + (j as f64 - (t - 1.0) / 2.0) * slot;
-            if let Some(cv) = crits[w] {
-                let cv = cv.min(CAP);
-                for y in [cv, -cv] {
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(x - slot * 0.45, y), (x + slot * 0.45, y)],
-                        color.stroke_width(4),
-                    )))?;
-                }
-            }
-            let Some(s) = stats[w] else { continue };
-            let reject = crits[w].is_some_and(|cv| s.abs() >= cv);
-            let shown = s.clamp(-CAP, CAP);
-            draw_marker(
-                chart.plotting_area(),
-                (x, shown),
-                theme::series_marker(j),
-                color,
-                !reject,
-                theme::MARKER_RADIUS + 2,
-            )?;
-            if s.abs() > CAP {
-                let (vp, dy) = if s > 0.0 {
-                    (VPos::Top, 14)
-                } else {
-                    (VPos::Bottom, -14)
-                };
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at((x, shown))
-                        + Text::new(
-                            fmt_number(s, 1),
-                            (0, dy),
-                            val_font.pos(Pos::new(HPos::Center, vp)),
-                        ),
-                ))?;
-            }
-        }
-    }
-    legend.draw(&legend_area)?;
-    Ok(())
+    (series, notes)
 }

@@ -133,8 +133,8 @@ pub const MANY_PATH_ALPHA: f64 = 0.25;
 pub const CAAR: RGBColor = RGBColor(0x1a, 0x1a, 0x1a);
 pub const CAAR_WIDTH: u32 = 6;
 /// Confidence bands.
-pub const BAND: RGBColor = RGBColor(0x55, 0x55, 0x55);
-pub const BAND_ALPHA: f64 = 0.18;
+pub const BAND: RGBColor = RGBColor(0x00, 0x72, 0xb2);
+pub const BAND_ALPHA: f64 = 0.16;
 /// The band drawn over many grey paths: coloured so that it stands out.
 pub const BAND_MANY: RGBColor = RGBColor(0x00, 0x72, 0xb2);
 pub const BAND_MANY_ALPHA: f64 = 0.35;

@@ -9,8 +9,8 @@ use plotters::prelude::*;
 
 use super::legend::{Entry, Swatch};
 use super::{
-    YAxis, draw_marker, draw_suspended_bands, draw_zero_and_day0, layout, register_fonts, segments,
-    tau_chart_with, theme, write_png_atomically,
+    Chart, YAxis, draw_marker, draw_segments, draw_suspended_bands, draw_zero_and_day0, layout,
+    path_style, register_fonts, segments, tau_chart_with, theme, write_png_atomically,
 };
 
 /// One security's volume ratio over the event window.
@@ -94,6 +94,52 @@ where
     register_fonts()?;
     validate(series)?;
     let many = series.len() > theme::MAX_LEGEND_SERIES;
+    let (entries, notes) = legend_entries(series, mean, many);
+    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &entries, &notes)?;
+
+    let y_axis = log_axis(series, mean);
+    let (tau_lo, tau_hi) = series
+        .iter()
+        .flat_map(|s| s.taus.iter().copied())
+        .fold((i32::MAX, i32::MIN), |(a, b), t| (a.min(t), b.max(t)));
+    let mut chart = tau_chart_with(
+        &plot_area,
+        root,
+        tau_lo,
+        tau_hi,
+        &y_axis,
+        &ratio_label,
+        "Event time τ (trading sessions)",
+        "Volume / estimation-window geometric mean (log scale)",
+    )?;
+    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+    if !many {
+        draw_suspended_bands(
+            &mut chart,
+            series.iter().map(|s| (&s.taus[..], &s.suspended[..])),
+            y_lo,
+            y_hi,
+        )?;
+    }
+    let x_range = (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5);
+    draw_zero_and_day0(&mut chart, &x_range, tau_lo, tau_hi, y_hi, y_lo)?;
+    for (i, s) in series.iter().enumerate() {
+        draw_volume_path(&mut chart, i, s, many)?;
+    }
+    if let Some(m) = mean {
+        let style = theme::CAAR.stroke_width(theme::CAAR_WIDTH);
+        draw_segments(&mut chart, segments(&m.taus, &log2s(&m.ratio)), style)?;
+    }
+    legend.draw(&legend_area)?;
+    Ok(())
+}
+
+/// Legend rows: one per series (or one for all when many), the mean path, shading.
+fn legend_entries(
+    series: &[VolumeSeries],
+    mean: Option<&VolumeSeries>,
+    many: bool,
+) -> (Vec<Entry>, Vec<Entry>) {
     let mut entries = Vec::new();
     if many {
         entries.push(Entry::new(
@@ -129,8 +175,11 @@ where
             "shaded: suspended",
         ));
     }
-    let (plot_area, legend_area, legend) = layout(root, title, subtitle, &entries, &notes)?;
+    (entries, notes)
+}
 
+/// The log2 y axis over every ratio: whole powers of two, at least ×1/2 to ×2.
+fn log_axis(series: &[VolumeSeries], mean: Option<&VolumeSeries>) -> YAxis {
     let logs = series
         .iter()
         .chain(mean)
@@ -144,84 +193,52 @@ where
     hi = hi.ceil().max(1.0);
     let span = hi - lo;
     let step = if span > 12.0 { 2.0 } else { 1.0 };
-    let y_axis = YAxis {
+    YAxis {
         range: (lo - span * 0.04)..(hi + span * 0.1),
         ticks: (lo as i64..=hi as i64)
             .map(|k| k as f64)
             .filter(|k| (k / step).fract() == 0.0)
             .collect(),
         decimals: 0,
-    };
-    let (tau_lo, tau_hi) = series
-        .iter()
-        .flat_map(|s| s.taus.iter().copied())
-        .fold((i32::MAX, i32::MIN), |(a, b), t| (a.min(t), b.max(t)));
-    let y_fmt = |y: &f64| {
-        let v = 2f64.powf(*y);
-        if v >= 1.0 {
-            format!("×{v:.0}")
-        } else {
-            format!("×1/{:.0}", 1.0 / v)
-        }
-    };
-    let mut chart = tau_chart_with(
-        &plot_area,
-        root,
-        tau_lo,
-        tau_hi,
-        &y_axis,
-        &y_fmt,
-        "Event time τ (trading sessions)",
-        "Volume / estimation-window mean (log scale)",
-    )?;
-    let (y_lo, y_hi) = (y_axis.range.start, y_axis.range.end);
+    }
+}
+
+/// Tick label of a log2 value as a ratio: "×4", "×1/2".
+fn ratio_label(y: &f64) -> String {
+    let v = 2f64.powf(*y);
+    if v >= 1.0 {
+        format!("×{v:.0}")
+    } else {
+        format!("×1/{:.0}", 1.0 / v)
+    }
+}
+
+/// Series `i`'s volume path, broken at missing values, with markers unless paths are many.
+fn draw_volume_path<DB>(
+    chart: &mut Chart<'_, DB>,
+    i: usize,
+    s: &VolumeSeries,
+    many: bool,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let ls = log2s(&s.ratio);
+    draw_segments(chart, segments(&s.taus, &ls), path_style(i, many))?;
     if !many {
-        draw_suspended_bands(
-            &mut chart,
-            series.iter().map(|s| (&s.taus[..], &s.suspended[..])),
-            y_lo,
-            y_hi,
-        )?;
-    }
-    let x_range = (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5);
-    draw_zero_and_day0(&mut chart, &x_range, tau_lo, tau_hi, y_hi, y_lo)?;
-    for (i, s) in series.iter().enumerate() {
-        let style = if many {
-            theme::MANY_PATH.mix(theme::MANY_PATH_ALPHA).stroke_width(2)
-        } else {
-            theme::series_color(i).stroke_width(theme::LINE_WIDTH)
-        };
-        let ls = log2s(&s.ratio);
-        for seg in segments(&s.taus, &ls) {
-            if seg.len() >= 2 {
-                chart.draw_series(LineSeries::new(seg, style))?;
-            }
-        }
-        if !many {
-            for (&t, v) in s.taus.iter().zip(&ls) {
-                if let Some(v) = v {
-                    draw_marker(
-                        chart.plotting_area(),
-                        (f64::from(t), v * 100.0),
-                        theme::series_marker(i),
-                        theme::series_color(i),
-                        false,
-                        theme::MARKER_RADIUS - 1,
-                    )?;
-                }
+        for (&t, v) in s.taus.iter().zip(&ls) {
+            if let Some(v) = v {
+                draw_marker(
+                    chart.plotting_area(),
+                    (f64::from(t), v * 100.0),
+                    theme::series_marker(i),
+                    theme::series_color(i),
+                    false,
+                    theme::MARKER_RADIUS - 1,
+                )?;
             }
         }
     }
-    if let Some(m) = mean {
-        for seg in segments(&m.taus, &log2s(&m.ratio)) {
-            if seg.len() >= 2 {
-                chart.draw_series(LineSeries::new(
-                    seg,
-                    theme::CAAR.stroke_width(theme::CAAR_WIDTH),
-                ))?;
-            }
-        }
-    }
-    legend.draw(&legend_area)?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use crate::error::{Error, InputError, Result};
 
 use crate::chart::render::{ChartKind, ChartOptions, draw_from};
 use crate::chart::series::ChartData;
@@ -27,6 +27,10 @@ pub struct ChartArgs {
     pub all: bool,
 }
 
+fn usage(message: String) -> Error {
+    Error::Input(InputError::Usage(message))
+}
+
 /// The output directory of `evimpact chart`: `--out`, else the only run under `out/`.
 fn out_dir(a: &ChartArgs) -> Result<PathBuf> {
     if let Some(d) = &a.out {
@@ -41,16 +45,17 @@ fn out_dir(a: &ChartArgs) -> Result<PathBuf> {
         .unwrap_or_default();
     match runs.as_slice() {
         [one] => Ok(one.clone()),
-        [] => bail!(
+        [] => Err(usage(
             "no run found under out/: pass --out DIR (the output directory of `evimpact run`)"
-        ),
-        many => bail!(
+                .into(),
+        )),
+        many => Err(usage(format!(
             "several runs under out/ ({}): choose one with --out DIR",
             many.iter()
                 .map(|p| p.display().to_string())
                 .collect::<Vec<_>>()
                 .join(", ")
-        ),
+        ))),
     }
 }
 
@@ -65,23 +70,32 @@ pub fn command(a: &ChartArgs) -> Result<()> {
         windows: a.window.clone(),
         all_prices: a.all,
     };
-    let data = ChartData::load(&dir)?;
+    if !dir.join("summary.json").is_file() {
+        return Err(usage(format!(
+            "--out {}: not an output directory of `evimpact run` (no summary.json)",
+            dir.display()
+        )));
+    }
+    let data = ChartData::load(&dir).map_err(Error::Run)?;
     for w in &opts.windows {
         if !data.windows.contains(w) {
-            bail!(
+            return Err(usage(format!(
                 "--window {w}: not a CAR window of this run (available: {})",
                 data.windows.join(", ")
-            );
+            )));
         }
     }
     for s in &opts.securities {
         if !data.events.iter().any(|e| &e.security == s) {
-            bail!("--security {s}: not analysed in {}", dir.display());
+            return Err(usage(format!(
+                "--security {s}: not analysed in {}",
+                dir.display()
+            )));
         }
     }
-    for f in draw_from(&data, a.kind, &opts)? {
+    for f in draw_from(&data, a.kind, &opts).map_err(Error::Run)? {
         println!("{}", dir.join(&f.path).display());
     }
     // The charts drawn are evimpact's outputs too: a later run may replace them.
-    crate::fsio::record_outputs(&dir)
+    crate::fsio::record_outputs(&dir).map_err(Error::Run)
 }

@@ -591,13 +591,13 @@ fn report_jobs(fetcher: &Fetcher, jobs: &[Job], quiet: bool) -> Result<()> {
 
 /// Reads an `entity,security` CSV into (normalised entity, security) pairs.
 fn read_security_map(path: &Path) -> Result<Vec<(String, String)>> {
-    let (header, rows) = crate::data::read_small_csv(path)?;
-    let ce = header.require(path, "entity")?;
-    let cs = header.require(path, "security")?;
+    let t = crate::data::table::read_table(path, &Default::default(), false)?;
+    let ce = t.header.require(path, "entity")?;
+    let cs = t.header.require(path, "security")?;
     let mut out = Vec::new();
-    for (_, rec) in rows {
-        let e = rec.get(ce).unwrap_or("").trim();
-        let s = rec.get(cs).unwrap_or("").trim();
+    for row in &t.rows {
+        let e = t.text(row, Some(ce))?;
+        let s = t.text(row, Some(cs))?;
         if !e.is_empty() && !s.is_empty() {
             out.push((crate::fetch::federal_register::normalise(e), s.to_string()));
         }

@@ -14,7 +14,7 @@ mod values;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,8 +46,27 @@ pub fn main_with(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Run(a) => run::run(a).map(|_| ()),
         Command::Synth(a) => synth::synth(a),
-        Command::Chart(a) => chart::command(a).map_err(Error::Run),
+        Command::Chart(a) => chart::command(a),
         Command::Fetch(a) => fetch::fetch(a),
         Command::Simulate(a) => simulate::command(a),
     }
+}
+
+/// Mistakes the argument parser would report obscurely, caught first: a window given as two
+/// arguments (`--estimation -250 -30` instead of `--estimation=-250:-30`).
+///
+/// # Errors
+/// The message to print (exit 2).
+pub fn preflight(args: &[String]) -> std::result::Result<(), String> {
+    const WINDOW_FLAGS: [&str; 3] = ["--estimation", "--window", "--car"];
+    let int = |s: &str| s.trim_start_matches('+').parse::<i64>().is_ok();
+    for w in args.windows(3) {
+        if WINDOW_FLAGS.contains(&w[0].as_str()) && int(&w[1]) && int(&w[2]) {
+            return Err(format!(
+                "{} takes one value START:END: write {}={}:{} (found `{} {} {}`)",
+                w[0], w[0], w[1], w[2], w[0], w[1], w[2]
+            ));
+        }
+    }
+    Ok(())
 }

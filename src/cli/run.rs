@@ -106,6 +106,10 @@ pub struct RunArgs {
     /// Characteristics CSV keyed by event_id,security for the regression.
     #[arg(long)]
     pub characteristics: Option<PathBuf>,
+    /// Plausibility bound on the simple return between consecutive priced rows [default: 3,
+    /// i.e. ×4 or ÷4]; moves beyond it are named in the warnings.
+    #[arg(long)]
+    pub max_return: Option<f64>,
     /// Treat any skipped event as a failure (exit 1, no output).
     #[arg(long)]
     pub strict: bool,
@@ -161,6 +165,7 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
         limit_policy: a.limit_policy,
         regressors: a.regressors.clone(),
         characteristics: a.characteristics.clone(),
+        max_return: a.max_return,
     };
     Ok(Study::resolve(file, ov, &data_dir)?)
 }
@@ -213,6 +218,31 @@ fn check_inputs_or_fetch(study: &Study, fetch: bool, quiet: bool) -> Result<()> 
     Ok(())
 }
 
+/// The command line of this process when it is `evimpact run ...`, with `--data` added
+/// when none was given (the data directory then came from the environment or a default).
+fn reproducing_command(a: &RunArgs, study: &Study) -> Option<crate::outcome::RunCommand> {
+    let mut args: Vec<String> = std::env::args_os()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
+    if args.get(1).map(String::as_str) != Some("run") {
+        return None;
+    }
+    args[0] = "evimpact".into();
+    if a.data.is_none() {
+        args.push("--data".into());
+        args.push(
+            crate::fsio::absolute(&study.data_dir)
+                .unwrap_or_else(|_| study.data_dir.clone())
+                .display()
+                .to_string(),
+        );
+    }
+    Some(crate::outcome::RunCommand {
+        dir: std::env::current_dir().ok()?,
+        args,
+    })
+}
+
 /// `evimpact run`.
 pub fn run(a: &RunArgs) -> Result<PathBuf> {
     let study = study_from_args(a)?;
@@ -222,7 +252,8 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         .unwrap_or_else(|| Path::new("out").join(crate::fsio::folder_name(&study.name)));
     let plan = crate::fsio::check_output_dir(&out, &study_inputs(&study), a.force)?;
     check_inputs_or_fetch(&study, a.fetch, a.quiet)?;
-    let outcome = crate::pipeline::run_study(&study)?;
+    let mut outcome = crate::pipeline::run_study(&study)?;
+    outcome.command = reproducing_command(a, &study);
     let counts = outcome.counts();
     let n_skipped = counts.skipped;
     if a.strict && n_skipped > 0 {
@@ -255,6 +286,21 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
             );
         }
         println!("outputs in {}", written.display());
+    }
+    if counts.analysed == 0 {
+        let first = outcome
+            .skipped
+            .iter()
+            .find(|s| s.kind == SkipKind::Skipped)
+            .map(|s| format!("; first: {} {}: {}", s.event_id, s.security, s.reason))
+            .unwrap_or_default();
+        return Err(Error::Run(anyhow::anyhow!(
+            "no event could be analysed: {} event row(s), {} skipped, {} without listed shares{first} (every reason is in {})",
+            counts.rows,
+            counts.skipped,
+            counts.no_market_data,
+            written.join("audit.csv").display()
+        )));
     }
     Ok(written)
 }

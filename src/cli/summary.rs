@@ -5,33 +5,8 @@
 use std::fmt::Write as _;
 
 use crate::outcome::{Aggregate, Outcome, SkipKind};
-use crate::report::{num_prose, pct_prose, pval, verdict};
+use crate::report::{missed_reaction, num_prose, pct_prose, pval, verdict};
 use crate::stats::find_test;
-
-/// The securities whose window ends before their first return after the news, with that
-/// first return's τ: "002415.SZ, 002236.SZ (first return after the news at τ = +2)".
-pub fn missed_reaction(o: &Outcome, window: usize) -> Option<String> {
-    let missed: Vec<(&str, Option<i32>)> = o
-        .results
-        .iter()
-        .filter_map(|r| {
-            let c = r.analysis.cars.get(window)?;
-            c.misses_reaction
-                .then_some((r.security.as_str(), c.first_return))
-        })
-        .collect();
-    if missed.is_empty() {
-        return None;
-    }
-    let names: Vec<&str> = missed.iter().map(|m| m.0).collect();
-    let firsts: Vec<i32> = missed.iter().filter_map(|m| m.1).collect();
-    let when = match (firsts.iter().min(), firsts.iter().max()) {
-        (Some(a), Some(b)) if a == b => format!("first return after the news at τ = {a:+}"),
-        (Some(a), Some(b)) => format!("first returns after the news at τ = {a:+}..{b:+}"),
-        _ => "no return after the news in the event window".into(),
-    };
-    Some(format!("{} ({when})", names.join(", ")))
-}
 
 fn lead_cell(o: &Outcome, a: &Aggregate) -> String {
     let Some(l) = &o.lead else {
@@ -85,7 +60,12 @@ pub fn terminal_summary(o: &Outcome) -> String {
         c.rows, c.analysed, c.no_market_data, c.skipped
     );
     let lead_id = o.lead.as_ref().map(|l| l.test.as_str()).unwrap_or("");
-    for (i, a) in o.windows.iter().enumerate() {
+    let windows = if c.analysed == 0 {
+        &[][..]
+    } else {
+        &o.windows[..]
+    };
+    for (i, a) in windows.iter().enumerate() {
         let Some(w) = a.window else { continue };
         let mut flags = Vec::new();
         if let Some(m) = missed_reaction(o, i) {
@@ -111,7 +91,7 @@ pub fn terminal_summary(o: &Outcome) -> String {
             }
         );
     }
-    if let Some((_, a)) = lead_window {
+    if let Some((_, a)) = lead_window.filter(|_| c.analysed > 0) {
         let not: Vec<&str> = a
             .tests
             .iter()

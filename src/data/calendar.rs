@@ -5,13 +5,17 @@ use std::path::{Path, PathBuf};
 use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
-use super::{parse_date, read_small_csv};
+use super::layout::FileLayout;
+use super::parse_date;
+use super::table::read_table;
 use crate::error::InputError;
 
 /// An exchange: its ISO 10383 MIC, time zone and regular close.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exchange {
     pub mic: &'static str,
+    /// ISO 4217 code of the currency its shares trade in.
+    pub currency: &'static str,
     pub tz: Tz,
     pub close: NaiveTime,
 }
@@ -26,18 +30,21 @@ const fn hm(h: u32, m: u32) -> NaiveTime {
 /// Shanghai and Shenzhen (one calendar; SZSE uses XSHG's sessions), close 15:00.
 pub const XSHG: Exchange = Exchange {
     mic: "XSHG",
+    currency: "CNY",
     tz: chrono_tz::Asia::Shanghai,
     close: hm(15, 0),
 };
 /// Hong Kong, close 16:00.
 pub const XHKG: Exchange = Exchange {
     mic: "XHKG",
+    currency: "HKD",
     tz: chrono_tz::Asia::Hong_Kong,
     close: hm(16, 0),
 };
 /// New York (NYSE and Nasdaq share the session calendar), close 16:00.
 pub const XNYS: Exchange = Exchange {
     mic: "XNYS",
+    currency: "USD",
     tz: chrono_tz::America::New_York,
     close: hm(16, 0),
 };
@@ -103,31 +110,33 @@ impl Calendar {
     }
 }
 
-/// Loads a calendar CSV with a `date` column (other columns ignored).
+/// Loads a calendar table with a `date` column (other columns ignored).
 ///
 /// # Errors
 /// Missing `date` column, unparsable or duplicate dates, an empty file.
-pub fn load_calendar(path: &Path) -> Result<Calendar, InputError> {
-    let (header, rows) = read_small_csv(path)?;
-    let c = header.require(path, "date")?;
-    let mut dated: Vec<(NaiveDate, usize)> = Vec::with_capacity(rows.len());
-    for (line, rec) in rows {
-        let s = rec.get(c).unwrap_or("").trim();
-        let d = parse_date(s)
-            .ok_or_else(|| InputError::cell(path, line, c + 1, "date", s, "a date YYYY-MM-DD"))?;
-        dated.push((d, line));
+pub fn load_calendar(path: &Path, layout: &FileLayout) -> Result<Calendar, InputError> {
+    let t = read_table(path, layout, false)?;
+    let c = t.header.require(path, "date")?;
+    let fmt = layout.date_format;
+    let mut dated: Vec<(NaiveDate, usize)> = Vec::with_capacity(t.rows.len());
+    for row in &t.rows {
+        let s = t.text(row, Some(c))?;
+        let d = fmt
+            .parse(s)
+            .ok_or_else(|| t.error(row, c, s, &fmt.expected_for(s)))?;
+        dated.push((d, row.line));
     }
     dated.sort();
     for w in dated.windows(2) {
         if w[0].0 == w[1].0 {
-            return Err(InputError::Duplicate {
-                path: path.to_path_buf(),
-                line: w[1].1,
-                col: c + 1,
-                column: "date".into(),
-                value: w[1].0.to_string(),
-                first_line: w[0].1,
-            });
+            return Err(InputError::duplicate(
+                path,
+                &t.unit,
+                (w[1].1, c + 1),
+                "date",
+                &w[1].0.to_string(),
+                w[0].1,
+            ));
         }
     }
     Ok(Calendar {

@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::read_small_csv;
+use super::layout::FileLayout;
+use super::table::read_table;
 use crate::error::InputError;
 
 /// The characteristics of each (event_id, security) pair, in the order of `columns`.
@@ -33,7 +34,8 @@ impl Characteristics {
     }
 }
 
-/// Reads the `columns` of a CSV keyed by `event_id,security`.
+/// Reads the `columns` of a table keyed by `event_id,security` (CSV, Parquet or `.xlsx`, in
+/// `layout`).
 ///
 /// # Errors
 /// A missing key or named column, a value that is not a number (file, line, column and
@@ -41,8 +43,10 @@ impl Characteristics {
 pub fn load_characteristics(
     path: &Path,
     columns: &[String],
+    layout: &FileLayout,
 ) -> Result<Characteristics, InputError> {
-    let (header, rows) = read_small_csv(path)?;
+    let t = read_table(path, layout, false)?;
+    let header = &t.header;
     let c_id = header.require(path, "event_id")?;
     let c_sec = header.require(path, "security")?;
     let cols: Vec<usize> = columns
@@ -54,39 +58,41 @@ pub fn load_characteristics(
         values: BTreeMap::new(),
     };
     let mut first_line: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for (line, rec) in rows {
-        let get = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
-        let key = (get(c_id), get(c_sec));
+    for row in &t.rows {
+        let key = (
+            t.text(row, Some(c_id))?.to_string(),
+            t.text(row, Some(c_sec))?.to_string(),
+        );
         let mut v = Vec::with_capacity(cols.len());
-        for (name, &c) in columns.iter().zip(&cols) {
-            let s = get(c);
+        for &c in &cols {
+            let s = t.text(row, Some(c))?;
             if s.is_empty() || s.eq_ignore_ascii_case("na") {
                 v.push(f64::NAN);
                 continue;
             }
-            match s.parse::<f64>() {
-                Ok(x) if x.is_finite() => v.push(x),
+            match layout.number(s) {
+                Some(x) if x.is_finite() => v.push(x),
                 _ => {
-                    return Err(InputError::cell(
-                        path,
-                        line,
-                        c + 1,
-                        name,
-                        &s,
-                        "a number (or an empty cell for a missing value)",
+                    return Err(t.error(
+                        row,
+                        c,
+                        s,
+                        &format!(
+                            "a number (or an empty cell for a missing value){}",
+                            layout.number_hint(s)
+                        ),
                     ));
                 }
             }
         }
-        if let Some(first) = first_line.insert(key.clone(), line) {
-            return Err(InputError::Duplicate {
-                path: path.to_path_buf(),
-                line,
-                col: c_id + 1,
-                column: "event_id,security".into(),
-                value: format!("{},{}", key.0, key.1),
-                first_line: first,
-            });
+        if let Some(first) = first_line.insert(key.clone(), row.line) {
+            return Err(t.duplicate(
+                row,
+                c_id,
+                "event_id,security",
+                &format!("{},{}", key.0, key.1),
+                first,
+            ));
         }
         out.values.insert(key, v);
     }
@@ -100,13 +106,14 @@ pub fn load_characteristics(
 pub fn load_characteristics_from(
     files: &[&Path],
     columns: &[String],
+    layout: &FileLayout,
 ) -> Result<Characteristics, InputError> {
     let mut all = Characteristics {
         columns: columns.to_vec(),
         values: BTreeMap::new(),
     };
     for f in files {
-        let c = load_characteristics(f, columns)?;
+        let c = load_characteristics(f, columns, layout)?;
         if let Some(k) = c.values.keys().find(|k| all.values.contains_key(*k)) {
             return Err(InputError::parse(
                 f,
@@ -135,7 +142,12 @@ mod tests {
     #[test]
     fn reads_named_columns_with_missing_values() {
         let f = write("event_id,security,size,lev,other\nE1,A,8.5,0.3,x\nE1,B,,NA,y\n");
-        let c = load_characteristics(f.path(), &["size".into(), "lev".into()]).expect("ok");
+        let c = load_characteristics(
+            f.path(),
+            &["size".into(), "lev".into()],
+            &FileLayout::default(),
+        )
+        .expect("ok");
         assert_eq!(c.get("E1", "A"), Some(&[8.5, 0.3][..]));
         assert!(c.get("E1", "B").expect("row").iter().all(|v| v.is_nan()));
         assert_eq!(c.get("E2", "A"), None);
@@ -144,19 +156,19 @@ mod tests {
     #[test]
     fn bad_cells_name_line_column_and_value() {
         let f = write("event_id,security,size\nE1,A,8.5\nE2,A,big\n");
-        let msg = load_characteristics(f.path(), &["size".into()])
+        let msg = load_characteristics(f.path(), &["size".into()], &FileLayout::default())
             .unwrap_err()
             .to_string();
         assert!(
             msg.contains(":3:3: column 'size'") && msg.contains("\"big\""),
             "{msg}"
         );
-        let msg = load_characteristics(f.path(), &["leverage".into()])
+        let msg = load_characteristics(f.path(), &["leverage".into()], &FileLayout::default())
             .unwrap_err()
             .to_string();
         assert!(msg.contains("leverage"), "{msg}");
         let d = write("event_id,security,size\nE1,A,1\nE1,A,2\n");
-        let msg = load_characteristics(d.path(), &["size".into()])
+        let msg = load_characteristics(d.path(), &["size".into()], &FileLayout::default())
             .unwrap_err()
             .to_string();
         assert!(msg.contains("first seen on line 2"), "{msg}");

@@ -10,7 +10,8 @@ use std::path::Path;
 use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 
-use super::{parse_date, read_small_csv};
+use super::layout::FileLayout;
+use super::table::read_table;
 use crate::error::InputError;
 
 /// One event row: an announcement about one entity, and the security (if any) it concerns.
@@ -33,6 +34,9 @@ pub struct Event {
     /// The optional `group` column (e.g. `listed_entity`, `supplier`): results are also
     /// reported per group, and groups are compared.
     pub group: Option<String>,
+    /// A short name for legends (the optional `short_name` or `label` column), e.g.
+    /// "Hikvision" for "Hangzhou Hikvision Digital Technology Co. Ltd.".
+    pub short_name: Option<String>,
     /// Line of the events file this row came from.
     pub line: usize,
 }
@@ -53,50 +57,56 @@ impl Event {
     }
 }
 
-/// Loads and validates an events file.
+/// Loads and validates an events file (CSV, Parquet or `.xlsx`, in `layout`).
 ///
 /// # Errors
 /// A missing `event_id`/`security`/`date` column, an unparsable date or time, an unknown
-/// time zone, a duplicate (event_id, security) pair or an empty file, each naming the file,
-/// line, column and value.
-pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
-    let (header, rows) = read_small_csv(path)?;
-    let c_id = header.require(path, "event_id")?;
-    let c_sec = header.require(path, "security")?;
-    let c_date = header.require(path, "date")?;
-    let c_entity = header.find("entity");
-    let c_time = header.find("time");
-    let c_tz = header.find("tz");
-    let c_head = header.find("headline");
-    let c_src = header.find("source");
-    let c_url = header.find("url");
-    let c_exchange = header.find("exchange");
-    let c_market = header.find("market");
-    let c_group = header.find("group");
-    let get = |rec: &csv::StringRecord, c: Option<usize>| -> String {
-        c.and_then(|c| rec.get(c)).unwrap_or("").trim().to_string()
-    };
+/// time zone, a security id that is not a name (see [`super::ids`]), a `market` path that
+/// leaves the data directory, a duplicate (event_id, security) pair or an empty file, each
+/// naming the file, line, column and value.
+pub fn load_events(path: &Path, layout: &FileLayout) -> Result<Vec<Event>, InputError> {
+    let t = read_table(path, layout, false)?;
+    let h = &t.header;
+    let c_id = h.require(path, "event_id")?;
+    let c_sec = h.require(path, "security")?;
+    let c_date = h.require(path, "date")?;
+    let c_entity = h.find("entity");
+    let c_time = h.find("time");
+    let c_tz = h.find("tz");
+    let c_head = h.find("headline");
+    let c_src = h.find("source");
+    let c_url = h.find("url");
+    let c_exchange = h.find("exchange");
+    let c_market = h.find("market");
+    let c_group = h.find("group");
+    let c_short = h.find("short_name").or_else(|| h.find("label"));
+    let dates = layout.date_format;
 
-    let mut out: Vec<Event> = Vec::with_capacity(rows.len());
+    let mut out: Vec<Event> = Vec::with_capacity(t.rows.len());
     let mut seen: std::collections::HashMap<(String, String), usize> = Default::default();
-    for (line, rec) in rows {
-        let event_id = get(&rec, Some(c_id));
+    for row in &t.rows {
+        let line = row.line;
+        let get = |c: Option<usize>| t.text(row, c).map(str::to_string);
+        let event_id = get(Some(c_id))?;
         if event_id.is_empty() {
-            return Err(InputError::cell(
-                path,
-                line,
-                c_id + 1,
-                "event_id",
-                "",
-                "a non-empty event id",
+            return Err(t.error(row, c_id, "", "a non-empty event id"));
+        }
+        let sec = get(Some(c_sec))?;
+        if !sec.is_empty()
+            && let Some(why) = super::ids::invalid_id(&sec)
+        {
+            return Err(t.error(
+                row,
+                c_sec,
+                &sec,
+                &format!("{} — this one {why}", super::ids::ID_EXPECTED),
             ));
         }
-        let sec = get(&rec, Some(c_sec));
-        let date_s = get(&rec, Some(c_date));
-        let date = parse_date(&date_s).ok_or_else(|| {
-            InputError::cell(path, line, c_date + 1, "date", &date_s, "a date YYYY-MM-DD")
-        })?;
-        let time_s = get(&rec, c_time);
+        let date_s = get(Some(c_date))?;
+        let date = dates
+            .parse(&date_s)
+            .ok_or_else(|| t.error(row, c_date, &date_s, &dates.expected_for(&date_s)))?;
+        let time_s = get(c_time)?;
         let time = if time_s.is_empty() {
             None
         } else {
@@ -104,81 +114,86 @@ pub fn load_events(path: &Path) -> Result<Vec<Event>, InputError> {
                 NaiveTime::parse_from_str(&time_s, "%H:%M")
                     .or_else(|_| NaiveTime::parse_from_str(&time_s, "%H:%M:%S"))
                     .map_err(|_| {
-                        InputError::cell(
-                            path,
-                            line,
-                            c_time.unwrap_or(0) + 1,
-                            "time",
-                            &time_s,
-                            "a time HH:MM (24 h)",
-                        )
+                        t.error(row, c_time.unwrap_or(0), &time_s, "a time HH:MM (24 h)")
                     })?,
             )
         };
-        let tz_s = get(&rec, c_tz);
+        let tz_s = get(c_tz)?;
         let tz = if tz_s.is_empty() {
             None
         } else {
             Some(tz_s.parse::<Tz>().map_err(|_| {
-                InputError::cell(
-                    path,
-                    line,
-                    c_tz.unwrap_or(0) + 1,
-                    "tz",
+                t.error(
+                    row,
+                    c_tz.unwrap_or(0),
                     &tz_s,
                     "an IANA time zone name such as America/New_York",
                 )
             })?)
         };
+        let entity = get(c_entity)?;
         // Rows without a security (unlisted entities) are keyed by their entity instead.
         let key = if sec.is_empty() {
-            format!("entity:{}", get(&rec, c_entity))
+            format!("entity:{entity}")
         } else {
             sec.clone()
         };
         if let Some(first) = seen.insert((event_id.clone(), key), line) {
-            return Err(InputError::Duplicate {
-                path: path.to_path_buf(),
-                line,
-                col: c_id + 1,
-                column: "event_id,security".into(),
-                value: format!("{event_id},{sec}"),
-                first_line: first,
-            });
+            return Err(t.duplicate(
+                row,
+                c_id,
+                "event_id,security",
+                &format!("{event_id},{sec}"),
+                first,
+            ));
         }
-        let ex_s = get(&rec, c_exchange);
+        let ex_s = get(c_exchange)?;
         let exchange = if ex_s.is_empty() {
             None
         } else {
             Some(
                 crate::data::calendar::Exchange::from_mic(&ex_s).ok_or_else(|| {
-                    InputError::cell(
-                        path,
-                        line,
-                        c_exchange.unwrap_or(0) + 1,
-                        "exchange",
+                    t.error(
+                        row,
+                        c_exchange.unwrap_or(0),
                         &ex_s,
                         "an exchange MIC: XSHG, XSHE, XHKG, XNYS or XNAS",
                     )
                 })?,
             )
         };
-        let market = Some(get(&rec, c_market))
-            .filter(|m| !m.is_empty())
-            .map(std::path::PathBuf::from);
+        let market_s = get(c_market)?;
+        let market = if market_s.is_empty() {
+            None
+        } else {
+            let p = std::path::PathBuf::from(&market_s);
+            if p.is_absolute()
+                || p.components()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
+            {
+                return Err(t.error(
+                    row,
+                    c_market.unwrap_or(0),
+                    &market_s,
+                    "a relative path inside the data directory (no '..', not absolute)",
+                ));
+            }
+            Some(p)
+        };
         out.push(Event {
             event_id,
             security: if sec.is_empty() { None } else { Some(sec) },
-            entity: get(&rec, c_entity),
+            entity,
             date,
             time,
             tz,
-            headline: get(&rec, c_head),
-            source: get(&rec, c_src),
-            url: get(&rec, c_url),
+            headline: get(c_head)?,
+            source: get(c_src)?,
+            url: get(c_url)?,
             exchange,
             market,
-            group: Some(get(&rec, c_group)).filter(|g| !g.is_empty()),
+            group: Some(get(c_group)?).filter(|g| !g.is_empty()),
+            short_name: Some(get(c_short)?).filter(|s| !s.is_empty()),
             line,
         });
     }
@@ -203,7 +218,7 @@ mod tests {
              E1,002415.SZ,Hikvision,2019-10-07,18:00,America/New_York,h,s,u\n\
              E1,,Megvii,2019-10-07,,,h,s,u\n",
         );
-        let ev = load_events(f.path()).expect("valid file");
+        let ev = load_events(f.path(), &FileLayout::default()).expect("valid file");
         assert_eq!(ev.len(), 2);
         assert_eq!(ev[0].tz, Some(chrono_tz::America::New_York));
         assert_eq!(ev[0].time, NaiveTime::from_hms_opt(18, 0, 0));
@@ -215,15 +230,37 @@ mod tests {
     #[test]
     fn unknown_zone_names_line_column_and_value() {
         let f = write("event_id,security,date,time,tz\nE1,A,2019-10-07,10:00,Mars/Olympus\n");
-        let msg = load_events(f.path()).unwrap_err().to_string();
+        let msg = load_events(f.path(), &FileLayout::default())
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains(":2:5: column 'tz'"), "{msg}");
         assert!(msg.contains("\"Mars/Olympus\""), "{msg}");
+    }
+
+    /// Security ids are names: a path in the security column is refused with its place.
+    #[test]
+    fn security_ids_are_not_paths() {
+        for bad in ["../secret", "/abs/secret", "a/b"] {
+            let f = write(&format!("event_id,security,date\nE1,{bad},2019-10-07\n"));
+            let msg = load_events(f.path(), &FileLayout::default())
+                .unwrap_err()
+                .to_string();
+            assert!(msg.contains(":2:2: column 'security'"), "{msg}");
+            assert!(msg.contains(&format!("\"{bad}\"")), "{msg}");
+        }
+        let f = write("event_id,security,date,market\nE1,A,2019-10-07,../../etc/passwd\n");
+        let msg = load_events(f.path(), &FileLayout::default())
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains(":2:4: column 'market'"), "{msg}");
     }
 
     #[test]
     fn duplicate_event_security_is_an_error() {
         let f = write("event_id,security,date\nE1,A,2019-10-07\nE1,A,2019-10-08\n");
-        let msg = load_events(f.path()).unwrap_err().to_string();
+        let msg = load_events(f.path(), &FileLayout::default())
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("first seen on line 2"), "{msg}");
     }
 }

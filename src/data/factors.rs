@@ -19,7 +19,9 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{parse_date, read_small_csv};
+use super::dates::DateFormat;
+use super::layout::FileLayout;
+use super::table::read_table;
 use crate::error::InputError;
 
 /// The unit of the values in a factor file.
@@ -62,15 +64,6 @@ pub struct FactorTable {
     pub files: Vec<PathBuf>,
 }
 
-/// Parses a factor-file date: `YYYY-MM-DD` or `YYYYMMDD`.
-fn factor_date(s: &str) -> Option<NaiveDate> {
-    let t = s.trim();
-    if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(t, "%Y%m%d").ok();
-    }
-    parse_date(t)
-}
-
 /// Loads factor columns (and optionally a risk-free column) from one or more files.
 ///
 /// # Errors
@@ -81,6 +74,7 @@ pub fn load_factors(
     columns: &[String],
     rf: Option<&str>,
     units: FactorUnits,
+    layout: &FileLayout,
 ) -> Result<FactorTable, InputError> {
     let wanted: Vec<String> = columns
         .iter()
@@ -90,8 +84,9 @@ pub fn load_factors(
     let mut series: Vec<Option<BTreeMap<NaiveDate, f64>>> = vec![None; wanted.len()];
     let mut headers: Vec<String> = Vec::new();
     for path in files {
-        let (header, rows) = read_small_csv(path)?;
-        headers.push(format!("{}: {}", path.display(), header.names.join(",")));
+        let t = read_table(path, layout, false)?;
+        let header = &t.header;
+        headers.push(format!("{}: {}", path.display(), header.names().join(",")));
         let c_date = header.require(path, "date")?;
         let cols: Vec<(usize, usize)> = wanted
             .iter()
@@ -104,40 +99,29 @@ pub fn load_factors(
         }
         let mut maps: Vec<BTreeMap<NaiveDate, f64>> = vec![BTreeMap::new(); cols.len()];
         let mut seen: BTreeMap<NaiveDate, usize> = BTreeMap::new();
-        for (line, rec) in &rows {
-            let cell = rec.get(c_date).unwrap_or("");
-            let date = factor_date(cell).ok_or_else(|| {
-                InputError::cell(
-                    path,
-                    *line,
-                    c_date + 1,
-                    "date",
-                    cell,
-                    "YYYY-MM-DD or YYYYMMDD",
-                )
+        let fmt = layout.date_format;
+        for row in &t.rows {
+            let cell = t.text(row, Some(c_date))?;
+            let date = fmt.parse(cell).ok_or_else(|| {
+                let expected = if fmt == DateFormat::Auto {
+                    "YYYY-MM-DD or YYYYMMDD".to_string()
+                } else {
+                    fmt.expected_for(cell)
+                };
+                t.error(row, c_date, cell, &expected)
             })?;
-            if let Some(first) = seen.insert(date, *line) {
-                return Err(InputError::Duplicate {
-                    path: path.clone(),
-                    line: *line,
-                    col: c_date + 1,
-                    column: "date".into(),
-                    value: cell.trim().into(),
-                    first_line: first,
-                });
+            if let Some(first) = seen.insert(date, row.line) {
+                return Err(t.duplicate(row, c_date, "date", cell, first));
             }
             for (m, &(j, c)) in maps.iter_mut().zip(&cols) {
-                let v = rec.get(c).unwrap_or("").trim();
+                let v = t.text(row, Some(c))?;
                 if v.is_empty() {
                     continue;
                 }
-                let x: f64 = v
-                    .parse()
-                    .ok()
-                    .filter(|x: &f64| x.is_finite())
-                    .ok_or_else(|| {
-                        InputError::cell(path, *line, c + 1, &wanted[j], v, "a number")
-                    })?;
+                let x = layout.number(v).filter(|x| x.is_finite()).ok_or_else(|| {
+                    t.error(row, c, v, &format!("a number{}", layout.number_hint(v)))
+                })?;
+                let _ = &wanted[j];
                 m.insert(date, x * units.factor());
             }
         }
@@ -184,6 +168,7 @@ pub fn load_factors(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::parse_date;
     use std::io::Write;
     use std::path::Path;
 
@@ -213,7 +198,14 @@ mod tests {
             "date,mom\n20190102,1.5\n20190104,-0.5\n",
         );
         let cols = vec!["mkt_rf".to_string(), "smb".into(), "mom".into()];
-        let f = load_factors(&[a, b], &cols, Some("rf"), FactorUnits::Percent).expect("load");
+        let f = load_factors(
+            &[a, b],
+            &cols,
+            Some("rf"),
+            FactorUnits::Percent,
+            &FileLayout::default(),
+        )
+        .expect("load");
         assert_eq!(
             f.dates,
             vec![d("2019-01-02"), d("2019-01-03"), d("2019-01-04")]
@@ -237,13 +229,20 @@ mod tests {
             &["smb".into()],
             None,
             FactorUnits::Decimal,
+            &FileLayout::default(),
         )
         .unwrap_err()
         .to_string();
         assert!(e.contains("factor column 'smb' is in none"), "{e}");
-        let e = load_factors(&[a], &["mkt_rf".into()], None, FactorUnits::Decimal)
-            .unwrap_err()
-            .to_string();
+        let e = load_factors(
+            &[a],
+            &["mkt_rf".into()],
+            None,
+            FactorUnits::Decimal,
+            &FileLayout::default(),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             e.contains("f.csv:3:2: column 'mkt_rf': expected a number, found \"x\""),
             "{e}"

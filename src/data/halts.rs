@@ -5,7 +5,8 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use super::{parse_date, read_csv_rows};
+use super::layout::FileLayout;
+use super::table::read_table;
 use crate::error::InputError;
 
 /// A declared trading halt of one security.
@@ -51,40 +52,32 @@ impl Halts {
 ///
 /// # Errors
 /// Missing columns, unparsable dates, `end` before `start`, an empty file (no header).
-pub fn load_halts(path: &Path) -> Result<Halts, InputError> {
-    let (header, rows) = read_csv_rows(path, true)?;
-    let c_sec = header.require(path, "security")?;
-    let c_start = header.require(path, "start")?;
-    let c_end = header.require(path, "end")?;
-    let c_reason = header.find("reason");
-    let c_source = header.find("source");
+pub fn load_halts(path: &Path, layout: &FileLayout) -> Result<Halts, InputError> {
+    let t = read_table(path, layout, true)?;
+    let h = &t.header;
+    let c_sec = h.require(path, "security")?;
+    let c_start = h.require(path, "start")?;
+    let c_end = h.require(path, "end")?;
+    let c_reason = h.find("reason");
+    let c_source = h.find("source");
+    let fmt = layout.date_format;
     let mut halts = Halts::default();
-    for (line, rec) in rows {
-        let cell = |c: usize| rec.get(c).unwrap_or("").trim().to_string();
-        let security = cell(c_sec);
+    for row in &t.rows {
+        let security = t.text(row, Some(c_sec))?.to_string();
         if security.is_empty() {
-            return Err(InputError::cell(
-                path,
-                line,
-                c_sec + 1,
-                "security",
-                "",
-                "a security id",
-            ));
+            return Err(t.error(row, c_sec, "", "a security id"));
         }
-        let date = |c: usize, name: &str| {
-            let s = cell(c);
-            parse_date(&s)
-                .ok_or_else(|| InputError::cell(path, line, c + 1, name, &s, "a date YYYY-MM-DD"))
+        let date = |c: usize| -> Result<NaiveDate, InputError> {
+            let s = t.text(row, Some(c))?;
+            fmt.parse(s)
+                .ok_or_else(|| t.error(row, c, s, &fmt.expected_for(s)))
         };
-        let start = date(c_start, "start")?;
-        let end = date(c_end, "end")?;
+        let start = date(c_start)?;
+        let end = date(c_end)?;
         if end < start {
-            return Err(InputError::cell(
-                path,
-                line,
-                c_end + 1,
-                "end",
+            return Err(t.error(
+                row,
+                c_end,
                 &end.to_string(),
                 &format!("a date on or after start {start}"),
             ));
@@ -97,9 +90,9 @@ pub fn load_halts(path: &Path) -> Result<Halts, InputError> {
                 security,
                 start,
                 end,
-                reason: c_reason.map(cell).unwrap_or_default(),
-                source: c_source.map(cell).unwrap_or_default(),
-                line,
+                reason: t.text(row, c_reason)?.to_string(),
+                source: t.text(row, c_source)?.to_string(),
+                line: row.line,
             });
     }
     Ok(halts)
@@ -108,6 +101,7 @@ pub fn load_halts(path: &Path) -> Result<Halts, InputError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::parse_date;
     use std::io::Write;
 
     #[test]
@@ -115,7 +109,7 @@ mod tests {
         let mut f = tempfile::NamedTempFile::new().expect("temp");
         f.write_all(b"security,start,end,reason,source\nA,2019-10-08,2019-10-09,r,s\n")
             .expect("write");
-        let h = load_halts(f.path()).expect("valid");
+        let h = load_halts(f.path(), &FileLayout::default()).expect("valid");
         let d = |s| parse_date(s).expect("date");
         assert!(h.covering("A", d("2019-10-08")).is_some());
         assert!(h.covering("A", d("2019-10-09")).is_some());
@@ -129,10 +123,14 @@ mod tests {
         let mut f = tempfile::NamedTempFile::new().expect("temp");
         f.write_all(b"security,start,end,reason,source\n")
             .expect("write");
-        assert!(load_halts(f.path()).expect("valid").is_empty());
+        assert!(
+            load_halts(f.path(), &FileLayout::default())
+                .expect("valid")
+                .is_empty()
+        );
         let f = tempfile::NamedTempFile::new().expect("temp");
         assert!(
-            load_halts(f.path())
+            load_halts(f.path(), &FileLayout::default())
                 .unwrap_err()
                 .to_string()
                 .contains("file is empty")
@@ -144,7 +142,9 @@ mod tests {
         let mut f = tempfile::NamedTempFile::new().expect("temp");
         f.write_all(b"security,start,end\nA,2019-10-09,2019-10-08\n")
             .expect("write");
-        let msg = load_halts(f.path()).unwrap_err().to_string();
+        let msg = load_halts(f.path(), &FileLayout::default())
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains(":2:3: column 'end'"), "{msg}");
     }
 }

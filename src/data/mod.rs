@@ -4,11 +4,20 @@
 
 pub mod calendar;
 pub mod characteristics;
+pub mod columnar;
+pub mod dates;
+pub mod delimited;
 pub mod events;
 pub mod factors;
 pub mod halts;
+pub mod ids;
+pub mod input;
+pub mod layout;
 pub mod prices;
 pub mod provenance;
+pub mod table;
+pub mod xlsx;
+pub mod zip;
 
 use chrono::NaiveDate;
 
@@ -21,24 +30,88 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-/// Header lookup on a CSV header: names are matched after trimming, case-insensitively.
-pub(crate) struct Header {
+/// A table's header: names are matched after trimming, case-insensitively; a study's
+/// column mapping (evimpact's name → the file's) is applied by [`Header::find`].
+#[derive(Debug, Clone, Default)]
+pub struct Header {
     names: Vec<String>,
+    /// evimpact's column name → the file's (lower-cased).
+    aliases: std::collections::BTreeMap<String, String>,
+}
+
+fn normalise(n: &str) -> String {
+    n.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()
 }
 
 impl Header {
+    #[cfg(test)]
     pub(crate) fn new<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
         Header {
-            names: names
-                .into_iter()
-                .map(|n| n.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-                .collect(),
+            names: names.into_iter().map(normalise).collect(),
+            aliases: Default::default(),
         }
     }
 
-    /// 0-based index of a column.
+    /// A header whose names must be unique (blank names excepted), with a column mapping.
+    ///
+    /// # Errors
+    /// A name that occurs twice, naming both columns.
+    pub(crate) fn checked(
+        path: &std::path::Path,
+        names: Vec<String>,
+        aliases: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Self, crate::error::InputError> {
+        let h = Header {
+            names: names.iter().map(|n| normalise(n)).collect(),
+            aliases: aliases
+                .iter()
+                .map(|(k, v)| (normalise(k), normalise(v)))
+                .collect(),
+        };
+        let mut seen: std::collections::HashMap<&str, usize> = Default::default();
+        for (i, n) in h.names.iter().enumerate() {
+            if n.is_empty() {
+                continue;
+            }
+            if let Some(first) = seen.insert(n, i) {
+                return Err(crate::error::InputError::parse(
+                    path,
+                    format!(
+                        "line 1: duplicate column name '{n}' (columns {} and {}): rename or remove one",
+                        first + 1,
+                        i + 1
+                    ),
+                ));
+            }
+        }
+        Ok(h)
+    }
+
+    /// The file's name of column `i` (lower-cased), for messages.
+    pub(crate) fn name(&self, i: usize) -> &str {
+        self.names.get(i).map(String::as_str).unwrap_or("")
+    }
+
+    /// The names as read (lower-cased).
+    pub(crate) fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The name looked up for evimpact's column `name`: its mapping, else itself.
+    fn target<'a>(&'a self, name: &'a str) -> &'a str {
+        self.aliases.get(name).map(String::as_str).unwrap_or(name)
+    }
+
+    /// 0-based index of evimpact's column `name` (through the mapping).
     pub(crate) fn find(&self, name: &str) -> Option<usize> {
-        self.names.iter().position(|n| n == name)
+        let t = self.target(name);
+        self.names.iter().position(|n| n == t)
+    }
+
+    /// 0-based index of evimpact's column `name` only when the study maps it.
+    pub(crate) fn mapped(&self, name: &str) -> Option<usize> {
+        let t = self.aliases.get(name)?;
+        self.names.iter().position(|n| n == t)
     }
 
     pub(crate) fn require(
@@ -49,64 +122,12 @@ impl Header {
         self.find(name)
             .ok_or_else(|| crate::error::InputError::MissingColumn {
                 path: path.to_path_buf(),
-                column: name.to_string(),
+                column: match self.aliases.get(name) {
+                    Some(t) => format!("'{t}' (evimpact's '{name}', as mapped in the study file)"),
+                    None => format!("'{name}'"),
+                },
                 found: self.names.join(","),
             })
-    }
-}
-
-/// Reads a small hand-edited CSV file with the csv crate: returns the header and the records
-/// with their 1-based line numbers. An empty file (no header, or no data row) is an error.
-pub(crate) fn read_small_csv(
-    path: &std::path::Path,
-) -> Result<(Header, Vec<(usize, csv::StringRecord)>), crate::error::InputError> {
-    read_csv_rows(path, false)
-}
-
-/// As [`read_small_csv`]; with `allow_no_rows`, a header without data rows is valid.
-pub(crate) fn read_csv_rows(
-    path: &std::path::Path,
-    allow_no_rows: bool,
-) -> Result<(Header, Vec<(usize, csv::StringRecord)>), crate::error::InputError> {
-    use crate::error::InputError;
-    let file = std::fs::File::open(path).map_err(|e| InputError::io(path, e))?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(false)
-        .trim(csv::Trim::None)
-        .from_reader(std::io::BufReader::new(file));
-    let header = match rdr.headers() {
-        Ok(h) if h.iter().any(|c| !c.trim().is_empty()) => Header::new(h.iter()),
-        Ok(_) => {
-            return Err(InputError::Empty {
-                path: path.to_path_buf(),
-            });
-        }
-        Err(e) => return Err(csv_error(path, e)),
-    };
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| csv_error(path, e))?;
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-        rows.push((line, rec));
-    }
-    if rows.is_empty() && !allow_no_rows {
-        return Err(InputError::Empty {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok((header, rows))
-}
-
-fn csv_error(path: &std::path::Path, e: csv::Error) -> crate::error::InputError {
-    use crate::error::InputError;
-    let line = e.position().map(|p| p.line()).unwrap_or(0);
-    match e.kind() {
-        csv::ErrorKind::Io(_) => InputError::parse(path, e.to_string()),
-        _ => InputError::parse(path, format!("line {line}: malformed CSV: {e}")),
     }
 }
 

@@ -26,8 +26,21 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// # Errors
 /// The file cannot be read.
 pub fn sha256_file(path: &Path) -> Result<String, InputError> {
-    let bytes = std::fs::read(path).map_err(|e| InputError::io(path, e))?;
-    Ok(sha256_hex(&bytes))
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    // Streamed: a large input is hashed in bounded memory.
+    let (mut f, _) = super::input::open_regular(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(InputError::io(path, e)),
+        }
+    }
+    Ok(format!("{:x}", h.finalize()))
 }
 
 /// `<file>.provenance.json`.
@@ -46,8 +59,10 @@ pub fn inputs_with_provenance(inputs: &[InputFile]) -> serde_json::Value {
         .map(|i| {
             let mut v = serde_json::to_value(i).unwrap_or(serde_json::Value::Null);
             let side = provenance_path(&i.path);
-            if let Ok(bytes) = std::fs::read(&side)
-                && let Ok(p) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            // Only a regular file of bounded size (never a FIFO or device beside an input).
+            if let Ok(text) =
+                super::input::read_small_text(&side, super::input::MAX_STUDY_FILE_BYTES)
+                && let Ok(p) = serde_json::from_str::<serde_json::Value>(&text)
                 && let Some(obj) = v.as_object_mut()
             {
                 let matches = p.get("sha256").and_then(|s| s.as_str()) == Some(i.sha256.as_str());

@@ -32,7 +32,7 @@ pub mod http;
 pub mod plan;
 pub mod stooq;
 pub mod yahoo;
-pub mod zip;
+pub use crate::data::zip;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

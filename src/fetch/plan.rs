@@ -206,7 +206,7 @@ pub fn plan_study(
         ))
         .into());
     }
-    let events = load_events(&study.events)?;
+    let events = load_events(&study.events, &study.layouts.events)?;
     let (from, to) = price_period(&events, study.estimation, study.event_window)
         .ok_or_else(|| InputError::Usage(format!("{}: no events", study.events.display())))?;
     let l = layout(study, &events)?;
@@ -437,14 +437,44 @@ fn fetch_command(study: &Study) -> String {
 /// The first missing input file (the events file, a market index, a price directory, a
 /// named calendar or halts file).
 pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
+    let data_dir = &study.data_dir;
+    let resolved = |p: &Path| {
+        crate::fsio::absolute(p)
+            .unwrap_or_else(|_| p.to_path_buf())
+            .display()
+            .to_string()
+    };
+    // A path that is there in any form (a link loop, a dangling link, a FIFO) is not
+    // missing: the loaders name what it is.
+    let absent = |p: &Path| std::fs::symlink_metadata(p).is_err();
     let missing = |what: &str, path: &Path, cmd: String| -> Error {
+        let one_per_flag = if path.to_string_lossy().contains(',') {
+            " (one path per flag: repeat the flag, e.g. `--prices a --prices b`, instead of a comma-separated list)"
+        } else {
+            ""
+        };
         InputError::Usage(format!(
-            "{}: missing {what}; fetch it with {cmd}",
-            path.display()
+            "{what} {} does not exist (resolved: {}){one_per_flag}; check the path, or fetch it with {cmd}",
+            path.display(),
+            resolved(path)
         ))
         .into()
     };
-    if !study.events.exists() {
+    // The data directory first: without it every market-data path fails.
+    let absent_inputs = study.prices.iter().any(|p| absent(p))
+        || study.market.as_ref().is_some_and(|p| absent(p))
+        || study.markets.values().any(|p| absent(p));
+    let empty = std::fs::read_dir(data_dir).map(|mut d| d.next().is_none());
+    if absent_inputs && !matches!(empty, Ok(false)) {
+        return Err(InputError::Usage(format!(
+            "the data directory {} {} (it is --data, else $EVIMPACT_DATA, else ../shared/data); it should hold the market data the study names: price files under prices/ (e.g. prices/cn/002415.SZ.csv), market indices under indices/ and calendars under calendars/ (README, Inputs); pass --data DIR, or fetch the data with {}",
+            resolved(data_dir),
+            if empty.is_err() { "does not exist" } else { "is empty" },
+            fetch_command(study)
+        ))
+        .into());
+    }
+    if absent(&study.events) {
         return Err(missing(
             "events file",
             &study.events,
@@ -452,7 +482,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         ));
     }
     // A bad events file is reported by the run with its line and column.
-    let Ok(events) = load_events(&study.events) else {
+    let Ok(events) = load_events(&study.events, &study.layouts.events) else {
         return Ok(Vec::new());
     };
     let Ok(l) = layout(study, &events) else {
@@ -463,7 +493,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         .unwrap_or_default();
     let data = format!("--data {}", study.data_dir.display());
     for (name, file) in &l.indices {
-        if !file.exists() {
+        if absent(file) {
             return Err(missing(
                 "market index",
                 file,
@@ -476,7 +506,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         }
     }
     for p in &study.prices {
-        if !p.exists() {
+        if absent(p) {
             return Err(missing("price directory", p, fetch_command(study)));
         }
     }
@@ -486,7 +516,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
         }
     }
     if let Some(h) = &study.halts
-        && !h.exists()
+        && absent(h)
     {
         return Err(missing("halts file", h, fetch_command(study)));
     }
@@ -540,7 +570,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("events.csv");
         std::fs::write(&p, "event_id,security,date\nE,A,2019-10-07\n").expect("write");
-        let events = load_events(&p).expect("events");
+        let events = load_events(&p, &Default::default()).expect("events");
         let (a, b) = price_period(&events, Window::event(-260, -11), Window::event(-10, 10))
             .expect("period");
         // 260 sessions ≈ 364 calendar days, plus margins.

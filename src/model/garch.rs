@@ -600,13 +600,50 @@ pub const GRADIENT_TOL: f64 = 1e-8;
 pub const STALL_TOL: f64 = 1e-6;
 const MAX_ITER: usize = 200;
 
+/// Starting variance parameters of the optimizer (GARCH: ω / s², a, b), the first, then the
+/// others in turn when a start does not converge; each has the unconditional variance s².
+const GARCH_STARTS: [[f64; 3]; 4] = [
+    [0.05, 0.05, 0.90],
+    [0.10, 0.10, 0.80],
+    [0.03, 0.02, 0.95],
+    [0.30, 0.20, 0.50],
+];
+/// EGARCH starts: ω / ln s², a, b (g = 0).
+const EGARCH_STARTS: [[f64; 3]; 4] = [
+    [0.1, 0.1, 0.9],
+    [0.2, 0.1, 0.8],
+    [0.05, 0.1, 0.95],
+    [0.5, 0.1, 0.5],
+];
+
 /// Fits the model by maximum likelihood with h_1 = s² (the OLS residual variance, divisor
 /// T), from α, β = OLS and (GARCH) ω = 0.05 s², a = 0.05, b = 0.90 (unconditional variance
-/// s²) or (EGARCH) ω = 0.1 ln s², a = 0.1, g = 0, b = 0.9.
+/// s²) or (EGARCH) ω = 0.1 ln s², a = 0.1, g = 0, b = 0.9. A start that does not converge
+/// (e.g. a Newton step into the corner a = 0, a + b = 1, ω = 0, where the reparametrisation
+/// saturates) is followed by the other starts ([`GARCH_STARTS`], [`EGARCH_STARTS`]), the
+/// first converged fit kept; the error is the first start's.
 ///
 /// # Errors
-/// A singular mean regression, or no convergence to the gradient tolerance.
+/// A singular mean regression, or no convergence to the gradient tolerance from any start.
 pub fn fit(kind: Variance, s: &Series) -> Result<GarchFit, GarchError> {
+    let starts = match kind {
+        Variance::Garch => GARCH_STARTS,
+        Variance::Egarch => EGARCH_STARTS,
+    };
+    let first = fit_from(kind, s, starts[0]);
+    if first.is_ok() {
+        return first;
+    }
+    for &start in &starts[1..] {
+        if let Ok(f) = fit_from(kind, s, start) {
+            return Ok(f);
+        }
+    }
+    first
+}
+
+/// [`fit`] from one start: ω (over s², EGARCH over ln s²), a, b.
+fn fit_from(kind: Variance, s: &Series, [w0, a0, b0]: [f64; 3]) -> Result<GarchFit, GarchError> {
     let (coef, s2) = s.ols().ok_or(GarchError::Singular)?;
     let k = s.k_mean;
     let n = s.len() as f64;
@@ -618,8 +655,8 @@ pub fn fit(kind: Variance, s: &Series) -> Result<GarchFit, GarchError> {
     let h1 = H1::Fixed(s2);
     let mut th0 = coef.clone();
     match kind {
-        Variance::Garch => th0.extend_from_slice(&[0.05 * s2, 0.05, 0.90]),
-        Variance::Egarch => th0.extend_from_slice(&[0.1 * s2.ln(), 0.1, 0.0, 0.9]),
+        Variance::Garch => th0.extend_from_slice(&[w0 * s2, a0, b0]),
+        Variance::Egarch => th0.extend_from_slice(&[w0 * s2.ln(), a0, 0.0, b0]),
     }
     let mut u = u_of(kind, &th0, k, sd, s2);
     let np = u.len();

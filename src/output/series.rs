@@ -60,7 +60,8 @@ pub struct SeriesRow {
     pub status: DayStatus,
     pub price: Option<f64>,
     pub volume: Option<f64>,
-    /// Volume / mean volume over the estimation window's traded sessions.
+    /// Volume / the estimation window's geometric mean volume (exp of the mean log volume on
+    /// its traded sessions): exp(abnormal log volume).
     pub volume_ratio: Option<f64>,
     /// CAR from the event window's start to this session (event window only; `None`
     /// before the first return).
@@ -109,18 +110,15 @@ pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult)
     let lo = (d0 as i64 + i64::from(s.event_window.start - PRICE_PAD)).clamp(0, n - 1) as usize;
     let hi = (d0 as i64 + i64::from(s.event_window.end + PRICE_PAD)).clamp(0, n - 1) as usize;
 
-    // Mean volume over the estimation window's traded sessions with volume.
-    let est = cal
-        .index_of(r.analysis.est_first)
-        .zip(cal.index_of(r.analysis.est_last));
-    let vol_mean = est.and_then(|(a, b)| {
-        let v: Vec<f64> = (a..=b)
-            .filter(|&i| tl.status[i].traded())
-            .map(|i| tl.volume[i])
-            .filter(|v| v.is_finite() && *v > 0.0)
-            .collect();
-        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-    });
+    // The volume multiple: volume over the estimation window's geometric mean volume,
+    // exp(mean ln V) on its traded sessions with volume, so that its logarithm is the
+    // abnormal log volume of volume.csv (one definition in the tables, charts and report).
+    let vol_mean = r
+        .analysis
+        .volume
+        .as_ref()
+        .map(|v| v.est_mean_log.exp())
+        .filter(|m| m.is_finite() && *m > 0.0);
 
     // Cumulative CAR over the event window with its variance (same formula as a CAR
     // window [event start, τ]).

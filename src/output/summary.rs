@@ -25,6 +25,11 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
     };
     let mut v = json!({
         "tool": {"name": "evimpact", "version": env!("CARGO_PKG_VERSION")},
+        "command": &o.command,
+        "lead": &o.lead,
+        "lead_window": o.lead_window().map(|i| o.study.car_windows[i].label()),
+        "lead_sample": o.lead_window().and_then(|i| o.windows.get(i)).map(|a| a.clustering.describe()),
+        "lead_clustering": o.lead_window().and_then(|i| o.windows.get(i)).map(|a| a.clustering),
         "study": &o.study,
         "inputs": crate::data::provenance::inputs_with_provenance(&o.inputs),
         "counts": {
@@ -40,8 +45,10 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
             "tau": a.tau, "n": a.n, "aar": num(a.mean), "tests": tests(a)
         })).collect::<Vec<_>>(),
         "events": o.results.iter().map(|r| json!({
-            "event_id": r.event_id, "security": r.security, "entity": r.entity,
+            "event_id": r.event_id, "security": r.security, "entity": r.entity, "label": r.label,
             "exchange": r.exchange, "day0": r.day0.to_string(),
+            "price_column": r.timeline.price_column,
+            "currency": crate::data::calendar::Exchange::from_mic(r.exchange).map(|x| x.currency),
             "model": {"kind": r.analysis.fit.kind.as_str(),
                       "alpha": r.analysis.fit.alpha(), "beta": r.analysis.fit.beta(),
                       "sigma": r.analysis.fit.s2.sqrt(), "r2": num(r.analysis.fit.r2),

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use crate::abnormal::{EventAnalysis, EventSpec};
-use crate::outcome::{Aggregate, PathPoint, Scope};
+use crate::outcome::{Aggregate, DateAggregate, PathPoint, Scope};
 use crate::stats::battery::run_test;
 use crate::stats::battery::{Sample, battery};
 use crate::stats::{Clustering, TestId};
@@ -86,8 +86,14 @@ pub fn aggregates(
 ) -> (Vec<Aggregate>, Vec<Aggregate>) {
     let ew = es.event_window;
     let panel = panel_of(analyses);
-    let days = (ew.start..=ew.end)
-        .collect::<Vec<i32>>()
+    // Without an analysed event there is no AAR: no row per day (so nothing grows with the
+    // event window's length when every event was skipped).
+    let taus: Vec<i32> = if analyses.is_empty() {
+        Vec::new()
+    } else {
+        (ew.start..=ew.end).collect()
+    };
+    let days = taus
         .par_iter()
         .map(|&tau| {
             let pos = (tau - ew.start) as usize;
@@ -167,6 +173,50 @@ pub fn lead_path(es: &EventSpec, analyses: &[&EventAnalysis], lead: TestId) -> V
                 upper: caar + half,
                 test: lead,
                 distribution: t.distribution,
+            }
+        })
+        .collect()
+}
+
+/// CAAR per event date (when events cluster on several dates): for each date, each CAR
+/// window's N, CAAR and the lead test on that date's events alone.
+pub fn by_date(
+    es: &EventSpec,
+    analyses: &[&EventAnalysis],
+    day0: &[NaiveDate],
+    lead: TestId,
+) -> Vec<DateAggregate> {
+    let mut dates: Vec<NaiveDate> = day0.to_vec();
+    dates.sort_unstable();
+    dates.dedup();
+    dates
+        .into_iter()
+        .map(|date| {
+            let sub: Vec<&EventAnalysis> = analyses
+                .iter()
+                .zip(day0)
+                .filter(|(_, d)| **d == date)
+                .map(|(a, _)| *a)
+                .collect();
+            let panel = panel_of(&sub);
+            let windows = es
+                .car_windows
+                .iter()
+                .enumerate()
+                .map(|(w, win)| {
+                    let s = sample(&sub, vec![], win.len(), |_, a| {
+                        let c = &a.cars[w];
+                        (c.car, c.var, c.t)
+                    });
+                    let n = s.values.len();
+                    let caar = s.values.iter().sum::<f64>() / n as f64;
+                    (n, caar, run_test(&panel, &s, lead))
+                })
+                .collect();
+            DateAggregate {
+                date,
+                events: sub.len(),
+                windows,
             }
         })
         .collect()

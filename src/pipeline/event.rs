@@ -141,6 +141,7 @@ pub(super) fn analyze_event(
             ));
             let r = EventResult {
                 event: k,
+                label: String::new(),
                 event_id: e.event_id.clone(),
                 security: sec.clone(),
                 entity: e.entity.clone(),

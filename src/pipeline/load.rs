@@ -80,18 +80,83 @@ pub fn calendar_for(
         .clone()
         .or_else(|| study.calendars.get(mic).cloned());
     if let Some(p) = explicit {
-        return Ok(Some((load_calendar(&p)?, Some(p))));
+        return Ok(Some((load_calendar(&p, &study.layouts.calendar)?, Some(p))));
     }
     if let Some(c) = builtin_calendar(mic) {
         return Ok(Some((c, None)));
     }
     match find_calendar_file(&study.data_dir, mic) {
-        Some(p) => Ok(Some((load_calendar(&p)?, Some(p)))),
+        Some(p) => Ok(Some((load_calendar(&p, &study.layouts.calendar)?, Some(p)))),
         None => Ok(None),
     }
 }
 
-type LoadedSecurity = std::result::Result<Option<(SecurityData, PathBuf)>, InputError>;
+type LoadedSecurity = std::result::Result<Option<(SecurityData, PathBuf, Vec<String>)>, InputError>;
+
+/// Warnings on a price series whose values are implausible: moves between consecutive
+/// priced rows beyond the study's bound, and (A-shares) closes beyond the daily limit by
+/// more than rounding. Each names the file, the first rows and how to read them.
+pub fn plausibility_warnings(s: &PriceSeries, max_return: f64) -> Vec<String> {
+    let place = |line: usize| match s.unit {
+        crate::error::Unit::Line => format!("line {line}"),
+        _ => format!("row {line}"),
+    };
+    let mut out: Vec<String> = s
+        .notes
+        .iter()
+        .map(|n| format!("{}: {}: {n}", s.path.display(), s.security))
+        .collect();
+    let moves = crate::data::prices::implausible_moves(s, max_return);
+    if !moves.is_empty() {
+        let shown: Vec<String> = moves
+            .iter()
+            .take(3)
+            .map(|m| {
+                format!(
+                    "{} ({}) {} → {} (×{:.3})",
+                    place(m.line),
+                    m.date,
+                    m.from,
+                    m.to,
+                    m.to / m.from
+                )
+            })
+            .collect();
+        out.push(format!(
+            "{}: {} implausible price move(s) between consecutive rows, beyond ×{} or ÷{} (max_return = {max_return}): {}{} — check these rows: their returns enter the study as they are",
+            s.path.display(),
+            moves.len(),
+            1.0 + max_return,
+            1.0 + max_return,
+            shown.join("; "),
+            if moves.len() > 3 { "; …" } else { "" }
+        ));
+    }
+    let breaches = crate::returns::limits::beyond_limit(s);
+    if !breaches.is_empty() {
+        let shown: Vec<String> = breaches
+            .iter()
+            .take(3)
+            .map(|b| {
+                format!(
+                    "{} ({}) {:+.2} % against ±{:.0} %",
+                    place(b.line),
+                    b.date,
+                    b.change * 100.0,
+                    b.limit * 100.0
+                )
+            })
+            .collect();
+        out.push(format!(
+            "{}: {} close(s) beyond the A-share daily limit by more than rounding: {}{} — a wrong price, or a session without a limit (resumption after a restructuring)",
+            s.path.display(),
+            breaches.len(),
+            shown.join("; "),
+            if breaches.len() > 3 { "; …" } else { "" }
+        ));
+    }
+    out
+}
 
 /// Runs `load` for every security on scoped OS threads (see the note in [`run_study`]),
 /// returning (security, result) in the order of `secs`.
@@ -278,7 +343,13 @@ fn study_factors(
     } else {
         Vec::new()
     };
-    let table = load_factors(&fs.files, &cols, fs.rf.as_deref(), fs.units)?;
+    let table = load_factors(
+        &fs.files,
+        &cols,
+        fs.rf.as_deref(),
+        fs.units,
+        &study.layouts.factors,
+    )?;
     for f in &fs.files {
         log.add("factors", f)?;
     }
@@ -290,16 +361,64 @@ fn study_factors(
     }))
 }
 
+/// A warning when a market index's dates do not follow the calendar it is used with (an
+/// index from another exchange: a Shenzhen security against the S&P 500): more than 2 % of
+/// its dates inside the calendar's span are not sessions of that calendar.
+fn foreign_index(
+    m: &PriceSeries,
+    sessions: &[chrono::NaiveDate],
+    mic: &str,
+    path: &Path,
+) -> Option<String> {
+    let (Some(first), Some(last)) = (sessions.first(), sessions.last()) else {
+        return None;
+    };
+    let inside: Vec<&chrono::NaiveDate> = m
+        .dates
+        .iter()
+        .filter(|d| *d >= first && *d <= last)
+        .collect();
+    let off = inside
+        .iter()
+        .filter(|d| sessions.binary_search(d).is_err())
+        .count();
+    if inside.is_empty() || off < 5 || off * 50 < inside.len() {
+        return None;
+    }
+    Some(format!(
+        "market index {} is used for {mic} securities but does not follow the {mic} calendar: {off} of its {} dates in that span are not {mic} sessions, so it likely trades on another exchange; give each exchange its own index, e.g. `--markets {mic}=PATH` (or `[inputs.markets] {mic} = \"PATH\"` in the study file)",
+        path.display(),
+        inside.len()
+    ))
+}
+
 /// Warnings for sessions of a calendar on which its market index, inside its own dates, has
 /// no price.
 fn market_gaps(
     market_on: &BTreeMap<(String, PathBuf), Arc<Vec<f64>>>,
     markets: &BTreeMap<PathBuf, PriceSeries>,
     calendars: &BTreeMap<String, Arc<Calendar>>,
+    cal_of_mic: &HashMap<&'static str, String>,
     warnings: &mut Vec<String>,
 ) {
     for ((cal, mpath), v) in market_on {
         let m = &markets[mpath];
+        let sessions = &calendars[cal].sessions;
+        let mics: Vec<&str> = cal_of_mic
+            .iter()
+            .filter(|(_, c)| *c == cal)
+            .map(|(m, _)| *m)
+            .collect();
+        let mic = if mics.is_empty() {
+            cal.clone()
+        } else {
+            let mut mics = mics;
+            mics.sort_unstable();
+            mics.join("/")
+        };
+        if let Some(w) = foreign_index(m, sessions, &mic, mpath) {
+            warnings.push(w);
+        }
         let (first, last) = (m.dates.first().copied(), m.dates.last().copied());
         let gaps = v
             .iter()
@@ -318,7 +437,7 @@ fn market_gaps(
 /// The study's events files, in order: the rows of `events` then of each further file; an
 /// (event_id, security) pair in two files is an error naming the second file's line.
 fn load_event_files(study: &Study) -> Result<Vec<Event>> {
-    let mut events = load_events(&study.events)?;
+    let mut events = load_events(&study.events, &study.layouts.events)?;
     let mut seen: HashSet<(String, String)> = events
         .iter()
         .map(|e| {
@@ -331,7 +450,7 @@ fn load_event_files(study: &Study) -> Result<Vec<Event>> {
         })
         .collect();
     for p in &study.more_events {
-        for e in load_events(p)? {
+        for e in load_events(p, &study.layouts.events)? {
             let key = (
                 e.event_id.clone(),
                 e.security
@@ -364,14 +483,16 @@ fn load_event_files(study: &Study) -> Result<Vec<Event>> {
 pub fn load_study(study: &Study) -> Result<Loaded> {
     let events = load_event_files(study)?;
     let halts = match &study.halts {
-        Some(p) => load_halts(p)?,
+        Some(p) => load_halts(p, &study.layouts.halts)?,
         None => Halts::default(),
     };
+    // A long price file keeps only the securities that have events.
+    let wanted: HashSet<String> = events.iter().filter_map(|e| e.security.clone()).collect();
     let prices = PriceSources(
         study
             .prices
             .iter()
-            .map(|p| PriceSource::open(p))
+            .map(|p| PriceSource::open(p, &study.layouts.prices, Some(&wanted)))
             .collect::<std::result::Result<_, _>>()?,
     );
     let mut log = InputLog::default();
@@ -390,7 +511,8 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
     let mut markets: BTreeMap<PathBuf, PriceSeries> = BTreeMap::new();
     for p in market_of.values().flatten() {
         if !markets.contains_key(p) {
-            let m = load_price_file(p, "market")?;
+            let m = load_price_file(p, "market", &study.layouts.market)?;
+            warnings.extend(plausibility_warnings(&m, study.max_return));
             log.add("market", p)?;
             markets.insert(p.clone(), m);
         }
@@ -433,6 +555,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
         Ok(prices.load(sec)?.map(|(s, file)| {
             // The series is dropped here: only the timeline stays in memory.
             let tl = build_timeline(&cal, &s, &halts, mkt, policies);
+            let notes = plausibility_warnings(&s, study.max_return);
             (
                 SecurityData {
                     exchange: ex,
@@ -442,13 +565,15 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
                     factors,
                 },
                 file,
+                notes,
             )
         }))
     });
     let mut data: BTreeMap<String, SecurityData> = BTreeMap::new();
     for (sec, r) in loaded {
-        if let Some((d, f)) = r? {
+        if let Some((d, f, notes)) = r? {
             log.add_once(format!("prices {sec}"), &f)?;
+            warnings.extend(notes);
             if !d.timeline.off_calendar_rows.is_empty() {
                 warnings.push(format!(
                     "{}: {} row(s) on dates that are not {} sessions were ignored (first: {})",
@@ -461,7 +586,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
             data.insert(sec, d);
         }
     }
-    market_gaps(&market_on, &markets, &calendars, &mut warnings);
+    market_gaps(&market_on, &markets, &calendars, &cal_of_mic, &mut warnings);
     Ok(Loaded {
         events,
         halts,
@@ -515,7 +640,7 @@ pub fn load_universe(study: &Study) -> anyhow::Result<Universe> {
         .market
         .clone()
         .ok_or_else(|| anyhow!("no market index (--market)"))?;
-    let market = load_price_file(&market_path, "market")?;
+    let market = load_price_file(&market_path, "market", &study.layouts.market)?;
     let mic = Exchange::for_security(&names[0]).mic;
     let calendar = match calendar_for(study, mic)? {
         Some((c, _)) => c,
@@ -535,7 +660,7 @@ pub fn load_universe(study: &Study) -> anyhow::Result<Universe> {
             .collect(),
     };
     let market_px = align_market(&calendar, &market);
-    let source = PriceSource::open(dir)?;
+    let source = PriceSource::open(dir, &study.layouts.prices, None)?;
     let policies = study.policies();
     let halts = Halts::default();
     let secs: Vec<&String> = names.iter().collect();

@@ -55,6 +55,7 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         audit.extend(a);
         skipped.extend(s);
     }
+    label_results(&mut results, &events);
     let analyses: Vec<&EventAnalysis> = results.iter().map(|r| &r.analysis).collect();
     let day0: Vec<NaiveDate> = results.iter().map(|r| r.day0).collect();
     let (days, windows) = aggregates(&es, &analyses, &day0);
@@ -72,6 +73,8 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         lead: None,
         lead_path: Vec::new(),
         second: Default::default(),
+        by_date: Vec::new(),
+        command: None,
     };
     outcome.lead = outcome
         .lead_window()
@@ -80,6 +83,13 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
     if let Some(l) = &outcome.lead {
         let analyses: Vec<&EventAnalysis> = outcome.results.iter().map(|r| &r.analysis).collect();
         outcome.lead_path = aggregate::lead_path(&es, &analyses, l.test);
+        let clustered_on_several = outcome
+            .lead_window()
+            .and_then(|i| outcome.windows.get(i))
+            .is_some_and(|a| a.clustering.clustered() && a.clustering.dates > 1);
+        if clustered_on_several {
+            outcome.by_date = aggregate::by_date(&es, &analyses, &day0, l.test);
+        }
     }
     second_stage(&mut outcome, &es)?;
     Ok(outcome)
@@ -119,4 +129,37 @@ fn second_stage(o: &mut Outcome, es: &crate::abnormal::EventSpec) -> Result<()> 
         .collect();
     o.second = crate::second_stage::analyse(o, &inputs, groups);
     Ok(())
+}
+
+/// The longest entity name a legend shows whole; longer names need a `short_name`.
+const SHORT_ENTITY: usize = 20;
+
+/// Each result's legend label (see [`EventResult::label`]).
+fn label_results(results: &mut [EventResult], events: &[crate::data::events::Event]) {
+    let mut per_security: std::collections::HashMap<&str, usize> = Default::default();
+    for r in results.iter() {
+        *per_security.entry(r.security.as_str()).or_default() += 1;
+    }
+    let labels: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let e = &events[r.event];
+            let name = e.short_name.clone().or_else(|| {
+                (!r.entity.is_empty() && r.entity.chars().count() <= SHORT_ENTITY)
+                    .then(|| r.entity.clone())
+            });
+            let base = match name {
+                Some(n) => format!("{} {n}", r.security),
+                None => r.security.clone(),
+            };
+            if per_security[r.security.as_str()] > 1 {
+                format!("{base} ({})", r.event_id)
+            } else {
+                base
+            }
+        })
+        .collect();
+    for (r, l) in results.iter_mut().zip(labels) {
+        r.label = l;
+    }
 }

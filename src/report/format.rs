@@ -1,5 +1,7 @@
 //! Numbers as the report writes them: rounding and significance marks live here only.
 
+use crate::outcome::Outcome;
+
 /// Significance marks: *** p < 0.01, ** p < 0.05, * p < 0.10.
 pub fn stars(p: f64) -> &'static str {
     if !p.is_finite() {
@@ -78,4 +80,52 @@ pub fn verdict(p: f64) -> &'static str {
     } else {
         "not significant at 10 %"
     }
+}
+
+/// The securities whose window ends before their first return after the news, with that
+/// first return's τ: "002415.SZ, 002236.SZ (first return after the news at τ = +2)".
+pub fn missed_reaction(o: &Outcome, window: usize) -> Option<String> {
+    let missed: Vec<(&str, Option<i32>)> = o
+        .results
+        .iter()
+        .filter_map(|r| {
+            let c = r.analysis.cars.get(window)?;
+            c.misses_reaction
+                .then_some((r.security.as_str(), c.first_return))
+        })
+        .collect();
+    if missed.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = missed.iter().map(|m| m.0).collect();
+    let firsts: Vec<i32> = missed.iter().filter_map(|m| m.1).collect();
+    let when = match (firsts.iter().min(), firsts.iter().max()) {
+        (Some(a), Some(b)) if a == b => format!("first return after the news at τ = {a:+}"),
+        (Some(a), Some(b)) => format!("first returns after the news at τ = {a:+}..{b:+}"),
+        _ => "no return after the news in the event window".into(),
+    };
+    Some(format!("{} ({when})", names.join(", ")))
+}
+
+/// A word quoted for a POSIX shell: as is when it holds only safe characters, else in single
+/// quotes (a quote inside becomes `'\''`).
+pub fn shell_word(w: &str) -> String {
+    let safe = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_./:=@%+,-".contains(c));
+    if safe {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// The command that reproduces a run, for a shell: `cd DIR && evimpact run ...`.
+pub fn shell_command(c: &crate::outcome::RunCommand) -> String {
+    let words: Vec<String> = c.args.iter().map(|a| shell_word(a)).collect();
+    format!(
+        "cd {} && {}",
+        shell_word(&c.dir.display().to_string()),
+        words.join(" ")
+    )
 }

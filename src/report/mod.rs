@@ -21,7 +21,10 @@ use crate::chart::render::ChartFile;
 use crate::outcome::Outcome;
 
 pub use doc::{Align, Block, Doc, Inline, Para, Table};
-pub use format::{num, num_prose, pct, pct_prose, pval, stars, verdict};
+pub use format::{
+    missed_reaction, num, num_prose, pct, pct_prose, pval, shell_command, shell_word, stars,
+    verdict,
+};
 pub use html::html;
 pub use markdown::{markdown, md_text, render_markdown, safe_url, tables_markdown};
 pub use sections::{build, summary};

@@ -8,7 +8,6 @@ use crate::chart::render::{ChartFile, ChartKind};
 use crate::outcome::{Aggregate, Counts, EventResult, Outcome};
 use crate::returns::{Status, source};
 use crate::stats::TestId;
-use crate::window::Window;
 
 /// Columns of wide tables (one per event) beyond which the report points to the CSV.
 const MAX_COLUMNS: usize = 12;
@@ -27,131 +26,242 @@ fn window_label(a: &Aggregate) -> String {
     a.window.map(|w| w.pretty()).unwrap_or_default()
 }
 
-/// The plain-language summary, generated only from the computed numbers.
-pub fn summary(o: &Outcome) -> Vec<Para> {
-    let mut out = Vec::new();
-    let Counts {
-        analysed,
-        no_market_data: nomkt,
-        skipped,
-        ..
-    } = o.counts();
-    out.push(vec![t(format!(
-        "{} event row(s): {analysed} analysed, {nomkt} without listed shares (no market data), {skipped} skipped.",
-        o.events.len()
-    ))]);
-    let Some(wi) = o.lead_window() else {
-        return out;
-    };
-    let w: Window = o.study.car_windows[wi];
-    if let Some(a) = o.windows.get(wi) {
-        let mut s = format!(
-            "Across the {} event(s) with a return in {}, the CAAR{} is {}",
-            a.n,
-            w.pretty(),
-            w.pretty(),
-            pct_prose(a.mean)
-        );
-        let tests: Vec<String> = a
-            .tests
-            .iter()
-            .map(|x| {
-                format!(
-                    "{} = {} (p = {}, {})",
-                    x.test,
-                    num_prose(x.statistic),
-                    pval(x.p_value),
-                    x.distribution
-                )
-            })
-            .collect();
-        if !tests.is_empty() {
-            s.push_str(&format!(": {}", tests.join("; ")));
+/// What a security's abnormal return is measured against, for prose: "the CSI 300",
+/// "its estimation-window mean", "its FF3 normal return".
+fn benchmark(o: &Outcome, r: &EventResult) -> String {
+    use crate::model::ModelKind;
+    match o.study.model {
+        ModelKind::ConstantMean => "its estimation-window mean return".into(),
+        ModelKind::Ff3 | ModelKind::Ff5 | ModelKind::Carhart | ModelKind::Factors => {
+            format!("its {} normal return", o.study.model.as_str())
         }
-        s.push('.');
-        let rejects = a
+        _ => {
+            let index = o.study.markets.get(r.exchange).or(o.study.market.as_ref());
+            match index.and_then(|p| p.file_stem()).and_then(|s| s.to_str()) {
+                Some(stem) => index_name(stem),
+                None => "the market".into(),
+            }
+        }
+    }
+}
+
+/// A market index's name from its file name: "000300.SH" → "the CSI 300".
+fn index_name(stem: &str) -> String {
+    let known = [
+        ("000300.SH", "the CSI 300"),
+        ("000300.SS", "the CSI 300"),
+        ("000001.SS", "the SSE Composite"),
+        ("000001.SH", "the SSE Composite"),
+        ("399001.SZ", "the SZSE Component"),
+        ("GSPC", "the S&P 500"),
+        ("^GSPC", "the S&P 500"),
+        ("SPX", "the S&P 500"),
+        ("IXIC", "the Nasdaq Composite"),
+        ("NDX", "the Nasdaq-100"),
+        ("HSI", "the Hang Seng"),
+        ("DJI", "the Dow Jones Industrial Average"),
+    ];
+    known
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(stem))
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_else(|| format!("the index {stem}"))
+}
+
+/// "fell 4.34 %" or "rose 0.64 %".
+fn moved(v: f64) -> String {
+    if !v.is_finite() {
+        return "has no value".into();
+    }
+    let p = format!("{:.2} %", v.abs() * 100.0);
+    if v < 0.0 {
+        format!("fell {p}")
+    } else {
+        format!("rose {p}")
+    }
+}
+
+/// One sentence per firm: its first abnormal return after the news (on resumption after a
+/// halt, with the span) and its CAR over the lead window.
+fn firm_sentence(o: &Outcome, r: &EventResult, name: &str, wi: usize) -> String {
+    let w = o.study.car_windows[wi];
+    let c = &r.analysis.cars[wi];
+    let first = r
+        .analysis
+        .rows
+        .iter()
+        .find(|x| x.tau >= 0 && x.ar.is_finite());
+    let halted_at_news = r
+        .analysis
+        .rows
+        .iter()
+        .any(|x| x.tau == 0 && x.status == Status::Suspended);
+    let mut s = match first {
+        Some(x) if halted_at_news => format!(
+            "{name} was suspended when the news came and {} against {} on resumption, {} (τ = {:+}, a {}-session return spanning the halt)",
+            moved(x.ar),
+            benchmark(o, r),
+            x.date,
+            x.tau,
+            x.span
+        ),
+        Some(x) if x.tau == 0 => format!(
+            "{name} {} against {} on day 0, {}",
+            moved(x.ar),
+            benchmark(o, r),
+            x.date
+        ),
+        Some(x) => format!(
+            "{name}'s first return after the news, {} (τ = {:+}), {} against {}",
+            x.date,
+            x.tau,
+            moved(x.ar),
+            benchmark(o, r)
+        ),
+        None => format!("{name} has no return after the news in the event window"),
+    };
+    if c.n_returns == 0 {
+        s.push_str(&format!("; it has no return in {}.", w.pretty()));
+    } else {
+        s.push_str(&format!(
+            ", and its CAR{} is {} (t = {}, p = {}).",
+            w.pretty(),
+            pct_prose(c.car),
+            num_prose(c.t),
+            pval(c.p)
+        ));
+    }
+    s
+}
+
+/// The sample sentence: the lead window's CAAR with the lead test, and what the tests that
+/// are not informative here would have claimed.
+fn sample_sentence(o: &Outcome, wi: usize, a: &Aggregate) -> String {
+    let w = o.study.car_windows[wi];
+    let mut s = format!(
+        "Across {}, the CAAR{} is {}",
+        a.clustering.describe(),
+        w.pretty(),
+        pct_prose(a.mean)
+    );
+    if let Some(l) = &o.lead
+        && let Some(x) = crate::stats::find_test(&a.tests, l.test)
+    {
+        s.push_str(&format!(
+            ". The lead test, {}, gives {} = {} (p = {}): {}.",
+            l.test.name(),
+            x.distribution,
+            num_prose(x.statistic),
+            pval(x.p_value),
+            verdict(x.p_value)
+        ));
+        let clustered = a.clustering.clustered();
+        let overstated: Vec<String> = a
             .tests
             .iter()
-            .filter(|x| x.p_value.is_finite() && x.p_value < 0.05)
-            .count();
-        if !a.tests.is_empty() {
+            .filter(|x| !crate::stats::informative(x.test, a.n, clustered).0)
+            .filter(|y| y.p_value.is_finite() && y.p_value < x.p_value)
+            .map(|y| format!("{} p = {}", y.test.label(), pval(y.p_value)))
+            .collect();
+        if !overstated.is_empty() {
             s.push_str(&format!(
-                " {rejects} of {} test(s) reject CAAR = 0 at 5 %.",
-                a.tests.len()
+                " Tests that are not informative at this N and clustering give smaller p-values ({}); they are in the tables but should not be quoted.",
+                overstated.join(", ")
             ));
         }
-        out.push(vec![t(s)]);
+    } else {
+        s.push('.');
     }
-    if analysed <= 10 {
-        for r in &o.results {
-            let c = &r.analysis.cars[wi];
-            let name = if o
+    s
+}
+
+/// The plain-language summary, generated only from the computed numbers: one sentence for
+/// the sample (the lead window's CAAR and the lead test), one per firm (up to ten), the
+/// windows in traded sessions, the windows that miss a halted firm's reaction, the counts.
+pub fn summary(o: &Outcome) -> Vec<Para> {
+    let mut out = Vec::new();
+    let c = o.counts();
+    let lead = o
+        .lead_window()
+        .and_then(|i| o.windows.get(i).map(|a| (i, a)));
+    if let Some((wi, a)) = lead {
+        out.push(vec![t(sample_sentence(o, wi, a))]);
+        for w in &o.warnings {
+            out.push(vec![strong("Warning: "), t(w.clone())]);
+        }
+        if c.analysed <= 10 {
+            for r in &o.results {
+                let several = o
+                    .results
+                    .iter()
+                    .filter(|x| x.security == r.security)
+                    .count()
+                    > 1;
+                let name = if several {
+                    format!("{}, event {}", display_name(r), r.event_id)
+                } else {
+                    display_name(r)
+                };
+                out.push(vec![t(firm_sentence(o, r, &name, wi))]);
+            }
+        } else {
+            let cars: Vec<f64> = o
                 .results
                 .iter()
-                .filter(|x| x.security == r.security)
-                .count()
-                > 1
-            {
-                format!("{}, event {}", display_name(r), r.event_id)
-            } else {
-                display_name(r)
-            };
-            let mut s = if c.n_returns == 0 {
-                format!("{name} has no return in {}.", w.pretty())
-            } else {
-                format!(
-                    "{name}: CAR{} is {} (t = {}, p = {}, {}; {} return(s)).",
-                    w.pretty(),
-                    pct_prose(c.car),
-                    num_prose(c.t),
-                    pval(c.p),
-                    verdict(c.p),
-                    c.n_returns
-                )
-            };
-            // Suspended on day 0: where the reaction shows instead.
-            let rows = &r.analysis.rows;
-            if rows
-                .iter()
-                .any(|x| x.tau == 0 && x.status == Status::Suspended)
-            {
-                let last_susp = rows
-                    .iter()
-                    .filter(|x| x.tau >= 0)
-                    .take_while(|x| x.status == Status::Suspended)
-                    .last()
-                    .map_or(0, |x| x.tau);
-                match rows.iter().find(|x| x.tau > last_susp && x.ar.is_finite()) {
-                    Some(x) => s.push_str(&format!(
-                        " Suspended on τ = 0..{:+}; its first return after the news, on {} (τ = {:+}), spans {} session(s): AR {} (t = {}).",
-                        last_susp,
-                        x.date,
-                        x.tau,
-                        x.span,
-                        pct_prose(x.ar),
-                        num_prose(x.sar)
-                    )),
-                    None => s.push_str(&format!(
-                        " Suspended from τ = 0 with no return after it inside the event window (last suspended τ = {last_susp:+})."
-                    )),
-                }
-            }
-            out.push(vec![t(s)]);
+                .map(|r| r.analysis.cars[wi].car)
+                .filter(|v| v.is_finite())
+                .collect();
+            let neg = cars.iter().filter(|v| **v < 0.0).count();
+            out.push(vec![t(format!(
+                "{neg} of {} CAR{} are negative.",
+                a.n,
+                o.study.car_windows[wi].pretty()
+            ))]);
         }
-    } else if let Some(a) = o.windows.get(wi) {
-        let cars: Vec<f64> = o
-            .results
-            .iter()
-            .map(|r| r.analysis.cars[wi].car)
-            .filter(|v| v.is_finite())
-            .collect();
-        let neg = cars.iter().filter(|v| **v < 0.0).count();
+    }
+    for a in &o.windows {
+        let Some(w) = a.window.filter(|w| w.is_traded()) else {
+            continue;
+        };
+        let mut s = format!(
+            "Counted in each firm's own traded sessions from its first return after the news, the CAAR{} is {} over {} event(s)",
+            w.pretty(),
+            pct_prose(a.mean),
+            a.n
+        );
+        if let Some(l) = &o.lead
+            && let Some(x) = crate::stats::find_test(&a.tests, l.test)
+        {
+            s.push_str(&format!(
+                " ({} {} = {}, p = {})",
+                l.test,
+                x.distribution,
+                num_prose(x.statistic),
+                pval(x.p_value)
+            ));
+        }
+        s.push('.');
+        out.push(vec![t(s)]);
+    }
+    let missed: Vec<String> = o
+        .study
+        .car_windows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, w)| {
+            super::format::missed_reaction(o, i).map(|m| format!("{}: {m}", w.pretty()))
+        })
+        .collect();
+    if !missed.is_empty() {
         out.push(vec![t(format!(
-            "{neg} of {} CAR{} are negative.",
-            a.n,
-            w.pretty()
+            "Windows that end before a halted firm's first return after the news hold none of its reaction (car.csv: misses_reaction): {}. Use the windows in traded sessions (t0:t5) to compare such firms with the others.",
+            missed.join("; ")
         ))]);
     }
+    out.push(vec![t(format!(
+        "{} event row(s): {} analysed, {} without listed shares (no market data), {} skipped.",
+        c.rows, c.analysed, c.no_market_data, c.skipped
+    ))]);
     out
 }
 
@@ -263,21 +373,6 @@ fn ar_cell(r: &EventResult, k: usize) -> String {
     }
 }
 
-fn tests_cells(a: &Aggregate, names: &[TestId]) -> Vec<String> {
-    names
-        .iter()
-        .map(|n| match a.tests.iter().find(|x| x.test == *n) {
-            Some(x) => format!(
-                "{} ({}){}",
-                num(x.statistic),
-                pval(x.p_value),
-                stars(x.p_value)
-            ),
-            None => "–".into(),
-        })
-        .collect()
-}
-
 /// Builds the report from the run and the charts written for it: the study's description,
 /// then one function per section.
 pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
@@ -302,6 +397,7 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
     abnormal_returns(&mut d, o, charts);
     cumulative_abnormal_returns(&mut d, o, charts);
     caar_and_tests(&mut d, o, charts);
+    caar_by_date(&mut d, o);
     super::second_stage::sections(&mut d, o, charts);
     skipped_rows(&mut d, o);
     reproducibility(&mut d, o);
@@ -382,6 +478,7 @@ fn study(d: &mut Doc, o: &Outcome) {
                 .collect::<Vec<_>>()
                 .join(", ")
         ))],
+        vec![t(window_forms(&s.car_windows))],
         market_line,
         cal_line,
         vec![
@@ -389,12 +486,52 @@ fn study(d: &mut Doc, o: &Outcome) {
             code(s.rule.as_str()),
             t(" (an announcement after the exchange's close moves to the next session)"),
         ],
-        vec![t(format!("Halt policy: {}", s.halt_policy.describe()))],
-        vec![t(format!("Limit policy: {}", s.limit_policy.describe()))],
+        policy_line(o, "Halt policy", "suspended", s.halt_policy.describe()),
+        policy_line(o, "Limit policy", "limit_locked", s.limit_policy.describe()),
         vec![t(
             "Variances: prediction-error variance of each AR and of each CAR (MacKinlay 1997), not L·s²",
         )],
     ]);
+}
+
+/// Which form each CAR window uses: exchange sessions from day 0 or traded sessions.
+fn window_forms(ws: &[crate::window::Window]) -> String {
+    let (traded, event): (Vec<_>, Vec<_>) = ws.iter().partition(|w| w.is_traded());
+    let list =
+        |v: &[&crate::window::Window]| v.iter().map(|w| w.pretty()).collect::<Vec<_>>().join(", ");
+    let mut s = format!(
+        "Window forms: {} count exchange sessions relative to day 0 (a halted security has no return on some of them)",
+        list(&event)
+    );
+    if !traded.is_empty() {
+        s.push_str(&format!(
+            "; {} count the security's own returns, t0 its first return on or after day 0 (after any halt)",
+            list(&traded)
+        ));
+    }
+    s.push('.');
+    s
+}
+
+/// A policy line: what the policy does when it applied, or that nothing called for it
+/// (no audit row with this outcome in any event or estimation window).
+fn policy_line(o: &Outcome, what: &str, outcome: &str, describe: &str) -> Para {
+    let applied = o.audit.iter().any(|a| {
+        a.rule == "trading_status"
+            && (a.outcome == outcome || a.outcome.starts_with(&format!("{outcome}_")))
+    });
+    if applied {
+        vec![t(format!("{what}: {describe}"))]
+    } else {
+        let none = if outcome == "suspended" {
+            "no suspended session"
+        } else {
+            "no close at the daily price limit"
+        };
+        vec![t(format!(
+            "{what}: not applied ({none} in any event or estimation window)"
+        ))]
+    }
 }
 
 /// The "Events and day 0" section.
@@ -488,9 +625,6 @@ fn trading_status(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
         })
         .collect();
     status.extend(holidays(o));
-    for w in &o.warnings {
-        status.push(vec![t(format!("Note: {w}"))]);
-    }
     if status.is_empty() {
         d.p(vec![t(
             "No security was suspended, limit-locked or closed by a holiday in its event window.",
@@ -637,12 +771,59 @@ fn cumulative_abnormal_returns(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
     d.figures(charts, ChartKind::CarDist);
 }
 
-/// The "CAAR and tests" section.
-fn caar_and_tests(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
-    d.h(2, "CAAR and tests");
-    d.note(vec![t(
-        "Statistic (two-sided p-value); *** p<0.01, ** p<0.05, * p<0.10.",
-    )]);
+/// The "CAAR per event date" section, when events cluster on several dates: each date's
+/// CAAR per window with the lead test on that date's events alone.
+fn caar_by_date(d: &mut Doc, o: &Outcome) {
+    let (Some(l), false) = (&o.lead, o.by_date.is_empty()) else {
+        return;
+    };
+    d.h(3, "CAAR per event date");
+    d.note(vec![t(format!(
+        "Events cluster on {} dates: each date's events share its shocks. CAAR in percent with {} (`{}`) on that date's events alone (statistic, two-sided p-value).",
+        o.by_date.len(),
+        l.test.name(),
+        l.test
+    ))]);
+    let ws = &o.study.car_windows;
+    let mut header = vec!["date".to_string(), "events".to_string()];
+    header.extend(ws.iter().map(|w| format!("CAAR{}", w.pretty())));
+    let rows: Vec<Vec<String>> = o
+        .by_date
+        .iter()
+        .map(|g| {
+            let mut row = vec![g.date.to_string(), g.events.to_string()];
+            row.extend(g.windows.iter().map(|(n, caar, x)| {
+                if *n == 0 {
+                    "–".to_string()
+                } else {
+                    format!(
+                        "{} ({}, {}){}",
+                        pct(*caar),
+                        num(x.statistic),
+                        pval(x.p_value),
+                        if *n < g.events {
+                            format!(" N = {n}")
+                        } else {
+                            String::new()
+                        }
+                    )
+                }
+            }));
+            row
+        })
+        .collect();
+    let mut align = vec![Align::Left, Align::Right];
+    align.extend(vec![Align::Right; ws.len()]);
+    d.table(header, align, rows);
+}
+
+/// Windows per table of the tests-as-rows layout: with the two label columns this fits
+/// A4 portrait at 8 pt and a 1,000 px screen.
+const WINDOWS_PER_TABLE: usize = 5;
+
+/// The tests of a run in the report's order: the lead test first, then by family (the
+/// order of [`crate::stats::Family`]) and within a family in the battery's order.
+fn ordered_tests(o: &Outcome) -> Vec<TestId> {
     let mut names: Vec<TestId> = Vec::new();
     for a in o.windows.iter().chain(&o.days) {
         for x in &a.tests {
@@ -651,40 +832,163 @@ fn caar_and_tests(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
             }
         }
     }
-    let mut header = vec!["window".to_string(), "N".to_string(), "CAAR".to_string()];
-    header.extend(names.iter().map(|n| n.to_string()));
+    let lead = o.lead.as_ref().map(|l| l.test);
+    names.sort_by_key(|n| {
+        (
+            Some(*n) != lead,
+            n.family(),
+            TestId::ALL.iter().position(|x| x == n),
+        )
+    });
+    names
+}
+
+/// "stat (p)***", or "–" when the test has no value there.
+fn test_cell(a: &Aggregate, test: TestId) -> String {
+    match a.tests.iter().find(|x| x.test == test) {
+        Some(x) => format!(
+            "{} ({}){}",
+            num(x.statistic),
+            pval(x.p_value),
+            stars(x.p_value)
+        ),
+        None => "–".into(),
+    }
+}
+
+/// The "CAAR and tests" section: one row per window with the lead test, then every test
+/// as a row against the windows as columns (at most [`WINDOWS_PER_TABLE`] per table),
+/// then the AAR per event day in one table per family of tests.
+fn caar_and_tests(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
+    d.h(2, "CAAR and tests");
+    let names = ordered_tests(o);
+    let lead = o.lead.as_ref().map(|l| l.test);
+    let lead_head = match lead {
+        Some(l) => format!("lead test: {}", l.label()),
+        None => "lead test".into(),
+    };
     let rows: Vec<Vec<String>> = o
         .windows
         .iter()
         .map(|a| {
-            let mut row = vec![window_label(a), a.n.to_string(), pct(a.mean)];
-            row.extend(tests_cells(a, &names));
-            row
+            let form = match a.window {
+                Some(w) if w.is_traded() => "traded sessions",
+                _ => "event time",
+            };
+            vec![
+                window_label(a),
+                form.to_string(),
+                a.n.to_string(),
+                pct(a.mean),
+                lead.map_or("–".into(), |l| test_cell(a, l)),
+            ]
         })
         .collect();
-    let mut al = vec![Align::Left];
-    al.extend(vec![Align::Right; header.len() - 1]);
-    d.table(header, al, rows);
+    d.table(
+        vec![
+            "window".into(),
+            "form".into(),
+            "N".into(),
+            "CAAR".into(),
+            lead_head,
+        ],
+        vec![
+            Align::Left,
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+        ],
+        rows,
+    );
+
+    d.h(3, "Every test, per window");
+    d.note(vec![t(
+        "One row per test (lead test first, then by family), one column per window with its N. Statistic (two-sided p-value); *** p<0.01, ** p<0.05, * p<0.10. \"At this N\" judges each test at the lead window's N and event-date clustering (see below).",
+    )]);
+    let lead_agg = o.lead_window().and_then(|i| o.windows.get(i));
+    let at_n = |n: TestId| -> &'static str {
+        if Some(n) == lead {
+            return "lead";
+        }
+        match lead_agg {
+            Some(a) => {
+                if crate::stats::informative(n, a.n, a.clustering.clustered()).0 {
+                    "informative"
+                } else {
+                    "not informative"
+                }
+            }
+            None => "–",
+        }
+    };
+    // Even tables: 7 windows as 4 + 3, not 5 + 2.
+    let tables = o.windows.len().div_ceil(WINDOWS_PER_TABLE).max(1);
+    let per_table = o.windows.len().div_ceil(tables).max(1);
+    for chunk in o.windows.chunks(per_table) {
+        let mut header = vec!["test".to_string(), "at this N".to_string()];
+        header.extend(
+            chunk
+                .iter()
+                .map(|a| format!("{} N={}", window_label(a), a.n)),
+        );
+        let rows: Vec<Vec<String>> = names
+            .iter()
+            .map(|n| {
+                let mut row = vec![n.label().to_string(), at_n(*n).to_string()];
+                row.extend(chunk.iter().map(|a| test_cell(a, *n)));
+                row
+            })
+            .collect();
+        let mut al = vec![Align::Left, Align::Left];
+        al.extend(vec![Align::Right; chunk.len()]);
+        d.table(header, al, rows);
+    }
     d.figures(charts, ChartKind::Tests);
 
     d.h(3, "AAR per event day");
-    let mut header = vec!["τ".to_string(), "N".to_string(), "AAR".to_string()];
-    header.extend(names.iter().map(|n| n.to_string()));
-    let rows: Vec<Vec<String>> = o
-        .days
-        .iter()
-        .map(|a| {
-            let mut row = vec![
-                format!("{:+}", a.tau.unwrap_or(0)),
-                a.n.to_string(),
-                pct(a.mean),
-            ];
-            row.extend(tests_cells(a, &names));
-            row
-        })
-        .collect();
-    let nh = header.len();
-    d.table(header, vec![Align::Right; nh], rows);
+    d.note(vec![t(
+        "AAR in percent per event day, one table per family of tests (statistic, two-sided p-value).",
+    )]);
+    use crate::stats::Family;
+    let groups: [(&str, &[Family]); 4] = [
+        (
+            "Event variance and time series",
+            &[Family::EventVariance, Family::TimeSeries],
+        ),
+        ("Cross-section", &[Family::CrossSection]),
+        ("Sign", &[Family::Sign]),
+        ("Rank and resampling", &[Family::Rank, Family::Resampling]),
+    ];
+    for (title, families) in groups {
+        let mut in_group: Vec<TestId> = names
+            .iter()
+            .copied()
+            .filter(|n| families.contains(&n.family()))
+            .collect();
+        in_group.sort_by_key(|n| TestId::ALL.iter().position(|x| x == n));
+        if in_group.is_empty() {
+            continue;
+        }
+        d.p(vec![strong(title)]);
+        let mut header = vec!["τ".to_string(), "N".to_string(), "AAR".to_string()];
+        header.extend(in_group.iter().map(|n| n.label().to_string()));
+        let rows: Vec<Vec<String>> = o
+            .days
+            .iter()
+            .map(|a| {
+                let mut row = vec![
+                    format!("{:+}", a.tau.unwrap_or(0)),
+                    a.n.to_string(),
+                    pct(a.mean),
+                ];
+                row.extend(in_group.iter().map(|n| test_cell(a, *n)));
+                row
+            })
+            .collect();
+        let nh = header.len();
+        d.table(header, vec![Align::Right; nh], rows);
+    }
 
     d.h(3, "Which tests are informative at this N");
     d.list(informative(o));
@@ -736,9 +1040,10 @@ fn reproducibility(d: &mut Doc, o: &Outcome) {
     }
     items.push(vec![
         t("Re-run: "),
-        code(match &s.study_file {
-            Some(f) => format!("evimpact run {}", f.display()),
-            None => "evimpact run (flags as recorded in summary.json)".into(),
+        code(match (&o.command, &s.study_file) {
+            (Some(c), _) => super::format::shell_command(c),
+            (None, Some(f)) => format!("evimpact run {}", f.display()),
+            (None, None) => "evimpact run (flags as recorded in summary.json)".into(),
         }),
     ]);
     d.list(items);

@@ -110,6 +110,7 @@ impl AlignedFactors {
 mod tests {
     use super::*;
     use crate::data::parse_date;
+    use crate::testutil::{EXACT, assert_close};
 
     fn d(s: &str) -> NaiveDate {
         parse_date(s).expect("date")
@@ -144,8 +145,8 @@ mod tests {
     fn span_compounds_or_sums() {
         let v = [0.5, 0.01, -0.02, 0.03];
         let s = over_span(&v, 3, 3, ReturnKind::Simple);
-        assert!((s - (1.01 * 0.98 * 1.03 - 1.0)).abs() < 1e-15);
-        assert!((over_span(&v, 3, 3, ReturnKind::Log) - 0.02).abs() < 1e-15);
+        assert_close!(s, 1.01 * 0.98 * 1.03 - 1.0, EXACT);
+        assert_close!(over_span(&v, 3, 3, ReturnKind::Log), 0.02, EXACT);
         assert!(over_span(&v, 1, 3, ReturnKind::Simple).is_nan());
         assert!(over_span(&[f64::NAN, 0.1], 1, 2, ReturnKind::Simple).is_nan());
     }

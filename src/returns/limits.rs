@@ -85,9 +85,97 @@ pub fn describe(security: &str, date: NaiveDate, is_st: bool) -> String {
     )
 }
 
+/// A close beyond its daily limit by more than the exchange's rounding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Breach {
+    /// Line (or row) and date of the row.
+    pub line: usize,
+    pub date: NaiveDate,
+    /// close / reference − 1.
+    pub change: f64,
+    /// The limit in force (0.10 for ±10 %).
+    pub limit: f64,
+}
+
+/// The rows of an A-share price series whose close lies beyond the daily limit price by
+/// more than rounding: one tick (0.01 CNY) when the close is the raw close, 0.5 % of the
+/// reference price when only an adjusted price is known. The reference is `preclose`, else
+/// the previous row's close; listing days (the first five rows) have no limit. Such a row
+/// is a data error or a day without a limit (a resumption after a restructuring): either
+/// way the reader is told.
+pub fn beyond_limit(series: &crate::data::prices::PriceSeries) -> Vec<Breach> {
+    let mut out = Vec::new();
+    if board(&series.security).is_none() || series.price_is_index() {
+        return out;
+    }
+    let raw_is_close = series.price_column == "close";
+    for r in super::LISTING_DAYS_WITHOUT_LIMIT..series.dates.len() {
+        let date = series.dates[r];
+        let is_st = series.is_st.get(r).copied().flatten().unwrap_or(false);
+        let Some(rate) = daily_limit(&series.security, date, is_st) else {
+            continue;
+        };
+        let close_col = |k: usize| series.close.get(k).copied().flatten();
+        let raw = |k: usize| close_col(k).or(series.price[k]);
+        let Some(close) = raw(r) else { continue };
+        let Some(pre) = series
+            .preclose
+            .get(r)
+            .copied()
+            .flatten()
+            .or_else(|| raw(r - 1))
+        else {
+            continue;
+        };
+        let tol = if raw_is_close || close_col(r).is_some() {
+            0.0101
+        } else {
+            0.005 * pre
+        };
+        let (down, up) = limit_prices(pre, rate);
+        if close > up + tol || close < down - tol {
+            out.push(Breach {
+                line: series.lines.get(r).copied().unwrap_or(0),
+                date,
+                change: close / pre - 1.0,
+                limit: rate,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hand-made: a +15 % close on a ±10 % main-board share is a breach; +10 % (at the limit,
+    /// rounded) is not; the first five rows have no limit.
+    #[test]
+    fn closes_beyond_the_limit_are_found() {
+        let d = |k: u32| NaiveDate::from_ymd_opt(2019, 3, k).expect("date");
+        let closes = [10.0, 20.0, 20.0, 20.0, 20.0, 20.0, 22.0, 25.3, 25.3];
+        let s = crate::data::prices::PriceSeries {
+            security: "002415.SZ".into(),
+            price_column: "close".into(),
+            dates: (1..=9).map(d).collect(),
+            price: closes.iter().map(|&c| Some(c)).collect(),
+            close: vec![None; 9],
+            preclose: vec![None; 9],
+            is_st: vec![None; 9],
+            lines: (2..11).collect(),
+            ..Default::default()
+        };
+        let b = beyond_limit(&s);
+        assert_eq!(b.len(), 1, "{b:?}");
+        assert_eq!((b[0].line, b[0].limit), (9, 0.10));
+        assert!((b[0].change - 0.15).abs() < 1e-12);
+        let us = crate::data::prices::PriceSeries {
+            security: "QCOM".into(),
+            ..s.clone()
+        };
+        assert!(beyond_limit(&us).is_empty());
+    }
 
     fn d(s: &str) -> NaiveDate {
         crate::data::parse_date(s).expect("date")

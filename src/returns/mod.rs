@@ -129,6 +129,8 @@ impl ReturnKind {
 #[derive(Debug, Clone)]
 pub struct Timeline {
     pub security: String,
+    /// The price file's column the prices come from (e.g. `adj_close`, `close`).
+    pub price_column: String,
     pub status: Vec<Status>,
     /// Suspension sources (see [`source`]); 0 for trading and no-data sessions.
     pub sources: Vec<u8>,
@@ -265,6 +267,7 @@ pub fn build_timeline(
     let n = cal.sessions.len();
     let mut t = Timeline {
         security: series.security.clone(),
+        price_column: series.price_column.clone(),
         status: vec![Status::NoData; n],
         sources: vec![0; n],
         price: vec![f64::NAN; n],
@@ -340,7 +343,9 @@ pub fn build_timeline(
                 continue;
             }
         }
-        if let Some((j, pj)) = last_trade {
+        // A returns file's row without a return (a missing-return code on a priced row).
+        let no_return = series.no_return.get(r).copied().unwrap_or(false);
+        if let Some((j, pj)) = last_trade.filter(|_| !no_return) {
             if halted_since_trade && policies.halts == HaltPolicy::ExcludeDays {
                 t.excluded[i] = true;
             } else {
@@ -358,47 +363,6 @@ pub fn build_timeline(
     t
 }
 
-#[cfg(test)]
-impl Timeline {
-    /// A test timeline from returns, market returns and spans: span 0 marks a suspended
-    /// session (no return), any other span a traded session whose return spans that many
-    /// sessions.
-    pub(crate) fn from_spans(ret: &[f64], market_ret: &[f64], span: &[u32]) -> Timeline {
-        let n = span.len();
-        let masked = |v: &[f64]| -> Vec<f64> {
-            v.iter()
-                .zip(span)
-                .map(|(x, d)| if *d == 0 { f64::NAN } else { *x })
-                .collect()
-        };
-        Timeline {
-            security: "X".into(),
-            status: span
-                .iter()
-                .map(|d| {
-                    if *d == 0 {
-                        Status::Suspended
-                    } else {
-                        Status::Trading
-                    }
-                })
-                .collect(),
-            sources: vec![0; n],
-            price: vec![f64::NAN; n],
-            volume: vec![f64::NAN; n],
-            ret: masked(ret),
-            span: span.to_vec(),
-            market_ret: masked(market_ret),
-            off_calendar_rows: vec![],
-            halt_overrides: vec![],
-            limit: vec![0; n],
-            limit_rate: vec![f64::NAN; n],
-            limit_close: vec![(f64::NAN, f64::NAN); n],
-            excluded: vec![false; n],
-        }
-    }
-}
-
 /// The limit flag of row `r`: (+1/-1, limit rate, close, reference price) when the close is at
 /// the daily limit. Uses the raw `close` and the exchange's `preclose` when the file has them,
 /// else the price column and the previous row's price.
@@ -408,7 +372,13 @@ fn limit_flag(series: &PriceSeries, r: usize, date: NaiveDate) -> Option<(i8, f6
     }
     let is_st = series.is_st.get(r).copied().flatten().unwrap_or(false);
     let rate = limits::daily_limit(&series.security, date, is_st)?;
-    let raw = |k: usize| series.close.get(k).copied().flatten().or(series.price[k]);
+    // An index built from returns has no price level to hold against a limit price.
+    let own = |k: usize| {
+        (!series.price_is_index())
+            .then_some(series.price[k])
+            .flatten()
+    };
+    let raw = |k: usize| series.close.get(k).copied().flatten().or(own(k));
     let close = raw(r)?;
     let pre = series
         .preclose
@@ -600,6 +570,7 @@ mod properties {
 mod policy_tests {
     use super::*;
     use crate::data::parse_date;
+    use crate::testutil::ROUNDOFF;
 
     /// A hand-made A-share (600000.SH, ±10 %) series: five listing rows, then two limit-up
     /// closes (10.00 → 11.00 → 12.10), a normal day (12.50), a two-session suspension
@@ -667,7 +638,7 @@ mod policy_tests {
     fn close(a: &[(usize, f64, u32, f64)], b: &[(usize, f64, u32, f64)]) -> bool {
         a.len() == b.len()
             && a.iter().zip(b).all(|(x, y)| {
-                x.0 == y.0 && x.2 == y.2 && (x.1 - y.1).abs() < 1e-12 && (x.3 - y.3).abs() < 1e-12
+                x.0 == y.0 && x.2 == y.2 && ROUNDOFF.accepts(x.1, y.1) && ROUNDOFF.accepts(x.3, y.3)
             })
     }
 

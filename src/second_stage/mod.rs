@@ -52,13 +52,19 @@ pub fn load_inputs(o: &Outcome) -> Result<(Inputs, Vec<InputFile>), InputError> 
         .cloned()
         .collect();
     if !columns.is_empty() {
-        let paths: Vec<&std::path::Path> = match &s.characteristics {
-            Some(p) => vec![p.as_path()],
-            None => std::iter::once(o.study.events.as_path())
-                .chain(o.study.more_events.iter().map(|p| p.as_path()))
-                .collect(),
+        // A characteristics file is read in the default layout; the events files in theirs
+        // (the study's column names and formats for events).
+        let default_layout = crate::data::layout::FileLayout::default();
+        let (paths, layout): (Vec<&std::path::Path>, _) = match &s.characteristics {
+            Some(p) => (vec![p.as_path()], &default_layout),
+            None => (
+                std::iter::once(o.study.events.as_path())
+                    .chain(o.study.more_events.iter().map(|p| p.as_path()))
+                    .collect(),
+                &o.study.layouts.events,
+            ),
         };
-        inputs.characteristics = Some(load_characteristics_from(&paths, &columns)?);
+        inputs.characteristics = Some(load_characteristics_from(&paths, &columns, layout)?);
         if let Some(p) = &s.characteristics {
             files.push(InputFile {
                 role: "characteristics".into(),
@@ -72,7 +78,13 @@ pub fn load_inputs(o: &Outcome) -> Result<(Inputs, Vec<InputFile>), InputError> 
             .factor_units
             .unwrap_or(crate::data::factors::FactorUnits::Decimal);
         let cols: Vec<String> = CT_FACTORS.iter().map(|c| c.to_string()).collect();
-        let table = load_factors(&s.factors, &cols, Some("rf"), units)?;
+        let table = load_factors(
+            &s.factors,
+            &cols,
+            Some("rf"),
+            units,
+            &o.study.layouts.factors,
+        )?;
         for p in &s.factors {
             files.push(InputFile {
                 role: "calendar_time_factors".into(),

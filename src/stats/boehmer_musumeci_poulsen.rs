@@ -18,12 +18,13 @@ pub fn boehmer_musumeci_poulsen(standardized: &[f64]) -> TestStat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{ROUNDOFF, assert_close};
 
     /// By hand: S = [1, 2, 3]: mean 2, sd 1 → 2 / (1/√3) = 2√3, t(2).
     #[test]
     fn bmp_by_hand() {
         let b = boehmer_musumeci_poulsen(&[1.0, 2.0, 3.0]);
-        assert!((b.statistic - 2.0 * 3f64.sqrt()).abs() < 1e-12);
+        assert_close!(b.statistic, 2.0 * 3f64.sqrt(), ROUNDOFF.abs());
         assert_eq!(b.distribution.to_string(), "t(2)");
         assert!(boehmer_musumeci_poulsen(&[1.0]).statistic.is_nan());
     }

@@ -45,6 +45,7 @@ pub fn crude_dependence_adjustment(mean: f64, n: usize, est_aar: &[f64], len: us
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{ROUNDOFF, assert_close};
 
     /// Values computed by hand for x = [0.01, -0.02, 0.03, 0.04]:
     /// mean 0.015, sd = sqrt(((−0.005)²+(−0.035)²+0.015²+0.025²)/3) = sqrt(0.0021/3).
@@ -53,7 +54,7 @@ mod tests {
         let x = [0.01, -0.02, 0.03, 0.04];
         let t = cross_sectional_t(&x);
         let sd = (0.0021f64 / 3.0).sqrt();
-        assert!((t.statistic - 0.015 / (sd / 2.0)).abs() < 1e-12);
+        assert_close!(t.statistic, 0.015 / (sd / 2.0), ROUNDOFF.abs());
         assert_eq!(t.distribution.to_string(), "t(3)");
         assert_eq!(t.n, 4);
     }
@@ -73,10 +74,10 @@ mod tests {
         let est = [0.01, -0.01, f64::NAN, 0.02, 0.0];
         let sd = (0.0005f64 / 3.0).sqrt();
         let d = crude_dependence_adjustment(0.02, 4, &est, 1);
-        assert!((d.statistic - 0.02 / sd).abs() < 1e-10);
+        assert_close!(d.statistic, 0.02 / sd, ROUNDOFF);
         assert_eq!((d.n, d.distribution.to_string().as_str()), (4, "t(3)"));
         let w = crude_dependence_adjustment(0.03, 4, &est, 3);
-        assert!((w.statistic - 0.03 / (3.0 * sd * sd).sqrt()).abs() < 1e-10);
+        assert_close!(w.statistic, 0.03 / (3.0 * sd * sd).sqrt(), ROUNDOFF);
         assert!(
             crude_dependence_adjustment(0.03, 1, &[0.01], 1)
                 .statistic

@@ -122,6 +122,7 @@ pub fn corrado_rank_by_event(ranks: &[&[f64]], days: &[Vec<usize>]) -> TestStat 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{ROUNDOFF, assert_close};
     use proptest::prelude::*;
 
     /// By hand, two events on a grid of 5 days (day 4 is the event day):
@@ -151,9 +152,13 @@ mod tests {
             .collect();
         let s = (d.iter().map(|v| v * v).sum::<f64>() / 5.0).sqrt();
         let day = corrado_rank(&[&a, &b], &[4]);
-        assert!((day.statistic - d[4] / s).abs() < 1e-12);
+        assert_close!(day.statistic, d[4] / s, ROUNDOFF.abs());
         let win = corrado_rank(&[&a, &b], &[3, 4]);
-        assert!((win.statistic - (d[3] + d[4]) / (2f64.sqrt() * s)).abs() < 1e-12);
+        assert_close!(
+            win.statistic,
+            (d[3] + d[4]) / (2f64.sqrt() * s),
+            ROUNDOFF.abs()
+        );
         assert_eq!(
             (win.n, win.distribution.to_string().as_str()),
             (2, "N(0,1)")

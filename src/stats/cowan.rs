@@ -77,6 +77,7 @@ pub fn generalized_sign_exact(values: &[f64], p_hat: f64) -> TestStat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{EXACT, INDEPENDENT, ROUNDOFF, assert_close};
     use proptest::prelude::*;
 
     /// By hand: event A's estimation ARs [0.1, −0.1, 0.2, NaN] → 2/3 positive; event B's
@@ -88,18 +89,18 @@ mod tests {
         let a = [0.1, -0.1, 0.2, f64::NAN];
         let b = [-0.1, -0.2, 0.0, 0.3];
         let p = cowan_p_hat(&[&a, &b]);
-        assert!((p - 11.0 / 24.0).abs() < 1e-15);
+        assert_close!(p, 11.0 / 24.0, EXACT);
         let g = generalized_sign_exact(&[0.1, 0.2, -0.3], p);
         let want = (2.0 - 3.0 * p) / (3.0 * p * (1.0 - p)).sqrt();
-        assert!((g.statistic - want).abs() < 1e-12);
+        assert_close!(g.statistic, want, ROUNDOFF);
         let q = 1.0 - p;
-        assert!((g.p_value - 2.0 * (3.0 * p * p * q + p * p * p)).abs() < 1e-10);
+        assert_close!(g.p_value, 2.0 * (3.0 * p * p * q + p * p * p), INDEPENDENT);
         assert_eq!(g.distribution.to_string(), "binomial(3, 0.4583)");
         // Normal form: Z = 0.7242068243779013, p = erfc(|Z|/√2) = 0.46893876952267016
         // (Python's math.erfc).
         let g = generalized_sign_cowan(&[0.1, 0.2, -0.3], p);
-        assert!((g.statistic - 0.7242068243779013).abs() < 1e-12);
-        assert!((g.p_value - 0.46893876952267016).abs() < 1e-10);
+        assert_close!(g.statistic, 0.7242068243779013, ROUNDOFF);
+        assert_close!(g.p_value, 0.46893876952267016, INDEPENDENT);
         assert_eq!(
             (g.test.as_str(), g.distribution.to_string().as_str()),
             ("generalized_sign", "N(0,1)")

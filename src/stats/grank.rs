@@ -113,6 +113,7 @@ pub(crate) fn grank_with_ranks(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{EXACT, ROUNDOFF, assert_close, prop_assert_close};
     use proptest::prelude::*;
 
     /// A plain second implementation, straight from the paper's steps: build each event's
@@ -173,9 +174,9 @@ mod tests {
         let b = [0.5, f64::NAN];
         let g = grank_kolari_pynnonen(&[&a, &b], &[2.0, 0.0]);
         let z = 864f64.sqrt() / 24.0;
-        assert!((z * z - 1.5).abs() < 1e-12);
+        assert_close!(z * z, 1.5, ROUNDOFF.abs());
         let want = z * (1.0 / (2.0 - z * z)).sqrt();
-        assert!((g.statistic - want).abs() < 1e-12, "{} {want}", g.statistic);
+        assert_close!(g.statistic, want, ROUNDOFF.abs());
         assert_eq!((g.n, g.distribution.to_string().as_str()), (2, "t(1)"));
         assert!(grank_kolari_pynnonen(&[&a], &[1.0]).statistic.is_nan());
     }
@@ -202,7 +203,7 @@ mod tests {
             let r: Vec<&[f64]> = est.iter().map(|s| s.as_slice()).collect();
             let g = grank_kolari_pynnonen(&r, &scar);
             let (want, days) = grank_reference(&est, &scar);
-            prop_assert!((g.statistic - want).abs() < 1e-10, "{} {}", g.statistic, want);
+            prop_assert_close!(g.statistic, want, ROUNDOFF);
             prop_assert_eq!(g.distribution.to_string(), format!("t({})", days - 2));
         }
 
@@ -219,7 +220,7 @@ mod tests {
             let r: Vec<&[f64]> = est.iter().map(|s| s.as_slice()).collect();
             let sc: Vec<f64> = scar.iter().map(|v| v * c).collect();
             let (a, b) = (grank_kolari_pynnonen(&r, scar), grank_kolari_pynnonen(&r, &sc));
-            prop_assert!((a.statistic - b.statistic).abs() < 1e-9 || (a.statistic.is_nan() && b.statistic.is_nan()));
+            prop_assert_close!(b.statistic, a.statistic, EXACT.nan_eq());
         }
     }
 }

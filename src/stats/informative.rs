@@ -103,7 +103,7 @@ pub fn informative(test: TestId, n: usize, clustered: bool) -> (bool, &'static s
 }
 
 /// How a sample's events spread over calendar dates (event-date clustering).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Clustering {
     /// Events in the sample.
     pub n: usize,

@@ -93,6 +93,7 @@ pub fn bmp_kolari_pynnonen(standardized: &[f64], rbar: f64) -> TestStat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{EXACT, ROUNDOFF, assert_close};
 
     /// Correlation by hand: a = [1,2,3,4], b = [2,4,6,9] (and a NaN position left out):
     /// deviations a: -1.5,-0.5,0.5,1.5; b (mean 5.25): -3.25,-1.25,0.75,3.75;
@@ -102,7 +103,7 @@ mod tests {
         let a = [1.0, 2.0, f64::NAN, 3.0, 4.0];
         let b = [2.0, 4.0, 1.0, 6.0, 9.0];
         let r = pairwise_correlation(&a, &b, 3).expect("4 common");
-        assert!((r - 11.5 / (5.0f64 * 26.75).sqrt()).abs() < 1e-12);
+        assert_close!(r, 11.5 / (5.0f64 * 26.75).sqrt(), ROUNDOFF);
         assert_eq!(pairwise_correlation(&a, &b, 5), None);
         // Three series: r̄ = mean of the three pairwise correlations.
         let c = [4.0, 3.0, 0.0, 2.0, 1.0];
@@ -111,7 +112,7 @@ mod tests {
             + pairwise_correlation(&a, &c, 3).expect("ac")
             + pairwise_correlation(&b, &c, 3).expect("bc"))
             / 3.0;
-        assert!((mean_pairwise_correlation(&s, 3) - want).abs() < 1e-12);
+        assert_close!(mean_pairwise_correlation(&s, 3), want, ROUNDOFF);
         assert!(mean_pairwise_correlation(&s[..1], 3).is_nan());
     }
 
@@ -122,13 +123,21 @@ mod tests {
         let s = [1.0, 2.0, 3.0];
         let f = (0.9f64 / 1.2).sqrt();
         let z = patell_z_kolari_pynnonen(&s, &[100.0; 3], 0.1);
-        assert!((z.statistic - 6.0 / (300.0f64 / 98.0).sqrt() * f).abs() < 1e-12);
+        assert_close!(
+            z.statistic,
+            6.0 / (300.0f64 / 98.0).sqrt() * f,
+            ROUNDOFF.abs()
+        );
         let t = bmp_kolari_pynnonen(&s, 0.1);
-        assert!((t.statistic - 2.0 * 3f64.sqrt() * f).abs() < 1e-12);
+        assert_close!(t.statistic, 2.0 * 3f64.sqrt() * f, ROUNDOFF.abs());
         assert_eq!(t.distribution.to_string(), "t(2)");
         // r̄ = 0 leaves the tests unchanged; no pairs → NaN.
         let z0 = patell_z_kolari_pynnonen(&s, &[100.0; 3], 0.0);
-        assert!((z0.statistic - patell_z(&s, &[100.0; 3]).statistic).abs() < 1e-15);
+        assert_close!(
+            z0.statistic,
+            patell_z(&s, &[100.0; 3]).statistic,
+            EXACT.abs()
+        );
         assert!(
             patell_z_kolari_pynnonen(&s[..1], &[100.0], f64::NAN)
                 .statistic

@@ -47,12 +47,13 @@ pub fn mackinlay_j2(standardized: &[f64], dof: &[f64]) -> TestStat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{ROUNDOFF, assert_close};
 
     /// By hand: CAAR 0.03, Σ Var = 0.0013, N = 2 → 0.03 / √(0.0013/4).
     #[test]
     fn j1_by_hand() {
         let j = mackinlay_j1(&[0.02, 0.04], &[0.0004, 0.0009]);
-        assert!((j.statistic - 0.03 / (0.0013f64 / 4.0).sqrt()).abs() < 1e-12);
+        assert_close!(j.statistic, 0.03 / (0.0013f64 / 4.0).sqrt(), ROUNDOFF.abs());
         assert!(mackinlay_j1(&[], &[]).statistic.is_nan());
     }
 
@@ -62,9 +63,9 @@ mod tests {
     fn j2_by_hand_and_equal_to_patell_with_common_m() {
         let j = mackinlay_j2(&[1.0, 2.0], &[248.0, 248.0]);
         let want = (2.0f64 * 246.0 / 248.0).sqrt() * 1.5;
-        assert!((j.statistic - want).abs() < 1e-12);
+        assert_close!(j.statistic, want, ROUNDOFF.abs());
         let p = crate::stats::patell_z(&[1.0, 2.0], &[248.0, 248.0]);
-        assert!((j.statistic - p.statistic).abs() < 1e-12);
+        assert_close!(j.statistic, p.statistic, ROUNDOFF.abs());
         assert!(mackinlay_j2(&[1.0], &[2.0]).statistic.is_nan());
         assert!(mackinlay_j2(&[], &[]).p_value.is_nan());
     }

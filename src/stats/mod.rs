@@ -222,25 +222,25 @@ pub fn informativeness_note(c: &Clustering) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{EXACT, INDEPENDENT, ROUNDOFF, assert_all_close, assert_close};
 
     #[test]
     fn quantiles_type7() {
         // numpy.percentile([1, 2, 3, 4], [5, 25, 50, 75, 95]) = 1.15, 1.75, 2.5, 3.25, 3.85
         let q = quantiles(vec![4.0, 1.0, 3.0, 2.0]).unwrap();
-        for (a, b) in q.iter().zip([1.15, 1.75, 2.5, 3.25, 3.85]) {
-            assert!((a - b).abs() < 1e-12, "{q:?}");
-        }
+        assert_all_close!(q, [1.15, 1.75, 2.5, 3.25, 3.85], EXACT);
         assert_eq!(quantiles(vec![1.0]), None);
     }
 
     /// p-values: standard normal 1.959963984540054 → 0.05, 2.5758293035489004 → 0.01;
     /// t(10) 2.228138851986274 → 0.05 (16-digit quantiles of the normal and t distributions).
-    /// Tolerance 1e-10: statrs' erfc is accurate to about 1e-11 here (2.2e-12 measured).
+    /// Tolerance INDEPENDENT (another program's 16-digit values): statrs' erfc is accurate
+    /// to about 1e-11 here (2.2e-12 measured).
     #[test]
     fn p_values_match_tables() {
-        assert!((p_normal(1.959963984540054) - 0.05).abs() < 1e-10);
-        assert!((p_normal(2.5758293035489004) - 0.01).abs() < 1e-10);
-        assert!((p_student(-2.228138851986274, 10.0) - 0.05).abs() < 1e-10);
+        assert_close!(p_normal(1.959963984540054), 0.05, INDEPENDENT);
+        assert_close!(p_normal(2.5758293035489004), 0.01, INDEPENDENT);
+        assert_close!(p_student(-2.228138851986274, 10.0), 0.05, INDEPENDENT);
     }
 
     /// Exact binomial tails by hand: Bin(4, 0.5): P(W ≥ 4) = 1/16 → two-sided 0.125;
@@ -248,15 +248,15 @@ mod tests {
     /// C(10,k) 0.3^k 0.7^(10-k) = 0.0105920784 (written out below).
     #[test]
     fn binomial_p_by_hand() {
-        assert!((p_binomial(4, 4, 0.5) - 0.125).abs() < 1e-12);
-        assert!((p_binomial(0, 4, 0.5) - 0.125).abs() < 1e-12);
-        assert!((p_binomial(2, 4, 0.5) - 1.0).abs() < 1e-12);
+        assert_close!(p_binomial(4, 4, 0.5), 0.125, ROUNDOFF);
+        assert_close!(p_binomial(0, 4, 0.5), 0.125, ROUNDOFF);
+        assert_close!(p_binomial(2, 4, 0.5), 1.0, ROUNDOFF);
         let c = [120.0, 45.0, 10.0, 1.0]; // C(10,7..=10)
         let tail: f64 = (7..=10)
             .zip(c)
             .map(|(k, c)| c * 0.3f64.powi(k) * 0.7f64.powi(10 - k))
             .sum();
-        assert!((p_binomial(7, 10, 0.3) - 2.0 * tail).abs() < 1e-10);
+        assert_close!(p_binomial(7, 10, 0.3), 2.0 * tail, INDEPENDENT);
         assert!(p_binomial(1, 0, 0.5).is_nan());
         assert!(p_binomial(1, 3, 0.0).is_nan());
     }

@@ -82,6 +82,7 @@ pub fn placebo_permutation(real: f64, n: usize, pseudo: &[f64]) -> TestStat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{EXACT, ROUNDOFF, assert_close};
     use proptest::prelude::*;
 
     /// By hand: A = [1, 2, NaN, 4], B = [0, NaN, NaN, 2], windows of 2:
@@ -100,8 +101,8 @@ mod tests {
     #[test]
     fn placebo_by_hand() {
         let t = placebo_permutation(2.5, 4, &[1.0, -2.0, 3.0, -4.0]);
-        assert!((t.p_value - 0.6).abs() < 1e-15);
-        assert!((t.statistic - 2.5 / (29.0f64 / 3.0).sqrt()).abs() < 1e-12);
+        assert_close!(t.p_value, 0.6, EXACT);
+        assert_close!(t.statistic, 2.5 / (29.0f64 / 3.0).sqrt(), ROUNDOFF);
         assert_eq!(t.distribution.to_string(), "empirical(4)");
         assert!(placebo_permutation(1.0, 4, &[]).p_value.is_nan());
     }

@@ -308,14 +308,15 @@ impl<'de> Deserialize<'de> for Reference {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{PUBLISHED, assert_close};
 
     #[test]
     fn critical_values_match_tables() {
         // Two-sided 5 %: N(0,1) 1.960; t(3) 3.182; t(1) 12.706 (Student's t table).
         let cv = |r: Reference| r.critical_value(0.05).expect("continuous");
-        assert!((cv(Reference::Normal) - 1.960).abs() < 1e-3);
-        assert!((cv(Reference::StudentT(3.0)) - 3.182).abs() < 1e-3);
-        assert!((cv(Reference::StudentT(1.0)) - 12.706).abs() < 1e-3);
+        assert_close!(cv(Reference::Normal), 1.960, PUBLISHED);
+        assert_close!(cv(Reference::StudentT(3.0)), 3.182, PUBLISHED);
+        assert_close!(cv(Reference::StudentT(1.0)), 12.706, PUBLISHED);
         assert_eq!(Reference::StudentT(0.0).critical_value(0.05), None);
         assert_eq!(Reference::SignedRank(4).critical_value(0.05), None);
     }

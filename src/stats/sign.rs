@@ -53,6 +53,7 @@ pub fn sign_test_exact(values: &[f64]) -> TestStat {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{EXACT, INDEPENDENT, ROUNDOFF, assert_close};
     use proptest::prelude::*;
 
     /// By hand: 4 of 4 positive: Z = (4 − 2)/1 = 2, exact p = 2 · (1/2)⁴ = 0.125.
@@ -62,22 +63,22 @@ mod tests {
     #[test]
     fn sign_by_hand() {
         let s = sign_test_exact(&[0.1, 0.2, 0.01, 3.0]);
-        assert!((s.statistic - 2.0).abs() < 1e-15);
-        assert!((s.p_value - 0.125).abs() < 1e-12);
+        assert_close!(s.statistic, 2.0, EXACT.abs());
+        assert_close!(s.p_value, 0.125, ROUNDOFF);
         assert_eq!(
             (s.test.as_str(), s.distribution.to_string().as_str()),
             ("sign_exact", "binomial(4, 0.5)")
         );
         let s = sign_test(&[0.1, 0.2, 0.01, 3.0]);
-        assert!((s.statistic - 2.0).abs() < 1e-15);
-        assert!((s.p_value - 0.04550026389635842).abs() < 1e-10);
+        assert_close!(s.statistic, 2.0, EXACT.abs());
+        assert_close!(s.p_value, 0.04550026389635842, INDEPENDENT);
         assert_eq!(
             (s.test.as_str(), s.distribution.to_string().as_str()),
             ("sign", "N(0,1)")
         );
         let s = sign_test_exact(&[0.1, -0.2, 0.01, 3.0, 0.0]);
-        assert!((s.statistic - 0.5 / 1.25f64.sqrt()).abs() < 1e-15);
-        assert!((s.p_value - 1.0).abs() < 1e-12);
+        assert_close!(s.statistic, 0.5 / 1.25f64.sqrt(), EXACT);
+        assert_close!(s.p_value, 1.0, ROUNDOFF);
         assert!(sign_test(&[]).p_value.is_nan());
         assert!(sign_test_exact(&[]).p_value.is_nan());
     }

@@ -89,6 +89,7 @@ fn exact_p(n: usize, w: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::{EXACT, ROUNDOFF, assert_close, prop_assert_close};
     use proptest::prelude::*;
 
     /// By hand: x = [0.3, −0.1, 0.2, 0.4]: |x| ranks 3, 1, 2, 4 → W⁺ = 9; E = 5,
@@ -97,15 +98,15 @@ mod tests {
     #[test]
     fn wilcoxon_by_hand() {
         let w = wilcoxon_signed_rank(&[0.3, -0.1, 0.2, 0.4]);
-        assert!((w.statistic - 4.0 / 7.5f64.sqrt()).abs() < 1e-12);
-        assert!((w.p_value - 0.25).abs() < 1e-12);
+        assert_close!(w.statistic, 4.0 / 7.5f64.sqrt(), ROUNDOFF.abs());
+        assert_close!(w.p_value, 0.25, ROUNDOFF);
         assert_eq!(
             (w.n, w.distribution.to_string().as_str()),
             (4, "signed_rank(4)")
         );
         // All four positive: p = 2/16. Zeros are dropped.
         let w = wilcoxon_signed_rank(&[0.3, 0.1, 0.2, 0.4, 0.0]);
-        assert!((w.p_value - 0.125).abs() < 1e-12);
+        assert_close!(w.p_value, 0.125, ROUNDOFF);
         assert_eq!(w.n, 4);
         assert!(wilcoxon_signed_rank(&[0.0]).p_value.is_nan());
     }
@@ -115,7 +116,7 @@ mod tests {
     #[test]
     fn wilcoxon_ties_use_the_normal_approximation() {
         let w = wilcoxon_signed_rank(&[1.0, -1.0, 2.0, 3.0]);
-        assert!((w.statistic - 3.5 / 7.375f64.sqrt()).abs() < 1e-12);
+        assert_close!(w.statistic, 3.5 / 7.375f64.sqrt(), ROUNDOFF.abs());
         assert_eq!(w.distribution.to_string(), "N(0,1)");
     }
 
@@ -132,7 +133,7 @@ mod tests {
                 }
                 let total = f64::from(1u32 << n);
                 let want = (2.0 * (f64::from(le) / total).min(f64::from(ge) / total)).min(1.0);
-                assert!((exact_p(n, w) - want).abs() < 1e-12, "n={n} w={w}");
+                assert_close!(exact_p(n, w), want, ROUNDOFF, "n={n} w={w}");
             }
         }
     }
@@ -145,7 +146,7 @@ mod tests {
             let y: Vec<f64> = x.iter().map(|v| v * v * v + v).collect();
             let (a, b) = (wilcoxon_signed_rank(&x), wilcoxon_signed_rank(&y));
             prop_assert_eq!(a.p_value.to_bits(), b.p_value.to_bits());
-            prop_assert!((a.statistic - b.statistic).abs() < 1e-12);
+            prop_assert_close!(b.statistic, a.statistic, EXACT);
         }
     }
 }

@@ -64,6 +64,49 @@ pub struct InputsSection {
     /// Session calendar per exchange MIC.
     pub calendars: Option<BTreeMap<String, PathBuf>>,
     pub halts: Option<PathBuf>,
+    /// How the input files are written: `[inputs.format]` for all, `[inputs.format.events]`
+    /// (and `prices`, `market`, `halts`, `calendar`, `factors`) for one.
+    pub format: Option<FormatSection>,
+    /// Column names of the price tables (prices and market): evimpact's name = the file's,
+    /// e.g. `security = "symbol", date = "Date", price = "adjusted"`.
+    pub columns: Option<BTreeMap<String, String>>,
+    /// Plausibility bound on the simple return between consecutive priced rows: beyond it
+    /// (or below its mirror, 1/(1 + bound) − 1) the row is named in a warning [default: 3].
+    pub max_return: Option<f64>,
+}
+
+/// The layout keys that apply to one input file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatKeys {
+    /// `","`, `";"`, `"tab"` (or `"\t"`), `"|"`; default: detected from the header line.
+    pub delimiter: Option<String>,
+    /// `YYYY-MM-DD`, `YYYYMMDD`, `DD.MM.YYYY`, `MM/DD/YYYY`, `DD/MM/YYYY`; default: the
+    /// first three, told apart by their shape.
+    pub date_format: Option<crate::data::dates::DateFormat>,
+    /// `"."` (default) or `","` (needs a `;` or tab delimiter).
+    pub decimal: Option<String>,
+    /// The worksheet of an `.xlsx` file (default: the first).
+    pub sheet: Option<String>,
+    /// Column names: evimpact's name = the file's.
+    pub columns: Option<BTreeMap<String, String>>,
+    /// `"crsp"`: CRSP daily conventions (see the README).
+    pub convention: Option<crate::data::layout::Convention>,
+}
+
+/// `[inputs.format]`: keys for every input, and a table per input.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatSection {
+    pub delimiter: Option<String>,
+    pub date_format: Option<crate::data::dates::DateFormat>,
+    pub decimal: Option<String>,
+    pub events: Option<FormatKeys>,
+    pub prices: Option<FormatKeys>,
+    pub market: Option<FormatKeys>,
+    pub halts: Option<FormatKeys>,
+    pub calendar: Option<FormatKeys>,
+    pub factors: Option<FormatKeys>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -116,7 +159,7 @@ pub struct PoliciesSection {
 /// # Errors
 /// The file cannot be read or is not a valid study (unknown keys included), naming the line.
 pub fn read_study_file(path: &Path) -> Result<StudyFile, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::io(path, e))?;
+    let text = crate::data::input::read_small_text(path, crate::data::input::MAX_STUDY_FILE_BYTES)?;
     toml::from_str(&text).map_err(|e| {
         let line = e
             .span()

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::abnormal::EventSpec;
 use crate::align::EventDayRule;
 use crate::data::factors::FactorUnits;
+use crate::data::layout::Layouts;
 use crate::error::InputError;
 use crate::model::{MAX_K, ModelKind, ModelSpec};
 use crate::returns::{HaltPolicy, LimitPolicy, Policies, ReturnKind};
@@ -55,6 +56,7 @@ pub struct Overrides {
     pub characteristics: Option<PathBuf>,
     /// Events files after `events` (`--events` given more than once).
     pub more_events: Vec<PathBuf>,
+    pub max_return: Option<f64>,
 }
 
 /// A validated study, every path resolved.
@@ -93,6 +95,21 @@ pub struct Study {
     pub more_events: Vec<PathBuf>,
     /// Cross-sectional regression, groups, calendar time, diagnostics.
     pub second_stage: second_stage::SecondStageSpec,
+    /// How each input file is written (delimiter, date format, column names); absent from
+    /// `summary.json` when every input uses the defaults.
+    #[serde(skip_serializing_if = "Layouts::is_default")]
+    pub layouts: Layouts,
+    /// Plausibility bound on one move between consecutive priced rows (simple return);
+    /// absent from `summary.json` at its default.
+    #[serde(skip_serializing_if = "is_default_max_return")]
+    pub max_return: f64,
+}
+
+/// The default plausibility bound: a move above +300 % or below −75 % (×4, ÷4).
+pub const DEFAULT_MAX_RETURN: f64 = 3.0;
+
+fn is_default_max_return(v: &f64) -> bool {
+    *v == DEFAULT_MAX_RETURN
 }
 
 /// Where a factor model's factors come from.
@@ -146,6 +163,7 @@ impl Study {
             Some((p, f)) => (Some(p.to_path_buf()), f),
             None => (None, StudyFile::default()),
         };
+        let layouts = layouts(&f.inputs)?;
         let study_dir = study_path
             .as_deref()
             .and_then(Path::parent)
@@ -283,6 +301,11 @@ impl Study {
             limit_policy: ov.limit_policy.or(f.policies.limits).unwrap_or_default(),
             more_events,
             second_stage,
+            layouts,
+            max_return: ov
+                .max_return
+                .or(f.inputs.max_return)
+                .unwrap_or(DEFAULT_MAX_RETURN),
         };
         study.validate()?;
         Ok(study)
@@ -313,6 +336,12 @@ impl Study {
 
     fn validate(&self) -> Result<(), InputError> {
         let bad = |m: String| Err(InputError::Usage(m));
+        if !(self.max_return.is_finite() && self.max_return > 0.0) {
+            return bad(format!(
+                "max_return {} must be a positive number (a simple return, 3 = +300 %)",
+                self.max_return
+            ));
+        }
         if self.estimation.end >= self.event_window.start {
             return bad(format!(
                 "the estimation window {} must end before the event window {} starts",
@@ -330,7 +359,9 @@ impl Study {
             }
         }
         if self.car_windows.is_empty() {
-            return bad("no CAR window: give at least one `--car A:B`".into());
+            return bad(
+                "no CAR window: give at least one, e.g. `car = [[-1, 1], [0, 5]]` under [windows] in the study file, or `--car -1:1 --car 0:5` (a window is [start, end] in sessions around day 0)".into(),
+            );
         }
         let k = self.model_spec.n_params();
         if self.min_estimation < k + 3 {
@@ -424,6 +455,119 @@ fn resolve_second_stage(
         s.drift = w;
     }
     Ok(s)
+}
+
+/// The evimpact column names each input's `columns` mapping may name.
+const KNOWN_COLUMNS: [(&str, &[&str]); 6] = [
+    (
+        "events",
+        &[
+            "event_id", "security", "entity", "date", "time", "tz", "headline", "source", "url",
+            "exchange", "market", "group",
+        ],
+    ),
+    (
+        "prices",
+        &[
+            "security",
+            "date",
+            "price",
+            "adj_close",
+            "close",
+            "volume",
+            "trade_status",
+            "preclose",
+            "is_st",
+            "ret",
+        ],
+    ),
+    (
+        "market",
+        &["date", "price", "adj_close", "close", "volume", "ret"],
+    ),
+    ("halts", &["security", "start", "end", "reason", "source"]),
+    ("calendar", &["date"]),
+    ("factors", &["date"]),
+];
+
+/// Each input's layout from `[inputs.format]`, its per-input tables and `[inputs.columns]`
+/// (the price tables' column names).
+fn layouts(inputs: &file::InputsSection) -> Result<Layouts, InputError> {
+    use crate::data::layout::{CRSP_COLUMNS, Convention, FileLayout};
+    let bad = |m: String| InputError::Usage(m);
+    let all = inputs.format.clone().unwrap_or_default();
+    let one = |role: &str, keys: Option<&file::FormatKeys>| -> Result<FileLayout, InputError> {
+        let keys = keys.cloned().unwrap_or_default();
+        let delimiter = keys
+            .delimiter
+            .as_deref()
+            .or(all.delimiter.as_deref())
+            .map(crate::data::delimited::parse_delimiter)
+            .transpose()
+            .map_err(|e| bad(format!("[inputs.format] {role}: {e}")))?;
+        let decimal_comma = match keys.decimal.as_deref().or(all.decimal.as_deref()) {
+            None | Some(".") => false,
+            Some(",") => true,
+            Some(d) => {
+                return Err(bad(format!(
+                    "[inputs.format] {role}: decimal = \"{d}\": expected \".\" or \",\""
+                )));
+            }
+        };
+        if decimal_comma && delimiter == Some(b',') {
+            return Err(bad(format!(
+                "[inputs.format] {role}: a decimal comma needs another delimiter than ',' (declare delimiter = \";\" or \"tab\")"
+            )));
+        }
+        let price_table = role == "prices" || role == "market";
+        let mut columns: BTreeMap<String, String> = BTreeMap::new();
+        if keys.convention == Some(Convention::Crsp) {
+            if !price_table {
+                return Err(bad(format!(
+                    "[inputs.format.{role}] convention = \"crsp\" applies to prices and market only"
+                )));
+            }
+            for (k, v) in CRSP_COLUMNS {
+                columns.insert(k.into(), v.into());
+            }
+        }
+        let given = keys
+            .columns
+            .clone()
+            .or_else(|| price_table.then(|| inputs.columns.clone()).flatten())
+            .unwrap_or_default();
+        let known = KNOWN_COLUMNS
+            .iter()
+            .find(|(r, _)| *r == role)
+            .map(|(_, k)| *k)
+            .unwrap_or(&[]);
+        for (k, v) in given {
+            let k = k.trim().to_ascii_lowercase();
+            if !known.contains(&k.as_str()) {
+                return Err(bad(format!(
+                    "column mapping of {role}: unknown column '{k}' (evimpact's names for {role}: {})",
+                    known.join(", ")
+                )));
+            }
+            columns.insert(k, v);
+        }
+        Ok(FileLayout {
+            delimiter,
+            date_format: keys.date_format.or(all.date_format).unwrap_or_default(),
+            decimal_comma,
+            columns,
+            sheet: keys.sheet.clone(),
+            convention: keys.convention,
+        })
+    };
+    Ok(Layouts {
+        events: one("events", all.events.as_ref())?,
+        prices: one("prices", all.prices.as_ref())?,
+        market: one("market", all.market.as_ref())?,
+        halts: one("halts", all.halts.as_ref())?,
+        calendar: one("calendar", all.calendar.as_ref())?,
+        factors: one("factors", all.factors.as_ref())?,
+    })
 }
 
 /// The estimation, event and CAR windows: flags, else the study file, else the defaults

@@ -9,8 +9,8 @@
 //! evimpact library code: the CSVs are parsed with the `csv` crate, trading status is decided
 //! row by row, the 2×2 normal equations are accumulated in plain loops and inverted by
 //! Cramer's rule. Every number the binary writes to `ar.csv`, `car.csv`, `model.csv` and
-//! `tests.csv` must agree with this implementation at |a - b| <= 1e-10 · max(1, |b|),
-//! b being the value computed here.
+//! `tests.csv` must agree with this implementation at [`INDEPENDENT`]:
+//! |a - b| <= 1e-10 · max(1, |b|), b being the value computed here.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -19,8 +19,8 @@ use std::process::Command;
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
-/// The one tolerance of these tests: |a - b| <= TOL · max(1, |b|).
-const TOL: f64 = 1e-10;
+// The one tolerance of these tests: an independent implementation (see the policy).
+use crate::testutil::{INDEPENDENT, assert_close};
 /// Estimation window, event window and the CAR windows every case asks for.
 const ESTIMATION: (i64, i64) = (-260, -11);
 const EVENT_WINDOW: (i64, i64) = (-10, 10);
@@ -747,8 +747,7 @@ impl Diffs {
     fn num(&mut self, what: &str, got: Option<f64>, want: Option<f64>) {
         match (got, want) {
             (None, None) => {}
-            (Some(a), Some(b)) if (a - b).abs() <= TOL * b.abs().max(1.0) => {}
-            (Some(a), Some(b)) if a.is_nan() && b.is_nan() => {}
+            (Some(a), Some(b)) if INDEPENDENT.nan_eq().accepts(a, b) => {}
             _ => self.0.push(format!(
                 "{what}: evimpact {got:?}, independent {want:?}{}",
                 match (got, want) {
@@ -1152,10 +1151,6 @@ fn ar_row(out: &Path, id: &str, sec: &str, tau: i64) -> HashMap<String, String> 
     t.header.iter().cloned().zip(row.iter().cloned()).collect()
 }
 
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= TOL * b.abs().max(1.0)
-}
-
 /// Reference case: the 2019-10-07 Entity List listing of Hikvision, Dahua, iFlytek and Meiya
 /// Pico, announced while Chinese markets were closed; Hikvision and Dahua halted on 10-08/09.
 #[test]
@@ -1214,10 +1209,7 @@ fn independent_entity_list_2019_cn() {
     let want_ret =
         adj_close("002415.SZ", "2019-10-10") / adj_close("002415.SZ", "2019-09-30") - 1.0;
     let got = num(&r["ret"]).expect("a return on 10-10");
-    assert!(
-        close(got, want_ret),
-        "002415.SZ 10-10 ret {got} vs {want_ret}"
-    );
+    assert_close!(got, want_ret, INDEPENDENT, "002415.SZ 10-10 ret");
     // The CAR over [0, 1] lies wholly inside the halt: no CAR, n_returns 0.
     let t = Table::read(&out.join("car.csv"));
     let row = t

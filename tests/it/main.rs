@@ -3,14 +3,22 @@
 mod architecture;
 mod bad_input;
 mod common;
+mod corpus;
 mod fetch;
+mod first_mistakes;
+mod fuzz;
 mod golden_second_stage;
 mod independent;
+mod layouts;
 mod models;
 mod out_dir;
 mod reference;
 mod report;
+mod reproduce;
 mod scale;
 mod second_stage;
 mod simulate;
 mod status;
+/// The tolerance policy and `assert_close!`, shared with the unit tests (see the file).
+#[path = "../../src/testutil/tolerance.rs"]
+mod testutil;

@@ -7,18 +7,14 @@
 //! Π(1 + E(R)), and abnormal log volume ln V - mean(ln V_est) with t = AV / sd(ln V_est).
 //! Nothing here calls evimpact's library: the CSVs are read with the `csv` crate, the 4×4
 //! normal equations are accumulated in plain loops and inverted by Gauss-Jordan elimination.
-//! Tolerance: |a - b| <= 1e-10 · max(1, |b|).
+//! Tolerance: [`INDEPENDENT`](crate::testutil::INDEPENDENT), |a - b| <= 1e-10 · max(1, |b|), b
+//! being the value computed here.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use crate::common::*;
-
-const TOL: f64 = 1e-10;
-
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= TOL * b.abs().max(1.0)
-}
+use crate::testutil::{INDEPENDENT, assert_close};
 
 fn col(path: &Path, name: &str) -> Vec<String> {
     let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -280,36 +276,53 @@ fn ff3_us_matches_plain_ols() {
             ("sigma", want.s2.sqrt()),
             ("r2", want.r2),
         ] {
-            assert!(close(num(m, k), v), "{sec} {k}: {} vs {v}", m[k]);
+            assert_close!(num(m, k), v, INDEPENDENT, "{sec} {k}: csv {}", m[k]);
         }
         for (name, a) in [("alpha", 0), ("mkt_rf", 1), ("smb", 2), ("hml", 3)] {
             let p = rows_of(&params, sec)
                 .find(|r| r["param"] == name)
                 .expect("param");
-            assert!(close(num(p, "value"), want.coef[a]), "{sec} {name}");
-            assert!(close(num(p, "std_error"), want.se[a]), "{sec} {name} se");
+            assert_close!(num(p, "value"), want.coef[a], INDEPENDENT, "{sec} {name}");
+            assert_close!(
+                num(p, "std_error"),
+                want.se[a],
+                INDEPENDENT,
+                "{sec} {name} se"
+            );
         }
         assert_eq!(rows_of(&ar, sec).count(), 21, "{sec} event window");
         for r in rows_of(&ar, sec) {
             let tau: i32 = r["tau"].parse().expect("tau");
             let (ret, normal, a, var) = want.days[&tau];
-            assert!(close(num(r, "ret"), ret), "{sec} τ={tau} ret");
-            assert!(close(num(r, "normal_ret"), normal), "{sec} τ={tau} normal");
-            assert!(close(num(r, "ar"), a), "{sec} τ={tau} ar");
-            assert!(close(num(r, "ar_var"), var), "{sec} τ={tau} var");
+            assert_close!(num(r, "ret"), ret, INDEPENDENT, "{sec} τ={tau} ret");
+            assert_close!(
+                num(r, "normal_ret"),
+                normal,
+                INDEPENDENT,
+                "{sec} τ={tau} normal"
+            );
+            assert_close!(num(r, "ar"), a, INDEPENDENT, "{sec} τ={tau} ar");
+            assert_close!(num(r, "ar_var"), var, INDEPENDENT, "{sec} τ={tau} var");
         }
         let c = rows_of(&car, sec)
             .find(|r| r["window"] == "-1:1")
             .expect("car");
-        assert!(close(num(c, "car"), want.car_11.0) && close(num(c, "car_var"), want.car_11.1));
+        assert_close!(num(c, "car"), want.car_11.0, INDEPENDENT, "{sec} car");
+        assert_close!(
+            num(c, "car_var"),
+            want.car_11.1,
+            INDEPENDENT,
+            "{sec} car_var"
+        );
         let b = rows_of(&bhar, sec)
             .find(|r| r["window"] == "-1:1")
             .expect("bhar");
-        assert!(
-            close(num(b, "bhar"), want.bhar_11),
-            "{sec} bhar {} vs {}",
-            b["bhar"],
-            want.bhar_11
+        assert_close!(
+            num(b, "bhar"),
+            want.bhar_11,
+            INDEPENDENT,
+            "{sec} bhar: csv {}",
+            b["bhar"]
         );
         assert_eq!(b["n_returns"], "3");
         let v: Vec<_> = rows_of(&volume, sec).collect();
@@ -317,8 +330,13 @@ fn ff3_us_matches_plain_ols() {
         for r in v {
             let tau: i32 = r["tau"].parse().expect("tau");
             let (a, t) = want.volume[&tau];
-            assert!(close(num(r, "abnormal_log_volume"), a), "{sec} τ={tau} AV");
-            assert!(close(num(r, "t_stat"), t), "{sec} τ={tau} t");
+            assert_close!(
+                num(r, "abnormal_log_volume"),
+                a,
+                INDEPENDENT,
+                "{sec} τ={tau} AV"
+            );
+            assert_close!(num(r, "t_stat"), t, INDEPENDENT, "{sec} τ={tau} t");
         }
     }
     // Hikvision: XSHG sessions, US factors → skipped with the reason, not zeros.

@@ -2,6 +2,7 @@
 //! the real data: the Hikvision/Dahua suspension handled as no trading, never a 0 % return.
 
 use crate::common::*;
+use crate::testutil::{ROUNDOFF, assert_close};
 
 fn adj_close(file: &str, date: &str) -> f64 {
     let rows = read_csv(&data_dir().join("prices/cn").join(file));
@@ -131,7 +132,7 @@ fn reference_study_handles_the_suspension() {
         );
         let expect = adj_close(file, "2019-10-10") / adj_close(file, "2019-09-30") - 1.0;
         let got: f64 = r["ret"].parse().expect("ret");
-        assert!((got - expect).abs() < 1e-12, "{sec}: {got} vs {expect}");
+        assert_close!(got, expect, ROUNDOFF, "{sec}");
         let m = read_csv(&data_dir().join("indices/cn/000300.SH.csv"));
         let px = |d: &str| {
             m.iter()
@@ -140,7 +141,7 @@ fn reference_study_handles_the_suspension() {
                 .expect("index")
         };
         let mret: f64 = r["market_ret"].parse().expect("market_ret");
-        assert!((mret - (px("2019-10-10") / px("2019-09-30") - 1.0)).abs() < 1e-12);
+        assert_close!(mret, px("2019-10-10") / px("2019-09-30") - 1.0, ROUNDOFF);
     }
     for sec in ["002230.SZ", "300188.SZ"] {
         assert!(
@@ -226,6 +227,31 @@ fn reference_study_handles_the_suspension() {
     let report = std::fs::read_to_string(out.join("report.md")).expect("report");
     assert!(report.contains("spans 3 sessions") && report.contains("charts/car.png"));
     assert!(report.contains("Megvii Technology"));
+
+    // One volume multiple: series.csv's volume_ratio on the resumption is exp(abnormal log
+    // volume) of volume.csv, and the report quotes that number.
+    let series = read_csv(&out.join("series.csv"));
+    let volume = read_csv(&out.join("volume.csv"));
+    let at = |rows: &[std::collections::HashMap<String, String>], col: &str| -> f64 {
+        rows.iter()
+            .find(|r| r["security"] == "002415.SZ" && r["date"] == "2019-10-10")
+            .and_then(|r| r[col].parse().ok())
+            .unwrap_or_else(|| panic!("002415.SZ 2019-10-10 {col}"))
+    };
+    let ratio = at(&series, "volume_ratio");
+    assert_close!(ratio, at(&volume, "abnormal_log_volume").exp(), ROUNDOFF);
+    assert!(
+        report.contains(&format!(
+            "= {ratio:.1}× the estimation-window geometric mean"
+        )),
+        "report quotes {ratio:.1}×"
+    );
+    // The price chart's axis: the price file's column and the exchange's currency.
+    let e = &summary["events"][0];
+    assert_eq!(
+        (e["price_column"].as_str(), e["currency"].as_str()),
+        (Some("adj_close"), Some("CNY"))
+    );
 }
 
 #[test]

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
+use crate::testutil::{INDEPENDENT, ROUNDOFF, Tol, assert_close};
 
 const CANVAS: (u32, u32) = (1600, 1000);
 
@@ -88,10 +89,10 @@ fn reference_run_writes_every_chart_and_both_reports() {
         "car_distribution.png",
         "tests.png",
         "volume.png",
-        "price_002230.SZ.png",
-        "price_002236.SZ.png",
-        "price_002415.SZ.png",
-        "price_300188.SZ.png",
+        "price_002230.SZ_EL2019-10-07.png",
+        "price_002236.SZ_EL2019-10-07.png",
+        "price_002415.SZ_EL2019-10-07.png",
+        "price_300188.SZ_EL2019-10-07.png",
     ]
     .map(String::from)
     .to_vec();
@@ -171,7 +172,10 @@ fn chart_command_redraws_the_same_pngs_from_the_outputs() {
         out.to_str().expect("utf8"),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(pngs(&charts), vec![charts.join("price_002415.SZ.png")]);
+    assert_eq!(
+        pngs(&charts),
+        vec![charts.join("price_002415.SZ_EL2019-10-07.png")]
+    );
     let o = evimpact(&[
         "chart",
         "car-dist",
@@ -200,10 +204,6 @@ fn num(s: &str) -> Option<f64> {
     s.parse().ok()
 }
 
-fn close(a: f64, b: f64, rel: f64) -> bool {
-    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-12)
-}
-
 /// The series behind the charts, against values computed independently: the raw price
 /// file (prices, volume ratio, holidays), car.csv (cumulative CAR and its variance), and
 /// the J1 statistic of tests.csv (the CAAR band).
@@ -228,12 +228,12 @@ fn chart_series_match_independent_values() {
             .find(|r| r["security"] == sec && r["window"] == "-10:10")
             .expect("car row");
         let (a, b) = (num(&s["car"]).expect("car"), num(&c["car"]).expect("car"));
-        assert!(close(a, b, 1e-12), "{sec}: {a} vs {b}");
+        assert_close!(a, b, ROUNDOFF.rel(), "{sec}");
         let (a, b) = (
             num(&s["car_var"]).expect("var"),
             num(&c["car_var"]).expect("var"),
         );
-        assert!(close(a, b, 1e-12), "{sec}: var {a} vs {b}");
+        assert_close!(a, b, ROUNDOFF.rel(), "{sec}: var");
     }
     // Suspended sessions carry no price; Hikvision's τ = 0, 1 are suspended.
     let hik: Vec<_> = series
@@ -269,7 +269,8 @@ fn chart_series_match_independent_values() {
             .any(|r| r["marks"].contains("announced@2019-10-07"))
     );
 
-    // Prices and the volume ratio from the raw price file.
+    // Prices and the volume ratio (volume over the estimation window's geometric mean)
+    // from the raw price file.
     let raw = read_csv(&data_dir().join("prices/cn/002415.SZ.csv"));
     let cal: Vec<String> = read_csv(&data_dir().join("calendars/XSHG_sessions_2015_2025.csv"))
         .into_iter()
@@ -286,7 +287,8 @@ fn chart_series_match_independent_values() {
         .filter_map(|r| num(&r["volume"]))
         .filter(|v| *v > 0.0)
         .collect();
-    let mean = vols.iter().sum::<f64>() / vols.len() as f64;
+    // The geometric mean: the ratio's log is the abnormal log volume.
+    let mean = (vols.iter().map(|v| v.ln()).sum::<f64>() / vols.len() as f64).exp();
     for date in ["2019-09-30", "2019-10-10", "2019-10-18"] {
         let rr = raw.iter().find(|r| r["date"] == date).expect("raw row");
         let sr = hik.iter().find(|r| r["date"] == date).expect("series row");
@@ -294,15 +296,16 @@ fn chart_series_match_independent_values() {
             num(&rr["adj_close"]).expect("p"),
             num(&sr["price"]).expect("p"),
         );
-        assert!(close(p, q, 1e-12), "{date}: price {p} vs {q}");
+        assert_close!(q, p, ROUNDOFF.rel(), "{date}: price");
         let want = num(&rr["volume"]).expect("v") / mean;
         let got = num(&sr["volume_ratio"]).expect("ratio");
-        assert!(close(want, got, 1e-9), "{date}: ratio {want} vs {got}");
+        assert_close!(got, want, INDEPENDENT.rel(), "{date}: ratio");
     }
 
     // The CAAR path and its band as the chart draws them: at τ = +10 the CAAR is the
-    // CAAR[-10, +10] of caar.csv, and the half-width 1.96·√(Σ Var CAR_i)/N equals
-    // 1.96·|CAAR / J1| (J1 = CAAR / √(Σ Var CAR_i / N²), tests.csv).
+    // CAAR[-10, +10] of caar.csv, and the band is the lead test's (the crude dependence
+    // adjustment at 4 events on one date): half-width c·|CAAR / statistic| with c the
+    // two-sided 5 % critical value of its t(249) (tests.csv).
     let data = evimpact::chart::series::ChartData::load(&out).expect("chart data");
     let path = data.caar_path();
     let k = path.taus.iter().position(|t| *t == 10).expect("tau 10");
@@ -311,16 +314,20 @@ fn chart_series_match_independent_values() {
         .find(|r| r["scope"] == "window" && r["window"] == "-10:10")
         .and_then(|r| num(&r["mean"]))
         .expect("caar");
-    let j1 = tests
+    let cda = tests
         .iter()
-        .find(|r| r["scope"] == "window" && r["window"] == "-10:10" && r["test"] == "mackinlay_j1")
-        .and_then(|r| num(&r["statistic"]))
-        .expect("j1");
+        .find(|r| r["scope"] == "window" && r["window"] == "-10:10" && r["test"] == "cda")
+        .expect("cda");
+    assert_eq!(cda["distribution"], "t(249)");
+    let stat = num(&cda["statistic"]).expect("cda statistic");
     let got = path.caar[k].expect("caar at 10");
-    assert!(close(got, m, 1e-12), "CAAR {got} vs {m}");
+    assert_close!(got, m, ROUNDOFF.rel(), "CAAR");
     let half = path.upper[k].expect("upper") - got;
-    let want = 1.959_963_984_540_054 * (m / j1).abs();
-    assert!(close(half, want, 1e-9), "band {half} vs {want}");
+    // t(249) two-sided 5 %: 1.969537 (R: qt(0.975, 249) = 1.969537).
+    let want = 1.969_537 * (m / stat).abs();
+    // The critical value is written with 7 digits: 1e-6 relative.
+    assert_close!(half, want, Tol::new(1e-6).rel(), "band");
+    assert!(path.band_label.contains("cda"), "{}", path.band_label);
 }
 
 /// The plain-language summary quotes the computed numbers, formatted independently here
@@ -347,10 +354,23 @@ fn summary_sentences_quote_the_computed_numbers() {
         t.abs()
     );
     assert!(md.contains(&s), "report lacks {s:?}");
-    // Hikvision was suspended on day 0: the summary says where the reaction shows.
-    assert!(md.contains("Suspended on τ = 0..+1; its first return after the news, on 2019-10-10 (τ = +2), spans 3 session(s)"), "{md}");
-    // The lead window is [0, +5]: the shortest from day 0 with a return for all four.
-    assert!(md.contains("Across the 4 event(s) with a return in [0, +5]"));
+    // Hikvision was suspended on day 0: the summary says where the reaction shows, with its
+    // first abnormal return (from ar.csv) against the CSI 300.
+    let ar = read_csv(&out.join("ar.csv"));
+    let first = ar
+        .iter()
+        .find(|r| r["security"] == "002415.SZ" && r["tau"] == "2")
+        .expect("τ = +2");
+    let first = num(&first["ar"]).expect("ar") * 100.0;
+    assert!(first < 0.0);
+    let s = format!(
+        "was suspended when the news came and fell {:.2} % against the CSI 300 on resumption, 2019-10-10 (τ = +2, a 3-session return spanning the halt)",
+        first.abs()
+    );
+    assert!(md.contains(&s), "report lacks {s:?}");
+    // The lead window is [0, +5] (the shortest from day 0 with a return for all four) and the
+    // sample sentence names the lead test at N = 4 on one date, not J1.
+    assert!(md.contains("Across 4 events on one date, the CAAR[0, +5] is −6.81 %. The lead test, the crude dependence adjustment (Brown-Warner portfolio test), gives t(249) = −1.89 (p = 0.059)"), "{md}");
 }
 
 #[test]

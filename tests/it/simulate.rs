@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::*;
+use crate::testutil::{ROUNDOFF, Tol, assert_close};
 
 /// A synthetic panel (`evimpact synth`): 30 securities × 700 sessions.
 fn panel(dir: &Path) {
@@ -23,8 +24,15 @@ fn panel(dir: &Path) {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
+/// `evimpact simulate` on the panel with 30 draws unless `extra` names `--draws` (clap
+/// refuses a flag given twice).
 fn simulate(dir: &Path, out: &Path, seed: &str, extra: &[&str]) {
     let p = |f: &str| dir.join(f).display().to_string();
+    let draws = if extra.contains(&"--draws") {
+        Vec::new()
+    } else {
+        vec!["--draws".to_string(), "30".into()]
+    };
     let mut args = vec![
         "simulate".to_string(),
         "--prices".into(),
@@ -33,8 +41,9 @@ fn simulate(dir: &Path, out: &Path, seed: &str, extra: &[&str]) {
         p("market.csv"),
         "--calendar".into(),
         p("calendar.csv"),
-        "--draws".into(),
-        "30".into(),
+    ];
+    args.extend(draws);
+    args.extend([
         "--events".into(),
         "10".into(),
         "--seed".into(),
@@ -46,7 +55,7 @@ fn simulate(dir: &Path, out: &Path, seed: &str, extra: &[&str]) {
         "--out".into(),
         out.display().to_string(),
         "-q".into(),
-    ];
+    ]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     let o = evimpact(&a);
@@ -110,7 +119,8 @@ fn simulate_is_reproducible_with_valid_rates_and_power() {
         let (x, n) = (num(&r["rejections"]), num(&r["draws"]));
         assert!((0.0..=1.0).contains(&rate), "{r:?}");
         assert!(n > 0.0 && n <= 30.0, "{r:?}");
-        assert!((rate - x / n).abs() < 1e-6, "{r:?}");
+        // rejections.csv prints rates with 6 decimals.
+        assert_close!(rate, x / n, Tol::decimals(6), "{r:?}");
         assert!(lo <= rate && rate <= hi, "{r:?}");
         assert!(lo99 <= lo && hi <= hi99, "{r:?}");
     }
@@ -259,10 +269,7 @@ fn repeated_securities_are_separate_events_bug() {
         }
         for col in ["statistic", "p_value"] {
             match (b[col].parse::<f64>(), c[col].parse::<f64>()) {
-                (Ok(x), Ok(y)) => assert!(
-                    (x - y).abs() <= 1e-12 * x.abs().max(1.0),
-                    "{col}: {b:?} vs {c:?}"
-                ),
+                (Ok(x), Ok(y)) => assert_close!(y, x, ROUNDOFF, "{col}: {b:?} vs {c:?}"),
                 _ => assert_eq!(b[col], c[col], "{b:?} vs {c:?}"),
             }
         }
@@ -270,8 +277,10 @@ fn repeated_securities_are_separate_events_bug() {
 }
 
 /// `simulate --model garch` runs the GARCH market model on every pseudo-event (same draws as
-/// the market model: the pseudo-events depend on the seed, not the model) and a large day-0
-/// abnormal return is rejected; a factor model is refused with the reason (no factor file).
+/// the market model: the pseudo-events depend on the seed, not the model, as long as every
+/// GARCH fit converges) and a large day-0 abnormal return is rejected; a factor model is
+/// refused with the reason (no factor file). 12 draws: at 6 the day-0 rejection counts of the
+/// two models happen to coincide on this panel.
 #[test]
 fn simulate_covers_the_garch_model() {
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -282,9 +291,9 @@ fn simulate_covers_the_garch_model() {
         &dir,
         &a,
         "5",
-        &["--model", "garch", "--draws", "6", "--k", "0.2"],
+        &["--model", "garch", "--draws", "12", "--k", "0.2"],
     );
-    simulate(&dir, &b, "5", &["--draws", "6", "--k", "0.2"]);
+    simulate(&dir, &b, "5", &["--draws", "12", "--k", "0.2"]);
     assert_eq!(
         std::fs::read(a.join("events.csv")).expect("events"),
         std::fs::read(b.join("events.csv")).expect("events")
@@ -294,7 +303,7 @@ fn simulate_covers_the_garch_model() {
         .iter()
         .find(|r| r["test"] == "patell_z" && r["k"] == "0.2" && r["level"] == "0.05")
         .expect("row");
-    assert_eq!(r["draws"], "6");
+    assert_eq!(r["draws"], "12");
     assert!(num(&r["rate"]) > 0.8, "{r:?}");
     assert_ne!(
         std::fs::read(a.join("rejections.csv")).expect("a"),

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use crate::common::*;
+use crate::testutil::{ROUNDOFF, assert_close};
 
 type Rows = Vec<HashMap<String, String>>;
 
@@ -236,7 +237,7 @@ fn suspension_and_limit_up_found_from_the_price_file_alone() {
             .expect("price")
     };
     let got: f64 = r["ret"].parse().expect("ret");
-    assert!((got - (adj("2019-04-04") / adj("2019-03-26") - 1.0)).abs() < 1e-12);
+    assert_close!(got, adj("2019-04-04") / adj("2019-03-26") - 1.0, ROUNDOFF);
 }
 
 /// One event file across Shenzhen and New York, each security on its own calendar and index.
@@ -308,7 +309,11 @@ fn cross_market_time_zones() {
         ],
     );
     let got: f64 = q["market_ret"].parse().expect("m");
-    assert!((got - idx("indices/us/GSPC.csv", "2019-10-04", "2019-10-07")).abs() < 1e-12);
+    assert_close!(
+        got,
+        idx("indices/us/GSPC.csv", "2019-10-04", "2019-10-07"),
+        ROUNDOFF
+    );
     let h = one(
         &ar,
         &[
@@ -318,7 +323,11 @@ fn cross_market_time_zones() {
         ],
     );
     let got: f64 = h["market_ret"].parse().expect("m");
-    assert!((got - idx("indices/cn/000300.SH.csv", "2019-09-27", "2019-09-30")).abs() < 1e-12);
+    assert_close!(
+        got,
+        idx("indices/cn/000300.SH.csv", "2019-09-27", "2019-09-30"),
+        ROUNDOFF
+    );
     // US rows have US holidays: 2019-10-14 (Columbus Day) is a session for XNYS.
     let st = read_csv(&out.join("status.csv"));
     assert_eq!(
@@ -382,7 +391,13 @@ fn saturday_event_under_previous_moves_the_estimation_window() {
         ]
         .concat(),
     );
-    assert!(r.status.success(), "{}", stderr(&r));
+    // No event is left: the run says so and exits 1, its audit still written.
+    assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
+    assert!(
+        stderr(&r).starts_with("error: no event could be analysed: 1 event row(s), 1 skipped"),
+        "{}",
+        stderr(&r)
+    );
     let audit = read_csv(&o2.join("audit.csv"));
     assert!(one(&audit, &[("outcome", "skipped")])["reason"].contains("more than the maximum 0"));
 }

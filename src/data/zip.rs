@@ -1,6 +1,7 @@
 //! A small zip reader (and writer, for tests and fixtures) for the Ken French data library's
-//! one-file archives: stored (method 0) and deflated (method 8) entries, CRC-32 checked.
-//! ZIP64, encryption and multi-disk archives are refused with a clear error.
+//! one-file archives and `.xlsx` workbooks: stored (method 0) and deflated (method 8)
+//! entries, CRC-32 checked, each inflated with a bound on its size (a zip bomb stops at the
+//! bound). ZIP64, encryption and multi-disk archives are refused with a clear error.
 //!
 //! Format: PKWARE APPNOTE.TXT 6.3 (§4.3.7 local file header, §4.3.12 central directory,
 //! §4.3.16 end of central directory record).
@@ -26,11 +27,27 @@ pub struct ZipEntry {
     pub data: Vec<u8>,
 }
 
+/// The largest entry [`read_all`] inflates.
+pub const MAX_ENTRY_BYTES: usize = 1 << 30;
+
 /// Reads every file of an archive.
 ///
 /// # Errors
 /// Not a zip, truncated, an unsupported method, or a CRC/size mismatch, saying which.
 pub fn read_all(b: &[u8]) -> Result<Vec<ZipEntry>, String> {
+    read_entries(b, |_| true, MAX_ENTRY_BYTES)
+}
+
+/// Reads the files of an archive whose names `wanted` accepts, each inflated to at most
+/// `max_entry` bytes.
+///
+/// # Errors
+/// As [`read_all`]; an entry larger than `max_entry`.
+pub fn read_entries(
+    b: &[u8],
+    wanted: impl Fn(&str) -> bool,
+    max_entry: usize,
+) -> Result<Vec<ZipEntry>, String> {
     let truncated = || "truncated zip archive".to_string();
     // End of central directory: 22 bytes + comment (up to 65535), searched from the end.
     let lo = b.len().saturating_sub(22 + 65535);
@@ -73,6 +90,14 @@ pub fn read_all(b: &[u8]) -> Result<Vec<ZipEntry>, String> {
         if flags & 1 != 0 {
             return Err(format!("{name}: encrypted entries are not supported"));
         }
+        if name.ends_with('/') || !wanted(&name) {
+            continue;
+        }
+        if usize_ > max_entry {
+            return Err(format!(
+                "{name}: {usize_} bytes uncompressed, more than the {max_entry} read"
+            ));
+        }
         if u32_at(b, local) != Some(LOCAL) {
             return Err(format!("{name}: bad local file header at byte {local}"));
         }
@@ -85,8 +110,9 @@ pub fn read_all(b: &[u8]) -> Result<Vec<ZipEntry>, String> {
         let data = match method {
             0 => raw.to_vec(),
             8 => {
-                let mut d = Vec::with_capacity(usize_);
+                let mut d = Vec::with_capacity(usize_.min(64 << 20));
                 flate2::read::DeflateDecoder::new(raw)
+                    .take(max_entry as u64 + 1)
                     .read_to_end(&mut d)
                     .map_err(|e| format!("{name}: bad deflate data: {e}"))?;
                 d
@@ -107,9 +133,7 @@ pub fn read_all(b: &[u8]) -> Result<Vec<ZipEntry>, String> {
                 c.sum()
             ));
         }
-        if !name.ends_with('/') {
-            out.push(ZipEntry { name, data });
-        }
+        out.push(ZipEntry { name, data });
     }
     Ok(out)
 }
