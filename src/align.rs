@@ -236,6 +236,7 @@ mod tests {
             url: String::new(),
             exchange: None,
             market: None,
+            group: None,
             short_name: None,
             line: 2,
         }

@@ -34,6 +34,7 @@ pub mod stats; // one file per paper; TestId, Reference; the battery; the lead t
 pub mod study; // the study file, flags, validation → Study, EventSpec
 pub mod fetch; // side entrance: public sources → input files with provenance
 pub mod outcome; // the results as plain values: Outcome, EventResult, Aggregate, Skipped
+pub mod second_stage; // regressions of CARs, groups, volatility, diagnostics, calendar time
 pub mod pipeline; // the driver: load stage, per event, audit, aggregates
 
 // ⑦ What a reader gets.

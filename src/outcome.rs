@@ -1,6 +1,8 @@
 //! The results of a run as plain values: what the tables, the report and the charts read.
 //! Nothing here computes; the pipeline fills it.
 
+pub mod second_stage;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -201,6 +203,9 @@ pub struct Outcome {
     pub lead: Option<Lead>,
     /// The CAAR path with the lead test's band (empty without a lead test).
     pub lead_path: Vec<PathPoint>,
+    /// The second stage: groups, regressions, volatility, diagnostics, calendar time,
+    /// multiple testing.
+    pub second: second_stage::SecondStage,
     /// CAAR per event date, when events cluster on several dates (else empty).
     pub by_date: Vec<DateAggregate>,
     /// The command line that reproduces this run (set by the command line; `None` when the

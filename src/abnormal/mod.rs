@@ -92,7 +92,16 @@ impl EventAnalysis {
         if count == 0 {
             return (f64::NAN, f64::NAN, 0, 0);
         }
-        let var = self.fit.prediction_variance(&xw, spans as f64);
+        let var = if self.fit.conditional.is_some() {
+            // Conditional variances: the window's returns are uncorrelated.
+            self.rows
+                .iter()
+                .filter(|r| keep(r.tau) && r.ar.is_finite())
+                .map(|r| r.var)
+                .sum()
+        } else {
+            self.fit.prediction_variance(&xw, spans as f64)
+        };
         (car, var, count, spans)
     }
 
@@ -277,7 +286,9 @@ pub fn analyze_with(
         kind: es.returns,
     };
     let est = estimation(tl, cal, day0, es, &designer)?;
-    let fit = FittedModel::fit(&es.model, &est.obs).map_err(NotAnalysed::Fit)?;
+    let sessions: Vec<usize> = est.designs.iter().map(|(i, _)| *i).collect();
+    let fit =
+        FittedModel::fit_sessions(&es.model, &est.obs, &sessions).map_err(NotAnalysed::Fit)?;
     let (rows, pred_rows, missing_inputs) =
         event_rows(tl, cal, day0, es, &fit, &designer, ev_range);
     let (lo, hi) = (est.lo, est.hi);
@@ -500,7 +511,9 @@ fn event_rows(
                             + es.inject_day0;
                     }
                     row.ar = row.ret - row.normal;
-                    row.var = fit.prediction_variance(&des.pred, span as f64);
+                    row.var = fit
+                        .conditional_variance(i, span)
+                        .unwrap_or_else(|| fit.prediction_variance(&des.pred, span as f64));
                     row.sar = row.ar / row.var.sqrt();
                     x = des.pred;
                 }

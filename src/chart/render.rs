@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 
 use super::series::ChartData;
-use super::{abnormal_volume, ar_bars, car_distribution, car_paths, price_panel, test_statistics};
+use super::{
+    abnormal_volume, ar_bars, car_distribution, car_paths, group_paths, price_panel,
+    test_statistics,
+};
 
 /// At most this many per-event price panels are drawn by `run` (all by `chart prices`).
 pub const MAX_PRICE_PANELS: usize = 12;
@@ -28,6 +31,8 @@ pub enum ChartKind {
     Prices,
     /// Abnormal volume around day 0.
     Volume,
+    /// CAAR path per group (events files with a `group` column).
+    Groups,
     /// Every chart.
     All,
 }
@@ -55,13 +60,14 @@ pub struct ChartFile {
 
 impl ChartKind {
     /// Every kind, in the order of `evimpact chart --help`.
-    pub const ALL: [ChartKind; 7] = [
+    pub const ALL: [ChartKind; 8] = [
         ChartKind::Car,
         ChartKind::ArBars,
         ChartKind::CarDist,
         ChartKind::Tests,
         ChartKind::Prices,
         ChartKind::Volume,
+        ChartKind::Groups,
         ChartKind::All,
     ];
 
@@ -74,6 +80,7 @@ impl ChartKind {
             ChartKind::Tests => "tests",
             ChartKind::Prices => "prices",
             ChartKind::Volume => "volume",
+            ChartKind::Groups => "groups",
             ChartKind::All => "all",
         }
     }
@@ -130,6 +137,9 @@ pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Resu
     }
     if wants(ChartKind::Volume) {
         d.volume()?;
+    }
+    if wants(ChartKind::Groups) {
+        d.groups()?;
     }
     Ok(d.files)
 }
@@ -311,6 +321,27 @@ impl Drawing<'_> {
             &data.subtitle("volume ÷ geometric mean volume of the estimation window = exp(abnormal log volume)"),
             &series,
             Some(&mean),
+        )
+    }
+
+    /// `group_caar.png`: the CAAR path of each group (events files with a `group` column).
+    fn groups(&mut self) -> Result<()> {
+        let data = self.data;
+        let series = group_paths(&data.dir, data.event_window)?;
+        if !series.iter().any(|s| s.car.iter().any(Option::is_some)) {
+            return self.none("no groups (the events file has no `group` column)");
+        }
+        let p = self.file(
+            ChartKind::Groups,
+            "group_caar.png".into(),
+            "CAAR path per group (95 % bands in group_caar_path.csv)".into(),
+        );
+        car_paths(
+            &p,
+            "Cumulative average abnormal return per group",
+            &data.subtitle("mean CAR of each group's events"),
+            &series,
+            None,
         )
     }
 }

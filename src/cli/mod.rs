@@ -6,6 +6,7 @@ pub mod chart;
 pub mod fetch;
 pub mod progress;
 pub mod run;
+pub mod second_stage;
 pub mod simulate;
 pub mod summary;
 pub mod synth;

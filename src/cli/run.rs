@@ -53,9 +53,10 @@ pub struct RunArgs {
     /// Output directory [default: out/<study name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Events CSV: event_id,security,entity,date,time,tz,headline,source,url.
+    /// Events CSV: event_id,security,entity,date,time,tz,headline,source,url (optional
+    /// group); repeatable, the files are read in order (e.g. listed firms, their suppliers).
     #[arg(long)]
-    pub events: Option<PathBuf>,
+    pub events: Vec<PathBuf>,
     /// Price directory of <security>.csv files, or one long CSV with a `security` column.
     #[arg(long)]
     pub prices: Vec<PathBuf>,
@@ -110,6 +111,13 @@ pub struct RunArgs {
     /// Limit-locked sessions: flag (default) or accumulate.
     #[arg(long)]
     pub limit_policy: Option<LimitPolicy>,
+    /// A regressor of the cross-sectional regression of CARs and BHARs (repeatable): a
+    /// column of the characteristics file, else of the events file.
+    #[arg(long = "regressor")]
+    pub regressors: Vec<String>,
+    /// Characteristics CSV keyed by event_id,security for the regression.
+    #[arg(long)]
+    pub characteristics: Option<PathBuf>,
     /// Plausibility bound on the simple return between consecutive priced rows [default: 3,
     /// i.e. ×4 or ÷4]; moves beyond it are named in the warnings.
     #[arg(long)]
@@ -147,7 +155,8 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
     };
     let ov = Overrides {
         name: a.name.clone(),
-        events: a.events.clone(),
+        events: a.events.first().cloned(),
+        more_events: a.events.iter().skip(1).cloned().collect(),
         prices: a.prices.clone(),
         market: a.market.clone(),
         markets: a.markets.clone(),
@@ -168,6 +177,8 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
         max_shift: a.max_shift,
         halt_policy: a.halt_policy,
         limit_policy: a.limit_policy,
+        regressors: a.regressors.clone(),
+        characteristics: a.characteristics.clone(),
         max_return: a.max_return,
         resamples: a.resampling.resamples,
         seed: a.resampling.resample_seed,
@@ -181,6 +192,9 @@ pub fn study_inputs(study: &Study) -> Vec<PathBuf> {
     v.extend(study.study_file.clone());
     v.push(study.data_dir.clone());
     v.push(study.events.clone());
+    v.extend(study.more_events.iter().cloned());
+    v.extend(study.second_stage.characteristics.clone());
+    v.extend(study.second_stage.factors.iter().cloned());
     v.extend(study.prices.iter().cloned());
     v.extend(study.market.clone());
     v.extend(study.markets.values().cloned());
@@ -279,6 +293,7 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     })?;
     if !a.quiet {
         print!("{}", super::summary::terminal_summary(&outcome));
+        print!("{}", super::second_stage::group_lines(&outcome));
         if let crate::fsio::OutPlan::KeepAside(old) = &plan {
             println!(
                 "--force: the previous contents of {} are kept in {}",

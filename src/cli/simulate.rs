@@ -64,6 +64,10 @@ pub struct SimulateArgs {
     pub force: bool,
     #[command(flatten)]
     pub windows: super::run::WindowArgs,
+    /// Normal-return model [default: market]; the models without a factor file (e.g.
+    /// garch, egarch, scholes_williams, dimson, constant_mean, market_adjusted).
+    #[arg(long, ignore_case = true)]
+    pub model: Option<crate::model::ModelKind>,
     /// Print nothing but errors (and no progress bar).
     #[arg(long, short)]
     pub quiet: bool,
@@ -87,8 +91,17 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
         car: a.windows.car.clone(),
         min_estimation: a.windows.min_estimation,
         resamples: a.resamples,
+        model: a.model,
         ..Default::default()
     };
+    if let Some(m) = a.model.filter(|m| m.uses_factor_file()) {
+        return Err(crate::error::Error::Input(crate::error::InputError::Usage(
+            format!(
+                "--model {}: simulate reads no factor file; use a model on the market index alone (market, garch, egarch, scholes_williams, dimson, constant_mean, market_adjusted)",
+                m.as_str()
+            ),
+        )));
+    }
     let study = Study::resolve(None, ov, &data_dir)?;
     if a.draws == 0 || a.events == 0 {
         return Err(Error::Input(crate::error::InputError::Usage(
@@ -148,7 +161,10 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
     let elapsed = started.elapsed();
     let written = crate::fsio::replace_dir(&a.out, &plan, |dir| {
         std::fs::write(dir.join("rejections.csv"), rejections_csv(&sim, false))?;
-        std::fs::write(dir.join("rejections_windows.csv"), rejections_csv(&sim, true))?;
+        std::fs::write(
+            dir.join("rejections_windows.csv"),
+            rejections_csv(&sim, true),
+        )?;
         let mut ev = String::from("draw,security,day0\n");
         for d in &sim.draws {
             let _ = writeln!(
@@ -163,12 +179,13 @@ pub fn command(a: &SimulateArgs) -> crate::error::Result<()> {
             &dir.join("power.png"),
             "Rejection rate at 5 % (two-sided) against the day-0 abnormal return",
             &format!(
-                "{} replications of {} pseudo-events from {} securities ({}); estimation {}, market model",
+                "{} replications of {} pseudo-events from {} securities ({}); estimation {}, {} model",
                 cfg.draws,
                 cfg.events,
                 u.securities.len(),
                 cfg.design.describe(),
-                study.estimation.pretty()
+                study.estimation.pretty(),
+                study.model.as_str()
             ),
             x,
             &left,

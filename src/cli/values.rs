@@ -39,6 +39,8 @@ value_enum!(ModelKind {
     ModelKind::Factors => "any factor file's declared columns",
     ModelKind::ScholesWilliams => "Scholes-Williams beta for thin trading",
     ModelKind::Dimson => "Dimson beta with K market leads and lags",
+    ModelKind::Garch => "market model with GARCH(1,1) errors (maximum likelihood)",
+    ModelKind::Egarch => "market model with EGARCH(1,1) errors (maximum likelihood)",
 });
 
 value_enum!(ReturnKind {
@@ -75,6 +77,7 @@ value_enum!(ChartKind {
     ChartKind::Tests => "test statistics per window with critical values",
     ChartKind::Prices => "price panel per security around its event",
     ChartKind::Volume => "abnormal volume around day 0",
+    ChartKind::Groups => "CAAR path per group (events with a group column)",
     ChartKind::All => "every chart",
 });
 

@@ -2,7 +2,8 @@
 //!
 //! Columns: `event_id,security,entity,date,time,tz,headline,source,url`. `event_id` and
 //! `date` are required; `time` (HH:MM, 24 h) and `tz` (IANA name) are optional; an empty
-//! `security` marks an entity with no listed shares (reported as "no market data").
+//! `security` marks an entity with no listed shares (reported as "no market data"). An
+//! optional `group` column names each row's group (results per group and their difference).
 
 use std::path::Path;
 
@@ -30,6 +31,9 @@ pub struct Event {
     pub exchange: Option<crate::data::calendar::Exchange>,
     /// Market index file named in the optional `market` column (else the study's).
     pub market: Option<std::path::PathBuf>,
+    /// The optional `group` column (e.g. `listed_entity`, `supplier`): results are also
+    /// reported per group, and groups are compared.
+    pub group: Option<String>,
     /// A short name for legends (the optional `short_name` or `label` column), e.g.
     /// "Hikvision" for "Hangzhou Hikvision Digital Technology Co. Ltd.".
     pub short_name: Option<String>,
@@ -74,6 +78,7 @@ pub fn load_events(path: &Path, layout: &FileLayout) -> Result<Vec<Event>, Input
     let c_url = h.find("url");
     let c_exchange = h.find("exchange");
     let c_market = h.find("market");
+    let c_group = h.find("group");
     let c_short = h.find("short_name").or_else(|| h.find("label"));
     let dates = layout.date_format;
 
@@ -187,6 +192,7 @@ pub fn load_events(path: &Path, layout: &FileLayout) -> Result<Vec<Event>, Input
             url: get(c_url)?,
             exchange,
             market,
+            group: Some(get(c_group)?).filter(|g| !g.is_empty()),
             short_name: Some(get(c_short)?).filter(|s| !s.is_empty()),
             line,
         });

@@ -3,6 +3,7 @@
 //! and value of the first bad cell.
 
 pub mod calendar;
+pub mod characteristics;
 pub mod columnar;
 pub mod dates;
 pub mod delimited;

@@ -5,6 +5,7 @@
 use nalgebra::DMatrix;
 use serde::Serialize;
 
+use super::garch::{self, GarchError, GarchFit, Series, Variance};
 use super::ols::{ols, sums};
 use super::{Design, ModelKind, ModelSpec, Row};
 
@@ -15,6 +16,8 @@ pub enum FitError {
     TooFew { m: usize, k: usize },
     #[error("the estimation design is singular (constant market return or factor?)")]
     Singular,
+    #[error("{0}")]
+    Garch(GarchError),
 }
 
 /// One estimation observation: the dependent return `y` (the return minus the model's
@@ -53,6 +56,16 @@ pub struct FittedModel {
     /// Every parameter with its name and standard error (the coefficients, then derived ones:
     /// β⁻, β⁰, β⁺, ρ_m for Scholes-Williams, β_D for Dimson).
     pub params: Vec<Param>,
+    /// The conditional variance of `garch` and `egarch` (None for the other models).
+    pub conditional: Option<Conditional>,
+}
+
+/// A fitted conditional variance and where its estimation window ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conditional {
+    pub fit: GarchFit,
+    /// Calendar index of the last estimation observation's session.
+    pub last_session: usize,
 }
 
 impl FittedModel {
@@ -74,6 +87,18 @@ impl FittedModel {
     /// assert!((f.coef[1] - 1.5).abs() < 1e-12);
     /// ```
     pub fn fit(spec: &ModelSpec, obs: &[Obs]) -> Result<FittedModel, FitError> {
+        if matches!(spec.kind, ModelKind::Garch | ModelKind::Egarch) {
+            // Consecutive observations: each return's session follows the previous return's
+            // span.
+            let sessions: Vec<usize> = obs
+                .iter()
+                .scan(0usize, |at, o| {
+                    *at += o.span.max(1.0) as usize;
+                    Some(*at)
+                })
+                .collect();
+            return Self::fit_sessions(spec, obs, &sessions);
+        }
         let k = spec.n_params();
         let m = obs.len();
         if m <= k {
@@ -92,6 +117,7 @@ impl FittedModel {
                     n_obs: m,
                     r2: f64::NAN,
                     params: vec![],
+                    conditional: None,
                 })
             }
             ModelKind::ScholesWilliams => Self::fit_scholes_williams(obs),
@@ -131,6 +157,7 @@ impl FittedModel {
                     n_obs: m,
                     r2: if sst > 0.0 { 1.0 - sse / sst } else { f64::NAN },
                     params,
+                    conditional: None,
                 })
             }
         }
@@ -211,7 +238,97 @@ impl FittedModel {
             s2,
             n_obs: m,
             r2: if sst > 0.0 { 1.0 - sse / sst } else { f64::NAN },
+            conditional: None,
         })
+    }
+
+    /// Fits the model on estimation observations observed on calendar sessions `sessions`
+    /// (increasing, one per observation): a conditional-variance model (`garch`, `egarch`)
+    /// runs its recursion over those sessions (see [`super::garch`]); the other models are
+    /// [`FittedModel::fit`].
+    ///
+    /// # Errors
+    /// As [`FittedModel::fit`]; for GARCH/EGARCH also a likelihood that did not converge.
+    pub fn fit_sessions(
+        spec: &ModelSpec,
+        obs: &[Obs],
+        sessions: &[usize],
+    ) -> Result<FittedModel, FitError> {
+        let variance = match spec.kind {
+            ModelKind::Garch => Variance::Garch,
+            ModelKind::Egarch => Variance::Egarch,
+            _ => return Self::fit(spec, obs),
+        };
+        let m = obs.len();
+        let np = 2 + variance.n_params();
+        if m <= np || sessions.len() != m {
+            return Err(FitError::TooFew { m, k: np });
+        }
+        let series = Series {
+            y: obs.iter().map(|o| o.y).collect(),
+            x: obs.iter().map(|o| [o.x[0], o.x[1]]).collect(),
+            span: obs.iter().map(|o| (o.span.max(1.0)) as u32).collect(),
+            steps: (0..m)
+                .map(|j| {
+                    let d = obs[j].span.max(1.0) as u32;
+                    if j == 0 {
+                        d
+                    } else {
+                        ((sessions[j] - sessions[j - 1]) as u32).max(d)
+                    }
+                })
+                .collect(),
+            k_mean: 2,
+        };
+        let g = garch::fit(variance, &series).map_err(FitError::Garch)?;
+        let design = ols(obs, &[0, 1])?;
+        let coef = g.theta[..2].to_vec();
+        let (sse, sst) = sums(obs, &coef, &[0, 1]);
+        let mut params: Vec<Param> = ["alpha", "beta"]
+            .iter()
+            .chain(variance.names())
+            .enumerate()
+            .map(|(i, name)| Param {
+                name: (*name).into(),
+                value: g.theta[i],
+                std_error: g.std_errors[i],
+            })
+            .collect();
+        let nan = f64::NAN;
+        for (name, value) in [
+            ("persistence", g.persistence()),
+            ("loglik", g.loglik),
+            ("h1", g.h1),
+        ] {
+            params.push(Param {
+                name: name.into(),
+                value,
+                std_error: nan,
+            });
+        }
+        Ok(FittedModel {
+            kind: spec.kind,
+            coef,
+            xtx_inv: design.xtx_inv,
+            s2: sse / (m - 2) as f64,
+            n_obs: m,
+            r2: if sst > 0.0 { 1.0 - sse / sst } else { f64::NAN },
+            params,
+            conditional: Some(Conditional {
+                fit: g,
+                last_session: sessions[m - 1],
+            }),
+        })
+    }
+
+    /// For a conditional-variance model: the variance of a return observed on calendar
+    /// session `session` (after the estimation window) spanning `span` sessions, the sum of
+    /// its sessions' forecasts from the end of the estimation window. None for the other
+    /// models.
+    pub fn conditional_variance(&self, session: usize, span: u32) -> Option<f64> {
+        let c = self.conditional.as_ref()?;
+        let k = session.checked_sub(c.last_session).filter(|k| *k > 0)?;
+        Some(c.fit.span_variance(k, span))
     }
 
     /// x'b for an unscaled prediction row x (the normal return is `offset + x'b`).

@@ -22,6 +22,7 @@
 //! | `ff3`, `ff5`, `carhart`, `factors` | rf (or 0) | [d, f_1, …, f_j] | 1 + j |
 //! | `scholes_williams` | 0 | [d, m] (β_SW) | 2 |
 //! | `dimson` | 0 | [d, m_-K, …, m_+K] | 2K + 2 |
+//! | `garch`, `egarch` | 0 | [d, m] | 2 (+ 3 or 4 variance parameters) |
 //!
 //! m is the market return over the same d sessions, m_k the market return over the same d
 //! sessions shifted by k sessions, rf and f_j the risk-free rate and the factors over the
@@ -34,7 +35,10 @@
 //! For `market_adjusted` (k = 0) nothing is estimated: s² = Σ (R - m)²/d / M and the
 //! prediction-error variance is s²·D. For `scholes_williams` the variance is the market
 //! model's formula with the [d, m] design, treating (α_SW, β_SW) like the OLS estimates (an
-//! approximation: β_SW's own sampling variance is not included).
+//! approximation: β_SW's own sampling variance is not included). `garch` and `egarch` are
+//! the market model with a conditional variance fitted by maximum likelihood ([`garch`]):
+//! the variance of an event-window return is its sessions' variance forecast from the end
+//! of the estimation window, not s²(D + x'(X'X)⁻¹x).
 //!
 //! # References
 //! MacKinlay, A. C. (1997). Event studies in economics and finance. Journal of Economic
@@ -47,11 +51,12 @@
 //! of Financial Economics 14(1), 3-31 (mean-adjusted and market-adjusted returns).
 
 mod fit;
+pub mod garch;
 mod ols;
 
 use serde::{Deserialize, Serialize};
 
-pub use fit::{FitError, FittedModel, Obs, Param};
+pub use fit::{Conditional, FitError, FittedModel, Obs, Param};
 
 /// Largest number of regressors of a model (intercept included): a factor file with up to 11
 /// factors, or Dimson with up to K = 5 leads and lags.
@@ -86,11 +91,15 @@ pub enum ModelKind {
     ScholesWilliams,
     /// Dimson (1979): R_t = α + Σ_{k=-K..K} b_k R_m,t+k + ε, β_D = Σ b_k.
     Dimson,
+    /// Market model with GARCH(1,1) errors (Bollerslev 1986), Gaussian ML.
+    Garch,
+    /// Market model with EGARCH(1,1) errors (Nelson 1991), Gaussian ML.
+    Egarch,
 }
 
 impl ModelKind {
     /// Every model, in the order of the documentation.
-    pub const ALL: [ModelKind; 10] = [
+    pub const ALL: [ModelKind; 12] = [
         ModelKind::ConstantMean,
         ModelKind::MarketAdjusted,
         ModelKind::Market,
@@ -101,6 +110,8 @@ impl ModelKind {
         ModelKind::Factors,
         ModelKind::ScholesWilliams,
         ModelKind::Dimson,
+        ModelKind::Garch,
+        ModelKind::Egarch,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -115,6 +126,8 @@ impl ModelKind {
             ModelKind::Factors => "factors",
             ModelKind::ScholesWilliams => "scholes_williams",
             ModelKind::Dimson => "dimson",
+            ModelKind::Garch => "garch",
+            ModelKind::Egarch => "egarch",
         }
     }
 
@@ -160,6 +173,12 @@ impl ModelKind {
                 "Scholes-Williams: β_SW = (β⁻ + β⁰ + β⁺)/(1 + 2ρ_m), α_SW = mean(R) - β_SW mean(R_m)"
             }
             ModelKind::Dimson => "Dimson: R = α + Σ_{k=-K..K} b_k R_m,t+k + ε, β_D = Σ b_k",
+            ModelKind::Garch => {
+                "market model with GARCH(1,1) errors: R = α + β R_m + ε, h_t = ω + a ε²_{t-1} + b h_{t-1} (ML)"
+            }
+            ModelKind::Egarch => {
+                "market model with EGARCH(1,1) errors: ln h_t = ω + a(|z_{t-1}| - √(2/π)) + g z_{t-1} + b ln h_{t-1} (ML)"
+            }
         }
     }
 }
@@ -228,7 +247,11 @@ impl ModelSpec {
         match self.kind {
             ModelKind::ConstantMean => 1,
             ModelKind::MarketAdjusted => 0,
-            ModelKind::Market | ModelKind::Capm | ModelKind::ScholesWilliams => 2,
+            ModelKind::Market
+            | ModelKind::Capm
+            | ModelKind::ScholesWilliams
+            | ModelKind::Garch
+            | ModelKind::Egarch => 2,
             ModelKind::Ff3 | ModelKind::Ff5 | ModelKind::Carhart | ModelKind::Factors => {
                 1 + self.factors.len()
             }
@@ -263,7 +286,9 @@ impl ModelSpec {
         match self.kind {
             ModelKind::ConstantMean => vec!["mean".into()],
             ModelKind::MarketAdjusted => vec![],
-            ModelKind::Market | ModelKind::Capm => vec!["alpha".into(), "beta".into()],
+            ModelKind::Market | ModelKind::Capm | ModelKind::Garch | ModelKind::Egarch => {
+                vec!["alpha".into(), "beta".into()]
+            }
             ModelKind::ScholesWilliams => vec!["alpha".into(), "beta_sw".into()],
             ModelKind::Ff3 | ModelKind::Ff5 | ModelKind::Carhart | ModelKind::Factors => {
                 std::iter::once("alpha".to_string())
@@ -294,7 +319,7 @@ impl ModelSpec {
                 x[0] = 0.0;
                 fin(inp.market)?
             }
-            ModelKind::Market => {
+            ModelKind::Market | ModelKind::Garch | ModelKind::Egarch => {
                 x[1] = fin(inp.market)?;
                 0.0
             }

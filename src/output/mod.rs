@@ -10,10 +10,12 @@ use polars::prelude::*;
 
 use crate::outcome::Outcome;
 
+mod second_stage;
 pub mod series;
 mod summary;
 mod tables;
 
+pub use second_stage::*;
 pub use summary::summary_json;
 pub use tables::*;
 
@@ -44,9 +46,28 @@ pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
     write_table(dir, "audit", audit_table(o)?)?;
     write_table(dir, "status", status_table(o)?)?;
     write_table(dir, "series", series::series_table(o)?)?;
+    write_second_stage(o, dir)?;
     write_table(dir, "caar_path", caar_path_table(o)?)?;
     let p = dir.join("summary.json");
     let bytes = serde_json::to_vec_pretty(&summary_json(o))?;
     std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+    Ok(())
+}
+
+/// The second stage's tables (see [`second_stage`]).
+fn write_second_stage(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
+    write_table(dir, "regression", regression_table(o)?)?;
+    write_table(dir, "regression_fit", regression_fit_table(o)?)?;
+    write_table(dir, "regression_dropped", regression_dropped_table(o)?)?;
+    write_table(dir, "group_caar", group_caar_table(o)?)?;
+    write_table(dir, "group_tests", group_tests_table(o)?)?;
+    write_table(dir, "group_difference", group_difference_table(o)?)?;
+    write_table(dir, "group_caar_path", group_caar_path_table(o)?)?;
+    write_table(dir, "volatility", volatility_table(o)?)?;
+    write_table(dir, "volatility_days", volatility_days_table(o)?)?;
+    write_table(dir, "diagnostics", diagnostics_table(o)?)?;
+    write_table(dir, "calendar_time", calendar_time_table(o)?)?;
+    write_table(dir, "calendar_time_days", calendar_time_days_table(o)?)?;
+    write_table(dir, "multiple_testing", multiple_testing_table(o)?)?;
     Ok(())
 }

@@ -23,7 +23,7 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
             })
             .collect::<Vec<_>>()
     };
-    json!({
+    let mut v = json!({
         "tool": {"name": "evimpact", "version": env!("CARGO_PKG_VERSION")},
         "command": &o.command,
         "lead": &o.lead,
@@ -76,7 +76,9 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
         "volume": volume_note(o),
         "skipped": &o.skipped,
         "warnings": &o.warnings,
-    })
+    });
+    v["second_stage"] = second_stage_json(o);
+    v
 }
 
 /// The volume note of `summary.json`: how many events have abnormal volume, and why the
@@ -111,5 +113,42 @@ fn volume_note(o: &Outcome) -> serde_json::Value {
         "events_with_volume": with,
         "rows": rows,
         "note": note,
+    })
+}
+
+/// `summary.json`'s `second_stage`: every second-stage result as the tables hold it
+/// (serde_json writes non-finite numbers as null), with the notes on what was not computed.
+fn second_stage_json(o: &Outcome) -> serde_json::Value {
+    let s = &o.second;
+    let groups: Vec<serde_json::Value> = s
+        .groups
+        .iter()
+        .map(|g| {
+            json!({
+                "group": g.group, "n_events": g.n_events,
+                "windows": g.windows.iter().map(|a| json!({
+                    "window": a.window.map(|w| w.label()), "n": a.n,
+                    "caar": if a.mean.is_finite() { json!(a.mean) } else { serde_json::Value::Null },
+                    "tests": a.tests.iter().map(|t| json!({
+                        "test": t.test,
+                        "statistic": if t.statistic.is_finite() { json!(t.statistic) } else { serde_json::Value::Null },
+                        "p_value": if t.p_value.is_finite() { json!(t.p_value) } else { serde_json::Value::Null },
+                        "n": t.n, "distribution": t.distribution,
+                    })).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "spec": &o.study.second_stage,
+        "regressions": &s.regressions,
+        "groups": groups,
+        "differences": &s.differences,
+        "volatility": &s.volatility,
+        "volatility_days": &s.volatility_days,
+        "diagnostics": &s.diagnostics,
+        "calendar_time": &s.calendar_time,
+        "multiple_testing": &s.adjusted,
+        "notes": &s.notes,
     })
 }

@@ -434,13 +434,54 @@ fn market_gaps(
     }
 }
 
+/// The study's events files, in order: the rows of `events` then of each further file; an
+/// (event_id, security) pair in two files is an error naming the second file's line.
+fn load_event_files(study: &Study) -> Result<Vec<Event>> {
+    let mut events = load_events(&study.events, &study.layouts.events)?;
+    let mut seen: HashSet<(String, String)> = events
+        .iter()
+        .map(|e| {
+            (
+                e.event_id.clone(),
+                e.security
+                    .clone()
+                    .unwrap_or_else(|| format!("entity:{}", e.entity)),
+            )
+        })
+        .collect();
+    for p in &study.more_events {
+        for e in load_events(p, &study.layouts.events)? {
+            let key = (
+                e.event_id.clone(),
+                e.security
+                    .clone()
+                    .unwrap_or_else(|| format!("entity:{}", e.entity)),
+            );
+            if !seen.insert(key) {
+                return Err(InputError::parse(
+                    p,
+                    format!(
+                        "line {}: event {} for {} is also in an earlier events file",
+                        e.line,
+                        e.event_id,
+                        e.security.as_deref().unwrap_or(&e.entity)
+                    ),
+                )
+                .into());
+            }
+            events.push(e);
+        }
+    }
+    Ok(events)
+}
+
 /// Loads a study's inputs: events, halts, market indices, calendars, factors, then every
 /// security's price file into its timeline.
 ///
 /// # Errors
 /// Bad input files (exit code 2).
 pub fn load_study(study: &Study) -> Result<Loaded> {
-    let events = load_events(&study.events, &study.layouts.events)?;
+    let events = load_event_files(study)?;
     let halts = match &study.halts {
         Some(p) => load_halts(p, &study.layouts.halts)?,
         None => Halts::default(),
@@ -456,6 +497,9 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
     );
     let mut log = InputLog::default();
     log.add("events", &study.events)?;
+    for p in &study.more_events {
+        log.add("events", p)?;
+    }
     if let Some(h) = &study.halts {
         log.add("halts", h)?;
     }

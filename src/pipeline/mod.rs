@@ -72,6 +72,7 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         warnings,
         lead: None,
         lead_path: Vec::new(),
+        second: Default::default(),
         by_date: Vec::new(),
         command: None,
     };
@@ -90,7 +91,44 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
             outcome.by_date = aggregate::by_date(&es, &analyses, &day0, &study.resampling, l.test);
         }
     }
+    second_stage(&mut outcome, &es)?;
     Ok(outcome)
+}
+
+/// The second stage of a run: each group's AAR/CAAR with the battery, then the regressions,
+/// group differences, volatility, diagnostics, calendar time and multiple testing.
+///
+/// # Errors
+/// A characteristics or calendar-time factor file that cannot be read or holds a bad value.
+fn second_stage(o: &mut Outcome, es: &crate::abnormal::EventSpec) -> Result<()> {
+    let (inputs, files) = crate::second_stage::load_inputs(o)?;
+    o.inputs.extend(files);
+    // Per-group tables only with two groups or more (one group repeats the pooled ones).
+    let mut names = crate::second_stage::group_names(o);
+    if names.len() < 2 {
+        names.clear();
+    }
+    let groups = names
+        .into_iter()
+        .map(|g| {
+            let members: Vec<&EventResult> = o
+                .results
+                .iter()
+                .filter(|r| o.events[r.event].group.as_deref() == Some(g.as_str()))
+                .collect();
+            let analyses: Vec<&EventAnalysis> = members.iter().map(|r| &r.analysis).collect();
+            let day0: Vec<NaiveDate> = members.iter().map(|r| r.day0).collect();
+            let (days, windows) = aggregates(es, &analyses, &day0, &o.study.resampling);
+            crate::outcome::second_stage::GroupAggregates {
+                group: g,
+                n_events: members.len(),
+                days,
+                windows,
+            }
+        })
+        .collect();
+    o.second = crate::second_stage::analyse(o, &inputs, groups);
+    Ok(())
 }
 
 /// The longest entity name a legend shows whole; longer names need a `short_name`.

@@ -10,6 +10,7 @@ mod doc;
 mod format;
 mod html;
 mod markdown;
+mod second_stage;
 mod sections;
 
 use std::path::Path;

@@ -408,6 +408,7 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
     cumulative_abnormal_returns(&mut d, o, charts);
     caar_and_tests(&mut d, o, charts);
     caar_by_date(&mut d, o);
+    super::second_stage::sections(&mut d, o, charts);
     skipped_rows(&mut d, o);
     reproducibility(&mut d, o);
     d
@@ -420,6 +421,7 @@ fn in_brief(d: &mut Doc, o: &Outcome) {
         "Generated from the computed numbers only; each figure below is in the tables of this report.",
     )]);
     d.list(summary(o));
+    d.list(super::second_stage::brief(o));
 }
 
 /// The "Study" section.

@@ -55,6 +55,7 @@ mod panel;
 mod patell;
 mod placebo;
 pub mod reference;
+pub mod second_stage;
 mod sign;
 mod wilcoxon;
 

@@ -49,12 +49,15 @@ pub struct StudyFile {
     pub policies: PoliciesSection,
     #[serde(default)]
     pub inference: InferenceSection,
+    #[serde(default)]
+    pub second_stage: super::second_stage::SecondStageSection,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputsSection {
-    pub events: Option<PathBuf>,
+    /// One events file or several (e.g. the listed firms and their suppliers).
+    pub events: Option<OneOrMany>,
     pub prices: Option<OneOrMany>,
     pub market: Option<PathBuf>,
     /// Market index per exchange MIC, e.g. `{ XSHG = "...", XNYS = "..." }`.

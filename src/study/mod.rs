@@ -6,6 +6,7 @@
 //! back to the data directory.
 
 pub mod file;
+pub mod second_stage;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -50,6 +51,12 @@ pub struct Overrides {
     pub max_shift: Option<u32>,
     pub halt_policy: Option<HaltPolicy>,
     pub limit_policy: Option<LimitPolicy>,
+    /// Regressors of the cross-sectional regression (`--regressor`, repeatable).
+    pub regressors: Vec<String>,
+    /// Characteristics file of the regression (`--characteristics`).
+    pub characteristics: Option<PathBuf>,
+    /// Events files after `events` (`--events` given more than once).
+    pub more_events: Vec<PathBuf>,
     pub max_return: Option<f64>,
     /// Resamples of the bootstrap and placebo draws.
     pub resamples: Option<usize>,
@@ -92,6 +99,10 @@ pub struct Study {
     pub max_shift: Option<u32>,
     pub halt_policy: HaltPolicy,
     pub limit_policy: LimitPolicy,
+    /// Further events files after `events` (a study file's `events = [..]`), read in order.
+    pub more_events: Vec<PathBuf>,
+    /// Cross-sectional regression, groups, calendar time, diagnostics.
+    pub second_stage: second_stage::SecondStageSpec,
     /// How each input file is written (delimiter, date format, column names); absent from
     /// `summary.json` when every input uses the defaults.
     #[serde(skip_serializing_if = "Layouts::is_default")]
@@ -186,8 +197,22 @@ impl Study {
                 flag.trim_start_matches("--")
             ))
         };
-        let events =
-            own(ov.events, f.inputs.events).ok_or_else(|| missing("events file", "--events"))?;
+        let mut event_files: Vec<PathBuf> = match ov.events {
+            Some(p) => std::iter::once(p).chain(ov.more_events).collect(),
+            None => f
+                .inputs
+                .events
+                .map(OneOrMany::into_vec)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| study_dir.join(p))
+                .collect(),
+        };
+        if event_files.is_empty() {
+            return Err(missing("events file", "--events"));
+        }
+        let events = event_files.remove(0);
+        let more_events = event_files;
         let halts = own(ov.halts, f.inputs.halts);
         let prices: Vec<PathBuf> = if !ov.prices.is_empty() {
             ov.prices
@@ -251,6 +276,14 @@ impl Study {
             ov.dimson_lags.or(f.model.dimson_lags),
         )?;
         let min_estimation = ov.min_estimation.or(f.model.min_estimation).unwrap_or(120);
+        let second_stage = resolve_second_stage(
+            f.second_stage,
+            ov.regressors,
+            ov.characteristics,
+            &study_dir,
+            &market_data,
+            event_window.start,
+        )?;
         let study = Study {
             title: f.title.unwrap_or_else(|| name.clone()),
             name,
@@ -276,6 +309,8 @@ impl Study {
             max_shift: ov.max_shift.or(f.alignment.max_shift),
             halt_policy: ov.halt_policy.or(f.policies.halts).unwrap_or_default(),
             limit_policy: ov.limit_policy.or(f.policies.limits).unwrap_or_default(),
+            more_events,
+            second_stage,
             layouts,
             max_return: ov
                 .max_return
@@ -376,6 +411,79 @@ impl Study {
         }
         Ok(())
     }
+}
+
+/// The `[second_stage]` settings: flags, else the study file, else the defaults. The
+/// characteristics file is relative to the study file (a flag: to the working directory);
+/// factor files to the data directory.
+fn resolve_second_stage(
+    f: second_stage::SecondStageSection,
+    regressors: Vec<String>,
+    characteristics: Option<PathBuf>,
+    study_dir: &Path,
+    market_data: &dyn Fn(Option<PathBuf>, Option<PathBuf>) -> Option<PathBuf>,
+    event_start: i32,
+) -> Result<second_stage::SecondStageSpec, InputError> {
+    let mut s = second_stage::SecondStageSpec::defaults(event_start);
+    s.regressors = if regressors.is_empty() {
+        f.regressors.unwrap_or_default()
+    } else {
+        regressors
+    };
+    for r in &s.regressors {
+        let name = r.strip_prefix("group=").unwrap_or(r);
+        let ok = !name.trim().is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        if !ok {
+            return Err(InputError::Usage(format!(
+                "regressor \"{r}\" is not a column name (letters, digits, `_`, `.`) or `group=NAME`"
+            )));
+        }
+    }
+    s.characteristics = characteristics.or_else(|| f.characteristics.map(|p| study_dir.join(p)));
+    if let Some(p) = f.permutations {
+        s.permutations = p;
+    }
+    if let Some(v) = f.seed {
+        s.seed = v;
+    }
+    if let Some(w) = f.calendar_time {
+        if w.start < 1 || w.is_traded() {
+            return Err(InputError::Usage(format!(
+                "second_stage.calendar_time {} must start after day 0 (e.g. [1, 250])",
+                w.label()
+            )));
+        }
+        s.calendar_time = w;
+    }
+    s.factors = f
+        .factors
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|p| market_data(None, Some(p)))
+        .collect();
+    s.factor_units = f.factor_units;
+    if !s.factors.is_empty() && s.factor_units.is_none() {
+        return Err(InputError::Usage(
+            "second_stage.factors needs second_stage.factor_units = \"percent\" or \"decimal\""
+                .into(),
+        ));
+    }
+    if let Some(x) = f.factor_exchange {
+        s.factor_exchange = x;
+    }
+    if let Some(w) = f.drift {
+        if w.end >= 0 || w.is_traded() {
+            return Err(InputError::Usage(format!(
+                "second_stage.drift {} must end before day 0 (e.g. [-10, -1])",
+                w.label()
+            )));
+        }
+        s.drift = w;
+    }
+    Ok(s)
 }
 
 /// The evimpact column names each input's `columns` mapping may name.

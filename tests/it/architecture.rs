@@ -17,6 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["study"],
     &["fetch"],
     &["outcome"],
+    &["second_stage"],
     &["pipeline"],
     &["output"],
     &["chart"],

@@ -7,6 +7,7 @@ mod corpus;
 mod fetch;
 mod first_mistakes;
 mod fuzz;
+mod golden_second_stage;
 mod independent;
 mod layouts;
 mod inference;
@@ -16,6 +17,7 @@ mod reference;
 mod report;
 mod reproduce;
 mod scale;
+mod second_stage;
 mod simulate;
 mod status;
 /// The tolerance policy and `assert_close!`, shared with the unit tests (see the file).
