@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::model::ModelKind;
 use crate::outcome::SkipKind;
 use crate::returns::{HaltPolicy, LimitPolicy, ReturnKind};
-use crate::study::{Overrides, Study, default_data_dir, read_study_file};
+use crate::study::{Overrides, Study, data_dir_for, read_study_file};
 use crate::window::Window;
 
 /// The event-time windows of a study, shared by `run` and `simulate`.
@@ -47,7 +47,8 @@ pub struct ResamplingArgs {
 pub struct RunArgs {
     /// Study definition (TOML). Optional when every input is given by flags.
     pub study: Option<PathBuf>,
-    /// Data directory for market data paths [default: $EVIMPACT_DATA, else ../shared/data].
+    /// Data directory for market data paths [default: $EVIMPACT_DATA, else the study file's
+    /// `[inputs] data`, else ../shared/data].
     #[arg(long)]
     pub data: Option<PathBuf>,
     /// Output directory [default: out/<study name>].
@@ -148,11 +149,11 @@ fn parse_mic_path(s: &str) -> std::result::Result<(String, PathBuf), String> {
 
 /// Builds the study from a study file (if any) and the flags.
 pub fn study_from_args(a: &RunArgs) -> Result<Study> {
-    let data_dir = default_data_dir(a.data.as_deref());
     let file = match &a.study {
         Some(p) => Some((p.as_path(), read_study_file(p)?)),
         None => None,
     };
+    let data_dir = data_dir_for(a.data.as_deref(), file.as_ref().map(|(p, f)| (*p, f)));
     let ov = Overrides {
         name: a.name.clone(),
         events: a.events.first().cloned(),

@@ -467,7 +467,7 @@ pub fn check_inputs(study: &Study) -> Result<Vec<String>, Error> {
     let empty = std::fs::read_dir(data_dir).map(|mut d| d.next().is_none());
     if absent_inputs && !matches!(empty, Ok(false)) {
         return Err(InputError::Usage(format!(
-            "the data directory {} {} (it is --data, else $EVIMPACT_DATA, else ../shared/data); it should hold the market data the study names: price files under prices/ (e.g. prices/cn/002415.SZ.csv), market indices under indices/ and calendars under calendars/ (README, Inputs); pass --data DIR, or fetch the data with {}",
+            "the data directory {} {} (it is --data, else $EVIMPACT_DATA, else the study file's [inputs] data, else ../shared/data); it should hold the market data the study names: price files under prices/ (e.g. prices/cn/002415.SZ.csv), market indices under indices/ and calendars under calendars/ (README, Inputs); pass --data DIR, or fetch the data with {}",
             resolved(data_dir),
             if empty.is_err() { "does not exist" } else { "is empty" },
             fetch_command(study)

@@ -56,6 +56,9 @@ pub struct StudyFile {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct InputsSection {
+    /// The study's own data directory (relative to the study file), used when neither
+    /// `--data` nor `$EVIMPACT_DATA` is given: e.g. the reference study's shipped sample.
+    pub data: Option<PathBuf>,
     /// One events file or several (e.g. the listed firms and their suppliers).
     pub events: Option<OneOrMany>,
     pub prices: Option<OneOrMany>,

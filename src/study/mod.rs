@@ -137,11 +137,23 @@ pub struct FactorSource {
 /// The data directory: `--data`, else `$EVIMPACT_DATA`, else `../shared/data` (from the
 /// working directory, then from the crate's own directory).
 pub fn default_data_dir(flag: Option<&Path>) -> PathBuf {
+    data_dir_for(flag, None)
+}
+
+/// The data directory of a run: `--data`, else `$EVIMPACT_DATA`, else the study file's
+/// `[inputs] data` (relative to the study file), else `../shared/data` as
+/// [`default_data_dir`].
+pub fn data_dir_for(flag: Option<&Path>, study: Option<(&Path, &StudyFile)>) -> PathBuf {
     if let Some(d) = flag {
         return d.to_path_buf();
     }
     if let Some(d) = std::env::var_os("EVIMPACT_DATA").filter(|v| !v.is_empty()) {
         return PathBuf::from(d);
+    }
+    if let Some((path, f)) = study
+        && let Some(d) = &f.inputs.data
+    {
+        return path.parent().unwrap_or(Path::new(".")).join(d);
     }
     let cwd = PathBuf::from("../shared/data");
     if cwd.is_dir() {

@@ -168,7 +168,7 @@ fn a_missing_or_empty_data_directory_is_named_first() {
         &[&args[..], &["--data", missing.to_str().expect("utf8")][..]].concat(),
         None,
     );
-    let tail = "(it is --data, else $EVIMPACT_DATA, else ../shared/data); it should hold the market data the study names: price files under prices/ (e.g. prices/cn/002415.SZ.csv), market indices under indices/ and calendars under calendars/ (README, Inputs); pass --data DIR, or fetch the data with `evimpact run --fetch …` with the same flags";
+    let tail = "(it is --data, else $EVIMPACT_DATA, else the study file's [inputs] data, else ../shared/data); it should hold the market data the study names: price files under prices/ (e.g. prices/cn/002415.SZ.csv), market indices under indices/ and calendars under calendars/ (README, Inputs); pass --data DIR, or fetch the data with `evimpact run --fetch …` with the same flags";
     assert_usage(
         &o,
         &format!(

@@ -5,6 +5,7 @@ mod bad_input;
 mod common;
 mod corpus;
 mod fetch;
+mod fresh_clone;
 mod first_mistakes;
 mod fuzz;
 mod golden_second_stage;
