@@ -56,8 +56,11 @@ pub fn terminal_summary(o: &Outcome) -> String {
     }
     let _ = writeln!(
         s,
-        "  {} event row(s): {} analysed, {} without listed shares (no market data), {} skipped",
-        c.rows, c.analysed, c.no_market_data, c.skipped
+        "  {}: {} analysed, {} without listed shares (no market data), {} skipped",
+        crate::text::count(c.rows, "event row"),
+        c.analysed,
+        c.no_market_data,
+        c.skipped
     );
     let lead_id = o.lead.as_ref().map(|l| l.test.as_str()).unwrap_or("");
     let windows = if c.analysed == 0 {

@@ -45,7 +45,7 @@ fn suppliers_study_compares_the_groups() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("sup");
     let said = run("data/studies/entity-list-2019-suppliers.toml", &out, &[]);
-    assert!(said.contains("31 event row(s): 7 analysed"), "{said}");
+    assert!(said.contains("31 event rows: 7 analysed"), "{said}");
     assert!(said.contains("group listed_entity: CAAR[0, +5]"), "{said}");
     assert!(
         said.contains("difference listed_entity − supplier"),
