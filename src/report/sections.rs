@@ -420,8 +420,14 @@ fn in_brief(d: &mut Doc, o: &Outcome) {
     d.note(vec![t(
         "Generated from the computed numbers only; each figure below is in the tables of this report.",
     )]);
-    d.list(summary(o));
-    d.list(super::second_stage::brief(o));
+    // With groups, the groups and their difference first: the pooled figures mix them.
+    let groups = super::second_stage::brief(o);
+    if groups.is_empty() {
+        d.list(summary(o));
+    } else {
+        d.list(groups);
+        d.list(summary(o));
+    }
 }
 
 /// The "Study" section.

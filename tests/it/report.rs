@@ -338,8 +338,10 @@ fn summary_sentences_quote_the_computed_numbers() {
     let out = tmp.path().join("el");
     run_reference(&out, &[]);
     let car = read_csv(&out.join("car.csv"));
-    // The HTML shows the sentences without Markdown escapes.
+    // The HTML shows the sentences without Markdown escapes, a number and its % joined by a
+    // no-break space (expected strings are written with " %" and converted).
     let md = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let nb = |s: &str| s.replace(" %", "\u{a0}%");
     let c = car
         .iter()
         .find(|r| r["security"] == "002415.SZ" && r["window"] == "0:5")
@@ -353,6 +355,7 @@ fn summary_sentences_quote_the_computed_numbers() {
         if t < 0.0 { "−" } else { "" },
         t.abs()
     );
+    let s = nb(&s);
     assert!(md.contains(&s), "report lacks {s:?}");
     // Hikvision was suspended on day 0: the summary says where the reaction shows, with its
     // first abnormal return (from ar.csv) against the CSI 300.
@@ -367,10 +370,11 @@ fn summary_sentences_quote_the_computed_numbers() {
         "was suspended when the news came and fell {:.2} % against the CSI 300 on resumption, 2019-10-10 (τ = +2, a 3-session return spanning the halt)",
         first.abs()
     );
+    let s = nb(&s);
     assert!(md.contains(&s), "report lacks {s:?}");
     // The lead window is [0, +5] (the shortest from day 0 with a return for all four) and the
     // sample sentence names the lead test at N = 4 on one date, not J1.
-    assert!(md.contains("Across 4 events on one date, the CAAR[0, +5] is −6.81 %. The lead test, the crude dependence adjustment (Brown-Warner portfolio test), gives t(249) = −1.89 (p = 0.059)"), "{md}");
+    assert!(md.contains(&nb("Across 4 events on one date, the CAAR[0, +5] is −6.81 %. The lead test, the crude dependence adjustment (Brown-Warner portfolio test), gives t(249) = −1.89 (p = 0.059)")), "{md}");
 }
 
 #[test]

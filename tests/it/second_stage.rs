@@ -163,6 +163,13 @@ fn suppliers_study_compares_the_groups() {
     ] {
         assert!(md.contains(s), "report lacks {s:?}");
     }
+    // With groups, "In brief" opens with them (the pooled CAAR mixes them).
+    let brief = md.split("## In brief").nth(1).expect("In brief");
+    let first = brief
+        .lines()
+        .find(|l| l.starts_with("- "))
+        .expect("a bullet");
+    assert!(first.starts_with("- **Groups**: CAAR"), "{first}");
     assert!(out.join("charts/group_caar.png").is_file());
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
