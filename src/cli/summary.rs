@@ -115,5 +115,26 @@ pub fn terminal_summary(o: &Outcome) -> String {
     for w in &o.warnings {
         let _ = writeln!(s, "warning: {w}");
     }
+    // A semicolon or tab file is read as such; say so once per delimiter.
+    for d in [";", "tab"] {
+        let files: Vec<&crate::data::provenance::InputFile> = o
+            .inputs
+            .iter()
+            .filter(|i| i.delimiter.as_deref() == Some(d))
+            .collect();
+        if let Some(first) = files.first() {
+            let what = if d == ";" { "';' (semicolon)" } else { "tab" };
+            let more = match files.len() {
+                1 => String::new(),
+                n => format!(" and {}", crate::text::count(n - 1, "other file")),
+            };
+            let _ = writeln!(
+                s,
+                "  note: {}{more} {} {what} as delimiter (detected from the header line; read as such)",
+                first.path.display(),
+                if files.len() == 1 { "uses" } else { "use" },
+            );
+        }
+    }
     s
 }
