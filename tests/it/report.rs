@@ -549,3 +549,41 @@ fn input_text_is_escaped_and_the_page_is_self_contained() {
             .any(|r| r["event_id"] == "XSS-2" && r["marks"].contains("other:XSS-1@2019-10-07"))
     );
 }
+
+/// The LaTeX tables (latex/caar.tex, latex/car.tex): booktabs rules, one row per window
+/// (braced, so "[" after "\\" is not an optional length) with the lead test's statistic,
+/// one row per event with its CARs and t below, the halted firms' short windows marked †,
+/// and every text escaped. Compiled by hand with scripts/check_latex.sh (pdflatex).
+#[test]
+fn latex_tables_hold_the_windows_the_lead_test_and_the_events() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("el");
+    run_reference(&out, &[]);
+    let caar = std::fs::read_to_string(out.join("latex/caar.tex")).expect("caar.tex");
+    for s in [
+        "\\begin{tabular}{lrrrr}",
+        "\\toprule",
+        "\\midrule",
+        "\\bottomrule",
+        "Window & $N$ & CAAR (\\%) & CDA (portfolio) & $p$ \\\\",
+        "{[0, +5]} & 4 & $-6.81$ & $-1.89$$^{*}$ & $0.059$ \\\\",
+        "{[t0, t+1]} & 4 & $-5.09$ & $-2.46$$^{**}$ & $0.015$ \\\\",
+        "\\texttt{mackinlay\\_j1}",
+    ] {
+        assert!(caar.contains(s), "caar.tex lacks {s:?}:\n{caar}");
+    }
+    let rows = caar.lines().filter(|l| l.starts_with("{[")).count();
+    assert_eq!(rows, 7, "one row per window");
+    let car = std::fs::read_to_string(out.join("latex/car.tex")).expect("car.tex");
+    assert!(
+        car.contains("{002415.SZ Hikvision} & $-1.27$$^{\\dagger}$ & --"),
+        "{car}"
+    );
+    assert!(car.contains("$-10.52$$^{**}$"), "{car}");
+    assert_eq!(
+        car.lines()
+            .filter(|l| l.starts_with("{00") || l.starts_with("{30"))
+            .count(),
+        4
+    );
+}
