@@ -55,21 +55,23 @@ fn num(v: f64, digits: usize) -> String {
 
 const STARS_NOTE: &str = "$^{***}$, $^{**}$, $^{*}$: two-sided $p < 0.01$, $0.05$, $0.10$.";
 
+/// A table's opening: float, caption (`what`: the study's title), label `tab:<key>-<name>`,
+/// tabular with `cols`, top rule.
+fn begin_table(o: &Outcome, what: &str, key: &str, cols: &str) -> String {
+    format!(
+        "\\begin{{table}}[htbp]\n\\centering\n\\caption{{{what}: {}}}\n\\label{{tab:{key}-{}}}\n\\begin{{tabular}}{{{cols}}}\n\\toprule\n",
+        tex_escape(&o.study.title),
+        tex_escape(&o.study.name)
+    )
+}
+
 /// `caar.tex`: one row per CAR window: N, CAAR (%), the lead test's statistic with marks
 /// and its p-value; notes name the lead test, why it leads, and the tests not informative
 /// at this N.
 pub fn caar_tex(o: &Outcome) -> String {
     let lead = o.lead.as_ref();
     let lead_label = lead.map_or("lead test".to_string(), |l| tex_escape(l.test.label()));
-    let mut s = String::new();
-    let _ = writeln!(s, "\\begin{{table}}[htbp]\n\\centering");
-    let _ = writeln!(
-        s,
-        "\\caption{{Cumulative average abnormal returns: {}}}\n\\label{{tab:caar-{}}}",
-        tex_escape(&o.study.title),
-        tex_escape(&o.study.name)
-    );
-    let _ = writeln!(s, "\\begin{{tabular}}{{lrrrr}}\n\\toprule");
+    let mut s = begin_table(o, "Cumulative average abnormal returns", "caar", "lrrrr");
     let _ = writeln!(
         s,
         "Window & $N$ & CAAR (\\%) & {lead_label} & $p$ \\\\\n\\midrule"
@@ -132,19 +134,8 @@ pub fn caar_tex(o: &Outcome) -> String {
 /// and the t-statistic in parentheses on the line below.
 pub fn car_tex(o: &Outcome) -> String {
     let windows: Vec<String> = o.study.car_windows.iter().map(|w| w.pretty()).collect();
-    let mut s = String::new();
-    let _ = writeln!(s, "\\begin{{table}}[htbp]\n\\centering");
-    let _ = writeln!(
-        s,
-        "\\caption{{Cumulative abnormal returns per event: {}}}\n\\label{{tab:car-{}}}",
-        tex_escape(&o.study.title),
-        tex_escape(&o.study.name)
-    );
-    let _ = writeln!(
-        s,
-        "\\begin{{tabular}}{{l{}}}\n\\toprule",
-        "r".repeat(windows.len())
-    );
+    let cols = format!("l{}", "r".repeat(windows.len()));
+    let mut s = begin_table(o, "Cumulative abnormal returns per event", "car", &cols);
     let head: Vec<String> = windows.iter().map(|w| tex_escape(w)).collect();
     let _ = writeln!(s, "Event & {} \\\\\n\\midrule", head.join(" & "));
     for r in &o.results {
