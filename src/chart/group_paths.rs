@@ -55,3 +55,95 @@ pub fn group_paths(dir: &Path, event_window: (i32, i32)) -> Result<Vec<CarSeries
         })
         .collect())
 }
+
+/// One row of `group_difference.csv`, the columns the headline quotes.
+#[derive(Deserialize)]
+struct Difference {
+    window: String,
+    measure: String,
+    group_x: String,
+    group_y: String,
+    mean_x: Option<f64>,
+    mean_y: Option<f64>,
+    diff: Option<f64>,
+    permutation_p: Option<f64>,
+}
+
+/// "−6.81 %" (typographic minus), "–" when absent.
+fn pct(v: Option<f64>) -> String {
+    match v.filter(|v| v.is_finite()) {
+        Some(v) => {
+            let s = format!("{:+.2} %", v * 100.0);
+            s.replace('-', "−")
+        }
+        None => "–".into(),
+    }
+}
+
+fn p(v: Option<f64>) -> String {
+    v.filter(|v| v.is_finite())
+        .map_or("–".into(), |v| format!("{v:.3}"))
+}
+
+/// What the group chart leads with: the first pair of groups on the CAR window `window`
+/// (the run's lead window, e.g. `0:5`) from `group_difference.csv`, e.g. "CAR[0, +5]:
+/// listed_entity −6.81 %, supplier +1.84 %; difference −8.65 %, permutation p = 0.057" (the
+/// exact test at small N; the legend gives each group's N, group_difference.csv Welch's t).
+/// None without the file or the row.
+///
+/// # Errors
+/// The file exists but cannot be read.
+pub fn group_headline(dir: &Path, window: &str) -> Result<Option<String>> {
+    let f = dir.join("group_difference.csv");
+    if !f.is_file() {
+        return Ok(None);
+    }
+    let mut r = csv::Reader::from_path(&f).with_context(|| format!("reading {}", f.display()))?;
+    for row in r.deserialize::<Difference>() {
+        let d = row.with_context(|| format!("reading {}", f.display()))?;
+        if d.window != window || d.measure != "car" {
+            continue;
+        }
+        let label = window
+            .parse::<crate::window::Window>()
+            .map_or_else(|_| window.to_string(), |w| w.pretty());
+        return Ok(Some(format!(
+            "CAR{label}: {} {}, {} {}; difference {}, permutation p = {}",
+            d.group_x,
+            pct(d.mean_x),
+            d.group_y,
+            pct(d.mean_y),
+            pct(d.diff),
+            p(d.permutation_p),
+        )));
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headline_quotes_the_lead_window_difference() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            tmp.path().join("group_difference.csv"),
+            "window,measure,group_x,group_y,n_x,n_y,mean_x,mean_y,diff,welch_se,welch_t,welch_df,welch_p,pooled_t,pooled_df,pooled_p,permutation_p,permutation_splits,permutation_exact,seed\n\
+             0:5,bhar,a,b,4,3,0.1,0.2,-0.1,,,,0.5,,,,0.5,35,true,12\n\
+             0:5,car,listed_entity,supplier,4,3,-0.0681,0.0184,-0.0865,0.03,-2.3,4.1,0.0772,,,,0.0571,35,true,12\n",
+        )
+        .expect("write");
+        assert_eq!(
+            group_headline(tmp.path(), "0:5").expect("read").as_deref(),
+            Some(
+                "CAR[0, +5]: listed_entity −6.81 %, supplier +1.84 %; difference −8.65 %, permutation p = 0.057"
+            )
+        );
+        assert_eq!(group_headline(tmp.path(), "-1:1").expect("read"), None);
+        assert_eq!(
+            group_headline(&tmp.path().join("none"), "0:5").expect("read"),
+            None
+        );
+    }
+}

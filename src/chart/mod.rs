@@ -23,7 +23,7 @@ use axis::*;
 pub use bars::{ArBarPanel, ar_bars};
 pub use car_paths::{CaarPath, CarSeries, car_paths, draw_car_paths};
 use frame::*;
-pub use group_paths::group_paths;
+pub use group_paths::{group_headline, group_paths};
 use marks::*;
 use png::*;
 pub use power::{PowerLine, power_curves};

@@ -7,8 +7,8 @@ use anyhow::{Result, bail};
 
 use super::series::ChartData;
 use super::{
-    abnormal_volume, ar_bars, car_distribution, car_paths, group_paths, price_panel,
-    test_statistics,
+    abnormal_volume, ar_bars, car_distribution, car_paths, group_headline, group_paths,
+    price_panel, test_statistics,
 };
 
 /// At most this many per-event price panels are drawn by `run` (all by `chart prices`).
@@ -336,10 +336,20 @@ impl Drawing<'_> {
             "group_caar.png".into(),
             "CAAR path per group (95 % bands in group_caar_path.csv)".into(),
         );
+        // The subtitle leads with the groups' difference on the lead window.
+        let window = data.lead.as_ref().and_then(|l| l.window.clone());
+        let headline = match window {
+            Some(w) => group_headline(&data.dir, &w)?,
+            None => None,
+        };
+        let subtitle = match headline {
+            Some(h) => h,
+            None => data.subtitle("mean CAR of each group's events"),
+        };
         car_paths(
             &p,
             "Cumulative average abnormal return per group",
-            &data.subtitle("mean CAR of each group's events"),
+            &subtitle,
             &series,
             None,
         )

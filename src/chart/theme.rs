@@ -35,8 +35,8 @@ pub const EVENT_LINE: RGBColor = RGBColor(0x44, 0x44, 0x44);
 pub const LEGEND_BORDER: RGBColor = RGBColor(0xbb, 0xbb, 0xbb);
 
 /// Series palette: Okabe–Ito (colour-blind safe; the pale yellow is left out because it
-/// vanishes on white), black last, then three of Paul Tol's colour-blind-safe "muted"
-/// colours for series 8–10. Beyond that colours repeat, but the marker shape (see
+/// vanishes on white, and black because the CAAR line is black), then four of Paul Tol's
+/// colour-blind-safe "muted" colours for series 7–10. Beyond that colours repeat, but the marker shape (see
 /// [`MARKERS`]) cycles with a different period, so no two of the first 40 series look alike.
 pub const PALETTE: [RGBColor; 10] = [
     RGBColor(0x00, 0x72, 0xb2), // blue
@@ -45,10 +45,10 @@ pub const PALETTE: [RGBColor; 10] = [
     RGBColor(0xcc, 0x79, 0xa7), // reddish purple
     RGBColor(0xe6, 0x9f, 0x00), // orange
     RGBColor(0x56, 0xb4, 0xe9), // sky blue
-    RGBColor(0x00, 0x00, 0x00), // black
     RGBColor(0x88, 0x22, 0x55), // wine (Tol)
     RGBColor(0x99, 0x99, 0x33), // olive (Tol)
     RGBColor(0x33, 0x22, 0x88), // indigo (Tol)
+    RGBColor(0x44, 0xaa, 0x99), // teal (Tol)
 ];
 
 /// Colour of series `i` (cycles through [`PALETTE`]).
@@ -160,3 +160,24 @@ pub const PANEL_TICK_SIZE: f64 = 25.0;
 /// [`STRIP_LABEL_MAX`], labelled.
 pub const STRIP_BIG_N: usize = 60;
 pub const STRIP_LABEL_MAX: usize = 10;
+
+#[cfg(test)]
+mod palette_tests {
+    use super::*;
+
+    /// No series colour can be taken for the CAAR line (black) or for another series: every
+    /// pair of colours, and each colour against CAAR, differs by at least 60 in some channel.
+    #[test]
+    fn series_colours_stand_apart_from_the_caar_line_and_each_other() {
+        let far = |a: RGBColor, b: RGBColor| {
+            let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).abs();
+            d(a.0, b.0).max(d(a.1, b.1)).max(d(a.2, b.2)) >= 60
+        };
+        for (i, c) in PALETTE.iter().enumerate() {
+            assert!(far(*c, CAAR), "series {i} looks like the CAAR line");
+            for (j, o) in PALETTE.iter().enumerate().skip(i + 1) {
+                assert!(far(*c, *o), "series {i} and {j}");
+            }
+        }
+    }
+}

@@ -227,8 +227,8 @@ fn check_inputs_or_fetch(study: &Study, fetch: bool, quiet: bool) -> Result<()> 
     let plan = plan_study(study, None, None, false)?;
     if !quiet && !plan.jobs.is_empty() {
         eprintln!(
-            "fetching {} missing input file(s)",
-            plan.jobs.len() + plan.derived.len()
+            "fetching {}",
+            crate::text::count(plan.jobs.len() + plan.derived.len(), "missing input file")
         );
     }
     execute(&fetcher, plan).into_result()?;
@@ -280,7 +280,8 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
             .find(|s| s.kind == SkipKind::Skipped)
             .expect("counted above");
         return Err(Error::Run(anyhow::anyhow!(
-            "--strict: {n_skipped} event row(s) skipped, first: {} {}: {}",
+            "--strict: {} skipped, first: {} {}: {}",
+            crate::text::count(n_skipped, "event row"),
             first.event_id,
             first.security,
             first.reason
@@ -312,8 +313,8 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
             .map(|s| format!("; first: {} {}: {}", s.event_id, s.security, s.reason))
             .unwrap_or_default();
         return Err(Error::Run(anyhow::anyhow!(
-            "no event could be analysed: {} event row(s), {} skipped, {} without listed shares{first} (every reason is in {})",
-            counts.rows,
+            "no event could be analysed: {}, {} skipped, {} without listed shares{first} (every reason is in {})",
+            crate::text::count(counts.rows, "event row"),
             counts.skipped,
             counts.no_market_data,
             written.join("audit.csv").display()

@@ -56,8 +56,11 @@ pub fn terminal_summary(o: &Outcome) -> String {
     }
     let _ = writeln!(
         s,
-        "  {} event row(s): {} analysed, {} without listed shares (no market data), {} skipped",
-        c.rows, c.analysed, c.no_market_data, c.skipped
+        "  {}: {} analysed, {} without listed shares (no market data), {} skipped",
+        crate::text::count(c.rows, "event row"),
+        c.analysed,
+        c.no_market_data,
+        c.skipped
     );
     let lead_id = o.lead.as_ref().map(|l| l.test.as_str()).unwrap_or("");
     let windows = if c.analysed == 0 {
@@ -111,6 +114,27 @@ pub fn terminal_summary(o: &Outcome) -> String {
     }
     for w in &o.warnings {
         let _ = writeln!(s, "warning: {w}");
+    }
+    // A semicolon or tab file is read as such; say so once per delimiter.
+    for d in [";", "tab"] {
+        let files: Vec<&crate::data::provenance::InputFile> = o
+            .inputs
+            .iter()
+            .filter(|i| i.delimiter.as_deref() == Some(d))
+            .collect();
+        if let Some(first) = files.first() {
+            let what = if d == ";" { "';' (semicolon)" } else { "tab" };
+            let more = match files.len() {
+                1 => String::new(),
+                n => format!(" and {}", crate::text::count(n - 1, "other file")),
+            };
+            let _ = writeln!(
+                s,
+                "  note: {}{more} {} {what} as delimiter (detected from the header line; read as such)",
+                first.path.display(),
+                if files.len() == 1 { "uses" } else { "use" },
+            );
+        }
     }
     s
 }

@@ -13,6 +13,40 @@ pub struct InputFile {
     pub role: String,
     pub path: PathBuf,
     pub sha256: String,
+    /// A delimited text file's delimiter when it is not a comma (`;`, tab), from its header
+    /// line: said on the terminal so a semicolon or tab file is known to be read as such.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+}
+
+impl InputFile {
+    /// Hashes `path` (streamed) and notes a delimiter other than a comma.
+    ///
+    /// # Errors
+    /// The file cannot be read.
+    pub fn read(role: impl Into<String>, path: &Path) -> Result<InputFile, InputError> {
+        let (sha256, head) = hash_with_head(path)?;
+        Ok(InputFile {
+            role: role.into(),
+            path: path.to_path_buf(),
+            sha256,
+            delimiter: text_delimiter(&head),
+        })
+    }
+}
+
+/// The delimiter of a text file's first line when it is `;` or tab; None for a comma, a
+/// binary file (Parquet `PAR1`, a zip or `.xlsx` `PK`, a NUL byte) or an empty one.
+fn text_delimiter(head: &[u8]) -> Option<String> {
+    if head.is_empty() || head.starts_with(b"PAR1") || head.starts_with(b"PK") || head.contains(&0)
+    {
+        return None;
+    }
+    match super::delimited::detect_delimiter(head) {
+        b';' => Some(";".into()),
+        b'\t' => Some("tab".into()),
+        _ => None,
+    }
 }
 
 /// Hex SHA-256 of bytes.
@@ -26,21 +60,37 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// # Errors
 /// The file cannot be read.
 pub fn sha256_file(path: &Path) -> Result<String, InputError> {
+    hash_with_head(path).map(|(h, _)| h)
+}
+
+/// SHA-256 of a file (streamed: bounded memory) and its first bytes, up to 64 KiB or the
+/// first line end.
+fn hash_with_head(path: &Path) -> Result<(String, Vec<u8>), InputError> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
-    // Streamed: a large input is hashed in bounded memory.
     let (mut f, _) = super::input::open_regular(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
+    let mut head: Vec<u8> = Vec::new();
     loop {
         match f.read(&mut buf) {
             Ok(0) => break,
-            Ok(n) => h.update(&buf[..n]),
+            Ok(n) => {
+                if head.is_empty() {
+                    let first = &buf[..n.min(1 << 16)];
+                    let end = first
+                        .iter()
+                        .position(|&b| b == b'\n')
+                        .unwrap_or(first.len());
+                    head = first[..end].to_vec();
+                }
+                h.update(&buf[..n]);
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => return Err(InputError::io(path, e)),
         }
     }
-    Ok(format!("{:x}", h.finalize()))
+    Ok((format!("{:x}", h.finalize()), head))
 }
 
 /// `<file>.provenance.json`.

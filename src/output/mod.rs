@@ -10,6 +10,7 @@ use polars::prelude::*;
 
 use crate::outcome::Outcome;
 
+pub mod latex;
 mod second_stage;
 pub mod series;
 mod summary;
@@ -48,6 +49,7 @@ pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
     write_table(dir, "series", series::series_table(o)?)?;
     write_second_stage(o, dir)?;
     write_table(dir, "caar_path", caar_path_table(o)?)?;
+    latex::write_latex(o, dir)?;
     let p = dir.join("summary.json");
     let bytes = serde_json::to_vec_pretty(&summary_json(o))?;
     std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;

@@ -13,7 +13,7 @@ use crate::data::events::{Event, load_events};
 use crate::data::factors::load_factors;
 use crate::data::halts::{Halts, load_halts};
 use crate::data::prices::{PriceSeries, PriceSource, load_price_file};
-use crate::data::provenance::{InputFile, sha256_file};
+use crate::data::provenance::InputFile;
 use crate::error::{InputError, Result};
 use crate::returns::factors::AlignedFactors;
 use crate::returns::{Timeline, align_market, build_timeline};
@@ -212,11 +212,7 @@ struct InputLog {
 impl InputLog {
     /// Records `path` under `role`.
     fn add(&mut self, role: impl Into<String>, path: &Path) -> std::result::Result<(), InputError> {
-        self.files.push(InputFile {
-            role: role.into(),
-            path: path.to_path_buf(),
-            sha256: sha256_file(path)?,
-        });
+        self.files.push(InputFile::read(role, path)?);
         self.seen.insert(path.to_path_buf());
         Ok(())
     }

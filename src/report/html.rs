@@ -53,7 +53,15 @@ footer { margin-top: 3rem; color: var(--muted); font-size: 0.85rem; }
 /// Escapes text for HTML element content and attribute values.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let chars: Vec<char> = s.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        // "8.13 %" never wraps between the number and its unit.
+        let unit_space =
+            c == ' ' && chars.get(i + 1) == Some(&'%') && i > 0 && chars[i - 1].is_ascii_digit();
+        if unit_space {
+            out.push('\u{a0}');
+            continue;
+        }
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -227,6 +235,11 @@ mod tests {
 
     #[test]
     fn escapes_text_and_attributes() {
+        assert_eq!(
+            esc("fell 8.13 % on 100 %"),
+            "fell 8.13\u{a0}% on 100\u{a0}%"
+        );
+        assert_eq!(esc("a % b"), "a % b");
         assert_eq!(
             esc("<script>alert(\"x\")</script> & 'y'"),
             "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use crate::data::characteristics::{Characteristics, load_characteristics_from};
 use crate::data::factors::load_factors;
-use crate::data::provenance::{InputFile, sha256_file};
+use crate::data::provenance::InputFile;
 use crate::error::InputError;
 use crate::outcome::Outcome;
 use crate::outcome::second_stage::{GroupAggregates, SecondStage};
@@ -66,11 +66,7 @@ pub fn load_inputs(o: &Outcome) -> Result<(Inputs, Vec<InputFile>), InputError> 
         };
         inputs.characteristics = Some(load_characteristics_from(&paths, &columns, layout)?);
         if let Some(p) = &s.characteristics {
-            files.push(InputFile {
-                role: "characteristics".into(),
-                path: p.clone(),
-                sha256: sha256_file(p)?,
-            });
+            files.push(InputFile::read("characteristics", p)?);
         }
     }
     if !s.factors.is_empty() {
@@ -86,11 +82,7 @@ pub fn load_inputs(o: &Outcome) -> Result<(Inputs, Vec<InputFile>), InputError> 
             &o.study.layouts.factors,
         )?;
         for p in &s.factors {
-            files.push(InputFile {
-                role: "calendar_time_factors".into(),
-                path: p.clone(),
-                sha256: sha256_file(p)?,
-            });
+            files.push(InputFile::read("calendar_time_factors", p)?);
         }
         for r in &o.results {
             if r.exchange == s.factor_exchange && !inputs.factors.contains_key(&r.calendar.name) {

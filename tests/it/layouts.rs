@@ -705,3 +705,49 @@ fn bad_date_in_a_declared_format() {
         ],
     );
 }
+
+/// A semicolon file is read as such, and the terminal says so (issue 10, item 8): the note
+/// names the first such file and how many more.
+#[test]
+fn semicolon_files_are_named_on_the_terminal() {
+    let f = Fixture::new(300);
+    let i = convert_all(&f, "semi", &|p, r| write_rows(p, r, ";", "\n", false));
+    let s = |p: &Path| p.display().to_string();
+    let out = s(&f.path("out"));
+    let o = evimpact(&[
+        "run",
+        "--events",
+        &s(&i.events),
+        "--prices",
+        &s(&i.prices),
+        "--market",
+        &s(&i.market),
+        "--calendar",
+        &s(&i.calendar),
+        "--estimation=-150:-11",
+        "--min-estimation",
+        "120",
+        "--window=-5:5",
+        "--car=-1:1",
+        "--out",
+        &out,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let note = text
+        .lines()
+        .find(|l| l.contains("as delimiter"))
+        .unwrap_or_else(|| panic!("no delimiter note: {text}"));
+    assert!(
+        note.starts_with(&format!("  note: {}", s(&i.events)))
+            && note.contains("other files use ';' (semicolon) as delimiter (detected from the header line; read as such)"),
+        "{note}"
+    );
+    // A comma file has no note.
+    let f = Fixture::new(300);
+    let i = canonical(&f);
+    let o = run(&f, &i, "out", None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(f.path("out/summary.json")).expect("summary");
+    assert!(!summary.contains("\"delimiter\""), "{summary}");
+}

@@ -26,7 +26,7 @@ fn reference_study_handles_the_suspension() {
     let said = stdout(&o);
     assert!(
         said.contains(
-            "28 event row(s): 4 analysed, 24 without listed shares (no market data), 0 skipped"
+            "28 event rows: 4 analysed, 24 without listed shares (no market data), 0 skipped"
         ),
         "{said}"
     );

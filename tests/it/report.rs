@@ -338,8 +338,10 @@ fn summary_sentences_quote_the_computed_numbers() {
     let out = tmp.path().join("el");
     run_reference(&out, &[]);
     let car = read_csv(&out.join("car.csv"));
-    // The HTML shows the sentences without Markdown escapes.
+    // The HTML shows the sentences without Markdown escapes, a number and its % joined by a
+    // no-break space (expected strings are written with " %" and converted).
     let md = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    let nb = |s: &str| s.replace(" %", "\u{a0}%");
     let c = car
         .iter()
         .find(|r| r["security"] == "002415.SZ" && r["window"] == "0:5")
@@ -353,6 +355,7 @@ fn summary_sentences_quote_the_computed_numbers() {
         if t < 0.0 { "−" } else { "" },
         t.abs()
     );
+    let s = nb(&s);
     assert!(md.contains(&s), "report lacks {s:?}");
     // Hikvision was suspended on day 0: the summary says where the reaction shows, with its
     // first abnormal return (from ar.csv) against the CSI 300.
@@ -367,10 +370,11 @@ fn summary_sentences_quote_the_computed_numbers() {
         "was suspended when the news came and fell {:.2} % against the CSI 300 on resumption, 2019-10-10 (τ = +2, a 3-session return spanning the halt)",
         first.abs()
     );
+    let s = nb(&s);
     assert!(md.contains(&s), "report lacks {s:?}");
     // The lead window is [0, +5] (the shortest from day 0 with a return for all four) and the
     // sample sentence names the lead test at N = 4 on one date, not J1.
-    assert!(md.contains("Across 4 events on one date, the CAAR[0, +5] is −6.81 %. The lead test, the crude dependence adjustment (Brown-Warner portfolio test), gives t(249) = −1.89 (p = 0.059)"), "{md}");
+    assert!(md.contains(&nb("Across 4 events on one date, the CAAR[0, +5] is −6.81 %. The lead test, the crude dependence adjustment (Brown-Warner portfolio test), gives t(249) = −1.89 (p = 0.059)")), "{md}");
 }
 
 #[test]
@@ -543,5 +547,43 @@ fn input_text_is_escaped_and_the_page_is_self_contained() {
         series
             .iter()
             .any(|r| r["event_id"] == "XSS-2" && r["marks"].contains("other:XSS-1@2019-10-07"))
+    );
+}
+
+/// The LaTeX tables (latex/caar.tex, latex/car.tex): booktabs rules, one row per window
+/// (braced, so "[" after "\\" is not an optional length) with the lead test's statistic,
+/// one row per event with its CARs and t below, the halted firms' short windows marked †,
+/// and every text escaped. Compiled by hand with scripts/check_latex.sh (pdflatex).
+#[test]
+fn latex_tables_hold_the_windows_the_lead_test_and_the_events() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("el");
+    run_reference(&out, &[]);
+    let caar = std::fs::read_to_string(out.join("latex/caar.tex")).expect("caar.tex");
+    for s in [
+        "\\begin{tabular}{lrrrr}",
+        "\\toprule",
+        "\\midrule",
+        "\\bottomrule",
+        "Window & $N$ & CAAR (\\%) & CDA (portfolio) & $p$ \\\\",
+        "{[0, +5]} & 4 & $-6.81$ & $-1.89$$^{*}$ & $0.059$ \\\\",
+        "{[t0, t+1]} & 4 & $-5.09$ & $-2.46$$^{**}$ & $0.015$ \\\\",
+        "\\texttt{mackinlay\\_j1}",
+    ] {
+        assert!(caar.contains(s), "caar.tex lacks {s:?}:\n{caar}");
+    }
+    let rows = caar.lines().filter(|l| l.starts_with("{[")).count();
+    assert_eq!(rows, 7, "one row per window");
+    let car = std::fs::read_to_string(out.join("latex/car.tex")).expect("car.tex");
+    assert!(
+        car.contains("{002415.SZ Hikvision} & $-1.27$$^{\\dagger}$ & --"),
+        "{car}"
+    );
+    assert!(car.contains("$-10.52$$^{**}$"), "{car}");
+    assert_eq!(
+        car.lines()
+            .filter(|l| l.starts_with("{00") || l.starts_with("{30"))
+            .count(),
+        4
     );
 }

@@ -45,7 +45,7 @@ fn suppliers_study_compares_the_groups() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let out = tmp.path().join("sup");
     let said = run("data/studies/entity-list-2019-suppliers.toml", &out, &[]);
-    assert!(said.contains("31 event row(s): 7 analysed"), "{said}");
+    assert!(said.contains("31 event rows: 7 analysed"), "{said}");
     assert!(said.contains("group listed_entity: CAAR[0, +5]"), "{said}");
     assert!(
         said.contains("difference listed_entity − supplier"),
@@ -163,6 +163,13 @@ fn suppliers_study_compares_the_groups() {
     ] {
         assert!(md.contains(s), "report lacks {s:?}");
     }
+    // With groups, "In brief" opens with them (the pooled CAAR mixes them).
+    let brief = md.split("## In brief").nth(1).expect("In brief");
+    let first = brief
+        .lines()
+        .find(|l| l.starts_with("- "))
+        .expect("a bullet");
+    assert!(first.starts_with("- **Groups**: CAAR"), "{first}");
     assert!(out.join("charts/group_caar.png").is_file());
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))

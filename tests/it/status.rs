@@ -394,7 +394,7 @@ fn saturday_event_under_previous_moves_the_estimation_window() {
     // No event is left: the run says so and exits 1, its audit still written.
     assert_eq!(r.status.code(), Some(1), "{}", stderr(&r));
     assert!(
-        stderr(&r).starts_with("error: no event could be analysed: 1 event row(s), 1 skipped"),
+        stderr(&r).starts_with("error: no event could be analysed: 1 event row, 1 skipped"),
         "{}",
         stderr(&r)
     );

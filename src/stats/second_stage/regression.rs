@@ -475,4 +475,22 @@ mod tests {
         assert_eq!(newey_west_lag(300), 5);
         assert_eq!(newey_west_lag(100), 4);
     }
+
+    proptest::proptest! {
+        /// A regression of the CARs on a constant alone is the CAAR with the cross-sectional
+        /// t: β̂ = mean, β̂ / classical se = [`crate::stats::cross_sectional_t`].
+        #[test]
+        fn constant_alone_gives_the_caar_and_the_cross_sectional_t(
+            y in proptest::collection::vec(-0.2f64..0.2, 3..40)
+        ) {
+            let x: Vec<Vec<f64>> = y.iter().map(|_| vec![1.0]).collect();
+            let f = Fit::ols(&y, &x, true).expect("fit");
+            let n = y.len() as f64;
+            let mean = y.iter().sum::<f64>() / n;
+            let t = f.coef[0] / f.vcov_classical()[(0, 0)].sqrt();
+            let want = crate::stats::cross_sectional_t(&y).statistic;
+            crate::testutil::prop_assert_close!(f.coef[0], mean, crate::testutil::ROUNDOFF);
+            crate::testutil::prop_assert_close!(t, want, crate::testutil::ROUNDOFF);
+        }
+    }
 }
