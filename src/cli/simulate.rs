@@ -225,7 +225,7 @@ pub fn summary_table(sim: &Simulation, draws: usize) -> String {
     }
     s.push('\n');
     for t in &sim.tests {
-        let _ = write!(s, "{t:<22}");
+        let _ = write!(s, "{:<22}", t.as_str());
         for k in &sim.ks {
             match sim
                 .rejections
