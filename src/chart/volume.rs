@@ -9,8 +9,8 @@ use plotters::prelude::*;
 
 use super::legend::{Entry, Swatch};
 use super::{
-    Chart, YAxis, draw_marker, draw_segments, draw_suspended_bands, draw_zero_and_day0, layout,
-    path_style, register_fonts, segments, tau_chart_with, theme, write_png_atomically,
+    Canvas, Chart, YAxis, draw_marker, draw_segments, draw_suspended_bands, draw_zero_and_day0,
+    layout, path_style, register_fonts, segments, tau_chart_with, theme, write_png_atomically,
 };
 
 /// One security's volume ratio over the event window.
@@ -80,17 +80,13 @@ fn log2s(v: &[Option<f64>]) -> Vec<Option<f64>> {
 }
 
 /// Draws the abnormal-volume chart onto any drawing area.
-pub fn draw_abnormal_volume<DB>(
+pub fn draw_abnormal_volume<DB: Canvas>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
     series: &[VolumeSeries],
     mean: Option<&VolumeSeries>,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     register_fonts()?;
     validate(series)?;
     let many = series.len() > theme::MAX_LEGEND_SERIES;
@@ -214,16 +210,12 @@ fn ratio_label(y: &f64) -> String {
 }
 
 /// Series `i`'s volume path, broken at missing values, with markers unless paths are many.
-fn draw_volume_path<DB>(
+fn draw_volume_path<DB: Canvas>(
     chart: &mut Chart<'_, DB>,
     i: usize,
     s: &VolumeSeries,
     many: bool,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     let ls = log2s(&s.ratio);
     draw_segments(chart, segments(&s.taus, &ls), path_style(i, many))?;
     if !many {
