@@ -203,13 +203,7 @@ pub fn load_events(path: &Path, layout: &FileLayout) -> Result<Vec<Event>, Input
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn write(s: &str) -> tempfile::NamedTempFile {
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(s.as_bytes()).expect("write");
-        f
-    }
+    use crate::testutil::temp_csv as write;
 
     #[test]
     fn reads_optional_time_and_zone() {
