@@ -222,34 +222,38 @@ pub const MAX_VOLUME: f64 = 1e15;
 /// What a valid value of a number column is: `Err` gives the expectation for the message.
 type Rule = fn(f64) -> Result<(), &'static str>;
 
-fn price_rule(v: f64) -> Result<(), &'static str> {
-    if v <= 0.0 {
-        Err("a positive price")
-    } else if v >= MAX_PRICE {
-        Err("a positive price below 1e12 (this value is absurd)")
+/// `v` above 0 (`strict`) or at least 0, and below `max`; else the expectation, `low` for a
+/// value at or under 0, `high` for an absurd one. NaN passes (missing values are read
+/// before any rule).
+fn in_range(
+    v: f64,
+    strict: bool,
+    max: f64,
+    low: &'static str,
+    high: &'static str,
+) -> Result<(), &'static str> {
+    if v < 0.0 || (strict && v == 0.0) {
+        Err(low)
+    } else if v >= max {
+        Err(high)
     } else {
         Ok(())
     }
+}
+
+fn price_rule(v: f64) -> Result<(), &'static str> {
+    let absurd = "a positive price below 1e12 (this value is absurd)";
+    in_range(v, true, MAX_PRICE, "a positive price", absurd)
 }
 
 fn positive_rule(v: f64) -> Result<(), &'static str> {
-    if v <= 0.0 {
-        Err("a positive number")
-    } else if v >= MAX_PRICE {
-        Err("a positive number below 1e12 (this value is absurd)")
-    } else {
-        Ok(())
-    }
+    let absurd = "a positive number below 1e12 (this value is absurd)";
+    in_range(v, true, MAX_PRICE, "a positive number", absurd)
 }
 
 fn volume_rule(v: f64) -> Result<(), &'static str> {
-    if v < 0.0 {
-        Err("a non-negative number")
-    } else if v >= MAX_VOLUME {
-        Err("a volume below 1e15 (this value is absurd)")
-    } else {
-        Ok(())
-    }
+    let absurd = "a volume below 1e15 (this value is absurd)";
+    in_range(v, false, MAX_VOLUME, "a non-negative number", absurd)
 }
 
 fn flag_rule(v: f64) -> Result<(), &'static str> {
@@ -1272,16 +1276,8 @@ impl PriceSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::temp_csv as write;
     use std::io::Write;
-
-    fn write(s: &str) -> tempfile::NamedTempFile {
-        let mut f = tempfile::Builder::new()
-            .suffix(".csv")
-            .tempfile()
-            .expect("temp");
-        f.write_all(s.as_bytes()).expect("write");
-        f
-    }
 
     fn load(f: &tempfile::NamedTempFile) -> Result<PriceSeries, InputError> {
         load_price_file(f.path(), "X", &FileLayout::default())
