@@ -191,14 +191,10 @@ fn legend_entries(
 
     let mut entries: Vec<Entry> = Vec::new();
     if many {
-        entries.push(Entry::new(
-            Swatch::Line {
-                color: theme::MANY_PATH,
-                width: 2,
-                marker: None,
-            },
-            format!("CAR of each event ({})", series.len()),
-        ));
+        entries.push(Entry::many_paths(format!(
+            "CAR of each event ({})",
+            series.len()
+        )));
     } else {
         for (i, s) in series.iter().enumerate() {
             let mut label = s.label.clone();
@@ -210,14 +206,7 @@ fn legend_entries(
     }
     let mut notes = Vec::new();
     if let Some(c) = caar {
-        notes.push(Entry::new(
-            Swatch::Line {
-                color: theme::CAAR,
-                width: theme::CAAR_WIDTH,
-                marker: None,
-            },
-            c.label.clone(),
-        ));
+        notes.push(Entry::mean_path(c.label.clone()));
         if c.lower.iter().any(Option::is_some) {
             let (color, alpha) = band_style(many);
             notes.push(Entry::new(
@@ -227,13 +216,7 @@ fn legend_entries(
         }
     }
     if any_suspended {
-        notes.push(Entry::new(
-            Swatch::Band {
-                color: theme::SUSPENDED_SWATCH,
-                alpha: theme::SUSPENDED_ALPHA * 2.0,
-            },
-            SUSPENDED_TEXT,
-        ));
+        notes.push(Entry::suspended_shading(SUSPENDED_TEXT));
     }
     if any_carried {
         notes.push(Entry::new(

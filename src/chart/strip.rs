@@ -13,7 +13,7 @@ use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
     Canvas, Chart, YAxis, category_chart, draw_marker, draw_n_label, draw_zero_line, fmt_number,
-    layout, n_text, register_fonts, write_png_atomically,
+    layout, n_text, register_fonts, text_style, write_png_atomically,
 };
 
 /// One CAR window's cross-section.
@@ -113,9 +113,7 @@ pub fn draw_car_distribution<DB: Canvas>(
             n_text(s.values.len(), no_car)
         })
         .collect();
-    let n_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-        .into_font()
-        .color(&theme::TEXT_MUTED);
+    let n_font = text_style(theme::ANNOTATION_SIZE, &theme::TEXT_MUTED);
     let mut widest_n = 0;
     for t in &n_labels {
         widest_n = widest_n.max(root.estimate_text_size(t, &n_font)?.0);
@@ -173,14 +171,7 @@ fn legend_entries(strips: &[Strip], names: &[String], coloured: bool) -> (Vec<En
             ));
         }
     }
-    let mut notes = vec![Entry::new(
-        Swatch::Line {
-            color: theme::CAAR,
-            width: theme::CAAR_WIDTH,
-            marker: None,
-        },
-        "mean (CAAR)",
-    )];
+    let mut notes = vec![Entry::mean_path("mean (CAAR)")];
     if strips
         .iter()
         .any(|s| s.values.len() > theme::STRIP_BIG_N && s.quantiles.is_some())

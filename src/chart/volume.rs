@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::legend::{Entry, Swatch};
+use super::legend::Entry;
 use super::{
     Canvas, Chart, YAxis, draw_marker, draw_segments, draw_suspended_bands, draw_zero_and_day0,
     layout, path_style, register_fonts, segments, tau_chart_with, theme, write_png_atomically,
@@ -138,14 +138,7 @@ fn legend_entries(
 ) -> (Vec<Entry>, Vec<Entry>) {
     let mut entries = Vec::new();
     if many {
-        entries.push(Entry::new(
-            Swatch::Line {
-                color: theme::MANY_PATH,
-                width: 2,
-                marker: None,
-            },
-            format!("each event ({})", series.len()),
-        ));
+        entries.push(Entry::many_paths(format!("each event ({})", series.len())));
     } else {
         for (i, s) in series.iter().enumerate() {
             entries.push(Entry::series(i, s.label.clone()));
@@ -153,23 +146,10 @@ fn legend_entries(
     }
     let mut notes = Vec::new();
     if let Some(m) = mean {
-        notes.push(Entry::new(
-            Swatch::Line {
-                color: theme::CAAR,
-                width: theme::CAAR_WIDTH,
-                marker: None,
-            },
-            m.label.clone(),
-        ));
+        notes.push(Entry::mean_path(m.label.clone()));
     }
     if !many && series.iter().any(|s| s.suspended.iter().any(|&b| b)) {
-        notes.push(Entry::new(
-            Swatch::Band {
-                color: theme::SUSPENDED_SWATCH,
-                alpha: theme::SUSPENDED_ALPHA * 2.0,
-            },
-            "shaded: suspended",
-        ));
+        notes.push(Entry::suspended_shading(super::car_paths::SUSPENDED_TEXT));
     }
     (entries, notes)
 }
