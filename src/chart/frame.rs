@@ -25,6 +25,11 @@ where
     type Error = B::ErrorType;
 }
 
+/// Text in the house font at `size` px in `color` (anchor it with `.pos(…)`).
+pub(crate) fn text_style(size: f64, color: &RGBColor) -> TextStyle<'static> {
+    (theme::FONT_FAMILY, size).into_font().color(color)
+}
+
 /// Sizes of a plot frame: the full-size house style or the compact one of small
 /// multiples.
 #[derive(Debug, Clone, Copy)]
@@ -91,9 +96,7 @@ pub(crate) fn category_chart<'a, DB: Canvas>(
         range: -0.5..(k as f64 - 0.5),
         ticks: (0..k).map(|i| i as f64).collect(),
     };
-    let tick_font = (theme::FONT_FAMILY, FULL.tick)
-        .into_font()
-        .color(&theme::TEXT);
+    let tick_font = text_style(FULL.tick, &theme::TEXT);
     let mut widest = 0;
     for l in &labels {
         widest = widest.max(root.estimate_text_size(l, &tick_font)?.0);
@@ -156,16 +159,12 @@ pub(crate) fn styled_frame<'a, DB: Canvas>(
     y_desc: &str,
     st: FrameStyle,
 ) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>> {
-    let tick_font = (theme::FONT_FAMILY, st.tick)
-        .into_font()
-        .color(&theme::TEXT);
+    let tick_font = text_style(st.tick, &theme::TEXT);
     let mut widest_y_label = 0;
     for t in &y_axis.ticks {
         widest_y_label = widest_y_label.max(root.estimate_text_size(&y_fmt(t), &tick_font)?.0);
     }
-    let desc_font = (theme::FONT_FAMILY, st.desc)
-        .into_font()
-        .color(&theme::TEXT);
+    let desc_font = text_style(st.desc, &theme::TEXT);
     let x_area = if x_desc.is_empty() {
         st.x_area.saturating_sub((st.desc * 1.3) as u32)
     } else {
@@ -215,10 +214,8 @@ pub(crate) fn panels<DB: Canvas>(
     let cols = panel_columns(n);
     let rows = n.div_ceil(cols);
     let cells = area.split_evenly((rows, cols));
-    let font = (theme::FONT_FAMILY, theme::PANEL_TITLE_SIZE)
-        .into_font()
-        .color(&theme::TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Top));
+    let font =
+        text_style(theme::PANEL_TITLE_SIZE, &theme::TEXT).pos(Pos::new(HPos::Left, VPos::Top));
     let title_h = theme::PANEL_TITLE_SIZE as u32 + 12;
     let mut out = Vec::with_capacity(titles.len());
     for (cell, title) in cells.into_iter().zip(titles) {
@@ -307,14 +304,10 @@ pub(crate) fn draw_header<DB: Canvas>(
     subtitle: &str,
     x: i32,
 ) -> Result<()> {
-    let title_font = (theme::FONT_FAMILY, theme::TITLE_SIZE)
-        .into_font()
-        .color(&theme::TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Top));
-    let sub_font = (theme::FONT_FAMILY, theme::SUBTITLE_SIZE)
-        .into_font()
-        .color(&theme::TEXT_MUTED)
-        .pos(Pos::new(HPos::Left, VPos::Top));
+    let title_font =
+        text_style(theme::TITLE_SIZE, &theme::TEXT).pos(Pos::new(HPos::Left, VPos::Top));
+    let sub_font =
+        text_style(theme::SUBTITLE_SIZE, &theme::TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Top));
     let (w, _) = header.dim_in_pixel();
     let room = w.saturating_sub(x.max(0) as u32 + 10);
     let title = fit_text(header, title, &title_font, room)?;

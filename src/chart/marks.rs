@@ -31,10 +31,8 @@ pub(crate) fn draw_zero_and_day0<DB: Canvas>(
         } else {
             (HPos::Right, -10)
         };
-        let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-            .into_font()
-            .color(&theme::TEXT_MUTED)
-            .pos(Pos::new(hpos, VPos::Top));
+        let label_font =
+            text_style(theme::ANNOTATION_SIZE, &theme::TEXT_MUTED).pos(Pos::new(hpos, VPos::Top));
         chart.draw_series(std::iter::once(
             EmptyElement::at((0.0, y_hi)) + Text::new("day 0", (dx, 12), label_font),
         ))?;
@@ -72,9 +70,7 @@ pub(crate) fn draw_n_label<DB: Canvas>(
     text: &str,
     dy: i32,
 ) -> Result<()> {
-    let n_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-        .into_font()
-        .color(&theme::TEXT_MUTED)
+    let n_font = text_style(theme::ANNOTATION_SIZE, &theme::TEXT_MUTED)
         .pos(Pos::new(HPos::Center, VPos::Top));
     chart.draw_series(std::iter::once(
         EmptyElement::at((x, y_hi)) + Text::new(text.to_string(), (0, 8 + dy), n_font),

@@ -14,7 +14,7 @@ use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
     Canvas, Chart, TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
-    write_png_atomically,
+    text_style, write_png_atomically,
 };
 
 /// What a weekday was for this security.
@@ -374,10 +374,8 @@ fn draw_event_marks<DB: Canvas>(
     y_hi: f64,
 ) -> Result<()> {
     let n = p.days.len();
-    let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-        .into_font()
-        .color(&theme::TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Top));
+    let label_font =
+        text_style(theme::ANNOTATION_SIZE, &theme::TEXT).pos(Pos::new(HPos::Left, VPos::Top));
     let mut marks = event_marks(p);
     // Labels stacked downwards from the top so that close marks do not overwrite.
     let (_, plot_h) = chart.plotting_area().dim_in_pixel();

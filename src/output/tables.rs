@@ -4,6 +4,7 @@
 use polars::prelude::*;
 
 use crate::outcome::{Aggregate, EventResult, Outcome};
+use crate::stats::TestStat;
 use crate::window::Window;
 
 /// A named column from any iterator of values polars can hold.
@@ -82,8 +83,37 @@ fn scope_cols<T>(rows: &[T], agg: impl Fn(&T) -> &Aggregate) -> [Column; 3] {
     ]
 }
 
+/// The columns of `caar.csv`: scope, window, tau, n (events) and the mean.
+pub(super) fn caar_cols<T>(rows: &[T], agg: impl Fn(&T) -> &Aggregate) -> Vec<Column> {
+    let mut cols = scope_cols(rows, &agg).to_vec();
+    cols.push(col("n", rows.iter().map(|x| agg(x).n as u32)));
+    cols.push(col("mean", rows.iter().map(|x| opt(agg(x).mean))));
+    cols
+}
+
+/// The columns of `tests.csv`: the aggregate's scope, window and tau, then the test's id,
+/// statistic, p-value, n and reference distribution.
+pub(super) fn test_cols<T>(
+    rows: &[T],
+    agg: impl Fn(&T) -> &Aggregate,
+    test: impl Fn(&T) -> &TestStat,
+) -> Vec<Column> {
+    let mut cols = scope_cols(rows, agg).to_vec();
+    cols.extend([
+        col("test", rows.iter().map(|x| test(x).test.as_str())),
+        col("statistic", rows.iter().map(|x| opt(test(x).statistic))),
+        col("p_value", rows.iter().map(|x| opt(test(x).p_value))),
+        col("n", rows.iter().map(|x| test(x).n as u32)),
+        col(
+            "distribution",
+            rows.iter().map(|x| test(x).distribution.to_string()),
+        ),
+    ]);
+    cols
+}
+
 /// A frame from column groups in order.
-fn frame<const N: usize>(groups: [Vec<Column>; N]) -> PolarsResult<DataFrame> {
+pub(super) fn frame<const N: usize>(groups: [Vec<Column>; N]) -> PolarsResult<DataFrame> {
     DataFrame::new_infer_height(groups.into_iter().flatten().collect())
 }
 
@@ -154,19 +184,7 @@ pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .chain(&o.windows)
         .flat_map(|a| a.tests.iter().map(move |t| (a, t)))
         .collect();
-    frame([
-        scope_cols(&rows, |(a, _)| a).into(),
-        vec![
-            col("test", rows.iter().map(|(_, t)| t.test.as_str())),
-            col("statistic", rows.iter().map(|(_, t)| opt(t.statistic))),
-            col("p_value", rows.iter().map(|(_, t)| opt(t.p_value))),
-            col("n", rows.iter().map(|(_, t)| t.n as u32)),
-            col(
-                "distribution",
-                rows.iter().map(|(_, t)| t.distribution.to_string()),
-            ),
-        ],
-    ])
+    DataFrame::new_infer_height(test_cols(&rows, |(a, _)| a, |(_, t)| t))
 }
 
 /// `joint_tests.csv`: Binder's joint test on every day and window of a run whose events
@@ -206,13 +224,7 @@ pub fn joint_table(o: &Outcome) -> PolarsResult<DataFrame> {
 /// `caar.csv`: AAR per event day and CAAR per window with the number of events.
 pub fn caar_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let rows: Vec<_> = o.days.iter().chain(&o.windows).collect();
-    frame([
-        scope_cols(&rows, |a| a).into(),
-        vec![
-            col("n", rows.iter().map(|a| a.n as u32)),
-            col("mean", rows.iter().map(|a| opt(a.mean))),
-        ],
-    ])
+    DataFrame::new_infer_height(caar_cols(&rows, |a| a))
 }
 
 /// `model.csv`: the fitted normal-return model of each event and security.
