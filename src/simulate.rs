@@ -631,24 +631,19 @@ mod tests {
             .map(|i| 50.0 + (i as f64 * 0.11).cos() * 2.0)
             .collect();
         let kind = ReturnKind::Simple;
-        let ret: Vec<f64> = (0..n)
-            .map(|i| {
-                if i == 0 {
-                    f64::NAN
-                } else {
-                    kind.ret(px[i - 1], px[i])
-                }
-            })
-            .collect();
-        let mret: Vec<f64> = (0..n)
-            .map(|i| {
-                if i == 0 {
-                    f64::NAN
-                } else {
-                    kind.ret(mpx[i - 1], mpx[i])
-                }
-            })
-            .collect();
+        // Daily returns of a price path (none on the first session).
+        let returns = |p: &[f64]| -> Vec<f64> {
+            (0..n)
+                .map(|i| {
+                    if i == 0 {
+                        f64::NAN
+                    } else {
+                        kind.ret(p[i - 1], p[i])
+                    }
+                })
+                .collect()
+        };
+        let (ret, mret) = (returns(&px), returns(&mpx));
         let spans: Vec<u32> = (0..n).map(|i| u32::from(i > 0)).collect();
         let mut tl = Timeline::from_spans(&ret, &mret, &spans);
         tl.status[0] = crate::returns::Status::Trading;

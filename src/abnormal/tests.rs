@@ -453,38 +453,27 @@ mod model_tests {
             }
             // Index level scaled: the returns built from it are the same numbers.
             let scaled: Vec<f64> = w.px.iter().map(|p| p * scale).collect();
-            let tl = crate::returns::build_timeline(
-                &w.cal,
-                &crate::data::prices::PriceSeries {
-                    security: "X".into(),
-                    dates: w.cal.sessions.clone(),
-                    price: w.px.iter().map(|p| Some(p * 1.3 + noise[0])).collect(),
-                    volume: vec![None; N],
-                    trade_status: vec![None; N],
-                    lines: (2..N + 2).collect(),
-                    ..Default::default()
-                },
-                &crate::data::halts::Halts::default(),
-                &w.px,
-                Default::default(),
-            );
+            let series = crate::data::prices::PriceSeries {
+                security: "X".into(),
+                dates: w.cal.sessions.clone(),
+                price: w.px.iter().map(|p| Some(p * 1.3 + noise[0])).collect(),
+                volume: vec![None; N],
+                trade_status: vec![None; N],
+                lines: (2..N + 2).collect(),
+                ..Default::default()
+            };
+            let on = |index: &[f64]| {
+                crate::returns::build_timeline(
+                    &w.cal,
+                    &series,
+                    &crate::data::halts::Halts::default(),
+                    index,
+                    Default::default(),
+                )
+            };
+            let tl = on(&w.px);
             let mut tl2 = tl.clone();
-            tl2.market_ret = crate::returns::build_timeline(
-                &w.cal,
-                &crate::data::prices::PriceSeries {
-                    security: "X".into(),
-                    dates: w.cal.sessions.clone(),
-                    price: w.px.iter().map(|p| Some(p * 1.3 + noise[0])).collect(),
-                    volume: vec![None; N],
-                    trade_status: vec![None; N],
-                    lines: (2..N + 2).collect(),
-                    ..Default::default()
-                },
-                &crate::data::halts::Halts::default(),
-                &scaled,
-                Default::default(),
-            )
-            .market_ret;
+            tl2.market_ret = on(&scaled).market_ret;
             let a = analyze(&tl, &w.cal, DAY0, &st.event_spec()).expect("a");
             let b = analyze(&tl2, &w.cal, DAY0, &st.event_spec()).expect("b");
             for (x, y) in a.rows.iter().zip(&b.rows) {
