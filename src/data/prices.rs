@@ -835,6 +835,19 @@ fn polars_chunk(
         .finish()
 }
 
+/// Column `c` of a chunk parsed by polars (named `c{c}`), as `get` casts it; an error
+/// naming the file and the column.
+fn chunk_column<T>(
+    r: &Reader,
+    df: &DataFrame,
+    c: usize,
+    get: impl FnOnce(&Column) -> PolarsResult<T>,
+) -> Result<T, InputError> {
+    df.column(&format!("c{c}"))
+        .and_then(get)
+        .map_err(|e| InputError::parse(r.path, format!("reading column {}: {e}", r.cols.name(c))))
+}
+
 /// Reads one chunk: polars when it agrees with the scanner on the rows, else the text.
 fn read_chunk(
     r: &Reader,
@@ -908,12 +921,7 @@ fn read_chunk(
     let mut num_of = vec![None; width];
     let mut nums = Vec::new();
     for &c in &numeric {
-        let col = df
-            .column(&format!("c{c}"))
-            .and_then(|s| s.f64().cloned())
-            .map_err(|e| {
-                InputError::parse(r.path, format!("reading column {}: {e}", r.cols.name(c)))
-            })?;
+        let col = chunk_column(r, &df, c, |s| s.f64().cloned())?;
         num_of[c] = Some(nums.len());
         nums.push(
             col.iter()
@@ -924,12 +932,7 @@ fn read_chunk(
     let mut text_of = vec![None; width];
     let mut str_cols = Vec::new();
     for &c in &text {
-        let col = df
-            .column(&format!("c{c}"))
-            .and_then(|s| s.str().cloned())
-            .map_err(|e| {
-                InputError::parse(r.path, format!("reading column {}: {e}", r.cols.name(c)))
-            })?;
+        let col = chunk_column(r, &df, c, |s| s.str().cloned())?;
         text_of[c] = Some(str_cols.len());
         str_cols.push(col);
     }
