@@ -230,6 +230,27 @@ struct Drawn {
     timelines: Vec<Option<Timeline>>,
 }
 
+impl Drawn {
+    /// Keeps an admissible pseudo-event: security `security` on day 0 `day0` of replication
+    /// `replication`, with its analysis and (thin trading) its timeline.
+    fn push(
+        &mut self,
+        replication: usize,
+        security: usize,
+        day0: usize,
+        timeline: Option<Timeline>,
+        analysis: EventAnalysis,
+    ) {
+        self.draws.push(Draw {
+            replication,
+            security,
+            day0,
+        });
+        self.analyses.push(analysis);
+        self.timelines.push(timeline);
+    }
+}
+
 /// One candidate pseudo-event: its (possibly thinned) timeline and analysis, if admissible.
 fn candidate(
     u: &Universe,
@@ -307,13 +328,7 @@ fn draw_events(u: &Universe, es: &EventSpec, cfg: &SimConfig, r: usize) -> Resul
                     break;
                 }
                 if let Some((tl, a)) = candidate(u, es, cfg, sec, day0, &mut rng) {
-                    out.draws.push(Draw {
-                        replication: r,
-                        security: sec,
-                        day0,
-                    });
-                    out.analyses.push(a);
-                    out.timelines.push(tl);
+                    out.push(r, sec, day0, tl, a);
                 }
             }
         }
@@ -336,15 +351,7 @@ fn draw_events(u: &Universe, es: &EventSpec, cfg: &SimConfig, r: usize) -> Resul
             continue;
         }
         match candidate(u, es, cfg, sec, day0, &mut rng) {
-            Some((tl, a)) => {
-                out.draws.push(Draw {
-                    replication: r,
-                    security: sec,
-                    day0,
-                });
-                out.analyses.push(a);
-                out.timelines.push(tl);
-            }
+            Some((tl, a)) => out.push(r, sec, day0, tl, a),
             None => {
                 seen.remove(&(sec, day0));
             }
