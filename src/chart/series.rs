@@ -148,6 +148,16 @@ fn suspended(rows: &[&SeriesCsv]) -> Vec<bool> {
         .collect()
 }
 
+/// The rows of one event, in file order, through an index built by [`index_by`].
+fn rows_of<'a, T>(
+    rows: &'a [T],
+    idx: &'a HashMap<(String, String), Vec<usize>>,
+    e: &EventKey,
+) -> impl Iterator<Item = &'a T> + 'a {
+    let key = (e.event_id.clone(), e.security.clone());
+    idx.get(&key).into_iter().flatten().map(|&i| &rows[i])
+}
+
 fn index_by<T>(
     rows: &[T],
     key: impl Fn(&T) -> (String, String),
@@ -293,12 +303,7 @@ impl ChartData {
 
     /// The `series.csv` rows of one event, in file order.
     fn series_of<'a>(&'a self, e: &EventKey) -> impl Iterator<Item = &'a SeriesCsv> + 'a {
-        let key = (e.event_id.clone(), e.security.clone());
-        self.series_idx
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.series[i])
+        rows_of(&self.series, &self.series_idx, e)
     }
 
     /// The `series.csv` rows of one event on the event window, in file order.
@@ -311,12 +316,7 @@ impl ChartData {
 
     /// The `ar.csv` rows of one event, in file order.
     fn ar_of<'a>(&'a self, e: &EventKey) -> impl Iterator<Item = &'a ArCsv> + 'a {
-        let key = (e.event_id.clone(), e.security.clone());
-        self.ar_idx
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.ar[i])
+        rows_of(&self.ar, &self.ar_idx, e)
     }
 
     pub(crate) fn selected<'a>(&'a self, opts: &ChartOptions) -> Vec<(usize, &'a EventKey)> {
