@@ -406,7 +406,16 @@ struct Reader<'a> {
     layout: &'a FileLayout,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(path: &'a Path, unit: Unit, cols: &'a Cols, layout: &'a FileLayout) -> Self {
+        Reader {
+            path,
+            unit,
+            cols,
+            layout,
+        }
+    }
+
     fn err<B: Batch>(&self, b: &B, c: usize, i: usize, value: &str, expected: &str) -> InputError {
         InputError::at(
             self.path,
@@ -952,12 +961,7 @@ fn read_csv(path: &Path, layout: &FileLayout, target: &Target) -> Result<(Cols, 
     let mut sc = Scanner::open(path, layout.delimiter)?;
     let header = Header::checked(path, sc.header_names(), &layout.columns)?;
     let cols = Cols::resolve(path, &header, matches!(target, Target::Long(_)), layout)?;
-    let r = Reader {
-        path,
-        unit: Unit::Line,
-        cols: &cols,
-        layout,
-    };
+    let r = Reader::new(path, Unit::Line, &cols, layout);
     let (d, width) = (sc.delimiter, sc.width());
     let mut out = Read::default();
     while let Some(chunk) = sc.next_chunk(CHUNK_BYTES)? {
@@ -1066,12 +1070,7 @@ fn read_parquet(
     let names = super::columnar::parquet_names(path)?;
     let header = Header::checked(path, names.clone(), &layout.columns)?;
     let cols = Cols::resolve(path, &header, matches!(target, Target::Long(_)), layout)?;
-    let r = Reader {
-        path,
-        unit: Unit::Row,
-        cols: &cols,
-        layout,
-    };
+    let r = Reader::new(path, Unit::Row, &cols, layout);
     let mut wanted: Vec<usize> = cols.numeric();
     wanted.extend(cols.text());
     wanted.sort_unstable();
@@ -1098,12 +1097,7 @@ fn read_sheet(
 ) -> Result<(Cols, Read), InputError> {
     let t = super::table::read_table(path, layout, true)?;
     let cols = Cols::resolve(path, &t.header, matches!(target, Target::Long(_)), layout)?;
-    let r = Reader {
-        path,
-        unit: t.unit.clone(),
-        cols: &cols,
-        layout,
-    };
+    let r = Reader::new(path, t.unit.clone(), &cols, layout);
     let width = t.header.names().len();
     let mut lines = Vec::with_capacity(t.rows.len());
     let mut cells = Vec::with_capacity(t.rows.len());
@@ -1152,12 +1146,7 @@ pub fn load_price_file(
             path: path.to_path_buf(),
         });
     }
-    let r = Reader {
-        path,
-        unit: unit_of(path),
-        cols: &cols,
-        layout,
-    };
+    let r = Reader::new(path, unit_of(path), &cols, layout);
     r.finish(security, acc)
 }
 
@@ -1185,12 +1174,7 @@ pub fn load_long_price_file(
             path: path.to_path_buf(),
         });
     }
-    let r = Reader {
-        path,
-        unit: unit_of(path),
-        cols: &cols,
-        layout,
-    };
+    let r = Reader::new(path, unit_of(path), &cols, layout);
     read.into_sorted()
         .into_iter()
         .map(|(sec, acc)| r.finish(&sec, acc).map(|s| (sec, s)))
