@@ -69,15 +69,7 @@ impl InputError {
         value: &str,
         expected: &str,
     ) -> Self {
-        InputError::Cell {
-            path: path.to_path_buf(),
-            unit: Unit::Line,
-            line,
-            col,
-            column: column.into(),
-            value: value.into(),
-            expected: expected.into(),
-        }
+        InputError::at(path, &Unit::Line, line, col, column, value, expected)
     }
 
     /// A bad cell at a place counted in `unit`.

@@ -230,6 +230,27 @@ struct Drawn {
     timelines: Vec<Option<Timeline>>,
 }
 
+impl Drawn {
+    /// Keeps an admissible pseudo-event: security `security` on day 0 `day0` of replication
+    /// `replication`, with its analysis and (thin trading) its timeline.
+    fn push(
+        &mut self,
+        replication: usize,
+        security: usize,
+        day0: usize,
+        timeline: Option<Timeline>,
+        analysis: EventAnalysis,
+    ) {
+        self.draws.push(Draw {
+            replication,
+            security,
+            day0,
+        });
+        self.analyses.push(analysis);
+        self.timelines.push(timeline);
+    }
+}
+
 /// One candidate pseudo-event: its (possibly thinned) timeline and analysis, if admissible.
 fn candidate(
     u: &Universe,
@@ -307,13 +328,7 @@ fn draw_events(u: &Universe, es: &EventSpec, cfg: &SimConfig, r: usize) -> Resul
                     break;
                 }
                 if let Some((tl, a)) = candidate(u, es, cfg, sec, day0, &mut rng) {
-                    out.draws.push(Draw {
-                        replication: r,
-                        security: sec,
-                        day0,
-                    });
-                    out.analyses.push(a);
-                    out.timelines.push(tl);
+                    out.push(r, sec, day0, tl, a);
                 }
             }
         }
@@ -336,15 +351,7 @@ fn draw_events(u: &Universe, es: &EventSpec, cfg: &SimConfig, r: usize) -> Resul
             continue;
         }
         match candidate(u, es, cfg, sec, day0, &mut rng) {
-            Some((tl, a)) => {
-                out.draws.push(Draw {
-                    replication: r,
-                    security: sec,
-                    day0,
-                });
-                out.analyses.push(a);
-                out.timelines.push(tl);
-            }
+            Some((tl, a)) => out.push(r, sec, day0, tl, a),
             None => {
                 seen.remove(&(sec, day0));
             }
@@ -631,24 +638,19 @@ mod tests {
             .map(|i| 50.0 + (i as f64 * 0.11).cos() * 2.0)
             .collect();
         let kind = ReturnKind::Simple;
-        let ret: Vec<f64> = (0..n)
-            .map(|i| {
-                if i == 0 {
-                    f64::NAN
-                } else {
-                    kind.ret(px[i - 1], px[i])
-                }
-            })
-            .collect();
-        let mret: Vec<f64> = (0..n)
-            .map(|i| {
-                if i == 0 {
-                    f64::NAN
-                } else {
-                    kind.ret(mpx[i - 1], mpx[i])
-                }
-            })
-            .collect();
+        // Daily returns of a price path (none on the first session).
+        let returns = |p: &[f64]| -> Vec<f64> {
+            (0..n)
+                .map(|i| {
+                    if i == 0 {
+                        f64::NAN
+                    } else {
+                        kind.ret(p[i - 1], p[i])
+                    }
+                })
+                .collect()
+        };
+        let (ret, mret) = (returns(&px), returns(&mpx));
         let spans: Vec<u32> = (0..n).map(|i| u32::from(i > 0)).collect();
         let mut tl = Timeline::from_spans(&ret, &mret, &spans);
         tl.status[0] = crate::returns::Status::Trading;

@@ -5,6 +5,17 @@ use crate::returns::ReturnKind;
 use crate::study::Study;
 use crate::window::Window;
 
+/// The study of a test's study-file text (inputs named, never read) with `overrides`.
+fn study_from(toml_text: &str, overrides: crate::study::Overrides) -> Study {
+    let f: crate::study::StudyFile = toml::from_str(toml_text).expect("toml");
+    Study::resolve(
+        Some((std::path::Path::new("s.toml"), f)),
+        overrides,
+        std::path::Path::new("."),
+    )
+    .expect("study")
+}
+
 mod basics {
     use super::*;
     use crate::data::calendar::Calendar;
@@ -14,20 +25,14 @@ mod basics {
     use proptest::prelude::*;
 
     fn study(min: usize) -> Study {
-        let f: crate::study::StudyFile = toml::from_str(
-            "[inputs]\nevents='e'\nprices='p'\nmarket='m'\n[windows]\nestimation=[-60,-11]\nevent=[-5,5]\ncar=[[-1,1],[0,0],[-5,5]]\n",
-        )
-        .expect("toml");
         let ov = crate::study::Overrides {
             min_estimation: Some(min),
             ..Default::default()
         };
-        Study::resolve(
-            Some((std::path::Path::new("s.toml"), f)),
+        study_from(
+            "[inputs]\nevents='e'\nprices='p'\nmarket='m'\n[windows]\nestimation=[-60,-11]\nevent=[-5,5]\ncar=[[-1,1],[0,0],[-5,5]]\n",
             ov,
-            std::path::Path::new("."),
         )
-        .expect("study")
     }
 
     fn timeline(rets: &[f64], mrets: &[f64], spans: &[u32]) -> (Calendar, Timeline) {
@@ -145,16 +150,10 @@ mod policy_tests {
             .map(|i| 0.001 + ms[i] + ((i * 13 % 7) as f64 - 3.0) / 1000.0)
             .collect();
         let tl = Timeline::from_spans(&ret, &ms, &span);
-        let f: crate::study::StudyFile = toml::from_str(
+        let mut study = study_from(
             "[inputs]\nevents='e'\nprices='p'\nmarket='m'\n[windows]\nestimation=[-60,-11]\nevent=[-5,5]\ncar=[[-1,1]]\n[model]\nmin_estimation=30\n",
-        )
-        .expect("toml");
-        let mut study = Study::resolve(
-            Some((std::path::Path::new("s.toml"), f)),
             Default::default(),
-            std::path::Path::new("."),
-        )
-        .expect("study");
+        );
         assert!(analyze(&tl, &cal, 70, &study.event_spec()).is_ok());
         study.halt_policy = crate::returns::HaltPolicy::DropEvent;
         let e = analyze(&tl, &cal, 70, &study.event_spec()).unwrap_err();
@@ -179,16 +178,10 @@ mod model_tests {
     const DAY0: usize = 100;
 
     fn study(spec: ModelSpec) -> Study {
-        let f: crate::study::StudyFile = toml::from_str(
+        let mut s = study_from(
             "[inputs]\nevents='e'\nprices='p'\nmarket='m'\n[windows]\nestimation=[-80,-11]\nevent=[-5,5]\ncar=[[-1,1],[0,0],[-5,5]]\n[model]\nmin_estimation=40\n",
-        )
-        .expect("toml");
-        let mut s = Study::resolve(
-            Some((std::path::Path::new("s.toml"), f)),
             Default::default(),
-            std::path::Path::new("."),
-        )
-        .expect("study");
+        );
         s.model = spec.kind;
         s.model_spec = spec;
         s
@@ -453,38 +446,27 @@ mod model_tests {
             }
             // Index level scaled: the returns built from it are the same numbers.
             let scaled: Vec<f64> = w.px.iter().map(|p| p * scale).collect();
-            let tl = crate::returns::build_timeline(
-                &w.cal,
-                &crate::data::prices::PriceSeries {
-                    security: "X".into(),
-                    dates: w.cal.sessions.clone(),
-                    price: w.px.iter().map(|p| Some(p * 1.3 + noise[0])).collect(),
-                    volume: vec![None; N],
-                    trade_status: vec![None; N],
-                    lines: (2..N + 2).collect(),
-                    ..Default::default()
-                },
-                &crate::data::halts::Halts::default(),
-                &w.px,
-                Default::default(),
-            );
+            let series = crate::data::prices::PriceSeries {
+                security: "X".into(),
+                dates: w.cal.sessions.clone(),
+                price: w.px.iter().map(|p| Some(p * 1.3 + noise[0])).collect(),
+                volume: vec![None; N],
+                trade_status: vec![None; N],
+                lines: (2..N + 2).collect(),
+                ..Default::default()
+            };
+            let on = |index: &[f64]| {
+                crate::returns::build_timeline(
+                    &w.cal,
+                    &series,
+                    &crate::data::halts::Halts::default(),
+                    index,
+                    Default::default(),
+                )
+            };
+            let tl = on(&w.px);
             let mut tl2 = tl.clone();
-            tl2.market_ret = crate::returns::build_timeline(
-                &w.cal,
-                &crate::data::prices::PriceSeries {
-                    security: "X".into(),
-                    dates: w.cal.sessions.clone(),
-                    price: w.px.iter().map(|p| Some(p * 1.3 + noise[0])).collect(),
-                    volume: vec![None; N],
-                    trade_status: vec![None; N],
-                    lines: (2..N + 2).collect(),
-                    ..Default::default()
-                },
-                &crate::data::halts::Halts::default(),
-                &scaled,
-                Default::default(),
-            )
-            .market_ret;
+            tl2.market_ret = on(&scaled).market_ret;
             let a = analyze(&tl, &w.cal, DAY0, &st.event_spec()).expect("a");
             let b = analyze(&tl2, &w.cal, DAY0, &st.event_spec()).expect("b");
             for (x, y) in a.rows.iter().zip(&b.rows) {

@@ -73,17 +73,13 @@ pub fn car_paths(
 /// With more than [`theme::MAX_LEGEND_SERIES`] series the individual paths are drawn
 /// thin and grey without markers or shading (useful up to thousands of events) and the
 /// CAAR path carries the message.
-pub fn draw_car_paths<DB>(
+pub fn draw_car_paths<DB: Canvas>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
     series: &[CarSeries],
     caar: Option<&CaarPath>,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     register_fonts()?;
     validate(series)?;
     validate_caar(caar)?;
@@ -195,14 +191,10 @@ fn legend_entries(
 
     let mut entries: Vec<Entry> = Vec::new();
     if many {
-        entries.push(Entry::new(
-            Swatch::Line {
-                color: theme::MANY_PATH,
-                width: 2,
-                marker: None,
-            },
-            format!("CAR of each event ({})", series.len()),
-        ));
+        entries.push(Entry::many_paths(format!(
+            "CAR of each event ({})",
+            series.len()
+        )));
     } else {
         for (i, s) in series.iter().enumerate() {
             let mut label = s.label.clone();
@@ -214,14 +206,7 @@ fn legend_entries(
     }
     let mut notes = Vec::new();
     if let Some(c) = caar {
-        notes.push(Entry::new(
-            Swatch::Line {
-                color: theme::CAAR,
-                width: theme::CAAR_WIDTH,
-                marker: None,
-            },
-            c.label.clone(),
-        ));
+        notes.push(Entry::mean_path(c.label.clone()));
         if c.lower.iter().any(Option::is_some) {
             let (color, alpha) = band_style(many);
             notes.push(Entry::new(
@@ -231,13 +216,7 @@ fn legend_entries(
         }
     }
     if any_suspended {
-        notes.push(Entry::new(
-            Swatch::Band {
-                color: theme::SUSPENDED_SWATCH,
-                alpha: theme::SUSPENDED_ALPHA * 2.0,
-            },
-            SUSPENDED_TEXT,
-        ));
+        notes.push(Entry::suspended_shading(SUSPENDED_TEXT));
     }
     if any_carried {
         notes.push(Entry::new(
@@ -253,11 +232,11 @@ fn legend_entries(
 }
 
 /// The CAAR's 95 % band as filled polygons, where both bounds exist.
-fn draw_caar_band<DB>(chart: &mut Chart<'_, DB>, caar: Option<&CaarPath>, many: bool) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+fn draw_caar_band<DB: Canvas>(
+    chart: &mut Chart<'_, DB>,
+    caar: Option<&CaarPath>,
+    many: bool,
+) -> Result<()> {
     let (band_color, band_alpha) = band_style(many);
     if let Some(c) = caar {
         for poly in band_polygons(&c.taus, &c.lower, &c.upper) {
@@ -274,16 +253,12 @@ where
 ///
 /// In long windows (sessions closer than [`theme::MIN_MARKER_SPACING`] px) only suspended
 /// and isolated points get a marker, smaller, so the line stays readable.
-fn draw_path_markers<DB>(
+fn draw_path_markers<DB: Canvas>(
     chart: &Chart<'_, DB>,
     series: &[CarSeries],
     tau_lo: i32,
     tau_hi: i32,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     let plotting = chart.plotting_area();
     let (plot_w, _) = plotting.dim_in_pixel();
     let sessions = f64::from(tau_hi - tau_lo + 1);

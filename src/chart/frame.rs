@@ -10,6 +10,26 @@ use super::legend::{Entry, Legend};
 use super::theme::{self};
 use super::*;
 
+/// The backend every chart draws on: a plotters [`DrawingBackend`] whose errors are
+/// `'static`, so that `?` carries them into [`anyhow::Error`] (`BitMapBackend` in the PNG
+/// writer and the tests). One bound instead of the same `where` clause on every function.
+pub trait Canvas: DrawingBackend<ErrorType = Self::Error> {
+    type Error: std::error::Error + Send + Sync + 'static;
+}
+
+impl<B> Canvas for B
+where
+    B: DrawingBackend,
+    B::ErrorType: 'static,
+{
+    type Error = B::ErrorType;
+}
+
+/// Text in the house font at `size` px in `color` (anchor it with `.pos(…)`).
+pub(crate) fn text_style(size: f64, color: &RGBColor) -> TextStyle<'static> {
+    (theme::FONT_FAMILY, size).into_font().color(color)
+}
+
 /// Sizes of a plot frame: the full-size house style or the compact one of small
 /// multiples.
 #[derive(Debug, Clone, Copy)]
@@ -45,7 +65,7 @@ pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickedAxis, Tic
 
 /// A Cartesian plot with explicit ticks and label formatters, in the house style.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn plot_frame<'a, DB>(
+pub(crate) fn plot_frame<'a, DB: Canvas>(
     plot_area: &'a DrawingArea<DB, Shift>,
     root: &DrawingArea<DB, Shift>,
     x: TickedAxis,
@@ -54,11 +74,7 @@ pub(crate) fn plot_frame<'a, DB>(
     y_fmt: &dyn Fn(&f64) -> String,
     x_desc: &str,
     y_desc: &str,
-) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>> {
     styled_frame(
         plot_area, root, x, y_axis, x_fmt, y_fmt, x_desc, y_desc, FULL,
     )
@@ -67,26 +83,20 @@ where
 /// A plot over categories at x = 0, 1, … labelled `labels`, with the y axis of `y_axis`.
 /// Labels too wide for their slot are staggered on two rows (the x label area grows by
 /// one row), so neighbouring labels never collide.
-pub(crate) fn category_chart<'a, DB>(
+pub(crate) fn category_chart<'a, DB: Canvas>(
     plot_area: &'a DrawingArea<DB, Shift>,
     root: &DrawingArea<DB, Shift>,
     labels: Vec<String>,
     y_axis: &YAxis,
     x_desc: &str,
     y_desc: &str,
-) -> Result<Chart<'a, DB>>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<Chart<'a, DB>> {
     let k = labels.len();
     let x = TickedAxis {
         range: -0.5..(k as f64 - 0.5),
         ticks: (0..k).map(|i| i as f64).collect(),
     };
-    let tick_font = (theme::FONT_FAMILY, FULL.tick)
-        .into_font()
-        .color(&theme::TEXT);
+    let tick_font = text_style(FULL.tick, &theme::TEXT);
     let mut widest = 0;
     for l in &labels {
         widest = widest.max(root.estimate_text_size(l, &tick_font)?.0);
@@ -138,7 +148,7 @@ fn labels_collide(widest: u32, plot_w: u32, k: usize) -> bool {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn styled_frame<'a, DB>(
+pub(crate) fn styled_frame<'a, DB: Canvas>(
     plot_area: &'a DrawingArea<DB, Shift>,
     root: &DrawingArea<DB, Shift>,
     x: TickedAxis,
@@ -148,21 +158,13 @@ pub(crate) fn styled_frame<'a, DB>(
     x_desc: &str,
     y_desc: &str,
     st: FrameStyle,
-) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
-    let tick_font = (theme::FONT_FAMILY, st.tick)
-        .into_font()
-        .color(&theme::TEXT);
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>> {
+    let tick_font = text_style(st.tick, &theme::TEXT);
     let mut widest_y_label = 0;
     for t in &y_axis.ticks {
         widest_y_label = widest_y_label.max(root.estimate_text_size(&y_fmt(t), &tick_font)?.0);
     }
-    let desc_font = (theme::FONT_FAMILY, st.desc)
-        .into_font()
-        .color(&theme::TEXT);
+    let desc_font = text_style(st.desc, &theme::TEXT);
     let x_area = if x_desc.is_empty() {
         st.x_area.saturating_sub((st.desc * 1.3) as u32)
     } else {
@@ -204,22 +206,16 @@ where
 
 /// Splits `area` into a grid of `n` small-multiple panels (at most 3 columns) and returns
 /// each panel's area below its title, which is drawn in the top-left of the panel.
-pub(crate) fn panels<DB>(
+pub(crate) fn panels<DB: Canvas>(
     area: &DrawingArea<DB, Shift>,
     titles: &[String],
-) -> Result<Vec<DrawingArea<DB, Shift>>>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<Vec<DrawingArea<DB, Shift>>> {
     let n = titles.len().max(1);
     let cols = panel_columns(n);
     let rows = n.div_ceil(cols);
     let cells = area.split_evenly((rows, cols));
-    let font = (theme::FONT_FAMILY, theme::PANEL_TITLE_SIZE)
-        .into_font()
-        .color(&theme::TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Top));
+    let font =
+        text_style(theme::PANEL_TITLE_SIZE, &theme::TEXT).pos(Pos::new(HPos::Left, VPos::Top));
     let title_h = theme::PANEL_TITLE_SIZE as u32 + 12;
     let mut out = Vec::with_capacity(titles.len());
     for (cell, title) in cells.into_iter().zip(titles) {
@@ -248,11 +244,10 @@ pub(crate) fn panel_columns(n: usize) -> usize {
 }
 
 /// A one-line legend of (swatch, label) items laid out left to right (small multiples).
-pub(crate) fn footer_legend<DB>(area: &DrawingArea<DB, Shift>, items: &[Entry]) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+pub(crate) fn footer_legend<DB: Canvas>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[Entry],
+) -> Result<()> {
     let font = legend::legend_font().pos(Pos::new(HPos::Left, VPos::Center));
     let (_, h) = area.dim_in_pixel();
     let cy = h as i32 / 2;
@@ -271,17 +266,13 @@ where
 type Layout<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>, Legend);
 
 /// Background, header (title, subtitle) and the split of the rest into plot and legend.
-pub(crate) fn layout<DB>(
+pub(crate) fn layout<DB: Canvas>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
     series: &[Entry],
     notes: &[Entry],
-) -> Result<Layout<DB>>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<Layout<DB>> {
     root.fill(&theme::BACKGROUND)?;
     let area = root.margin(theme::MARGIN, theme::MARGIN, theme::MARGIN, theme::MARGIN);
     let header_height = header_height(title, subtitle);
@@ -307,24 +298,16 @@ pub(crate) fn header_height(title: &str, subtitle: &str) -> u32 {
 
 /// Title (large) and subtitle (muted) in the header band, left-aligned with the plot's
 /// y axis.
-pub(crate) fn draw_header<DB>(
+pub(crate) fn draw_header<DB: Canvas>(
     header: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
     x: i32,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
-    let title_font = (theme::FONT_FAMILY, theme::TITLE_SIZE)
-        .into_font()
-        .color(&theme::TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Top));
-    let sub_font = (theme::FONT_FAMILY, theme::SUBTITLE_SIZE)
-        .into_font()
-        .color(&theme::TEXT_MUTED)
-        .pos(Pos::new(HPos::Left, VPos::Top));
+) -> Result<()> {
+    let title_font =
+        text_style(theme::TITLE_SIZE, &theme::TEXT).pos(Pos::new(HPos::Left, VPos::Top));
+    let sub_font =
+        text_style(theme::SUBTITLE_SIZE, &theme::TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Top));
     let (w, _) = header.dim_in_pixel();
     let room = w.saturating_sub(x.max(0) as u32 + 10);
     let title = fit_text(header, title, &title_font, room)?;
@@ -342,7 +325,7 @@ where
 
 /// A plot over event time τ on `plot_area`: integer x ticks (labels thinned when they
 /// crowd), the y axis of `y_axis`, grid, axis descriptions. `root` is used to measure text.
-pub(crate) fn tau_chart<'a, DB>(
+pub(crate) fn tau_chart<'a, DB: Canvas>(
     plot_area: &'a DrawingArea<DB, Shift>,
     root: &DrawingArea<DB, Shift>,
     tau_lo: i32,
@@ -350,11 +333,7 @@ pub(crate) fn tau_chart<'a, DB>(
     y_axis: &YAxis,
     x_desc: &str,
     y_desc: &str,
-) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>> {
     let d = y_axis.decimals;
     tau_chart_with(
         plot_area,
@@ -370,7 +349,7 @@ where
 
 /// [`tau_chart`] with a custom y label formatter.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn tau_chart_with<'a, DB>(
+pub(crate) fn tau_chart_with<'a, DB: Canvas>(
     plot_area: &'a DrawingArea<DB, Shift>,
     root: &DrawingArea<DB, Shift>,
     tau_lo: i32,
@@ -379,11 +358,7 @@ pub(crate) fn tau_chart_with<'a, DB>(
     y_fmt: &dyn Fn(&f64) -> String,
     x_desc: &str,
     y_desc: &str,
-) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>> {
     let ticks = x_ticks(tau_lo, tau_hi);
     let every = x_label_step(&ticks);
     let x_fmt = move |x: &f64| {

@@ -61,6 +61,35 @@ impl Entry {
             label,
         )
     }
+
+    /// The one row standing for every path when they are many (thin grey lines).
+    pub fn many_paths(label: impl Into<String>) -> Self {
+        let swatch = Swatch::Line {
+            color: theme::MANY_PATH,
+            width: 2,
+            marker: None,
+        };
+        Entry::new(swatch, label)
+    }
+
+    /// The row of the thick cross-sectional mean path (CAAR, mean volume ratio).
+    pub fn mean_path(label: impl Into<String>) -> Self {
+        let swatch = Swatch::Line {
+            color: theme::CAAR,
+            width: theme::CAAR_WIDTH,
+            marker: None,
+        };
+        Entry::new(swatch, label)
+    }
+
+    /// The note on the grey shading of suspended sessions.
+    pub fn suspended_shading(label: impl Into<String>) -> Self {
+        let swatch = Swatch::Band {
+            color: theme::SUSPENDED_SWATCH,
+            alpha: theme::SUSPENDED_ALPHA * 2.0,
+        };
+        Entry::new(swatch, label)
+    }
 }
 
 /// A laid-out legend: its width and the rows that fit.

@@ -10,18 +10,14 @@ use super::theme::{self, Marker};
 use super::*;
 
 /// The y = 0 line and the dashed, labelled τ = 0 line.
-pub(crate) fn draw_zero_and_day0<DB>(
+pub(crate) fn draw_zero_and_day0<DB: Canvas>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<TickedAxis, TickedAxis>>,
     x_range: &std::ops::Range<f64>,
     tau_lo: i32,
     tau_hi: i32,
     y_hi: f64,
     y_lo: f64,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     draw_zero_line(chart, x_range)?;
     if (tau_lo..=tau_hi).contains(&0) {
         chart.draw_series(DashedLineSeries::new(
@@ -35,10 +31,8 @@ where
         } else {
             (HPos::Right, -10)
         };
-        let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-            .into_font()
-            .color(&theme::TEXT_MUTED)
-            .pos(Pos::new(hpos, VPos::Top));
+        let label_font =
+            text_style(theme::ANNOTATION_SIZE, &theme::TEXT_MUTED).pos(Pos::new(hpos, VPos::Top));
         chart.draw_series(std::iter::once(
             EmptyElement::at((0.0, y_hi)) + Text::new("day 0", (dx, 12), label_font),
         ))?;
@@ -47,14 +41,10 @@ where
 }
 
 /// The y = 0 reference line across `x_range`.
-pub(crate) fn draw_zero_line<DB>(
+pub(crate) fn draw_zero_line<DB: Canvas>(
     chart: &mut Chart<'_, DB>,
     x_range: &std::ops::Range<f64>,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(x_range.start, 0.0), (x_range.end, 0.0)],
         theme::ZERO_LINE.stroke_width(theme::REFERENCE_LINE_WIDTH),
@@ -73,20 +63,14 @@ pub(crate) fn n_text(n: usize, missing: usize) -> String {
 
 /// An N label in muted text, centred at the top of the plot above x position `x`, `dy`
 /// pixels lower (staggered rows when labels are many).
-pub(crate) fn draw_n_label<DB>(
+pub(crate) fn draw_n_label<DB: Canvas>(
     chart: &mut Chart<'_, DB>,
     x: f64,
     y_hi: f64,
     text: &str,
     dy: i32,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
-    let n_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-        .into_font()
-        .color(&theme::TEXT_MUTED)
+) -> Result<()> {
+    let n_font = text_style(theme::ANNOTATION_SIZE, &theme::TEXT_MUTED)
         .pos(Pos::new(HPos::Center, VPos::Top));
     chart.draw_series(std::iter::once(
         EmptyElement::at((x, y_hi)) + Text::new(text.to_string(), (0, 8 + dy), n_font),
@@ -104,15 +88,11 @@ pub(crate) fn path_style(i: usize, many: bool) -> ShapeStyle {
 }
 
 /// Draws every segment of at least two points (see [`segments`]) as a line in `style`.
-pub(crate) fn draw_segments<DB>(
+pub(crate) fn draw_segments<DB: Canvas>(
     chart: &mut Chart<'_, DB>,
     segments: Vec<Vec<(f64, f64)>>,
     style: ShapeStyle,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     for segment in segments {
         if segment.len() >= 2 {
             chart.draw_series(LineSeries::new(segment, style))?;
@@ -148,7 +128,7 @@ pub(crate) fn band_polygons(
 }
 
 /// Draws one point marker centred at `at` (in `area`'s coordinates).
-pub(crate) fn draw_marker<DB, CT>(
+pub(crate) fn draw_marker<DB: Canvas, CT>(
     area: &DrawingArea<DB, CT>,
     at: CT::From,
     marker: Marker,
@@ -157,8 +137,6 @@ pub(crate) fn draw_marker<DB, CT>(
     r: i32,
 ) -> Result<()>
 where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
     CT: CoordTranslate,
 {
     let fill = if hollow {
@@ -199,16 +177,12 @@ where
 }
 
 /// `text`, shortened with "…" until it fits in `max_width` pixels.
-pub(crate) fn fit_text<DB>(
+pub(crate) fn fit_text<DB: Canvas>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
     font: &TextStyle<'_>,
     max_width: u32,
-) -> Result<String>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<String> {
     if area.estimate_text_size(text, font)?.0 <= max_width {
         return Ok(text.to_string());
     }
@@ -225,16 +199,12 @@ where
 
 /// Suspended sessions of each series as vertical bands: one per run of consecutive
 /// suspended taus, half a session either side, in the series' colour at low alpha.
-pub(crate) fn draw_suspended_bands<'s, DB>(
+pub(crate) fn draw_suspended_bands<'s, DB: Canvas>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<TickedAxis, TickedAxis>>,
     series: impl Iterator<Item = (&'s [i32], &'s [bool])>,
     y_lo: f64,
     y_hi: f64,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     for (i, (taus, suspended)) in series.enumerate() {
         let fill = theme::series_color(i).mix(theme::SUSPENDED_ALPHA).filled();
         for (a, b) in suspended_runs(taus, suspended) {

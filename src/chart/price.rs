@@ -13,8 +13,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    Chart, TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
-    write_png_atomically,
+    Canvas, Chart, TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
+    text_style, write_png_atomically,
 };
 
 /// What a weekday was for this security.
@@ -131,16 +131,12 @@ fn position(days: &[PriceDay], d: NaiveDate) -> Option<f64> {
 }
 
 /// Draws a price panel onto any drawing area.
-pub fn draw_price_panel<DB>(
+pub fn draw_price_panel<DB: Canvas>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
     p: &PricePanel,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     register_fonts()?;
     validate(p)?;
     let color = theme::series_color(0);
@@ -239,16 +235,12 @@ fn legend_entries(p: &PricePanel, color: RGBColor) -> (Vec<Entry>, Vec<Entry>) {
 }
 
 /// The plot frame over the panel's weekdays (date ticks on Mondays) and adjusted close.
-fn weekday_chart<'a, DB>(
+fn weekday_chart<'a, DB: Canvas>(
     plot_area: &'a DrawingArea<DB, Shift>,
     root: &DrawingArea<DB, Shift>,
     p: &PricePanel,
     y_axis: &YAxis,
-) -> Result<Chart<'a, DB>>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<Chart<'a, DB>> {
     let n = p.days.len();
     // Ticks on Mondays (or the first day after a weekend gap), thinned to ≤ 10 labels.
     let mondays: Vec<usize> = (0..n)
@@ -295,17 +287,13 @@ where
 }
 
 /// Shades suspended days (series colour) and exchange holidays (grey), one day wide.
-fn draw_day_shading<DB>(
+fn draw_day_shading<DB: Canvas>(
     chart: &mut Chart<'_, DB>,
     p: &PricePanel,
     color: RGBColor,
     y_lo: f64,
     y_hi: f64,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     for (i, day) in p.days.iter().enumerate() {
         let fill = match day.kind {
             DayKind::Suspended => color.mix(theme::SUSPENDED_ALPHA * 1.6).filled(),
@@ -379,21 +367,15 @@ fn event_marks(p: &PricePanel) -> Vec<EventMark> {
 /// Dashed event lines, left to right, with their labels stacked down from the top; a
 /// label is drawn on its side of the line (`HPos::Left` anchors it at the line, so the text
 /// runs to the right).
-fn draw_event_marks<DB>(
+fn draw_event_marks<DB: Canvas>(
     chart: &mut Chart<'_, DB>,
     p: &PricePanel,
     y_lo: f64,
     y_hi: f64,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     let n = p.days.len();
-    let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-        .into_font()
-        .color(&theme::TEXT)
-        .pos(Pos::new(HPos::Left, VPos::Top));
+    let label_font =
+        text_style(theme::ANNOTATION_SIZE, &theme::TEXT).pos(Pos::new(HPos::Left, VPos::Top));
     let mut marks = event_marks(p);
     // Labels stacked downwards from the top so that close marks do not overwrite.
     let (_, plot_h) = chart.plotting_area().dim_in_pixel();
@@ -423,11 +405,11 @@ where
 }
 
 /// The price line: solid between consecutive trading weekdays, dashed across gaps.
-fn draw_price_line<DB>(chart: &mut Chart<'_, DB>, p: &PricePanel, color: RGBColor) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+fn draw_price_line<DB: Canvas>(
+    chart: &mut Chart<'_, DB>,
+    p: &PricePanel,
+    color: RGBColor,
+) -> Result<()> {
     let solid = color.stroke_width(theme::LINE_WIDTH);
     let mut prev: Option<(usize, f64)> = None;
     let mut run: Vec<(f64, f64)> = Vec::new();
@@ -457,11 +439,11 @@ where
 }
 
 /// Markers: open squares on limit-locked days, small circles unless days are dense.
-fn draw_price_markers<DB>(chart: &Chart<'_, DB>, p: &PricePanel, color: RGBColor) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+fn draw_price_markers<DB: Canvas>(
+    chart: &Chart<'_, DB>,
+    p: &PricePanel,
+    color: RGBColor,
+) -> Result<()> {
     let n = p.days.len();
     let (plot_w, _) = chart.plotting_area().dim_in_pixel();
     let dense = f64::from(plot_w) / n as f64 <= f64::from(theme::MIN_MARKER_SPACING);

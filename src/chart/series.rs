@@ -141,6 +141,23 @@ pub struct ChartData {
     event_pos: HashMap<(String, String), usize>,
 }
 
+/// Whether each row's session was suspended (a hollow marker, the CAR carried).
+fn suspended(rows: &[&SeriesCsv]) -> Vec<bool> {
+    rows.iter()
+        .map(|s| s.status == DayStatus::Session(Status::Suspended))
+        .collect()
+}
+
+/// The rows of one event, in file order, through an index built by [`index_by`].
+fn rows_of<'a, T>(
+    rows: &'a [T],
+    idx: &'a HashMap<(String, String), Vec<usize>>,
+    e: &EventKey,
+) -> impl Iterator<Item = &'a T> + 'a {
+    let key = (e.event_id.clone(), e.security.clone());
+    idx.get(&key).into_iter().flatten().map(|&i| &rows[i])
+}
+
 fn index_by<T>(
     rows: &[T],
     key: impl Fn(&T) -> (String, String),
@@ -286,22 +303,20 @@ impl ChartData {
 
     /// The `series.csv` rows of one event, in file order.
     fn series_of<'a>(&'a self, e: &EventKey) -> impl Iterator<Item = &'a SeriesCsv> + 'a {
-        let key = (e.event_id.clone(), e.security.clone());
-        self.series_idx
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.series[i])
+        rows_of(&self.series, &self.series_idx, e)
+    }
+
+    /// The `series.csv` rows of one event on the event window, in file order.
+    fn window_rows(&self, e: &EventKey) -> Vec<&SeriesCsv> {
+        let (lo, hi) = self.event_window;
+        self.series_of(e)
+            .filter(|s| s.tau.is_some_and(|t| (lo..=hi).contains(&t)))
+            .collect()
     }
 
     /// The `ar.csv` rows of one event, in file order.
     fn ar_of<'a>(&'a self, e: &EventKey) -> impl Iterator<Item = &'a ArCsv> + 'a {
-        let key = (e.event_id.clone(), e.security.clone());
-        self.ar_idx
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.ar[i])
+        rows_of(&self.ar, &self.ar_idx, e)
     }
 
     pub(crate) fn selected<'a>(&'a self, opts: &ChartOptions) -> Vec<(usize, &'a EventKey)> {
@@ -359,22 +374,15 @@ impl ChartData {
     /// CAR path per event over the event window (from `series.csv`): `None` before the
     /// first return; on suspended sessions the CAR so far is carried (hollow marker).
     pub fn car_series(&self, opts: &ChartOptions) -> Vec<CarSeries> {
-        let (lo, hi) = self.event_window;
         self.selected(opts)
             .into_iter()
             .map(|(_, e)| {
-                let rows: Vec<&SeriesCsv> = self
-                    .series_of(e)
-                    .filter(|s| s.tau.is_some_and(|t| (lo..=hi).contains(&t)))
-                    .collect();
+                let rows = self.window_rows(e);
                 CarSeries {
                     label: e.label.clone(),
                     taus: rows.iter().filter_map(|s| s.tau).collect(),
                     car: rows.iter().map(|s| s.car).collect(),
-                    suspended: rows
-                        .iter()
-                        .map(|s| s.status == DayStatus::Session(Status::Suspended))
-                        .collect(),
+                    suspended: suspended(&rows),
                 }
             })
             .collect()
@@ -646,15 +654,11 @@ impl ChartData {
     /// Volume ratio per event over the event window, and its cross-sectional geometric
     /// mean; `None` when no event has volume.
     pub fn volume(&self, opts: &ChartOptions) -> Option<(Vec<VolumeSeries>, VolumeSeries)> {
-        let (lo, hi) = self.event_window;
         let series: Vec<VolumeSeries> = self
             .selected(opts)
             .into_iter()
             .map(|(_, e)| {
-                let rows: Vec<&SeriesCsv> = self
-                    .series_of(e)
-                    .filter(|s| s.tau.is_some_and(|t| (lo..=hi).contains(&t)))
-                    .collect();
+                let rows = self.window_rows(e);
                 VolumeSeries {
                     label: e.label.clone(),
                     taus: rows.iter().filter_map(|s| s.tau).collect(),
@@ -662,16 +666,14 @@ impl ChartData {
                         .iter()
                         .map(|s| s.volume_ratio.filter(|v| *v > 0.0))
                         .collect(),
-                    suspended: rows
-                        .iter()
-                        .map(|s| s.status == DayStatus::Session(Status::Suspended))
-                        .collect(),
+                    suspended: suspended(&rows),
                 }
             })
             .collect();
         if series.iter().all(|s| s.ratio.iter().all(Option::is_none)) {
             return None;
         }
+        let (lo, hi) = self.event_window;
         let taus: Vec<i32> = (lo..=hi).collect();
         let ratio = taus
             .iter()

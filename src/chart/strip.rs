@@ -12,8 +12,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    Chart, YAxis, category_chart, draw_marker, draw_n_label, draw_zero_line, fmt_number, layout,
-    n_text, register_fonts, write_png_atomically,
+    Canvas, Chart, YAxis, category_chart, draw_marker, draw_n_label, draw_zero_line, fmt_number,
+    layout, n_text, register_fonts, text_style, write_png_atomically,
 };
 
 /// One CAR window's cross-section.
@@ -70,17 +70,13 @@ pub fn car_distribution(
 }
 
 /// Draws the CAR distribution onto any drawing area.
-pub fn draw_car_distribution<DB>(
+pub fn draw_car_distribution<DB: Canvas>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
     strips: &[Strip],
     names: &[String],
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     register_fonts()?;
     validate(strips, names)?;
     let coloured = names.len() <= theme::MAX_LEGEND_SERIES;
@@ -117,9 +113,7 @@ where
             n_text(s.values.len(), no_car)
         })
         .collect();
-    let n_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE)
-        .into_font()
-        .color(&theme::TEXT_MUTED);
+    let n_font = text_style(theme::ANNOTATION_SIZE, &theme::TEXT_MUTED);
     let mut widest_n = 0;
     for t in &n_labels {
         widest_n = widest_n.max(root.estimate_text_size(t, &n_font)?.0);
@@ -177,14 +171,7 @@ fn legend_entries(strips: &[Strip], names: &[String], coloured: bool) -> (Vec<En
             ));
         }
     }
-    let mut notes = vec![Entry::new(
-        Swatch::Line {
-            color: theme::CAAR,
-            width: theme::CAAR_WIDTH,
-            marker: None,
-        },
-        "mean (CAAR)",
-    )];
+    let mut notes = vec![Entry::mean_path("mean (CAAR)")];
     if strips
         .iter()
         .any(|s| s.values.len() > theme::STRIP_BIG_N && s.quantiles.is_some())
@@ -222,11 +209,7 @@ fn legend_entries(strips: &[Strip], names: &[String], coloured: bool) -> (Vec<En
 }
 
 /// A large strip: faint jittered dots, then the quartile box and 5–95 % whiskers.
-fn draw_dense_strip<DB>(chart: &mut Chart<'_, DB>, s: &Strip, cx: f64) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+fn draw_dense_strip<DB: Canvas>(chart: &mut Chart<'_, DB>, s: &Strip, cx: f64) -> Result<()> {
     let n = s.values.len();
     // Faint jittered dots (golden-ratio sequence: deterministic, even spread).
     let r = if n > 2000 { 2 } else { 3 };
@@ -243,11 +226,7 @@ where
 }
 
 /// Box of the quartiles with the median line and whiskers to the 5 % and 95 % quantiles.
-fn draw_quantile_box<DB>(chart: &mut Chart<'_, DB>, q: [f64; 5], cx: f64) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+fn draw_quantile_box<DB: Canvas>(chart: &mut Chart<'_, DB>, q: [f64; 5], cx: f64) -> Result<()> {
     let q: Vec<f64> = q.iter().map(|v| v * 100.0).collect();
     let w = 0.16;
     chart.draw_series(std::iter::once(Rectangle::new(
@@ -280,18 +259,14 @@ where
 
 /// A small strip: one large marker per event (in its series' colour and shape when
 /// `coloured`), labelled with its value when few and `labelled`.
-fn draw_point_strip<DB>(
+fn draw_point_strip<DB: Canvas>(
     chart: &mut Chart<'_, DB>,
     s: &Strip,
     cx: f64,
     (coloured, labelled): (bool, bool),
     px: Px,
     y_lo: f64,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     let r = theme::MARKER_RADIUS + 2;
     let step = 2.4 * f64::from(r) * px.x;
     let (placed, widest) = spread_points(&s.values, cx, 2.4 * f64::from(r) * px.y, step);
@@ -343,17 +318,13 @@ fn spread_points(
 /// Value labels at x = `lx`, in the colour of their point and pushed apart vertically so
 /// they never overlap; a label moved off its point's height gets a thin leader line to the
 /// point, so each label names one point.
-fn draw_value_labels<DB>(
+fn draw_value_labels<DB: Canvas>(
     chart: &mut Chart<'_, DB>,
     mut points: Vec<(f64, f64, usize)>,
     lx: f64,
     px: Px,
     y_lo: f64,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     let label_font = (theme::FONT_FAMILY, theme::ANNOTATION_SIZE - 2.0).into_font();
     let row = (theme::ANNOTATION_SIZE + 4.0) * px.y;
     points.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -7,10 +7,10 @@ use anyhow::{Context, Result, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::legend::{Entry, Swatch};
+use super::legend::Entry;
 use super::{
-    Chart, YAxis, draw_marker, draw_segments, draw_suspended_bands, draw_zero_and_day0, layout,
-    path_style, register_fonts, segments, tau_chart_with, theme, write_png_atomically,
+    Canvas, Chart, YAxis, draw_marker, draw_segments, draw_suspended_bands, draw_zero_and_day0,
+    layout, path_style, register_fonts, segments, tau_chart_with, theme, write_png_atomically,
 };
 
 /// One security's volume ratio over the event window.
@@ -80,17 +80,13 @@ fn log2s(v: &[Option<f64>]) -> Vec<Option<f64>> {
 }
 
 /// Draws the abnormal-volume chart onto any drawing area.
-pub fn draw_abnormal_volume<DB>(
+pub fn draw_abnormal_volume<DB: Canvas>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
     series: &[VolumeSeries],
     mean: Option<&VolumeSeries>,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     register_fonts()?;
     validate(series)?;
     let many = series.len() > theme::MAX_LEGEND_SERIES;
@@ -142,14 +138,7 @@ fn legend_entries(
 ) -> (Vec<Entry>, Vec<Entry>) {
     let mut entries = Vec::new();
     if many {
-        entries.push(Entry::new(
-            Swatch::Line {
-                color: theme::MANY_PATH,
-                width: 2,
-                marker: None,
-            },
-            format!("each event ({})", series.len()),
-        ));
+        entries.push(Entry::many_paths(format!("each event ({})", series.len())));
     } else {
         for (i, s) in series.iter().enumerate() {
             entries.push(Entry::series(i, s.label.clone()));
@@ -157,23 +146,10 @@ fn legend_entries(
     }
     let mut notes = Vec::new();
     if let Some(m) = mean {
-        notes.push(Entry::new(
-            Swatch::Line {
-                color: theme::CAAR,
-                width: theme::CAAR_WIDTH,
-                marker: None,
-            },
-            m.label.clone(),
-        ));
+        notes.push(Entry::mean_path(m.label.clone()));
     }
     if !many && series.iter().any(|s| s.suspended.iter().any(|&b| b)) {
-        notes.push(Entry::new(
-            Swatch::Band {
-                color: theme::SUSPENDED_SWATCH,
-                alpha: theme::SUSPENDED_ALPHA * 2.0,
-            },
-            "shaded: suspended",
-        ));
+        notes.push(Entry::suspended_shading(super::car_paths::SUSPENDED_TEXT));
     }
     (entries, notes)
 }
@@ -214,16 +190,12 @@ fn ratio_label(y: &f64) -> String {
 }
 
 /// Series `i`'s volume path, broken at missing values, with markers unless paths are many.
-fn draw_volume_path<DB>(
+fn draw_volume_path<DB: Canvas>(
     chart: &mut Chart<'_, DB>,
     i: usize,
     s: &VolumeSeries,
     many: bool,
-) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
+) -> Result<()> {
     let ls = log2s(&s.ratio);
     draw_segments(chart, segments(&s.taus, &ls), path_style(i, many))?;
     if !many {

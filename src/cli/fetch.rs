@@ -251,6 +251,26 @@ fn check_period(from: NaiveDate, to: NaiveDate) -> Result<()> {
     Ok(())
 }
 
+/// The file a subcommand writes: `--out` if given, else `default` under the data folder;
+/// refused (see [`guard`]) when something evimpact did not fetch stands there.
+fn target(out: &Option<PathBuf>, data: &Path, default: impl FnOnce() -> String) -> Result<PathBuf> {
+    let out = out.clone().unwrap_or_else(|| data.join(default()));
+    guard(&out)?;
+    Ok(out)
+}
+
+impl PeriodArgs {
+    /// The daily prices of `symbol` (an index if `index`) over this period.
+    fn prices(&self, symbol: &str, index: bool) -> Query {
+        Query::Prices {
+            symbol: symbol.to_string(),
+            index,
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
 /// Refuses to overwrite a file that evimpact did not fetch.
 fn guard(out: &Path) -> Result<()> {
     if out.exists() && !provenance_path(out).exists() {
@@ -360,12 +380,7 @@ fn fetch_prices(fetcher: &Fetcher, p: &PricesArgs, data: &Path, quiet: bool) -> 
         guard(&out)?;
         jobs.push(Job {
             source: pick(&p.source, s)?,
-            query: Query::Prices {
-                symbol: s.clone(),
-                index: p.index,
-                from: p.period.from,
-                to: p.period.to,
-            },
+            query: p.period.prices(s, p.index),
             out,
         });
     }
@@ -374,11 +389,7 @@ fn fetch_prices(fetcher: &Fetcher, p: &PricesArgs, data: &Path, quiet: bool) -> 
 
 /// `evimpact fetch factors`.
 fn fetch_factors(fetcher: &Fetcher, f: &FactorsArgs, data: &Path, quiet: bool) -> Result<()> {
-    let out = f
-        .out
-        .clone()
-        .unwrap_or_else(|| data.join("factors/ff3_daily.csv"));
-    guard(&out)?;
+    let out = target(&f.out, data, || "factors/ff3_daily.csv".into())?;
     let job = Job {
         source: &crate::fetch::french::French,
         query: Query::Factors {
@@ -393,13 +404,12 @@ fn fetch_factors(fetcher: &Fetcher, f: &FactorsArgs, data: &Path, quiet: bool) -
 /// `evimpact fetch events`.
 fn fetch_events(fetcher: &Fetcher, e: &EventsArgs, data: &Path, quiet: bool) -> Result<()> {
     check_period(e.period.from, e.period.to)?;
-    let out = e.out.clone().unwrap_or_else(|| {
-        data.join(format!(
+    let out = target(&e.out, data, || {
+        format!(
             "events/federal-register-{}-{}.csv",
             e.period.from, e.period.to
-        ))
-    });
-    guard(&out)?;
+        )
+    })?;
     let securities = match &e.securities {
         Some(p) => read_security_map(p)?,
         None => Vec::new(),
@@ -427,15 +437,14 @@ fn fetch_news(fetcher: &Fetcher, n: &NewsArgs, data: &Path, quiet: bool) -> Resu
         .chars()
         .take(40)
         .collect();
-    let out = n.out.clone().unwrap_or_else(|| {
-        data.join(format!(
+    let out = target(&n.out, data, || {
+        format!(
             "news/{slug}-{}-{}{}.csv",
             n.period.from,
             n.period.to,
             if n.articles { "-articles" } else { "" }
-        ))
-    });
-    guard(&out)?;
+        )
+    })?;
     let query = if n.articles {
         Query::Articles {
             query: n.query.clone(),
@@ -461,32 +470,13 @@ fn fetch_news(fetcher: &Fetcher, n: &NewsArgs, data: &Path, quiet: bool) -> Resu
 /// `evimpact fetch halts`.
 fn fetch_halts(fetcher: &Fetcher, h: &HaltsArgs, data: &Path, quiet: bool) -> Result<()> {
     check_period(h.period.from, h.period.to)?;
-    let out = h.out.clone().unwrap_or_else(|| {
-        data.join(format!(
-            "halts/fetched-{}-{}.csv",
-            h.period.from, h.period.to
-        ))
-    });
-    guard(&out)?;
-    let mut items: Vec<(&'static dyn Source, Query)> = vec![(
-        pick(&h.source, &h.index)?,
-        Query::Prices {
-            symbol: h.index.clone(),
-            index: true,
-            from: h.period.from,
-            to: h.period.to,
-        },
-    )];
+    let out = target(&h.out, data, || {
+        format!("halts/fetched-{}-{}.csv", h.period.from, h.period.to)
+    })?;
+    let mut items: Vec<(&'static dyn Source, Query)> =
+        vec![(pick(&h.source, &h.index)?, h.period.prices(&h.index, true))];
     for s in &h.securities {
-        items.push((
-            pick(&h.source, s)?,
-            Query::Prices {
-                symbol: s.clone(),
-                index: false,
-                from: h.period.from,
-                to: h.period.to,
-            },
-        ));
+        items.push((pick(&h.source, s)?, h.period.prices(s, false)));
     }
     let fetched = collect(fetcher.fetch_many(&items))?;
     let index = traded_of(&fetched[0].table);
@@ -529,17 +519,10 @@ fn fetch_halts(fetcher: &Fetcher, h: &HaltsArgs, data: &Path, quiet: bool) -> Re
 fn fetch_calendar(fetcher: &Fetcher, c: &CalendarArgs, data: &Path, quiet: bool) -> Result<()> {
     check_period(c.period.from, c.period.to)?;
     let mic = crate::data::calendar::Exchange::for_security(&c.index).mic;
-    let out = c
-        .out
-        .clone()
-        .unwrap_or_else(|| data.join(format!("calendars/{mic}_sessions_fetched.csv")));
-    guard(&out)?;
-    let q = Query::Prices {
-        symbol: c.index.clone(),
-        index: true,
-        from: c.period.from,
-        to: c.period.to,
-    };
+    let out = target(&c.out, data, || {
+        format!("calendars/{mic}_sessions_fetched.csv")
+    })?;
+    let q = c.period.prices(&c.index, true);
     let f = fetcher.fetch(pick(&c.source, &c.index)?, &q)?;
     let t = calendar_table(&traded_of(&f.table));
     let dq = Query::Derived {

@@ -131,13 +131,7 @@ pub fn load_characteristics_from(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn write(s: &str) -> tempfile::NamedTempFile {
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(s.as_bytes()).expect("write");
-        f
-    }
+    use crate::testutil::temp_csv as write;
 
     #[test]
     fn reads_named_columns_with_missing_values() {

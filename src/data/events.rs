@@ -203,12 +203,13 @@ pub fn load_events(path: &Path, layout: &FileLayout) -> Result<Vec<Event>, Input
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use crate::testutil::temp_csv as write;
 
-    fn write(s: &str) -> tempfile::NamedTempFile {
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(s.as_bytes()).expect("write");
-        f
+    /// The message of the error loading `f`.
+    fn load_error(f: &tempfile::NamedTempFile) -> String {
+        load_events(f.path(), &FileLayout::default())
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -230,9 +231,7 @@ mod tests {
     #[test]
     fn unknown_zone_names_line_column_and_value() {
         let f = write("event_id,security,date,time,tz\nE1,A,2019-10-07,10:00,Mars/Olympus\n");
-        let msg = load_events(f.path(), &FileLayout::default())
-            .unwrap_err()
-            .to_string();
+        let msg = load_error(&f);
         assert!(msg.contains(":2:5: column 'tz'"), "{msg}");
         assert!(msg.contains("\"Mars/Olympus\""), "{msg}");
     }
@@ -242,25 +241,19 @@ mod tests {
     fn security_ids_are_not_paths() {
         for bad in ["../secret", "/abs/secret", "a/b"] {
             let f = write(&format!("event_id,security,date\nE1,{bad},2019-10-07\n"));
-            let msg = load_events(f.path(), &FileLayout::default())
-                .unwrap_err()
-                .to_string();
+            let msg = load_error(&f);
             assert!(msg.contains(":2:2: column 'security'"), "{msg}");
             assert!(msg.contains(&format!("\"{bad}\"")), "{msg}");
         }
         let f = write("event_id,security,date,market\nE1,A,2019-10-07,../../etc/passwd\n");
-        let msg = load_events(f.path(), &FileLayout::default())
-            .unwrap_err()
-            .to_string();
+        let msg = load_error(&f);
         assert!(msg.contains(":2:4: column 'market'"), "{msg}");
     }
 
     #[test]
     fn duplicate_event_security_is_an_error() {
         let f = write("event_id,security,date\nE1,A,2019-10-07\nE1,A,2019-10-08\n");
-        let msg = load_events(f.path(), &FileLayout::default())
-            .unwrap_err()
-            .to_string();
+        let msg = load_error(&f);
         assert!(msg.contains("first seen on line 2"), "{msg}");
     }
 }

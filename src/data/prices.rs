@@ -222,34 +222,38 @@ pub const MAX_VOLUME: f64 = 1e15;
 /// What a valid value of a number column is: `Err` gives the expectation for the message.
 type Rule = fn(f64) -> Result<(), &'static str>;
 
-fn price_rule(v: f64) -> Result<(), &'static str> {
-    if v <= 0.0 {
-        Err("a positive price")
-    } else if v >= MAX_PRICE {
-        Err("a positive price below 1e12 (this value is absurd)")
+/// `v` above 0 (`strict`) or at least 0, and below `max`; else the expectation, `low` for a
+/// value at or under 0, `high` for an absurd one. NaN passes (missing values are read
+/// before any rule).
+fn in_range(
+    v: f64,
+    strict: bool,
+    max: f64,
+    low: &'static str,
+    high: &'static str,
+) -> Result<(), &'static str> {
+    if v < 0.0 || (strict && v == 0.0) {
+        Err(low)
+    } else if v >= max {
+        Err(high)
     } else {
         Ok(())
     }
+}
+
+fn price_rule(v: f64) -> Result<(), &'static str> {
+    let absurd = "a positive price below 1e12 (this value is absurd)";
+    in_range(v, true, MAX_PRICE, "a positive price", absurd)
 }
 
 fn positive_rule(v: f64) -> Result<(), &'static str> {
-    if v <= 0.0 {
-        Err("a positive number")
-    } else if v >= MAX_PRICE {
-        Err("a positive number below 1e12 (this value is absurd)")
-    } else {
-        Ok(())
-    }
+    let absurd = "a positive number below 1e12 (this value is absurd)";
+    in_range(v, true, MAX_PRICE, "a positive number", absurd)
 }
 
 fn volume_rule(v: f64) -> Result<(), &'static str> {
-    if v < 0.0 {
-        Err("a non-negative number")
-    } else if v >= MAX_VOLUME {
-        Err("a volume below 1e15 (this value is absurd)")
-    } else {
-        Ok(())
-    }
+    let absurd = "a volume below 1e15 (this value is absurd)";
+    in_range(v, false, MAX_VOLUME, "a non-negative number", absurd)
 }
 
 fn flag_rule(v: f64) -> Result<(), &'static str> {
@@ -402,7 +406,16 @@ struct Reader<'a> {
     layout: &'a FileLayout,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
+    fn new(path: &'a Path, unit: Unit, cols: &'a Cols, layout: &'a FileLayout) -> Self {
+        Reader {
+            path,
+            unit,
+            cols,
+            layout,
+        }
+    }
+
     fn err<B: Batch>(&self, b: &B, c: usize, i: usize, value: &str, expected: &str) -> InputError {
         InputError::at(
             self.path,
@@ -831,6 +844,19 @@ fn polars_chunk(
         .finish()
 }
 
+/// Column `c` of a chunk parsed by polars (named `c{c}`), as `get` casts it; an error
+/// naming the file and the column.
+fn chunk_column<T>(
+    r: &Reader,
+    df: &DataFrame,
+    c: usize,
+    get: impl FnOnce(&Column) -> PolarsResult<T>,
+) -> Result<T, InputError> {
+    df.column(&format!("c{c}"))
+        .and_then(get)
+        .map_err(|e| InputError::parse(r.path, format!("reading column {}: {e}", r.cols.name(c))))
+}
+
 /// Reads one chunk: polars when it agrees with the scanner on the rows, else the text.
 fn read_chunk(
     r: &Reader,
@@ -904,12 +930,7 @@ fn read_chunk(
     let mut num_of = vec![None; width];
     let mut nums = Vec::new();
     for &c in &numeric {
-        let col = df
-            .column(&format!("c{c}"))
-            .and_then(|s| s.f64().cloned())
-            .map_err(|e| {
-                InputError::parse(r.path, format!("reading column {}: {e}", r.cols.name(c)))
-            })?;
+        let col = chunk_column(r, &df, c, |s| s.f64().cloned())?;
         num_of[c] = Some(nums.len());
         nums.push(
             col.iter()
@@ -920,12 +941,7 @@ fn read_chunk(
     let mut text_of = vec![None; width];
     let mut str_cols = Vec::new();
     for &c in &text {
-        let col = df
-            .column(&format!("c{c}"))
-            .and_then(|s| s.str().cloned())
-            .map_err(|e| {
-                InputError::parse(r.path, format!("reading column {}: {e}", r.cols.name(c)))
-            })?;
+        let col = chunk_column(r, &df, c, |s| s.str().cloned())?;
         text_of[c] = Some(str_cols.len());
         str_cols.push(col);
     }
@@ -945,12 +961,7 @@ fn read_csv(path: &Path, layout: &FileLayout, target: &Target) -> Result<(Cols, 
     let mut sc = Scanner::open(path, layout.delimiter)?;
     let header = Header::checked(path, sc.header_names(), &layout.columns)?;
     let cols = Cols::resolve(path, &header, matches!(target, Target::Long(_)), layout)?;
-    let r = Reader {
-        path,
-        unit: Unit::Line,
-        cols: &cols,
-        layout,
-    };
+    let r = Reader::new(path, Unit::Line, &cols, layout);
     let (d, width) = (sc.delimiter, sc.width());
     let mut out = Read::default();
     while let Some(chunk) = sc.next_chunk(CHUNK_BYTES)? {
@@ -1059,12 +1070,7 @@ fn read_parquet(
     let names = super::columnar::parquet_names(path)?;
     let header = Header::checked(path, names.clone(), &layout.columns)?;
     let cols = Cols::resolve(path, &header, matches!(target, Target::Long(_)), layout)?;
-    let r = Reader {
-        path,
-        unit: Unit::Row,
-        cols: &cols,
-        layout,
-    };
+    let r = Reader::new(path, Unit::Row, &cols, layout);
     let mut wanted: Vec<usize> = cols.numeric();
     wanted.extend(cols.text());
     wanted.sort_unstable();
@@ -1091,12 +1097,7 @@ fn read_sheet(
 ) -> Result<(Cols, Read), InputError> {
     let t = super::table::read_table(path, layout, true)?;
     let cols = Cols::resolve(path, &t.header, matches!(target, Target::Long(_)), layout)?;
-    let r = Reader {
-        path,
-        unit: t.unit.clone(),
-        cols: &cols,
-        layout,
-    };
+    let r = Reader::new(path, t.unit.clone(), &cols, layout);
     let width = t.header.names().len();
     let mut lines = Vec::with_capacity(t.rows.len());
     let mut cells = Vec::with_capacity(t.rows.len());
@@ -1145,12 +1146,7 @@ pub fn load_price_file(
             path: path.to_path_buf(),
         });
     }
-    let r = Reader {
-        path,
-        unit: unit_of(path),
-        cols: &cols,
-        layout,
-    };
+    let r = Reader::new(path, unit_of(path), &cols, layout);
     r.finish(security, acc)
 }
 
@@ -1178,12 +1174,7 @@ pub fn load_long_price_file(
             path: path.to_path_buf(),
         });
     }
-    let r = Reader {
-        path,
-        unit: unit_of(path),
-        cols: &cols,
-        layout,
-    };
+    let r = Reader::new(path, unit_of(path), &cols, layout);
     read.into_sorted()
         .into_iter()
         .map(|(sec, acc)| r.finish(&sec, acc).map(|s| (sec, s)))
@@ -1272,16 +1263,8 @@ impl PriceSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::temp_csv as write;
     use std::io::Write;
-
-    fn write(s: &str) -> tempfile::NamedTempFile {
-        let mut f = tempfile::Builder::new()
-            .suffix(".csv")
-            .tempfile()
-            .expect("temp");
-        f.write_all(s.as_bytes()).expect("write");
-        f
-    }
 
     fn load(f: &tempfile::NamedTempFile) -> Result<PriceSeries, InputError> {
         load_price_file(f.path(), "X", &FileLayout::default())

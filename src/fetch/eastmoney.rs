@@ -24,7 +24,9 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count, fmt_num};
+use super::{
+    About, Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Source, Table, fmt_count, fmt_num,
+};
 
 pub struct Eastmoney;
 
@@ -163,18 +165,13 @@ pub fn to_table(
     to: NaiveDate,
 ) -> Result<Table, ParseError> {
     let adj: BTreeMap<NaiveDate, f64> = adjusted.iter().map(|k| (k.date, k.close)).collect();
-    let mut t = Table::new(&[
-        "date",
-        "open",
-        "high",
-        "low",
-        "close",
-        "adj_close",
-        "volume",
-        "trade_status",
-        "amount_cny",
-        "turnover_pct",
-    ]);
+    let mut t = Table::new(
+        &[
+            &PRICE_COLUMNS[..],
+            &["trade_status", "amount_cny", "turnover_pct"],
+        ]
+        .concat(),
+    );
     let mut suspended = Vec::new();
     for k in raw.iter().filter(|k| k.date >= from && k.date <= to) {
         let a = adj.get(&k.date).ok_or_else(|| {
@@ -246,13 +243,8 @@ impl Source for Eastmoney {
     }
 
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let Query::Prices {
-            symbol, from, to, ..
-        } = q
-        else {
-            return Err(ctx.err(FetchErrorKind::Usage, "", "not a price query"));
-        };
-        let id = secid(symbol).map_err(|m| ctx.err(FetchErrorKind::Usage, "", m))?;
+        let (symbol, _, from, to) = ctx.price_query(q)?;
+        let id = secid(symbol).map_err(|m| ctx.usage(m))?;
         let get = |fqt: &str| -> Result<(String, Vec<Kline>), FetchError> {
             let url = ctx.url(
                 "/api/qt/stock/kline/get",
@@ -274,7 +266,7 @@ impl Source for Eastmoney {
         };
         let (name, raw) = get("0")?;
         let (_, adjusted) = get("2")?;
-        let mut t = to_table(&raw, &adjusted, *from, *to).map_err(|(k, m)| ctx.err(k, "", m))?;
+        let mut t = to_table(&raw, &adjusted, from, to).map_err(|(k, m)| ctx.err(k, "", m))?;
         if !name.is_empty() {
             t.notes
                 .insert(0, format!("Eastmoney name: {name} (secid {id})"));

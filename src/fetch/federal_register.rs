@@ -294,7 +294,7 @@ impl Source for FederalRegister {
             securities,
         } = q
         else {
-            return Err(ctx.err(FetchErrorKind::Usage, "", "not a Federal Register query"));
+            return Err(ctx.usage("not a Federal Register query"));
         };
         let mut params: Vec<(&str, String)> = vec![
             ("conditions[agencies][]", agency.clone()),

@@ -33,7 +33,7 @@ impl Source for French {
 
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
         let Query::Factors { from, to } = q else {
-            return Err(ctx.err(FetchErrorKind::Usage, "", "not a factor query"));
+            return Err(ctx.usage("not a factor query"));
         };
         let url = ctx.url(ZIP_PATH, &[])?;
         let body = ctx.get(&url)?;

@@ -193,7 +193,7 @@ impl Source for Gdelt {
                 to,
                 max,
             } => (query, from, to, "artlist", Some(*max)),
-            _ => return Err(ctx.err(FetchErrorKind::Usage, "", "not a news query")),
+            _ => return Err(ctx.usage("not a news query")),
         };
         let mut params = vec![
             ("query", query.clone()),

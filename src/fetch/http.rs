@@ -305,21 +305,31 @@ impl Http {
         }
     }
 
+    /// A timeout when `e` is one (with this client's timeout), else `other()`.
+    fn timeout_or(
+        &self,
+        e: &reqwest::Error,
+        attempts: u32,
+        other: impl FnOnce() -> HttpError,
+    ) -> HttpError {
+        if e.is_timeout() {
+            HttpError::Timeout {
+                timeout: self.cfg.timeout,
+                attempts,
+            }
+        } else {
+            other()
+        }
+    }
+
     fn once(&self, u: reqwest::Url, attempts: u32) -> Attempt {
         let resp = match self.client.get(u).send() {
             Ok(r) => r,
             Err(e) => {
-                let err = if e.is_timeout() {
-                    HttpError::Timeout {
-                        timeout: self.cfg.timeout,
-                        attempts,
-                    }
-                } else {
-                    HttpError::Network {
-                        message: error_chain(&e),
-                        attempts,
-                    }
-                };
+                let err = self.timeout_or(&e, attempts, || HttpError::Network {
+                    message: error_chain(&e),
+                    attempts,
+                });
                 return Attempt::Retry { after: None, err };
             }
         };
@@ -334,23 +344,16 @@ impl Http {
         let body = match resp.bytes() {
             Ok(b) => b.to_vec(),
             Err(e) => {
-                let err = if e.is_timeout() {
-                    HttpError::Timeout {
-                        timeout: self.cfg.timeout,
-                        attempts,
-                    }
-                } else {
-                    HttpError::Truncated {
-                        message: format!(
-                            "the connection ended before the body was complete{} ({})",
-                            declared
-                                .map(|n| format!(" (Content-Length {n})"))
-                                .unwrap_or_default(),
-                            error_chain(&e)
-                        ),
-                        attempts,
-                    }
-                };
+                let err = self.timeout_or(&e, attempts, || HttpError::Truncated {
+                    message: format!(
+                        "the connection ended before the body was complete{} ({})",
+                        declared
+                            .map(|n| format!(" (Content-Length {n})"))
+                            .unwrap_or_default(),
+                        error_chain(&e)
+                    ),
+                    attempts,
+                });
                 return Attempt::Retry { after: None, err };
             }
         };

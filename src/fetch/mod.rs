@@ -230,6 +230,17 @@ pub struct Table {
     pub notes: Vec<String>,
 }
 
+/// The columns of a daily price table, in order (sources may add their own after them).
+pub const PRICE_COLUMNS: [&str; 7] = [
+    "date",
+    "open",
+    "high",
+    "low",
+    "close",
+    "adj_close",
+    "volume",
+];
+
 impl Table {
     pub fn new(columns: &[&str]) -> Table {
         Table {
@@ -599,6 +610,28 @@ impl Ctx<'_> {
     /// An error naming this source and symbol.
     pub fn err(&self, kind: FetchErrorKind, url: &str, message: impl Into<String>) -> FetchError {
         FetchError::new(kind, self.source.name(), &self.what, url, message)
+    }
+
+    /// A usage error (no URL yet): a query this source cannot answer, a bad symbol.
+    pub fn usage(&self, message: impl Into<String>) -> FetchError {
+        self.err(FetchErrorKind::Usage, "", message)
+    }
+
+    /// The symbol, index flag and inclusive dates of a price query; a usage error for any
+    /// other query.
+    pub fn price_query<'q>(
+        &self,
+        q: &'q Query,
+    ) -> Result<(&'q str, bool, NaiveDate, NaiveDate), FetchError> {
+        match q {
+            Query::Prices {
+                symbol,
+                index,
+                from,
+                to,
+            } => Ok((symbol, *index, *from, *to)),
+            _ => Err(self.usage("not a price query")),
+        }
     }
 
     /// The body at `url`: from the cache when present and intact (unless `--refresh`), else

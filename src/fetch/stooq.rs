@@ -11,7 +11,8 @@
 use chrono::NaiveDate;
 
 use super::{
-    About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count, fmt_num, is_a_share,
+    About, Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Source, Table, fmt_count,
+    fmt_num, is_a_share,
 };
 
 pub struct Stooq;
@@ -50,16 +51,8 @@ impl Source for Stooq {
     }
 
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let Query::Prices {
-            symbol,
-            index,
-            from,
-            to,
-        } = q
-        else {
-            return Err(ctx.err(FetchErrorKind::Usage, "", "not a price query"));
-        };
-        let s = stooq_symbol(symbol, *index).map_err(|m| ctx.err(FetchErrorKind::Usage, "", m))?;
+        let (symbol, index, from, to) = ctx.price_query(q)?;
+        let s = stooq_symbol(symbol, index).map_err(|m| ctx.usage(m))?;
         let url = ctx.url(
             "/q/d/l/",
             &[
@@ -70,7 +63,7 @@ impl Source for Stooq {
             ],
         )?;
         let body = ctx.get(&url)?;
-        parse_csv(&body, *from, *to).map_err(|(k, m)| ctx.err(k, &url, m))
+        parse_csv(&body, from, to).map_err(|(k, m)| ctx.err(k, &url, m))
     }
 }
 
@@ -114,15 +107,7 @@ pub fn parse_csv(
         )));
     };
     let (co, ch, cl, cv) = (find("Open"), find("High"), find("Low"), find("Volume"));
-    let mut t = Table::new(&[
-        "date",
-        "open",
-        "high",
-        "low",
-        "close",
-        "adj_close",
-        "volume",
-    ]);
+    let mut t = Table::new(&PRICE_COLUMNS);
     let mut last: Option<NaiveDate> = None;
     for (k, rec) in r.records().enumerate() {
         let line = k + 2;

@@ -23,7 +23,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeZone};
 use serde_json::Value;
 
-use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count, fmt_num};
+use super::{
+    About, Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Source, Table, fmt_count, fmt_num,
+};
 
 pub struct Yahoo;
 
@@ -54,16 +56,8 @@ impl Source for Yahoo {
     }
 
     fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let Query::Prices {
-            symbol,
-            index,
-            from,
-            to,
-        } = q
-        else {
-            return Err(ctx.err(FetchErrorKind::Usage, "", "not a price query"));
-        };
-        let ysym = yahoo_symbol(symbol, *index);
+        let (symbol, index, from, to) = ctx.price_query(q)?;
+        let ysym = yahoo_symbol(symbol, index);
         // A day either side: a session's timestamp is its local open, which is the previous
         // UTC day in Asia-Pacific time zones.
         let p1 = from
@@ -73,7 +67,7 @@ impl Source for Yahoo {
             .and_hms_opt(23, 59, 59)
             .map(|t| t.and_utc().timestamp() + 86_400);
         let (Some(p1), Some(p2)) = (p1, p2) else {
-            return Err(ctx.err(FetchErrorKind::Usage, "", "dates out of range"));
+            return Err(ctx.usage("dates out of range"));
         };
         let path = format!("/v8/finance/chart/{}", encode_path(&ysym));
         let url = ctx.url(
@@ -87,7 +81,7 @@ impl Source for Yahoo {
             ],
         )?;
         let body = ctx.get(&url)?;
-        parse_chart(&body, *from, *to).map_err(|(kind, m)| ctx.err(kind, &url, m))
+        parse_chart(&body, from, to).map_err(|(kind, m)| ctx.err(kind, &url, m))
     }
 }
 
@@ -226,15 +220,7 @@ pub fn parse_chart(body: &[u8], from: NaiveDate, to: NaiveDate) -> Result<Table,
     let dates: Vec<NaiveDate> = by_date.keys().copied().collect();
     let idx: Vec<usize> = by_date.values().copied().collect();
 
-    let mut table = Table::new(&[
-        "date",
-        "open",
-        "high",
-        "low",
-        "close",
-        "adj_close",
-        "volume",
-    ]);
+    let mut table = Table::new(&PRICE_COLUMNS);
     let currency = meta
         .get("currency")
         .and_then(Value::as_str)

@@ -6,7 +6,7 @@
 
 use polars::prelude::*;
 
-use super::tables::{col, dates_col, opt};
+use super::tables::{caar_cols, col, dates_col, frame, opt, test_cols};
 use crate::outcome::Outcome;
 use crate::outcome::second_stage::GroupAggregates;
 
@@ -105,16 +105,9 @@ fn group_aggregates(g: &[GroupAggregates]) -> Vec<(&str, &crate::outcome::Aggreg
 /// `group_caar.csv`: `caar.csv` per group (group, scope, window, tau, n, mean).
 pub fn group_caar_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let rows = group_aggregates(&o.second.groups);
-    DataFrame::new_infer_height(vec![
-        col("group", rows.iter().map(|(g, _)| *g)),
-        col("scope", rows.iter().map(|(_, a)| a.scope.as_str())),
-        col(
-            "window",
-            rows.iter().map(|(_, a)| a.window.map(|w| w.label())),
-        ),
-        col("tau", rows.iter().map(|(_, a)| a.tau)),
-        col("n", rows.iter().map(|(_, a)| a.n as u32)),
-        col("mean", rows.iter().map(|(_, a)| opt(a.mean))),
+    frame([
+        vec![col("group", rows.iter().map(|(g, _)| *g))],
+        caar_cols(&rows, |(_, a)| a),
     ])
 }
 
@@ -124,22 +117,9 @@ pub fn group_tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .into_iter()
         .flat_map(|(g, a)| a.tests.iter().map(move |t| (g, a, t)))
         .collect();
-    DataFrame::new_infer_height(vec![
-        col("group", rows.iter().map(|(g, _, _)| *g)),
-        col("scope", rows.iter().map(|(_, a, _)| a.scope.as_str())),
-        col(
-            "window",
-            rows.iter().map(|(_, a, _)| a.window.map(|w| w.label())),
-        ),
-        col("tau", rows.iter().map(|(_, a, _)| a.tau)),
-        col("test", rows.iter().map(|(_, _, t)| t.test.as_str())),
-        col("statistic", rows.iter().map(|(_, _, t)| opt(t.statistic))),
-        col("p_value", rows.iter().map(|(_, _, t)| opt(t.p_value))),
-        col("n", rows.iter().map(|(_, _, t)| t.n as u32)),
-        col(
-            "distribution",
-            rows.iter().map(|(_, _, t)| t.distribution.to_string()),
-        ),
+    frame([
+        vec![col("group", rows.iter().map(|(g, _, _)| *g))],
+        test_cols(&rows, |(_, a, _)| a, |(_, _, t)| t),
     ])
 }
 

@@ -3,7 +3,9 @@
 
 use polars::prelude::*;
 
-use crate::outcome::Outcome;
+use crate::outcome::{Aggregate, EventResult, Outcome};
+use crate::stats::TestStat;
+use crate::window::Window;
 
 /// A named column from any iterator of values polars can hold.
 pub(super) fn col<I, T, P>(name: &str, values: I) -> Column
@@ -38,29 +40,103 @@ pub(super) fn date_col(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> Pol
     Column::new(name.into(), days).cast(&DataType::Date)
 }
 
-/// `ar.csv`: one row per event, security and session of the event window.
-pub fn ar_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows: Vec<_> = o
-        .results
+/// One row per item of each event result (`items` picks them), with its result beside it.
+fn per_result<'a, T: 'a, I>(
+    o: &'a Outcome,
+    items: impl Fn(&'a EventResult) -> I,
+) -> Vec<(&'a EventResult, &'a T)>
+where
+    I: IntoIterator<Item = &'a T>,
+{
+    o.results
         .iter()
-        .flat_map(|r| r.analysis.rows.iter().map(move |row| (r, row)))
-        .collect();
-    DataFrame::new_infer_height(vec![
+        .flat_map(|r| items(r).into_iter().map(move |x| (r, x)))
+        .collect()
+}
+
+/// The `event_id` and `security` key columns of rows keyed by their event result.
+fn key_cols<T>(rows: &[(&EventResult, T)]) -> [Column; 2] {
+    [
         col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
         col("security", rows.iter().map(|(r, _)| r.security.as_str())),
-        col("tau", rows.iter().map(|(_, x)| x.tau)),
-        date_col("date", rows.iter().map(|(_, x)| Some(x.date)).collect())?,
-        col("status", rows.iter().map(|(_, x)| x.status.as_str())),
+    ]
+}
+
+/// The `window`, `tau_start` and `tau_end` columns of rows on an event-time window.
+fn window_cols<T>(rows: &[(&EventResult, T)], window: impl Fn(&T) -> Window) -> [Column; 3] {
+    [
+        col("window", rows.iter().map(|(_, x)| window(x).label())),
+        col("tau_start", rows.iter().map(|(_, x)| window(x).start)),
+        col("tau_end", rows.iter().map(|(_, x)| window(x).end)),
+    ]
+}
+
+/// The `scope`, `window` and `tau` columns of rows on a day or window aggregate.
+fn scope_cols<T>(rows: &[T], agg: impl Fn(&T) -> &Aggregate) -> [Column; 3] {
+    [
+        col("scope", rows.iter().map(|x| agg(x).scope.as_str())),
         col(
-            "span",
-            rows.iter().map(|(_, x)| (x.span > 0).then_some(x.span)),
+            "window",
+            rows.iter().map(|x| agg(x).window.map(|w| w.label())),
         ),
-        col("ret", rows.iter().map(|(_, x)| opt(x.ret))),
-        col("market_ret", rows.iter().map(|(_, x)| opt(x.market_ret))),
-        col("normal_ret", rows.iter().map(|(_, x)| opt(x.normal))),
-        col("ar", rows.iter().map(|(_, x)| opt(x.ar))),
-        col("ar_var", rows.iter().map(|(_, x)| opt(x.var))),
-        col("sar", rows.iter().map(|(_, x)| opt(x.sar))),
+        col("tau", rows.iter().map(|x| agg(x).tau)),
+    ]
+}
+
+/// The columns of `caar.csv`: scope, window, tau, n (events) and the mean.
+pub(super) fn caar_cols<T>(rows: &[T], agg: impl Fn(&T) -> &Aggregate) -> Vec<Column> {
+    let mut cols = scope_cols(rows, &agg).to_vec();
+    cols.push(col("n", rows.iter().map(|x| agg(x).n as u32)));
+    cols.push(col("mean", rows.iter().map(|x| opt(agg(x).mean))));
+    cols
+}
+
+/// The columns of `tests.csv`: the aggregate's scope, window and tau, then the test's id,
+/// statistic, p-value, n and reference distribution.
+pub(super) fn test_cols<T>(
+    rows: &[T],
+    agg: impl Fn(&T) -> &Aggregate,
+    test: impl Fn(&T) -> &TestStat,
+) -> Vec<Column> {
+    let mut cols = scope_cols(rows, agg).to_vec();
+    cols.extend([
+        col("test", rows.iter().map(|x| test(x).test.as_str())),
+        col("statistic", rows.iter().map(|x| opt(test(x).statistic))),
+        col("p_value", rows.iter().map(|x| opt(test(x).p_value))),
+        col("n", rows.iter().map(|x| test(x).n as u32)),
+        col(
+            "distribution",
+            rows.iter().map(|x| test(x).distribution.to_string()),
+        ),
+    ]);
+    cols
+}
+
+/// A frame from column groups in order.
+pub(super) fn frame<const N: usize>(groups: [Vec<Column>; N]) -> PolarsResult<DataFrame> {
+    DataFrame::new_infer_height(groups.into_iter().flatten().collect())
+}
+
+/// `ar.csv`: one row per event, security and session of the event window.
+pub fn ar_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows = per_result(o, |r| &r.analysis.rows);
+    frame([
+        key_cols(&rows).into(),
+        vec![
+            col("tau", rows.iter().map(|(_, x)| x.tau)),
+            date_col("date", rows.iter().map(|(_, x)| Some(x.date)).collect())?,
+            col("status", rows.iter().map(|(_, x)| x.status.as_str())),
+            col(
+                "span",
+                rows.iter().map(|(_, x)| (x.span > 0).then_some(x.span)),
+            ),
+            col("ret", rows.iter().map(|(_, x)| opt(x.ret))),
+            col("market_ret", rows.iter().map(|(_, x)| opt(x.market_ret))),
+            col("normal_ret", rows.iter().map(|(_, x)| opt(x.normal))),
+            col("ar", rows.iter().map(|(_, x)| opt(x.ar))),
+            col("ar_var", rows.iter().map(|(_, x)| opt(x.var))),
+            col("sar", rows.iter().map(|(_, x)| opt(x.sar))),
+        ],
     ])
 }
 
@@ -79,27 +155,24 @@ fn tau_bound(c: &crate::abnormal::CarRow, start: bool) -> Option<i32> {
 /// security's first return on or after day 0 and `misses_reaction` flags a window that ends
 /// before it (a halted stock's short windows hold no reaction).
 pub fn car_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows: Vec<_> = o
-        .results
-        .iter()
-        .flat_map(|r| r.analysis.cars.iter().map(move |c| (r, c)))
-        .collect();
-    DataFrame::new_infer_height(vec![
-        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
-        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
-        col("window", rows.iter().map(|(_, c)| c.window.label())),
-        col("tau_start", rows.iter().map(|(_, c)| tau_bound(c, true))),
-        col("tau_end", rows.iter().map(|(_, c)| tau_bound(c, false))),
-        col("car", rows.iter().map(|(_, c)| opt(c.car))),
-        col("car_var", rows.iter().map(|(_, c)| opt(c.var))),
-        col("t_stat", rows.iter().map(|(_, c)| opt(c.t))),
-        col("p_value", rows.iter().map(|(_, c)| opt(c.p))),
-        col("n_returns", rows.iter().map(|(_, c)| c.n_returns as u32)),
-        col("first_return_tau", rows.iter().map(|(_, c)| c.first_return)),
-        col(
-            "misses_reaction",
-            rows.iter().map(|(_, c)| c.misses_reaction),
-        ),
+    let rows = per_result(o, |r| &r.analysis.cars);
+    frame([
+        key_cols(&rows).into(),
+        vec![
+            col("window", rows.iter().map(|(_, c)| c.window.label())),
+            col("tau_start", rows.iter().map(|(_, c)| tau_bound(c, true))),
+            col("tau_end", rows.iter().map(|(_, c)| tau_bound(c, false))),
+            col("car", rows.iter().map(|(_, c)| opt(c.car))),
+            col("car_var", rows.iter().map(|(_, c)| opt(c.var))),
+            col("t_stat", rows.iter().map(|(_, c)| opt(c.t))),
+            col("p_value", rows.iter().map(|(_, c)| opt(c.p))),
+            col("n_returns", rows.iter().map(|(_, c)| c.n_returns as u32)),
+            col("first_return_tau", rows.iter().map(|(_, c)| c.first_return)),
+            col(
+                "misses_reaction",
+                rows.iter().map(|(_, c)| c.misses_reaction),
+            ),
+        ],
     ])
 }
 
@@ -111,22 +184,7 @@ pub fn tests_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .chain(&o.windows)
         .flat_map(|a| a.tests.iter().map(move |t| (a, t)))
         .collect();
-    DataFrame::new_infer_height(vec![
-        col("scope", rows.iter().map(|(a, _)| a.scope.as_str())),
-        col(
-            "window",
-            rows.iter().map(|(a, _)| a.window.map(|w| w.label())),
-        ),
-        col("tau", rows.iter().map(|(a, _)| a.tau)),
-        col("test", rows.iter().map(|(_, t)| t.test.as_str())),
-        col("statistic", rows.iter().map(|(_, t)| opt(t.statistic))),
-        col("p_value", rows.iter().map(|(_, t)| opt(t.p_value))),
-        col("n", rows.iter().map(|(_, t)| t.n as u32)),
-        col(
-            "distribution",
-            rows.iter().map(|(_, t)| t.distribution.to_string()),
-        ),
-    ])
+    DataFrame::new_infer_height(test_cols(&rows, |(a, _)| a, |(_, t)| t))
 }
 
 /// `joint_tests.csv`: Binder's joint test on every day and window of a run whose events
@@ -142,40 +200,31 @@ pub fn joint_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .filter_map(|a| a.joint.as_ref().map(|j| (a, j)))
         .flat_map(|(a, j)| j.rows.iter().map(move |r| (a, j, r)))
         .collect();
-    DataFrame::new_infer_height(vec![
-        col("scope", rows.iter().map(|(a, _, _)| a.scope.as_str())),
-        col(
-            "window",
-            rows.iter().map(|(a, _, _)| a.window.map(|w| w.label())),
-        ),
-        col("tau", rows.iter().map(|(a, _, _)| a.tau)),
-        col(
-            "hypothesis",
-            rows.iter().map(|(_, _, r)| r.hypothesis.as_str()),
-        ),
-        col("n", rows.iter().map(|(_, j, _)| j.n as u32)),
-        col("sessions", rows.iter().map(|(_, j, _)| j.sessions as u32)),
-        col("q", rows.iter().map(|(_, _, r)| r.q as u32)),
-        col("wald", rows.iter().map(|(_, _, r)| opt(r.wald))),
-        col("wald_p_value", rows.iter().map(|(_, _, r)| opt(r.wald_p))),
-        col("f_statistic", rows.iter().map(|(_, _, r)| opt(r.f))),
-        col("f_df1", rows.iter().map(|(_, _, r)| opt(r.f_df1))),
-        col("f_df2", rows.iter().map(|(_, _, r)| opt(r.f_df2))),
-        col("f_p_value", rows.iter().map(|(_, _, r)| opt(r.f_p))),
-        col("f_form", rows.iter().map(|(_, _, r)| r.form.as_str())),
+    frame([
+        scope_cols(&rows, |(a, _, _)| a).into(),
+        vec![
+            col(
+                "hypothesis",
+                rows.iter().map(|(_, _, r)| r.hypothesis.as_str()),
+            ),
+            col("n", rows.iter().map(|(_, j, _)| j.n as u32)),
+            col("sessions", rows.iter().map(|(_, j, _)| j.sessions as u32)),
+            col("q", rows.iter().map(|(_, _, r)| r.q as u32)),
+            col("wald", rows.iter().map(|(_, _, r)| opt(r.wald))),
+            col("wald_p_value", rows.iter().map(|(_, _, r)| opt(r.wald_p))),
+            col("f_statistic", rows.iter().map(|(_, _, r)| opt(r.f))),
+            col("f_df1", rows.iter().map(|(_, _, r)| opt(r.f_df1))),
+            col("f_df2", rows.iter().map(|(_, _, r)| opt(r.f_df2))),
+            col("f_p_value", rows.iter().map(|(_, _, r)| opt(r.f_p))),
+            col("f_form", rows.iter().map(|(_, _, r)| r.form.as_str())),
+        ],
     ])
 }
 
 /// `caar.csv`: AAR per event day and CAAR per window with the number of events.
 pub fn caar_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let rows: Vec<_> = o.days.iter().chain(&o.windows).collect();
-    DataFrame::new_infer_height(vec![
-        col("scope", rows.iter().map(|a| a.scope.as_str())),
-        col("window", rows.iter().map(|a| a.window.map(|w| w.label()))),
-        col("tau", rows.iter().map(|a| a.tau)),
-        col("n", rows.iter().map(|a| a.n as u32)),
-        col("mean", rows.iter().map(|a| opt(a.mean))),
-    ])
+    DataFrame::new_infer_height(caar_cols(&rows, |a| a))
 }
 
 /// `model.csv`: the fitted normal-return model of each event and security.
@@ -199,100 +248,72 @@ pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
 /// `params.csv`: every parameter of each fitted model with its standard error
 /// (`event_id,security,model,param,value,std_error`).
 pub fn params_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows: Vec<_> = o
-        .results
-        .iter()
-        .flat_map(|r| r.analysis.fit.params.iter().map(move |p| (r, p)))
-        .collect();
-    DataFrame::new_infer_height(vec![
-        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
-        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
-        col(
-            "model",
-            rows.iter().map(|(r, _)| r.analysis.fit.kind.as_str()),
-        ),
-        col("param", rows.iter().map(|(_, p)| p.name.as_str())),
-        col("value", rows.iter().map(|(_, p)| opt(p.value))),
-        col("std_error", rows.iter().map(|(_, p)| opt(p.std_error))),
+    let rows = per_result(o, |r| &r.analysis.fit.params);
+    frame([
+        key_cols(&rows).into(),
+        vec![
+            col(
+                "model",
+                rows.iter().map(|(r, _)| r.analysis.fit.kind.as_str()),
+            ),
+            col("param", rows.iter().map(|(_, p)| p.name.as_str())),
+            col("value", rows.iter().map(|(_, p)| opt(p.value))),
+            col("std_error", rows.iter().map(|(_, p)| opt(p.std_error))),
+        ],
     ])
 }
 
 /// `bhar.csv`: buy-and-hold abnormal return per event and CAR window
 /// (`event_id,security,window,tau_start,tau_end,bhar,n_returns`).
 pub fn bhar_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows: Vec<_> = o
-        .results
-        .iter()
-        .flat_map(|r| r.analysis.bhars.iter().map(move |b| (r, b)))
-        .collect();
-    DataFrame::new_infer_height(vec![
-        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
-        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
-        col("window", rows.iter().map(|(_, b)| b.window.label())),
-        col("tau_start", rows.iter().map(|(_, b)| b.window.start)),
-        col("tau_end", rows.iter().map(|(_, b)| b.window.end)),
-        col("bhar", rows.iter().map(|(_, b)| opt(b.bhar))),
-        col("n_returns", rows.iter().map(|(_, b)| b.n_returns as u32)),
+    let rows = per_result(o, |r| &r.analysis.bhars);
+    frame([
+        key_cols(&rows).into(),
+        window_cols(&rows, |b| b.window).into(),
+        vec![
+            col("bhar", rows.iter().map(|(_, b)| opt(b.bhar))),
+            col("n_returns", rows.iter().map(|(_, b)| b.n_returns as u32)),
+        ],
     ])
 }
 
 /// `volume.csv`: abnormal log volume on each event-window session with volume
 /// (`event_id,security,tau,date,volume,log_volume,abnormal_log_volume,t_stat,p_value`).
 pub fn volume_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows: Vec<_> = o
-        .results
-        .iter()
-        .flat_map(|r| {
-            r.analysis
-                .volume
-                .iter()
-                .flat_map(|v| v.days.iter())
-                .map(move |d| (r, d))
-        })
-        .collect();
-    DataFrame::new_infer_height(vec![
-        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
-        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
-        col("tau", rows.iter().map(|(_, d)| d.tau)),
-        date_col("date", rows.iter().map(|(_, d)| Some(d.date)).collect())?,
-        col("volume", rows.iter().map(|(_, d)| opt(d.volume))),
-        col("log_volume", rows.iter().map(|(_, d)| opt(d.log_volume))),
-        col(
-            "abnormal_log_volume",
-            rows.iter().map(|(_, d)| opt(d.abnormal)),
-        ),
-        col("t_stat", rows.iter().map(|(_, d)| opt(d.t))),
-        col("p_value", rows.iter().map(|(_, d)| opt(d.p))),
+    let rows = per_result(o, |r| r.analysis.volume.iter().flat_map(|v| &v.days));
+    frame([
+        key_cols(&rows).into(),
+        vec![
+            col("tau", rows.iter().map(|(_, d)| d.tau)),
+            date_col("date", rows.iter().map(|(_, d)| Some(d.date)).collect())?,
+            col("volume", rows.iter().map(|(_, d)| opt(d.volume))),
+            col("log_volume", rows.iter().map(|(_, d)| opt(d.log_volume))),
+            col(
+                "abnormal_log_volume",
+                rows.iter().map(|(_, d)| opt(d.abnormal)),
+            ),
+            col("t_stat", rows.iter().map(|(_, d)| opt(d.t))),
+            col("p_value", rows.iter().map(|(_, d)| opt(d.p))),
+        ],
     ])
 }
 
 /// `volume_windows.csv`: cumulative abnormal log volume per event and CAR window
 /// (`event_id,security,window,tau_start,tau_end,cumulative_abnormal_log_volume,t_stat,p_value,n_days`).
 pub fn volume_windows_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows: Vec<_> = o
-        .results
-        .iter()
-        .flat_map(|r| {
-            r.analysis
-                .volume
-                .iter()
-                .flat_map(|v| v.windows.iter())
-                .map(move |w| (r, w))
-        })
-        .collect();
-    DataFrame::new_infer_height(vec![
-        col("event_id", rows.iter().map(|(r, _)| r.event_id.as_str())),
-        col("security", rows.iter().map(|(r, _)| r.security.as_str())),
-        col("window", rows.iter().map(|(_, w)| w.window.label())),
-        col("tau_start", rows.iter().map(|(_, w)| w.window.start)),
-        col("tau_end", rows.iter().map(|(_, w)| w.window.end)),
-        col(
-            "cumulative_abnormal_log_volume",
-            rows.iter().map(|(_, w)| opt(w.cav)),
-        ),
-        col("t_stat", rows.iter().map(|(_, w)| opt(w.t))),
-        col("p_value", rows.iter().map(|(_, w)| opt(w.p))),
-        col("n_days", rows.iter().map(|(_, w)| w.n_days as u32)),
+    let rows = per_result(o, |r| r.analysis.volume.iter().flat_map(|v| &v.windows));
+    frame([
+        key_cols(&rows).into(),
+        window_cols(&rows, |w| w.window).into(),
+        vec![
+            col(
+                "cumulative_abnormal_log_volume",
+                rows.iter().map(|(_, w)| opt(w.cav)),
+            ),
+            col("t_stat", rows.iter().map(|(_, w)| opt(w.t))),
+            col("p_value", rows.iter().map(|(_, w)| opt(w.p))),
+            col("n_days", rows.iter().map(|(_, w)| w.n_days as u32)),
+        ],
     ])
 }
 

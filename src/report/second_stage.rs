@@ -9,6 +9,16 @@ use crate::outcome::second_stage::{DiagnosticFlag, Measure, SeType};
 use crate::outcome::{Aggregate, Outcome};
 use crate::stats::{TestId, find_test};
 
+/// A p-value with its significance stars.
+fn p_starred(p: f64) -> String {
+    format!("{}{}", pval(p), stars(p))
+}
+
+/// A table's header from its column names.
+fn columns(names: &[&str]) -> Vec<String> {
+    names.iter().map(|s| s.to_string()).collect()
+}
+
 /// A standard error in percent, unsigned, 2 decimals.
 fn se_pct(v: f64) -> String {
     if v.is_finite() {
@@ -179,7 +189,7 @@ fn groups(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
         "Mean CAR of {} minus mean CAR of {}; Welch's t (unequal variances, Welch–Satterthwaite df) and a permutation test of the difference in means; {perm_note}. BHAR differences are in group_difference.csv.",
         ex.group_x, ex.group_y
     ))]);
-    let header: Vec<String> = [
+    let header = columns(&[
         "window",
         "groups",
         "N",
@@ -188,10 +198,7 @@ fn groups(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
         "df",
         "p",
         "permutation p",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ]);
     let rows = diffs
         .iter()
         .map(|x| {
@@ -202,8 +209,8 @@ fn groups(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
                 pct(x.welch.diff),
                 num(x.welch.t),
                 num(x.welch.df),
-                format!("{}{}", pval(x.welch.p), stars(x.welch.p)),
-                format!("{}{}", pval(x.permutation.p), stars(x.permutation.p)),
+                p_starred(x.welch.p),
+                p_starred(x.permutation.p),
             ]
         })
         .collect();
@@ -233,7 +240,7 @@ fn regression(d: &mut Doc, o: &Outcome) {
         code("regression_fit.csv"),
         t("."),
     ]);
-    let header: Vec<String> = [
+    let header = columns(&[
         "window",
         "term",
         "estimate",
@@ -244,10 +251,7 @@ fn regression(d: &mut Doc, o: &Outcome) {
         "cluster p (G)",
         "N",
         "R²",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ]);
     let mut rows = Vec::new();
     for c in r.iter().filter(|c| c.measure == Measure::Car) {
         let Some(fit) = &c.fit else {
@@ -294,7 +298,7 @@ fn regression(d: &mut Doc, o: &Outcome) {
                 pct(cl.coef.estimate),
                 se_pct(cl.coef.std_error),
                 num(cl.coef.t),
-                format!("{}{}", pval(cl.coef.p), stars(cl.coef.p)),
+                p_starred(cl.coef.p),
                 pval(hc3),
                 if cluster.is_empty() {
                     "–".into()
@@ -365,7 +369,7 @@ fn volatility(d: &mut Doc, o: &Outcome) {
     d.p(vec![t(
         "Per event: the event window's AR variance over the estimation window's residual variance s² (variance ratio, F test on (L − 1, M − k) df, two-sided) and Beaver's (1968) mean U = (ΣAR²/L)/s² (upper tail of F(L, M − k)); a return spanning d sessions enters as AR/√d. Per event day, Beaver's cross-sectional mean U against 1 is in volatility_days.csv.",
     )]);
-    let header: Vec<String> = [
+    let header = columns(&[
         "security",
         "group",
         "L",
@@ -373,10 +377,7 @@ fn volatility(d: &mut Doc, o: &Outcome) {
         "F p",
         "mean U",
         "U p",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ]);
     let rows = v
         .iter()
         .map(|x| {
@@ -385,17 +386,9 @@ fn volatility(d: &mut Doc, o: &Outcome) {
                 x.group.clone().unwrap_or_else(|| "–".into()),
                 x.tests.event_length.to_string(),
                 num(x.tests.var_ratio),
-                format!(
-                    "{}{}",
-                    pval(x.tests.f_p_two_sided),
-                    stars(x.tests.f_p_two_sided)
-                ),
+                p_starred(x.tests.f_p_two_sided),
                 num(x.tests.u_mean),
-                format!(
-                    "{}{}",
-                    pval(x.tests.u_mean_p_upper),
-                    stars(x.tests.u_mean_p_upper)
-                ),
+                p_starred(x.tests.u_mean_p_upper),
             ]
         })
         .collect();
@@ -409,10 +402,7 @@ fn volatility(d: &mut Doc, o: &Outcome) {
         .filter(|x| (-1..=1).contains(&x.tau))
         .collect();
     if !days.is_empty() {
-        let header: Vec<String> = ["τ", "N", "mean U", "t vs 1", "p"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let header = columns(&["τ", "N", "mean U", "t vs 1", "p"]);
         let rows = days
             .iter()
             .map(|x| {
@@ -421,11 +411,7 @@ fn volatility(d: &mut Doc, o: &Outcome) {
                     x.cross.n_events.to_string(),
                     num(x.cross.u_bar),
                     num(x.cross.t_vs_1),
-                    format!(
-                        "{}{}",
-                        pval(x.cross.p_two_sided),
-                        stars(x.cross.p_two_sided)
-                    ),
+                    p_starred(x.cross.p_two_sided),
                 ]
             })
             .collect();
@@ -444,7 +430,7 @@ fn calendar_time(d: &mut Doc, o: &Outcome) {
         "Each day, the equal-weighted portfolio of the securities in their window {} after day 0 (Jaffe 1974; Mitchell & Stafford 2000), per exchange (and per group), regressed on the market (and on the Fama–French and Carhart factors when given): alpha is the mean daily abnormal return. OLS, OLS with Newey–West standard errors, and WLS weighted by the securities per day; the daily portfolios are in calendar_time_days.csv.",
         w.pretty()
     ))]);
-    let header: Vec<String> = [
+    let header = columns(&[
         "portfolio",
         "model",
         "estimator",
@@ -453,10 +439,7 @@ fn calendar_time(d: &mut Doc, o: &Outcome) {
         "p",
         "days",
         "securities/day",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ]);
     let rows = c
         .iter()
         .filter(|x| x.term == "alpha")
@@ -471,7 +454,7 @@ fn calendar_time(d: &mut Doc, o: &Outcome) {
                 },
                 pct(x.coef.estimate),
                 num(x.coef.t),
-                format!("{}{}", pval(x.coef.p), stars(x.coef.p)),
+                p_starred(x.coef.p),
                 x.n_days.to_string(),
                 num(x.mean_securities),
             ]
@@ -528,9 +511,9 @@ fn multiple_testing(d: &mut Doc, o: &Outcome) {
         .map(|x| {
             vec![
                 x.window.pretty(),
-                format!("{}{}", pval(x.p), stars(x.p)),
-                format!("{}{}", pval(x.holm), stars(x.holm)),
-                format!("{}{}", pval(x.bh), stars(x.bh)),
+                p_starred(x.p),
+                p_starred(x.holm),
+                p_starred(x.bh),
             ]
         })
         .collect();
@@ -558,7 +541,7 @@ fn diagnostics(d: &mut Doc, o: &Outcome) {
         w.pretty(),
         g.len()
     ))]);
-    let header: Vec<String> = [
+    let header = columns(&[
         "security",
         "n",
         "JB p",
@@ -568,10 +551,7 @@ fn diagnostics(d: &mut Doc, o: &Outcome) {
         "drift CAR",
         "drift t",
         "flags",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    ]);
     let rows = g
         .iter()
         .take(200)

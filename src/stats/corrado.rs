@@ -22,6 +22,29 @@ pub fn standardized_ranks(series: &[f64]) -> Vec<f64> {
     u
 }
 
+/// The day sums of the rank test: d_t = Σ_i (U_it − ½) / √k_t over the k_t events ranked
+/// on day t (NaN on a day no event is ranked), and S_U = √(mean of d_t² over the days with
+/// a sum), their time-series standard deviation.
+fn day_sums(ranks: &[&[f64]]) -> (Vec<f64>, f64) {
+    let len = ranks.iter().map(|r| r.len()).max().unwrap_or(0);
+    let mut d = vec![f64::NAN; len];
+    for (t, slot) in d.iter_mut().enumerate() {
+        let (mut s, mut k) = (0.0, 0usize);
+        for r in ranks {
+            if let Some(u) = r.get(t).filter(|u| u.is_finite()) {
+                s += u - 0.5;
+                k += 1;
+            }
+        }
+        if k > 0 {
+            *slot = s / (k as f64).sqrt();
+        }
+    }
+    let avail: Vec<f64> = d.iter().copied().filter(|v| v.is_finite()).collect();
+    let s_u = (avail.iter().map(|v| v * v).sum::<f64>() / avail.len() as f64).sqrt();
+    (d, s_u)
+}
+
 /// Corrado (1989) rank test on standardized ranks (Corrado & Zivney 1992), with the
 /// Campbell & Wasley (1993) scaling for a varying number of returns per day, and for a
 /// window of several days the multi-day form of Cowan (1992).
@@ -49,22 +72,7 @@ pub fn standardized_ranks(series: &[f64]) -> Vec<f64> {
 /// 2(4), 343-358.
 pub fn corrado_rank(ranks: &[&[f64]], days: &[usize]) -> TestStat {
     let n = ranks.len();
-    let len = ranks.iter().map(|r| r.len()).max().unwrap_or(0);
-    let mut d = vec![f64::NAN; len];
-    for (t, slot) in d.iter_mut().enumerate() {
-        let (mut s, mut k) = (0.0, 0usize);
-        for r in ranks {
-            if let Some(u) = r.get(t).filter(|u| u.is_finite()) {
-                s += u - 0.5;
-                k += 1;
-            }
-        }
-        if k > 0 {
-            *slot = s / (k as f64).sqrt();
-        }
-    }
-    let avail: Vec<f64> = d.iter().copied().filter(|v| v.is_finite()).collect();
-    let s_u = (avail.iter().map(|v| v * v).sum::<f64>() / avail.len() as f64).sqrt();
+    let (d, s_u) = day_sums(ranks);
     let tested: Vec<f64> = days
         .iter()
         .filter_map(|&t| d.get(t).copied())
@@ -86,22 +94,7 @@ pub fn corrado_rank(ranks: &[&[f64]], days: &[usize]) -> TestStat {
 /// and every event is ranked on each of them.
 pub fn corrado_rank_by_event(ranks: &[&[f64]], days: &[Vec<usize>]) -> TestStat {
     let n = ranks.len();
-    let len = ranks.iter().map(|r| r.len()).max().unwrap_or(0);
-    let mut d = vec![f64::NAN; len];
-    for (t, slot) in d.iter_mut().enumerate() {
-        let (mut s, mut k) = (0.0, 0usize);
-        for r in ranks {
-            if let Some(u) = r.get(t).filter(|u| u.is_finite()) {
-                s += u - 0.5;
-                k += 1;
-            }
-        }
-        if k > 0 {
-            *slot = s / (k as f64).sqrt();
-        }
-    }
-    let avail: Vec<f64> = d.iter().copied().filter(|v| v.is_finite()).collect();
-    let s_u = (avail.iter().map(|v| v * v).sum::<f64>() / avail.len() as f64).sqrt();
+    let (_, s_u) = day_sums(ranks);
     let (mut sum, mut count) = (0.0, 0usize);
     for (r, ds) in ranks.iter().zip(days) {
         for &t in ds {

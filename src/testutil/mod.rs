@@ -14,7 +14,8 @@
 //!   crate's types (the integration tests go through the public API and the binary
 //!   instead): the seeded generator [`Rng`] (the synthetic generator's own
 //!   xoshiro256\*\*, re-exported, not copied), [`uniform`] draws from it, and
-//!   [`Timeline::from_spans`](crate::returns::Timeline::from_spans).
+//!   [`Timeline::from_spans`](crate::returns::Timeline::from_spans), [`temp_csv`] (a loader's
+//!   input file).
 //!
 //! Usage, in either kind of test:
 //!
@@ -38,6 +39,18 @@ use crate::returns::{Status, Timeline};
 pub fn uniform(seed: u64, stream: u64, lo: f64, hi: f64) -> impl FnMut() -> f64 {
     let mut r = Rng::new(seed, stream);
     move || lo + (hi - lo) * r.uniform()
+}
+
+/// A temporary `.csv` file holding `text` (removed when dropped): the input file of a
+/// loader's test.
+pub fn temp_csv(text: &str) -> tempfile::NamedTempFile {
+    use std::io::Write;
+    let mut f = tempfile::Builder::new()
+        .suffix(".csv")
+        .tempfile()
+        .expect("temp file");
+    f.write_all(text.as_bytes()).expect("write");
+    f
 }
 
 impl Timeline {

@@ -52,12 +52,10 @@ fn parts(x: &[f64], y: &[f64]) -> (f64, f64, f64, f64, f64, f64) {
     (nx, ny, mean(x), mean(y), var(x), var(y))
 }
 
-/// Welch's t (unequal variances). NaN statistic when a group has fewer than 2 values.
-pub fn welch_t(x: &[f64], y: &[f64]) -> TwoSample {
-    let (nx, ny, mx, my, vx, vy) = parts(x, y);
-    let (ax, ay) = (vx / nx, vy / ny);
-    let se = (ax + ay).sqrt();
-    let df = (ax + ay).powi(2) / (ax * ax / (nx - 1.0) + ay * ay / (ny - 1.0));
+/// The two-sample t of the mean difference with standard error `se` on `df` degrees of
+/// freedom (two-sided p from Student's t).
+fn two_sample(x: &[f64], y: &[f64], se: f64, df: f64) -> TwoSample {
+    let (_, _, mx, my, vx, vy) = parts(x, y);
     let t = (mx - my) / se;
     TwoSample {
         n_x: x.len(),
@@ -74,25 +72,21 @@ pub fn welch_t(x: &[f64], y: &[f64]) -> TwoSample {
     }
 }
 
+/// Welch's t (unequal variances). NaN statistic when a group has fewer than 2 values.
+pub fn welch_t(x: &[f64], y: &[f64]) -> TwoSample {
+    let (nx, ny, _, _, vx, vy) = parts(x, y);
+    let (ax, ay) = (vx / nx, vy / ny);
+    let se = (ax + ay).sqrt();
+    let df = (ax + ay).powi(2) / (ax * ax / (nx - 1.0) + ay * ay / (ny - 1.0));
+    two_sample(x, y, se, df)
+}
+
 /// The pooled-variance two-sample t (equal variances).
 pub fn pooled_t(x: &[f64], y: &[f64]) -> TwoSample {
-    let (nx, ny, mx, my, vx, vy) = parts(x, y);
+    let (nx, ny, _, _, vx, vy) = parts(x, y);
     let df = nx + ny - 2.0;
     let se = (((nx - 1.0) * vx + (ny - 1.0) * vy) / df * (1.0 / nx + 1.0 / ny)).sqrt();
-    let t = (mx - my) / se;
-    TwoSample {
-        n_x: x.len(),
-        n_y: y.len(),
-        mean_x: mx,
-        mean_y: my,
-        var_x: vx,
-        var_y: vy,
-        diff: mx - my,
-        se,
-        t,
-        df,
-        p: t_two_sided(t, df),
-    }
+    two_sample(x, y, se, df)
 }
 
 /// A permutation p-value and how it was obtained.
