@@ -3,7 +3,15 @@
 
 use clap::Parser;
 
+/// polars' own warnings ("CSV malformed: expected N rows …", without a file or line) are not
+/// the user's to read: they concern its chunked reading, and the price loader re-reads any
+/// chunk on which polars and evimpact's scanner disagree from the text itself
+/// (`data::prices::read_chunk`), so every problem with a file is reported by evimpact with
+/// its file, line, column and value.
+fn ignore_polars_warning(_message: &str, _kind: polars::error::PolarsWarning) {}
+
 fn main() {
+    polars::error::set_warning_function(ignore_polars_warning);
     let args: Vec<String> = std::env::args().collect();
     if let Err(message) = evimpact::cli::preflight(&args) {
         eprintln!("error: {message}");
