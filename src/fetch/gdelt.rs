@@ -19,9 +19,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 use super::federal_register::EVENT_COLUMNS;
-use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count};
-
-pub struct Gdelt;
+use super::{Ctx, FetchError, FetchErrorKind, Query, Table, fmt_count};
 
 type ParseError = (FetchErrorKind, String);
 
@@ -171,49 +169,36 @@ pub fn parse_articles(body: &[u8]) -> Result<Table, ParseError> {
     Ok(t)
 }
 
-const ABOUT: About = About::new(
-    "gdelt",
-    "https://api.gdeltproject.org",
-    &["timeline", "articles"],
-    5000,
-    "json",
-);
-
-impl Source for Gdelt {
-    fn about(&self) -> &'static About {
-        &ABOUT
+/// Fetches (through `ctx`) and converts: this source's [`super::Source::fetch`].
+pub fn fetch(ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
+    let (query, from, to, mode, max) = match q {
+        Query::Timeline { query, from, to } => (query, from, to, "timelinevolraw", None),
+        Query::Articles {
+            query,
+            from,
+            to,
+            max,
+        } => (query, from, to, "artlist", Some(*max)),
+        _ => return Err(ctx.usage("not a news query")),
+    };
+    let mut params = vec![
+        ("query", query.clone()),
+        ("mode", mode.to_string()),
+        ("format", "json".into()),
+        ("startdatetime", format!("{}000000", from.format("%Y%m%d"))),
+        ("enddatetime", format!("{}235959", to.format("%Y%m%d"))),
+    ];
+    if let Some(m) = max {
+        params.push(("maxrecords", m.clamp(1, 250).to_string()));
+        params.push(("sort", "dateasc".into()));
     }
-
-    fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let (query, from, to, mode, max) = match q {
-            Query::Timeline { query, from, to } => (query, from, to, "timelinevolraw", None),
-            Query::Articles {
-                query,
-                from,
-                to,
-                max,
-            } => (query, from, to, "artlist", Some(*max)),
-            _ => return Err(ctx.usage("not a news query")),
-        };
-        let mut params = vec![
-            ("query", query.clone()),
-            ("mode", mode.to_string()),
-            ("format", "json".into()),
-            ("startdatetime", format!("{}000000", from.format("%Y%m%d"))),
-            ("enddatetime", format!("{}235959", to.format("%Y%m%d"))),
-        ];
-        if let Some(m) = max {
-            params.push(("maxrecords", m.clamp(1, 250).to_string()));
-            params.push(("sort", "dateasc".into()));
-        }
-        let url = ctx.url("/api/v2/doc/doc", &params)?;
-        let body = ctx.get(&url)?;
-        let r = match q {
-            Query::Timeline { .. } => parse_timeline(&body, *from, *to),
-            _ => parse_articles(&body),
-        };
-        r.map_err(|(k, m)| ctx.err(k, &url, m))
-    }
+    let url = ctx.url("/api/v2/doc/doc", &params)?;
+    let body = ctx.get(&url)?;
+    let r = match q {
+        Query::Timeline { .. } => parse_timeline(&body, *from, *to),
+        _ => parse_articles(&body),
+    };
+    r.map_err(|(k, m)| ctx.err(k, &url, m))
 }
 
 #[cfg(test)]

@@ -23,11 +23,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeZone};
 use serde_json::Value;
 
-use super::{
-    About, Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Source, Table, fmt_count, fmt_num,
-};
-
-pub struct Yahoo;
+use super::{Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Table, fmt_count, fmt_num};
 
 /// Yahoo's symbol: `.SH` → `.SS`; an index without a suffix gets `^` (`GSPC` → `^GSPC`).
 pub fn yahoo_symbol(symbol: &str, index: bool) -> String {
@@ -42,47 +38,34 @@ pub fn yahoo_symbol(symbol: &str, index: bool) -> String {
     s.to_string()
 }
 
-const ABOUT: About = About::new(
-    "yahoo",
-    "https://query1.finance.yahoo.com",
-    &["prices"],
-    500,
-    "json",
-);
-
-impl Source for Yahoo {
-    fn about(&self) -> &'static About {
-        &ABOUT
-    }
-
-    fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let (symbol, index, from, to) = ctx.price_query(q)?;
-        let ysym = yahoo_symbol(symbol, index);
-        // A day either side: a session's timestamp is its local open, which is the previous
-        // UTC day in Asia-Pacific time zones.
-        let p1 = from
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc().timestamp() - 86_400);
-        let p2 = to
-            .and_hms_opt(23, 59, 59)
-            .map(|t| t.and_utc().timestamp() + 86_400);
-        let (Some(p1), Some(p2)) = (p1, p2) else {
-            return Err(ctx.usage("dates out of range"));
-        };
-        let path = format!("/v8/finance/chart/{}", encode_path(&ysym));
-        let url = ctx.url(
-            &path,
-            &[
-                ("period1", p1.to_string()),
-                ("period2", p2.to_string()),
-                ("interval", "1d".into()),
-                ("events", "div,split".into()),
-                ("includeAdjustedClose", "true".into()),
-            ],
-        )?;
-        let body = ctx.get(&url)?;
-        parse_chart(&body, from, to).map_err(|(kind, m)| ctx.err(kind, &url, m))
-    }
+/// Fetches (through `ctx`) and converts: this source's [`super::Source::fetch`].
+pub fn fetch(ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
+    let (symbol, index, from, to) = ctx.price_query(q)?;
+    let ysym = yahoo_symbol(symbol, index);
+    // A day either side: a session's timestamp is its local open, which is the previous
+    // UTC day in Asia-Pacific time zones.
+    let p1 = from
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp() - 86_400);
+    let p2 = to
+        .and_hms_opt(23, 59, 59)
+        .map(|t| t.and_utc().timestamp() + 86_400);
+    let (Some(p1), Some(p2)) = (p1, p2) else {
+        return Err(ctx.usage("dates out of range"));
+    };
+    let path = format!("/v8/finance/chart/{}", encode_path(&ysym));
+    let url = ctx.url(
+        &path,
+        &[
+            ("period1", p1.to_string()),
+            ("period2", p2.to_string()),
+            ("interval", "1d".into()),
+            ("events", "div,split".into()),
+            ("includeAdjustedClose", "true".into()),
+        ],
+    )?;
+    let body = ctx.get(&url)?;
+    parse_chart(&body, from, to).map_err(|(kind, m)| ctx.err(kind, &url, m))
 }
 
 fn encode_path(s: &str) -> String {
