@@ -208,10 +208,11 @@ mod tests {
     #[test]
     fn timeline_sums_buckets_per_day_and_fills_zeros() {
         let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let (from, to) = (d("2019-10-07"), d("2019-10-09"));
         let body = br#"{"query_details":{"title":"x","date_resolution":"15m"},"timeline":[{"series":"Article Count","data":[
             {"date":"20191007T000000Z","value":3,"norm":100},{"date":"20191007T001500Z","value":4,"norm":100},
             {"date":"20191009T000000Z","value":1,"norm":100}]}]}"#;
-        let t = parse_timeline(body, d("2019-10-07"), d("2019-10-09")).expect("parses");
+        let t = parse_timeline(body, from, to).expect("parses");
         assert_eq!(
             t.rows,
             vec![
@@ -221,17 +222,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            parse_timeline(b"{}", d("2019-10-07"), d("2019-10-09"))
-                .unwrap_err()
-                .0,
+            parse_timeline(b"{}", from, to).unwrap_err().0,
             FetchErrorKind::Empty
         );
-        let e = parse_timeline(
-            b"The specified phrase is too short.",
-            d("2019-10-07"),
-            d("2019-10-09"),
-        )
-        .unwrap_err();
+        let e = parse_timeline(b"The specified phrase is too short.", from, to).unwrap_err();
         assert!(e.1.contains("too short"), "{}", e.1);
     }
 }

@@ -433,14 +433,18 @@ pub fn file_stem_of(symbol: &str) -> String {
     symbol
         .trim_start_matches('^')
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(file_char)
         .collect()
+}
+
+/// A character as it may stand in a file name here: ASCII letters, digits, `.`, `-` and `_`
+/// as they are, anything else `_` (symbols in data paths, query labels in cache paths).
+pub fn file_char(c: char) -> char {
+    if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+        c
+    } else {
+        '_'
+    }
 }
 
 // ---------------------------------------------------------------------------------------
