@@ -96,6 +96,7 @@ pub fn draw_car_paths<DB: Canvas>(
         tau_lo,
         tau_hi,
         &y_axis,
+        &|y: &f64| fmt_number(*y, y_axis.decimals),
         "Event time τ (trading sessions)",
         "CAR (%)",
     )?;

@@ -311,32 +311,10 @@ pub(crate) fn draw_header<DB: Canvas>(
 }
 
 /// A plot over event time τ on `plot_area`: integer x ticks (labels thinned when they
-/// crowd), the y axis of `y_axis`, grid, axis descriptions. `root` is used to measure text.
-pub(crate) fn tau_chart<'a, DB: Canvas>(
-    plot_area: &'a DrawingArea<DB, Shift>,
-    root: &DrawingArea<DB, Shift>,
-    tau_lo: i32,
-    tau_hi: i32,
-    y_axis: &YAxis,
-    x_desc: &str,
-    y_desc: &str,
-) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>> {
-    let d = y_axis.decimals;
-    tau_chart_with(
-        plot_area,
-        root,
-        tau_lo,
-        tau_hi,
-        y_axis,
-        &move |y: &f64| fmt_number(*y, d),
-        x_desc,
-        y_desc,
-    )
-}
-
-/// [`tau_chart`] with a custom y label formatter.
+/// crowd), the y axis of `y_axis` labelled by `y_fmt`, grid, axis descriptions. `root` is
+/// used to measure text.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn tau_chart_with<'a, DB: Canvas>(
+pub(crate) fn tau_chart<'a, DB: Canvas>(
     plot_area: &'a DrawingArea<DB, Shift>,
     root: &DrawingArea<DB, Shift>,
     tau_lo: i32,

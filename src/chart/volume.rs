@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use super::legend::Entry;
 use super::{
     Canvas, Chart, YAxis, draw_marker, draw_segments, draw_suspended_bands, draw_zero_and_day0,
-    layout, path_style, register_fonts, segments, tau_chart_with, theme, write_chart,
+    layout, path_style, register_fonts, segments, tau_chart, theme, write_chart,
 };
 
 /// One security's volume ratio over the event window.
@@ -98,7 +98,7 @@ pub fn draw_abnormal_volume<DB: Canvas>(
         .iter()
         .flat_map(|s| s.taus.iter().copied())
         .fold((i32::MAX, i32::MIN), |(a, b), t| (a.min(t), b.max(t)));
-    let mut chart = tau_chart_with(
+    let mut chart = tau_chart(
         &plot_area,
         root,
         tau_lo,
