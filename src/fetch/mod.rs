@@ -1,9 +1,10 @@
 //! Fetchers: prices, factors and news events from public sources, cached, with provenance.
 //!
-//! Every source implements [`Source`] (one file per source: [`yahoo`], [`stooq`],
-//! [`eastmoney`], [`french`], [`federal_register`], [`gdelt`]): it builds its URLs from a
-//! base URL, asks [`Ctx::get`] for each body (network or cache) and converts the bodies into
-//! one of the project's input tables ([`Table`]). [`Fetcher`] does the rest:
+//! Every source is a [`Source`]: one line of the table behind [`sources`] and a `fetch`
+//! function in its own file ([`yahoo`], [`stooq`], [`eastmoney`], [`french`],
+//! [`federal_register`], [`gdelt`]). The function builds its URLs from a base URL, asks
+//! [`Ctx::get`] for each body (network or cache) and converts the bodies into one of the
+//! project's input tables ([`Table`]). [`Fetcher`] does the rest:
 //!
 //! - HTTP ([`http`]): timeouts, retries with exponential backoff and jitter on 5xx and on
 //!   network errors, `429` honoured with `Retry-After`, a polite minimum interval per host,
@@ -332,6 +333,11 @@ pub struct Source {
 }
 
 impl Source {
+    /// One line of the table of sources.
+    const fn new(about: About, fetch: fn(&Ctx<'_>, &Query) -> Result<Table, FetchError>) -> Source {
+        Source { about, fetch }
+    }
+
     /// Fetches (through `ctx`) and converts.
     ///
     /// # Errors
@@ -358,13 +364,6 @@ impl Source {
     /// [`About::body_ext`].
     pub fn body_ext(&self) -> &'static str {
         self.about.body_ext
-    }
-}
-
-impl Source {
-    /// One line of the table below.
-    const fn new(about: About, fetch: fn(&Ctx<'_>, &Query) -> Result<Table, FetchError>) -> Source {
-        Source { about, fetch }
     }
 }
 
