@@ -58,12 +58,12 @@ pub fn car_paths(
     series: &[CarSeries],
     caar: Option<&CaarPath>,
 ) -> Result<()> {
-    register_fonts()?;
-    validate(series)?;
-    write_png_atomically(path, |root| {
-        draw_car_paths(root, title, subtitle, series, caar)
-    })
-    .with_context(|| format!("writing CAR chart {}", path.display()))
+    write_chart(
+        path,
+        "CAR chart",
+        || validate(series),
+        |root| draw_car_paths(root, title, subtitle, series, caar),
+    )
 }
 
 /// Draws the CAR-path chart onto any plotters drawing area (the PNG writer and the
@@ -96,6 +96,7 @@ pub fn draw_car_paths<DB: Canvas>(
         tau_lo,
         tau_hi,
         &y_axis,
+        &|y: &f64| fmt_number(*y, y_axis.decimals),
         "Event time τ (trading sessions)",
         "CAR (%)",
     )?;

@@ -63,23 +63,6 @@ pub(crate) const COMPACT: FrameStyle = FrameStyle {
 /// The plot every chart draws into: both axes [`TickedAxis`].
 pub(crate) type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>;
 
-/// A Cartesian plot with explicit ticks and label formatters, in the house style.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn plot_frame<'a, DB: Canvas>(
-    plot_area: &'a DrawingArea<DB, Shift>,
-    root: &DrawingArea<DB, Shift>,
-    x: TickedAxis,
-    y_axis: &YAxis,
-    x_fmt: &dyn Fn(&f64) -> String,
-    y_fmt: &dyn Fn(&f64) -> String,
-    x_desc: &str,
-    y_desc: &str,
-) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>> {
-    styled_frame(
-        plot_area, root, x, y_axis, x_fmt, y_fmt, x_desc, y_desc, FULL,
-    )
-}
-
 /// A plot over categories at x = 0, 1, … labelled `labels`, with the y axis of `y_axis`.
 /// Labels too wide for their slot are staggered on two rows (the x label area grows by
 /// one row), so neighbouring labels never collide.
@@ -113,7 +96,9 @@ pub(crate) fn category_chart<'a, DB: Canvas>(
     let stagger = labels_collide(widest, plot_w, k);
     if !stagger {
         let x_fmt = category_labels(labels);
-        return plot_frame(plot_area, root, x, y_axis, &x_fmt, &y_fmt, x_desc, y_desc);
+        return styled_frame(
+            plot_area, root, x, y_axis, &x_fmt, &y_fmt, x_desc, y_desc, FULL,
+        );
     }
     let row = (FULL.tick * 1.25) as u32;
     let style = FrameStyle {
@@ -147,6 +132,8 @@ fn labels_collide(widest: u32, plot_w: u32, k: usize) -> bool {
     k > 1 && f64::from(widest) + 16.0 > f64::from(plot_w) / k as f64
 }
 
+/// A Cartesian plot with explicit ticks and label formatters, in the house style, sized by
+/// `st` ([`FULL`], or [`COMPACT`] for small multiples).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn styled_frame<'a, DB: Canvas>(
     plot_area: &'a DrawingArea<DB, Shift>,
@@ -324,32 +311,10 @@ pub(crate) fn draw_header<DB: Canvas>(
 }
 
 /// A plot over event time τ on `plot_area`: integer x ticks (labels thinned when they
-/// crowd), the y axis of `y_axis`, grid, axis descriptions. `root` is used to measure text.
-pub(crate) fn tau_chart<'a, DB: Canvas>(
-    plot_area: &'a DrawingArea<DB, Shift>,
-    root: &DrawingArea<DB, Shift>,
-    tau_lo: i32,
-    tau_hi: i32,
-    y_axis: &YAxis,
-    x_desc: &str,
-    y_desc: &str,
-) -> Result<ChartContext<'a, DB, Cartesian2d<TickedAxis, TickedAxis>>> {
-    let d = y_axis.decimals;
-    tau_chart_with(
-        plot_area,
-        root,
-        tau_lo,
-        tau_hi,
-        y_axis,
-        &move |y: &f64| fmt_number(*y, d),
-        x_desc,
-        y_desc,
-    )
-}
-
-/// [`tau_chart`] with a custom y label formatter.
+/// crowd), the y axis of `y_axis` labelled by `y_fmt`, grid, axis descriptions. `root` is
+/// used to measure text.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn tau_chart_with<'a, DB: Canvas>(
+pub(crate) fn tau_chart<'a, DB: Canvas>(
     plot_area: &'a DrawingArea<DB, Shift>,
     root: &DrawingArea<DB, Shift>,
     tau_lo: i32,
@@ -372,7 +337,9 @@ pub(crate) fn tau_chart_with<'a, DB: Canvas>(
         range: (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5),
         ticks,
     };
-    plot_frame(plot_area, root, x, y_axis, &x_fmt, y_fmt, x_desc, y_desc)
+    styled_frame(
+        plot_area, root, x, y_axis, &x_fmt, y_fmt, x_desc, y_desc, FULL,
+    )
 }
 
 #[cfg(test)]

@@ -6,7 +6,24 @@ use anyhow::{Context, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::theme;
+use super::{register_fonts, theme};
+
+/// A chart's PNG writer: registers the fonts, runs `check` (the data's validation, before
+/// any folder or file is created), then [`write_png_atomically`] with `draw`; an error while
+/// drawing or writing is prefixed "writing {what} {path}".
+pub(crate) fn write_chart<F>(
+    path: &Path,
+    what: &str,
+    check: impl FnOnce() -> Result<()>,
+    draw: F,
+) -> Result<()>
+where
+    F: FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+{
+    register_fonts()?;
+    check()?;
+    write_png_atomically(path, draw).with_context(|| format!("writing {what} {}", path.display()))
+}
 
 /// Renders into a temporary PNG next to `path` and renames it into place; on any error
 /// the temporary file is removed and `path` is untouched.

@@ -13,8 +13,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    Canvas, Chart, TickedAxis, YAxis, draw_marker, fmt_number, layout, plot_frame, register_fonts,
-    text_style, write_png_atomically,
+    Canvas, Chart, FULL, TickedAxis, YAxis, draw_marker, fmt_number, layout, register_fonts,
+    styled_frame, text_style, write_chart,
 };
 
 /// What a weekday was for this security.
@@ -114,10 +114,12 @@ pub fn price_axis_label(column: &str, currency: &str) -> String {
 
 /// Writes a price panel to a PNG.
 pub fn price_panel(path: &Path, title: &str, subtitle: &str, p: &PricePanel) -> Result<()> {
-    register_fonts()?;
-    validate(p)?;
-    write_png_atomically(path, |root| draw_price_panel(root, title, subtitle, p))
-        .with_context(|| format!("writing price panel {}", path.display()))
+    write_chart(
+        path,
+        "price panel",
+        || validate(p),
+        |root| draw_price_panel(root, title, subtitle, p),
+    )
 }
 
 /// x position of a date: its index among `days`, or half-way before the first later day
@@ -271,7 +273,7 @@ fn weekday_chart<'a, DB: Canvas>(
             last.year()
         )
     };
-    plot_frame(
+    styled_frame(
         plot_area,
         root,
         TickedAxis {
@@ -283,6 +285,7 @@ fn weekday_chart<'a, DB: Canvas>(
         &move |y: &f64| fmt_number(*y, d),
         &x_desc,
         &p.y_label,
+        FULL,
     )
 }
 

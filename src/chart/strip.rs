@@ -13,7 +13,7 @@ use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
     Canvas, Chart, YAxis, category_chart, draw_marker, draw_n_label, draw_zero_line, fmt_number,
-    layout, n_text, register_fonts, text_style, write_png_atomically,
+    layout, n_text, register_fonts, text_style, write_chart,
 };
 
 /// One CAR window's cross-section.
@@ -61,12 +61,12 @@ pub fn car_distribution(
     strips: &[Strip],
     names: &[String],
 ) -> Result<()> {
-    register_fonts()?;
-    validate(strips, names)?;
-    write_png_atomically(path, |root| {
-        draw_car_distribution(root, title, subtitle, strips, names)
-    })
-    .with_context(|| format!("writing CAR distribution chart {}", path.display()))
+    write_chart(
+        path,
+        "CAR distribution chart",
+        || validate(strips, names),
+        |root| draw_car_distribution(root, title, subtitle, strips, names),
+    )
 }
 
 /// Draws the CAR distribution onto any drawing area.

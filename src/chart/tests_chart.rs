@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -14,7 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    TickedAxis, YAxis, draw_marker, layout, plot_frame, register_fonts, write_png_atomically,
+    FULL, TickedAxis, YAxis, draw_marker, layout, register_fonts, styled_frame, write_chart,
 };
 
 /// One row of the chart: a test, or a family heading (no p-values).
@@ -65,10 +65,12 @@ fn validate(c: &TestsChart) -> Result<()> {
 
 /// Writes the tests chart to a PNG.
 pub fn test_statistics(path: &Path, title: &str, subtitle: &str, c: &TestsChart) -> Result<()> {
-    register_fonts()?;
-    validate(c)?;
-    write_png_atomically(path, |root| draw_test_statistics(root, title, subtitle, c))
-        .with_context(|| format!("writing the tests chart {}", path.display()))
+    write_chart(
+        path,
+        "the tests chart",
+        || validate(c),
+        |root| draw_test_statistics(root, title, subtitle, c),
+    )
 }
 
 /// x of a p-value: −log10(p), clamped to [0, −log10(P_MIN)].
@@ -117,7 +119,7 @@ where
             })
             .unwrap_or_default()
     };
-    let mut chart = plot_frame(
+    let mut chart = styled_frame(
         &plot_area,
         root,
         x,
@@ -126,6 +128,7 @@ where
         &|_| String::new(),
         "two-sided p-value (log scale; further right = stronger evidence against CAAR = 0)",
         "",
+        FULL,
     )?;
     let y = |i: usize| (rows - 1 - i) as f64;
     draw_levels(&mut chart, rows)?;

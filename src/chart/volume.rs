@@ -3,14 +3,14 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::legend::Entry;
 use super::{
     Canvas, Chart, YAxis, draw_marker, draw_segments, draw_suspended_bands, draw_zero_and_day0,
-    layout, path_style, register_fonts, segments, tau_chart_with, theme, write_png_atomically,
+    layout, path_style, register_fonts, segments, tau_chart, theme, write_chart,
 };
 
 /// One security's volume ratio over the event window.
@@ -66,12 +66,12 @@ pub fn abnormal_volume(
     series: &[VolumeSeries],
     mean: Option<&VolumeSeries>,
 ) -> Result<()> {
-    register_fonts()?;
-    validate(series)?;
-    write_png_atomically(path, |root| {
-        draw_abnormal_volume(root, title, subtitle, series, mean)
-    })
-    .with_context(|| format!("writing abnormal-volume chart {}", path.display()))
+    write_chart(
+        path,
+        "abnormal-volume chart",
+        || validate(series),
+        |root| draw_abnormal_volume(root, title, subtitle, series, mean),
+    )
 }
 
 fn log2s(v: &[Option<f64>]) -> Vec<Option<f64>> {
@@ -98,7 +98,7 @@ pub fn draw_abnormal_volume<DB: Canvas>(
         .iter()
         .flat_map(|s| s.taus.iter().copied())
         .fold((i32::MAX, i32::MIN), |(a, b), t| (a.min(t), b.max(t)));
-    let mut chart = tau_chart_with(
+    let mut chart = tau_chart(
         &plot_area,
         root,
         tau_lo,

@@ -296,7 +296,7 @@ fn say(quiet: bool, f: &Fetched, out: &Path) {
     }
 }
 
-fn pick(name: &Option<String>, symbol: &str) -> Result<&'static dyn Source> {
+fn pick(name: &Option<String>, symbol: &str) -> Result<&'static Source> {
     Ok(match name {
         Some(n) => source(n)?,
         None => default_price_source(symbol),
@@ -391,7 +391,7 @@ fn fetch_prices(fetcher: &Fetcher, p: &PricesArgs, data: &Path, quiet: bool) -> 
 fn fetch_factors(fetcher: &Fetcher, f: &FactorsArgs, data: &Path, quiet: bool) -> Result<()> {
     let out = target(&f.out, data, || "factors/ff3_daily.csv".into())?;
     let job = Job {
-        source: &crate::fetch::french::French,
+        source: &crate::fetch::FRENCH,
         query: Query::Factors {
             from: f.from,
             to: f.to,
@@ -415,7 +415,7 @@ fn fetch_events(fetcher: &Fetcher, e: &EventsArgs, data: &Path, quiet: bool) -> 
         None => Vec::new(),
     };
     let job = Job {
-        source: &crate::fetch::federal_register::FederalRegister,
+        source: &crate::fetch::FEDERAL_REGISTER,
         query: Query::Rules {
             term: e.term.clone(),
             agency: e.agency.clone(),
@@ -460,7 +460,7 @@ fn fetch_news(fetcher: &Fetcher, n: &NewsArgs, data: &Path, quiet: bool) -> Resu
         }
     };
     let job = Job {
-        source: &crate::fetch::gdelt::Gdelt,
+        source: &crate::fetch::GDELT,
         query,
         out,
     };
@@ -473,7 +473,7 @@ fn fetch_halts(fetcher: &Fetcher, h: &HaltsArgs, data: &Path, quiet: bool) -> Re
     let out = target(&h.out, data, || {
         format!("halts/fetched-{}-{}.csv", h.period.from, h.period.to)
     })?;
-    let mut items: Vec<(&'static dyn Source, Query)> =
+    let mut items: Vec<(&'static Source, Query)> =
         vec![(pick(&h.source, &h.index)?, h.period.prices(&h.index, true))];
     for s in &h.securities {
         items.push((pick(&h.source, s)?, h.period.prices(s, false)));

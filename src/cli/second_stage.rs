@@ -35,18 +35,18 @@ pub fn group_lines(o: &Outcome) -> String {
         .iter()
         .find(|d| d.measure == Measure::Car && d.window == win)
     {
+        let exact = if d.permutation.exact {
+            format!(" (exact, {} splits)", d.permutation.splits)
+        } else {
+            String::new()
+        };
         s.push_str(&format!(
-            "  difference {} − {}: {}  Welch p = {}, permutation p = {}{}\n",
+            "  difference {} − {}: {}  Welch p = {}, permutation p = {}{exact}\n",
             d.group_x,
             d.group_y,
             pct(d.welch.diff),
             pval(d.welch.p),
             pval(d.permutation.p),
-            if d.permutation.exact {
-                format!(" (exact, {} splits)", d.permutation.splits)
-            } else {
-                String::new()
-            }
         ));
     }
     s

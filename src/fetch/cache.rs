@@ -40,17 +40,7 @@ impl Cache {
 
     /// Where the body of `url` lives: `<root>/<source>/<what>-<sha256(url)[..16]>.<ext>`.
     pub fn path_for(&self, source: &str, what: &str, url: &str, ext: &str) -> PathBuf {
-        let safe: String = what
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(60)
-            .collect();
+        let safe: String = what.chars().map(super::file_char).take(60).collect();
         let h = sha256_hex(url.as_bytes());
         self.root
             .join(source)

@@ -24,11 +24,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::{
-    About, Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Source, Table, fmt_count, fmt_num,
-};
-
-pub struct Eastmoney;
+use super::{Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Table, fmt_count, fmt_num};
 
 /// Eastmoney's `secid` for `002415.SZ` (→ `0.002415`), `000300.SH`/`.SS` (→ `1.000300`).
 ///
@@ -229,50 +225,37 @@ pub fn to_table(
     Ok(t)
 }
 
-const ABOUT: About = About::new(
-    "eastmoney",
-    "https://push2his.eastmoney.com",
-    &["prices"],
-    500,
-    "json",
-);
-
-impl Source for Eastmoney {
-    fn about(&self) -> &'static About {
-        &ABOUT
+/// Fetches (through `ctx`) and converts: this source's [`super::Source::fetch`].
+pub fn fetch(ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
+    let (symbol, _, from, to) = ctx.price_query(q)?;
+    let id = secid(symbol).map_err(|m| ctx.usage(m))?;
+    let get = |fqt: &str| -> Result<(String, Vec<Kline>), FetchError> {
+        let url = ctx.url(
+            "/api/qt/stock/kline/get",
+            &[
+                ("secid", id.clone()),
+                ("fields1", "f1,f2,f3,f4,f5,f6".into()),
+                (
+                    "fields2",
+                    "f51,f52,f53,f54,f55,f56,f57,f58,f59,f60,f61".into(),
+                ),
+                ("klt", "101".into()),
+                ("fqt", fqt.into()),
+                ("beg", from.format("%Y%m%d").to_string()),
+                ("end", to.format("%Y%m%d").to_string()),
+            ],
+        )?;
+        let body = ctx.get(&url)?;
+        parse_klines(&body).map_err(|(k, m)| ctx.err(k, &url, format!("fqt={fqt}: {m}")))
+    };
+    let (name, raw) = get("0")?;
+    let (_, adjusted) = get("2")?;
+    let mut t = to_table(&raw, &adjusted, from, to).map_err(|(k, m)| ctx.err(k, "", m))?;
+    if !name.is_empty() {
+        t.notes
+            .insert(0, format!("Eastmoney name: {name} (secid {id})"));
     }
-
-    fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let (symbol, _, from, to) = ctx.price_query(q)?;
-        let id = secid(symbol).map_err(|m| ctx.usage(m))?;
-        let get = |fqt: &str| -> Result<(String, Vec<Kline>), FetchError> {
-            let url = ctx.url(
-                "/api/qt/stock/kline/get",
-                &[
-                    ("secid", id.clone()),
-                    ("fields1", "f1,f2,f3,f4,f5,f6".into()),
-                    (
-                        "fields2",
-                        "f51,f52,f53,f54,f55,f56,f57,f58,f59,f60,f61".into(),
-                    ),
-                    ("klt", "101".into()),
-                    ("fqt", fqt.into()),
-                    ("beg", from.format("%Y%m%d").to_string()),
-                    ("end", to.format("%Y%m%d").to_string()),
-                ],
-            )?;
-            let body = ctx.get(&url)?;
-            parse_klines(&body).map_err(|(k, m)| ctx.err(k, &url, format!("fqt={fqt}: {m}")))
-        };
-        let (name, raw) = get("0")?;
-        let (_, adjusted) = get("2")?;
-        let mut t = to_table(&raw, &adjusted, from, to).map_err(|(k, m)| ctx.err(k, "", m))?;
-        if !name.is_empty() {
-            t.notes
-                .insert(0, format!("Eastmoney name: {name} (secid {id})"));
-        }
-        Ok(t)
-    }
+    Ok(t)
 }
 
 #[cfg(test)]

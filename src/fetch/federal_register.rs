@@ -25,9 +25,7 @@
 use chrono::NaiveDate;
 use serde_json::Value;
 
-use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table};
-
-pub struct FederalRegister;
+use super::{Ctx, FetchError, FetchErrorKind, Query, Table};
 
 pub const EVENT_COLUMNS: [&str; 9] = [
     "event_id", "security", "entity", "date", "time", "tz", "headline", "source", "url",
@@ -270,141 +268,128 @@ pub fn rows(rules: &[(Rule, Option<Vec<String>>)], securities: &[(String, String
     t
 }
 
-const ABOUT: About = About::new(
-    "federal_register",
-    "https://www.federalregister.gov",
-    &["rules"],
-    500,
-    "json",
-);
-
-impl Source for FederalRegister {
-    fn about(&self) -> &'static About {
-        &ABOUT
+/// Fetches (through `ctx`) and converts: this source's [`super::Source::fetch`].
+pub fn fetch(ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
+    let Query::Rules {
+        term,
+        agency,
+        from,
+        to,
+        entities,
+        title_filter,
+        securities,
+    } = q
+    else {
+        return Err(ctx.usage("not a Federal Register query"));
+    };
+    let mut params: Vec<(&str, String)> = vec![
+        ("conditions[agencies][]", agency.clone()),
+        ("conditions[type][]", "RULE".into()),
+        ("conditions[term]", format!("\"{term}\"")),
+        ("conditions[publication_date][gte]", from.to_string()),
+        ("conditions[publication_date][lte]", to.to_string()),
+        ("per_page", "100".into()),
+        ("order", "oldest".into()),
+    ];
+    for f in [
+        "title",
+        "document_number",
+        "publication_date",
+        "effective_on",
+        "html_url",
+        "citation",
+        "abstract",
+        "body_html_url",
+        "type",
+    ] {
+        params.push(("fields[]", f.into()));
     }
-
-    fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let Query::Rules {
-            term,
-            agency,
-            from,
-            to,
-            entities,
-            title_filter,
-            securities,
-        } = q
-        else {
-            return Err(ctx.usage("not a Federal Register query"));
-        };
-        let mut params: Vec<(&str, String)> = vec![
-            ("conditions[agencies][]", agency.clone()),
-            ("conditions[type][]", "RULE".into()),
-            ("conditions[term]", format!("\"{term}\"")),
-            ("conditions[publication_date][gte]", from.to_string()),
-            ("conditions[publication_date][lte]", to.to_string()),
-            ("per_page", "100".into()),
-            ("order", "oldest".into()),
-        ];
-        for f in [
-            "title",
-            "document_number",
-            "publication_date",
-            "effective_on",
-            "html_url",
-            "citation",
-            "abstract",
-            "body_html_url",
-            "type",
-        ] {
-            params.push(("fields[]", f.into()));
-        }
-        let mut url = ctx.url("/api/v1/documents.json", &params)?;
-        let mut all: Vec<Rule> = Vec::new();
-        let mut pages = 0;
-        let mut expected = None;
-        loop {
-            pages += 1;
-            let body = ctx.get(&url)?;
-            let (rules, next, count) = parse_page(&body)
-                .map_err(|(k, m)| ctx.err(k, &url, format!("page {pages}: {m}")))?;
-            expected = expected.or(count);
-            all.extend(rules);
-            match next {
-                Some(n) if pages < MAX_PAGES => url = ctx.rebase(&n)?,
-                Some(_) => {
-                    return Err(ctx.err(
-                        FetchErrorKind::Parse,
-                        &url,
-                        format!("more than {MAX_PAGES} pages: narrow the dates"),
-                    ));
-                }
-                None => break,
+    let mut url = ctx.url("/api/v1/documents.json", &params)?;
+    let mut all: Vec<Rule> = Vec::new();
+    let mut pages = 0;
+    let mut expected = None;
+    loop {
+        pages += 1;
+        let body = ctx.get(&url)?;
+        let (rules, next, count) =
+            parse_page(&body).map_err(|(k, m)| ctx.err(k, &url, format!("page {pages}: {m}")))?;
+        expected = expected.or(count);
+        all.extend(rules);
+        match next {
+            Some(n) if pages < MAX_PAGES => url = ctx.rebase(&n)?,
+            Some(_) => {
+                return Err(ctx.err(
+                    FetchErrorKind::Parse,
+                    &url,
+                    format!("more than {MAX_PAGES} pages: narrow the dates"),
+                ));
             }
+            None => break,
         }
-        let n_all = all.len();
-        let needle = term.to_ascii_lowercase();
-        if *title_filter {
-            all.retain(|r| r.title.to_ascii_lowercase().contains(&needle));
-        }
-        if all.is_empty() {
-            return Err(ctx.err(
-                FetchErrorKind::Empty,
-                &url,
-                format!(
-                    "no rules published between {from} and {to}{}",
-                    if n_all > 0 {
-                        format!(" with \"{term}\" in the title ({n_all} other rule(s) mention it; --all-rules keeps them)")
-                    } else {
-                        String::new()
-                    }
-                ),
-            ));
-        }
-        let mut with_entities = Vec::with_capacity(all.len());
-        let mut notes = vec![format!(
-            "{} rule(s) over {pages} page(s){}; {} kept",
-            n_all,
-            expected
-                .map(|c| format!(" (the API counted {c})"))
-                .unwrap_or_default(),
-            all.len()
-        )];
-        for r in all {
-            let ents = if *entities {
-                match &r.body_html_url {
-                    Some(u) => {
-                        let u = ctx.rebase(u)?;
-                        let html = ctx.get(&u)?;
-                        let names = extract_entities(&String::from_utf8_lossy(&html));
-                        notes.push(format!(
-                            "{}: {} entit{} read from the Supplement No. 4 table",
-                            r.document_number,
-                            names.len(),
-                            if names.len() == 1 { "y" } else { "ies" }
-                        ));
-                        Some(names)
-                    }
-                    None => {
-                        notes.push(format!(
-                            "{}: no full text URL; entities not listed",
-                            r.document_number
-                        ));
-                        None
-                    }
-                }
-            } else {
-                None
-            };
-            with_entities.push((r, ents));
-        }
-        let mut t = rows(&with_entities, securities);
-        t.notes = notes;
-        t.notes.push(
-            "date = Federal Register publication date; the effective date is in the headline and source".into(),
-        );
-        t.unit("date", "publication date (US Eastern)");
-        Ok(t)
     }
+    let n_all = all.len();
+    let needle = term.to_ascii_lowercase();
+    if *title_filter {
+        all.retain(|r| r.title.to_ascii_lowercase().contains(&needle));
+    }
+    if all.is_empty() {
+        return Err(ctx.err(
+            FetchErrorKind::Empty,
+            &url,
+            format!(
+                "no rules published between {from} and {to}{}",
+                if n_all > 0 {
+                    format!(" with \"{term}\" in the title ({n_all} other rule(s) mention it; --all-rules keeps them)")
+                } else {
+                    String::new()
+                }
+            ),
+        ));
+    }
+    let mut with_entities = Vec::with_capacity(all.len());
+    let mut notes = vec![format!(
+        "{} rule(s) over {pages} page(s){}; {} kept",
+        n_all,
+        expected
+            .map(|c| format!(" (the API counted {c})"))
+            .unwrap_or_default(),
+        all.len()
+    )];
+    for r in all {
+        let ents = if *entities {
+            match &r.body_html_url {
+                Some(u) => {
+                    let u = ctx.rebase(u)?;
+                    let html = ctx.get(&u)?;
+                    let names = extract_entities(&String::from_utf8_lossy(&html));
+                    notes.push(format!(
+                        "{}: {} entit{} read from the Supplement No. 4 table",
+                        r.document_number,
+                        names.len(),
+                        if names.len() == 1 { "y" } else { "ies" }
+                    ));
+                    Some(names)
+                }
+                None => {
+                    notes.push(format!(
+                        "{}: no full text URL; entities not listed",
+                        r.document_number
+                    ));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        with_entities.push((r, ents));
+    }
+    let mut t = rows(&with_entities, securities);
+    t.notes = notes;
+    t.notes.push(
+        "date = Federal Register publication date; the effective date is in the headline and source".into(),
+    );
+    t.unit("date", "publication date (US Eastern)");
+    Ok(t)
 }
 
 #[cfg(test)]

@@ -12,53 +12,38 @@
 
 use chrono::NaiveDate;
 
-use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_num, zip};
-
-pub struct French;
+use super::{Ctx, FetchError, FetchErrorKind, Query, Table, fmt_num, zip};
 
 pub const ZIP_PATH: &str = "/pages/faculty/ken.french/ftp/F-F_Research_Data_Factors_daily_CSV.zip";
 
-const ABOUT: About = About::new(
-    "french",
-    "https://mba.tuck.dartmouth.edu",
-    &["factors"],
-    1000,
-    "zip",
-);
-
-impl Source for French {
-    fn about(&self) -> &'static About {
-        &ABOUT
-    }
-
-    fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let Query::Factors { from, to } = q else {
-            return Err(ctx.usage("not a factor query"));
-        };
-        let url = ctx.url(ZIP_PATH, &[])?;
-        let body = ctx.get(&url)?;
-        let entries = zip::read_all(&body)
-            .map_err(|m| ctx.err(FetchErrorKind::Parse, &url, format!("bad zip: {m}")))?;
-        let e = entries
-            .iter()
-            .find(|e| e.name.to_ascii_lowercase().ends_with(".csv"))
-            .ok_or_else(|| {
-                ctx.err(
-                    FetchErrorKind::Parse,
-                    &url,
-                    format!(
-                        "no CSV in the zip (entries: {})",
-                        entries
-                            .iter()
-                            .map(|e| e.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                )
-            })?;
-        parse_factors(&e.data, *from, *to)
-            .map_err(|(k, m)| ctx.err(k, &url, format!("{}: {m}", e.name)))
-    }
+/// Fetches (through `ctx`) and converts: this source's [`super::Source::fetch`].
+pub fn fetch(ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
+    let Query::Factors { from, to } = q else {
+        return Err(ctx.usage("not a factor query"));
+    };
+    let url = ctx.url(ZIP_PATH, &[])?;
+    let body = ctx.get(&url)?;
+    let entries = zip::read_all(&body)
+        .map_err(|m| ctx.err(FetchErrorKind::Parse, &url, format!("bad zip: {m}")))?;
+    let e = entries
+        .iter()
+        .find(|e| e.name.to_ascii_lowercase().ends_with(".csv"))
+        .ok_or_else(|| {
+            ctx.err(
+                FetchErrorKind::Parse,
+                &url,
+                format!(
+                    "no CSV in the zip (entries: {})",
+                    entries
+                        .iter()
+                        .map(|e| e.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+    parse_factors(&e.data, *from, *to)
+        .map_err(|(k, m)| ctx.err(k, &url, format!("{}: {m}", e.name)))
 }
 
 /// Parses the daily factor CSV.

@@ -19,9 +19,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 use super::federal_register::EVENT_COLUMNS;
-use super::{About, Ctx, FetchError, FetchErrorKind, Query, Source, Table, fmt_count};
-
-pub struct Gdelt;
+use super::{Ctx, FetchError, FetchErrorKind, Query, Table, fmt_count};
 
 type ParseError = (FetchErrorKind, String);
 
@@ -171,49 +169,36 @@ pub fn parse_articles(body: &[u8]) -> Result<Table, ParseError> {
     Ok(t)
 }
 
-const ABOUT: About = About::new(
-    "gdelt",
-    "https://api.gdeltproject.org",
-    &["timeline", "articles"],
-    5000,
-    "json",
-);
-
-impl Source for Gdelt {
-    fn about(&self) -> &'static About {
-        &ABOUT
+/// Fetches (through `ctx`) and converts: this source's [`super::Source::fetch`].
+pub fn fetch(ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
+    let (query, from, to, mode, max) = match q {
+        Query::Timeline { query, from, to } => (query, from, to, "timelinevolraw", None),
+        Query::Articles {
+            query,
+            from,
+            to,
+            max,
+        } => (query, from, to, "artlist", Some(*max)),
+        _ => return Err(ctx.usage("not a news query")),
+    };
+    let mut params = vec![
+        ("query", query.clone()),
+        ("mode", mode.to_string()),
+        ("format", "json".into()),
+        ("startdatetime", format!("{}000000", from.format("%Y%m%d"))),
+        ("enddatetime", format!("{}235959", to.format("%Y%m%d"))),
+    ];
+    if let Some(m) = max {
+        params.push(("maxrecords", m.clamp(1, 250).to_string()));
+        params.push(("sort", "dateasc".into()));
     }
-
-    fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let (query, from, to, mode, max) = match q {
-            Query::Timeline { query, from, to } => (query, from, to, "timelinevolraw", None),
-            Query::Articles {
-                query,
-                from,
-                to,
-                max,
-            } => (query, from, to, "artlist", Some(*max)),
-            _ => return Err(ctx.usage("not a news query")),
-        };
-        let mut params = vec![
-            ("query", query.clone()),
-            ("mode", mode.to_string()),
-            ("format", "json".into()),
-            ("startdatetime", format!("{}000000", from.format("%Y%m%d"))),
-            ("enddatetime", format!("{}235959", to.format("%Y%m%d"))),
-        ];
-        if let Some(m) = max {
-            params.push(("maxrecords", m.clamp(1, 250).to_string()));
-            params.push(("sort", "dateasc".into()));
-        }
-        let url = ctx.url("/api/v2/doc/doc", &params)?;
-        let body = ctx.get(&url)?;
-        let r = match q {
-            Query::Timeline { .. } => parse_timeline(&body, *from, *to),
-            _ => parse_articles(&body),
-        };
-        r.map_err(|(k, m)| ctx.err(k, &url, m))
-    }
+    let url = ctx.url("/api/v2/doc/doc", &params)?;
+    let body = ctx.get(&url)?;
+    let r = match q {
+        Query::Timeline { .. } => parse_timeline(&body, *from, *to),
+        _ => parse_articles(&body),
+    };
+    r.map_err(|(k, m)| ctx.err(k, &url, m))
 }
 
 #[cfg(test)]
@@ -223,10 +208,11 @@ mod tests {
     #[test]
     fn timeline_sums_buckets_per_day_and_fills_zeros() {
         let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let (from, to) = (d("2019-10-07"), d("2019-10-09"));
         let body = br#"{"query_details":{"title":"x","date_resolution":"15m"},"timeline":[{"series":"Article Count","data":[
             {"date":"20191007T000000Z","value":3,"norm":100},{"date":"20191007T001500Z","value":4,"norm":100},
             {"date":"20191009T000000Z","value":1,"norm":100}]}]}"#;
-        let t = parse_timeline(body, d("2019-10-07"), d("2019-10-09")).expect("parses");
+        let t = parse_timeline(body, from, to).expect("parses");
         assert_eq!(
             t.rows,
             vec![
@@ -236,17 +222,10 @@ mod tests {
             ]
         );
         assert_eq!(
-            parse_timeline(b"{}", d("2019-10-07"), d("2019-10-09"))
-                .unwrap_err()
-                .0,
+            parse_timeline(b"{}", from, to).unwrap_err().0,
             FetchErrorKind::Empty
         );
-        let e = parse_timeline(
-            b"The specified phrase is too short.",
-            d("2019-10-07"),
-            d("2019-10-09"),
-        )
-        .unwrap_err();
+        let e = parse_timeline(b"The specified phrase is too short.", from, to).unwrap_err();
         assert!(e.1.contains("too short"), "{}", e.1);
     }
 }

@@ -1,9 +1,10 @@
 //! Fetchers: prices, factors and news events from public sources, cached, with provenance.
 //!
-//! Every source implements [`Source`] (one file per source: [`yahoo`], [`stooq`],
-//! [`eastmoney`], [`french`], [`federal_register`], [`gdelt`]): it builds its URLs from a
-//! base URL, asks [`Ctx::get`] for each body (network or cache) and converts the bodies into
-//! one of the project's input tables ([`Table`]). [`Fetcher`] does the rest:
+//! Every source is a [`Source`]: one line of the table behind [`sources`] and a `fetch`
+//! function in its own file ([`yahoo`], [`stooq`], [`eastmoney`], [`french`],
+//! [`federal_register`], [`gdelt`]). The function builds its URLs from a base URL, asks
+//! [`Ctx::get`] for each body (network or cache) and converts the bodies into one of the
+//! project's input tables ([`Table`]). [`Fetcher`] does the rest:
 //!
 //! - HTTP ([`http`]): timeouts, retries with exponential backoff and jitter on 5xx and on
 //!   network errors, `429` honoured with `Retry-After`, a polite minimum interval per host,
@@ -288,8 +289,6 @@ pub fn fmt_count(v: f64) -> String {
     }
 }
 
-/// One public data source. A new source is one file implementing this trait plus one line
-/// in [`sources`].
 /// What a source is: its name, the service it talks to, the queries it answers and how
 /// politely it must be asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -325,46 +324,74 @@ impl About {
     }
 }
 
-/// A public data source: what it is ([`About`]) and how it fetches and converts.
-pub trait Source: Sync {
-    fn about(&self) -> &'static About;
+/// A public data source: what it is ([`About`]) and how it fetches and converts. A new
+/// source is one file with its `fetch` function plus one line in the table of [`sources`].
+pub struct Source {
+    pub about: About,
+    /// Fetches (through the [`Ctx`]) and converts.
+    fetch: fn(&Ctx<'_>, &Query) -> Result<Table, FetchError>,
+}
+
+impl Source {
+    /// One line of the table of sources.
+    const fn new(about: About, fetch: fn(&Ctx<'_>, &Query) -> Result<Table, FetchError>) -> Source {
+        Source { about, fetch }
+    }
+
     /// Fetches (through `ctx`) and converts.
     ///
     /// # Errors
     /// Any [`FetchError`], naming the source, the symbol and the URL.
-    fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError>;
-
+    pub fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
+        (self.fetch)(ctx, q)
+    }
     /// [`About::name`].
-    fn name(&self) -> &'static str {
-        self.about().name
+    pub fn name(&self) -> &'static str {
+        self.about.name
     }
     /// [`About::base`].
-    fn default_base(&self) -> &'static str {
-        self.about().base
+    pub fn default_base(&self) -> &'static str {
+        self.about.base
     }
     /// Whether this source answers this kind of query.
-    fn answers(&self, q: &Query) -> bool {
-        self.about().answers.contains(&q.kind())
+    pub fn answers(&self, q: &Query) -> bool {
+        self.about.answers.contains(&q.kind())
     }
     /// [`About::min_interval_ms`].
-    fn min_interval(&self) -> Duration {
-        Duration::from_millis(self.about().min_interval_ms)
+    pub fn min_interval(&self) -> Duration {
+        Duration::from_millis(self.about.min_interval_ms)
     }
     /// [`About::body_ext`].
-    fn body_ext(&self) -> &'static str {
-        self.about().body_ext
+    pub fn body_ext(&self) -> &'static str {
+        self.about.body_ext
     }
 }
 
+/// The sources, one line each: name, the real service's base URL, the queries it answers, the
+/// polite interval between two requests (ms), the cached bodies' extension, and the file's
+/// `fetch`.
+#[rustfmt::skip]
+mod table {
+    use super::{About, Source, eastmoney, federal_register, french, gdelt, stooq, yahoo};
+
+    pub static YAHOO: Source = Source::new(About::new("yahoo", "https://query1.finance.yahoo.com", &["prices"], 500, "json"), yahoo::fetch);
+    pub static STOOQ: Source = Source::new(About::new("stooq", "https://stooq.com", &["prices"], 1000, "csv"), stooq::fetch);
+    pub static EASTMONEY: Source = Source::new(About::new("eastmoney", "https://push2his.eastmoney.com", &["prices"], 500, "json"), eastmoney::fetch);
+    pub static FRENCH: Source = Source::new(About::new("french", "https://mba.tuck.dartmouth.edu", &["factors"], 1000, "zip"), french::fetch);
+    pub static FEDERAL_REGISTER: Source = Source::new(About::new("federal_register", "https://www.federalregister.gov", &["rules"], 500, "json"), federal_register::fetch);
+    pub static GDELT: Source = Source::new(About::new("gdelt", "https://api.gdeltproject.org", &["timeline", "articles"], 5000, "json"), gdelt::fetch);
+}
+pub use table::{EASTMONEY, FEDERAL_REGISTER, FRENCH, GDELT, STOOQ, YAHOO};
+
 /// Every source, in the order the command line lists them.
-pub fn sources() -> [&'static dyn Source; 6] {
+pub fn sources() -> [&'static Source; 6] {
     [
-        &yahoo::Yahoo,
-        &stooq::Stooq,
-        &eastmoney::Eastmoney,
-        &french::French,
-        &federal_register::FederalRegister,
-        &gdelt::Gdelt,
+        &YAHOO,
+        &STOOQ,
+        &EASTMONEY,
+        &FRENCH,
+        &FEDERAL_REGISTER,
+        &GDELT,
     ]
 }
 
@@ -372,7 +399,7 @@ pub fn sources() -> [&'static dyn Source; 6] {
 ///
 /// # Errors
 /// An unknown name (usage), listing the known ones.
-pub fn source(name: &str) -> Result<&'static dyn Source, FetchError> {
+pub fn source(name: &str) -> Result<&'static Source, FetchError> {
     sources()
         .into_iter()
         .find(|s| s.name() == name)
@@ -392,11 +419,11 @@ pub fn is_a_share(symbol: &str) -> bool {
 
 /// The default price source for a symbol: Eastmoney for A-shares and Chinese indices, Yahoo
 /// for everything else.
-pub fn default_price_source(symbol: &str) -> &'static dyn Source {
+pub fn default_price_source(symbol: &str) -> &'static Source {
     if is_a_share(symbol) {
-        &eastmoney::Eastmoney
+        &EASTMONEY
     } else {
-        &yahoo::Yahoo
+        &YAHOO
     }
 }
 
@@ -405,14 +432,18 @@ pub fn file_stem_of(symbol: &str) -> String {
     symbol
         .trim_start_matches('^')
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(file_char)
         .collect()
+}
+
+/// A character as it may stand in a file name here: ASCII letters, digits, `.`, `-` and `_`
+/// as they are, anything else `_` (symbols in data paths, query labels in cache paths).
+pub fn file_char(c: char) -> char {
+    if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+        c
+    } else {
+        '_'
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -489,7 +520,7 @@ impl FetchConfig {
     }
 
     /// The base URL a source uses: its override, else the `*` override, else its real host.
-    pub fn base_for(&self, s: &dyn Source) -> String {
+    pub fn base_for(&self, s: &Source) -> String {
         self.base_urls
             .get(s.name())
             .or_else(|| self.base_urls.get("*"))
@@ -556,7 +587,7 @@ fn now_rfc3339() -> String {
 
 /// What a source sees while fetching one query: its base URL and a cache-aware `get`.
 pub struct Ctx<'a> {
-    pub source: &'a dyn Source,
+    pub source: &'a Source,
     /// Base URL, no trailing slash.
     pub base: String,
     /// Symbol or query, for messages.
@@ -707,7 +738,7 @@ impl Fetched {
 /// One unit of work for [`Fetcher::run_jobs`]: a query to a source, written to `out`.
 #[derive(Clone)]
 pub struct Job {
-    pub source: &'static dyn Source,
+    pub source: &'static Source,
     pub query: Query,
     pub out: PathBuf,
 }
@@ -749,7 +780,7 @@ impl Fetcher {
         &self.cache
     }
 
-    fn interval_for(&self, s: &dyn Source) -> Duration {
+    fn interval_for(&self, s: &Source) -> Duration {
         self.cfg
             .http
             .min_interval
@@ -768,7 +799,7 @@ impl Fetcher {
     ///
     /// # Errors
     /// See [`FetchError`].
-    pub fn fetch(&self, s: &'static dyn Source, q: &Query) -> Result<Fetched, FetchError> {
+    pub fn fetch(&self, s: &'static Source, q: &Query) -> Result<Fetched, FetchError> {
         if !s.answers(q) {
             return Err(FetchError::usage(format!(
                 "source {} does not answer {} queries",
@@ -830,7 +861,7 @@ impl Fetcher {
     /// Fetches queries concurrently without writing them; results in order.
     pub fn fetch_many(
         &self,
-        items: &[(&'static dyn Source, Query)],
+        items: &[(&'static Source, Query)],
     ) -> Vec<Result<Fetched, FetchError>> {
         self.par_map(
             items.len(),
@@ -951,15 +982,12 @@ mod tests {
             base_urls: BTreeMap::new(),
             http: HttpConfig::default(),
         };
-        assert_eq!(
-            cfg.base_for(&yahoo::Yahoo),
-            "https://query1.finance.yahoo.com"
-        );
+        assert_eq!(cfg.base_for(&YAHOO), "https://query1.finance.yahoo.com");
         cfg.set_base_url("http://127.0.0.1:9/").expect("valid");
-        assert_eq!(cfg.base_for(&yahoo::Yahoo), "http://127.0.0.1:9");
+        assert_eq!(cfg.base_for(&YAHOO), "http://127.0.0.1:9");
         cfg.set_base_url("stooq=http://127.0.0.1:8").expect("valid");
-        assert_eq!(cfg.base_for(&stooq::Stooq), "http://127.0.0.1:8");
-        assert_eq!(cfg.base_for(&gdelt::Gdelt), "http://127.0.0.1:9");
+        assert_eq!(cfg.base_for(&STOOQ), "http://127.0.0.1:8");
+        assert_eq!(cfg.base_for(&GDELT), "http://127.0.0.1:9");
         assert!(cfg.set_base_url("nosuch=http://127.0.0.1:8").is_err());
     }
 

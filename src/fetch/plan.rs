@@ -195,7 +195,7 @@ fn layout(study: &Study, events: &[Event]) -> Result<Layout, Error> {
 pub fn plan_study(
     study: &Study,
     factors: Option<&Path>,
-    forced: Option<&'static dyn Source>,
+    forced: Option<&'static Source>,
     refresh: bool,
 ) -> Result<Plan, Error> {
     if !study.events.exists() {
@@ -238,7 +238,7 @@ pub fn plan_study(
     if let Some(f) = factors {
         match may_write(f, refresh) {
             Ok(true) => plan.jobs.push(Job {
-                source: &super::french::French,
+                source: &super::FRENCH,
                 query: Query::Factors {
                     from: None,
                     to: None,

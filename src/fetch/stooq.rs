@@ -11,11 +11,8 @@
 use chrono::NaiveDate;
 
 use super::{
-    About, Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Source, Table, fmt_count,
-    fmt_num, is_a_share,
+    Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Table, fmt_count, fmt_num, is_a_share,
 };
-
-pub struct Stooq;
 
 /// Stooq's symbol for a security or index.
 ///
@@ -43,28 +40,21 @@ pub fn stooq_symbol(symbol: &str, index: bool) -> Result<String, String> {
     }
 }
 
-const ABOUT: About = About::new("stooq", "https://stooq.com", &["prices"], 1000, "csv");
-
-impl Source for Stooq {
-    fn about(&self) -> &'static About {
-        &ABOUT
-    }
-
-    fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let (symbol, index, from, to) = ctx.price_query(q)?;
-        let s = stooq_symbol(symbol, index).map_err(|m| ctx.usage(m))?;
-        let url = ctx.url(
-            "/q/d/l/",
-            &[
-                ("s", s),
-                ("d1", from.format("%Y%m%d").to_string()),
-                ("d2", to.format("%Y%m%d").to_string()),
-                ("i", "d".into()),
-            ],
-        )?;
-        let body = ctx.get(&url)?;
-        parse_csv(&body, from, to).map_err(|(k, m)| ctx.err(k, &url, m))
-    }
+/// Fetches (through `ctx`) and converts: this source's [`super::Source::fetch`].
+pub fn fetch(ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
+    let (symbol, index, from, to) = ctx.price_query(q)?;
+    let s = stooq_symbol(symbol, index).map_err(|m| ctx.usage(m))?;
+    let url = ctx.url(
+        "/q/d/l/",
+        &[
+            ("s", s),
+            ("d1", from.format("%Y%m%d").to_string()),
+            ("d2", to.format("%Y%m%d").to_string()),
+            ("i", "d".into()),
+        ],
+    )?;
+    let body = ctx.get(&url)?;
+    parse_csv(&body, from, to).map_err(|(k, m)| ctx.err(k, &url, m))
 }
 
 /// Converts Stooq's CSV into a price table for [from, to].

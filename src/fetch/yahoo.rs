@@ -23,11 +23,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, TimeZone};
 use serde_json::Value;
 
-use super::{
-    About, Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Source, Table, fmt_count, fmt_num,
-};
-
-pub struct Yahoo;
+use super::{Ctx, FetchError, FetchErrorKind, PRICE_COLUMNS, Query, Table, fmt_count, fmt_num};
 
 /// Yahoo's symbol: `.SH` → `.SS`; an index without a suffix gets `^` (`GSPC` → `^GSPC`).
 pub fn yahoo_symbol(symbol: &str, index: bool) -> String {
@@ -42,47 +38,34 @@ pub fn yahoo_symbol(symbol: &str, index: bool) -> String {
     s.to_string()
 }
 
-const ABOUT: About = About::new(
-    "yahoo",
-    "https://query1.finance.yahoo.com",
-    &["prices"],
-    500,
-    "json",
-);
-
-impl Source for Yahoo {
-    fn about(&self) -> &'static About {
-        &ABOUT
-    }
-
-    fn fetch(&self, ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
-        let (symbol, index, from, to) = ctx.price_query(q)?;
-        let ysym = yahoo_symbol(symbol, index);
-        // A day either side: a session's timestamp is its local open, which is the previous
-        // UTC day in Asia-Pacific time zones.
-        let p1 = from
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc().timestamp() - 86_400);
-        let p2 = to
-            .and_hms_opt(23, 59, 59)
-            .map(|t| t.and_utc().timestamp() + 86_400);
-        let (Some(p1), Some(p2)) = (p1, p2) else {
-            return Err(ctx.usage("dates out of range"));
-        };
-        let path = format!("/v8/finance/chart/{}", encode_path(&ysym));
-        let url = ctx.url(
-            &path,
-            &[
-                ("period1", p1.to_string()),
-                ("period2", p2.to_string()),
-                ("interval", "1d".into()),
-                ("events", "div,split".into()),
-                ("includeAdjustedClose", "true".into()),
-            ],
-        )?;
-        let body = ctx.get(&url)?;
-        parse_chart(&body, from, to).map_err(|(kind, m)| ctx.err(kind, &url, m))
-    }
+/// Fetches (through `ctx`) and converts: this source's [`super::Source::fetch`].
+pub fn fetch(ctx: &Ctx<'_>, q: &Query) -> Result<Table, FetchError> {
+    let (symbol, index, from, to) = ctx.price_query(q)?;
+    let ysym = yahoo_symbol(symbol, index);
+    // A day either side: a session's timestamp is its local open, which is the previous
+    // UTC day in Asia-Pacific time zones.
+    let p1 = from
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp() - 86_400);
+    let p2 = to
+        .and_hms_opt(23, 59, 59)
+        .map(|t| t.and_utc().timestamp() + 86_400);
+    let (Some(p1), Some(p2)) = (p1, p2) else {
+        return Err(ctx.usage("dates out of range"));
+    };
+    let path = format!("/v8/finance/chart/{}", encode_path(&ysym));
+    let url = ctx.url(
+        &path,
+        &[
+            ("period1", p1.to_string()),
+            ("period2", p2.to_string()),
+            ("interval", "1d".into()),
+            ("events", "div,split".into()),
+            ("includeAdjustedClose", "true".into()),
+        ],
+    )?;
+    let body = ctx.get(&url)?;
+    parse_chart(&body, from, to).map_err(|(kind, m)| ctx.err(kind, &url, m))
 }
 
 fn encode_path(s: &str) -> String {
@@ -238,14 +221,19 @@ pub fn parse_chart(body: &[u8], from: NaiveDate, to: NaiveDate) -> Result<Table,
 
     // Splits: Yahoo's close is split-adjusted already; apply a split only if the series
     // jumps by about its ratio on the split date.
-    let split_factor = split_factors(r, &dates, &idx, &close, &local_date, &mut table)?;
+    let sessions = Sessions {
+        dates: &dates,
+        idx: &idx,
+        local_date: &local_date,
+    };
+    let split_factor = split_factors(r, &sessions, &close, &mut table)?;
     for (k, &i) in idx.iter().enumerate() {
         if split_factor[k] != 1.0 {
             close[i] = close[i].map(|c| c * split_factor[k]);
         }
     }
     // Dividends → adj_close.
-    let adj_factor = dividend_factors(r, &dates, &idx, &close, &local_date, &currency, &mut table)?;
+    let adj_factor = dividend_factors(r, &sessions, &close, &currency, &mut table)?;
 
     let mut max_diff = 0.0f64;
     for (k, (&d, &i)) in dates.iter().zip(&idx).enumerate() {
@@ -285,35 +273,51 @@ pub fn parse_chart(body: &[u8], from: NaiveDate, to: NaiveDate) -> Result<Table,
     Ok(table)
 }
 
+/// The sessions the split and dividend factors act on: the exchange-local dates ascending,
+/// each one's row in the chart's arrays, and the exchange-local date of a timestamp.
+struct Sessions<'a> {
+    dates: &'a [NaiveDate],
+    idx: &'a [usize],
+    local_date: &'a dyn Fn(i64) -> Option<NaiveDate>,
+}
+
+impl Sessions<'_> {
+    /// The first session on or after `e` (an event between sessions acts on the next one).
+    fn first_from(&self, e: NaiveDate) -> Option<usize> {
+        self.dates.iter().position(|d| *d >= e)
+    }
+
+    /// The last close before session `pos` (`close` indexed by chart row).
+    fn close_before(&self, close: &[Option<f64>], pos: usize) -> Option<f64> {
+        (0..pos).rev().find_map(|k| close[self.idx[k]])
+    }
+}
+
 /// The split factor of each date: 1, or 1/ratio before a split whose closes are not
 /// split-adjusted yet (the series jumps by about the ratio on the split date), with a note
 /// per split.
 fn split_factors(
     r: &Value,
-    dates: &[NaiveDate],
-    idx: &[usize],
+    s: &Sessions<'_>,
     close: &[Option<f64>],
-    local_date: &dyn Fn(i64) -> Option<NaiveDate>,
     table: &mut Table,
 ) -> Result<Vec<f64>, ParseError> {
-    let mut split_factor = vec![1.0f64; dates.len()];
-    for (key, s) in events(r, "splits") {
-        let num = s.get("numerator").and_then(Value::as_f64);
-        let den = s.get("denominator").and_then(Value::as_f64);
+    let mut split_factor = vec![1.0f64; s.dates.len()];
+    for (key, split) in events(r, "splits") {
+        let num = split.get("numerator").and_then(Value::as_f64);
+        let den = split.get("denominator").and_then(Value::as_f64);
         let (Some(num), Some(den)) = (num, den) else {
             return Err(parse_err(format!("split {key}: no numerator/denominator")));
         };
         if num <= 0.0 || den <= 0.0 {
             return Err(parse_err(format!("split {key}: ratio {num}:{den}")));
         }
-        let t = event_time(&s, &key)?;
-        let Some(e) = local_date(t) else { continue };
+        let t = event_time(&split, &key)?;
+        let Some(e) = (s.local_date)(t) else { continue };
         let ratio = num / den;
-        let Some(pos) = dates.iter().position(|d| *d >= e) else {
-            continue;
-        };
-        let before = (0..pos).rev().find_map(|k| close[idx[k]]);
-        let after = close[idx[pos]];
+        let Some(pos) = s.first_from(e) else { continue };
+        let before = s.close_before(close, pos);
+        let after = close[s.idx[pos]];
         let unadjusted = match (before, after) {
             (Some(b), Some(a)) if (ratio - 1.0).abs() > 0.25 => ((b / a) / ratio - 1.0).abs() < 0.2,
             _ => false,
@@ -338,14 +342,12 @@ fn split_factors(
 /// dividends after it (adj_close = close · factor), with a note per dividend.
 fn dividend_factors(
     r: &Value,
-    dates: &[NaiveDate],
-    idx: &[usize],
+    s: &Sessions<'_>,
     close: &[Option<f64>],
-    local_date: &dyn Fn(i64) -> Option<NaiveDate>,
     currency: &str,
     table: &mut Table,
 ) -> Result<Vec<f64>, ParseError> {
-    let mut adj_factor = vec![1.0f64; dates.len()];
+    let mut adj_factor = vec![1.0f64; s.dates.len()];
     let mut divs: Vec<(NaiveDate, f64)> = Vec::new();
     for (key, d) in events(r, "dividends") {
         let amount = d
@@ -353,16 +355,16 @@ fn dividend_factors(
             .and_then(Value::as_f64)
             .ok_or_else(|| parse_err(format!("dividend {key}: no amount")))?;
         let t = event_time(&d, &key)?;
-        if let Some(e) = local_date(t) {
+        if let Some(e) = (s.local_date)(t) {
             divs.push((e, amount));
         }
     }
     divs.sort_by_key(|d| d.0);
     for (e, amount) in &divs {
-        let Some(pos) = dates.iter().position(|d| d >= e) else {
+        let Some(pos) = s.first_from(*e) else {
             continue;
         };
-        let Some(prev) = (0..pos).rev().find_map(|k| close[idx[k]]) else {
+        let Some(prev) = s.close_before(close, pos) else {
             continue;
         };
         let m = 1.0 - amount / prev;

@@ -158,8 +158,7 @@ fn groups(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
             row
         })
         .collect();
-    let mut al = vec![Align::Left];
-    al.extend(vec![Align::Right; header.len() - 1]);
+    let al = labels_then_numbers(1, header.len() - 1);
     d.table(header, al, rows);
     d.figures(charts, ChartKind::Groups);
     let diffs: Vec<_> = o
@@ -214,9 +213,7 @@ fn groups(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
             ]
         })
         .collect();
-    let mut al = vec![Align::Left, Align::Left];
-    al.extend(vec![Align::Right; 6]);
-    d.table(header, al, rows);
+    d.table(header, labels_then_numbers(2, 6), rows);
     let small = diffs.iter().any(|x| x.welch.n_x < 5 || x.welch.n_y < 5);
     if small {
         d.note(vec![t(
@@ -310,9 +307,7 @@ fn regression(d: &mut Doc, o: &Outcome) {
             ]);
         }
     }
-    let mut al = vec![Align::Left, Align::Left];
-    al.extend(vec![Align::Right; 8]);
-    d.table(header, al, rows);
+    d.table(header, labels_then_numbers(2, 8), rows);
     let n = r
         .iter()
         .filter_map(|c| c.fit.as_ref())
@@ -392,9 +387,7 @@ fn volatility(d: &mut Doc, o: &Outcome) {
             ]
         })
         .collect();
-    let mut al = vec![Align::Left, Align::Left];
-    al.extend(vec![Align::Right; 5]);
-    d.table(header, al, rows);
+    d.table(header, labels_then_numbers(2, 5), rows);
     let days: Vec<_> = o
         .second
         .volatility_days
@@ -460,9 +453,7 @@ fn calendar_time(d: &mut Doc, o: &Outcome) {
             ]
         })
         .collect();
-    let mut al = vec![Align::Left, Align::Left, Align::Left];
-    al.extend(vec![Align::Right; 5]);
-    d.table(header, al, rows);
+    d.table(header, labels_then_numbers(3, 5), rows);
     let few = c.iter().any(|x| x.mean_securities < 10.0);
     if few {
         d.note(vec![t(
@@ -573,8 +564,15 @@ fn diagnostics(d: &mut Doc, o: &Outcome) {
             ]
         })
         .collect();
-    let mut al = vec![Align::Left];
-    al.extend(vec![Align::Right; 7]);
+    let mut al = labels_then_numbers(1, 7);
     al.push(Align::Left);
     d.table(header, al, rows);
+}
+
+/// Column alignment of a table whose first `labels` columns are names or windows (left) and
+/// whose other `numbers` columns are figures (right).
+fn labels_then_numbers(labels: usize, numbers: usize) -> Vec<Align> {
+    let mut al = vec![Align::Left; labels];
+    al.extend(vec![Align::Right; numbers]);
+    al
 }
