@@ -506,8 +506,20 @@ fn study(d: &mut Doc, o: &Outcome) {
             code(s.rule.as_str()),
             t(" (an announcement after the exchange's close moves to the next session)"),
         ],
-        policy_line(o, "Halt policy", "suspended", s.halt_policy.describe()),
-        policy_line(o, "Limit policy", "limit_locked", s.limit_policy.describe()),
+        policy_line(
+            o,
+            "Halt policy",
+            Status::Suspended,
+            "no suspended session",
+            s.halt_policy.describe(),
+        ),
+        policy_line(
+            o,
+            "Limit policy",
+            Status::LimitLocked,
+            "no close at the daily price limit",
+            s.limit_policy.describe(),
+        ),
         vec![t(
             "Variances: prediction-error variance of each AR and of each CAR (MacKinlay 1997), not L·s²",
         )],
@@ -534,8 +546,10 @@ fn window_forms(ws: &[crate::window::Window]) -> String {
 }
 
 /// A policy line: what the policy does when it applied, or that nothing called for it
-/// (no audit row with this outcome in any event or estimation window).
-fn policy_line(o: &Outcome, what: &str, outcome: &str, describe: &str) -> Para {
+/// (no audit row with the status's outcome in any event or estimation window; `none` says
+/// what was absent).
+fn policy_line(o: &Outcome, what: &str, status: Status, none: &str, describe: &str) -> Para {
+    let outcome = status.as_str();
     let applied = o.audit.iter().any(|a| {
         a.rule == "trading_status"
             && (a.outcome == outcome || a.outcome.starts_with(&format!("{outcome}_")))
@@ -543,11 +557,6 @@ fn policy_line(o: &Outcome, what: &str, outcome: &str, describe: &str) -> Para {
     if applied {
         vec![t(format!("{what}: {describe}"))]
     } else {
-        let none = if outcome == "suspended" {
-            "no suspended session"
-        } else {
-            "no close at the daily price limit"
-        };
         vec![t(format!(
             "{what}: not applied ({none} in any event or estimation window)"
         ))]
