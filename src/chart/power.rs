@@ -88,6 +88,26 @@ where
 /// Legend columns under each panel.
 const COLS: usize = 2;
 
+/// The k axis (percent): the simulated range, or [k, k + 1 %] when only one k was
+/// simulated (the default k = 0 alone), so the axis has ticks to read.
+fn x_range(x: (f64, f64)) -> (f64, f64) {
+    if (x.1 - x.0).abs() < 1e-9 {
+        (x.0, x.0 + 1.0)
+    } else {
+        (x.0.min(x.1), x.0.max(x.1))
+    }
+}
+
+/// The legend's font size for a label `wide` pixels wide at the theme's size in a column
+/// with `room` pixels: the theme's size when it fits, else scaled down to fit (not below
+/// 60 % of it).
+fn fitting_size(wide: u32, room: i32) -> f64 {
+    if room <= 0 || wide as i32 <= room {
+        return theme::LEGEND_SIZE;
+    }
+    (theme::LEGEND_SIZE * f64::from(room) / f64::from(wide)).max(theme::LEGEND_SIZE * 0.6)
+}
+
 fn panel<DB>(
     area: &DrawingArea<DB, Shift>,
     title: &str,
@@ -102,7 +122,8 @@ where
     let legend_h = legend_rows * theme::LEGEND_ROW as u32 + 30;
     let (_, h) = area.dim_in_pixel();
     let (plot, legend) = area.split_vertically(h.saturating_sub(legend_h));
-    let pad = (x.1 - x.0).abs().max(1e-9) * 0.03;
+    let x = x_range(x);
+    let pad = (x.1 - x.0) * 0.03;
     let mut chart = ChartBuilder::on(&plot)
         .caption(title, (theme::FONT_FAMILY, theme::PANEL_TITLE_SIZE))
         .margin(theme::MARGIN)
@@ -187,9 +208,17 @@ where
             color.stroke_width(theme::LINE_WIDTH),
         ))?;
         marker(&legend, (x0 + theme::LEGEND_SAMPLE / 2, y0), i)?;
+        // A label wider than its column is drawn smaller, never into the next column.
+        let room = col_w - theme::LEGEND_SAMPLE - 12 - 10;
+        let wide = legend
+            .estimate_text_size(
+                &l.label,
+                &(theme::FONT_FAMILY, theme::LEGEND_SIZE).into_text_style(&legend),
+            )
+            .map_or(0, |(w, _)| w);
         legend.draw_text(
             &l.label,
-            &(theme::FONT_FAMILY, theme::LEGEND_SIZE)
+            &(theme::FONT_FAMILY, fitting_size(wide, room))
                 .into_font()
                 .color(&theme::TEXT)
                 .pos(Pos::new(HPos::Left, VPos::Center)),
@@ -233,4 +262,24 @@ where
         ))?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_k_gets_an_axis_of_one_percent() {
+        assert_eq!(x_range((0.0, 0.0)), (0.0, 1.0));
+        assert_eq!(x_range((0.0, 2.0)), (0.0, 2.0));
+    }
+
+    #[test]
+    fn legend_labels_shrink_to_their_column() {
+        assert_eq!(fitting_size(300, 400), theme::LEGEND_SIZE);
+        assert_eq!(fitting_size(400, 400), theme::LEGEND_SIZE);
+        let s = fitting_size(500, 400);
+        assert!((s - theme::LEGEND_SIZE * 0.8).abs() < 1e-12, "{s}");
+        assert_eq!(fitting_size(5000, 400), theme::LEGEND_SIZE * 0.6);
+    }
 }
