@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Deserialize;
 
 use super::car_paths::CarSeries;
+use super::series::{p_text, pct_text, pretty, read_csv};
 
 #[derive(Deserialize)]
 struct Row {
@@ -26,11 +27,7 @@ pub fn group_paths(dir: &Path, event_window: (i32, i32)) -> Result<Vec<CarSeries
     if !p.is_file() {
         return Ok(Vec::new());
     }
-    let mut r = csv::Reader::from_path(&p).with_context(|| format!("reading {}", p.display()))?;
-    let rows: Vec<Row> = r
-        .deserialize()
-        .collect::<std::result::Result<_, _>>()
-        .with_context(|| format!("reading {}", p.display()))?;
+    let rows: Vec<Row> = read_csv(&p)?;
     let mut groups: Vec<String> = Vec::new();
     for x in &rows {
         if !groups.contains(&x.group) {
@@ -69,22 +66,6 @@ struct Difference {
     permutation_p: Option<f64>,
 }
 
-/// "−6.81 %" (typographic minus), "–" when absent.
-fn pct(v: Option<f64>) -> String {
-    match v.filter(|v| v.is_finite()) {
-        Some(v) => {
-            let s = format!("{:+.2} %", v * 100.0);
-            s.replace('-', "−")
-        }
-        None => "–".into(),
-    }
-}
-
-fn p(v: Option<f64>) -> String {
-    v.filter(|v| v.is_finite())
-        .map_or("–".into(), |v| format!("{v:.3}"))
-}
-
 /// What the group chart leads with: the first pair of groups on the CAR window `window`
 /// (the run's lead window, e.g. `0:5`) from `group_difference.csv`, e.g. "CAR[0, +5]:
 /// listed_entity −6.81 %, supplier +1.84 %; difference −8.65 %, permutation p = 0.057" (the
@@ -98,26 +79,22 @@ pub fn group_headline(dir: &Path, window: &str) -> Result<Option<String>> {
     if !f.is_file() {
         return Ok(None);
     }
-    let mut r = csv::Reader::from_path(&f).with_context(|| format!("reading {}", f.display()))?;
-    for row in r.deserialize::<Difference>() {
-        let d = row.with_context(|| format!("reading {}", f.display()))?;
-        if d.window != window || d.measure != "car" {
-            continue;
-        }
-        let label = window
-            .parse::<crate::window::Window>()
-            .map_or_else(|_| window.to_string(), |w| w.pretty());
-        return Ok(Some(format!(
-            "CAR{label}: {} {}, {} {}; difference {}, permutation p = {}",
-            d.group_x,
-            pct(d.mean_x),
-            d.group_y,
-            pct(d.mean_y),
-            pct(d.diff),
-            p(d.permutation_p),
-        )));
-    }
-    Ok(None)
+    let rows: Vec<Difference> = read_csv(&f)?;
+    Ok(rows
+        .into_iter()
+        .find(|d| d.window == window && d.measure == "car")
+        .map(|d| {
+            format!(
+                "CAR{}: {} {}, {} {}; difference {}, permutation p = {}",
+                pretty(window),
+                d.group_x,
+                pct_text(d.mean_x),
+                d.group_y,
+                pct_text(d.mean_y),
+                pct_text(d.diff),
+                p_text(d.permutation_p),
+            )
+        }))
 }
 
 #[cfg(test)]

@@ -169,7 +169,7 @@ fn index_by<T>(
     m
 }
 
-fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
+pub(crate) fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
     let mut r =
         csv::Reader::from_path(path).with_context(|| format!("reading {}", path.display()))?;
     r.deserialize()
@@ -178,11 +178,26 @@ fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>> {
         .collect()
 }
 
-fn pretty(label: &str) -> String {
+/// A window label `0:5` as `[0, +5]` (the label itself when it is not a window).
+pub(crate) fn pretty(label: &str) -> String {
     match label.parse::<crate::window::Window>() {
         Ok(w) => w.pretty(),
         Err(_) => label.to_string(),
     }
+}
+
+/// A fraction as a signed percentage for chart text, "−6.81 %" (typographic minus); "–"
+/// when absent.
+pub(crate) fn pct_text(v: Option<f64>) -> String {
+    v.filter(|v| v.is_finite()).map_or("–".into(), |v| {
+        format!("{:+.2} %", v * 100.0).replace('-', "−")
+    })
+}
+
+/// A p-value for chart text, 3 decimals; "–" when absent.
+pub(crate) fn p_text(v: Option<f64>) -> String {
+    v.filter(|v| v.is_finite())
+        .map_or("–".into(), |v| format!("{v:.3}"))
 }
 
 impl ChartData {
@@ -347,18 +362,14 @@ impl ChartData {
             (Some(c), Some(t)) => format!(
                 "CAAR{} {} over {} · lead test {}: {} = {}, p = {}{what}",
                 pretty(w),
-                c.mean
-                    .map(|m| format!("{:+.2} %", m * 100.0).replace('-', "−"))
-                    .unwrap_or_else(|| "–".into()),
+                pct_text(c.mean),
                 self.lead_sample.as_deref().unwrap_or("N events"),
                 t.test.label(),
                 t.distribution,
                 t.statistic
                     .map(|v| format!("{v:.2}").replace('-', "−"))
                     .unwrap_or_else(|| "–".into()),
-                t.p_value
-                    .map(|v| format!("{v:.3}"))
-                    .unwrap_or_else(|| "–".into()),
+                p_text(t.p_value),
             ),
             _ => self.subtitle(what),
         }
