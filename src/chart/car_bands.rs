@@ -19,6 +19,9 @@ use super::{
     register_fonts, segments, tau_chart, theme, thousands, write_chart,
 };
 
+/// The median line: a darker shade of the bands' blue, visible over the 25–75 % band.
+const MEDIAN: RGBColor = RGBColor(0x00, 0x3d, 0x63);
+
 /// The cross-section of many paths per τ.
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantileBands {
@@ -92,7 +95,12 @@ fn validate(c: &BandChart<'_>) -> Result<()> {
 }
 
 /// Writes a band chart to a PNG.
-pub(crate) fn band_chart(path: &Path, title: &str, subtitle: &str, c: &BandChart<'_>) -> Result<()> {
+pub(crate) fn band_chart(
+    path: &Path,
+    title: &str,
+    subtitle: &str,
+    c: &BandChart<'_>,
+) -> Result<()> {
     write_chart(
         path,
         "band chart",
@@ -137,7 +145,7 @@ pub(crate) fn draw_band_chart<DB: Canvas>(
         Entry::new(inner, "25 % – 75 %"),
         Entry::new(
             Swatch::Dashed {
-                color: theme::BAND,
+                color: MEDIAN,
                 width: 4,
             },
             "median",
@@ -168,10 +176,7 @@ pub(crate) fn draw_band_chart<DB: Canvas>(
     )?;
     let (y_lo, y_hi) = (c.y_axis.range.start, c.y_axis.range.end);
     let x_range = (f64::from(tau_lo) - 0.5)..(f64::from(tau_hi) + 0.5);
-    for (lo, hi, alpha) in [
-        (0, 4, theme::BAND_ALPHA),
-        (1, 3, theme::BAND_MANY_ALPHA),
-    ] {
+    for (lo, hi, alpha) in [(0, 4, theme::BAND_ALPHA), (1, 3, theme::BAND_MANY_ALPHA)] {
         for poly in band_polygons(&b.taus, &b.level(lo), &b.level(hi)) {
             chart.draw_series(std::iter::once(Polygon::new(
                 poly,
@@ -182,12 +187,7 @@ pub(crate) fn draw_band_chart<DB: Canvas>(
     draw_zero_and_day0(&mut chart, &x_range, tau_lo, tau_hi, y_hi, y_lo)?;
     for seg in segments(&b.taus, &b.level(2)) {
         if seg.len() >= 2 {
-            chart.draw_series(DashedLineSeries::new(
-                seg,
-                14,
-                8,
-                theme::BAND.stroke_width(4),
-            ))?;
+            chart.draw_series(DashedLineSeries::new(seg, 14, 8, MEDIAN.stroke_width(4)))?;
         }
     }
     if let Some((lower, upper, _)) = &c.mean_band
@@ -224,9 +224,14 @@ pub fn car_bands(
     caar: Option<&super::CaarPath>,
 ) -> Result<()> {
     let q = bands.q.iter().flatten().flat_map(|q| [q[0], q[4]]);
-    let m = caar
-        .into_iter()
-        .flat_map(|c| c.caar.iter().chain(&c.lower).chain(&c.upper).flatten().copied());
+    let m = caar.into_iter().flat_map(|c| {
+        c.caar
+            .iter()
+            .chain(&c.lower)
+            .chain(&c.upper)
+            .flatten()
+            .copied()
+    });
     let Some(y_axis) = YAxis::for_values(q.chain(m).map(|v| v * 100.0)) else {
         bail!("CAR bands: no value to draw");
     };
@@ -237,7 +242,7 @@ pub fn car_bands(
         mean: caar.map(|c| (&c.taus[..], &c.caar[..], c.label.clone())),
         mean_band: caar
             .filter(|c| c.lower.iter().any(Option::is_some))
-            .map(|c| (&c.lower[..], &c.upper[..], c.band_label.clone())),
+            .map(|c| (&c.lower[..], &c.upper[..], "CAAR's 95 % band".to_string())),
         what: "CAR",
         y_axis,
         y_fmt: &fmt,
@@ -256,14 +261,23 @@ pub fn volume_bands(
     bands: &QuantileBands,
     mean: &super::VolumeSeries,
 ) -> Result<()> {
-    let logs: Vec<Option<f64>> = mean.ratio.iter().map(|r| r.map(|r| r.log2() / 100.0)).collect();
-    let q = bands.q.iter().flatten().flat_map(|q| [q[0], q[4]]).map(|v| v * 100.0);
+    let logs: Vec<Option<f64>> = mean
+        .ratio
+        .iter()
+        .map(|r| r.map(|r| r.log2() / 100.0))
+        .collect();
+    let q = bands
+        .q
+        .iter()
+        .flatten()
+        .flat_map(|q| [q[0], q[4]])
+        .map(|v| v * 100.0);
     let m = logs.iter().flatten().map(|v| v * 100.0);
     let c = BandChart {
         bands,
         mean: Some((&mean.taus[..], &logs[..], "geometric mean".to_string())),
         mean_band: None,
-        what: "volume ÷ estimation-window geometric mean",
+        what: "volume multiple",
         y_axis: super::volume::log_axis_of(q.chain(m)),
         y_fmt: &super::volume::ratio_label,
         y_desc: "Volume / estimation-window geometric mean (log scale)",
@@ -313,8 +327,16 @@ mod tests {
         let caar = super::super::CaarPath {
             taus: b.taus.clone(),
             caar: b.taus.iter().map(|t| Some(f64::from(*t) / 200.0)).collect(),
-            lower: b.taus.iter().map(|t| Some(f64::from(*t) / 200.0 - 0.001)).collect(),
-            upper: b.taus.iter().map(|t| Some(f64::from(*t) / 200.0 + 0.001)).collect(),
+            lower: b
+                .taus
+                .iter()
+                .map(|t| Some(f64::from(*t) / 200.0 - 0.001))
+                .collect(),
+            upper: b
+                .taus
+                .iter()
+                .map(|t| Some(f64::from(*t) / 200.0 + 0.001))
+                .collect(),
             band_label: "95 % band".into(),
             label: "CAAR".into(),
         };

@@ -17,8 +17,11 @@ use super::{
     thousands, write_chart,
 };
 
-/// Bins of the histograms.
-pub const BINS: usize = 60;
+/// Bins of the histograms: Rice's rule 2·N^(1/3) for the largest window's N, within
+/// 10..=80 (13 bins at 300 events, 43 at 10,000, 80 from 64,000).
+pub fn bins(n: usize) -> usize {
+    ((2.0 * (n as f64).cbrt()).round() as usize).clamp(10, 80)
+}
 
 /// One CAR window's cross-section of CARs (fractions).
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +54,10 @@ pub fn car_density(path: &Path, title: &str, subtitle: &str, samples: &[CarSampl
 /// The x range in percent: the 0.5 % and 99.5 % quantiles of every CAR (type 7), widened
 /// to include 0.
 fn x_range(samples: &[CarSample]) -> (f64, f64) {
-    let mut all: Vec<f64> = samples.iter().flat_map(|s| s.cars.iter().map(|v| v * 100.0)).collect();
+    let mut all: Vec<f64> = samples
+        .iter()
+        .flat_map(|s| s.cars.iter().map(|v| v * 100.0))
+        .collect();
     all.sort_by(f64::total_cmp);
     let q = |p: f64| {
         let h = (all.len() - 1) as f64 * p;
@@ -63,25 +69,32 @@ fn x_range(samples: &[CarSample]) -> (f64, f64) {
         }
     };
     let (lo, hi) = (q(0.005).min(0.0), q(0.995).max(0.0));
-    if hi - lo < 1e-9 { (lo - 1.0, hi + 1.0) } else { (lo, hi) }
+    if hi - lo < 1e-9 {
+        (lo - 1.0, hi + 1.0)
+    } else {
+        (lo, hi)
+    }
 }
 
-/// Density (share of the window's events per percentage point) in each of [`BINS`] bins
+/// Density (share of the window's events per percentage point) in each of `bins` bins
 /// over `lo..hi` (percent), and how many CARs fall outside.
-pub fn histogram(cars: &[f64], lo: f64, hi: f64) -> (Vec<f64>, usize) {
-    let width = (hi - lo) / BINS as f64;
-    let mut counts = vec![0usize; BINS];
+pub fn histogram(cars: &[f64], lo: f64, hi: f64, bins: usize) -> (Vec<f64>, usize) {
+    let width = (hi - lo) / bins as f64;
+    let mut counts = vec![0usize; bins];
     let mut outside = 0;
     for v in cars.iter().map(|v| v * 100.0) {
         if v < lo || v > hi {
             outside += 1;
             continue;
         }
-        let k = (((v - lo) / width) as usize).min(BINS - 1);
+        let k = (((v - lo) / width) as usize).min(bins - 1);
         counts[k] += 1;
     }
     let n = cars.len().max(1) as f64;
-    (counts.into_iter().map(|c| c as f64 / n / width).collect(), outside)
+    (
+        counts.into_iter().map(|c| c as f64 / n / width).collect(),
+        outside,
+    )
 }
 
 /// Draws the CAR density chart onto any drawing area.
@@ -94,13 +107,14 @@ pub fn draw_car_density<DB: Canvas>(
     register_fonts()?;
     validate(samples)?;
     let (lo, hi) = x_range(samples);
-    let width = (hi - lo) / BINS as f64;
+    let n_bins = bins(samples.iter().map(|s| s.cars.len()).max().unwrap_or(0));
+    let width = (hi - lo) / n_bins as f64;
     let shown: Vec<(usize, &CarSample, Vec<f64>, usize)> = samples
         .iter()
         .enumerate()
         .filter(|(_, s)| s.cars.len() >= 2)
         .map(|(i, s)| {
-            let (d, out) = histogram(&s.cars, lo, hi);
+            let (d, out) = histogram(&s.cars, lo, hi, n_bins);
             (i, s, d, out)
         })
         .collect();
@@ -109,31 +123,25 @@ pub fn draw_car_density<DB: Canvas>(
     let series: Vec<Entry> = shown
         .iter()
         .map(|(i, s, _, _)| {
-            let median = crate::stats::quantiles(s.cars.clone()).map_or(f64::NAN, |q| q[2]);
             Entry::new(
                 Swatch::Line {
                     color: theme::series_color(*i),
                     width: theme::LINE_WIDTH,
                     marker: None,
                 },
-                format!(
-                    "CAR{} N = {}, median {} %",
-                    s.label,
-                    thousands(s.cars.len()),
-                    fmt_number(median * 100.0, 2)
-                ),
+                format!("{} (N = {})", s.label, thousands(s.cars.len())),
             )
         })
         .collect();
     let mut notes = vec![Entry::new(
         Swatch::Text,
-        format!("{BINS} bins of {} pp", fmt_number(width, 2)),
+        format!("{n_bins} bins of {} pp", fmt_number(width, 2)),
     )];
     if outside > 0 {
         notes.push(Entry::new(
             Swatch::Text,
             format!(
-                "{} of {} CARs outside the x range",
+                "{} of {} off the axis",
                 thousands(outside),
                 thousands(total)
             ),
@@ -156,7 +164,12 @@ pub fn draw_car_density<DB: Canvas>(
     });
     let x = TickedAxis {
         range: lo..hi,
-        ticks: x_axis.ticks.iter().copied().filter(|t| (lo..=hi).contains(t)).collect(),
+        ticks: x_axis
+            .ticks
+            .iter()
+            .copied()
+            .filter(|t| (lo..=hi).contains(t))
+            .collect(),
     };
     let (xd, yd) = (x_axis.decimals, y_axis.decimals);
     let mut chart = styled_frame(
@@ -201,12 +214,20 @@ mod tests {
     fn histogram_integrates_to_the_share_inside() {
         let cars: Vec<f64> = (0..1000).map(|k| f64::from(k - 500) / 1e4).collect();
         // Bounds between two values, so that rounding cannot move one across.
-        let (d, out) = histogram(&cars, -2.005, 2.005);
-        let width = 4.01 / BINS as f64;
+        let (d, out) = histogram(&cars, -2.005, 2.005, 60);
+        let width = 4.01 / 60.0;
         let inside: f64 = d.iter().map(|v| v * width).sum();
         // CARs from −5 % to +4.99 % in steps of 0.01 pp: −2 % to +2 % are 401 of 1,000.
         assert_eq!(out, 1000 - 401);
         assert!((inside - 0.401).abs() < 1e-12, "{inside}");
+    }
+
+    #[test]
+    fn bins_follow_rices_rule_within_bounds() {
+        assert_eq!(bins(0), 10);
+        assert_eq!(bins(300), 13);
+        assert_eq!(bins(10_000), 43);
+        assert_eq!(bins(1_000_000), 80);
     }
 
     #[test]

@@ -23,10 +23,10 @@ mod volume;
 
 use axis::*;
 pub use bars::{ArBarPanel, ar_bars};
-pub use car_paths::{CaarPath, CarSeries, car_paths, draw_car_paths};
-use frame::*;
 pub use car_bands::{QuantileBands, car_bands};
 pub use car_density::{CarSample, car_density};
+pub use car_paths::{CaarPath, CarSeries, car_paths, draw_car_paths};
+use frame::*;
 pub use group_paths::{group_headline, group_headline_of, group_paths, group_paths_of};
 use marks::*;
 use png::*;

@@ -186,7 +186,11 @@ impl Drawing<'_> {
     /// bands of the CAR paths with the CAAR.
     fn car(&mut self) -> Result<()> {
         let data = self.data;
-        if let Some(large) = data.large.as_ref().filter(|_| self.opts.securities.is_empty()) {
+        if let Some(large) = data
+            .large
+            .as_ref()
+            .filter(|_| self.opts.securities.is_empty())
+        {
             if large.car_bands.q.iter().all(Option::is_none) {
                 return self.none("no CAR to draw");
             }
@@ -369,7 +373,11 @@ impl Drawing<'_> {
     /// `volume.png`: abnormal volume per security and its mean.
     fn volume(&mut self) -> Result<()> {
         let data = self.data;
-        if let Some(large) = data.large.as_ref().filter(|_| self.opts.securities.is_empty()) {
+        if let Some(large) = data
+            .large
+            .as_ref()
+            .filter(|_| self.opts.securities.is_empty())
+        {
             let Some((bands, mean)) = &large.volume else {
                 return self.none("no volume in the price data");
             };

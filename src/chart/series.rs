@@ -206,7 +206,11 @@ pub(crate) fn volume_aggregates(
 
 /// The CAAR path with MacKinlay's J1 band CAAR ± 1.96·√(Σ Var(CAR_i))/N from each τ's
 /// (CAR, Var(CAR)) pairs over `lo..=hi`.
-pub(crate) fn j1_path(lo: i32, hi: i32, per_tau: impl Iterator<Item = Vec<(f64, f64)>>) -> CaarPath {
+pub(crate) fn j1_path(
+    lo: i32,
+    hi: i32,
+    per_tau: impl Iterator<Item = Vec<(f64, f64)>>,
+) -> CaarPath {
     let taus: Vec<i32> = (lo..=hi).collect();
     let mut caar = Vec::new();
     let (mut lower, mut upper) = (Vec::new(), Vec::new());
@@ -304,7 +308,10 @@ pub(crate) fn read_table<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -
     }
     let pq = dir.join(format!("{name}.parquet"));
     if !pq.is_file() {
-        anyhow::bail!("reading {}: no such file (nor {name}.parquet)", csv.display());
+        anyhow::bail!(
+            "reading {}: no such file (nor {name}.parquet)",
+            csv.display()
+        );
     }
     use polars::prelude::{CsvWriter, ParquetReader, SerReader, SerWriter};
     let f = std::fs::File::open(&pq).with_context(|| format!("reading {}", pq.display()))?;
@@ -680,9 +687,8 @@ impl ChartData {
                         .zip(&self.car_pos)
                         .filter(|(c, _)| c.window == w)
                 };
-                let values: Vec<(usize, f64)> = rows()
-                    .filter_map(|(c, i)| Some(((*i)?, c.car?)))
-                    .collect();
+                let values: Vec<(usize, f64)> =
+                    rows().filter_map(|(c, i)| Some(((*i)?, c.car?))).collect();
                 let missed: Vec<usize> = rows()
                     .filter(|(c, _)| c.misses_reaction == Some(true))
                     .filter_map(|(_, i)| *i)

@@ -297,7 +297,9 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     let sizes = crate::output::Plan::for_outcome(&outcome);
     let written = crate::fsio::replace_dir(&out, &plan, |dir| {
         bar.phase("writing tables");
-        timer.phase("tables", || crate::output::write_outputs(&outcome, dir, &sizes))?;
+        timer.phase("tables", || {
+            crate::output::write_outputs(&outcome, dir, &sizes)
+        })?;
         bar.phase("drawing charts");
         let charts = timer.phase("charts", || {
             crate::chart::render::draw_run(&outcome, dir, &sizes)

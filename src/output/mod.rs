@@ -17,8 +17,8 @@ pub mod series;
 mod summary;
 mod tables;
 
-pub use second_stage::*;
 pub use plan::{Plan, TableFormat};
+pub use second_stage::*;
 pub use summary::{summary_json, summary_json_for};
 pub use tables::*;
 

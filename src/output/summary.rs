@@ -117,8 +117,16 @@ fn spread_json(s: &Spread) -> serde_json::Value {
 fn events_summary(o: &Outcome, plan: &Plan) -> serde_json::Value {
     let rs = &o.results;
     let per_window = |wi: usize| {
-        let cars = Spread::of(rs.iter().filter_map(|r| r.analysis.cars.get(wi)).map(|c| c.car));
-        let bhars = Spread::of(rs.iter().filter_map(|r| r.analysis.bhars.get(wi)).map(|b| b.bhar));
+        let cars = Spread::of(
+            rs.iter()
+                .filter_map(|r| r.analysis.cars.get(wi))
+                .map(|c| c.car),
+        );
+        let bhars = Spread::of(
+            rs.iter()
+                .filter_map(|r| r.analysis.bhars.get(wi))
+                .map(|b| b.bhar),
+        );
         let negative = rs
             .iter()
             .filter_map(|r| r.analysis.cars.get(wi))
@@ -146,11 +154,20 @@ fn events_summary(o: &Outcome, plan: &Plan) -> serde_json::Value {
         };
         json!({"window": o.study.car_windows[wi].label(), "largest": list(top), "smallest": list(bottom)})
     });
-    let tables: serde_json::Map<String, serde_json::Value> =
-        ["car", "bhar", "model", "params", "ar", "volume", "volume_windows", "series", "status"]
-            .iter()
-            .map(|t| (t.to_string(), json!(plan.file(t))))
-            .collect();
+    let tables: serde_json::Map<String, serde_json::Value> = [
+        "car",
+        "bhar",
+        "model",
+        "params",
+        "ar",
+        "volume",
+        "volume_windows",
+        "series",
+        "status",
+    ]
+    .iter()
+    .map(|t| (t.to_string(), json!(plan.file(t))))
+    .collect();
     json!({
         "note": format!(
             "{} analysed events (more than {}): the per-event results are in the tables named here, one row per event (and window or session); this object gives their spread",

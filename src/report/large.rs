@@ -42,9 +42,11 @@ fn spread_row(label: String, s: &Spread, f: &dyn Fn(f64) -> String) -> Vec<Strin
 }
 
 fn spread_header(first: &str) -> Vec<String> {
-    [first, "N", "mean", "sd", "5 %", "25 %", "median", "75 %", "95 %"]
-        .map(String::from)
-        .to_vec()
+    [
+        first, "N", "mean", "sd", "5 %", "25 %", "median", "75 %", "95 %",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
 fn spread_align() -> Vec<Align> {
@@ -58,7 +60,8 @@ pub(super) fn events_and_day0(d: &mut Doc, o: &Outcome, plan: &Plan) {
     d.h(2, "Events and day 0");
     let mut by: BTreeMap<(&str, bool), usize> = BTreeMap::new();
     for a in o.audit.iter().filter(|a| a.rule == "event_day") {
-        *by.entry((a.outcome.as_str(), a.day0.is_some())).or_default() += 1;
+        *by.entry((a.outcome.as_str(), a.day0.is_some()))
+            .or_default() += 1;
     }
     let rows = by
         .into_iter()
@@ -71,7 +74,9 @@ pub(super) fn events_and_day0(d: &mut Doc, o: &Outcome, plan: &Plan) {
         })
         .collect();
     d.table(
-        ["decision", "day 0", "event rows"].map(String::from).to_vec(),
+        ["decision", "day 0", "event rows"]
+            .map(String::from)
+            .to_vec(),
         vec![Align::Left, Align::Left, Align::Right],
         rows,
     );
@@ -145,7 +150,15 @@ pub(super) fn market_model(d: &mut Doc, o: &Outcome, plan: &Plan) {
     let fit = |f: &dyn Fn(&crate::model::FittedModel) -> f64| {
         Spread::of(rs.iter().map(|r| f(&r.analysis.fit)))
     };
-    let dec = |p: usize| move |v: f64| if v.is_finite() { format!("{v:.p$}") } else { "–".into() };
+    let dec = |p: usize| {
+        move |v: f64| {
+            if v.is_finite() {
+                format!("{v:.p$}")
+            } else {
+                "–".into()
+            }
+        }
+    };
     let rows = vec![
         spread_row(
             "M (estimation returns)".into(),
@@ -291,7 +304,13 @@ pub(super) fn cumulative_abnormal_returns(
             .map(String::from)
             .to_vec();
         header.extend(s.car_windows.iter().map(|w| format!("CAR{}", w.pretty())));
-        let mut al = vec![Align::Right, Align::Left, Align::Left, Align::Left, Align::Left];
+        let mut al = vec![
+            Align::Right,
+            Align::Left,
+            Align::Left,
+            Align::Left,
+            Align::Left,
+        ];
         al.extend(vec![Align::Right; s.car_windows.len()]);
         let mut rows: Vec<Vec<String>> = top
             .iter()

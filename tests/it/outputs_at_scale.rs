@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use crate::common::*;
+use crate::testutil::{EXACT, assert_close};
 
 /// A synthetic panel (30 securities, 400 sessions, 40 events, with halts and volume).
 struct Panel {
@@ -70,7 +71,12 @@ impl Panel {
 
     fn run(&self, name: &str, env: &[(&str, &str)], extra: &[&str]) -> Output {
         let o = self.command(name, env, extra).output().expect("runs");
-        assert!(o.status.success(), "exit {:?}: {}", o.status.code(), stderr(&o));
+        assert!(
+            o.status.success(),
+            "exit {:?}: {}",
+            o.status.code(),
+            stderr(&o)
+        );
         o
     }
 }
@@ -132,7 +138,10 @@ fn large_runs_write_parquet_aggregates_and_bands() {
     assert_eq!(es["analysed"].as_u64(), Some(model.len() as u64));
     assert_eq!(es["tables"]["ar"], "ar.parquet");
     assert_eq!(es["tables"]["car"], "car.csv");
-    let lead = s["lead_window"].as_str().expect("a lead window").to_string();
+    let lead = s["lead_window"]
+        .as_str()
+        .expect("a lead window")
+        .to_string();
     let lead_cars = cars(&dir, &lead);
     let w = es["windows"]
         .as_array()
@@ -143,20 +152,29 @@ fn large_runs_write_parquet_aggregates_and_bands() {
     assert_eq!(w["car"]["n"].as_u64(), Some(lead_cars.len() as u64));
     let negative = lead_cars.iter().filter(|c| c.2 < 0.0).count();
     assert_eq!(w["car_negative"].as_u64(), Some(negative as u64));
-    let max = lead_cars.iter().map(|c| c.2).fold(f64::MIN, f64::max);
-    let min = lead_cars.iter().map(|c| c.2).fold(f64::MAX, f64::min);
+    let by_car = |a: &&(String, String, f64), b: &&(String, String, f64)| a.2.total_cmp(&b.2);
+    let max = lead_cars.iter().max_by(by_car).expect("a CAR");
+    let min = lead_cars.iter().min_by(by_car).expect("a CAR");
     let mean = lead_cars.iter().map(|c| c.2).sum::<f64>() / lead_cars.len() as f64;
     let ex = &es["extremes"];
     assert_eq!(ex["window"], lead.as_str());
-    assert_eq!(ex["largest"][0]["car"].as_f64(), Some(max));
-    assert_eq!(ex["smallest"][0]["car"].as_f64(), Some(min));
+    // JSON and CSV each print the shortest round-trip form; serde_json's parser may be
+    // 1 ulp off, hence EXACT (4 ulps), not ==.
+    for (got, want) in [(&ex["largest"][0], max), (&ex["smallest"][0], min)] {
+        assert_close!(got["car"].as_f64().expect("car"), want.2, EXACT);
+        assert_eq!(got["event_id"], want.0.as_str());
+        assert_eq!(got["security"], want.1.as_str());
+    }
     assert_eq!(ex["largest"].as_array().expect("largest").len(), 10);
     let m = w["car"]["mean"].as_f64().expect("mean");
-    assert!((m - mean).abs() <= 1e-12 * mean.abs().max(1e-3), "{m} vs {mean}");
+    assert_close!(m, mean);
 
     // The report: aggregates and the extremes, not one row per event.
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
-    assert!(md.contains("The most extreme events by CAR"), "no extremes section");
+    assert!(
+        md.contains("The most extreme events by CAR"),
+        "no extremes section"
+    );
     let top = &ex["largest"][0];
     let top_row = md
         .lines()
@@ -167,16 +185,28 @@ fn large_runs_write_parquet_aggregates_and_bands() {
             && top_row.contains(top["security"].as_str().expect("security")),
         "{top_row}"
     );
-    assert!(md.contains("every event is in car.csv"), "no pointer to car.csv");
+    assert!(
+        md.contains("every event is in car.csv"),
+        "no pointer to car.csv"
+    );
     assert!(md.contains("ar.parquet"), "no pointer to ar.parquet");
     assert!(!md.contains("First 200"), "per-event rows at large N");
 
     // Charts: the bands, the density; drawn from memory, the same bytes as `evimpact chart`
     // draws from the tables read back (Parquet for the per-session ones).
-    for c in ["car.png", "car_density.png", "volume.png", "car_distribution.png", "tests.png"] {
+    for c in [
+        "car.png",
+        "car_density.png",
+        "volume.png",
+        "car_distribution.png",
+        "tests.png",
+    ] {
         assert!(dir.join("charts").join(c).is_file(), "{c}");
     }
-    assert!(md.contains("charts/car_density.png"), "density not in the report");
+    assert!(
+        md.contains("charts/car_density.png"),
+        "density not in the report"
+    );
     assert!(md.contains("quantile bands"), "car.png caption");
     let copy = p.out("copy");
     copy_dir(&dir, &copy);
@@ -188,8 +218,13 @@ fn large_runs_write_parquet_aggregates_and_bands() {
     }
     let o = c.output().expect("chart runs");
     assert!(o.status.success(), "{}", stderr(&o));
-    for chart in ["car.png", "car_density.png", "volume.png", "car_distribution.png", "tests.png"]
-    {
+    for chart in [
+        "car.png",
+        "car_density.png",
+        "volume.png",
+        "car_distribution.png",
+        "tests.png",
+    ] {
         assert!(
             read(&dir.join("charts").join(chart)) == read(&copy.join("charts").join(chart)),
             "{chart}: drawn from memory differs from the tables read back"
@@ -228,7 +263,11 @@ fn formats_choose_what_is_written_whatever_the_size() {
         .output()
         .expect("runs");
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("expected csv or parquet"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("expected csv or parquet"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -276,7 +315,10 @@ fn small_runs_keep_every_event_and_one_path_per_event() {
         model.len()
     );
     assert!(s.get("events_summary").is_none());
-    assert!(s["study"].get("formats").is_none(), "formats recorded by default");
+    assert!(
+        s["study"].get("formats").is_none(),
+        "formats recorded by default"
+    );
     for t in ["ar", "status", "series", "volume", "car"] {
         assert!(dir.join(format!("{t}.csv")).is_file(), "{t}.csv");
         assert!(dir.join(format!("{t}.parquet")).is_file(), "{t}.parquet");
@@ -293,7 +335,14 @@ fn no_progress_text_without_a_terminal() {
     let p = Panel::new();
     let o = p.run("quiet", &[], &[]);
     let err = stderr(&o);
-    for s in ["analysing events", "loading inputs", "drawing charts", "events  ", "\r", "\x1b"] {
+    for s in [
+        "analysing events",
+        "loading inputs",
+        "drawing charts",
+        "events  ",
+        "\r",
+        "\x1b",
+    ] {
         assert!(!err.contains(s), "{s:?} in stderr: {err}");
     }
 }
@@ -314,7 +363,11 @@ fn progress_on_a_terminal_unless_quiet() {
             .map(|a| format!("'{}'", a.to_string_lossy().replace('\'', "'\\''")))
             .collect();
         let o = Command::new("script")
-            .args(["-qefc", &format!("{} >/dev/null", line.join(" ")), "/dev/null"])
+            .args([
+                "-qefc",
+                &format!("{} >/dev/null", line.join(" ")),
+                "/dev/null",
+            ])
             .env("EVIMPACT_DATA", data_dir())
             .current_dir(repo())
             .output()
@@ -325,13 +378,22 @@ fn progress_on_a_terminal_unless_quiet() {
     let tty = shown("tty", &[]);
     assert!(tty.contains("events"), "no progress on a terminal: {tty:?}");
     assert!(
-        ["loading inputs", "analysing events", "statistics", "writing tables", "drawing charts"]
-            .iter()
-            .any(|ph| tty.contains(ph)),
+        [
+            "loading inputs",
+            "analysing events",
+            "statistics",
+            "writing tables",
+            "drawing charts"
+        ]
+        .iter()
+        .any(|ph| tty.contains(ph)),
         "no phase: {tty:?}"
     );
     let quiet = shown("tty-quiet", &["--quiet"]);
-    assert!(!quiet.contains("events"), "progress with --quiet: {quiet:?}");
+    assert!(
+        !quiet.contains("events"),
+        "progress with --quiet: {quiet:?}"
+    );
 }
 
 /// Copies a directory tree.
