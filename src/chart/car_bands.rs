@@ -66,13 +66,18 @@ impl QuantileBands {
     }
 }
 
+/// A path over τ (taus, values) with its legend label.
+pub(crate) type LabelledPath<'a> = (&'a [i32], &'a [Option<f64>], String);
+/// A band (lower, upper) with its legend label.
+pub(crate) type LabelledBand<'a> = (&'a [Option<f64>], &'a [Option<f64>], String);
+
 /// What a band chart draws beside the bands.
 pub(crate) struct BandChart<'a> {
     pub bands: &'a QuantileBands,
     /// The thick mean path (CAAR) and its legend label.
-    pub mean: Option<(&'a [i32], &'a [Option<f64>], String)>,
+    pub mean: Option<LabelledPath<'a>>,
     /// The mean path's own 95 % band (lower, upper) and its label, drawn as thin lines.
-    pub mean_band: Option<(&'a [Option<f64>], &'a [Option<f64>], String)>,
+    pub mean_band: Option<LabelledBand<'a>>,
     /// What one path is, for the legend: "CAR", "volume ratio".
     pub what: &'a str,
     pub y_axis: YAxis,

@@ -175,9 +175,7 @@ pub(crate) fn volume_aggregates(
     ratios: &[Vec<(i32, f64)>],
 ) -> Option<(QuantileBands, VolumeSeries)> {
     let points = ratios.iter().flatten().filter(|x| x.1 > 0.0);
-    if points.clone().next().is_none() {
-        return None;
-    }
+    points.clone().next()?;
     let bands = QuantileBands::from_points(
         lo,
         hi,

@@ -91,6 +91,13 @@ pub fn summary_json_for(o: &Outcome, plan: &Plan) -> serde_json::Value {
     {
         m.remove("events");
         m.insert("events_summary".into(), events_summary(o, plan));
+        // The second stage's per-event lists: in their tables.
+        if let Some(ss) = m.get_mut("second_stage").and_then(|x| x.as_object_mut()) {
+            for (key, table) in [("volatility", "volatility"), ("diagnostics", "diagnostics")] {
+                let n = ss.get(key).and_then(|x| x.as_array()).map_or(0, Vec::len);
+                ss.insert(key.into(), json!({"events": n, "table": plan.file(table)}));
+            }
+        }
     }
     v
 }

@@ -329,3 +329,55 @@ pub(super) fn cumulative_abnormal_returns(
     d.figures(charts, ChartKind::CarDist);
     d.figures(charts, ChartKind::CarDensity);
 }
+
+/// "Abnormal volatility" at large N: the spread of the variance ratio and of Beaver's mean
+/// U across events, and how many reject at 1 % and 5 %, instead of one row per event.
+pub(super) fn volatility_spread(d: &mut Doc, o: &Outcome, plan: &Plan) {
+    let v = &o.second.volatility;
+    let f2 = |x: f64| {
+        if x.is_finite() {
+            format!("{x:.2}")
+        } else {
+            "–".into()
+        }
+    };
+    let share = |p: &dyn Fn(&crate::stats::second_stage::volatility::EventVolatility) -> f64,
+                 level: f64| {
+        let ps: Vec<f64> = v
+            .iter()
+            .map(|x| p(&x.tests))
+            .filter(|p| p.is_finite())
+            .collect();
+        let k = ps.iter().filter(|p| **p < level).count();
+        if ps.is_empty() {
+            "–".to_string()
+        } else {
+            format!("{:.1} %", 100.0 * k as f64 / ps.len() as f64)
+        }
+    };
+    let mut header = spread_header("measure");
+    header.extend(["p < 1 %".to_string(), "p < 5 %".to_string()]);
+    let mut al = spread_align();
+    al.extend([Align::Right, Align::Right]);
+    let mut ratio = spread_row(
+        "variance ratio (F, two-sided)".into(),
+        &Spread::of(v.iter().map(|x| x.tests.var_ratio)),
+        &f2,
+    );
+    ratio.push(share(&|t| t.f_p_two_sided, 0.01));
+    ratio.push(share(&|t| t.f_p_two_sided, 0.05));
+    let mut u = spread_row(
+        "Beaver's mean U (upper tail)".into(),
+        &Spread::of(v.iter().map(|x| x.tests.u_mean)),
+        &f2,
+    );
+    u.push(share(&|t| t.u_mean_p_upper, 0.01));
+    u.push(share(&|t| t.u_mean_p_upper, 0.05));
+    d.table(header, al, vec![ratio, u]);
+    d.note(pointer(
+        o,
+        plan,
+        "the spread of each event's volatility tests",
+        &plan.file("volatility"),
+    ));
+}

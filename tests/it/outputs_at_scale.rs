@@ -166,6 +166,14 @@ fn large_runs_write_parquet_aggregates_and_bands() {
         assert_eq!(got["security"], want.1.as_str());
     }
     assert_eq!(ex["largest"].as_array().expect("largest").len(), 10);
+    // The second stage's per-event lists point to their tables.
+    let vol = read_csv(&dir.join("volatility.csv"));
+    assert!(!vol.is_empty(), "no volatility rows");
+    assert_eq!(s["second_stage"]["volatility"]["table"], "volatility.csv");
+    assert_eq!(
+        s["second_stage"]["volatility"]["events"].as_u64(),
+        Some(vol.len() as u64)
+    );
     let m = w["car"]["mean"].as_f64().expect("mean");
     assert_close!(m, mean);
 
@@ -191,6 +199,10 @@ fn large_runs_write_parquet_aggregates_and_bands() {
     );
     assert!(md.contains("ar.parquet"), "no pointer to ar.parquet");
     assert!(!md.contains("First 200"), "per-event rows at large N");
+    assert!(
+        md.contains("the spread of each event's volatility tests"),
+        "volatility rows"
+    );
 
     // Charts: the bands, the density; drawn from memory, the same bytes as `evimpact chart`
     // draws from the tables read back (Parquet for the per-session ones).
