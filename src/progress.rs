@@ -6,6 +6,8 @@
 pub trait Progress: Sync {
     fn start(&self, _len: u64) {}
     fn tick(&self, _message: &str) {}
+    /// The loop's step is over and `name` (e.g. "statistics") runs; the count stays.
+    fn phase(&self, _name: &str) {}
     fn finish(&self) {}
 }
 

@@ -154,15 +154,7 @@ pub(crate) fn nice_step(raw: f64) -> (f64, usize) {
 
 /// An integer with thousands separators: 10000 → "10,000".
 pub(crate) fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::text::thousands(n)
 }
 
 /// Tick label with a typographic minus sign and no "-0".

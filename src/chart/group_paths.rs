@@ -7,7 +7,7 @@ use anyhow::Result;
 use serde::Deserialize;
 
 use super::car_paths::CarSeries;
-use super::series::{p_text, pct_text, pretty, read_csv};
+use super::series::{has_table, p_text, pct_text, pretty, read_table};
 
 #[derive(Deserialize)]
 struct Row {
@@ -23,19 +23,40 @@ struct Row {
 /// # Errors
 /// The file exists but cannot be read.
 pub fn group_paths(dir: &Path, event_window: (i32, i32)) -> Result<Vec<CarSeries>> {
-    let p = dir.join("group_caar_path.csv");
-    if !p.is_file() {
+    if !has_table(dir, "group_caar_path") {
         return Ok(Vec::new());
     }
-    let rows: Vec<Row> = read_csv(&p)?;
+    let rows: Vec<Row> = read_table(dir, "group_caar_path")?;
+    Ok(paths_of(&rows, event_window))
+}
+
+/// [`group_paths`] from the run's results in memory (the rows of
+/// [`crate::output::group_caar_path_rows`]), the same series as read back.
+pub fn group_paths_of(o: &crate::outcome::Outcome) -> Vec<CarSeries> {
+    let fin = |v: f64| v.is_finite().then_some(v);
+    let rows: Vec<Row> = crate::output::group_caar_path_rows(o)
+        .into_iter()
+        .map(|r| Row {
+            group: r.0,
+            tau: r.1,
+            n: r.2,
+            caar: fin(r.3),
+        })
+        .collect();
+    let w = o.study.event_window;
+    paths_of(&rows, (w.start, w.end))
+}
+
+/// One series per group, in the rows' order, over τ in `event_window`.
+fn paths_of(rows: &[Row], event_window: (i32, i32)) -> Vec<CarSeries> {
     let mut groups: Vec<String> = Vec::new();
-    for x in &rows {
+    for x in rows {
         if !groups.contains(&x.group) {
             groups.push(x.group.clone());
         }
     }
     let taus: Vec<i32> = (event_window.0..=event_window.1).collect();
-    Ok(groups
+    groups
         .into_iter()
         .map(|g| {
             let mine: Vec<&Row> = rows.iter().filter(|x| x.group == g).collect();
@@ -50,7 +71,7 @@ pub fn group_paths(dir: &Path, event_window: (i32, i32)) -> Result<Vec<CarSeries
                 taus: taus.clone(),
             }
         })
-        .collect())
+        .collect()
 }
 
 /// One row of `group_difference.csv`, the columns the headline quotes.
@@ -75,13 +96,32 @@ struct Difference {
 /// # Errors
 /// The file exists but cannot be read.
 pub fn group_headline(dir: &Path, window: &str) -> Result<Option<String>> {
-    let f = dir.join("group_difference.csv");
-    if !f.is_file() {
+    if !has_table(dir, "group_difference") {
         return Ok(None);
     }
-    let rows: Vec<Difference> = read_csv(&f)?;
-    Ok(rows
-        .into_iter()
+    let rows: Vec<Difference> = read_table(dir, "group_difference")?;
+    Ok(headline_of(rows, window))
+}
+
+/// [`group_headline`] from the run's results in memory.
+pub fn group_headline_of(o: &crate::outcome::Outcome, window: &str) -> Option<String> {
+    let fin = |v: f64| v.is_finite().then_some(v);
+    let rows = o.second.differences.iter().map(|d| Difference {
+        window: d.window.label(),
+        measure: d.measure.as_str().to_string(),
+        group_x: d.group_x.clone(),
+        group_y: d.group_y.clone(),
+        mean_x: fin(d.welch.mean_x),
+        mean_y: fin(d.welch.mean_y),
+        diff: fin(d.welch.diff),
+        permutation_p: fin(d.permutation.p),
+    });
+    headline_of(rows, window)
+}
+
+/// The headline from the first `car` row of `window`.
+fn headline_of(rows: impl IntoIterator<Item = Difference>, window: &str) -> Option<String> {
+    rows.into_iter()
         .find(|d| d.window == window && d.measure == "car")
         .map(|d| {
             format!(
@@ -94,7 +134,7 @@ pub fn group_headline(dir: &Path, window: &str) -> Result<Option<String>> {
                 pct_text(d.diff),
                 p_text(d.permutation_p),
             )
-        }))
+        })
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 
 mod axis;
 mod bars;
+pub mod car_bands;
+pub mod car_density;
 mod car_paths;
 mod frame;
 mod group_paths;
@@ -21,9 +23,11 @@ mod volume;
 
 use axis::*;
 pub use bars::{ArBarPanel, ar_bars};
+pub use car_bands::{QuantileBands, car_bands};
+pub use car_density::{CarSample, car_density};
 pub use car_paths::{CaarPath, CarSeries, car_paths, draw_car_paths};
 use frame::*;
-pub use group_paths::{group_headline, group_paths};
+pub use group_paths::{group_headline, group_headline_of, group_paths, group_paths_of};
 use marks::*;
 use png::*;
 pub use power::{PowerLine, power_curves};

@@ -7,8 +7,8 @@ use anyhow::{Result, bail};
 
 use super::series::ChartData;
 use super::{
-    abnormal_volume, ar_bars, car_distribution, car_paths, group_headline, group_paths,
-    price_panel, test_statistics,
+    abnormal_volume, ar_bars, car_bands, car_density, car_distribution, car_paths, price_panel,
+    test_statistics,
 };
 
 /// At most this many per-event price panels are drawn by `run` (all by `chart prices`).
@@ -33,6 +33,8 @@ pub enum ChartKind {
     Volume,
     /// CAAR path per group (events files with a `group` column).
     Groups,
+    /// Histogram (density) of CARs per window; drawn by `run` beyond 200 events.
+    CarDensity,
     /// Every chart.
     All,
 }
@@ -60,7 +62,7 @@ pub struct ChartFile {
 
 impl ChartKind {
     /// Every kind, in the order of `evimpact chart --help`.
-    pub const ALL: [ChartKind; 8] = [
+    pub const ALL: [ChartKind; 9] = [
         ChartKind::Car,
         ChartKind::ArBars,
         ChartKind::CarDist,
@@ -68,6 +70,7 @@ impl ChartKind {
         ChartKind::Prices,
         ChartKind::Volume,
         ChartKind::Groups,
+        ChartKind::CarDensity,
         ChartKind::All,
     ];
 
@@ -81,6 +84,7 @@ impl ChartKind {
             ChartKind::Prices => "prices",
             ChartKind::Volume => "volume",
             ChartKind::Groups => "groups",
+            ChartKind::CarDensity => "car-density",
             ChartKind::All => "all",
         }
     }
@@ -129,6 +133,10 @@ pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Resu
     if wants(ChartKind::CarDist) {
         d.car_distribution()?;
     }
+    // The density at large N (or when asked for): the strip's dots no longer read.
+    if kind == ChartKind::CarDensity || (all && data.many) {
+        d.car_density()?;
+    }
     if wants(ChartKind::Tests) {
         d.tests()?;
     }
@@ -174,9 +182,36 @@ impl Drawing<'_> {
         }
     }
 
-    /// `car.png`: CAR per security and the CAAR with its band.
+    /// `car.png`: CAR per security and the CAAR with its band; at large N the quantile
+    /// bands of the CAR paths with the CAAR.
     fn car(&mut self) -> Result<()> {
         let data = self.data;
+        if let Some(large) = data
+            .large
+            .as_ref()
+            .filter(|_| self.opts.securities.is_empty())
+        {
+            if large.car_bands.q.iter().all(Option::is_none) {
+                return self.none("no CAR to draw");
+            }
+            let caar = data.caar_path();
+            let p = self.file(
+                ChartKind::Car,
+                "car.png".into(),
+                format!(
+                    "CAR paths of {} events as quantile bands (5–95 %, 25–75 %, median) and the CAAR with its {}",
+                    crate::text::thousands(large.car_bands.paths),
+                    caar.band_label
+                ),
+            );
+            return car_bands(
+                &p,
+                "Cumulative abnormal returns around the event",
+                &data.lead_subtitle(""),
+                &large.car_bands,
+                Some(&caar),
+            );
+        }
         let series = data.car_series(self.opts);
         if !series.iter().any(|s| s.car.iter().any(Option::is_some)) {
             return self.none("no CAR to draw");
@@ -204,7 +239,11 @@ impl Drawing<'_> {
         if panels.is_empty() {
             return self.none("no abnormal return to draw");
         }
-        let total = panels.len();
+        let total = data
+            .large
+            .as_ref()
+            .and_then(|l| l.ar_total)
+            .unwrap_or(panels.len());
         panels.truncate(MAX_AR_PANELS);
         let what = if total > MAX_AR_PANELS {
             format!("first {MAX_AR_PANELS} of {total} (chart ar-bars --security S)")
@@ -243,6 +282,33 @@ impl Drawing<'_> {
             &data.subtitle("one point per event; bar = CAAR"),
             &strips,
             &names,
+        )
+    }
+
+    /// `car_density.png`: a histogram of CARs per window.
+    fn car_density(&mut self) -> Result<()> {
+        let data = self.data;
+        let samples: Vec<super::CarSample> = data
+            .strips(self.opts)
+            .into_iter()
+            .map(|s| super::CarSample {
+                label: s.label,
+                cars: s.values.into_iter().map(|v| v.1).collect(),
+            })
+            .collect();
+        if samples.iter().all(|s| s.cars.len() < 2) {
+            return self.none("fewer than 2 CARs to draw a density");
+        }
+        let p = self.file(
+            ChartKind::CarDensity,
+            "car_density.png".into(),
+            "Distribution of CAR across events per window (histogram, share of events per percentage point)".into(),
+        );
+        car_density(
+            &p,
+            "Distribution of cumulative abnormal returns",
+            &data.subtitle("histogram per window on common bins"),
+            &samples,
         )
     }
 
@@ -307,6 +373,27 @@ impl Drawing<'_> {
     /// `volume.png`: abnormal volume per security and its mean.
     fn volume(&mut self) -> Result<()> {
         let data = self.data;
+        if let Some(large) = data
+            .large
+            .as_ref()
+            .filter(|_| self.opts.securities.is_empty())
+        {
+            let Some((bands, mean)) = &large.volume else {
+                return self.none("no volume in the price data");
+            };
+            let p = self.file(
+                ChartKind::Volume,
+                "volume.png".into(),
+                "Abnormal volume: quantile bands of volume over its estimation-window geometric mean (log scale)".into(),
+            );
+            return super::car_bands::volume_bands(
+                &p,
+                "Trading volume around the event",
+                &data.subtitle("volume ÷ geometric mean volume of the estimation window = exp(abnormal log volume)"),
+                bands,
+                mean,
+            );
+        }
         let Some((series, mean)) = data.volume(self.opts) else {
             return self.none("no volume in the price data");
         };
@@ -327,7 +414,7 @@ impl Drawing<'_> {
     /// `group_caar.png`: the CAAR path of each group (events files with a `group` column).
     fn groups(&mut self) -> Result<()> {
         let data = self.data;
-        let series = group_paths(&data.dir, data.event_window)?;
+        let series = &data.groups;
         if !series.iter().any(|s| s.car.iter().any(Option::is_some)) {
             return self.none("no groups (the events file has no `group` column)");
         }
@@ -337,32 +424,33 @@ impl Drawing<'_> {
             "CAAR path per group (95 % bands in group_caar_path.csv)".into(),
         );
         // The subtitle leads with the groups' difference on the lead window.
-        let window = data.lead.as_ref().and_then(|l| l.window.clone());
-        let headline = match window {
-            Some(w) => group_headline(&data.dir, &w)?,
-            None => None,
-        };
-        let subtitle = match headline {
-            Some(h) => h,
+        let subtitle = match &data.group_headline {
+            Some(h) => h.clone(),
             None => data.subtitle("mean CAR of each group's events"),
         };
         car_paths(
             &p,
             "Cumulative average abnormal return per group",
             &subtitle,
-            &series,
+            series,
             None,
         )
     }
 }
 
-/// Draws every chart of a run into `dir` (the staging output directory, whose tables are
-/// already written), returning the charts for the report; none when no event was analysed.
-pub fn draw_run(analysed: usize, dir: &Path) -> Result<Vec<ChartFile>> {
-    if analysed == 0 {
+/// Draws every chart of a run into `dir` (the staging output directory) from the run's
+/// results in memory, as `plan` sizes them, returning the charts for the report; none when
+/// no event was analysed.
+pub fn draw_run(
+    o: &crate::outcome::Outcome,
+    dir: &Path,
+    plan: &crate::output::Plan,
+) -> Result<Vec<ChartFile>> {
+    if o.results.is_empty() {
         return Ok(Vec::new());
     }
-    draw(dir, ChartKind::All, &ChartOptions::default())
+    let data = ChartData::from_outcome(o, dir, plan.many);
+    draw_from(&data, ChartKind::All, &ChartOptions::default())
 }
 
 #[cfg(test)]

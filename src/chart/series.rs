@@ -3,6 +3,8 @@
 //! draws, so that `evimpact run` and `evimpact chart KIND` draw the same figure from the same
 //! numbers.
 
+mod memory;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -10,6 +12,7 @@ use anyhow::{Context, Result, anyhow};
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
 
+use super::car_bands::QuantileBands;
 use super::render::ChartOptions;
 use super::{
     ArBarPanel, CaarPath, CarSeries, DayKind, PriceDay, PricePanel, Strip, TestRow, TestsChart,
@@ -131,14 +134,129 @@ pub struct ChartData {
     pub events: Vec<EventKey>,
     ar: Vec<ArCsv>,
     car: Vec<CarCsv>,
+    /// Each `car` row's event position in `events` (`None`: not an analysed event).
+    car_pos: Vec<Option<usize>>,
     tests: Vec<TestCsv>,
     caar: Vec<CaarCsv>,
     series: Vec<SeriesCsv>,
-    /// Row indices of `series` and `ar` per (event_id, security), and each event's position
-    /// in `events`: built once, so that every chart is linear in the number of events.
+    /// Row indices of `series` and `ar` per (event_id, security): built once, so that
+    /// every chart is linear in the number of events.
     series_idx: HashMap<(String, String), Vec<usize>>,
     ar_idx: HashMap<(String, String), Vec<usize>>,
-    event_pos: HashMap<(String, String), usize>,
+    /// More events than charts draw one by one (see [`crate::output::plan::MANY_EVENTS`]).
+    pub many: bool,
+    /// The aggregates drawn at large N (`Some` when `many`).
+    pub(crate) large: Option<Large>,
+    /// Each group's CAAR path, and the headline of the groups' difference on the lead window.
+    pub(crate) groups: Vec<CarSeries>,
+    pub(crate) group_headline: Option<String>,
+}
+
+/// What the charts draw at large N instead of one mark per event.
+#[derive(Debug, Clone)]
+pub(crate) struct Large {
+    /// Quantile bands of the CAR paths (fractions).
+    pub car_bands: QuantileBands,
+    /// Bands of log2(volume ratio) / 100 (the unit the path helpers multiply by 100) and
+    /// the geometric mean path; `None` without volume.
+    pub volume: Option<(QuantileBands, VolumeSeries)>,
+    /// Events with an abnormal return (the AR panels' "first 9 of N"), when only the
+    /// drawn ones were built.
+    pub ar_total: Option<usize>,
+    /// The J1 CAAR path of a run without a lead test (computed from every event).
+    pub caar_fallback: Option<CaarPath>,
+}
+
+/// The volume bands and geometric mean path of [`Large::volume`] from each event's
+/// (τ, volume multiple) on the event window `lo..=hi`, events in order.
+pub(crate) fn volume_aggregates(
+    lo: i32,
+    hi: i32,
+    ratios: &[Vec<(i32, f64)>],
+) -> Option<(QuantileBands, VolumeSeries)> {
+    let points = ratios.iter().flatten().filter(|x| x.1 > 0.0);
+    points.clone().next()?;
+    let bands = QuantileBands::from_points(
+        lo,
+        hi,
+        ratios.len(),
+        points.clone().map(|&(t, v)| (t, v.log2() / 100.0)),
+    );
+    let taus: Vec<i32> = (lo..=hi).collect();
+    let mut logs: Vec<Vec<f64>> = vec![Vec::new(); taus.len()];
+    for &(t, v) in points {
+        if (lo..=hi).contains(&t) {
+            logs[(t - lo) as usize].push(v.ln());
+        }
+    }
+    let ratio = logs
+        .iter()
+        .map(|l| (!l.is_empty()).then(|| (l.iter().sum::<f64>() / l.len() as f64).exp()))
+        .collect();
+    let mean = VolumeSeries {
+        label: "geometric mean".into(),
+        suspended: vec![false; taus.len()],
+        taus,
+        ratio,
+    };
+    Some((bands, mean))
+}
+
+/// The CAAR path with MacKinlay's J1 band CAAR ± 1.96·√(Σ Var(CAR_i))/N from each τ's
+/// (CAR, Var(CAR)) pairs over `lo..=hi`.
+pub(crate) fn j1_path(
+    lo: i32,
+    hi: i32,
+    per_tau: impl Iterator<Item = Vec<(f64, f64)>>,
+) -> CaarPath {
+    let taus: Vec<i32> = (lo..=hi).collect();
+    let mut caar = Vec::new();
+    let (mut lower, mut upper) = (Vec::new(), Vec::new());
+    let mut n_max = 0;
+    for vals in per_tau {
+        let n = vals.len();
+        n_max = n_max.max(n);
+        if n == 0 {
+            caar.push(None);
+            lower.push(None);
+            upper.push(None);
+            continue;
+        }
+        let m = vals.iter().map(|v| v.0).sum::<f64>() / n as f64;
+        let half = 1.959_963_984_540_054 * vals.iter().map(|v| v.1).sum::<f64>().sqrt() / n as f64;
+        caar.push(Some(m));
+        lower.push(Some(m - half));
+        upper.push(Some(m + half));
+    }
+    CaarPath {
+        taus,
+        caar,
+        lower,
+        upper,
+        label: format!("CAAR (N ≤ {n_max})"),
+        band_label: "95 % band (J1)".into(),
+    }
+}
+
+/// Legend labels of outputs that have none (before 0.1): "security entity", with the event
+/// id when a security has several events.
+fn fill_labels(events: &mut [EventKey]) {
+    let mut per_security: HashMap<String, usize> = HashMap::new();
+    for e in events.iter() {
+        *per_security.entry(e.security.clone()).or_default() += 1;
+    }
+    for e in events.iter_mut().filter(|e| e.label.is_empty()) {
+        let base = if e.entity.is_empty() {
+            e.security.clone()
+        } else {
+            format!("{} {}", e.security, e.entity)
+        };
+        e.label = if per_security[&e.security] > 1 {
+            format!("{base} ({})", e.event_id)
+        } else {
+            base
+        };
+    }
 }
 
 /// Whether each row's session was suspended (a hollow marker, the CAR carried).
@@ -176,6 +294,47 @@ pub(crate) fn read_csv<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<
         .enumerate()
         .map(|(i, rec)| rec.with_context(|| format!("{}: row {}", path.display(), i + 2)))
         .collect()
+}
+
+/// The rows of the table `name` in `dir`: `name.csv`, else `name.parquet` (a run whose
+/// per-session tables went to Parquet only, or `--formats parquet`), read through the same
+/// CSV form so that both give the same values.
+pub(crate) fn read_table<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<Vec<T>> {
+    let csv = dir.join(format!("{name}.csv"));
+    if csv.is_file() {
+        return read_csv(&csv);
+    }
+    let pq = dir.join(format!("{name}.parquet"));
+    if !pq.is_file() {
+        anyhow::bail!(
+            "reading {}: no such file (nor {name}.parquet)",
+            csv.display()
+        );
+    }
+    use polars::prelude::{CsvWriter, ParquetReader, SerReader, SerWriter};
+    let f = std::fs::File::open(&pq).with_context(|| format!("reading {}", pq.display()))?;
+    let mut df = ParquetReader::new(f)
+        .finish()
+        .with_context(|| format!("reading {}", pq.display()))?;
+    let mut buf = Vec::new();
+    CsvWriter::new(&mut buf)
+        .include_header(true)
+        .finish(&mut df)
+        .with_context(|| format!("converting {}", pq.display()))?;
+    let mut r = csv::Reader::from_reader(&buf[..]);
+    r.deserialize()
+        .enumerate()
+        .map(|(i, rec)| rec.with_context(|| format!("{}: row {}", pq.display(), i + 1)))
+        .collect()
+}
+
+/// Whether `dir` holds the table `name` (as CSV or Parquet).
+pub(crate) fn has_table(dir: &Path, name: &str) -> bool {
+    dir.join(format!("{name}.csv")).is_file() || dir.join(format!("{name}.parquet")).is_file()
+}
+
+fn lead_window_of(summary: &serde_json::Value) -> Option<String> {
+    summary["lead_window"].as_str().map(str::to_string)
 }
 
 /// A window label `0:5` as `[0, +5]` (the label itself when it is not a window).
@@ -246,61 +405,71 @@ impl ChartData {
                     .collect()
             })
             .unwrap_or_default();
-        let mut per_security: HashMap<&str, usize> = HashMap::new();
-        for e in &events {
-            *per_security.entry(e.security.as_str()).or_default() += 1;
-        }
-        let labels: Vec<String> = events
-            .iter()
-            .map(|e| {
-                let base = if e.entity.is_empty() {
-                    e.security.clone()
-                } else {
-                    format!("{} {}", e.security, e.entity)
-                };
-                if per_security[e.security.as_str()] > 1 {
-                    format!("{base} ({})", e.event_id)
-                } else {
-                    base
-                }
-            })
-            .collect();
-        for (e, l) in events.iter_mut().zip(labels) {
-            // Outputs of evimpact before 0.1 have no label: the old "security entity".
-            if e.label.is_empty() {
-                e.label = l;
+        if summary.get("events").is_none() {
+            // summary.json of a large run (aggregates, no event list): the events from
+            // model.csv, labelled by security (its entities are not in the tables).
+            #[derive(Deserialize)]
+            struct Key {
+                event_id: String,
+                security: String,
             }
+            events = read_table::<Key>(dir, "model")?
+                .into_iter()
+                .map(|k| EventKey {
+                    event_id: k.event_id,
+                    security: k.security,
+                    entity: String::new(),
+                    label: String::new(),
+                    price_column: String::new(),
+                    currency: String::new(),
+                })
+                .collect();
         }
+        fill_labels(&mut events);
         let lead = summary["lead"]["test"]
             .as_str()
             .and_then(|t| t.parse::<TestId>().ok())
             .map(|test| Lead {
                 test,
                 reason: summary["lead"]["reason"].as_str().unwrap_or("").to_string(),
-                window: summary["lead_window"].as_str().map(str::to_string),
+                window: lead_window_of(&summary),
             });
-        let path_file = dir.join("caar_path.csv");
-        let path: Vec<PathCsv> = if path_file.is_file() {
-            read_csv(&path_file)?
+        let path: Vec<PathCsv> = if has_table(dir, "caar_path") {
+            read_table(dir, "caar_path")?
         } else {
             Vec::new()
         };
         let w = |v: (i32, i32)| crate::window::Window::event(v.0, v.1).pretty();
-        let ar: Vec<ArCsv> = read_csv(&dir.join("ar.csv"))?;
-        let series: Vec<SeriesCsv> = read_csv(&dir.join("series.csv"))?;
-        let event_pos = events
+        let ar: Vec<ArCsv> = read_table(dir, "ar")?;
+        let series: Vec<SeriesCsv> = read_table(dir, "series")?;
+        let event_pos: HashMap<(String, String), usize> = events
             .iter()
             .enumerate()
             .map(|(i, e)| ((e.event_id.clone(), e.security.clone()), i))
             .collect();
-        Ok(ChartData {
+        let car: Vec<CarCsv> = read_table(dir, "car")?;
+        let car_pos = car
+            .iter()
+            .map(|c| {
+                event_pos
+                    .get(&(c.event_id.clone(), c.security.clone()))
+                    .copied()
+            })
+            .collect();
+        let many = events.len() > crate::output::plan::Limits::from_env().many_events;
+        let lead_window = summary["lead_window"].as_str().map(str::to_string);
+        let groups = super::group_paths(dir, ew)?;
+        let group_headline = match lead.as_ref().and(lead_window.as_deref()) {
+            Some(w) => super::group_headline(dir, w)?,
+            None => None,
+        };
+        let mut data = ChartData {
             lead,
             path,
             lead_sample: summary["lead_sample"].as_str().map(str::to_string),
             lead_clustering: serde_json::from_value(summary["lead_clustering"].clone()).ok(),
             series_idx: index_by(&series, |s| (s.event_id.clone(), s.security.clone())),
             ar_idx: index_by(&ar, |a| (a.event_id.clone(), a.security.clone())),
-            event_pos,
             dir: dir.to_path_buf(),
             name: st["name"].as_str().unwrap_or("").to_string(),
             model: st["model"].as_str().unwrap_or("").to_string(),
@@ -309,11 +478,55 @@ impl ChartData {
             windows,
             events,
             ar,
-            car: read_csv(&dir.join("car.csv"))?,
-            tests: read_csv(&dir.join("tests.csv"))?,
-            caar: read_csv(&dir.join("caar.csv"))?,
+            car,
+            car_pos,
+            tests: read_table(dir, "tests")?,
+            caar: read_table(dir, "caar")?,
             series,
-        })
+            many,
+            large: None,
+            groups,
+            group_headline,
+        };
+        if many {
+            data.large = Some(data.large_from_rows());
+        }
+        Ok(data)
+    }
+
+    /// [`Large`] from the rows read back (what [`Self::from_outcome`] computes from the
+    /// results).
+    fn large_from_rows(&self) -> Large {
+        let (lo, hi) = self.event_window;
+        let all = ChartOptions::default();
+        let paths = self.car_series(&all);
+        let car_bands = QuantileBands::from_points(
+            lo,
+            hi,
+            paths.len(),
+            paths.iter().flat_map(|s| {
+                s.taus
+                    .iter()
+                    .zip(&s.car)
+                    .filter_map(|(t, c)| Some((*t, (*c)?)))
+            }),
+        );
+        let ratios: Vec<Vec<(i32, f64)>> = self
+            .events
+            .iter()
+            .map(|e| {
+                self.window_rows(e)
+                    .into_iter()
+                    .filter_map(|s| Some((s.tau?, s.volume_ratio?)))
+                    .collect()
+            })
+            .collect();
+        Large {
+            car_bands,
+            volume: volume_aggregates(lo, hi, &ratios),
+            ar_total: None,
+            caar_fallback: None,
+        }
     }
 
     /// The `series.csv` rows of one event, in file order.
@@ -414,41 +627,18 @@ impl ChartData {
                 band_label: format!("95 % band of the lead test, {}", first.test),
             };
         }
+        if let Some(p) = self.large.as_ref().and_then(|l| l.caar_fallback.clone()) {
+            return p;
+        }
         let (lo, hi) = self.event_window;
-        let taus: Vec<i32> = (lo..=hi).collect();
-        let mut caar = Vec::new();
-        let (mut lower, mut upper) = (Vec::new(), Vec::new());
-        let mut n_max = 0;
-        for &t in &taus {
-            let vals: Vec<(f64, f64)> = self
-                .series
+        let per_tau = (lo..=hi).map(|t| {
+            self.series
                 .iter()
                 .filter(|s| s.tau == Some(t))
                 .filter_map(|s| Some((s.car?, s.car_var?)))
-                .collect();
-            let n = vals.len();
-            n_max = n_max.max(n);
-            if n == 0 {
-                caar.push(None);
-                lower.push(None);
-                upper.push(None);
-                continue;
-            }
-            let m = vals.iter().map(|v| v.0).sum::<f64>() / n as f64;
-            let half =
-                1.959_963_984_540_054 * vals.iter().map(|v| v.1).sum::<f64>().sqrt() / n as f64;
-            caar.push(Some(m));
-            lower.push(Some(m - half));
-            upper.push(Some(m + half));
-        }
-        CaarPath {
-            taus,
-            caar,
-            lower,
-            upper,
-            label: format!("CAAR (N ≤ {n_max})"),
-            band_label: "95 % band (J1)".into(),
-        }
+                .collect::<Vec<_>>()
+        });
+        j1_path(lo, hi, per_tau)
     }
 
     /// AR bar panels (from `ar.csv`).
@@ -489,26 +679,17 @@ impl ChartData {
         self.chosen_windows(opts)
             .into_iter()
             .map(|w| {
-                let values: Vec<(usize, f64)> = self
-                    .car
-                    .iter()
-                    .filter(|c| c.window == w)
-                    .filter_map(|c| {
-                        let i = *self
-                            .event_pos
-                            .get(&(c.event_id.clone(), c.security.clone()))?;
-                        Some((i, c.car?))
-                    })
-                    .collect();
-                let missed: Vec<usize> = self
-                    .car
-                    .iter()
-                    .filter(|c| c.window == w && c.misses_reaction == Some(true))
-                    .filter_map(|c| {
-                        self.event_pos
-                            .get(&(c.event_id.clone(), c.security.clone()))
-                            .copied()
-                    })
+                let rows = || {
+                    self.car
+                        .iter()
+                        .zip(&self.car_pos)
+                        .filter(|(c, _)| c.window == w)
+                };
+                let values: Vec<(usize, f64)> =
+                    rows().filter_map(|(c, i)| Some(((*i)?, c.car?))).collect();
+                let missed: Vec<usize> = rows()
+                    .filter(|(c, _)| c.misses_reaction == Some(true))
+                    .filter_map(|(_, i)| *i)
                     .collect();
                 let mean = self
                     .caar

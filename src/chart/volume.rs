@@ -160,6 +160,11 @@ fn log_axis(series: &[VolumeSeries], mean: Option<&VolumeSeries>) -> YAxis {
         .iter()
         .chain(mean)
         .flat_map(|s| s.ratio.iter().flatten().map(|r| r.log2()));
+    log_axis_of(logs)
+}
+
+/// The log2 axis over `logs` (log2 of volume ratios), whole powers of 2 as ticks.
+pub(crate) fn log_axis_of(logs: impl Iterator<Item = f64>) -> YAxis {
     let (mut lo, mut hi) = (0.0_f64, 0.0_f64);
     for v in logs {
         lo = lo.min(v);
@@ -180,7 +185,7 @@ fn log_axis(series: &[VolumeSeries], mean: Option<&VolumeSeries>) -> YAxis {
 }
 
 /// Tick label of a log2 value as a ratio: "×4", "×1/2".
-fn ratio_label(y: &f64) -> String {
+pub(crate) fn ratio_label(y: &f64) -> String {
     let v = 2f64.powf(*y);
     if v >= 1.0 {
         format!("×{v:.0}")

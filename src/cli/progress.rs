@@ -20,10 +20,11 @@ impl Bar {
         } else {
             ProgressBar::hidden()
         };
-        Bar {
-            bar,
-            template: format!("{what} [{{bar:30}}] {{pos}}/{{len}} {unit}  {{wide_msg}}"),
+        let template = format!("{what} [{{bar:30}}] {{pos}}/{{len}} {unit}  {{wide_msg}}");
+        if let Ok(style) = ProgressStyle::with_template(&template) {
+            bar.set_style(style.progress_chars("=> "));
         }
+        Bar { bar, template }
     }
 }
 
@@ -45,7 +46,49 @@ impl crate::progress::Progress for Bar {
         self.bar.inc(1);
     }
 
+    fn phase(&self, name: &str) {
+        self.bar.set_message(name.to_string());
+    }
+
     fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+}
+
+impl Bar {
+    /// Shows `name` as the phase that runs now (see [`crate::progress::Progress::phase`]).
+    pub fn phase(&self, name: &str) {
+        crate::progress::Progress::phase(self, name);
+    }
+}
+
+impl Drop for Bar {
+    /// A run that stops early (an error, `--strict`) leaves no bar on the terminal.
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// Wall time per phase of `evimpact run` on standard error, only when the environment has
+/// `EVIMPACT_PHASE_TIMES=1` (for benchmarks: what the tables, charts and report cost).
+pub struct PhaseTimer {
+    on: bool,
+}
+
+impl PhaseTimer {
+    pub fn from_env() -> PhaseTimer {
+        PhaseTimer {
+            on: std::env::var_os("EVIMPACT_PHASE_TIMES").is_some_and(|v| v == "1"),
+        }
+    }
+
+    /// Runs `f`, printing "phase NAME: S s" when on.
+    pub fn phase<T>(&self, name: &str, f: impl FnOnce() -> T) -> T {
+        let t0 = std::time::Instant::now();
+        let out = f();
+        if self.on {
+            eprintln!("phase {name}: {:.3} s", t0.elapsed().as_secs_f64());
+        }
+        out
     }
 }

@@ -125,6 +125,10 @@ pub struct RunArgs {
     pub max_return: Option<f64>,
     #[command(flatten)]
     pub resampling: ResamplingArgs,
+    /// Table formats to write: csv, parquet or csv,parquet [default: both; the per-session
+    /// tables ar, status, series and volume as Parquet only beyond 1,000,000 rows].
+    #[arg(long, value_parser = crate::study::formats::parse_format_list)]
+    pub formats: Option<crate::study::formats::FormatList>,
     /// Treat any skipped event as a failure (exit 1, no output).
     #[arg(long)]
     pub strict: bool,
@@ -183,6 +187,7 @@ pub fn study_from_args(a: &RunArgs) -> Result<Study> {
         max_return: a.max_return,
         resamples: a.resampling.resamples,
         seed: a.resampling.resample_seed,
+        formats: a.formats.clone().map(|f| f.0),
     };
     Ok(Study::resolve(file, ov, &data_dir)?)
 }
@@ -269,7 +274,9 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         .unwrap_or_else(|| Path::new("out").join(crate::fsio::folder_name(&study.name)));
     let plan = crate::fsio::check_output_dir(&out, &study_inputs(&study), a.force)?;
     check_inputs_or_fetch(&study, a.fetch, a.quiet)?;
-    let mut outcome = crate::pipeline::run_study(&study)?;
+    let timer = super::progress::PhaseTimer::from_env();
+    let bar = super::progress::Bar::new("evimpact", "events", !a.quiet);
+    let mut outcome = timer.phase("study", || crate::pipeline::run_study_with(&study, &bar))?;
     outcome.command = reproducing_command(a, &study);
     let counts = outcome.counts();
     let n_skipped = counts.skipped;
@@ -287,12 +294,24 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
             first.reason
         )));
     }
+    let sizes = crate::output::Plan::for_outcome(&outcome);
     let written = crate::fsio::replace_dir(&out, &plan, |dir| {
-        crate::output::write_tables(&outcome, dir)?;
-        let charts = crate::chart::render::draw_run(outcome.results.len(), dir)?;
-        crate::report::write_reports(&outcome, &charts, dir)?;
+        bar.phase("writing tables");
+        timer.phase("tables", || {
+            crate::output::write_outputs(&outcome, dir, &sizes)
+        })?;
+        bar.phase("drawing charts");
+        let charts = timer.phase("charts", || {
+            crate::chart::render::draw_run(&outcome, dir, &sizes)
+        })?;
+        bar.phase("writing the report");
+        timer.phase("report", || {
+            crate::report::write_reports_for(&outcome, &charts, dir, &sizes)
+        })?;
         Ok(())
-    })?;
+    });
+    crate::progress::Progress::finish(&bar);
+    let written = written?;
     if !a.quiet {
         print!("{}", super::summary::terminal_summary(&outcome));
         print!("{}", super::second_stage::group_lines(&outcome));
@@ -302,6 +321,9 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
                 written.display(),
                 old.display()
             );
+        }
+        if let Some(note) = sizes.parquet_note() {
+            println!("{note}");
         }
         println!("outputs in {}", written.display());
     }

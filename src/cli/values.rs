@@ -78,6 +78,7 @@ value_enum!(ChartKind {
     ChartKind::Prices => "price panel per security around its event",
     ChartKind::Volume => "abnormal volume around day 0",
     ChartKind::Groups => "CAAR path per group (events with a group column)",
+    ChartKind::CarDensity => "histogram of CARs per window (drawn by run beyond 200 events)",
     ChartKind::All => "every chart",
 });
 

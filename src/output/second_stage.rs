@@ -282,6 +282,19 @@ pub fn multiple_testing_table(o: &Outcome) -> PolarsResult<DataFrame> {
 /// events' CARs from the window's start to τ, with a 95 % band ±1.96·√(Σ Var(CAR_i))/N (the
 /// J1 form of each τ's cumulative window): group, tau, n, caar, lower, upper.
 pub fn group_caar_path_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let rows = group_caar_path_rows(o);
+    DataFrame::new_infer_height(vec![
+        col("group", rows.iter().map(|r| r.0.as_str())),
+        col("tau", rows.iter().map(|r| r.1)),
+        col("n", rows.iter().map(|r| r.2)),
+        col("caar", rows.iter().map(|r| opt(r.3))),
+        col("lower", rows.iter().map(|r| opt(r.4))),
+        col("upper", rows.iter().map(|r| opt(r.5))),
+    ])
+}
+
+/// The rows of `group_caar_path.csv`: (group, tau, n, caar, lower, upper).
+pub fn group_caar_path_rows(o: &Outcome) -> Vec<(String, i32, u32, f64, f64, f64)> {
     let mut rows: Vec<(String, i32, u32, f64, f64, f64)> = Vec::new();
     let ew = o.study.event_window;
     type Path<'a> = (Option<&'a str>, Vec<(i32, f64, f64)>);
@@ -319,12 +332,5 @@ pub fn group_caar_path_table(o: &Outcome) -> PolarsResult<DataFrame> {
             ));
         }
     }
-    DataFrame::new_infer_height(vec![
-        col("group", rows.iter().map(|r| r.0.as_str())),
-        col("tau", rows.iter().map(|r| r.1)),
-        col("n", rows.iter().map(|r| r.2)),
-        col("caar", rows.iter().map(|r| opt(r.3))),
-        col("lower", rows.iter().map(|r| opt(r.4))),
-        col("upper", rows.iter().map(|r| opt(r.5))),
-    ])
+    rows
 }

@@ -77,6 +77,41 @@ fn fin(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// The volume multiple's denominator: the estimation window's geometric mean volume,
+/// exp(mean ln V) on its traded sessions with volume, so that the multiple's logarithm is
+/// the abnormal log volume of volume.csv (one definition in the tables, charts and report).
+fn volume_mean(r: &EventResult) -> Option<f64> {
+    r.analysis
+        .volume
+        .as_ref()
+        .map(|v| v.est_mean_log.exp())
+        .filter(|m| m.is_finite() && *m > 0.0)
+}
+
+/// Session `i`'s volume over `mean` (see [`volume_mean`]), on a traded session with volume.
+fn volume_ratio(tl: &crate::returns::Timeline, i: usize, mean: Option<f64>) -> Option<f64> {
+    let v = fin(tl.volume[i])?;
+    (tl.status[i].traded() && v > 0.0).then_some(v / mean?)
+}
+
+/// (τ, volume multiple) on each session of the event window with one: the `volume_ratio`
+/// of [`series_rows`] on the event window, without building the rows (the charts at
+/// large N).
+pub fn window_volume_ratios(o: &Outcome, r: &EventResult) -> Vec<(i32, f64)> {
+    let (tl, n, d0) = (&r.timeline, r.calendar.len(), r.day0_index as i64);
+    if tl.status.len() != n || r.day0_index >= n {
+        return Vec::new();
+    }
+    let mean = volume_mean(r);
+    let w = o.study.event_window;
+    (w.start..=w.end)
+        .filter_map(|t| {
+            let i = usize::try_from(d0 + i64::from(t)).ok().filter(|i| *i < n)?;
+            Some((t, volume_ratio(tl, i, mean)?))
+        })
+        .collect()
+}
+
 /// Series rows of one event: sessions from `PRICE_PAD` before to `PRICE_PAD` after the
 /// event window, and the weekdays between them that are not sessions.
 /// The event file's rows by security (rows without a security under `None`), so that the
@@ -110,15 +145,7 @@ pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult)
     let lo = (d0 as i64 + i64::from(s.event_window.start - PRICE_PAD)).clamp(0, n - 1) as usize;
     let hi = (d0 as i64 + i64::from(s.event_window.end + PRICE_PAD)).clamp(0, n - 1) as usize;
 
-    // The volume multiple: volume over the estimation window's geometric mean volume,
-    // exp(mean ln V) on its traded sessions with volume, so that its logarithm is the
-    // abnormal log volume of volume.csv (one definition in the tables, charts and report).
-    let vol_mean = r
-        .analysis
-        .volume
-        .as_ref()
-        .map(|v| v.est_mean_log.exp())
-        .filter(|m| m.is_finite() && *m > 0.0);
+    let vol_mean = volume_mean(r);
 
     // Cumulative CAR over the event window with its variance (same formula as a CAR
     // window [event start, τ]).
@@ -153,10 +180,7 @@ pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult)
             ),
             None => (DayStatus::Closed, None, None),
         };
-        let volume_ratio = match (i, volume, vol_mean) {
-            (Some(i), Some(v), Some(m)) if tl.status[i].traded() && v > 0.0 => Some(v / m),
-            _ => None,
-        };
+        let volume_ratio = i.and_then(|i| volume_ratio(tl, i, vol_mean));
         let (car, car_var) = match tau.and_then(|t| cum.get(&t)) {
             Some(&(c, v)) if s.event_window.contains(tau.unwrap_or(i32::MIN)) => (Some(c), fin(v)),
             _ => (None, None),

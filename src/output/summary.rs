@@ -3,10 +3,18 @@
 
 use serde_json::json;
 
+use super::plan::{EXTREMES, Plan, Spread, extremes, ranking_window};
 use crate::outcome::Outcome;
 
-/// `summary.json`: the study as run, input hashes, tool version and every key figure.
+/// `summary.json`: the study as run, input hashes, tool version and every key figure, in
+/// the layout [`Plan::for_outcome`] chooses for the run's size.
 pub fn summary_json(o: &Outcome) -> serde_json::Value {
+    summary_json_for(o, &Plan::for_outcome(o))
+}
+
+/// [`summary_json`] for `plan`: every event listed, or (`plan.summary_aggregates`) the
+/// per-event results as aggregates with the names of the tables that hold each event.
+pub fn summary_json_for(o: &Outcome, plan: &Plan) -> serde_json::Value {
     let num = |v: f64| {
         if v.is_finite() {
             json!(v)
@@ -78,7 +86,113 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
         "warnings": &o.warnings,
     });
     v["second_stage"] = second_stage_json(o);
+    if plan.summary_aggregates
+        && let Some(m) = v.as_object_mut()
+    {
+        m.remove("events");
+        m.insert("events_summary".into(), events_summary(o, plan));
+        // The second stage's per-event lists: in their tables.
+        if let Some(ss) = m.get_mut("second_stage").and_then(|x| x.as_object_mut()) {
+            for (key, table) in [("volatility", "volatility"), ("diagnostics", "diagnostics")] {
+                let n = ss.get(key).and_then(|x| x.as_array()).map_or(0, Vec::len);
+                ss.insert(key.into(), json!({"events": n, "table": plan.file(table)}));
+            }
+        }
+    }
     v
+}
+
+/// A [`Spread`] as JSON (null for undefined values).
+fn spread_json(s: &Spread) -> serde_json::Value {
+    let num = |v: f64| {
+        if v.is_finite() {
+            json!(v)
+        } else {
+            serde_json::Value::Null
+        }
+    };
+    let q = |i: usize| s.quantiles.map_or(serde_json::Value::Null, |q| num(q[i]));
+    json!({
+        "n": s.n, "mean": num(s.mean), "sd": num(s.sd), "min": num(s.min),
+        "p5": q(0), "p25": q(1), "median": q(2), "p75": q(3), "p95": q(4), "max": num(s.max),
+    })
+}
+
+/// `summary.json`'s `events_summary` at large N: how many events, where every event's
+/// results are, the spread of CAR and BHAR per window and of the model's fit, and the
+/// most extreme events on the lead window.
+fn events_summary(o: &Outcome, plan: &Plan) -> serde_json::Value {
+    let rs = &o.results;
+    let per_window = |wi: usize| {
+        let cars = Spread::of(
+            rs.iter()
+                .filter_map(|r| r.analysis.cars.get(wi))
+                .map(|c| c.car),
+        );
+        let bhars = Spread::of(
+            rs.iter()
+                .filter_map(|r| r.analysis.bhars.get(wi))
+                .map(|b| b.bhar),
+        );
+        let negative = rs
+            .iter()
+            .filter_map(|r| r.analysis.cars.get(wi))
+            .filter(|c| c.car.is_finite() && c.car < 0.0)
+            .count();
+        json!({
+            "window": o.study.car_windows[wi].label(),
+            "car": spread_json(&cars),
+            "car_negative": negative,
+            "bhar": spread_json(&bhars),
+        })
+    };
+    let fit = |f: &dyn Fn(&crate::model::FittedModel) -> f64| {
+        spread_json(&Spread::of(rs.iter().map(|r| f(&r.analysis.fit))))
+    };
+    let ranked = ranking_window(o).map(|wi| {
+        let (top, bottom) = extremes(o, wi, EXTREMES);
+        let list = |v: Vec<&crate::outcome::EventResult>| {
+            v.into_iter()
+                .map(|r| {
+                    json!({"event_id": r.event_id, "security": r.security, "entity": r.entity,
+                           "day0": r.day0.to_string(), "car": r.analysis.cars[wi].car})
+                })
+                .collect::<Vec<_>>()
+        };
+        json!({"window": o.study.car_windows[wi].label(), "largest": list(top), "smallest": list(bottom)})
+    });
+    let tables: serde_json::Map<String, serde_json::Value> = [
+        "car",
+        "bhar",
+        "model",
+        "params",
+        "ar",
+        "volume",
+        "volume_windows",
+        "series",
+        "status",
+    ]
+    .iter()
+    .map(|t| (t.to_string(), json!(plan.file(t))))
+    .collect();
+    json!({
+        "note": format!(
+            "{} analysed events (more than {}): the per-event results are in the tables named here, one row per event (and window or session); this object gives their spread",
+            rs.len(), plan.limits.summary_events
+        ),
+        "analysed": rs.len(),
+        "tables": tables,
+        "windows": (0..o.study.car_windows.len()).map(per_window).collect::<Vec<_>>(),
+        "model": {
+            "kind": o.study.model.as_str(),
+            "alpha": fit(&|f| f.alpha().unwrap_or(f64::NAN)),
+            "beta": fit(&|f| f.beta().unwrap_or(f64::NAN)),
+            "sigma": fit(&|f| f.s2.sqrt()),
+            "r2": fit(&|f| f.r2),
+            "n_estimation": fit(&|f| f.n_obs as f64),
+        },
+        "extremes": ranked,
+    })
 }
 
 /// The volume note of `summary.json`: how many events have abnormal volume, and why the

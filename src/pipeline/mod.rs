@@ -22,6 +22,16 @@ pub use aggregate::{Days, aggregates, aggregates_for};
 /// # Errors
 /// Bad input files (exit code 2). Problems with single events are skipped rows instead.
 pub fn run_study(study: &Study) -> Result<Outcome> {
+    run_study_with(study, &crate::progress::NoProgress)
+}
+
+/// [`run_study`], reporting to `progress`: the phase ("loading inputs", "analysing events",
+/// "statistics", "second stage") and one step per event analysed.
+///
+/// # Errors
+/// As [`run_study`].
+pub fn run_study_with(study: &Study, progress: &dyn crate::progress::Progress) -> Result<Outcome> {
+    progress.phase("loading inputs");
     let load::Loaded {
         events,
         halts,
@@ -42,11 +52,18 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
         halts: &halts,
         market_of: &market_of,
     };
+    progress.start(events.len() as u64);
+    progress.phase("analysing events");
     let per_event: Vec<(Option<EventResult>, Vec<AuditRow>, Option<Skipped>)> = events
         .par_iter()
         .enumerate()
-        .map(|(k, e)| event::analyze_event(k, e, &cx))
+        .map(|(k, e)| {
+            let r = event::analyze_event(k, e, &cx);
+            progress.tick("");
+            r
+        })
         .collect();
+    progress.phase("statistics");
     let mut results = Vec::new();
     let mut audit = Vec::new();
     let mut skipped = Vec::new();
@@ -91,6 +108,7 @@ pub fn run_study(study: &Study) -> Result<Outcome> {
             outcome.by_date = aggregate::by_date(&es, &analyses, &day0, &study.resampling, l.test);
         }
     }
+    progress.phase("second stage");
     second_stage(&mut outcome, &es)?;
     Ok(outcome)
 }

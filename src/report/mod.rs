@@ -9,6 +9,7 @@
 mod doc;
 mod format;
 mod html;
+mod large;
 mod markdown;
 mod second_stage;
 mod sections;
@@ -27,14 +28,27 @@ pub use format::{
 };
 pub use html::html;
 pub use markdown::{markdown, md_text, render_markdown, safe_url, tables_markdown};
-pub use sections::{build, summary};
+pub use sections::{build, build_for, summary};
 
 /// Writes `report.md` and `report.html` into `dir` (charts already in `dir/charts`).
 ///
 /// # Errors
 /// A chart listed in `charts` cannot be read, or a report cannot be written.
 pub fn write_reports(o: &Outcome, charts: &[ChartFile], dir: &Path) -> anyhow::Result<()> {
-    let doc = build(o, charts);
+    write_reports_for(o, charts, dir, &crate::output::Plan::for_outcome(o))
+}
+
+/// [`write_reports`] in the layout of `plan` (aggregates and extremes at large N).
+///
+/// # Errors
+/// As [`write_reports`].
+pub fn write_reports_for(
+    o: &Outcome,
+    charts: &[ChartFile],
+    dir: &Path,
+    plan: &crate::output::Plan,
+) -> anyhow::Result<()> {
+    let doc = build_for(o, charts, plan);
     let md = dir.join("report.md");
     std::fs::write(&md, render_markdown(&doc))
         .with_context(|| format!("writing {}", md.display()))?;

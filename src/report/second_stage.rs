@@ -364,6 +364,18 @@ fn volatility(d: &mut Doc, o: &Outcome) {
     d.p(vec![t(
         "Per event: the event window's AR variance over the estimation window's residual variance s² (variance ratio, F test on (L − 1, M − k) df, two-sided) and Beaver's (1968) mean U = (ΣAR²/L)/s² (upper tail of F(L, M − k)); a return spanning d sessions enters as AR/√d. Per event day, Beaver's cross-sectional mean U against 1 is in volatility_days.csv.",
     )]);
+    let plan = crate::output::Plan::for_outcome(o);
+    if plan.many {
+        super::large::volatility_spread(d, o, &plan);
+    } else {
+        volatility_rows(d, o);
+    }
+    volatility_days(d, o);
+}
+
+/// One row per event: its variance ratio and mean U with their p-values.
+fn volatility_rows(d: &mut Doc, o: &Outcome) {
+    let v = &o.second.volatility;
     let header = columns(&[
         "security",
         "group",
@@ -388,6 +400,10 @@ fn volatility(d: &mut Doc, o: &Outcome) {
         })
         .collect();
     d.table(header, labels_then_numbers(2, 5), rows);
+}
+
+/// Beaver's cross-sectional mean U per event day around day 0.
+fn volatility_days(d: &mut Doc, o: &Outcome) {
     let days: Vec<_> = o
         .second
         .volatility_days

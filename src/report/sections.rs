@@ -391,6 +391,12 @@ fn ar_cell(r: &EventResult, k: usize) -> String {
 /// Builds the report from the run and the charts written for it: the study's description,
 /// then one function per section.
 pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
+    build_for(o, charts, &crate::output::Plan::for_outcome(o))
+}
+
+/// [`build`] for `plan`: at large N (`plan.many`) the per-event sections give aggregates
+/// and the most extreme events ([`super::large`]).
+pub fn build_for(o: &Outcome, charts: &[ChartFile], plan: &crate::output::Plan) -> Doc {
     let s = &o.study;
     let mut d = Doc {
         title: s.title.clone(),
@@ -406,11 +412,20 @@ pub fn build(o: &Outcome, charts: &[ChartFile]) -> Doc {
     }
     in_brief(&mut d, o);
     study(&mut d, o);
-    events_and_day0(&mut d, o);
-    trading_status(&mut d, o, charts);
-    market_model(&mut d, o);
-    abnormal_returns(&mut d, o, charts);
-    cumulative_abnormal_returns(&mut d, o, charts);
+    if plan.many {
+        use super::large;
+        large::events_and_day0(&mut d, o, plan);
+        large::trading_status(&mut d, o, charts, plan);
+        large::market_model(&mut d, o, plan);
+        large::abnormal_returns(&mut d, o, charts, plan);
+        large::cumulative_abnormal_returns(&mut d, o, charts, plan);
+    } else {
+        events_and_day0(&mut d, o);
+        trading_status(&mut d, o, charts);
+        market_model(&mut d, o);
+        abnormal_returns(&mut d, o, charts);
+        cumulative_abnormal_returns(&mut d, o, charts);
+    }
     caar_and_tests(&mut d, o, charts);
     caar_by_date(&mut d, o);
     super::second_stage::sections(&mut d, o, charts);

@@ -51,6 +51,37 @@ pub struct StudyFile {
     pub inference: InferenceSection,
     #[serde(default)]
     pub second_stage: super::second_stage::SecondStageSection,
+    #[serde(default)]
+    pub outputs: OutputsSection,
+}
+
+/// `[outputs]`: what the run writes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputsSection {
+    /// Table formats, e.g. `["csv", "parquet"]` [default: both, the per-session tables
+    /// Parquet only when they are very long; see the README].
+    #[serde(default, deserialize_with = "formats")]
+    pub formats: Option<Vec<super::formats::TableFormat>>,
+}
+
+/// `formats = ["csv", "parquet"]` or `formats = "csv,parquet"`, each format once.
+fn formats<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<super::formats::TableFormat>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Given {
+        List(Vec<String>),
+        One(String),
+    }
+    let joined = match Given::deserialize(d)? {
+        Given::List(v) => v.join(","),
+        Given::One(s) => s,
+    };
+    super::formats::parse_formats(&joined)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -6,6 +6,7 @@
 //! back to the data directory.
 
 pub mod file;
+pub mod formats;
 pub mod second_stage;
 
 use std::collections::BTreeMap;
@@ -62,6 +63,8 @@ pub struct Overrides {
     pub resamples: Option<usize>,
     /// Seed of the bootstrap and placebo draws.
     pub seed: Option<u64>,
+    /// Table formats (`--formats`); `None`: the study file's, else by size.
+    pub formats: Option<Vec<formats::TableFormat>>,
 }
 
 /// Fewest and most resamples a study may ask for (99: p-values down to 0.01).
@@ -113,6 +116,10 @@ pub struct Study {
     pub max_return: f64,
     /// The resampling tests' draws (bootstraps, placebo across dates) and their seed.
     pub resampling: Resampling,
+    /// The table formats asked for (`--formats`, `[outputs] formats`); `None`: chosen by
+    /// size (see [`crate::output::plan`]), and absent from `summary.json`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formats: Option<Vec<formats::TableFormat>>,
 }
 
 /// The default plausibility bound: a move above +300 % or below −75 % (×4, ÷4).
@@ -338,6 +345,7 @@ impl Study {
                     .or(f.inference.seed)
                     .unwrap_or(Resampling::default().seed),
             },
+            formats: ov.formats.or(f.outputs.formats),
         };
         study.validate()?;
         Ok(study)

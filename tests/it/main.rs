@@ -14,6 +14,7 @@ mod layouts;
 mod inference;
 mod models;
 mod out_dir;
+mod outputs_at_scale;
 mod reference;
 mod report;
 mod reproduce;

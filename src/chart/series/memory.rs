@@ -1,0 +1,235 @@
+//! [`ChartData`] from the run's results in memory: what `evimpact run` draws, the same
+//! numbers as the tables it has just written (`evimpact chart` reads those back with
+//! [`ChartData::load`] and draws the same figures), without reading them from disk.
+//!
+//! At large N (more than [`crate::output::plan::MANY_EVENTS`] events) the per-session rows
+//! are built only for the events drawn one by one (the first price panels and AR panels);
+//! the CAR and volume charts get their quantile bands from every event directly.
+
+use std::path::Path;
+
+use super::*;
+use crate::outcome::{EventResult, Outcome};
+use crate::output::series::{EventsBySecurity, SeriesRow, series_rows, window_volume_ratios};
+
+fn fin(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// One `series.csv` row as the charts read it back.
+fn series_csv(r: SeriesRow) -> SeriesCsv {
+    SeriesCsv {
+        event_id: r.event_id,
+        security: r.security,
+        date: r.date,
+        tau: r.tau,
+        status: r.status,
+        price: r.price,
+        volume: r.volume,
+        volume_ratio: r.volume_ratio,
+        car: r.car,
+        car_var: r.car_var,
+        marks: (!r.marks.is_empty()).then_some(r.marks),
+    }
+}
+
+/// The `ar.csv` rows of one result.
+fn ar_rows(r: &EventResult) -> impl Iterator<Item = ArCsv> + '_ {
+    r.analysis.rows.iter().map(|x| ArCsv {
+        event_id: r.event_id.clone(),
+        security: r.security.clone(),
+        tau: x.tau,
+        status: x.status,
+        span: (x.span > 0).then_some(x.span),
+        ar: fin(x.ar),
+        ar_var: fin(x.var),
+    })
+}
+
+impl ChartData {
+    /// The chart data of a run from its outcome; `dir` is the output directory (charts go
+    /// to `dir/charts`), `many` whether charts show aggregates (see
+    /// [`crate::output::Plan::many`]).
+    pub fn from_outcome(o: &Outcome, dir: &Path, many: bool) -> ChartData {
+        let st = &o.study;
+        let lead_agg = o.lead_window().and_then(|i| o.windows.get(i));
+        let lead_window = o.lead_window().map(|i| st.car_windows[i].label());
+        let mut events: Vec<EventKey> = o
+            .results
+            .iter()
+            .map(|r| EventKey {
+                event_id: r.event_id.clone(),
+                security: r.security.clone(),
+                entity: r.entity.clone(),
+                label: r.label.clone(),
+                price_column: r.timeline.price_column.clone(),
+                currency: crate::data::calendar::Exchange::from_mic(r.exchange)
+                    .map(|x| x.currency.to_string())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        fill_labels(&mut events);
+
+        // Per-session rows: every event at small N; at large N only those drawn one by one.
+        let by_security = EventsBySecurity::new(o);
+        let (mut series, mut ar) = (Vec::new(), Vec::new());
+        let mut ar_total = None;
+        if !many {
+            for r in &o.results {
+                series.extend(series_rows(o, &by_security, r).into_iter().map(series_csv));
+                ar.extend(ar_rows(r));
+            }
+        } else {
+            let mut panels = 0;
+            for r in &o.results {
+                if panels == super::super::render::MAX_PRICE_PANELS {
+                    break;
+                }
+                let rows = series_rows(o, &by_security, r);
+                panels += usize::from(rows.iter().any(|s| s.tau == Some(0)));
+                series.extend(rows.into_iter().map(series_csv));
+            }
+            let with_ar = |r: &&EventResult| r.analysis.rows.iter().any(|x| x.ar.is_finite());
+            for r in o
+                .results
+                .iter()
+                .filter(with_ar)
+                .take(super::super::render::MAX_AR_PANELS)
+            {
+                ar.extend(ar_rows(r));
+            }
+            ar_total = Some(o.results.iter().filter(with_ar).count());
+        }
+
+        let car: Vec<CarCsv> = o
+            .results
+            .iter()
+            .flat_map(|r| {
+                r.analysis.cars.iter().map(|c| CarCsv {
+                    event_id: r.event_id.clone(),
+                    security: r.security.clone(),
+                    window: c.window.label(),
+                    car: fin(c.car),
+                    misses_reaction: Some(c.misses_reaction),
+                })
+            })
+            .collect();
+        let car_pos = o
+            .results
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| std::iter::repeat_n(Some(i), r.analysis.cars.len()))
+            .collect();
+        let tests = o
+            .days
+            .iter()
+            .chain(&o.windows)
+            .flat_map(|a| {
+                a.tests.iter().map(|t| TestCsv {
+                    scope: a.scope,
+                    window: a.window.map(|w| w.label()),
+                    test: t.test,
+                    statistic: fin(t.statistic),
+                    p_value: fin(t.p_value),
+                    distribution: t.distribution,
+                })
+            })
+            .collect();
+        let caar = o
+            .days
+            .iter()
+            .chain(&o.windows)
+            .map(|a| CaarCsv {
+                scope: a.scope,
+                window: a.window.map(|w| w.label()),
+                n: a.n,
+                mean: fin(a.mean),
+            })
+            .collect();
+        let path: Vec<PathCsv> = o
+            .lead_path
+            .iter()
+            .map(|p| PathCsv {
+                tau: p.tau,
+                n: p.n,
+                caar: fin(p.caar),
+                test: p.test,
+                lower: fin(p.lower),
+                upper: fin(p.upper),
+            })
+            .collect();
+
+        let (lo, hi) = (st.event_window.start, st.event_window.end);
+        let large = many.then(|| {
+            let cum: Vec<Vec<(i32, f64, f64)>> = o
+                .results
+                .iter()
+                .map(|r| r.analysis.cumulative_car())
+                .collect();
+            let car_bands = QuantileBands::from_points(
+                lo,
+                hi,
+                o.results.len(),
+                cum.iter().flatten().map(|&(t, c, _)| (t, c)),
+            );
+            let ratios: Vec<Vec<(i32, f64)>> = o
+                .results
+                .iter()
+                .map(|r| window_volume_ratios(o, r))
+                .collect();
+            let volume = volume_aggregates(lo, hi, &ratios);
+            // Without a lead test, the J1 band of the CAAR path from every event, as
+            // `caar_path` computes it from series.csv.
+            let fallback = path.is_empty().then(|| {
+                let per_tau = (lo..=hi).map(|t| {
+                    cum.iter()
+                        .filter_map(|p| p.iter().find(|x| x.0 == t))
+                        .filter_map(|&(_, c, v)| Some((c, fin(v)?)))
+                        .collect::<Vec<_>>()
+                });
+                j1_path(lo, hi, per_tau)
+            });
+            Large {
+                car_bands,
+                volume,
+                ar_total,
+                caar_fallback: fallback,
+            }
+        });
+
+        ChartData {
+            lead: o.lead.as_ref().map(|l| Lead {
+                test: l.test,
+                reason: l.reason.clone(),
+                window: lead_window.clone(),
+            }),
+            path,
+            lead_sample: lead_agg.map(|a| a.clustering.describe()),
+            lead_clustering: lead_agg.map(|a| a.clustering),
+            series_idx: index_by(&series, |s| (s.event_id.clone(), s.security.clone())),
+            ar_idx: index_by(&ar, |a| (a.event_id.clone(), a.security.clone())),
+            dir: dir.to_path_buf(),
+            name: st.name.clone(),
+            model: st.model.as_str().to_string(),
+            estimation: crate::window::Window::event(st.estimation.start, st.estimation.end)
+                .pretty(),
+            event_window: (lo, hi),
+            windows: st.car_windows.iter().map(|w| w.label()).collect(),
+            events,
+            ar,
+            car,
+            car_pos,
+            tests,
+            caar,
+            series,
+            many,
+            large,
+            groups: super::super::group_paths_of(o),
+            group_headline: o
+                .lead
+                .as_ref()
+                .and(lead_window.as_deref())
+                .and_then(|w| super::super::group_headline_of(o, w)),
+        }
+    }
+}
