@@ -230,16 +230,47 @@ pub fn placebo_permutation(
     if !real.is_finite() || n == 0 || r.resamples == 0 {
         return nan;
     }
-    // The pseudo means in draw order (so that their sd does not depend on threads); the
-    // placements of a draw in a buffer reused by the chunk.
+    // The pseudo values laid out by group, then placement, then the group's events in
+    // their order: a draw reads one short contiguous run per group (not one scattered row
+    // per event), writes each event's value into its slot, and sums them in event order
+    // (the same sum, to the bit, as reading each event's row in turn).
     let groups_n = ids.len();
-    let draw = |place: &mut Vec<usize>, rng: &mut crate::synth::Rng| -> Option<f64> {
+    let mut size = vec![0usize; groups_n];
+    let mut slot = Vec::with_capacity(dense.len());
+    for g in &dense {
+        slot.push(size[*g]);
+        size[*g] += 1;
+    }
+    let mut offset = Vec::with_capacity(groups_n + 1);
+    offset.push(0usize);
+    for n_g in &size {
+        offset.push(offset.last().copied().unwrap_or(0) + n_g);
+    }
+    let mut members = vec![0usize; dense.len()];
+    let mut data = vec![f64::NAN; dense.len() * width];
+    for (i, (e, g)) in pseudo.iter().zip(&dense).enumerate() {
+        members[offset[*g] + slot[i]] = i;
+        let base = offset[*g] * width;
+        for (p, v) in e.iter().enumerate() {
+            data[base + p * size[*g] + slot[i]] = *v;
+        }
+    }
+    let m = dense.len();
+    let draw = |st: &mut (Vec<usize>, Vec<f64>), rng: &mut crate::synth::Rng| -> Option<f64> {
+        let (place, value) = st;
         place.clear();
         place.extend((0..groups_n).map(|_| rng.below(width as u64) as usize));
-        let (s, c) = pseudo
+        for (g, p) in place.iter().enumerate() {
+            let (n_g, first) = (size[g], offset[g]);
+            let run = &data[first * width + p * n_g..first * width + (p + 1) * n_g];
+            for (v, &i) in run.iter().zip(&members[first..first + n_g]) {
+                value[i] = *v;
+            }
+        }
+        let (s, c) = value
             .iter()
-            .zip(&dense)
-            .filter_map(|(e, g)| e.get(place[*g]).copied().filter(|v| v.is_finite()))
+            .copied()
+            .filter(|v| v.is_finite())
             .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
         (c > 0).then(|| s / c as f64)
     };
@@ -247,7 +278,7 @@ pub fn placebo_permutation(
         r,
         key,
         Salt::Placebo,
-        || Vec::with_capacity(groups_n),
+        || (Vec::with_capacity(groups_n), vec![f64::NAN; m]),
         draw,
     );
     let valid = values.len();
