@@ -220,14 +220,20 @@ pub(crate) fn bmp_bootstrap_by_position(
                 .map_init(Vec::new, |s: &mut Vec<f64>, t| at(t, s))
                 .collect()
         });
-        count_draws_with(r, key, Salt::Bmp, Vec::new, |s: &mut Vec<f64>, rng: &mut Rng| {
-            let t = rng.below(w) as usize;
-            let stat = match &table {
-                Some(tb) => tb[t],
-                None => at(t, s),
-            };
-            stat.is_finite().then(|| as_extreme(stat, real.statistic))
-        })
+        count_draws_with(
+            r,
+            key,
+            Salt::Bmp,
+            Vec::new,
+            |s: &mut Vec<f64>, rng: &mut Rng| {
+                let t = rng.below(w) as usize;
+                let stat = match &table {
+                    Some(tb) => tb[t],
+                    None => at(t, s),
+                };
+                stat.is_finite().then(|| as_extreme(stat, real.statistic))
+            },
+        )
     } else {
         let init = || {
             (
@@ -238,32 +244,38 @@ pub(crate) fn bmp_bootstrap_by_position(
             )
         };
         type Scratch = (Vec<f64>, Vec<u32>, Vec<usize>, Vec<f64>);
-        count_draws_with(r, key, Salt::Bmp, init, |st: &mut Scratch, rng: &mut Rng| {
-            let (acc, cnt, pos, s) = st;
-            pos.clear();
-            pos.extend((0..len).map(|_| rng.below(w) as usize));
-            acc.fill(0.0);
-            cnt.fill(0);
-            for &t in pos.iter() {
-                let row = sar.row(t);
-                for ((a, c), &i) in acc.iter_mut().zip(cnt.iter_mut()).zip(members) {
-                    let v = row[i];
-                    if v.is_finite() {
-                        *a += v;
-                        *c += 1;
+        count_draws_with(
+            r,
+            key,
+            Salt::Bmp,
+            init,
+            |st: &mut Scratch, rng: &mut Rng| {
+                let (acc, cnt, pos, s) = st;
+                pos.clear();
+                pos.extend((0..len).map(|_| rng.below(w) as usize));
+                acc.fill(0.0);
+                cnt.fill(0);
+                for &t in pos.iter() {
+                    let row = sar.row(t);
+                    for ((a, c), &i) in acc.iter_mut().zip(cnt.iter_mut()).zip(members) {
+                        let v = row[i];
+                        if v.is_finite() {
+                            *a += v;
+                            *c += 1;
+                        }
                     }
                 }
-            }
-            s.clear();
-            s.extend(
-                acc.iter()
-                    .zip(cnt.iter())
-                    .filter(|(_, c)| **c > 0)
-                    .map(|(a, c)| a / f64::from(*c).sqrt()),
-            );
-            let stat = mean_over_se(s);
-            stat.is_finite().then(|| as_extreme(stat, real.statistic))
-        })
+                s.clear();
+                s.extend(
+                    acc.iter()
+                        .zip(cnt.iter())
+                        .filter(|(_, c)| **c > 0)
+                        .map(|(a, c)| a / f64::from(*c).sqrt()),
+                );
+                let stat = mean_over_se(s);
+                stat.is_finite().then(|| as_extreme(stat, real.statistic))
+            },
+        )
     };
     if valid == 0 {
         return nan;
@@ -478,7 +490,11 @@ mod tests {
                 };
                 let got = bmp_bootstrap(&real, &refs, len, &r, seed);
                 let want = plain::bmp(&real, &refs, len, &r, seed);
-                assert_eq!(got.p_value.to_bits(), want.to_bits(), "seed {seed} len {len} B {b}");
+                assert_eq!(
+                    got.p_value.to_bits(),
+                    want.to_bits(),
+                    "seed {seed} len {len} B {b}"
+                );
                 checked += 1;
             }
         }
@@ -498,7 +514,11 @@ mod tests {
                     seed,
                 };
                 let got = wild_bootstrap_t(&x, &r, 11);
-                assert_eq!(got.p_value.to_bits(), plain::wild(&x, &r, 11).to_bits(), "{n}");
+                assert_eq!(
+                    got.p_value.to_bits(),
+                    plain::wild(&x, &r, 11).to_bits(),
+                    "{n}"
+                );
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Kolari & Pynnönen (2011) generalized rank test (GRANK).
 
-use super::reference::TestId;
 use super::bootstrap::ByPosition;
+use super::reference::TestId;
 use super::{TestStat, average_ranks, sample_sd, t_test_df};
 
 /// Ranks of one series among its own finite values (ties averaged), NaN elsewhere.

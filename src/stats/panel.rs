@@ -16,9 +16,9 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
+use super::TestStat;
 use super::binder::JointEvent;
 use super::bootstrap::ByPosition;
-use super::TestStat;
 use super::grank::{grank_by_position, own_ranks};
 use super::kolari_pynnonen::{KP_MIN_COMMON, pairwise_correlation};
 use super::placebo::pseudo_cars;

@@ -492,7 +492,13 @@ mod tests {
         let pseudo: Vec<Vec<f64>> = (0..n)
             .map(|i| {
                 (0..40 - i % 3)
-                    .map(|_| if g.below(9) == 0 { f64::NAN } else { g.normal() })
+                    .map(|_| {
+                        if g.below(9) == 0 {
+                            f64::NAN
+                        } else {
+                            g.normal()
+                        }
+                    })
                     .collect()
             })
             .collect();
@@ -543,7 +549,11 @@ mod tests {
                 .expect("pool")
                 .install(|| placebo_permutation(real, n, &refs, &groups, &r, 5));
             assert_eq!(got.p_value.to_bits(), want_p.to_bits(), "{threads} threads");
-            assert_eq!(got.statistic.to_bits(), want_stat.to_bits(), "{threads} threads");
+            assert_eq!(
+                got.statistic.to_bits(),
+                want_stat.to_bits(),
+                "{threads} threads"
+            );
         }
     }
 
