@@ -5,7 +5,7 @@ use std::cell::OnceCell;
 
 use super::binder::{JointEvent, JointHypothesis, JointTest, binder_joint};
 use super::binder_empirical::binder_empirical;
-use super::bootstrap::{Resampling, bmp_bootstrap, wild_bootstrap_t};
+use super::bootstrap::{Resampling, bmp_bootstrap_by_position, wild_bootstrap_t};
 use super::*;
 
 /// One day's (AAR) or one window's (CAAR) per-event values, for [`battery`].
@@ -46,7 +46,6 @@ struct Prepared<'a> {
     mean: f64,
     est: OnceCell<Vec<&'a [f64]>>,
     est_aar: OnceCell<Vec<f64>>,
-    est_sar: OnceCell<Vec<&'a [f64]>>,
     rbar: OnceCell<f64>,
     joint_events: OnceCell<Option<(Vec<JointEvent<'a>>, usize)>>,
     joint: OnceCell<Option<JointTest>>,
@@ -62,7 +61,6 @@ impl<'a> Prepared<'a> {
             mean: s.values.iter().sum::<f64>() / n as f64,
             est: OnceCell::new(),
             est_aar: OnceCell::new(),
-            est_sar: OnceCell::new(),
             rbar: OnceCell::new(),
             joint_events: OnceCell::new(),
             joint: OnceCell::new(),
@@ -76,12 +74,7 @@ impl<'a> Prepared<'a> {
     /// The estimation-window AAR series on one session's scale (AR/√d; see the panel).
     fn est_aar(&self) -> &[f64] {
         self.est_aar
-            .get_or_init(|| pseudo_window_means(&self.panel.est_unit(&self.s.members), 1))
-    }
-
-    fn est_sar(&self) -> &[&'a [f64]] {
-        self.est_sar
-            .get_or_init(|| self.panel.est_sar(&self.s.members))
+            .get_or_init(|| self.panel.est_aar(&self.s.members))
     }
 
     fn rbar(&self) -> f64 {
@@ -175,11 +168,7 @@ impl<'a> Prepared<'a> {
                     corrado_rank_by_event(&ranks, &grids)
                 }
             }
-            TestId::Grank => grank_with_ranks(
-                self.est_sar(),
-                &self.panel.est_sar_ranks(&s.members),
-                &s.std,
-            ),
+            TestId::Grank => self.panel.grank(&s.members, &s.std),
             TestId::Wilcoxon => wilcoxon_signed_rank(&s.values),
             TestId::Placebo => {
                 let pseudo = self.panel.pseudo_cars(&s.members, s.len);
@@ -193,7 +182,15 @@ impl<'a> Prepared<'a> {
                     s.key,
                 )
             }
-            TestId::BmpBootstrap => bmp_bootstrap(&s.std, self.est_sar(), s.len, self.r, s.key),
+            TestId::BmpBootstrap => bmp_bootstrap_by_position(
+                &s.std,
+                self.panel.sar_by_position(),
+                &s.members,
+                self.panel.est_width(&s.members),
+                s.len,
+                self.r,
+                s.key,
+            ),
             TestId::WildBootstrapT => wild_bootstrap_t(&s.values, self.r, s.key),
             TestId::BinderJoint => match self.joint() {
                 Some(j) => binder_test(j, s.len == 1),

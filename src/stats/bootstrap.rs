@@ -49,36 +49,63 @@ pub(crate) fn stream(key: u64, salt: Salt, chunk: u64) -> u64 {
 }
 
 /// The valid draws of `r.resamples` draws, in order: chunk c of [`CHUNK`] draws uses stream
-/// `stream(key, salt, c)`, chunks run in parallel and are collected in chunk order; `draw`
-/// returns `None` for a draw that does not count.
-pub(crate) fn draws<T: Send>(
+/// `stream(key, salt, c)` and a scratch state of its own (`init`, e.g. buffers reused by
+/// every draw of the chunk, so that a draw allocates nothing); chunks run in parallel and
+/// are collected in chunk order; `draw` returns `None` for a draw that does not count.
+pub(crate) fn draws_with<T: Send, S>(
     r: &Resampling,
     key: u64,
     salt: Salt,
-    draw: impl Fn(&mut Rng) -> Option<T> + Sync,
+    init: impl Fn() -> S + Sync,
+    draw: impl Fn(&mut S, &mut Rng) -> Option<T> + Sync,
 ) -> Vec<T> {
     let b = r.resamples;
     let chunks: Vec<Vec<T>> = (0..b.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             let mut rng = Rng::new(r.seed, stream(key, salt, c as u64));
+            let mut state = init();
             (0..CHUNK.min(b - c * CHUNK))
-                .filter_map(|_| draw(&mut rng))
+                .filter_map(|_| draw(&mut state, &mut rng))
                 .collect()
         })
         .collect();
     chunks.into_iter().flatten().collect()
 }
 
-/// (exceedances, valid draws) of [`draws`] returning whether each valid draw exceeds.
-pub(crate) fn count_draws(
+/// (exceedances, valid draws) of [`draws_with`] returning whether each valid draw exceeds;
+/// only integer counts cross the chunks.
+pub(crate) fn count_draws_with<S>(
     r: &Resampling,
     key: u64,
     salt: Salt,
-    draw: impl Fn(&mut Rng) -> Option<bool> + Sync,
+    init: impl Fn() -> S + Sync,
+    draw: impl Fn(&mut S, &mut Rng) -> Option<bool> + Sync,
 ) -> (usize, usize) {
-    let d = draws(r, key, salt, draw);
-    (d.iter().filter(|x| **x).count(), d.len())
+    let b = r.resamples;
+    (0..b.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let mut rng = Rng::new(r.seed, stream(key, salt, c as u64));
+            let mut state = init();
+            let (mut hit, mut valid) = (0usize, 0usize);
+            for _ in 0..CHUNK.min(b - c * CHUNK) {
+                if let Some(x) = draw(&mut state, &mut rng) {
+                    hit += usize::from(x);
+                    valid += 1;
+                }
+            }
+            (hit, valid)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+/// mean / (sd / √N) of `x`: the statistic of BMP and of the cross-sectional t
+/// ([`boehmer_musumeci_poulsen`], [`cross_sectional_t`]) to the bit, without its p-value
+/// (a draw needs only the statistic).
+#[inline]
+fn mean_over_se(x: &[f64]) -> f64 {
+    super::mean(x) / (super::sample_sd(x) / (x.len() as f64).sqrt())
 }
 
 /// `|pseudo| ≥ |real|`, with a relative tolerance of 1e-12 so that a pseudo statistic
@@ -111,9 +138,56 @@ pub fn bmp_bootstrap(
     r: &Resampling,
     key: u64,
 ) -> TestStat {
+    let n = est_sar.len();
+    let width = est_sar.iter().map(|s| s.len()).max().unwrap_or(0);
+    let mut data = vec![f64::NAN; width * n];
+    for (i, e) in est_sar.iter().enumerate() {
+        for (t, v) in e.iter().enumerate() {
+            data[t * n + i] = *v;
+        }
+    }
+    let members: Vec<usize> = (0..n).collect();
+    let sar = ByPosition {
+        data: &data,
+        stride: n,
+    };
+    bmp_bootstrap_by_position(standardized, sar, &members, width, len, r, key)
+}
+
+/// Values of the estimation window by position: row t (`stride` values) holds every
+/// event's value at event-time position t, NaN where it has none, so that a draw of
+/// positions reads whole rows (one pass over contiguous memory per drawn position).
+#[derive(Debug, Clone, Copy)]
+pub struct ByPosition<'a> {
+    pub data: &'a [f64],
+    pub stride: usize,
+}
+
+impl<'a> ByPosition<'a> {
+    #[inline]
+    pub(crate) fn row(&self, t: usize) -> &'a [f64] {
+        &self.data[t * self.stride..(t + 1) * self.stride]
+    }
+}
+
+/// [`bmp_bootstrap`] on the estimation SARs of the events `members` of `sar` (row t,
+/// column i: event i's SAR at position t), `width` the longest of their estimation
+/// windows. The same draws and the same arithmetic in the same order (so the same
+/// p-value to the bit), organised for speed: a draw of L positions adds L rows into one
+/// accumulator per event (no allocation per draw), and for one day (L = 1) the BMP* of
+/// each position is computed once and every draw looks it up (a draw picks one position:
+/// its statistic depends on nothing else), O(N·E + B) instead of O(N·B).
+pub(crate) fn bmp_bootstrap_by_position(
+    standardized: &[f64],
+    sar: ByPosition<'_>,
+    members: &[usize],
+    width: usize,
+    len: usize,
+    r: &Resampling,
+    key: u64,
+) -> TestStat {
     let real = boehmer_musumeci_poulsen(standardized);
     let n = standardized.len();
-    let width = est_sar.iter().map(|s| s.len()).max().unwrap_or(0);
     let nan = TestStat {
         test: TestId::BmpBootstrap,
         statistic: f64::NAN,
@@ -124,21 +198,85 @@ pub fn bmp_bootstrap(
     if !real.statistic.is_finite() || width == 0 || len == 0 || r.resamples == 0 {
         return nan;
     }
-    let (hit, valid) = count_draws(r, key, Salt::Bmp, |rng| {
-        let pos: Vec<usize> = (0..len).map(|_| rng.below(width as u64) as usize).collect();
-        let s: Vec<f64> = est_sar
-            .iter()
-            .filter_map(|e| {
-                let (sum, cnt) = pos
-                    .iter()
-                    .filter_map(|&t| e.get(t).copied().filter(|v| v.is_finite()))
-                    .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-                (cnt > 0).then(|| sum / (cnt as f64).sqrt())
-            })
-            .collect();
-        let t = boehmer_musumeci_poulsen(&s).statistic;
-        t.is_finite().then(|| as_extreme(t, real.statistic))
-    });
+    let m = members.len();
+    let w = width as u64;
+    // BMP* of one drawn position: the members' finite SARs there (S* = (0 + SAR)/√1).
+    let at = |t: usize, s: &mut Vec<f64>| -> f64 {
+        let row = sar.row(t);
+        s.clear();
+        s.extend(
+            members
+                .iter()
+                .map(|&i| row[i])
+                .filter(|v| v.is_finite())
+                .map(|v| 0.0 + v),
+        );
+        mean_over_se(s)
+    };
+    let (hit, valid) = if len == 1 {
+        let table: Option<Vec<f64>> = (r.resamples >= width).then(|| {
+            (0..width)
+                .into_par_iter()
+                .map_init(Vec::new, |s: &mut Vec<f64>, t| at(t, s))
+                .collect()
+        });
+        count_draws_with(
+            r,
+            key,
+            Salt::Bmp,
+            Vec::new,
+            |s: &mut Vec<f64>, rng: &mut Rng| {
+                let t = rng.below(w) as usize;
+                let stat = match &table {
+                    Some(tb) => tb[t],
+                    None => at(t, s),
+                };
+                stat.is_finite().then(|| as_extreme(stat, real.statistic))
+            },
+        )
+    } else {
+        let init = || {
+            (
+                vec![0.0f64; m],
+                vec![0u32; m],
+                Vec::<usize>::with_capacity(len),
+                Vec::<f64>::with_capacity(m),
+            )
+        };
+        type Scratch = (Vec<f64>, Vec<u32>, Vec<usize>, Vec<f64>);
+        count_draws_with(
+            r,
+            key,
+            Salt::Bmp,
+            init,
+            |st: &mut Scratch, rng: &mut Rng| {
+                let (acc, cnt, pos, s) = st;
+                pos.clear();
+                pos.extend((0..len).map(|_| rng.below(w) as usize));
+                acc.fill(0.0);
+                cnt.fill(0);
+                for &t in pos.iter() {
+                    let row = sar.row(t);
+                    for ((a, c), &i) in acc.iter_mut().zip(cnt.iter_mut()).zip(members) {
+                        let v = row[i];
+                        if v.is_finite() {
+                            *a += v;
+                            *c += 1;
+                        }
+                    }
+                }
+                s.clear();
+                s.extend(
+                    acc.iter()
+                        .zip(cnt.iter())
+                        .filter(|(_, c)| **c > 0)
+                        .map(|(a, c)| a / f64::from(*c).sqrt()),
+                );
+                let stat = mean_over_se(s);
+                stat.is_finite().then(|| as_extreme(stat, real.statistic))
+            },
+        )
+    };
     if valid == 0 {
         return nan;
     }
@@ -177,22 +315,30 @@ pub fn wild_bootstrap_t(values: &[f64], r: &Resampling, key: u64) -> TestStat {
     if !real.statistic.is_finite() || r.resamples == 0 {
         return nan;
     }
-    let t_of = |signs: &mut dyn FnMut(usize) -> bool| {
-        let x: Vec<f64> = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| if signs(i) { -v } else { *v })
-            .collect();
-        cross_sectional_t(&x).statistic
+    // x* = ±x in a buffer reused by every pattern of a chunk; the statistic as
+    // cross_sectional_t computes it.
+    let flip = |x: &mut Vec<f64>, sign: &mut dyn FnMut(usize) -> bool| {
+        x.clear();
+        x.extend(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| if sign(i) { -v } else { *v }),
+        );
+        mean_over_se(x)
     };
     if n < 63 && (1usize << n) <= r.resamples {
         let total = 1usize << n;
         let hit = (0..total)
             .into_par_iter()
-            .filter(|&mask| {
-                let t = t_of(&mut |i| mask >> i & 1 == 1);
-                t.is_nan() || as_extreme(t, real.statistic)
-            })
+            .map_init(
+                || Vec::<f64>::with_capacity(n),
+                |x: &mut Vec<f64>, mask| {
+                    let t = flip(x, &mut |i| mask >> i & 1 == 1);
+                    t.is_nan() || as_extreme(t, real.statistic)
+                },
+            )
+            .filter(|h| *h)
             .count();
         return TestStat {
             statistic: real.statistic,
@@ -201,10 +347,16 @@ pub fn wild_bootstrap_t(values: &[f64], r: &Resampling, key: u64) -> TestStat {
             ..nan
         };
     }
-    let (hit, valid) = count_draws(r, key, Salt::Wild, |rng| {
-        let t = t_of(&mut |_| rng.next_u64() >> 63 == 1);
-        Some(t.is_nan() || as_extreme(t, real.statistic))
-    });
+    let (hit, valid) = count_draws_with(
+        r,
+        key,
+        Salt::Wild,
+        || Vec::<f64>::with_capacity(n),
+        |x: &mut Vec<f64>, rng: &mut Rng| {
+            let t = flip(x, &mut |_| rng.next_u64() >> 63 == 1);
+            Some(t.is_nan() || as_extreme(t, real.statistic))
+        },
+    );
     TestStat {
         statistic: real.statistic,
         p_value: (1 + hit) as f64 / (1 + valid) as f64,
@@ -217,6 +369,188 @@ pub fn wild_bootstrap_t(values: &[f64], r: &Resampling, key: u64) -> TestStat {
 mod tests {
     use super::*;
     use crate::stats::p_student;
+
+    /// The straightforward implementation these tests were first written against (one
+    /// allocation per draw, every event's positions read in turn, the full BMP and t with
+    /// their p-values per draw): the fast paths must give its p-values to the bit.
+    mod plain {
+        use super::super::*;
+
+        fn draws<T: Send>(
+            r: &Resampling,
+            key: u64,
+            salt: Salt,
+            draw: impl Fn(&mut Rng) -> Option<T> + Sync,
+        ) -> Vec<T> {
+            let b = r.resamples;
+            (0..b.div_ceil(CHUNK))
+                .flat_map(|c| {
+                    let mut rng = Rng::new(r.seed, stream(key, salt, c as u64));
+                    (0..CHUNK.min(b - c * CHUNK))
+                        .filter_map(|_| draw(&mut rng))
+                        .collect::<Vec<T>>()
+                })
+                .collect()
+        }
+
+        pub fn bmp(std: &[f64], est_sar: &[&[f64]], len: usize, r: &Resampling, key: u64) -> f64 {
+            let real = boehmer_musumeci_poulsen(std);
+            let width = est_sar.iter().map(|s| s.len()).max().unwrap_or(0);
+            if !real.statistic.is_finite() || width == 0 || len == 0 || r.resamples == 0 {
+                return f64::NAN;
+            }
+            let d = draws(r, key, Salt::Bmp, |rng| {
+                let pos: Vec<usize> = (0..len).map(|_| rng.below(width as u64) as usize).collect();
+                let s: Vec<f64> = est_sar
+                    .iter()
+                    .filter_map(|e| {
+                        let (sum, cnt) = pos
+                            .iter()
+                            .filter_map(|&t| e.get(t).copied().filter(|v| v.is_finite()))
+                            .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+                        (cnt > 0).then(|| sum / (cnt as f64).sqrt())
+                    })
+                    .collect();
+                let t = boehmer_musumeci_poulsen(&s).statistic;
+                t.is_finite().then(|| as_extreme(t, real.statistic))
+            });
+            let hit = d.iter().filter(|x| **x).count();
+            if d.is_empty() {
+                f64::NAN
+            } else {
+                (1 + hit) as f64 / (1 + d.len()) as f64
+            }
+        }
+
+        pub fn wild(values: &[f64], r: &Resampling, key: u64) -> f64 {
+            let real = cross_sectional_t(values);
+            let n = values.len();
+            let t_of = |signs: &mut dyn FnMut(usize) -> bool| {
+                let x: Vec<f64> = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| if signs(i) { -v } else { *v })
+                    .collect();
+                cross_sectional_t(&x).statistic
+            };
+            if n < 63 && (1usize << n) <= r.resamples {
+                let total = 1usize << n;
+                let hit = (0..total)
+                    .filter(|&mask| {
+                        let t = t_of(&mut |i| mask >> i & 1 == 1);
+                        t.is_nan() || as_extreme(t, real.statistic)
+                    })
+                    .count();
+                return hit as f64 / total as f64;
+            }
+            let d = draws(r, key, Salt::Wild, |rng| {
+                let t = t_of(&mut |_| rng.next_u64() >> 63 == 1);
+                Some(t.is_nan() || as_extreme(t, real.statistic))
+            });
+            (1 + d.iter().filter(|x| **x).count()) as f64 / (1 + d.len()) as f64
+        }
+    }
+
+    /// Estimation SARs with gaps (NaN) and windows of different lengths (ragged rows), and
+    /// the real SCARs.
+    fn case(seed: u64, n: usize, width: usize) -> (Vec<Vec<f64>>, Vec<f64>) {
+        let mut g = Rng::new(seed, 77);
+        let est = (0..n)
+            .map(|i| {
+                let w = if i % 5 == 3 { width - 7 } else { width };
+                (0..w)
+                    .map(|_| {
+                        if g.below(10) == 0 {
+                            f64::NAN
+                        } else {
+                            0.1 * (g.below(3) as f64) + g.normal()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let real = (0..n).map(|_| 0.4 + g.normal()).collect();
+        (est, real)
+    }
+
+    /// The BMP bootstrap's fast paths (rows by position, the per-position table of one day,
+    /// the accumulators of a window) give the plain implementation's p-value to the bit, on
+    /// gaps and ragged windows, for one day with B above and below the window's width, and
+    /// for windows of 2, 6 and 21 sessions.
+    #[test]
+    fn bmp_bootstrap_equals_the_plain_implementation() {
+        let mut checked = 0;
+        for seed in 0..6u64 {
+            let (est, real) = case(seed, 12 + 9 * seed as usize, 60);
+            let refs: Vec<&[f64]> = est.iter().map(|v| v.as_slice()).collect();
+            for (len, b) in [(1, 99), (1, 37), (2, 99), (6, 150), (21, 64)] {
+                let r = Resampling {
+                    resamples: b,
+                    seed: 5 + seed,
+                };
+                let got = bmp_bootstrap(&real, &refs, len, &r, seed);
+                let want = plain::bmp(&real, &refs, len, &r, seed);
+                assert_eq!(
+                    got.p_value.to_bits(),
+                    want.to_bits(),
+                    "seed {seed} len {len} B {b}"
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 30);
+    }
+
+    /// The wild bootstrap without a vector per draw: the plain implementation's p-value to
+    /// the bit, random patterns and enumeration.
+    #[test]
+    fn wild_bootstrap_equals_the_plain_implementation() {
+        for seed in 0..6u64 {
+            let mut g = Rng::new(seed, 3);
+            for n in [3usize, 9, 40, 301] {
+                let x: Vec<f64> = (0..n).map(|_| 0.2 + g.normal()).collect();
+                let r = Resampling {
+                    resamples: 999,
+                    seed,
+                };
+                let got = wild_bootstrap_t(&x, &r, 11);
+                assert_eq!(
+                    got.p_value.to_bits(),
+                    plain::wild(&x, &r, 11).to_bits(),
+                    "{n}"
+                );
+            }
+        }
+    }
+
+    /// The resampling p-values do not depend on the number of threads: one thread and two
+    /// give the same bits (and both the plain implementation's).
+    #[test]
+    fn resampling_is_independent_of_threads() {
+        let (est, real) = case(9, 200, 120);
+        let refs: Vec<&[f64]> = est.iter().map(|v| v.as_slice()).collect();
+        let r = Resampling::default();
+        let run = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool")
+                .install(|| {
+                    [1usize, 3, 11].map(|len| {
+                        (
+                            bmp_bootstrap(&real, &refs, len, &r, 4).p_value.to_bits(),
+                            wild_bootstrap_t(&real, &r, len as u64).p_value.to_bits(),
+                        )
+                    })
+                })
+        };
+        let (one, two) = (run(1), run(2));
+        assert_eq!(one, two);
+        for (len, (bmp, wild)) in [1usize, 3, 11].into_iter().zip(one) {
+            assert_eq!(bmp, plain::bmp(&real, &refs, len, &r, 4).to_bits());
+            assert_eq!(wild, plain::wild(&real, &r, len as u64).to_bits());
+        }
+    }
 
     /// The analytic p-value of the same t.
     fn analytic(values: &[f64]) -> f64 {

@@ -1,5 +1,6 @@
 //! Kolari & Pynnönen (2011) generalized rank test (GRANK).
 
+use super::bootstrap::ByPosition;
 use super::reference::TestId;
 use super::{TestStat, average_ranks, sample_sd, t_test_df};
 
@@ -103,11 +104,77 @@ pub(crate) fn grank_with_ranks(
         }
         sum0 += (1.0 + below as f64 + 0.5 * equal as f64) / denom - 0.5;
     }
+    finish(n, sum0, &sum, &cnt)
+}
+
+/// [`grank_with_ranks`] on the panel's SARs and their ranks by position (row t, column i:
+/// event i at position t, NaN where none), for the events `members` (`event_std` in their
+/// order), `finite[i]` the number of finite SARs of event i and `width` the longest of the
+/// members' windows. The same sums in the same order (each position's sum over events in
+/// their order; day 0's sum over events in their order), so the same bits, reading each
+/// row once in memory order.
+pub(crate) fn grank_by_position(
+    sar: ByPosition<'_>,
+    ranks: ByPosition<'_>,
+    finite: &[usize],
+    members: &[usize],
+    width: usize,
+    event_std: &[f64],
+) -> TestStat {
+    let n = event_std.len();
+    let nan = t_test_df(TestId::Grank, f64::NAN, n, 0);
+    let sd = sample_sd(event_std);
+    if n < 2 || sd.is_nan() || sd <= 0.0 || members.len() != n {
+        return nan;
+    }
+    let g: Vec<f64> = event_std.iter().map(|v| v / sd).collect();
+    if g.iter().any(|g| !g.is_finite()) {
+        return nan;
+    }
+    let denom: Vec<f64> = members
+        .iter()
+        .map(|&i| (finite[i] + 1) as f64 + 1.0)
+        .collect();
+    let (mut below, mut equal) = (vec![0usize; n], vec![0usize; n]);
+    let (mut sum, mut cnt) = (vec![0.0; width], vec![0usize; width]);
+    for t in 0..width {
+        let (xs, rs) = (sar.row(t), ranks.row(t));
+        let (mut st, mut ct) = (0.0, 0usize);
+        for (j, &i) in members.iter().enumerate() {
+            let x = xs[i];
+            if !x.is_finite() {
+                continue;
+            }
+            let shift = if x > g[j] {
+                1.0
+            } else if x == g[j] {
+                equal[j] += 1;
+                0.5
+            } else {
+                below[j] += 1;
+                0.0
+            };
+            st += (rs[i] + shift) / denom[j] - 0.5;
+            ct += 1;
+        }
+        sum[t] = st;
+        cnt[t] = ct;
+    }
+    let mut sum0 = 0.0;
+    for j in 0..n {
+        sum0 += (1.0 + below[j] as f64 + 0.5 * equal[j] as f64) / denom[j] - 0.5;
+    }
+    finish(n, sum0, &sum, &cnt)
+}
+
+/// Ū_0, S_Ū, Z and the t of GRANK from day 0's sum of U over the N events and each
+/// estimation position's sum and count.
+fn finish(n: usize, sum0: f64, sum: &[f64], cnt: &[usize]) -> TestStat {
     let nf = n as f64;
     let u0 = sum0 / nf;
     let mut ss = u0 * u0; // day 0: N_0 = N
     let mut days = 1usize;
-    for (s, &c) in sum.iter().zip(&cnt) {
+    for (s, &c) in sum.iter().zip(cnt) {
         if c > 0 {
             let u = s / c as f64;
             ss += c as f64 / nf * u * u;

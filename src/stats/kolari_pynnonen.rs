@@ -10,22 +10,24 @@ pub const KP_MIN_COMMON: usize = 30;
 /// Pearson correlation of `a` and `b` over the positions where both are finite; `None`
 /// with fewer than `min_common` (at least 3) such positions or a constant series.
 pub fn pairwise_correlation(a: &[f64], b: &[f64], min_common: usize) -> Option<f64> {
-    let pairs: Vec<(f64, f64)> = a
-        .iter()
-        .zip(b)
-        .filter(|(x, y)| x.is_finite() && y.is_finite())
-        .map(|(x, y)| (*x, *y))
-        .collect();
-    if pairs.len() < min_common.max(3) {
+    // Two passes over the common positions, no copy (the sums in the same order as over a
+    // collected list of pairs: the same bits).
+    let pairs = || {
+        a.iter()
+            .zip(b)
+            .filter(|(x, y)| x.is_finite() && y.is_finite())
+    };
+    let count = pairs().count();
+    if count < min_common.max(3) {
         return None;
     }
-    let n = pairs.len() as f64;
+    let n = count as f64;
     let (ma, mb) = (
-        pairs.iter().map(|p| p.0).sum::<f64>() / n,
-        pairs.iter().map(|p| p.1).sum::<f64>() / n,
+        pairs().map(|p| *p.0).sum::<f64>() / n,
+        pairs().map(|p| *p.1).sum::<f64>() / n,
     );
     let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
-    for (x, y) in &pairs {
+    for (x, y) in pairs() {
         sab += (x - ma) * (y - mb);
         saa += (x - ma).powi(2);
         sbb += (y - mb).powi(2);

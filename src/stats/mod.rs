@@ -68,7 +68,6 @@ pub use cowan::{
     cowan_p_hat, generalized_sign_cowan, generalized_sign_exact, generalized_sign_exact_minlike,
 };
 pub use grank::grank_kolari_pynnonen;
-pub(crate) use grank::grank_with_ranks;
 pub use hall::skewness_corrected_t_hall;
 pub use informative::{Clustering, JointLines, Lead, informative, joint_test_applies, lead_test};
 pub use kolari_pynnonen::{

@@ -12,9 +12,14 @@
 //! the crude dependence adjustment. GRANK's SARs are AR/(s√d).
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
+use super::TestStat;
 use super::binder::JointEvent;
-use super::grank::own_ranks;
+use super::bootstrap::ByPosition;
+use super::grank::{grank_by_position, own_ranks};
 use super::kolari_pynnonen::{KP_MIN_COMMON, pairwise_correlation};
 use super::placebo::pseudo_cars;
 use super::standardized_ranks;
@@ -51,90 +56,153 @@ pub struct PanelEvent<'a> {
     pub grid: u32,
 }
 
-/// Every event's series, aligned by event time.
+/// Every event's series, aligned by event time. Each derived series is computed on first
+/// use (a run's lead path reads none of them, the battery all), in parallel over events.
 #[derive(Debug, Clone)]
 pub struct Panel<'a> {
     events: Vec<PanelEvent<'a>>,
-    /// AR / (s √d) on the estimation window.
-    est_sar: Vec<Vec<f64>>,
-    /// Ranks of `est_sar` among the event's own values.
-    est_sar_ranks: Vec<Vec<f64>>,
-    /// AR/√d on the estimation window (one session's scale).
-    est_unit: Vec<Vec<f64>>,
+    /// AR / (s √d) on the estimation window, by position (est_len rows of N, NaN where an
+    /// event has none), the ranks of each event's SARs among its own values in the same
+    /// layout, and each event's number of finite SARs.
+    sar: OnceLock<Sars>,
     /// Leave-one-out prediction errors of the estimation returns (the placebo's one-day
     /// pseudo ARs).
-    est_loo: Vec<Vec<f64>>,
+    est_loo: OnceLock<Vec<Vec<f64>>>,
     /// Standardized ranks of AR/√d over the estimation window followed by the event window.
-    corrado: Vec<Vec<f64>>,
+    corrado: OnceLock<Vec<Vec<f64>>>,
     est_len: usize,
+    /// Up to this many events r̄ is the exact mean of pairwise correlations
+    /// ([`EXACT_CORRELATION_MAX`]).
+    exact_max: usize,
     /// Pairwise correlations, row-major N × N (NaN where a pair does not qualify), for
-    /// N ≤ [`EXACT_CORRELATION_MAX`].
-    corr: Option<Vec<f64>>,
-    /// Estimation ARs standardized over their own observations (0 where missing), beyond it.
-    z: Vec<Vec<f64>>,
+    /// N ≤ `exact_max`.
+    corr: OnceLock<Vec<f64>>,
+    /// Beyond it, each event's moments for its standardized estimation ARs (z = (AR −
+    /// mean)/sd, 0 where missing; [`standardize`]), computed where they are read.
+    z: OnceLock<Vec<(f64, f64, bool)>>,
+}
+
+/// Events per block when the SARs are laid out by position.
+const SAR_BLOCK: usize = 4096;
+
+/// The estimation SARs by position, their ranks, and each event's number of finite SARs.
+#[derive(Debug, Clone)]
+struct Sars {
+    sar: Vec<f64>,
+    ranks: Vec<f64>,
+    finite: Vec<usize>,
+}
+
+/// AR/√d: one session's scale.
+fn unit(ar: &[f64], span: &[u32]) -> Vec<f64> {
+    ar.iter()
+        .zip(span)
+        .map(|(a, d)| a / f64::from((*d).max(1)).sqrt())
+        .collect()
 }
 
 impl<'a> Panel<'a> {
     pub fn new(events: Vec<PanelEvent<'a>>) -> Self {
         let est_len = events.iter().map(|e| e.est_ar.len()).max().unwrap_or(0);
-        let est_sar: Vec<Vec<f64>> = events
-            .iter()
-            .map(|e| {
-                e.est_ar
-                    .iter()
-                    .zip(e.est_span)
-                    .map(|(a, d)| a / (e.s2 * f64::from((*d).max(1))).sqrt())
-                    .collect()
-            })
-            .collect();
-        let est_sar_ranks = est_sar.iter().map(|s| own_ranks(s)).collect();
-        let unit = |ar: &[f64], span: &[u32]| -> Vec<f64> {
-            ar.iter()
-                .zip(span)
-                .map(|(a, d)| a / f64::from((*d).max(1)).sqrt())
-                .collect()
-        };
-        let est_unit: Vec<Vec<f64>> = events.iter().map(|e| unit(e.est_ar, e.est_span)).collect();
-        let est_loo = events
-            .iter()
-            .map(|e| pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, 1))
-            .collect();
-        let corrado = events
-            .iter()
-            .zip(&est_unit)
-            .map(|(e, u)| {
-                let mut all = u.clone();
-                all.resize(est_len, f64::NAN);
-                all.extend(unit(&e.event_ar, &e.event_span));
-                standardized_ranks(&all)
-            })
-            .collect();
-        let n = events.len();
-        let (corr, z) = if n <= EXACT_CORRELATION_MAX {
-            let mut c = vec![f64::NAN; n * n];
-            for i in 0..n {
-                for j in i + 1..n {
-                    let r = pairwise_correlation(events[i].est_ar, events[j].est_ar, KP_MIN_COMMON)
-                        .unwrap_or(f64::NAN);
-                    c[i * n + j] = r;
-                    c[j * n + i] = r;
-                }
-            }
-            (Some(c), Vec::new())
-        } else {
-            (None, events.iter().map(|e| standardize(e.est_ar)).collect())
-        };
         Panel {
             events,
-            est_sar,
-            est_sar_ranks,
-            est_unit,
-            est_loo,
-            corrado,
+            sar: OnceLock::new(),
+            est_loo: OnceLock::new(),
+            corrado: OnceLock::new(),
             est_len,
-            corr,
-            z,
+            exact_max: EXACT_CORRELATION_MAX,
+            corr: OnceLock::new(),
+            z: OnceLock::new(),
         }
+    }
+
+    /// The SARs and their ranks by position, built in blocks of events (each block's rows
+    /// in parallel, then written into place), so that no second copy of every row is held.
+    fn sars(&self) -> &Sars {
+        self.sar.get_or_init(|| {
+            let (n, len) = (self.events.len(), self.est_len);
+            let mut sar = vec![f64::NAN; len * n];
+            let mut ranks = vec![f64::NAN; len * n];
+            let mut finite = Vec::with_capacity(n);
+            for (b, block) in self.events.chunks(SAR_BLOCK).enumerate() {
+                let rows: Vec<(Vec<f64>, Vec<f64>)> = block
+                    .par_iter()
+                    .map(|e| {
+                        let s: Vec<f64> = e
+                            .est_ar
+                            .iter()
+                            .zip(e.est_span)
+                            .map(|(a, d)| a / (e.s2 * f64::from((*d).max(1))).sqrt())
+                            .collect();
+                        let r = own_ranks(&s);
+                        (s, r)
+                    })
+                    .collect();
+                for (k, (s, r)) in rows.into_iter().enumerate() {
+                    let i = b * SAR_BLOCK + k;
+                    finite.push(s.iter().filter(|v| v.is_finite()).count());
+                    for (t, (v, q)) in s.into_iter().zip(r).enumerate() {
+                        sar[t * n + i] = v;
+                        ranks[t * n + i] = q;
+                    }
+                }
+            }
+            Sars { sar, ranks, finite }
+        })
+    }
+
+    fn loo_rows(&self) -> &[Vec<f64>] {
+        self.est_loo.get_or_init(|| {
+            self.events
+                .par_iter()
+                .map(|e| pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, 1))
+                .collect()
+        })
+    }
+
+    fn corr_matrix(&self) -> &[f64] {
+        self.corr.get_or_init(|| {
+            let (events, n) = (&self.events, self.events.len());
+            let rows: Vec<Vec<f64>> = (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    (i + 1..n)
+                        .map(|j| {
+                            pairwise_correlation(events[i].est_ar, events[j].est_ar, KP_MIN_COMMON)
+                                .unwrap_or(f64::NAN)
+                        })
+                        .collect()
+                })
+                .collect();
+            let mut c = vec![f64::NAN; n * n];
+            for (i, row) in rows.iter().enumerate() {
+                for (j, r) in (i + 1..n).zip(row) {
+                    c[i * n + j] = *r;
+                    c[j * n + i] = *r;
+                }
+            }
+            c
+        })
+    }
+
+    /// Each event's mean and sd (divisor n) of its finite estimation ARs, and whether it
+    /// has two at least ([`standardize`]'s terms, so that z is computed where it is read).
+    fn moments(&self) -> &[(f64, f64, bool)] {
+        self.z.get_or_init(|| {
+            self.events
+                .par_iter()
+                .map(|e| {
+                    let v: Vec<f64> = e.est_ar.iter().copied().filter(|v| v.is_finite()).collect();
+                    if v.len() < 2 {
+                        return (0.0, 0.0, false);
+                    }
+                    let m = v.iter().sum::<f64>() / v.len() as f64;
+                    let sd =
+                        (v.iter().map(|a| (a - m).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+                    (m, sd, true)
+                })
+                .collect()
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -155,10 +223,31 @@ impl<'a> Panel<'a> {
     }
 
     /// AR/√d on the estimation window (the span convention; see the module doc).
-    pub fn est_unit(&self, members: &[usize]) -> Vec<&[f64]> {
-        members
-            .iter()
-            .map(|&i| self.est_unit[i].as_slice())
+    /// The estimation-window AAR series on one session's scale: at each position, the mean
+    /// of the members' AR/√d there (over those with one; positions without any left out),
+    /// as [`super::pseudo_window_means`] of windows of one session computes it (to the bit:
+    /// each event's running sum and its differences), without a copy of every row.
+    pub fn est_aar(&self, members: &[usize]) -> Vec<f64> {
+        let width = self.est_width(members);
+        let (mut sum, mut cnt) = (vec![0.0; width], vec![0usize; width]);
+        for &i in members {
+            let e = &self.events[i];
+            let mut ps = 0.0;
+            for (t, (a, d)) in e.est_ar.iter().zip(e.est_span).enumerate() {
+                let v = a / f64::from((*d).max(1)).sqrt();
+                let ok = v.is_finite();
+                let next = ps + if ok { v } else { 0.0 };
+                if ok {
+                    sum[t] += next - ps;
+                    cnt[t] += 1;
+                }
+                ps = next;
+            }
+        }
+        sum.iter()
+            .zip(&cnt)
+            .filter(|(_, c)| **c > 0)
+            .map(|(s, c)| s / *c as f64)
             .collect()
     }
 
@@ -166,15 +255,18 @@ impl<'a> Panel<'a> {
     /// the estimation window ([`pseudo_cars`]; for one session, the stored leave-one-out
     /// prediction errors).
     pub fn pseudo_cars(&self, members: &[usize], len: usize) -> Vec<Cow<'_, [f64]>> {
+        if len == 1 {
+            let loo = self.loo_rows();
+            return members
+                .iter()
+                .map(|&i| Cow::Borrowed(loo[i].as_slice()))
+                .collect();
+        }
         members
-            .iter()
+            .par_iter()
             .map(|&i| {
-                if len == 1 {
-                    Cow::Borrowed(self.est_loo[i].as_slice())
-                } else {
-                    let e = &self.events[i];
-                    Cow::Owned(pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, len))
-                }
+                let e = &self.events[i];
+                Cow::Owned(pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, len))
             })
             .collect()
     }
@@ -217,25 +309,58 @@ impl<'a> Panel<'a> {
             .then_some((ev, k))
     }
 
-    pub fn est_sar(&self, members: &[usize]) -> Vec<&[f64]> {
-        members
-            .iter()
-            .map(|&i| self.est_sar[i].as_slice())
-            .collect()
+    /// Every event's estimation SARs by position (row t: the N events' SARs at position
+    /// t), for the BMP bootstrap's draws of positions.
+    pub(crate) fn sar_by_position(&self) -> ByPosition<'_> {
+        ByPosition {
+            data: &self.sars().sar,
+            stride: self.events.len(),
+        }
     }
 
-    pub fn est_sar_ranks(&self, members: &[usize]) -> Vec<&[f64]> {
+    /// GRANK on the members' estimation SARs and `event_std` (their SAR or SCAR).
+    pub(crate) fn grank(&self, members: &[usize], event_std: &[f64]) -> TestStat {
+        let s = self.sars();
+        let stride = self.events.len();
+        grank_by_position(
+            ByPosition {
+                data: &s.sar,
+                stride,
+            },
+            ByPosition {
+                data: &s.ranks,
+                stride,
+            },
+            &s.finite,
+            members,
+            self.est_width(members),
+            event_std,
+        )
+    }
+
+    /// The longest estimation window of the members (in positions).
+    pub(crate) fn est_width(&self, members: &[usize]) -> usize {
         members
             .iter()
-            .map(|&i| self.est_sar_ranks[i].as_slice())
-            .collect()
+            .map(|&i| self.events[i].est_ar.len())
+            .max()
+            .unwrap_or(0)
     }
 
     pub fn corrado_ranks(&self, members: &[usize]) -> Vec<&[f64]> {
-        members
-            .iter()
-            .map(|&i| self.corrado[i].as_slice())
-            .collect()
+        let c = self.corrado.get_or_init(|| {
+            let est_len = self.est_len;
+            self.events
+                .par_iter()
+                .map(|e| {
+                    let mut all = unit(e.est_ar, e.est_span);
+                    all.resize(est_len, f64::NAN);
+                    all.extend(unit(&e.event_ar, &e.event_span));
+                    standardized_ranks(&all)
+                })
+                .collect()
+        });
+        members.iter().map(|&i| c[i].as_slice()).collect()
     }
 
     /// r̄ of Kolari & Pynnönen (2010) over the members: the mean of their pairwise
@@ -246,7 +371,8 @@ impl<'a> Panel<'a> {
     /// NaN without a qualifying pair.
     pub fn mean_correlation(&self, members: &[usize]) -> f64 {
         let n = self.events.len();
-        if let Some(c) = &self.corr {
+        if n <= self.exact_max {
+            let c = self.corr_matrix();
             let (mut sum, mut k) = (0.0, 0usize);
             for (a, &i) in members.iter().enumerate() {
                 for &j in &members[a + 1..] {
@@ -259,12 +385,15 @@ impl<'a> Panel<'a> {
             }
             return if k == 0 { f64::NAN } else { sum / k as f64 };
         }
+        let z = self.moments();
         let mut s = vec![0.0; self.est_len];
         let mut q = vec![0.0; self.est_len];
         let mut c = vec![0usize; self.est_len];
         for &i in members {
-            for (t, (v, a)) in self.z[i].iter().zip(self.events[i].est_ar).enumerate() {
+            let (m, sd, two) = z[i];
+            for (t, a) in self.events[i].est_ar.iter().enumerate() {
                 if a.is_finite() {
+                    let v = if two && sd > 0.0 { (a - m) / sd } else { 0.0 };
                     s[t] += v;
                     q[t] += v * v;
                     c[t] += 1;
@@ -278,6 +407,7 @@ impl<'a> Panel<'a> {
 }
 
 /// (x − mean)/sd over the finite values (divisor n), 0 elsewhere.
+#[cfg(test)]
 fn standardize(x: &[f64]) -> Vec<f64> {
     let v: Vec<f64> = x.iter().copied().filter(|v| v.is_finite()).collect();
     if v.len() < 2 {
@@ -304,6 +434,107 @@ mod tests {
     fn series(seed: u64, len: usize, common: &[f64], w: f64) -> Vec<f64> {
         let mut r = crate::synth::Rng::new(seed, 7);
         (0..len).map(|t| w * common[t] + r.normal()).collect()
+    }
+
+    /// The panel's by-position paths (GRANK, the BMP bootstrap) on a subset of its events
+    /// give to the bit what the per-event functions give on the members' own rows: gaps,
+    /// spans of two sessions and a shorter estimation window included.
+    #[test]
+    fn by_position_paths_equal_the_per_event_functions() {
+        use crate::stats::bootstrap::{Resampling, bmp_bootstrap, bmp_bootstrap_by_position};
+        let mut g = crate::synth::Rng::new(2, 2);
+        let n = 40;
+        let ars: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                (0..if i % 7 == 2 { 230 } else { 250 })
+                    .map(|_| {
+                        if g.below(12) == 0 {
+                            f64::NAN
+                        } else {
+                            0.01 * g.normal()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let spans: Vec<Vec<u32>> = ars
+            .iter()
+            .map(|a| {
+                a.iter()
+                    .enumerate()
+                    .map(|(t, v)| match (v.is_finite(), t % 31) {
+                        (false, _) => 0,
+                        (true, 5) => 2,
+                        _ => 1,
+                    })
+                    .collect()
+            })
+            .collect();
+        let ev: Vec<PanelEvent> = ars
+            .iter()
+            .zip(&spans)
+            .enumerate()
+            .map(|(i, (a, s))| PanelEvent {
+                est_ar: a,
+                est_span: s,
+                event_ar: vec![0.0; 3],
+                event_span: vec![1; 3],
+                s2: 1e-4 * (1.0 + i as f64 / 10.0),
+                k: 0,
+                est_x: &[],
+                event_x: &[],
+                xtx_inv: &[],
+                grid: 0,
+            })
+            .collect();
+        let panel = Panel::new(ev.clone());
+        let members: Vec<usize> = (0..n).filter(|i| i % 3 != 1).collect();
+        let std: Vec<f64> = members.iter().map(|_| 0.3 + g.normal()).collect();
+        let rows: Vec<Vec<f64>> = members
+            .iter()
+            .map(|&i| {
+                let e = &ev[i];
+                e.est_ar
+                    .iter()
+                    .zip(e.est_span)
+                    .map(|(a, d)| a / (e.s2 * f64::from((*d).max(1))).sqrt())
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[f64]> = rows.iter().map(|r| r.as_slice()).collect();
+        let units: Vec<Vec<f64>> = members
+            .iter()
+            .map(|&i| unit(ev[i].est_ar, ev[i].est_span))
+            .collect();
+        let unit_refs: Vec<&[f64]> = units.iter().map(|r| r.as_slice()).collect();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(
+            bits(&panel.est_aar(&members)),
+            bits(&crate::stats::pseudo_window_means(&unit_refs, 1))
+        );
+        let want = crate::stats::grank_kolari_pynnonen(&refs, &std);
+        let got = panel.grank(&members, &std);
+        assert!(want.statistic.is_finite());
+        assert_eq!(got.statistic.to_bits(), want.statistic.to_bits());
+        assert_eq!(got.p_value.to_bits(), want.p_value.to_bits());
+        let r = Resampling {
+            resamples: 499,
+            seed: 6,
+        };
+        for len in [1usize, 4] {
+            let a = bmp_bootstrap(&std, &refs, len, &r, 3);
+            let b = bmp_bootstrap_by_position(
+                &std,
+                panel.sar_by_position(),
+                &members,
+                panel.est_width(&members),
+                len,
+                &r,
+                3,
+            );
+            assert!(a.p_value.is_finite());
+            assert_eq!(a.p_value.to_bits(), b.p_value.to_bits(), "len {len}");
+        }
     }
 
     /// The O(N·T) estimate of r̄ used beyond 1,000 events equals the exact mean of pairwise
@@ -335,10 +566,25 @@ mod tests {
         let members: Vec<usize> = (0..30).collect();
         let a = exact.mean_correlation(&members);
         let mut pooled = Panel::new(ev);
-        pooled.corr = None;
-        pooled.z = data.iter().map(|d| standardize(d)).collect();
+        pooled.exact_max = 0;
         let b = pooled.mean_correlation(&members);
         assert_close!(b, a, ROUNDOFF);
+        // The pooled estimate from stored standardized rows (the code before z was computed
+        // where it is read): the same bits.
+        let z: Vec<Vec<f64>> = data.iter().map(|d| standardize(d)).collect();
+        let (mut s, mut q, mut c) = (vec![0.0; 250], vec![0.0; 250], vec![0usize; 250]);
+        for (zi, d) in z.iter().zip(&data) {
+            for (t, (v, a)) in zi.iter().zip(d).enumerate() {
+                if a.is_finite() {
+                    s[t] += v;
+                    q[t] += v * v;
+                    c[t] += 1;
+                }
+            }
+        }
+        let num: f64 = s.iter().zip(&q).map(|(s, q)| s * s - q).sum();
+        let den: f64 = c.iter().map(|&c| (c * c - c) as f64).sum();
+        assert_eq!(b.to_bits(), (num / den).to_bits());
         assert!((a - 0.2).abs() < 0.05, "{a}");
     }
 }

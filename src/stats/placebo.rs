@@ -2,9 +2,9 @@
 //! estimation period, each pseudo-window's abnormal returns the out-of-sample prediction
 //! errors of a model fitted without it.
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::{DMatrix, DVector, SMatrix, SVector};
 
-use super::bootstrap::{Resampling, Salt, as_extreme, draws};
+use super::bootstrap::{Resampling, Salt, as_extreme, draws_with};
 use super::reference::{Reference, TestId};
 use super::{TestStat, sample_sd};
 
@@ -112,16 +112,67 @@ pub fn pseudo_cars(
             if k == 0 {
                 return s;
             }
-            let m = DMatrix::from_fn(k, k, |i, j| xtx[i * k + j] - diff(i * k + j));
-            let c = DVector::from_fn(k, |i, _| diff(kk + i));
-            match m.lu().solve(&c) {
-                Some(z) if z.iter().all(|v| v.is_finite()) => {
-                    s + (0..k).map(|i| diff(kk + k + i) * z[i]).sum::<f64>()
+            let m = |i: usize, j: usize| xtx[i * k + j] - diff(i * k + j);
+            let c = |i: usize| diff(kk + i);
+            let mut z = [0.0; SMALL_K];
+            let solved = if k <= SMALL_K {
+                solve_small(k, &m, &c, &mut z)
+            } else {
+                let m = DMatrix::from_fn(k, k, m);
+                let c = DVector::from_fn(k, |i, _| c(i));
+                match m.lu().solve(&c) {
+                    Some(v) if v.iter().all(|v| v.is_finite()) => {
+                        return s + (0..k).map(|i| diff(kk + k + i) * v[i]).sum::<f64>();
+                    }
+                    _ => false,
                 }
-                _ => f64::NAN,
+            };
+            if solved {
+                s + (0..k).map(|i| diff(kk + k + i) * z[i]).sum::<f64>()
+            } else {
+                f64::NAN
             }
         })
         .collect()
+}
+
+/// The largest k solved on the stack by [`solve_small`].
+const SMALL_K: usize = 8;
+
+/// Solves m z = c for k ≤ [`SMALL_K`] by nalgebra's LU with partial pivoting on a
+/// fixed-size matrix (no allocation; the same algorithm and operations as on a `DMatrix`,
+/// so the same bits: `small_lu_equals_dynamic_lu`), into `z[..k]`; false when the system
+/// is singular or the solution not finite.
+fn solve_small(
+    k: usize,
+    m: &dyn Fn(usize, usize) -> f64,
+    c: &dyn Fn(usize) -> f64,
+    z: &mut [f64; SMALL_K],
+) -> bool {
+    macro_rules! fixed {
+        ($k:literal) => {{
+            let a = SMatrix::<f64, $k, $k>::from_fn(m);
+            let b = SVector::<f64, $k>::from_fn(|i, _| c(i));
+            match a.lu().solve(&b) {
+                Some(v) if v.iter().all(|v| v.is_finite()) => {
+                    z[..$k].copy_from_slice(v.as_slice());
+                    true
+                }
+                _ => false,
+            }
+        }};
+    }
+    match k {
+        1 => fixed!(1),
+        2 => fixed!(2),
+        3 => fixed!(3),
+        4 => fixed!(4),
+        5 => fixed!(5),
+        6 => fixed!(6),
+        7 => fixed!(7),
+        8 => fixed!(8),
+        _ => false,
+    }
 }
 
 /// Placebo (permutation) test of a (C)AAR: the statistic is the (C)AAR itself, compared
@@ -179,19 +230,57 @@ pub fn placebo_permutation(
     if !real.is_finite() || n == 0 || r.resamples == 0 {
         return nan;
     }
-    // The pseudo means in draw order (so that their sd does not depend on threads).
-    let draw = |rng: &mut crate::synth::Rng| -> Option<f64> {
-        let place: Vec<usize> = (0..ids.len())
-            .map(|_| rng.below(width as u64) as usize)
-            .collect();
-        let (s, c) = pseudo
+    // The pseudo values laid out by group, then placement, then the group's events in
+    // their order: a draw reads one short contiguous run per group (not one scattered row
+    // per event), writes each event's value into its slot, and sums them in event order
+    // (the same sum, to the bit, as reading each event's row in turn).
+    let groups_n = ids.len();
+    let mut size = vec![0usize; groups_n];
+    let mut slot = Vec::with_capacity(dense.len());
+    for g in &dense {
+        slot.push(size[*g]);
+        size[*g] += 1;
+    }
+    let mut offset = Vec::with_capacity(groups_n + 1);
+    offset.push(0usize);
+    for n_g in &size {
+        offset.push(offset.last().copied().unwrap_or(0) + n_g);
+    }
+    let mut members = vec![0usize; dense.len()];
+    let mut data = vec![f64::NAN; dense.len() * width];
+    for (i, (e, g)) in pseudo.iter().zip(&dense).enumerate() {
+        members[offset[*g] + slot[i]] = i;
+        let base = offset[*g] * width;
+        for (p, v) in e.iter().enumerate() {
+            data[base + p * size[*g] + slot[i]] = *v;
+        }
+    }
+    let m = dense.len();
+    let draw = |st: &mut (Vec<usize>, Vec<f64>), rng: &mut crate::synth::Rng| -> Option<f64> {
+        let (place, value) = st;
+        place.clear();
+        place.extend((0..groups_n).map(|_| rng.below(width as u64) as usize));
+        for (g, p) in place.iter().enumerate() {
+            let (n_g, first) = (size[g], offset[g]);
+            let run = &data[first * width + p * n_g..first * width + (p + 1) * n_g];
+            for (v, &i) in run.iter().zip(&members[first..first + n_g]) {
+                value[i] = *v;
+            }
+        }
+        let (s, c) = value
             .iter()
-            .zip(&dense)
-            .filter_map(|(e, g)| e.get(place[*g]).copied().filter(|v| v.is_finite()))
+            .copied()
+            .filter(|v| v.is_finite())
             .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
         (c > 0).then(|| s / c as f64)
     };
-    let values = draws(r, key, Salt::Placebo, draw);
+    let values = draws_with(
+        r,
+        key,
+        Salt::Placebo,
+        || (Vec::with_capacity(groups_n), vec![f64::NAN; m]),
+        draw,
+    );
     let valid = values.len();
     if valid == 0 {
         return nan;
@@ -351,6 +440,121 @@ mod tests {
         assert_eq!(two.distribution.to_string(), "empirical(500)");
         let far = placebo_permutation(1.0, 2, &[&a, &b], &[4, 9], &r, 1);
         assert!((far.p_value - 1.0 / 501.0).abs() < 1e-15);
+    }
+
+    /// The fixed-size LU of `pseudo_cars` gives the same bits as nalgebra's dynamic LU
+    /// (the code it replaced), for k = 1..=8 on random systems, near-singular and singular
+    /// ones included.
+    #[test]
+    fn small_lu_equals_dynamic_lu() {
+        let mut g = crate::synth::Rng::new(12, 12);
+        let mut compared = 0;
+        for k in 1..=SMALL_K {
+            for case in 0..200 {
+                let mut a: Vec<f64> = (0..k * k).map(|_| g.normal()).collect();
+                if case % 10 == 0 && k > 1 {
+                    // two equal rows: singular
+                    for j in 0..k {
+                        a[k + j] = a[j];
+                    }
+                }
+                if case % 10 == 1 {
+                    a[0] *= 1e-300;
+                }
+                let c: Vec<f64> = (0..k).map(|_| g.normal()).collect();
+                let mut z = [0.0; SMALL_K];
+                let fast = solve_small(k, &|i, j| a[i * k + j], &|i| c[i], &mut z);
+                let dynamic = DMatrix::from_fn(k, k, |i, j| a[i * k + j])
+                    .lu()
+                    .solve(&DVector::from_fn(k, |i, _| c[i]))
+                    .filter(|v| v.iter().all(|x| x.is_finite()));
+                match dynamic {
+                    Some(v) => {
+                        assert!(fast, "k {k} case {case}");
+                        let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                        assert_eq!(bits(&z[..k]), bits(v.as_slice()), "k {k} case {case}");
+                        compared += 1;
+                    }
+                    None => assert!(!fast, "k {k} case {case}"),
+                }
+            }
+        }
+        assert!(compared > 1200, "{compared}");
+    }
+
+    /// The grouped placebo with a reused buffer per chunk gives the plain implementation's
+    /// statistic and p-value to the bit (a vector of placements per draw, sequential), on
+    /// one thread and on two.
+    #[test]
+    fn grouped_placebo_equals_the_plain_implementation() {
+        let mut g = crate::synth::Rng::new(3, 9);
+        let n = 60;
+        let pseudo: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                (0..40 - i % 3)
+                    .map(|_| {
+                        if g.below(9) == 0 {
+                            f64::NAN
+                        } else {
+                            g.normal()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[f64]> = pseudo.iter().map(|v| v.as_slice()).collect();
+        let groups: Vec<u32> = (0..n as u32).map(|i| (i * 7) % 13).collect();
+        let r = Resampling {
+            resamples: 777,
+            seed: 21,
+        };
+        let real = 0.31;
+        // Plain: the draws one after the other.
+        let mut ids = groups.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        let width = refs.iter().map(|s| s.len()).max().unwrap_or(0);
+        let mut values = Vec::new();
+        for c in 0..r.resamples.div_ceil(crate::stats::bootstrap::CHUNK) {
+            let mut rng = crate::synth::Rng::new(
+                r.seed,
+                crate::stats::bootstrap::stream(5, Salt::Placebo, c as u64),
+            );
+            for _ in 0..crate::stats::bootstrap::CHUNK
+                .min(r.resamples - c * crate::stats::bootstrap::CHUNK)
+            {
+                let place: Vec<usize> = (0..ids.len())
+                    .map(|_| rng.below(width as u64) as usize)
+                    .collect();
+                let (s, k) = refs
+                    .iter()
+                    .zip(&groups)
+                    .filter_map(|(e, gr)| {
+                        let gi = ids.binary_search(gr).expect("listed");
+                        e.get(place[gi]).copied().filter(|v| v.is_finite())
+                    })
+                    .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+                if k > 0 {
+                    values.push(s / k as f64);
+                }
+            }
+        }
+        let hit = values.iter().filter(|m| as_extreme(**m, real)).count();
+        let want_p = (1 + hit) as f64 / (1 + values.len()) as f64;
+        let want_stat = real / sample_sd(&values);
+        for threads in [1, 2] {
+            let got = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool")
+                .install(|| placebo_permutation(real, n, &refs, &groups, &r, 5));
+            assert_eq!(got.p_value.to_bits(), want_p.to_bits(), "{threads} threads");
+            assert_eq!(
+                got.statistic.to_bits(),
+                want_stat.to_bits(),
+                "{threads} threads"
+            );
+        }
     }
 
     proptest! {
