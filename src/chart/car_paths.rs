@@ -58,11 +58,17 @@ pub fn car_paths(
     series: &[CarSeries],
     caar: Option<&CaarPath>,
 ) -> Result<()> {
+    struct Figure<'a>(&'a str, &'a str, &'a [CarSeries], Option<&'a CaarPath>);
+    impl Draw for Figure<'_> {
+        fn draw<DB: Canvas>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw_car_paths(root, self.0, self.1, self.2, self.3)
+        }
+    }
     write_chart(
         path,
         "CAR chart",
         || validate(series),
-        |root| draw_car_paths(root, title, subtitle, series, caar),
+        &Figure(title, subtitle, series, caar),
     )
 }
 

@@ -287,8 +287,9 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
             first.reason
         )));
     }
+    let mut table_notes = Vec::new();
     let written = crate::fsio::replace_dir(&out, &plan, |dir| {
-        crate::output::write_tables(&outcome, dir)?;
+        table_notes = crate::output::write_tables(&outcome, dir)?;
         let charts = crate::chart::render::draw_run(outcome.results.len(), dir)?;
         crate::report::write_reports(&outcome, &charts, dir)?;
         Ok(())
@@ -296,6 +297,9 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     if !a.quiet {
         print!("{}", super::summary::terminal_summary(&outcome));
         print!("{}", super::second_stage::group_lines(&outcome));
+        for note in &table_notes {
+            println!("note: {note}");
+        }
         if let crate::fsio::OutPlan::KeepAside(old) = &plan {
             println!(
                 "--force: the previous contents of {} are kept in {}",

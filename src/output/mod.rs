@@ -1,4 +1,5 @@
-//! Results → tables (CSV and Parquet, via polars) and `summary.json`. Pure functions from the
+//! Results → tables (CSV and Parquet, via polars; every table also a sheet of
+//! `tables.xlsx`, see [`xlsx`]) and `summary.json`. Pure functions from the
 //! run's outcome to data frames and bytes, written into the staging directory that
 //! [`crate::fsio::replace_dir`] moves into place.
 
@@ -15,61 +16,77 @@ mod second_stage;
 pub mod series;
 mod summary;
 mod tables;
+pub mod xlsx;
 
 pub use second_stage::*;
 pub use summary::summary_json;
 pub use tables::*;
 
-fn write_table(dir: &Path, name: &str, mut df: DataFrame) -> anyhow::Result<()> {
-    let csv = dir.join(format!("{name}.csv"));
-    let f = File::create(&csv).with_context(|| format!("creating {}", csv.display()))?;
-    let r = CsvWriter::new(f).include_header(true).finish(&mut df);
-    anyhow::Context::with_context(r, || format!("writing {}", csv.display()))?;
-    let pq = dir.join(format!("{name}.parquet"));
-    let f = File::create(&pq).with_context(|| format!("creating {}", pq.display()))?;
-    let r = ParquetWriter::new(f).finish(&mut df);
-    anyhow::Context::with_context(r, || format!("writing {}", pq.display()))?;
-    Ok(())
+/// Writes each table as CSV and Parquet into its directory and as a sheet of `tables.xlsx`.
+struct Tables<'a> {
+    dir: &'a Path,
+    book: xlsx::Workbook,
 }
 
-/// Writes every table (CSV and Parquet) and `summary.json` into `dir`.
-pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
-    write_table(dir, "ar", ar_table(o)?)?;
-    write_table(dir, "car", car_table(o)?)?;
-    write_table(dir, "tests", tests_table(o)?)?;
-    write_table(dir, "joint_tests", joint_table(o)?)?;
-    write_table(dir, "caar", caar_table(o)?)?;
-    write_table(dir, "model", model_table(o)?)?;
-    write_table(dir, "params", params_table(o)?)?;
-    write_table(dir, "bhar", bhar_table(o)?)?;
-    write_table(dir, "volume", volume_table(o)?)?;
-    write_table(dir, "volume_windows", volume_windows_table(o)?)?;
-    write_table(dir, "audit", audit_table(o)?)?;
-    write_table(dir, "status", status_table(o)?)?;
-    write_table(dir, "series", series::series_table(o)?)?;
-    write_second_stage(o, dir)?;
-    write_table(dir, "caar_path", caar_path_table(o)?)?;
+impl Tables<'_> {
+    fn write(&mut self, name: &str, mut df: DataFrame) -> anyhow::Result<()> {
+        let dir = self.dir;
+        let csv = dir.join(format!("{name}.csv"));
+        let f = File::create(&csv).with_context(|| format!("creating {}", csv.display()))?;
+        let r = CsvWriter::new(f).include_header(true).finish(&mut df);
+        anyhow::Context::with_context(r, || format!("writing {}", csv.display()))?;
+        let pq = dir.join(format!("{name}.parquet"));
+        let f = File::create(&pq).with_context(|| format!("creating {}", pq.display()))?;
+        let r = ParquetWriter::new(f).finish(&mut df);
+        anyhow::Context::with_context(r, || format!("writing {}", pq.display()))?;
+        self.book.add_table(name, &df)
+    }
+}
+
+/// Writes every table (CSV, Parquet and a sheet of `tables.xlsx`) and `summary.json` into
+/// `dir`. Returns the notes for the terminal (a table too long for an Excel sheet).
+pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<Vec<String>> {
+    let mut t = Tables {
+        dir,
+        book: xlsx::Workbook::create(&dir.join(xlsx::FILE))?,
+    };
+    t.write("ar", ar_table(o)?)?;
+    t.write("car", car_table(o)?)?;
+    t.write("tests", tests_table(o)?)?;
+    t.write("joint_tests", joint_table(o)?)?;
+    t.write("caar", caar_table(o)?)?;
+    t.write("model", model_table(o)?)?;
+    t.write("params", params_table(o)?)?;
+    t.write("bhar", bhar_table(o)?)?;
+    t.write("volume", volume_table(o)?)?;
+    t.write("volume_windows", volume_windows_table(o)?)?;
+    t.write("audit", audit_table(o)?)?;
+    t.write("status", status_table(o)?)?;
+    t.write("series", series::series_table(o)?)?;
+    write_second_stage(o, &mut t)?;
+    t.write("caar_path", caar_path_table(o)?)?;
+    let notes = t.book.finish()?;
     latex::write_latex(o, dir)?;
     let p = dir.join("summary.json");
     let bytes = serde_json::to_vec_pretty(&summary_json(o))?;
     std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
-    Ok(())
+    Ok(notes)
 }
 
 /// The second stage's tables (see [`second_stage`]).
-fn write_second_stage(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
-    write_table(dir, "regression", regression_table(o)?)?;
-    write_table(dir, "regression_fit", regression_fit_table(o)?)?;
-    write_table(dir, "regression_dropped", regression_dropped_table(o)?)?;
-    write_table(dir, "group_caar", group_caar_table(o)?)?;
-    write_table(dir, "group_tests", group_tests_table(o)?)?;
-    write_table(dir, "group_difference", group_difference_table(o)?)?;
-    write_table(dir, "group_caar_path", group_caar_path_table(o)?)?;
-    write_table(dir, "volatility", volatility_table(o)?)?;
-    write_table(dir, "volatility_days", volatility_days_table(o)?)?;
-    write_table(dir, "diagnostics", diagnostics_table(o)?)?;
-    write_table(dir, "calendar_time", calendar_time_table(o)?)?;
-    write_table(dir, "calendar_time_days", calendar_time_days_table(o)?)?;
-    write_table(dir, "multiple_testing", multiple_testing_table(o)?)?;
+fn write_second_stage(o: &Outcome, t: &mut Tables<'_>) -> anyhow::Result<()> {
+    t.write("regression", regression_table(o)?)?;
+    t.write("regression_fit", regression_fit_table(o)?)?;
+    t.write("regression_dropped", regression_dropped_table(o)?)?;
+    t.write("group_caar", group_caar_table(o)?)?;
+    t.write("group_tests", group_tests_table(o)?)?;
+    t.write("group_difference", group_difference_table(o)?)?;
+    t.write("group_caar_path", group_caar_path_table(o)?)?;
+    t.write("volatility", volatility_table(o)?)?;
+    t.write("volatility_days", volatility_days_table(o)?)?;
+    t.write("diagnostics", diagnostics_table(o)?)?;
+    t.write("calendar_time", calendar_time_table(o)?)?;
+    t.write("calendar_time_days", calendar_time_days_table(o)?)?;
+    t.write("multiple_testing", multiple_testing_table(o)?)?;
     Ok(())
 }

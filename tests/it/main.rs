@@ -14,6 +14,7 @@ mod layouts;
 mod inference;
 mod models;
 mod out_dir;
+mod paper;
 mod reference;
 mod report;
 mod reproduce;
@@ -24,3 +25,6 @@ mod status;
 /// The tolerance policy and `assert_close!`, shared with the unit tests (see the file).
 #[path = "../../src/testutil/tolerance.rs"]
 mod testutil;
+/// The XML well-formedness check, shared with the unit tests (see the file).
+#[path = "../../src/testutil/xml.rs"]
+mod xml;
