@@ -201,7 +201,7 @@ fn titles(charts: &Path) -> Vec<(PathBuf, String, String)> {
                     .strip_prefix("price_")
                     .and_then(|r| r.split('_').next())
                     .unwrap_or_else(|| panic!("unexpected chart {name}"));
-                (format!("{security}: close"), "around the event")
+                (format!("{security}: "), "around the event")
             }
         };
         v.push((p, start, end.to_string()));
