@@ -426,7 +426,7 @@ impl Workbook {
         Ok(Workbook {
             zip: Some(ZipWriter::new(
                 BufWriter::with_capacity(1 << 16, f),
-                flate2::Compression::default(),
+                flate2::Compression::fast(),
             )),
             staged: Some(staged),
             entries: Vec::new(),
