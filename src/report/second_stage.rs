@@ -3,7 +3,7 @@
 //! diagnostics. Each section says what its numbers can carry at this N.
 
 use super::doc::{Align, Doc, code, strong, t};
-use super::format::{num, pct, pval, stars};
+use super::format::{num, pct, pct_prose, pval, stars};
 use crate::chart::render::{ChartFile, ChartKind};
 use crate::outcome::second_stage::{DiagnosticFlag, Measure, SeType};
 use crate::outcome::{Aggregate, Outcome};
@@ -49,7 +49,7 @@ pub(super) fn brief(o: &Outcome) -> Vec<super::doc::Para> {
             format!(
                 "{} {} (N = {}, {} p = {})",
                 x.group,
-                pct(a.mean),
+                pct_prose(a.mean),
                 a.n,
                 id.as_str(),
                 pval(p)
@@ -75,7 +75,7 @@ pub(super) fn brief(o: &Outcome) -> Vec<super::doc::Para> {
             d.group_x,
             d.group_y,
             win.pretty(),
-            pct(d.welch.diff),
+            pct_prose(d.welch.diff),
             num(d.welch.t),
             pval(d.welch.p),
             pval(d.permutation.p),

@@ -280,11 +280,16 @@ fn informative(o: &Outcome) -> Vec<Para> {
     };
     let n = a.n;
     let clustered = a.clustering.clustered();
-    let joint = crate::stats::find_test(&a.tests, TestId::BinderJoint);
     let label = window_label(a);
+    let joint =
+        crate::stats::find_test(&a.tests, TestId::BinderJoint).map(|f| crate::stats::JointLines {
+            f,
+            calibrated: crate::stats::find_test(&a.tests, TestId::BinderJointEmpirical),
+            window: label.as_str(),
+        });
     let mut out = vec![vec![t(crate::stats::informativeness_note_with_joint(
         &a.clustering,
-        joint.map(|j| (j, label.as_str())),
+        joint,
     ))]];
     out.extend(a.tests.iter().map(|x| {
         let (useful, why) = crate::stats::informative(x.test, n, clustered);
@@ -1064,10 +1069,23 @@ fn joint_tests(d: &mut Doc, o: &Outcome) {
                 ),
                 _ => format!("{what}: undefined"),
             };
+            let calibrated = crate::stats::find_test(&a.tests, TestId::BinderJointEmpirical)
+                .filter(|c| c.p_value.is_finite())
+                .map_or(String::new(), |c| {
+                    format!(
+                        ", calibrated on the estimation window's {} blocks (`binder_joint_empirical`) p = {}{}",
+                        match c.distribution {
+                            crate::stats::Reference::Empirical(b) => b,
+                            _ => 0,
+                        },
+                        pval(c.p_value),
+                        stars(c.p_value)
+                    )
+                });
             vec![
                 strong(window_label(a)),
                 t(format!(
-                    ": {}; {}; {}.",
+                    ": {}{calibrated}; {}; {}.",
                     f(H::CarZero, &format!("all {} CARs zero", j.n)),
                     f(H::CarEqual, "CARs equal across securities"),
                     f(H::ArZero, "every AR zero")

@@ -3,7 +3,8 @@
 
 use std::cell::OnceCell;
 
-use super::binder::{JointHypothesis, JointTest, binder_joint};
+use super::binder::{JointEvent, JointHypothesis, JointTest, binder_joint};
+use super::binder_empirical::binder_empirical;
 use super::bootstrap::{Resampling, bmp_bootstrap, wild_bootstrap_t};
 use super::*;
 
@@ -47,6 +48,7 @@ struct Prepared<'a> {
     est_aar: OnceCell<Vec<f64>>,
     est_sar: OnceCell<Vec<&'a [f64]>>,
     rbar: OnceCell<f64>,
+    joint_events: OnceCell<Option<(Vec<JointEvent<'a>>, usize)>>,
     joint: OnceCell<Option<JointTest>>,
 }
 
@@ -62,6 +64,7 @@ impl<'a> Prepared<'a> {
             est_aar: OnceCell::new(),
             est_sar: OnceCell::new(),
             rbar: OnceCell::new(),
+            joint_events: OnceCell::new(),
             joint: OnceCell::new(),
         }
     }
@@ -87,19 +90,53 @@ impl<'a> Prepared<'a> {
             .get_or_init(|| self.panel.mean_correlation(&self.s.members))
     }
 
-    /// Binder's joint test, when every member is on one calendar grid (two at least) and
-    /// the window is in event time: a window in traded sessions covers each security's own
-    /// sessions, which one set of event dummies cannot describe, so it has none.
-    fn joint(&self) -> Option<&JointTest> {
-        self.joint
+    /// The joint test's inputs, when every member is on one calendar grid (two at least)
+    /// and the window is in event time: a window in traded sessions covers each security's
+    /// own sessions, which one set of event dummies cannot describe, so it has none.
+    fn joint_events(&self) -> Option<&(Vec<JointEvent<'a>>, usize)> {
+        self.joint_events
             .get_or_init(|| {
                 let (s, panel) = (self.s, self.panel);
                 (s.values.len() >= 2 && s.member_days.is_empty() && panel.one_grid(&s.members))
                     .then(|| panel.joint_events(&s.members))
                     .flatten()
-                    .map(|(ev, k)| binder_joint(&ev, k, &s.days))
             })
             .as_ref()
+    }
+
+    /// Binder's joint test (see [`Prepared::joint_events`] for when it exists).
+    fn joint(&self) -> Option<&JointTest> {
+        self.joint
+            .get_or_init(|| {
+                self.joint_events()
+                    .map(|(ev, k)| binder_joint(ev, *k, &self.s.days))
+            })
+            .as_ref()
+    }
+
+    /// The joint test's line with its p-value calibrated on the estimation window's blocks
+    /// (`binder_joint_empirical`): the same F, `empirical(S)`; NaN where it does not apply.
+    fn joint_empirical(&self) -> TestStat {
+        let s = self.s;
+        let line = self.joint().map(|j| binder_test(j, s.len == 1));
+        let wald = self
+            .joint()
+            .and_then(|j| j.row(headline(s.len == 1)))
+            .map(|r| r.wald);
+        let cal = self
+            .joint_events()
+            .zip(wald)
+            .and_then(|((ev, k), w)| binder_empirical(ev, *k, s.days.len(), w));
+        TestStat {
+            test: TestId::BinderJointEmpirical,
+            statistic: match (&line, cal) {
+                (Some(l), Some(_)) => l.statistic,
+                _ => f64::NAN,
+            },
+            p_value: cal.map_or(f64::NAN, |c| c.p_value),
+            n: line.map_or(s.values.len(), |l| l.n),
+            distribution: Reference::Empirical(cal.map_or(0, |c| c.blocks)),
+        }
     }
 
     fn run(&self, id: TestId) -> TestStat {
@@ -168,6 +205,7 @@ impl<'a> Prepared<'a> {
                     distribution: Reference::F(f64::NAN, f64::NAN),
                 },
             },
+            TestId::BinderJointEmpirical => self.joint_empirical(),
         }
     }
 }
@@ -186,15 +224,25 @@ pub fn battery(panel: &Panel, s: &Sample, r: &Resampling) -> Results {
     let p = Prepared::new(panel, s, r);
     let mut tests: Vec<TestStat> = TestId::ALL
         .into_iter()
-        .filter(|id| *id != TestId::BinderJoint)
+        .filter(|id| !matches!(id, TestId::BinderJoint | TestId::BinderJointEmpirical))
         .map(|id| p.run(id))
         .collect();
     if let Some(j) = p.joint() {
         tests.push(binder_test(j, s.len == 1));
+        tests.push(p.joint_empirical());
     }
     Results {
         tests,
         joint: p.joint.into_inner().flatten(),
+    }
+}
+
+/// The hypothesis of the joint test's line: every AR zero (one day) or every CAR zero.
+fn headline(one_day: bool) -> JointHypothesis {
+    if one_day {
+        JointHypothesis::ArZero
+    } else {
+        JointHypothesis::CarZero
     }
 }
 
@@ -206,12 +254,7 @@ pub fn run_test(panel: &Panel, s: &Sample, r: &Resampling, id: TestId) -> TestSt
 /// The joint test's line in `tests.csv`: H0 every event's AR (one day) or CAR (a window) is
 /// zero, Hotelling's F on F(q, ν − q + 1).
 pub fn binder_test(j: &JointTest, one_day: bool) -> TestStat {
-    let h = if one_day {
-        JointHypothesis::ArZero
-    } else {
-        JointHypothesis::CarZero
-    };
-    let row = j.row(h);
+    let row = j.row(headline(one_day));
     TestStat {
         test: TestId::BinderJoint,
         statistic: row.map_or(f64::NAN, |r| r.f),

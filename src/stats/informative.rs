@@ -117,7 +117,15 @@ pub fn informative(test: TestId, n: usize, clustered: bool) -> (bool, &'static s
         ),
         TestId::BinderJoint => (
             true,
-            "tests every event's abnormal return jointly with their contemporaneous covariance from the estimation window (Binder's multivariate regression): built for events on one date, exact F under normal errors at any N",
+            "tests every event's abnormal return jointly with their contemporaneous covariance from the estimation window (Binder's multivariate regression): built for events on one date, exact F under normal errors at any N, but real returns' shared fat tails make the F reject too often (see `binder_joint_empirical`)",
+        ),
+        TestId::BinderJointEmpirical if !joint_test_applies(n, clustered) => (
+            false,
+            "the calibrated joint test needs two or more events on one date",
+        ),
+        TestId::BinderJointEmpirical => (
+            true,
+            "Binder's joint statistic against its own values on the estimation window's blocks of the window's length (model refitted without each block): keeps the covariance and the shared fat tails that the F assumes away",
         ),
         TestId::BmpBootstrap if n < 3 => (
             false,
@@ -264,10 +272,19 @@ fn fmt_p(p: f64) -> String {
     }
 }
 
+/// The joint test's lines for the note: `binder_joint` and `binder_joint_empirical` of
+/// the window the note is about, and the window's label (e.g. "[0, +5]").
+#[derive(Debug, Clone, Copy)]
+pub struct JointLines<'a> {
+    pub f: &'a super::TestStat,
+    pub calibrated: Option<&'a super::TestStat>,
+    pub window: &'a str,
+}
+
 /// The note, opening with Binder's joint test when it applies (the events on one date) and
-/// `joint` (its line in `tests.csv` for the window the note is about, with the window's
-/// label) is given and defined: its F, degrees of freedom and p-value are quoted first.
-pub(crate) fn note_with_joint(c: &Clustering, joint: Option<(&super::TestStat, &str)>) -> String {
+/// `joint` is given and defined: its F, degrees of freedom and p-value are quoted first,
+/// then the calibrated p-value where it is defined.
+pub(crate) fn note_with_joint(c: &Clustering, joint: Option<JointLines<'_>>) -> String {
     let n = c.n;
     if n == 0 {
         return "No event has a value: no test is informative.".into();
@@ -275,18 +292,35 @@ pub(crate) fn note_with_joint(c: &Clustering, joint: Option<(&super::TestStat, &
     let one_date = c.dates == 1;
     let clustered = c.clustered();
     let mut s = String::new();
-    if let Some((t, window)) = joint.filter(|(t, _)| {
-        t.test == TestId::BinderJoint && t.p_value.is_finite() && joint_test_applies(n, one_date)
+    if let Some(j) = joint.filter(|j| {
+        j.f.test == TestId::BinderJoint
+            && j.f.p_value.is_finite()
+            && joint_test_applies(n, one_date)
     }) {
+        let t = j.f;
         let df = match t.distribution {
             super::Reference::F(a, b) => format!("F({a}, {b})"),
             other => other.to_string(),
         };
         s.push_str(&format!(
-            "With {n} events on one date, Binder's joint test (`binder_joint`, details in joint_tests.csv) tests the {n} CARs{window} together, with their covariance from the estimation window: {df} = {:.3}, p = {}. ",
+            "With {n} events on one date, Binder's joint test (`binder_joint`, details in joint_tests.csv) tests the {n} CARs{} together, with their covariance from the estimation window: {df} = {:.3}, p = {}. ",
+            j.window,
             t.statistic,
             fmt_p(t.p_value)
         ));
+        if let Some(cal) = j
+            .calibrated
+            .filter(|c| c.test == TestId::BinderJointEmpirical && c.p_value.is_finite())
+        {
+            let blocks = match cal.distribution {
+                super::Reference::Empirical(b) => b,
+                _ => 0,
+            };
+            s.push_str(&format!(
+                "Its F assumes normal errors; against the same statistic on the estimation window's own {blocks} blocks of the window's length (`binder_joint_empirical`), which keep the fat tails the securities share, p = {}. ",
+                fmt_p(cal.p_value)
+            ));
+        }
     }
     if let Some(l) = lead_test(c) {
         s.push_str(&format!(
@@ -321,7 +355,10 @@ pub(crate) fn note_with_joint(c: &Clustering, joint: Option<(&super::TestStat, &
             (2.0 * 0.5f64.powi(n as i32)).min(1.0)
         ));
     }
-    let present = |t: &TestId| *t != TestId::BinderJoint || joint_test_applies(n, one_date);
+    let present = |t: &TestId| {
+        !matches!(t, TestId::BinderJoint | TestId::BinderJointEmpirical)
+            || joint_test_applies(n, one_date)
+    };
     let yes: Vec<&str> = TestId::ALL
         .into_iter()
         .filter(present)
@@ -392,7 +429,12 @@ mod tests {
             n: 4,
             distribution: super::super::Reference::F(4.0, 236.0),
         };
-        let s = note_with_joint(&on(4, 1, 4), Some((&t, "[0, +5]")));
+        let lines = |f| JointLines {
+            f,
+            calibrated: None,
+            window: "[0, +5]",
+        };
+        let s = note_with_joint(&on(4, 1, 4), Some(lines(&t)));
         assert!(
             s.starts_with("With 4 events on one date, Binder's joint test (`binder_joint`"),
             "{s}"
@@ -403,16 +445,50 @@ mod tests {
             "{s}"
         );
         assert!(s.contains("binder_joint"), "{s}");
+        assert!(!s.contains("Its F assumes normal errors"), "{s}");
+        // With the calibrated line, its p-value follows the F's.
+        let cal = super::super::TestStat {
+            test: TestId::BinderJointEmpirical,
+            statistic: 2.5,
+            p_value: 0.2,
+            n: 4,
+            distribution: super::super::Reference::Empirical(240),
+        };
+        let with = note_with_joint(
+            &on(4, 1, 4),
+            Some(JointLines {
+                calibrated: Some(&cal),
+                ..lines(&t)
+            }),
+        );
+        assert!(
+            with.contains("F(4, 236) = 2.500, p = 0.041. Its F assumes normal errors; against the same statistic on the estimation window's own 240 blocks of the window's length (`binder_joint_empirical`), which keep the fat tails the securities share, p = 0.200. With "),
+            "{with}"
+        );
+        let undefined = super::super::TestStat {
+            p_value: f64::NAN,
+            ..cal.clone()
+        };
+        let without = note_with_joint(
+            &on(4, 1, 4),
+            Some(JointLines {
+                calibrated: Some(&undefined),
+                ..lines(&t)
+            }),
+        );
+        assert_eq!(without, s);
+        assert!(informative(TestId::BinderJointEmpirical, 4, true).0);
+        assert!(!informative(TestId::BinderJointEmpirical, 4, false).0);
         let nan = super::super::TestStat {
             p_value: f64::NAN,
             ..t.clone()
         };
         assert_eq!(
-            note_with_joint(&on(4, 1, 4), Some((&nan, "[0, +5]"))),
+            note_with_joint(&on(4, 1, 4), Some(lines(&nan))),
             note(&on(4, 1, 4))
         );
         assert_eq!(
-            note_with_joint(&on(16, 2, 16), Some((&t, "[0, +5]"))),
+            note_with_joint(&on(16, 2, 16), Some(lines(&t))),
             note(&on(16, 2, 16))
         );
         assert!(!note(&on(16, 2, 16)).contains("binder_joint"));

@@ -31,6 +31,7 @@
 //! | `bmp_bootstrap` | [`bootstrap::bmp_bootstrap`] | bootstrap(B) |
 //! | `wild_bootstrap_t` | [`bootstrap::wild_bootstrap_t`] | bootstrap(B) or all 2^N sign patterns |
 //! | `binder_joint` | [`binder::binder_joint`] (events on one date) | F(q, ν − q + 1) |
+//! | `binder_joint_empirical` | [`binder_empirical::binder_empirical`] (events on one date) | empirical(S), S estimation-window blocks |
 //!
 //! Where the p-value comes from an exact discrete distribution (sign tests, Wilcoxon), the
 //! statistic column still holds the usual normal score, so that every statistic reads on
@@ -41,6 +42,7 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 pub mod battery;
 pub mod binder;
+pub mod binder_empirical;
 mod boehmer_musumeci_poulsen;
 pub mod bootstrap;
 mod brown_warner;
@@ -68,7 +70,7 @@ pub use cowan::{
 pub use grank::grank_kolari_pynnonen;
 pub(crate) use grank::grank_with_ranks;
 pub use hall::skewness_corrected_t_hall;
-pub use informative::{Clustering, Lead, informative, joint_test_applies, lead_test};
+pub use informative::{Clustering, JointLines, Lead, informative, joint_test_applies, lead_test};
 pub use kolari_pynnonen::{
     KP_MIN_COMMON, bmp_kolari_pynnonen, mean_pairwise_correlation, pairwise_correlation,
     patell_z_kolari_pynnonen,
@@ -253,9 +255,9 @@ pub fn informativeness_note(c: &Clustering) -> String {
     informative::note(c)
 }
 
-/// [`informativeness_note`], leading with Binder's joint test when it applies: `joint` is
-/// the window's `binder_joint` line and the window's label (e.g. "[0, +5]").
-pub fn informativeness_note_with_joint(c: &Clustering, joint: Option<(&TestStat, &str)>) -> String {
+/// [`informativeness_note`], leading with Binder's joint test when it applies: `joint` holds
+/// the window's `binder_joint` and `binder_joint_empirical` lines and its label.
+pub fn informativeness_note_with_joint(c: &Clustering, joint: Option<JointLines<'_>>) -> String {
     informative::note_with_joint(c, joint)
 }
 

@@ -39,6 +39,7 @@ pub enum TestId {
     BmpBootstrap,
     WildBootstrapT,
     BinderJoint,
+    BinderJointEmpirical,
 }
 
 /// Where a test's scale comes from: the families that behave alike under small N,
@@ -81,7 +82,7 @@ impl Family {
 
 impl TestId {
     /// Every test, in the battery's (and `tests.csv`'s) order.
-    pub const ALL: [TestId; 21] = [
+    pub const ALL: [TestId; 22] = [
         TestId::MackinlayJ1,
         TestId::CrossSectionalT,
         TestId::PatellZ,
@@ -103,6 +104,7 @@ impl TestId {
         TestId::BmpBootstrap,
         TestId::WildBootstrapT,
         TestId::BinderJoint,
+        TestId::BinderJointEmpirical,
     ];
 
     /// The id in tables: `mackinlay_j1`, `patell_z`, ...
@@ -129,6 +131,7 @@ impl TestId {
             TestId::BmpBootstrap => "bmp_bootstrap",
             TestId::WildBootstrapT => "wild_bootstrap_t",
             TestId::BinderJoint => "binder_joint",
+            TestId::BinderJointEmpirical => "binder_joint_empirical",
         }
     }
 
@@ -156,6 +159,7 @@ impl TestId {
             TestId::BmpBootstrap => "BMP bootstrap",
             TestId::WildBootstrapT => "wild bootstrap t",
             TestId::BinderJoint => "Binder joint F",
+            TestId::BinderJointEmpirical => "Binder joint (calibrated)",
         }
     }
 
@@ -185,6 +189,9 @@ impl TestId {
             TestId::BmpBootstrap => "the BMP bootstrap (Hein-Westfall)",
             TestId::WildBootstrapT => "the wild-bootstrap cross-sectional t",
             TestId::BinderJoint => "Binder's joint F test",
+            TestId::BinderJointEmpirical => {
+                "Binder's joint test calibrated on the estimation window's own blocks"
+            }
         }
     }
 
@@ -205,7 +212,10 @@ impl TestId {
             | TestId::GeneralizedSignExact
             | TestId::GeneralizedSignExactMinlike => Family::Sign,
             TestId::CorradoRank | TestId::Grank | TestId::Wilcoxon => Family::Rank,
-            TestId::Placebo | TestId::BmpBootstrap | TestId::WildBootstrapT => Family::Resampling,
+            TestId::Placebo
+            | TestId::BmpBootstrap
+            | TestId::WildBootstrapT
+            | TestId::BinderJointEmpirical => Family::Resampling,
             TestId::BinderJoint => Family::Multivariate,
         }
     }

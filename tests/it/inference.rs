@@ -99,6 +99,25 @@ fn reference_study_joint_test_and_reproducible_bootstraps() {
         .expect("binder_joint in tests.csv");
     assert_eq!((num(&line["statistic"]), num(&line["p_value"])), (f, p));
     assert_eq!(line["distribution"], format!("F(4, {})", nu - 3.0));
+    // Its calibrated line: the same F, p from the estimation window's 6-session blocks
+    // (at most the 245 − 6 + 1 placements; halts of any of the four remove some).
+    let cal = ta
+        .iter()
+        .find(|r| r["window"] == "0:5" && r["test"] == "binder_joint_empirical")
+        .expect("binder_joint_empirical in tests.csv");
+    assert_eq!(num(&cal["statistic"]), f);
+    let blocks: usize = cal["distribution"]
+        .strip_prefix("empirical(")
+        .and_then(|d| d.strip_suffix(')'))
+        .and_then(|d| d.parse().ok())
+        .expect("empirical(S)");
+    assert!((100..=240).contains(&blocks), "{blocks}");
+    let cp = num(&cal["p_value"]);
+    let hits = cp * (blocks + 1) as f64;
+    assert!(
+        (hits - hits.round()).abs() < 1e-9 && cp > 0.0 && cp <= 1.0,
+        "{cp}"
+    );
 
     // The report's note on informative tests opens with it, quoting F and p for [0, +5].
     let md = std::fs::read_to_string(a.join("report.md")).expect("report");
@@ -107,6 +126,10 @@ fn reference_study_joint_test_and_reproducible_bootstraps() {
         nu - 3.0
     );
     assert!(md.contains(&quote), "{quote}");
+    let calibrated = format!(
+        "Its F assumes normal errors; against the same statistic on the estimation window's own {blocks} blocks of the window's length (\\`binder\\_joint\\_empirical\\`), which keep the fat tails the securities share, p = {cp:.3}."
+    );
+    assert!(md.contains(&calibrated), "{calibrated}");
     assert!(md.contains("Joint test for events on one date (Binder 1985"));
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(a.join("summary.json")).expect("json"))

@@ -170,6 +170,13 @@ fn suppliers_study_compares_the_groups() {
         .find(|l| l.starts_with("- "))
         .expect("a bullet");
     assert!(first.starts_with("- **Groups**: CAAR"), "{first}");
+    // Prose percentages as everywhere else in the prose: a real minus and a space before %.
+    assert!(first.contains("listed\\_entity −6.81 % (N = 4,"), "{first}");
+    let diff = brief
+        .lines()
+        .find(|l| l.starts_with("- Difference"))
+        .expect("the difference line");
+    assert!(diff.contains(": −8.65 % (Welch t = "), "{diff}");
     assert!(out.join("charts/group_caar.png").is_file());
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).expect("summary"))
