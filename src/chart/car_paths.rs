@@ -417,12 +417,19 @@ mod tests {
         .unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(png_size(&bytes), theme::CANVAS);
-        // Only the final file is left, no temporary.
-        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        // Only the final files are left (the PNG and its SVG), no temporary.
+        let mut names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("car.png")]);
+        names.sort();
+        assert_eq!(
+            names,
+            vec![
+                std::ffi::OsString::from("car.png"),
+                std::ffi::OsString::from("car.svg")
+            ]
+        );
     }
 
     #[test]

@@ -18,12 +18,14 @@
 //!
 //! Written by hand on purpose, next to the repo's zip reader ([`crate::data::zip`]'s
 //! [`ZipWriter`]: streaming deflate through flate2, CRC-32 through flate2's crc32fast, both
-//! already built for polars with these features). The well-kept writer, `rust_xlsxwriter`,
-//! even with `default-features = false`, depends on the `zip` crate, whose `deflate`
-//! feature turns on `syn/visit` and `zeroize/derive` in crates that polars also builds:
-//! adding it would rebuild the whole polars chain (measured with
-//! `cargo tree -e normal,build,dev -f '{p} [{f}]'`, see the README's closing note on
-//! dependencies). The parts written are the minimum Excel, LibreOffice and openpyxl open:
+//! already built for polars with these features). The well-kept writer, `rust_xlsxwriter`
+//! 0.102.0, even with `default-features = false`, pulls `zip` 9.8.2 (`deflate-flate2`,
+//! `deflate-zopfli`) with zopfli, typed-path, constant_time_eq and zeroize_derive, and turns
+//! on `syn/extra-traits`, `syn/visit` and `zeroize/derive` in crates that polars also builds:
+//! adding it would rebuild the whole polars chain (`cargo tree -e normal,build,dev -f
+//! '{p} [{f}]'` before and after, 2026-12-01; README, Outputs). Deflate runs at level 1
+//! (fast): the workbook is written on every run. The parts written are the minimum Excel,
+//! LibreOffice and openpyxl open:
 //! `[Content_Types].xml`, `_rels/.rels`, `xl/workbook.xml`, `xl/_rels/workbook.xml.rels`,
 //! `xl/styles.xml` and `xl/worksheets/sheetN.xml`.
 
