@@ -10,9 +10,9 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::legend::{Entry, Swatch};
 use super::{
-    COMPACT, Chart, TickedAxis, YAxis, draw_header, draw_zero_line, fmt_number, footer_legend,
-    header_height, panel_columns, panels, register_fonts, styled_frame, suspended_runs, theme,
-    write_png_atomically, x_label_step, x_ticks,
+    COMPACT, Canvas, Chart, Draw, TickedAxis, YAxis, draw_header, draw_zero_line, fmt_number,
+    footer_legend, header_height, panel_columns, panels, register_fonts, styled_frame,
+    suspended_runs, theme, write_png_and_svg, x_label_step, x_ticks,
 };
 
 /// One security's abnormal returns over the event window.
@@ -67,7 +67,13 @@ pub fn ar_bars(path: &Path, title: &str, subtitle: &str, panels: &[ArBarPanel]) 
     if panels.len() > 9 {
         bail!("AR bars: {} panels, at most 9 fit one figure", panels.len());
     }
-    write_png_atomically(path, |root| draw_ar_bars(root, title, subtitle, panels))
+    struct Figure<'a>(&'a str, &'a str, &'a [ArBarPanel]);
+    impl Draw for Figure<'_> {
+        fn draw<DB: Canvas>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw_ar_bars(root, self.0, self.1, self.2)
+        }
+    }
+    write_png_and_svg(path, &Figure(title, subtitle, panels))
         .with_context(|| format!("writing AR bar chart {}", path.display()))
 }
 

@@ -15,7 +15,7 @@ use plotters::prelude::*;
 
 use super::legend::{Entry, Swatch};
 use super::{
-    Canvas, YAxis, band_polygons, draw_segments, draw_zero_and_day0, fmt_number, layout,
+    Canvas, Draw, YAxis, band_polygons, draw_segments, draw_zero_and_day0, fmt_number, layout,
     register_fonts, segments, tau_chart, theme, thousands, write_chart,
 };
 
@@ -99,18 +99,24 @@ fn validate(c: &BandChart<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Writes a band chart to a PNG.
+/// Writes a band chart to a PNG and its SVG.
 pub(crate) fn band_chart(
     path: &Path,
     title: &str,
     subtitle: &str,
     c: &BandChart<'_>,
 ) -> Result<()> {
+    struct Figure<'a>(&'a str, &'a str, &'a BandChart<'a>);
+    impl Draw for Figure<'_> {
+        fn draw<DB: Canvas>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw_band_chart(root, self.0, self.1, self.2)
+        }
+    }
     write_chart(
         path,
         "band chart",
         || validate(c),
-        |root| draw_band_chart(root, title, subtitle, c),
+        &Figure(title, subtitle, c),
     )
 }
 

@@ -13,8 +13,8 @@ use plotters::prelude::*;
 use super::axis::TickedAxis;
 use super::legend::{Entry, Swatch};
 use super::{
-    Canvas, FULL, YAxis, draw_zero_line, fmt_number, layout, register_fonts, styled_frame, theme,
-    thousands, write_chart,
+    Canvas, Draw, FULL, YAxis, draw_zero_line, fmt_number, layout, register_fonts, styled_frame,
+    theme, thousands, write_chart,
 };
 
 /// Bins of the histograms: Rice's rule 2·N^(1/3) for the largest window's N, within
@@ -41,13 +41,19 @@ fn validate(samples: &[CarSample]) -> Result<()> {
     Ok(())
 }
 
-/// Writes the CAR density chart to a PNG.
+/// Writes the CAR density chart to a PNG and its SVG.
 pub fn car_density(path: &Path, title: &str, subtitle: &str, samples: &[CarSample]) -> Result<()> {
+    struct Figure<'a>(&'a str, &'a str, &'a [CarSample]);
+    impl Draw for Figure<'_> {
+        fn draw<DB: Canvas>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw_car_density(root, self.0, self.1, self.2)
+        }
+    }
     write_chart(
         path,
         "CAR density chart",
         || validate(samples),
-        |root| draw_car_density(root, title, subtitle, samples),
+        &Figure(title, subtitle, samples),
     )
 }
 

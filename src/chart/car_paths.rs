@@ -58,11 +58,17 @@ pub fn car_paths(
     series: &[CarSeries],
     caar: Option<&CaarPath>,
 ) -> Result<()> {
+    struct Figure<'a>(&'a str, &'a str, &'a [CarSeries], Option<&'a CaarPath>);
+    impl Draw for Figure<'_> {
+        fn draw<DB: Canvas>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw_car_paths(root, self.0, self.1, self.2, self.3)
+        }
+    }
     write_chart(
         path,
         "CAR chart",
         || validate(series),
-        |root| draw_car_paths(root, title, subtitle, series, caar),
+        &Figure(title, subtitle, series, caar),
     )
 }
 
@@ -411,12 +417,19 @@ mod tests {
         .unwrap();
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(png_size(&bytes), theme::CANVAS);
-        // Only the final file is left, no temporary.
-        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        // Only the final files are left (the PNG and its SVG), no temporary.
+        let mut names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(names, vec![std::ffi::OsString::from("car.png")]);
+        names.sort();
+        assert_eq!(
+            names,
+            vec![
+                std::ffi::OsString::from("car.png"),
+                std::ffi::OsString::from("car.svg")
+            ]
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! Charts: PNG figures drawn with plotters' bitmap backend. Text uses the embedded
-//! DejaVu Sans through plotters' `ab_glyph` feature (no system fonts involved), so a
-//! chart renders the same on every machine. Look and sizes live in [`theme`].
+//! Charts: PNG figures drawn with plotters' bitmap backend, and the same figure as SVG
+//! (plotters' SVG backend, text as `<text>`) beside each PNG, from one drawing code path
+//! generic over the backend (`png::Draw`). PNG text uses the embedded DejaVu Sans through
+//! plotters' `ab_glyph` feature (no system fonts involved), so a chart renders the same on
+//! every machine; the SVG names the font (with fallbacks) and the viewer draws it. Look and
+//! sizes live in [`theme`].
 
 mod axis;
 mod bars;

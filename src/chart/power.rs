@@ -10,8 +10,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::png::write_png_atomically;
-use super::{register_fonts, theme};
+use super::png::{Draw, write_png_and_svg};
+use super::{Canvas, register_fonts, theme};
 
 /// One line: a test's rejection rates (percent) at each injected abnormal return k
 /// (percent).
@@ -38,7 +38,19 @@ pub fn power_curves(
     if left.is_empty() && right.is_empty() {
         bail!("power chart: nothing to draw");
     }
-    write_png_atomically(path, |root| draw(root, title, subtitle, x, left, right))
+    struct Figure<'a>(
+        &'a str,
+        &'a str,
+        (f64, f64),
+        &'a [PowerLine],
+        &'a [PowerLine],
+    );
+    impl Draw for Figure<'_> {
+        fn draw<DB: Canvas>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw(root, self.0, self.1, self.2, self.3, self.4)
+        }
+    }
+    write_png_and_svg(path, &Figure(title, subtitle, x, left, right))
         .with_context(|| format!("writing {}", path.display()))
 }
 

@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    Canvas, Chart, FULL, TickedAxis, YAxis, draw_marker, fmt_number, layout, register_fonts,
+    Canvas, Chart, Draw, FULL, TickedAxis, YAxis, draw_marker, fmt_number, layout, register_fonts,
     styled_frame, text_style, write_chart,
 };
 
@@ -114,11 +114,17 @@ pub fn price_axis_label(column: &str, currency: &str) -> String {
 
 /// Writes a price panel to a PNG.
 pub fn price_panel(path: &Path, title: &str, subtitle: &str, p: &PricePanel) -> Result<()> {
+    struct Figure<'a>(&'a str, &'a str, &'a PricePanel);
+    impl Draw for Figure<'_> {
+        fn draw<DB: Canvas>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw_price_panel(root, self.0, self.1, self.2)
+        }
+    }
     write_chart(
         path,
         "price panel",
         || validate(p),
-        |root| draw_price_panel(root, title, subtitle, p),
+        &Figure(title, subtitle, p),
     )
 }
 

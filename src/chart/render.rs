@@ -1,5 +1,6 @@
 //! Which charts a run draws, under which file names and captions: [`draw_from`] turns the
-//! read-back series ([`ChartData`]) into PNG files under `charts/`.
+//! read-back series ([`ChartData`]) into PNG files under `charts/`, each with its SVG
+//! beside it ([`ChartFile::svg_path`]).
 
 use std::path::{Path, PathBuf};
 
@@ -58,6 +59,15 @@ pub struct ChartFile {
     pub path: String,
     /// Short caption for the report.
     pub caption: String,
+}
+
+impl ChartFile {
+    /// The chart's SVG beside its PNG, relative to the output directory
+    /// (`charts/car.svg`): the same figure from the same drawing code, text as text.
+    pub fn svg_path(&self) -> String {
+        let stem = self.path.strip_suffix(".png").unwrap_or(&self.path);
+        format!("{stem}.svg")
+    }
 }
 
 impl ChartKind {

@@ -12,8 +12,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    Canvas, Chart, YAxis, category_chart, draw_marker, draw_n_label, draw_zero_line, fmt_number,
-    layout, n_text, register_fonts, text_style, write_chart,
+    Canvas, Chart, Draw, YAxis, category_chart, draw_marker, draw_n_label, draw_zero_line,
+    fmt_number, layout, n_text, register_fonts, text_style, write_chart,
 };
 
 /// One CAR window's cross-section.
@@ -61,11 +61,17 @@ pub fn car_distribution(
     strips: &[Strip],
     names: &[String],
 ) -> Result<()> {
+    struct Figure<'a>(&'a str, &'a str, &'a [Strip], &'a [String]);
+    impl Draw for Figure<'_> {
+        fn draw<DB: Canvas>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw_car_distribution(root, self.0, self.1, self.2, self.3)
+        }
+    }
     write_chart(
         path,
         "CAR distribution chart",
         || validate(strips, names),
-        |root| draw_car_distribution(root, title, subtitle, strips, names),
+        &Figure(title, subtitle, strips, names),
     )
 }
 

@@ -14,7 +14,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::legend::{Entry, Swatch};
 use super::theme::{self, Marker};
 use super::{
-    FULL, TickedAxis, YAxis, draw_marker, layout, register_fonts, styled_frame, write_chart,
+    Canvas, Draw, FULL, TickedAxis, YAxis, draw_marker, layout, register_fonts, styled_frame,
+    write_chart,
 };
 
 /// One row of the chart: a test, or a family heading (no p-values).
@@ -65,11 +66,17 @@ fn validate(c: &TestsChart) -> Result<()> {
 
 /// Writes the tests chart to a PNG.
 pub fn test_statistics(path: &Path, title: &str, subtitle: &str, c: &TestsChart) -> Result<()> {
+    struct Figure<'a>(&'a str, &'a str, &'a TestsChart);
+    impl Draw for Figure<'_> {
+        fn draw<DB: Canvas>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw_test_statistics(root, self.0, self.1, self.2)
+        }
+    }
     write_chart(
         path,
         "the tests chart",
         || validate(c),
-        |root| draw_test_statistics(root, title, subtitle, c),
+        &Figure(title, subtitle, c),
     )
 }
 

@@ -8,8 +8,11 @@ use plotters::style::RGBColor;
 pub const CANVAS: (u32, u32) = (1600, 1000);
 
 /// Font family every chart asks for; `register_fonts` binds it to the embedded
-/// DejaVu Sans. Bold/italic requests fall back to the normal face.
-pub const FONT_FAMILY: &str = "sans-serif";
+/// DejaVu Sans (the PNGs). Bold/italic requests fall back to the normal face. The SVGs
+/// carry the name as their `font-family`: DejaVu Sans where the viewer has it, else
+/// Verdana (as wide, so no text grows past the room laid out for it), else the viewer's
+/// sans-serif.
+pub const FONT_FAMILY: &str = "DejaVu Sans, Verdana, sans-serif";
 
 /// Font sizes (plotters' `ab_glyph` size: ascender-to-descender height in pixels).
 pub const TITLE_SIZE: f64 = 46.0;

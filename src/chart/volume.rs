@@ -9,8 +9,9 @@ use plotters::prelude::*;
 
 use super::legend::Entry;
 use super::{
-    Canvas, Chart, YAxis, draw_marker, draw_segments, draw_suspended_bands, draw_zero_and_day0,
-    layout, path_style, register_fonts, segments, tau_chart, theme, write_chart,
+    Canvas, Chart, Draw, YAxis, draw_marker, draw_segments, draw_suspended_bands,
+    draw_zero_and_day0, layout, path_style, register_fonts, segments, tau_chart, theme,
+    write_chart,
 };
 
 /// One security's volume ratio over the event window.
@@ -66,11 +67,22 @@ pub fn abnormal_volume(
     series: &[VolumeSeries],
     mean: Option<&VolumeSeries>,
 ) -> Result<()> {
+    struct Figure<'a>(
+        &'a str,
+        &'a str,
+        &'a [VolumeSeries],
+        Option<&'a VolumeSeries>,
+    );
+    impl Draw for Figure<'_> {
+        fn draw<DB: Canvas>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+            draw_abnormal_volume(root, self.0, self.1, self.2, self.3)
+        }
+    }
     write_chart(
         path,
         "abnormal-volume chart",
         || validate(series),
-        |root| draw_abnormal_volume(root, title, subtitle, series, mean),
+        &Figure(title, subtitle, series, mean),
     )
 }
 

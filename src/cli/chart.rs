@@ -95,6 +95,7 @@ pub fn command(a: &ChartArgs) -> Result<()> {
     }
     for f in draw_from(&data, a.kind, &opts).map_err(Error::Run)? {
         println!("{}", dir.join(&f.path).display());
+        println!("{}", dir.join(f.svg_path()).display());
     }
     // The charts drawn are evimpact's outputs too: a later run may replace them.
     crate::fsio::record_outputs(&dir).map_err(Error::Run)

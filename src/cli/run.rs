@@ -295,9 +295,10 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
         )));
     }
     let sizes = crate::output::Plan::for_outcome(&outcome);
+    let mut table_notes = Vec::new();
     let written = crate::fsio::replace_dir(&out, &plan, |dir| {
         bar.phase("writing tables");
-        timer.phase("tables", || {
+        table_notes = timer.phase("tables", || {
             crate::output::write_outputs(&outcome, dir, &sizes)
         })?;
         bar.phase("drawing charts");
@@ -315,6 +316,9 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     if !a.quiet {
         print!("{}", super::summary::terminal_summary(&outcome));
         print!("{}", super::second_stage::group_lines(&outcome));
+        for note in &table_notes {
+            println!("note: {note}");
+        }
         if let crate::fsio::OutPlan::KeepAside(old) = &plan {
             println!(
                 "--force: the previous contents of {} are kept in {}",

@@ -1,4 +1,4 @@
-//! A small zip reader (and writer, for tests and fixtures) for the Ken French data library's
+//! A small zip reader and writer for the Ken French data library's
 //! one-file archives and `.xlsx` workbooks: stored (method 0) and deflated (method 8)
 //! entries, CRC-32 checked, each inflated with a bound on its size (a zip bomb stops at the
 //! bound). ZIP64, encryption and multi-disk archives are refused with a clear error.
@@ -6,7 +6,7 @@
 //! Format: PKWARE APPNOTE.TXT 6.3 (§4.3.7 local file header, §4.3.12 central directory,
 //! §4.3.16 end of central directory record).
 
-use std::io::{Read, Write};
+use std::io::{Read, Seek, SeekFrom, Write};
 
 const LOCAL: u32 = 0x0403_4b50;
 const CENTRAL: u32 = 0x0201_4b50;
@@ -138,59 +138,170 @@ pub fn read_entries(
     Ok(out)
 }
 
-/// Writes an archive of deflated entries (for test fixtures).
-pub fn write_deflated(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut central = Vec::new();
-    for (name, data) in entries {
-        let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
-        // Writing to a Vec cannot fail.
-        let _ = enc.write_all(data);
-        let comp = enc.finish().unwrap_or_default();
-        let mut c = flate2::Crc::new();
-        c.update(data);
-        let offset = out.len() as u32;
-        let header = |sig: u32, central: bool| {
-            let mut h = Vec::new();
-            h.extend_from_slice(&sig.to_le_bytes());
-            if central {
-                h.extend_from_slice(&20u16.to_le_bytes()); // version made by
-            }
-            h.extend_from_slice(&20u16.to_le_bytes()); // version needed
-            h.extend_from_slice(&0u16.to_le_bytes()); // flags
-            h.extend_from_slice(&8u16.to_le_bytes()); // deflate
-            h.extend_from_slice(&0u16.to_le_bytes()); // time
-            h.extend_from_slice(&0x4F47u16.to_le_bytes()); // date 2019-10-07
-            h.extend_from_slice(&c.sum().to_le_bytes());
-            h.extend_from_slice(&(comp.len() as u32).to_le_bytes());
-            h.extend_from_slice(&(data.len() as u32).to_le_bytes());
-            h.extend_from_slice(&(name.len() as u16).to_le_bytes());
-            h.extend_from_slice(&0u16.to_le_bytes()); // extra
-            if central {
-                h.extend_from_slice(&0u16.to_le_bytes()); // comment
-                h.extend_from_slice(&0u16.to_le_bytes()); // disk
-                h.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
-                h.extend_from_slice(&0u32.to_le_bytes()); // external attrs
-                h.extend_from_slice(&offset.to_le_bytes());
-            }
-            h.extend_from_slice(name.as_bytes());
-            h
-        };
-        out.extend(header(LOCAL, false));
-        out.extend_from_slice(&comp);
-        central.extend(header(CENTRAL, true));
+/// A zip archive written entry by entry, each entry deflated as it is written (memory stays
+/// bounded by the compressor's window, whatever the entry's size): the local header is
+/// written first with zero CRC and sizes and patched once the entry is complete, so the
+/// archive needs no data descriptors. No ZIP64: an entry or an archive of 4 GiB or more, or
+/// more than 65,535 entries, is an error. Timestamps are a fixed date, so the same entries
+/// give the same bytes.
+pub struct ZipWriter<W: Write + Seek> {
+    out: W,
+    level: flate2::Compression,
+    central: Vec<u8>,
+    entries: usize,
+}
+
+/// An entry's CRC-32 and uncompressed size, counted on the way into the compressor.
+struct Counting<W: Write> {
+    inner: W,
+    crc: flate2::Crc,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
     }
-    let cd_off = out.len() as u32;
-    out.extend_from_slice(&central);
-    out.extend_from_slice(&END.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(entries.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(central.len() as u32).to_le_bytes());
-    out.extend_from_slice(&cd_off.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The fixed modification date of every entry (DOS format): 2019-10-07.
+const DOS_DATE: u16 = 0x4F47;
+
+fn too_large(what: String) -> std::io::Error {
+    std::io::Error::other(format!(
+        "{what}: 4 GiB or more (ZIP64 archives are not written)"
+    ))
+}
+
+/// A local (`central == None`) or central-directory header (`Some(offset)`).
+fn header(name: &str, crc: u32, csize: u32, usize_: u32, central: Option<u32>) -> Vec<u8> {
+    let mut h = Vec::with_capacity(46 + name.len());
+    h.extend_from_slice(&if central.is_some() { CENTRAL } else { LOCAL }.to_le_bytes());
+    if central.is_some() {
+        h.extend_from_slice(&20u16.to_le_bytes()); // version made by
+    }
+    h.extend_from_slice(&20u16.to_le_bytes()); // version needed
+    h.extend_from_slice(&0u16.to_le_bytes()); // flags
+    h.extend_from_slice(&8u16.to_le_bytes()); // deflate
+    h.extend_from_slice(&0u16.to_le_bytes()); // time
+    h.extend_from_slice(&DOS_DATE.to_le_bytes());
+    h.extend_from_slice(&crc.to_le_bytes());
+    h.extend_from_slice(&csize.to_le_bytes());
+    h.extend_from_slice(&usize_.to_le_bytes());
+    h.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    h.extend_from_slice(&0u16.to_le_bytes()); // extra
+    if let Some(offset) = central {
+        h.extend_from_slice(&0u16.to_le_bytes()); // comment
+        h.extend_from_slice(&0u16.to_le_bytes()); // disk
+        h.extend_from_slice(&0u16.to_le_bytes()); // internal attrs
+        h.extend_from_slice(&0u32.to_le_bytes()); // external attrs
+        h.extend_from_slice(&offset.to_le_bytes());
+    }
+    h.extend_from_slice(name.as_bytes());
+    h
+}
+
+impl<W: Write + Seek> ZipWriter<W> {
+    /// An empty archive written to `out` from its current position, entries deflated at
+    /// `level`.
+    pub fn new(out: W, level: flate2::Compression) -> Self {
+        ZipWriter {
+            out,
+            level,
+            central: Vec::new(),
+            entries: 0,
+        }
+    }
+
+    /// Adds the entry `name`, whose bytes `fill` writes (through a buffer, into the
+    /// compressor).
+    ///
+    /// # Errors
+    /// `fill`'s error, the writer's, a name longer than 65,535 bytes, an entry or archive
+    /// past 4 GiB, or more than 65,535 entries.
+    pub fn entry(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> std::io::Result<()> {
+        if name.len() > usize::from(u16::MAX) || self.entries >= usize::from(u16::MAX) {
+            return Err(std::io::Error::other(format!(
+                "{name}: too long a name or too many entries for a zip archive"
+            )));
+        }
+        let start = self.out.stream_position()?;
+        let offset = u32::try_from(start).map_err(|_| too_large("the archive".into()))?;
+        self.out.write_all(&header(name, 0, 0, 0, None))?;
+        let data_start = self.out.stream_position()?;
+        let (crc, bytes) = {
+            let mut counting = Counting {
+                inner: flate2::write::DeflateEncoder::new(&mut self.out, self.level),
+                crc: flate2::Crc::new(),
+                bytes: 0,
+            };
+            let mut buf = std::io::BufWriter::with_capacity(1 << 16, &mut counting);
+            fill(&mut buf)?;
+            buf.flush()?;
+            drop(buf);
+            let Counting { inner, crc, bytes } = counting;
+            inner.finish()?;
+            (crc.sum(), bytes)
+        };
+        let end = self.out.stream_position()?;
+        let csize = u32::try_from(end - data_start).map_err(|_| too_large(name.into()))?;
+        let usize_ = u32::try_from(bytes).map_err(|_| too_large(name.into()))?;
+        self.out.seek(SeekFrom::Start(start + 14))?;
+        self.out.write_all(&crc.to_le_bytes())?;
+        self.out.write_all(&csize.to_le_bytes())?;
+        self.out.write_all(&usize_.to_le_bytes())?;
+        self.out.seek(SeekFrom::Start(end))?;
+        self.central
+            .extend(header(name, crc, csize, usize_, Some(offset)));
+        self.entries += 1;
+        Ok(())
+    }
+
+    /// Writes the central directory and returns the writer.
+    ///
+    /// # Errors
+    /// The writer's; an archive past 4 GiB.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        let cd_off = u32::try_from(self.out.stream_position()?)
+            .map_err(|_| too_large("the archive".into()))?;
+        let n = self.entries as u16;
+        self.out.write_all(&self.central)?;
+        let mut end = Vec::with_capacity(22);
+        end.extend_from_slice(&END.to_le_bytes());
+        end.extend_from_slice(&0u16.to_le_bytes());
+        end.extend_from_slice(&0u16.to_le_bytes());
+        end.extend_from_slice(&n.to_le_bytes());
+        end.extend_from_slice(&n.to_le_bytes());
+        end.extend_from_slice(&(self.central.len() as u32).to_le_bytes());
+        end.extend_from_slice(&cd_off.to_le_bytes());
+        end.extend_from_slice(&0u16.to_le_bytes());
+        self.out.write_all(&end)?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// Writes an archive of deflated entries in memory (test fixtures).
+pub fn write_deflated(entries: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut z = ZipWriter::new(
+        std::io::Cursor::new(Vec::new()),
+        flate2::Compression::best(),
+    );
+    for (name, data) in entries {
+        // Writing to a Vec cannot fail (and the fixtures are small).
+        let _ = z.entry(name, |w| w.write_all(data));
+    }
+    z.finish().map(|c| c.into_inner()).unwrap_or_default()
 }
 
 #[cfg(test)]

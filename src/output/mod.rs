@@ -1,4 +1,5 @@
-//! Results → tables (CSV and Parquet, via polars) and `summary.json`. Pure functions from the
+//! Results → tables (CSV and Parquet, via polars; every table also a sheet of
+//! `tables.xlsx`, see [`xlsx`]) and `summary.json`. Pure functions from the
 //! run's outcome to data frames and bytes, written into the staging directory that
 //! [`crate::fsio::replace_dir`] moves into place.
 
@@ -16,82 +17,92 @@ mod second_stage;
 pub mod series;
 mod summary;
 mod tables;
+pub mod xlsx;
 
 pub use plan::{Plan, TableFormat};
 pub use second_stage::*;
 pub use summary::{summary_json, summary_json_for};
 pub use tables::*;
 
-fn write_table(
-    dir: &Path,
-    name: &str,
-    mut df: DataFrame,
-    formats: &[TableFormat],
-) -> anyhow::Result<()> {
-    if formats.contains(&TableFormat::Csv) {
-        let csv = dir.join(format!("{name}.csv"));
-        let f = File::create(&csv).with_context(|| format!("creating {}", csv.display()))?;
-        let r = CsvWriter::new(f).include_header(true).finish(&mut df);
-        anyhow::Context::with_context(r, || format!("writing {}", csv.display()))?;
-    }
-    if formats.contains(&TableFormat::Parquet) {
-        let pq = dir.join(format!("{name}.parquet"));
-        let f = File::create(&pq).with_context(|| format!("creating {}", pq.display()))?;
-        let r = ParquetWriter::new(f).finish(&mut df);
-        anyhow::Context::with_context(r, || format!("writing {}", pq.display()))?;
-    }
-    Ok(())
+/// Writes each table in the formats its plan gives (CSV, Parquet) into its directory, and as
+/// a sheet of `tables.xlsx`.
+struct Tables<'a> {
+    dir: &'a Path,
+    plan: &'a Plan,
+    book: xlsx::Workbook,
 }
 
-/// Writes every table (CSV and Parquet) and `summary.json` into `dir`, as planned for the
-/// run's size by [`Plan::for_outcome`].
-pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<()> {
+impl Tables<'_> {
+    fn write(&mut self, name: &str, mut df: DataFrame) -> anyhow::Result<()> {
+        let (dir, formats) = (self.dir, self.plan.formats(name));
+        if formats.contains(&TableFormat::Csv) {
+            let csv = dir.join(format!("{name}.csv"));
+            let f = File::create(&csv).with_context(|| format!("creating {}", csv.display()))?;
+            let r = CsvWriter::new(f).include_header(true).finish(&mut df);
+            anyhow::Context::with_context(r, || format!("writing {}", csv.display()))?;
+        }
+        if formats.contains(&TableFormat::Parquet) {
+            let pq = dir.join(format!("{name}.parquet"));
+            let f = File::create(&pq).with_context(|| format!("creating {}", pq.display()))?;
+            let r = ParquetWriter::new(f).finish(&mut df);
+            anyhow::Context::with_context(r, || format!("writing {}", pq.display()))?;
+        }
+        self.book.add_table(name, &df)
+    }
+}
+
+/// Writes every table (CSV and Parquet as planned for the run's size by
+/// [`Plan::for_outcome`], and a sheet of `tables.xlsx`) and `summary.json` into `dir`.
+/// Returns the notes for the terminal (a table too long for an Excel sheet).
+pub fn write_tables(o: &Outcome, dir: &Path) -> anyhow::Result<Vec<String>> {
     write_outputs(o, dir, &Plan::for_outcome(o))
 }
 
-/// Writes every table in the formats of `plan`, then `summary.json` (aggregates instead of
-/// every event when the plan says so).
-pub fn write_outputs(o: &Outcome, dir: &Path, plan: &Plan) -> anyhow::Result<()> {
-    let w = |name: &str, df: DataFrame| write_table(dir, name, df, plan.formats(name));
-    w("ar", ar_table(o)?)?;
-    w("car", car_table(o)?)?;
-    w("tests", tests_table(o)?)?;
-    w("joint_tests", joint_table(o)?)?;
-    w("caar", caar_table(o)?)?;
-    w("model", model_table(o)?)?;
-    w("params", params_table(o)?)?;
-    w("bhar", bhar_table(o)?)?;
-    w("volume", volume_table(o)?)?;
-    w("volume_windows", volume_windows_table(o)?)?;
-    w("audit", audit_table(o)?)?;
-    w("status", status_table(o)?)?;
-    w("series", series::series_table(o)?)?;
-    write_second_stage(o, &w)?;
-    w("caar_path", caar_path_table(o)?)?;
+/// Writes every table in the formats of `plan` and into `tables.xlsx`, then `summary.json`
+/// (aggregates instead of every event when the plan says so). Returns the terminal notes.
+pub fn write_outputs(o: &Outcome, dir: &Path, plan: &Plan) -> anyhow::Result<Vec<String>> {
+    let mut t = Tables {
+        dir,
+        plan,
+        book: xlsx::Workbook::create(&dir.join(xlsx::FILE))?,
+    };
+    t.write("ar", ar_table(o)?)?;
+    t.write("car", car_table(o)?)?;
+    t.write("tests", tests_table(o)?)?;
+    t.write("joint_tests", joint_table(o)?)?;
+    t.write("caar", caar_table(o)?)?;
+    t.write("model", model_table(o)?)?;
+    t.write("params", params_table(o)?)?;
+    t.write("bhar", bhar_table(o)?)?;
+    t.write("volume", volume_table(o)?)?;
+    t.write("volume_windows", volume_windows_table(o)?)?;
+    t.write("audit", audit_table(o)?)?;
+    t.write("status", status_table(o)?)?;
+    t.write("series", series::series_table(o)?)?;
+    write_second_stage(o, &mut t)?;
+    t.write("caar_path", caar_path_table(o)?)?;
+    let notes = t.book.finish()?;
     latex::write_latex(o, dir)?;
     let p = dir.join("summary.json");
     let bytes = serde_json::to_vec_pretty(&summary_json_for(o, plan))?;
     std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
-    Ok(())
+    Ok(notes)
 }
 
 /// The second stage's tables (see [`second_stage`]).
-fn write_second_stage(
-    o: &Outcome,
-    write_table: &dyn Fn(&str, DataFrame) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    write_table("regression", regression_table(o)?)?;
-    write_table("regression_fit", regression_fit_table(o)?)?;
-    write_table("regression_dropped", regression_dropped_table(o)?)?;
-    write_table("group_caar", group_caar_table(o)?)?;
-    write_table("group_tests", group_tests_table(o)?)?;
-    write_table("group_difference", group_difference_table(o)?)?;
-    write_table("group_caar_path", group_caar_path_table(o)?)?;
-    write_table("volatility", volatility_table(o)?)?;
-    write_table("volatility_days", volatility_days_table(o)?)?;
-    write_table("diagnostics", diagnostics_table(o)?)?;
-    write_table("calendar_time", calendar_time_table(o)?)?;
-    write_table("calendar_time_days", calendar_time_days_table(o)?)?;
-    write_table("multiple_testing", multiple_testing_table(o)?)?;
+fn write_second_stage(o: &Outcome, t: &mut Tables<'_>) -> anyhow::Result<()> {
+    t.write("regression", regression_table(o)?)?;
+    t.write("regression_fit", regression_fit_table(o)?)?;
+    t.write("regression_dropped", regression_dropped_table(o)?)?;
+    t.write("group_caar", group_caar_table(o)?)?;
+    t.write("group_tests", group_tests_table(o)?)?;
+    t.write("group_difference", group_difference_table(o)?)?;
+    t.write("group_caar_path", group_caar_path_table(o)?)?;
+    t.write("volatility", volatility_table(o)?)?;
+    t.write("volatility_days", volatility_days_table(o)?)?;
+    t.write("diagnostics", diagnostics_table(o)?)?;
+    t.write("calendar_time", calendar_time_table(o)?)?;
+    t.write("calendar_time_days", calendar_time_days_table(o)?)?;
+    t.write("multiple_testing", multiple_testing_table(o)?)?;
     Ok(())
 }

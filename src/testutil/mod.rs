@@ -1,7 +1,7 @@
 //! Test utilities of the unit tests: the tolerance policy and the shared fixtures. Compiled
 //! only for tests (`#[cfg(test)]` in `lib.rs`).
 //!
-//! Two files, one policy:
+//! Three files:
 //!
 //! - `tolerance.rs`: the named tolerances ([`EXACT`], [`ROUNDOFF`], [`INDEPENDENT`],
 //!   [`PUBLISHED`], [`OPTIMIZER`]), the rule that turns one into a bound, and
@@ -10,6 +10,8 @@
 //!   `#[path = "../../src/testutil/tolerance.rs"] mod testutil;`), because they link
 //!   against the library built without `cfg(test)` and so cannot reach this module. It
 //!   depends on nothing of the crate, so that it compiles in both places unchanged.
+//! - `xml.rs`: a well-formedness check of XML documents (the SVG charts, the workbook's
+//!   parts), compiled into the integration tests the same way.
 //! - this file: re-exports it and adds the fixtures of the unit tests, which need the
 //!   crate's types (the integration tests go through the public API and the binary
 //!   instead): the seeded generator [`Rng`] (the synthetic generator's own
@@ -26,6 +28,7 @@
 //! ```
 
 mod tolerance;
+pub mod xml;
 
 pub use tolerance::*;
 

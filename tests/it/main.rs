@@ -15,6 +15,7 @@ mod inference;
 mod models;
 mod out_dir;
 mod outputs_at_scale;
+mod paper;
 mod reference;
 mod report;
 mod reproduce;
@@ -25,3 +26,6 @@ mod status;
 /// The tolerance policy and `assert_close!`, shared with the unit tests (see the file).
 #[path = "../../src/testutil/tolerance.rs"]
 mod testutil;
+/// The XML well-formedness check, shared with the unit tests (see the file).
+#[path = "../../src/testutil/xml.rs"]
+mod xml;

@@ -107,6 +107,15 @@ fn simulate_is_reproducible_with_valid_rates_and_power() {
     assert_eq!(events.len(), 30 * 10);
     let png = std::fs::read(a.join("power.png")).expect("png");
     assert_eq!(&png[1..4], b"PNG");
+    // The same chart as SVG, its title as text.
+    let svg = std::fs::read_to_string(a.join("power.svg")).expect("power.svg");
+    let els = crate::xml::parse(&svg).expect("power.svg is well-formed XML");
+    assert!(
+        els.iter().any(|e| e.name == "text"
+            && e.text.trim()
+                == "Rejection rate at 5 % (two-sided) against the day-0 abnormal return"),
+        "power.svg: no title text"
+    );
 
     let rows = read_csv(&a.join("rejections.csv"));
     let tests: std::collections::BTreeSet<&str> = rows.iter().map(|r| r["test"].as_str()).collect();
