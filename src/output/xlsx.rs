@@ -38,6 +38,7 @@ use polars::prelude::*;
 
 use crate::data::zip::ZipWriter;
 use crate::fsio::Staged;
+use crate::text::thousands;
 
 /// The file name in the output directory.
 pub const FILE: &str = "tables.xlsx";
@@ -400,19 +401,6 @@ fn write_sheet(
     s.push_str("</sheetData></worksheet>");
     w.write_all(s.as_bytes())?;
     Ok(cut)
-}
-
-/// `1048575` → `1,048,575`.
-fn thousands(n: usize) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 impl Workbook {
@@ -823,7 +811,7 @@ mod tests {
         s.clear();
         escape("a_x00e9_b\r", &mut s);
         assert_eq!(s, "a_x005F_x00e9_b&#13;");
-        assert_eq!(thousands(1_048_575), "1,048,575");
+        assert_eq!(crate::text::thousands(1_048_575), "1,048,575");
         assert_eq!(serial(18_177), Some(43_746), "2019-10-08");
     }
 }
