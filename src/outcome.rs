@@ -32,6 +32,17 @@ pub struct AuditRow {
     pub reason: String,
 }
 
+impl AuditRow {
+    /// Whether the report's "Trading status" section lists this decision: every rule but
+    /// day 0, estimation and skips (and not an entity without market data), plus an event
+    /// suspended on its day 0.
+    pub fn is_trading_status_line(&self) -> bool {
+        !matches!(self.rule.as_str(), "event_day" | "estimation" | "skip")
+            && self.outcome != "no_market_data"
+            || self.outcome == "suspended_on_day0"
+    }
+}
+
 /// Whether a row without statistics is an entity without listed shares or a skipped
 /// event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -98,11 +98,7 @@ pub(super) fn trading_status(d: &mut Doc, o: &Outcome, charts: &[ChartFile], pla
     let rows: Vec<&crate::outcome::AuditRow> = o
         .audit
         .iter()
-        .filter(|a| {
-            !matches!(a.rule.as_str(), "event_day" | "estimation" | "skip")
-                && a.outcome != "no_market_data"
-                || a.outcome == "suspended_on_day0"
-        })
+        .filter(|a| a.is_trading_status_line())
         .collect();
     if rows.is_empty() {
         d.p(vec![t(

@@ -673,11 +673,7 @@ fn trading_status(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
     let mut status: Vec<Para> = o
         .audit
         .iter()
-        .filter(|a| {
-            !matches!(a.rule.as_str(), "event_day" | "estimation" | "skip")
-                && a.outcome != "no_market_data"
-                || a.outcome == "suspended_on_day0"
-        })
+        .filter(|a| a.is_trading_status_line())
         .map(|a| {
             vec![
                 strong(a.security.clone()),
