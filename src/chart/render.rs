@@ -317,7 +317,7 @@ impl Drawing<'_> {
         car_density(
             &p,
             "Distribution of cumulative abnormal returns",
-            &data.subtitle("histogram per window on common bins"),
+            &data.lead_subtitle(""),
             &samples,
         )
     }

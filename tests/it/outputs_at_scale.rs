@@ -220,6 +220,15 @@ fn large_runs_write_parquet_aggregates_and_bands() {
         "density not in the report"
     );
     assert!(md.contains("quantile bands"), "car.png caption");
+    // Every aggregate chart leads with what is valid at this N: the lead window's CAAR and
+    // the lead test (the SVG carries the subtitle as text).
+    for svg in ["car.svg", "car_density.svg"] {
+        let text = std::fs::read_to_string(dir.join("charts").join(svg)).expect("svg");
+        assert!(
+            text.contains("CAAR[") && text.contains(" lead test "),
+            "{svg} does not lead with the CAAR and the lead test"
+        );
+    }
     let copy = p.out("copy");
     copy_dir(&dir, &copy);
     std::fs::remove_dir_all(copy.join("charts")).expect("rm charts");
