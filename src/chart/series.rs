@@ -182,9 +182,19 @@ pub(crate) fn volume_aggregates(
         ratios.len(),
         points.clone().map(|&(t, v)| (t, v.log2() / 100.0)),
     );
+    Some((bands, geometric_mean_series(lo, hi, points.copied())))
+}
+
+/// The cross-sectional geometric mean of volume multiples per τ on `lo..=hi` (events in
+/// order within each τ), as the "geometric mean" series; `None` at a τ without a multiple.
+fn geometric_mean_series(
+    lo: i32,
+    hi: i32,
+    points: impl Iterator<Item = (i32, f64)>,
+) -> VolumeSeries {
     let taus: Vec<i32> = (lo..=hi).collect();
     let mut logs: Vec<Vec<f64>> = vec![Vec::new(); taus.len()];
-    for &(t, v) in points {
+    for (t, v) in points {
         if (lo..=hi).contains(&t) {
             logs[(t - lo) as usize].push(v.ln());
         }
@@ -193,13 +203,12 @@ pub(crate) fn volume_aggregates(
         .iter()
         .map(|l| (!l.is_empty()).then(|| (l.iter().sum::<f64>() / l.len() as f64).exp()))
         .collect();
-    let mean = VolumeSeries {
+    VolumeSeries {
         label: "geometric mean".into(),
         suspended: vec![false; taus.len()],
         taus,
         ratio,
-    };
-    Some((bands, mean))
+    }
 }
 
 /// The CAAR path with MacKinlay's J1 band CAAR ± 1.96·√(Σ Var(CAR_i))/N from each τ's
@@ -866,26 +875,14 @@ impl ChartData {
             return None;
         }
         let (lo, hi) = self.event_window;
-        let taus: Vec<i32> = (lo..=hi).collect();
-        let ratio = taus
-            .iter()
-            .map(|t| {
-                let logs: Vec<f64> = series
-                    .iter()
-                    .filter_map(|s| {
-                        let k = s.taus.iter().position(|x| x == t)?;
-                        s.ratio[k].map(f64::ln)
-                    })
-                    .collect();
-                (!logs.is_empty()).then(|| (logs.iter().sum::<f64>() / logs.len() as f64).exp())
+        // Each series' first multiple at each τ, events in order.
+        let points = series.iter().flat_map(|s| {
+            s.taus.iter().enumerate().filter_map(move |(k, t)| {
+                let first = s.taus.iter().position(|x| x == t) == Some(k);
+                first.then_some(s.ratio[k].map(|v| (*t, v))).flatten()
             })
-            .collect();
-        let mean = VolumeSeries {
-            label: "geometric mean".into(),
-            suspended: vec![false; taus.len()],
-            taus,
-            ratio,
-        };
+        });
+        let mean = geometric_mean_series(lo, hi, points);
         Some((series, mean))
     }
 }
