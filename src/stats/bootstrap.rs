@@ -48,32 +48,10 @@ pub(crate) fn stream(key: u64, salt: Salt, chunk: u64) -> u64 {
     ((salt as u64) << 56) | ((key & 0xFFFF_FFFF) << 24) | (chunk & 0xFF_FFFF)
 }
 
-/// The valid draws of `r.resamples` draws, in order: chunk c of [`CHUNK`] draws uses stream
+/// (exceedances, valid draws) of `r.resamples` draws: chunk c of [`CHUNK`] draws uses stream
 /// `stream(key, salt, c)` and a scratch state of its own (`init`, e.g. buffers reused by
-/// every draw of the chunk, so that a draw allocates nothing); chunks run in parallel and
-/// are collected in chunk order; `draw` returns `None` for a draw that does not count.
-pub(crate) fn draws_with<T: Send, S>(
-    r: &Resampling,
-    key: u64,
-    salt: Salt,
-    init: impl Fn() -> S + Sync,
-    draw: impl Fn(&mut S, &mut Rng) -> Option<T> + Sync,
-) -> Vec<T> {
-    let b = r.resamples;
-    let chunks: Vec<Vec<T>> = (0..b.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut rng = Rng::new(r.seed, stream(key, salt, c as u64));
-            let mut state = init();
-            (0..CHUNK.min(b - c * CHUNK))
-                .filter_map(|_| draw(&mut state, &mut rng))
-                .collect()
-        })
-        .collect();
-    chunks.into_iter().flatten().collect()
-}
-
-/// (exceedances, valid draws) of [`draws_with`] returning whether each valid draw exceeds;
+/// every draw of the chunk, so that a draw allocates nothing); chunks run in parallel;
+/// `draw` returns whether a valid draw exceeds, `None` for a draw that does not count;
 /// only integer counts cross the chunks.
 pub(crate) fn count_draws_with<S>(
     r: &Resampling,
