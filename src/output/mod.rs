@@ -38,7 +38,8 @@ impl Tables<'_> {
     /// others). Each side writes what it wrote alone, so the bytes do not depend on the
     /// threads.
     fn write(&mut self, name: &str, mut df: DataFrame) -> anyhow::Result<()> {
-        let (dir, formats) = (self.dir, self.plan.formats(name));
+        let (dir, plan) = (self.dir, self.plan);
+        let formats = plan.formats(name);
         let book = &mut self.book;
         let sheet = &df.clone();
         let (files, sheet) = rayon::join(
@@ -59,7 +60,22 @@ impl Tables<'_> {
                 }
                 Ok(())
             },
-            move || book.add_table(name, sheet),
+            move || {
+                let files: Vec<String> = formats
+                    .iter()
+                    .map(|f| format!("{name}.{}", f.ext()))
+                    .collect();
+                if plan.workbook_sessions || !plan::SESSION_TABLES.contains(&name) {
+                    book.add_table(name, sheet, &files)
+                } else {
+                    let why = format!(
+                        "a per-session table, left out of the workbook beyond {} analysed events",
+                        crate::text::thousands(plan.limits.summary_events)
+                    );
+                    book.leave_out(name, sheet, &files, &why);
+                    Ok(())
+                }
+            },
         );
         files.and(sheet)
     }
