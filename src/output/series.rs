@@ -116,21 +116,62 @@ pub fn window_volume_ratios(o: &Outcome, r: &EventResult) -> Vec<(i32, f64)> {
 /// event window, and the weekdays between them that are not sessions.
 /// The event file's rows by security (rows without a security under `None`), so that the
 /// marks of each event are found without scanning every event.
-pub struct EventsBySecurity<'a>(HashMap<Option<&'a str>, Vec<&'a crate::data::events::Event>>);
+/// The events of the event file by security (`None`: events without a security, which mark
+/// every security), each list in file order with its dates sorted beside it, so that the
+/// events of one date range are found by binary search (a series looks up only the events
+/// inside its own dates: linear in events, however many events a security has).
+pub struct EventsBySecurity<'a>(HashMap<Option<&'a str>, Dated<'a>>);
+
+/// One security's events in file order, and (date, position) sorted by date.
+#[derive(Default)]
+struct Dated<'a> {
+    events: Vec<&'a crate::data::events::Event>,
+    by_date: Vec<(NaiveDate, usize)>,
+}
+
+impl<'a> Dated<'a> {
+    /// The events dated `first..=last`, in file order.
+    fn between(
+        &self,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> impl Iterator<Item = &'a crate::data::events::Event> + '_ {
+        let lo = self.by_date.partition_point(|(d, _)| *d < first);
+        let hi = self.by_date.partition_point(|(d, _)| *d <= last);
+        let mut at: Vec<usize> = self.by_date[lo..hi.max(lo)]
+            .iter()
+            .map(|(_, i)| *i)
+            .collect();
+        at.sort_unstable();
+        at.into_iter().map(|i| self.events[i])
+    }
+}
 
 impl<'a> EventsBySecurity<'a> {
     pub fn new(o: &'a Outcome) -> Self {
-        let mut m: HashMap<Option<&str>, Vec<_>> = HashMap::new();
+        let mut m: HashMap<Option<&str>, Dated<'a>> = HashMap::new();
         for e in &o.events {
-            m.entry(e.security.as_deref()).or_default().push(e);
+            let d = m.entry(e.security.as_deref()).or_default();
+            d.by_date.push((e.date, d.events.len()));
+            d.events.push(e);
+        }
+        for d in m.values_mut() {
+            d.by_date.sort_unstable();
         }
         EventsBySecurity(m)
     }
 
-    fn of(&self, security: &str) -> Vec<&'a crate::data::events::Event> {
-        let own = self.0.get(&Some(security)).into_iter().flatten();
-        own.chain(self.0.get(&None).into_iter().flatten())
-            .copied()
+    /// The events of `security`, then those without a security, dated `first..=last`, each
+    /// group in file order.
+    fn between(
+        &self,
+        security: &str,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Vec<&'a crate::data::events::Event> {
+        let own = self.0.get(&Some(security)).into_iter();
+        own.chain(self.0.get(&None))
+            .flat_map(|d| d.between(first, last))
             .collect()
     }
 }
@@ -162,8 +203,11 @@ pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult)
     if let Some(e) = o.events.get(r.event) {
         marks.push((e.date, "announced".into()));
     }
+    // Only the events inside the series' dates can mark a row (the others were dropped
+    // below): looked up by date, not by reading every event of the security.
+    let (first, last) = (cal.sessions[lo], cal.sessions[hi]);
     let mut seen = std::collections::BTreeSet::new();
-    for e in by_security.of(&r.security) {
+    for e in by_security.between(&r.security, first, last) {
         if e.event_id != r.event_id && seen.insert((e.event_id.clone(), e.date)) {
             marks.push((e.date, format!("other:{}", e.event_id)));
         }
@@ -212,7 +256,6 @@ pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult)
         }
         push(cal.sessions[i], Some(i));
     }
-    let (first, last) = (cal.sessions[lo], cal.sessions[hi]);
     for (date, m) in marks {
         if date < first || date > last {
             continue;

@@ -60,7 +60,8 @@ pub fn summary_json_for(o: &Outcome, plan: &Plan) -> serde_json::Value {
         "days": o.days.iter().map(|a| json!({
             "tau": a.tau, "n": a.n, "aar": num(a.mean), "tests": tests(a)
         })).collect::<Vec<_>>(),
-        "events": o.results.iter().map(|r| json!({
+        // At large N, `events_summary` below instead (not built, then dropped).
+        "events": if plan.summary_aggregates { serde_json::Value::Null } else { json!(o.results.iter().map(|r| json!({
             "event_id": r.event_id, "security": r.security, "entity": r.entity, "label": r.label,
             "exchange": r.exchange, "day0": r.day0.to_string(),
             "price_column": r.timeline.price_column,
@@ -80,24 +81,17 @@ pub fn summary_json_for(o: &Outcome, plan: &Plan) -> serde_json::Value {
                 "window": c.window.label(), "car": num(c.car), "car_var": num(c.var), "t_stat": num(c.t),
                 "p_value": num(c.p), "n_returns": c.n_returns
             })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>()) },
         "volume": volume_note(o),
         "skipped": &o.skipped,
         "warnings": &o.warnings,
     });
-    v["second_stage"] = second_stage_json(o);
+    v["second_stage"] = second_stage_json(o, plan);
     if plan.summary_aggregates
         && let Some(m) = v.as_object_mut()
     {
         m.remove("events");
         m.insert("events_summary".into(), events_summary(o, plan));
-        // The second stage's per-event lists: in their tables.
-        if let Some(ss) = m.get_mut("second_stage").and_then(|x| x.as_object_mut()) {
-            for (key, table) in [("volatility", "volatility"), ("diagnostics", "diagnostics")] {
-                let n = ss.get(key).and_then(|x| x.as_array()).map_or(0, Vec::len);
-                ss.insert(key.into(), json!({"events": n, "table": plan.file(table)}));
-            }
-        }
     }
     v
 }
@@ -232,8 +226,18 @@ fn volume_note(o: &Outcome) -> serde_json::Value {
 
 /// `summary.json`'s `second_stage`: every second-stage result as the tables hold it
 /// (serde_json writes non-finite numbers as null), with the notes on what was not computed.
-fn second_stage_json(o: &Outcome) -> serde_json::Value {
+/// At large N (`plan.summary_aggregates`) the per-event lists (volatility, diagnostics)
+/// are their count and table.
+fn second_stage_json(o: &Outcome, plan: &Plan) -> serde_json::Value {
     let s = &o.second;
+    // A per-event list, or at large N its count and table.
+    let per_event = |list: &dyn Fn() -> serde_json::Value, n: usize, table: &str| {
+        if plan.summary_aggregates {
+            json!({"events": n, "table": plan.file(table)})
+        } else {
+            list()
+        }
+    };
     let groups: Vec<serde_json::Value> = s
         .groups
         .iter()
@@ -258,9 +262,9 @@ fn second_stage_json(o: &Outcome) -> serde_json::Value {
         "regressions": &s.regressions,
         "groups": groups,
         "differences": &s.differences,
-        "volatility": &s.volatility,
+        "volatility": per_event(&|| json!(&s.volatility), s.volatility.len(), "volatility"),
         "volatility_days": &s.volatility_days,
-        "diagnostics": &s.diagnostics,
+        "diagnostics": per_event(&|| json!(&s.diagnostics), s.diagnostics.len(), "diagnostics"),
         "calendar_time": &s.calendar_time,
         "multiple_testing": &s.adjusted,
         "notes": &s.notes,

@@ -27,19 +27,28 @@ pub fn standardized_ranks(series: &[f64]) -> Vec<f64> {
 /// a sum), their time-series standard deviation.
 fn day_sums(ranks: &[&[f64]]) -> (Vec<f64>, f64) {
     let len = ranks.iter().map(|r| r.len()).max().unwrap_or(0);
-    let mut d = vec![f64::NAN; len];
-    for (t, slot) in d.iter_mut().enumerate() {
-        let (mut s, mut k) = (0.0, 0usize);
-        for r in ranks {
-            if let Some(u) = r.get(t).filter(|u| u.is_finite()) {
-                s += u - 0.5;
-                k += 1;
+    // Event by event (each row read once, in order), each day's sum in event order: the
+    // same additions as day by day over the events, without a strided pass per day.
+    let (mut s, mut k) = (vec![0.0; len], vec![0usize; len]);
+    for r in ranks {
+        for ((u, s), k) in r.iter().zip(s.iter_mut()).zip(k.iter_mut()) {
+            if u.is_finite() {
+                *s += u - 0.5;
+                *k += 1;
             }
         }
-        if k > 0 {
-            *slot = s / (k as f64).sqrt();
-        }
     }
+    let d: Vec<f64> = s
+        .iter()
+        .zip(&k)
+        .map(|(s, k)| {
+            if *k > 0 {
+                s / (*k as f64).sqrt()
+            } else {
+                f64::NAN
+            }
+        })
+        .collect();
     let avail: Vec<f64> = d.iter().copied().filter(|v| v.is_finite()).collect();
     let s_u = (avail.iter().map(|v| v * v).sum::<f64>() / avail.len() as f64).sqrt();
     (d, s_u)
