@@ -20,7 +20,7 @@ mod basics {
     use super::*;
     use crate::data::calendar::Calendar;
     use crate::returns::Status;
-    use crate::testutil::{EXACT, ROUNDOFF, assert_close, prop_assert_close};
+    use crate::testutil::{ROUNDOFF, assert_close, prop_assert_close};
     use chrono::Duration;
     use proptest::prelude::*;
 
@@ -300,7 +300,10 @@ mod model_tests {
             .map(|j| [a.est_x[2 * j], a.est_x[2 * j + 1]])
             .collect();
         assert_eq!(rows_est.len(), c.fit.h.len());
-        assert!(rows_est.iter().any(|x| x[0] > 1.0), "a span return in the estimation");
+        assert!(
+            rows_est.iter().any(|x| x[0] > 1.0),
+            "a span return in the estimation"
+        );
         let mut s = [[0.0; 2]; 2];
         for (x, h) in rows_est.iter().zip(&c.fit.h) {
             for p in 0..2 {
@@ -310,7 +313,10 @@ mod model_tests {
             }
         }
         let det = s[0][0] * s[1][1] - s[0][1] * s[1][0];
-        let v = [[s[1][1] / det, -s[0][1] / det], [-s[1][0] / det, s[0][0] / det]];
+        let v = [
+            [s[1][1] / det, -s[0][1] / det],
+            [-s[1][0] / det, s[0][0] / det],
+        ];
         let xvx = |x: &[f64]| -> f64 {
             (0..2)
                 .flat_map(|p| (0..2).map(move |q| (p, q)))

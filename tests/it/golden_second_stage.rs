@@ -634,8 +634,18 @@ mod garch {
             xw[1] += m;
             sum_h += h;
             let car_var = sum_h + f.conditional_mean_variance(&xw).expect("x_w'Vx_w");
-            close(&format!("car_var {k}"), car_var, num(r, "car_var"), OPTIMIZER);
-            close(&format!("v_mean(R θ) {k}"), xvx_r(&[1.0, m]), num(r, "v_mean"), EXACT);
+            close(
+                &format!("car_var {k}"),
+                car_var,
+                num(r, "car_var"),
+                OPTIMIZER,
+            );
+            close(
+                &format!("v_mean(R θ) {k}"),
+                xvx_r(&[1.0, m]),
+                num(r, "v_mean"),
+                EXACT,
+            );
             sum_h_r += num(r, "h_forecast");
             close(
                 &format!("car_var(R θ) {k}"),
