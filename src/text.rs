@@ -37,9 +37,29 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// Items joined as prose: "a", "a and b", "a, b and c" (empty for none).
+pub fn and_list<S: AsRef<str>>(items: &[S]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(|s| s.as_ref()).collect();
+            format!("{} and {}", init.join(", "), last.as_ref())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_in_prose() {
+        assert_eq!(and_list::<&str>(&[]), "");
+        assert_eq!(and_list(&["ar.parquet"]), "ar.parquet");
+        assert_eq!(and_list(&["ar.csv", "ar.parquet"]), "ar.csv and ar.parquet");
+        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+    }
 
     #[test]
     fn counts_in_both_numbers() {

@@ -326,7 +326,10 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
                 old.display()
             );
         }
-        if let Some(note) = sizes.parquet_note() {
+        for note in [sizes.parquet_note(), sizes.workbook_note()]
+            .into_iter()
+            .flatten()
+        {
             println!("{note}");
         }
         println!("outputs in {}", written.display());

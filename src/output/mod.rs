@@ -33,21 +33,51 @@ struct Tables<'a> {
 }
 
 impl Tables<'_> {
+    /// Writes `df` as its planned files on one side and as its workbook sheet on the other,
+    /// at once (the sheet's text and deflate run on one thread; polars' writers use the
+    /// others). Each side writes what it wrote alone, so the bytes do not depend on the
+    /// threads.
     fn write(&mut self, name: &str, mut df: DataFrame) -> anyhow::Result<()> {
-        let (dir, formats) = (self.dir, self.plan.formats(name));
-        if formats.contains(&TableFormat::Csv) {
-            let csv = dir.join(format!("{name}.csv"));
-            let f = File::create(&csv).with_context(|| format!("creating {}", csv.display()))?;
-            let r = CsvWriter::new(f).include_header(true).finish(&mut df);
-            anyhow::Context::with_context(r, || format!("writing {}", csv.display()))?;
-        }
-        if formats.contains(&TableFormat::Parquet) {
-            let pq = dir.join(format!("{name}.parquet"));
-            let f = File::create(&pq).with_context(|| format!("creating {}", pq.display()))?;
-            let r = ParquetWriter::new(f).finish(&mut df);
-            anyhow::Context::with_context(r, || format!("writing {}", pq.display()))?;
-        }
-        self.book.add_table(name, &df)
+        let (dir, plan) = (self.dir, self.plan);
+        let formats = plan.formats(name);
+        let book = &mut self.book;
+        let sheet = &df.clone();
+        let (files, sheet) = rayon::join(
+            move || -> anyhow::Result<()> {
+                if formats.contains(&TableFormat::Csv) {
+                    let csv = dir.join(format!("{name}.csv"));
+                    let f = File::create(&csv)
+                        .with_context(|| format!("creating {}", csv.display()))?;
+                    let r = CsvWriter::new(f).include_header(true).finish(&mut df);
+                    anyhow::Context::with_context(r, || format!("writing {}", csv.display()))?;
+                }
+                if formats.contains(&TableFormat::Parquet) {
+                    let pq = dir.join(format!("{name}.parquet"));
+                    let f =
+                        File::create(&pq).with_context(|| format!("creating {}", pq.display()))?;
+                    let r = ParquetWriter::new(f).finish(&mut df);
+                    anyhow::Context::with_context(r, || format!("writing {}", pq.display()))?;
+                }
+                Ok(())
+            },
+            move || {
+                let files: Vec<String> = formats
+                    .iter()
+                    .map(|f| format!("{name}.{}", f.ext()))
+                    .collect();
+                if plan.workbook_sessions || !plan::SESSION_TABLES.contains(&name) {
+                    book.add_table(name, sheet, &files)
+                } else {
+                    let why = format!(
+                        "a per-session table, left out of the workbook beyond {} analysed events",
+                        crate::text::thousands(plan.limits.summary_events)
+                    );
+                    book.leave_out(name, sheet, &files, &why);
+                    Ok(())
+                }
+            },
+        );
+        files.and(sheet)
     }
 }
 

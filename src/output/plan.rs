@@ -22,6 +22,12 @@
 //!   rows, so a longer CSV serves no reader Parquet does not serve better, and writing it
 //!   costs more than the study.
 //!
+//!   Beyond the same 1,000 events `tables.xlsx` leaves the per-session tables out (its
+//!   `contents` sheet lists each with its rows and files): at 10,000 events they were 95 %
+//!   of a 141 MB workbook (ar alone 210,000 rows), past what a spreadsheet opens
+//!   comfortably, and writing them cost 15 % of the run; the workbook keeps every table a
+//!   reader reads (tests, CAAR, CAR per event, model, …).
+//!
 //! Up to those sizes every output is as it always was. Tests lower the three limits
 //! through `EVIMPACT_MANY_EVENTS`, `EVIMPACT_SUMMARY_EVENTS` and `EVIMPACT_SESSION_ROWS`
 //! (a hidden hook: a small synthetic panel then runs in "large" mode in a debug build).
@@ -83,6 +89,9 @@ pub struct Plan {
     pub summary_aggregates: bool,
     /// Charts and the report show aggregates instead of one mark or row per event.
     pub many: bool,
+    /// The per-session tables are sheets of `tables.xlsx` (up to [`SUMMARY_EVENTS`]
+    /// analysed events; beyond, `contents` lists them with their files).
+    pub workbook_sessions: bool,
     pub limits: Limits,
 }
 
@@ -116,6 +125,7 @@ impl Plan {
             session_rows,
             summary_aggregates: n > limits.summary_events,
             many: n > limits.many_events,
+            workbook_sessions: n <= limits.summary_events,
             limits,
         }
     }
@@ -148,6 +158,19 @@ impl Plan {
                 "per-session tables ar, status, series and volume written as Parquet only ({} rows in series, over {}); add --formats csv,parquet for CSV as well",
                 crate::text::thousands(self.session_rows),
                 crate::text::thousands(self.limits.session_rows)
+            )
+        })
+    }
+}
+
+impl Plan {
+    /// The line the terminal prints when the per-session tables are left out of
+    /// `tables.xlsx` (its `contents` sheet lists them).
+    pub fn workbook_note(&self) -> Option<String> {
+        (!self.workbook_sessions).then(|| {
+            format!(
+                "tables.xlsx: per-session tables ar, status, series and volume left out beyond {} analysed events (its contents sheet lists them); they are in their table files",
+                crate::text::thousands(self.limits.summary_events)
             )
         })
     }

@@ -72,7 +72,11 @@ struct Entry {
     table: String,
     rows: usize,
     columns: usize,
+    /// The table's files, e.g. `ar.csv, ar.parquet`.
+    files: String,
     note: String,
+    /// The note is for `contents` only (the caller tells the terminal once for all such).
+    quiet: bool,
 }
 
 /// A workbook being written: sheets stream into a temporary file beside the target, which
@@ -284,6 +288,7 @@ fn write_sheet(
     columns: &[Column],
     rows: usize,
 ) -> Result<usize> {
+    use std::fmt::Write as _;
     let ncol = header.len().max(1);
     let last = column_letters(ncol - 1);
     let letters: Vec<String> = (0..ncol).map(column_letters).collect();
@@ -318,15 +323,22 @@ fn write_sheet(
     s.push_str("</row>");
     let mut its: Vec<Cells<'_>> = columns.iter().map(cells).collect::<Result<_>>()?;
     let mut cut = 0usize;
+    // The row number's text and a cell reference, reused by every cell (no allocation per
+    // cell).
+    let (mut rs, mut cref) = (String::new(), String::new());
     for row in 0..rows {
         let r = row + 2;
-        s.push_str(&format!("<row r=\"{r}\">"));
+        rs.clear();
+        let _ = write!(rs, "{r}");
+        s.push_str("<row r=\"");
+        s.push_str(&rs);
+        s.push_str("\">");
         for (i, it) in its.iter_mut().enumerate() {
             let cell = it.next().unwrap_or(Cell::Empty);
             let open = |s: &mut String, style: u8| {
                 s.push_str("<c r=\"");
                 s.push_str(&letters[i]);
-                s.push_str(&r.to_string());
+                s.push_str(&rs);
                 if style != 0 {
                     s.push_str(&format!("\" s=\"{style}"));
                 }
@@ -343,17 +355,17 @@ fn write_sheet(
                 }
                 Cell::F32(v) => {
                     open(&mut s, 0);
-                    s.push_str(&v.to_string());
+                    let _ = write!(s, "{v}");
                     s.push_str("</v></c>");
                 }
                 Cell::I64(v) => {
                     open(&mut s, 0);
-                    s.push_str(&v.to_string());
+                    let _ = write!(s, "{v}");
                     s.push_str("</v></c>");
                 }
                 Cell::U64(v) => {
                     open(&mut s, 0);
-                    s.push_str(&v.to_string());
+                    let _ = write!(s, "{v}");
                     s.push_str("</v></c>");
                 }
                 Cell::Bool(b) => {
@@ -366,7 +378,7 @@ fn write_sheet(
                 Cell::Date(d) => match serial(d) {
                     Some(n) => {
                         open(&mut s, STYLE_DATE);
-                        s.push_str(&n.to_string());
+                        let _ = write!(s, "{n}");
                         s.push_str("</v></c>");
                     }
                     None => {
@@ -374,7 +386,10 @@ fn write_sheet(
                             .and_then(|e| e.checked_add_signed(chrono::TimeDelta::days(d.into())))
                             .map(|d| d.format("%Y-%m-%d").to_string())
                             .unwrap_or_default();
-                        text_cell(&format!("{}{r}", letters[i]), &text, 0, &mut s);
+                        cref.clear();
+                        cref.push_str(&letters[i]);
+                        cref.push_str(&rs);
+                        text_cell(&cref, &text, 0, &mut s);
                     }
                 },
                 Cell::Text(t) => {
@@ -388,7 +403,10 @@ fn write_sheet(
                     } else {
                         t
                     };
-                    text_cell(&format!("{}{r}", letters[i]), t, 0, &mut s);
+                    cref.clear();
+                    cref.push_str(&letters[i]);
+                    cref.push_str(&rs);
+                    text_cell(&cref, t, 0, &mut s);
                 }
             }
         }
@@ -437,9 +455,10 @@ impl Workbook {
     ///
     /// # Errors
     /// Writing the file; a column of a type without a cell form.
-    pub fn add_table(&mut self, name: &str, df: &DataFrame) -> Result<()> {
+    pub fn add_table(&mut self, name: &str, df: &DataFrame, files: &[String]) -> Result<()> {
         let (rows, columns) = (df.height(), df.width());
-        let files = format!("{name}.csv and {name}.parquet");
+        let listed = files.join(", ");
+        let files = crate::text::and_list(files);
         if rows > self.max_rows || columns > EXCEL_COLUMNS {
             let what = if rows > self.max_rows {
                 format!(
@@ -459,7 +478,9 @@ impl Workbook {
                 table: name.into(),
                 rows,
                 columns,
+                files: listed,
                 note: format!("not in this workbook: {what}; the whole table is in {files}"),
+                quiet: false,
             });
             return Ok(());
         }
@@ -507,9 +528,28 @@ impl Workbook {
             table: name.into(),
             rows,
             columns,
+            files: listed,
             note,
+            quiet: false,
         });
         Ok(())
+    }
+
+    /// Lists the table `name` in `contents` without a sheet: `why` it is left out and its
+    /// `files`; no terminal note (the caller says it once for all such tables).
+    pub fn leave_out(&mut self, name: &str, df: &DataFrame, files: &[String], why: &str) {
+        self.entries.push(Entry {
+            sheet: None,
+            table: name.into(),
+            rows: df.height(),
+            columns: df.width(),
+            files: files.join(", "),
+            note: format!(
+                "not in this workbook: {why}; the whole table is in {}",
+                crate::text::and_list(files)
+            ),
+            quiet: true,
+        });
     }
 
     fn sheet_count(&self) -> usize {
@@ -549,10 +589,7 @@ impl Workbook {
                         .map(|e| e.columns as u64)
                         .collect::<Vec<_>>(),
                 ),
-                col(
-                    "files",
-                    s(&|e| Some(format!("{0}.csv, {0}.parquet", e.table))),
-                ),
+                col("files", s(&|e| Some(e.files.clone()))),
                 col("note", s(&|e| (!e.note.is_empty()).then(|| e.note.clone()))),
             ])?;
             let cols = contents.columns().to_vec();
@@ -617,7 +654,7 @@ impl Workbook {
         Ok(self
             .entries
             .iter()
-            .filter(|e| !e.note.is_empty())
+            .filter(|e| !e.note.is_empty() && !e.quiet)
             .map(|e| format!("{FILE}: {}: {}", e.table, e.note))
             .collect())
     }
@@ -674,8 +711,9 @@ mod tests {
         let d = tempfile::tempdir().expect("tmp");
         let p = d.path().join(FILE);
         let mut w = Workbook::create(&p).expect("create");
-        w.add_table("ar", &table()).expect("ar");
-        w.add_table("ar", &table()).expect("a second ar");
+        w.add_table("ar", &table(), &files_of("ar")).expect("ar");
+        w.add_table("ar", &table(), &files_of("ar"))
+            .expect("a second ar");
         let notes = w.finish().expect("finish");
         assert!(notes.is_empty(), "{notes:?}");
         let names: Vec<String> = std::fs::read_dir(d.path())
@@ -745,9 +783,11 @@ mod tests {
         let d = tempfile::tempdir().expect("tmp");
         let p = d.path().join(FILE);
         let mut w = Workbook::with_max_rows(&p, 4).expect("create");
-        w.add_table("fits", &table()).expect("fits");
+        w.add_table("fits", &table(), &files_of("fits"))
+            .expect("fits");
         let long = table().vstack(&table()).expect("8 rows");
-        w.add_table("series", &long).expect("series");
+        w.add_table("series", &long, &files_of("series"))
+            .expect("series");
         let notes = w.finish().expect("finish");
         assert_eq!(
             notes,
@@ -766,11 +806,52 @@ mod tests {
         assert_eq!(EXCEL_ROWS, 1 << 20);
     }
 
+    /// The files of a table written as CSV and Parquet.
+    fn files_of(name: &str) -> Vec<String> {
+        vec![format!("{name}.csv"), format!("{name}.parquet")]
+    }
+
+    /// A table left out by the run's plan (`leave_out`) and one past the row limit written
+    /// as Parquet only: `contents` and the notes name the files that exist, not a CSV that
+    /// was never written.
+    #[test]
+    fn left_out_tables_name_their_files() {
+        let d = tempfile::tempdir().expect("tmp");
+        let p = d.path().join(FILE);
+        let mut w = Workbook::with_max_rows(&p, 4).expect("create");
+        let long = table().vstack(&table()).expect("8 rows");
+        w.add_table("series", &long, &["series.parquet".to_string()])
+            .expect("series");
+        w.leave_out("ar", &table(), &files_of("ar"), "a per-session table");
+        w.add_table("car", &table(), &files_of("car")).expect("car");
+        let notes = w.finish().expect("finish");
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].ends_with("the whole table is in series.parquet"),
+            "{}",
+            notes[0]
+        );
+        let c = read_sheet(&p, None).expect("contents");
+        assert_eq!(
+            c.rows[2].1[5],
+            "not in this workbook: a per-session table; the whole table is in ar.csv and \
+             ar.parquet"
+        );
+        assert_eq!(c.rows[1].1[4], "series.parquet");
+        assert_eq!(
+            c.rows[2].1[..5],
+            ["", "ar", "4", "6", "ar.csv, ar.parquet"].map(String::from)
+        );
+        assert_eq!(c.rows[3].1[0], "car");
+        assert!(read_sheet(&p, Some("ar")).is_err());
+        assert_eq!(read_sheet(&p, Some("car")).expect("car").rows.len(), 5);
+    }
+
     #[test]
     fn an_unfinished_workbook_leaves_no_file() {
         let d = tempfile::tempdir().expect("tmp");
         let mut w = Workbook::create(&d.path().join(FILE)).expect("create");
-        w.add_table("ar", &table()).expect("ar");
+        w.add_table("ar", &table(), &files_of("ar")).expect("ar");
         drop(w);
         assert_eq!(std::fs::read_dir(d.path()).expect("dir").count(), 0);
     }

@@ -48,32 +48,10 @@ pub(crate) fn stream(key: u64, salt: Salt, chunk: u64) -> u64 {
     ((salt as u64) << 56) | ((key & 0xFFFF_FFFF) << 24) | (chunk & 0xFF_FFFF)
 }
 
-/// The valid draws of `r.resamples` draws, in order: chunk c of [`CHUNK`] draws uses stream
+/// (exceedances, valid draws) of `r.resamples` draws: chunk c of [`CHUNK`] draws uses stream
 /// `stream(key, salt, c)` and a scratch state of its own (`init`, e.g. buffers reused by
-/// every draw of the chunk, so that a draw allocates nothing); chunks run in parallel and
-/// are collected in chunk order; `draw` returns `None` for a draw that does not count.
-pub(crate) fn draws_with<T: Send, S>(
-    r: &Resampling,
-    key: u64,
-    salt: Salt,
-    init: impl Fn() -> S + Sync,
-    draw: impl Fn(&mut S, &mut Rng) -> Option<T> + Sync,
-) -> Vec<T> {
-    let b = r.resamples;
-    let chunks: Vec<Vec<T>> = (0..b.div_ceil(CHUNK))
-        .into_par_iter()
-        .map(|c| {
-            let mut rng = Rng::new(r.seed, stream(key, salt, c as u64));
-            let mut state = init();
-            (0..CHUNK.min(b - c * CHUNK))
-                .filter_map(|_| draw(&mut state, &mut rng))
-                .collect()
-        })
-        .collect();
-    chunks.into_iter().flatten().collect()
-}
-
-/// (exceedances, valid draws) of [`draws_with`] returning whether each valid draw exceeds;
+/// every draw of the chunk, so that a draw allocates nothing); chunks run in parallel;
+/// `draw` returns whether a valid draw exceeds, `None` for a draw that does not count;
 /// only integer counts cross the chunks.
 pub(crate) fn count_draws_with<S>(
     r: &Resampling,
@@ -113,6 +91,78 @@ fn mean_over_se(x: &[f64]) -> f64 {
 #[inline]
 pub(crate) fn as_extreme(pseudo: f64, real: f64) -> bool {
     pseudo.abs() >= real.abs() * (1.0 - 1e-12)
+}
+
+/// Draws evaluated side by side by [`wild_draws`] (independent sums, so their additions
+/// overlap instead of waiting on one another).
+const WILD_LANES: usize = 4;
+
+/// (exceedances, draws) of the wild bootstrap's random sign patterns: chunk c of [`CHUNK`]
+/// draws reads stream `stream(key, Wild, c)`, draw j of the chunk taking value i's sign from
+/// the chunk's (j·n + i)-th number (its top bit: minus). The signs of a chunk are kept as
+/// one bit per draw in a word per value; [`WILD_LANES`] draws at a time then sum their ±x
+/// in value order (the mean, then the squared deviations), the additions of
+/// `mean_over_se` on each draw's vector, so each t is the same bits without the vector.
+fn wild_draws(values: &[f64], real: f64, r: &Resampling, key: u64) -> (usize, usize) {
+    let (n, b) = (values.len(), r.resamples);
+    (0..b.div_ceil(CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let nb = CHUNK.min(b - c * CHUNK);
+            let mut rng = Rng::new(r.seed, stream(key, Salt::Wild, c as u64));
+            let mut minus = vec![0u64; n];
+            for j in 0..nb {
+                for w in minus.iter_mut() {
+                    *w |= (rng.next_u64() >> 63) << j;
+                }
+            }
+            let count = |t: f64| usize::from(t.is_nan() || as_extreme(t, real));
+            let mut hit = 0;
+            let mut j = 0;
+            while j + WILD_LANES <= nb {
+                hit += wild_t::<WILD_LANES>(values, &minus, j)
+                    .map(count)
+                    .iter()
+                    .sum::<usize>();
+                j += WILD_LANES;
+            }
+            for j in j..nb {
+                hit += count(wild_t::<1>(values, &minus, j)[0]);
+            }
+            (hit, nb)
+        })
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+}
+
+/// The wild t of the L draws j..j + L (bit j + q of `minus[i]`: value i negated in draw
+/// j + q): mean(x*) / (sd(x*)/√n) with Rust's float sums in value order, as
+/// `mean_over_se` computes them.
+#[inline]
+fn wild_t<const L: usize>(values: &[f64], minus: &[u64], j: usize) -> [f64; L] {
+    let zero = std::iter::empty::<f64>().sum::<f64>();
+    let n = values.len() as f64;
+    let x = |v: f64, w: u64, q: usize| if (w >> (j + q)) & 1 == 1 { -v } else { v };
+    let mut sum = [zero; L];
+    for (v, w) in values.iter().zip(minus) {
+        for (q, s) in sum.iter_mut().enumerate() {
+            *s += x(*v, *w, q);
+        }
+    }
+    let mean = sum.map(|s| s / n);
+    let mut sq = [zero; L];
+    for (v, w) in values.iter().zip(minus) {
+        for (q, s) in sq.iter_mut().enumerate() {
+            *s += (x(*v, *w, q) - mean[q]).powi(2);
+        }
+    }
+    std::array::from_fn(|q| {
+        let sd = if values.len() < 2 {
+            f64::NAN
+        } else {
+            (sq[q] / (values.len() - 1) as f64).sqrt()
+        };
+        mean[q] / (sd / n.sqrt())
+    })
 }
 
 /// Bootstrap of the BMP statistic by resampling the estimation window's residual vectors
@@ -347,16 +397,7 @@ pub fn wild_bootstrap_t(values: &[f64], r: &Resampling, key: u64) -> TestStat {
             ..nan
         };
     }
-    let (hit, valid) = count_draws_with(
-        r,
-        key,
-        Salt::Wild,
-        || Vec::<f64>::with_capacity(n),
-        |x: &mut Vec<f64>, rng: &mut Rng| {
-            let t = flip(x, &mut |_| rng.next_u64() >> 63 == 1);
-            Some(t.is_nan() || as_extreme(t, real.statistic))
-        },
-    );
+    let (hit, valid) = wild_draws(values, real.statistic, r, key);
     TestStat {
         statistic: real.statistic,
         p_value: (1 + hit) as f64 / (1 + valid) as f64,

@@ -4,7 +4,9 @@
 
 use nalgebra::{DMatrix, DVector, SMatrix, SVector};
 
-use super::bootstrap::{Resampling, Salt, as_extreme, draws_with};
+use rayon::prelude::*;
+
+use super::bootstrap::{Resampling, Salt, as_extreme};
 use super::reference::{Reference, TestId};
 use super::{TestStat, sample_sd};
 
@@ -222,65 +224,15 @@ pub fn placebo_permutation(
             .collect();
         return placebo_enumerated(real, n, &means);
     }
-    let dense: Vec<usize> = groups
+    let dense: Vec<u32> = groups
         .iter()
-        .map(|g| ids.binary_search(g).expect("group listed"))
+        .map(|g| ids.binary_search(g).expect("group listed") as u32)
         .collect();
     let nan = placebo_enumerated(f64::NAN, n, &[]);
     if !real.is_finite() || n == 0 || r.resamples == 0 {
         return nan;
     }
-    // The pseudo values laid out by group, then placement, then the group's events in
-    // their order: a draw reads one short contiguous run per group (not one scattered row
-    // per event), writes each event's value into its slot, and sums them in event order
-    // (the same sum, to the bit, as reading each event's row in turn).
-    let groups_n = ids.len();
-    let mut size = vec![0usize; groups_n];
-    let mut slot = Vec::with_capacity(dense.len());
-    for g in &dense {
-        slot.push(size[*g]);
-        size[*g] += 1;
-    }
-    let mut offset = Vec::with_capacity(groups_n + 1);
-    offset.push(0usize);
-    for n_g in &size {
-        offset.push(offset.last().copied().unwrap_or(0) + n_g);
-    }
-    let mut members = vec![0usize; dense.len()];
-    let mut data = vec![f64::NAN; dense.len() * width];
-    for (i, (e, g)) in pseudo.iter().zip(&dense).enumerate() {
-        members[offset[*g] + slot[i]] = i;
-        let base = offset[*g] * width;
-        for (p, v) in e.iter().enumerate() {
-            data[base + p * size[*g] + slot[i]] = *v;
-        }
-    }
-    let m = dense.len();
-    let draw = |st: &mut (Vec<usize>, Vec<f64>), rng: &mut crate::synth::Rng| -> Option<f64> {
-        let (place, value) = st;
-        place.clear();
-        place.extend((0..groups_n).map(|_| rng.below(width as u64) as usize));
-        for (g, p) in place.iter().enumerate() {
-            let (n_g, first) = (size[g], offset[g]);
-            let run = &data[first * width + p * n_g..first * width + (p + 1) * n_g];
-            for (v, &i) in run.iter().zip(&members[first..first + n_g]) {
-                value[i] = *v;
-            }
-        }
-        let (s, c) = value
-            .iter()
-            .copied()
-            .filter(|v| v.is_finite())
-            .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-        (c > 0).then(|| s / c as f64)
-    };
-    let values = draws_with(
-        r,
-        key,
-        Salt::Placebo,
-        || (Vec::with_capacity(groups_n), vec![f64::NAN; m]),
-        draw,
-    );
+    let values = placebo_draws(pseudo, &dense, ids.len(), width, r, key);
     let valid = values.len();
     if valid == 0 {
         return nan;
@@ -294,6 +246,65 @@ pub fn placebo_permutation(
         n,
         distribution: Reference::Empirical(valid),
     }
+}
+
+/// Chunks of draws that [`placebo_draws`] evaluates in one pass over the events.
+const CHUNKS_PER_PASS: usize = 4;
+
+/// The placebo's valid draws, in draw order: draw b places each group g at
+/// `place[g][b]`, drawn from the chunk's stream in the order (draw, group), and takes the
+/// mean of the events' finite pseudo values there, summed in event order (None: no event
+/// has one). The draws of a pass (up to [`CHUNKS_PER_PASS`] chunks) are evaluated together,
+/// event by event: each event's row of pseudo values is read once per pass and each draw
+/// keeps its own running sum, so a draw reads one row (a few KB) instead of a random place
+/// of a table of every event's values (which missed the cache on every group). The sums are
+/// the same additions in the same order as one draw at a time.
+fn placebo_draws(
+    pseudo: &[&[f64]],
+    group: &[u32],
+    groups: usize,
+    width: usize,
+    r: &Resampling,
+    key: u64,
+) -> Vec<f64> {
+    use super::bootstrap::{CHUNK, stream};
+    let b = r.resamples;
+    let chunks = b.div_ceil(CHUNK);
+    let passes: Vec<Vec<f64>> = (0..chunks.div_ceil(CHUNKS_PER_PASS))
+        .into_par_iter()
+        .map(|pass| {
+            let first = pass * CHUNKS_PER_PASS;
+            let last = (first + CHUNKS_PER_PASS).min(chunks);
+            let lo = first * CHUNK;
+            let nb = (last * CHUNK).min(b) - lo;
+            // place[g * nb + j]: draw lo + j's placement of group g.
+            let mut place = vec![0u32; groups * nb];
+            for c in first..last {
+                let mut rng = crate::synth::Rng::new(r.seed, stream(key, Salt::Placebo, c as u64));
+                for j in c * CHUNK - lo..((c + 1) * CHUNK).min(b) - lo {
+                    for g in 0..groups {
+                        place[g * nb + j] = rng.below(width as u64) as u32;
+                    }
+                }
+            }
+            let (mut sum, mut cnt) = (vec![0.0f64; nb], vec![0u32; nb]);
+            for (row, g) in pseudo.iter().zip(group) {
+                let at = &place[*g as usize * nb..(*g as usize + 1) * nb];
+                for ((s, c), p) in sum.iter_mut().zip(cnt.iter_mut()).zip(at) {
+                    if let Some(v) = row.get(*p as usize).filter(|v| v.is_finite()) {
+                        *s += v;
+                        *c += 1;
+                    }
+                }
+            }
+            sum.iter()
+                .zip(&cnt)
+                .filter(|(_, c)| **c > 0)
+                .map(|(s, c)| s / f64::from(*c))
+                .collect()
+        })
+        .collect();
+    passes.into_iter().flatten().collect()
 }
 
 /// The placebo test against given pseudo (C)AARs (every placement enumerated): p = (1 +

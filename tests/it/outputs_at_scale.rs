@@ -128,6 +128,37 @@ fn large_runs_write_parquet_aggregates_and_bands() {
         out.contains("per-session tables ar, status, series and volume written as Parquet only"),
         "{out}"
     );
+    // tables.xlsx: the per-session tables left out, listed in `contents` with the files
+    // that exist (Parquet only here); the other tables are sheets.
+    assert!(
+        out.contains("tables.xlsx: per-session tables ar, status, series and volume left out"),
+        "{out}"
+    );
+    let book = dir.join("tables.xlsx");
+    let contents = evimpact::data::xlsx::read_sheet(&book, None).expect("contents");
+    for t in ["ar", "status", "series", "volume"] {
+        assert!(
+            evimpact::data::xlsx::read_sheet(&book, Some(t)).is_err(),
+            "{t} is a sheet"
+        );
+        let row = contents
+            .rows
+            .iter()
+            .find(|r| r.1.get(1).map(String::as_str) == Some(t))
+            .unwrap_or_else(|| panic!("{t} not in contents"));
+        assert_eq!(row.1[0], "", "{t}: a sheet named");
+        assert_eq!(row.1[4], format!("{t}.parquet"), "{t}: files");
+        assert!(
+            row.1[5].starts_with("not in this workbook: a per-session table"),
+            "{t}: {:?}",
+            row.1
+        );
+    }
+    let car_sheet = evimpact::data::xlsx::read_sheet(&book, Some("car")).expect("car sheet");
+    assert_eq!(
+        car_sheet.rows.len(),
+        read_csv(&dir.join("car.csv")).len() + 1
+    );
 
     // summary.json: aggregates that agree with car.csv, and pointers to the tables.
     let s = summary(&dir);
@@ -347,6 +378,9 @@ fn small_runs_keep_every_event_and_one_path_per_event() {
     assert!(!dir.join("charts/car_density.png").exists());
     let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
     assert!(!md.contains("most extreme events"));
+    let ar =
+        evimpact::data::xlsx::read_sheet(&dir.join("tables.xlsx"), Some("ar")).expect("ar sheet");
+    assert_eq!(ar.rows.len(), read_csv(&dir.join("ar.csv")).len() + 1);
 }
 
 /// Progress goes to a terminal only: without one (as here) standard error holds no
