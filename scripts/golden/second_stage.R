@@ -361,8 +361,20 @@ for (k in 2:L) h_fl[k] <- th[["omega"]] + th[["a"]] * ar[k - 1]^2 + th[["b"]] * 
 sar <- ar / sqrt(h_fc)
 check("garch event window: SAR at tau=0 > 3 (the simulated +0.08 shock)", sar[evt$tau == 0] > 3,
       sprintf("SAR(0) = %s", g3(sar[evt$tau == 0])))
+## Prediction-error variances (README): the mean's estimation error x'Vx with the GLS form
+## V = (sum_t x_t x_t' / h_t)^-1 at theta-hat, per day and for the CAR [-10, tau].
+V <- solve(crossprod(Zmm / sqrt(fl$h)))
+Zev <- cbind(1, evt$m)
+v_mean <- rowSums((Zev %*% V) * Zev)
+Zcum <- apply(Zev, 2, cumsum)
+car_var <- cumsum(h_fc) + rowSums((Zcum %*% V) * Zcum)
+check("garch event window: x'Vx of a day is O(1/T) of its forecast, of the 21-day CAR O(L/T)",
+      all(v_mean / h_fc < 0.05) && car_var[L] / sum(h_fc) - 1 > 0.5 * L / T,
+      sprintf("day max %s, CAR [-10,+10] %s (L/T = %s)", g3(max(v_mean / h_fc)),
+              g3(car_var[L] / sum(h_fc) - 1), g3(L / T)))
 write_out(data.frame(obs = evt$obs, tau = evt$tau, r = evt$r, m = evt$m, ar = ar,
-  h_forecast = h_fc, sar = sar, h_filtered = h_fl, sar_filtered = ar / sqrt(h_fl)),
+  h_forecast = h_fc, sar = sar, h_filtered = h_fl, sar_filtered = ar / sqrt(h_fl),
+  v_mean = v_mean, sar_pe = ar / sqrt(h_fc + v_mean), car_var = car_var),
   "garch_event_window.csv")
 write_out(data.frame(obs = est$obs, tau = est$tau, e = fl$e, h = fl$h), "garch_estimation_filter.csv")
 

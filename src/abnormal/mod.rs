@@ -34,8 +34,14 @@ pub struct ArRow {
     pub market_ret: f64,
     pub normal: f64,
     pub ar: f64,
+    /// Prediction-error variance of the AR (conditional-variance models: the forecast `h`
+    /// plus the mean parameters' estimation error x'Vx).
     pub var: f64,
     pub sar: f64,
+    /// Conditional-variance models: the return's variance forecast Σh over its sessions
+    /// (`var` without the estimation error of the mean); NaN for the other models and
+    /// without an AR.
+    pub h: f64,
 }
 
 /// The estimation and event-window results of one event on one security.
@@ -74,7 +80,9 @@ pub struct EventAnalysis {
 
 impl EventAnalysis {
     /// CAR and its variance s²(D + x_w'(X'X)⁻¹x_w) over the event-window sessions whose τ
-    /// satisfies `keep`: (CAR, Var, n_returns, D). CAR is NaN without a return.
+    /// satisfies `keep` (conditional-variance models: Σh + x_w'V x_w, the forecasts of the
+    /// window's returns, uncorrelated, plus the mean's estimation error, common to all of
+    /// them): (CAR, Var, n_returns, D). CAR is NaN without a return.
     pub fn car_over(&self, keep: impl Fn(i32) -> bool) -> (f64, f64, usize, u32) {
         let (mut car, mut xw, mut spans, mut count) = (0.0, [0.0; MAX_K], 0u32, 0usize);
         let k = self.fit.coef.len();
@@ -92,15 +100,18 @@ impl EventAnalysis {
         if count == 0 {
             return (f64::NAN, f64::NAN, 0, 0);
         }
-        let var = if self.fit.conditional.is_some() {
-            // Conditional variances: the window's returns are uncorrelated.
-            self.rows
-                .iter()
-                .filter(|r| keep(r.tau) && r.ar.is_finite())
-                .map(|r| r.var)
-                .sum()
-        } else {
-            self.fit.prediction_variance(&xw, spans as f64)
+        let var = match self.fit.conditional_mean_variance(&xw) {
+            // Conditional variances: the window's shocks are uncorrelated; the mean's
+            // estimation error is common to all of its returns.
+            Some(mean) => {
+                self.rows
+                    .iter()
+                    .filter(|r| keep(r.tau) && r.ar.is_finite())
+                    .map(|r| r.h)
+                    .sum::<f64>()
+                    + mean
+            }
+            None => self.fit.prediction_variance(&xw, spans as f64),
         };
         (car, var, count, spans)
     }
@@ -497,6 +508,7 @@ fn event_rows(
                 ar: f64::NAN,
                 var: f64::NAN,
                 sar: f64::NAN,
+                h: f64::NAN,
             };
             let mut x = [0.0; MAX_K];
             match designer.at(i) {
@@ -511,9 +523,14 @@ fn event_rows(
                             + es.inject_day0;
                     }
                     row.ar = row.ret - row.normal;
-                    row.var = fit
-                        .conditional_variance(i, span)
-                        .unwrap_or_else(|| fit.prediction_variance(&des.pred, span as f64));
+                    row.var = match fit.conditional_variance(i, span) {
+                        // The forecast plus the mean's estimation error, Σh + x'Vx.
+                        Some(h) => {
+                            row.h = h;
+                            h + fit.conditional_mean_variance(&des.pred).unwrap_or(f64::NAN)
+                        }
+                        None => fit.prediction_variance(&des.pred, span as f64),
+                    };
                     row.sar = row.ar / row.var.sqrt();
                     x = des.pred;
                 }

@@ -275,9 +275,12 @@ mod model_tests {
     }
 
     /// The GARCH market model through the engine, with a halt in the estimation window and
-    /// one in the event window (a span-3 return at τ = +2): each event-window AR's variance is
-    /// the sum of its sessions' variance forecasts from the last estimation observation, the
-    /// SAR is AR/√var, a CAR's variance is the sum of its returns' variances, and the fit ran
+    /// one in the event window (a span-3 return at τ = +2): each event-window AR's forecast
+    /// `h` is the sum of its sessions' variance forecasts from the last estimation
+    /// observation, its variance is h + x'Vx with V = (Σ_t x_t x_t'/H_t)⁻¹ computed here by
+    /// hand from the estimation rows and H_t, the SAR is AR/√var, a CAR's variance is the sum
+    /// of its returns' forecasts plus x_w'V x_w for the summed rows x_w (more than the sum of
+    /// the returns' variances: the cross-day terms of the common mean error), and the fit ran
     /// over the sessions (the halt's gap counted).
     #[test]
     fn garch_variances_come_from_the_forecast() {
@@ -291,6 +294,35 @@ mod model_tests {
         let a = analyze(&tl, &w.cal, DAY0, &st.event_spec()).expect("analysed");
         let c = a.fit.conditional.as_ref().expect("conditional variance");
         assert_eq!(c.last_session, DAY0 - 11);
+        // V by hand: the estimation rows (unscaled, [d, Σm]) in order, each over its H_t.
+        let rows_est: Vec<[f64; 2]> = (0..a.est_ar.len())
+            .filter(|&j| a.est_ar[j].is_finite())
+            .map(|j| [a.est_x[2 * j], a.est_x[2 * j + 1]])
+            .collect();
+        assert_eq!(rows_est.len(), c.fit.h.len());
+        assert!(
+            rows_est.iter().any(|x| x[0] > 1.0),
+            "a span return in the estimation"
+        );
+        let mut s = [[0.0; 2]; 2];
+        for (x, h) in rows_est.iter().zip(&c.fit.h) {
+            for p in 0..2 {
+                for q in 0..2 {
+                    s[p][q] += x[p] * x[q] / h;
+                }
+            }
+        }
+        let det = s[0][0] * s[1][1] - s[0][1] * s[1][0];
+        let v = [
+            [s[1][1] / det, -s[0][1] / det],
+            [-s[1][0] / det, s[0][0] / det],
+        ];
+        let xvx = |x: &[f64]| -> f64 {
+            (0..2)
+                .flat_map(|p| (0..2).map(move |q| (p, q)))
+                .map(|(p, q)| x[p] * v[p][q] * x[q])
+                .sum()
+        };
         let mut spans_seen = 0;
         for (j, r) in a.rows.iter().enumerate() {
             if !r.ar.is_finite() {
@@ -301,26 +333,33 @@ mod model_tests {
             let want: f64 = (k + 1 - r.span as usize..=k)
                 .map(|q| c.fit.forecast(q))
                 .sum();
-            assert!(
-                (r.var - want).abs() <= 1e-15 * want,
-                "τ {}: {} vs {want}",
-                r.tau,
-                r.var
-            );
-            assert!((r.sar - r.ar / want.sqrt()).abs() <= 1e-12 * r.sar.abs().max(1.0));
+            assert_close!(r.h, want, EXACT.rel());
+            let x = &a.pred_rows[2 * j..2 * j + 2];
+            assert_eq!(x[0], f64::from(r.span));
+            assert_close!(r.var, want + xvx(x), ROUNDOFF.rel());
+            assert!(r.var > want);
+            assert_close!(r.sar, r.ar / r.var.sqrt(), EXACT);
             spans_seen += usize::from(r.span > 1);
         }
         assert_eq!(spans_seen, 1);
         for car in &a.cars {
             let w = car.window;
-            let sum: f64 = a
-                .rows
-                .iter()
-                .filter(|r| w.contains(r.tau) && r.ar.is_finite())
-                .map(|r| r.var)
-                .sum();
-            assert!((car.var - sum).abs() <= 1e-15 * sum, "{}", w.label());
+            let (mut xw, mut sum_h, mut sum_var, mut n) = ([0.0; 2], 0.0, 0.0, 0);
+            for (j, r) in a.rows.iter().enumerate() {
+                if w.contains(r.tau) && r.ar.is_finite() {
+                    xw[0] += a.pred_rows[2 * j];
+                    xw[1] += a.pred_rows[2 * j + 1];
+                    sum_h += r.h;
+                    sum_var += r.var;
+                    n += 1;
+                }
+            }
+            assert_close!(car.var, sum_h + xvx(&xw), ROUNDOFF.rel());
+            if n > 1 {
+                assert!(car.var > sum_var, "{}: {} vs {sum_var}", w.label(), car.var);
+            }
         }
+        assert!(a.cars.iter().any(|car| car.n_returns > 1));
         assert!(a.fit.params.iter().any(|p| p.name == "persistence"));
     }
 
@@ -545,6 +584,7 @@ mod model_tests {
             ar: ret - normal,
             var: f64::NAN,
             sar: f64::NAN,
+            h: f64::NAN,
         };
         let rows = [
             row(-1, 0.02, 0.01),

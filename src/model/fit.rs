@@ -321,14 +321,25 @@ impl FittedModel {
         })
     }
 
-    /// For a conditional-variance model: the variance of a return observed on calendar
-    /// session `session` (after the estimation window) spanning `span` sessions, the sum of
-    /// its sessions' forecasts from the end of the estimation window. None for the other
-    /// models.
+    /// For a conditional-variance model: the variance forecast of a return observed on
+    /// calendar session `session` (after the estimation window) spanning `span` sessions, the
+    /// sum of its sessions' forecasts from the end of the estimation window (the shock's
+    /// variance, without the mean parameters' estimation error, which
+    /// [`FittedModel::conditional_mean_variance`] adds for the prediction-error variance
+    /// Σh + x'Vx). None for the other models.
     pub fn conditional_variance(&self, session: usize, span: u32) -> Option<f64> {
         let c = self.conditional.as_ref()?;
         let k = session.checked_sub(c.last_session).filter(|k| *k > 0)?;
         Some(c.fit.span_variance(k, span))
+    }
+
+    /// For a conditional-variance model: x'Vx, the variance of x'μ̂ for an unscaled
+    /// prediction row (or sum of rows) x, V = (Σ_t x_t x_t'/H_t)⁻¹ the GLS covariance of the
+    /// mean coefficients ([`super::garch::mean_covariance`]); an AR's prediction-error
+    /// variance is [`FittedModel::conditional_variance`] + this (the market model's
+    /// s²(D + x'(X'X)⁻¹x) with h for s²). None for the other models.
+    pub fn conditional_mean_variance(&self, x: &[f64]) -> Option<f64> {
+        Some(self.conditional.as_ref()?.fit.mean_variance(x))
     }
 
     /// x'b for an unscaled prediction row x (the normal return is `offset + x'b`).

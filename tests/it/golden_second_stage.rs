@@ -562,6 +562,10 @@ mod garch {
     /// The model as the pipeline fits it (`FittedModel::fit` with kind `garch` on span-1
     /// observations): θ̂ within 1e-4 of R's optimum, ℓ(θ̂) within 1e-8, the stop on the
     /// gradient; the event-window forecasts and SARs within 1e-4, and exactly R's at R's θ̂.
+    /// The same for the prediction-error variances (README: `v_mean` = x'Vx with V the GLS
+    /// covariance of α̂, β̂, `sar_pe` the pipeline's SAR = AR/√(h + x'Vx), `car_var` the
+    /// variance of the CAR [−10, τ], Σh + x_w'V x_w): within 1e-4 at the Rust θ̂, and
+    /// `v_mean`, `car_var` exactly R's from R's θ̂ and H_t.
     #[test]
     fn market_model_garch_matches_r() {
         let (est, event) = input();
@@ -604,6 +608,16 @@ mod garch {
         let next_ours = c.fit.forecast(1);
         let window = rows("garch_event_window.csv");
         assert_eq!(window.len(), event.len());
+        // R's V: the GLS form from R's θ̂ and H_t through the Rust formula.
+        let (_, h_r, _) = garch::filter(Variance::Garch, &th, &s, H1::Fixed(g["h1"])).expect("h");
+        let v_r = garch::mean_covariance(&s, &h_r).expect("V");
+        let xvx_r = |x: &[f64; 2]| -> f64 {
+            (0..2)
+                .flat_map(|a| (0..2).map(move |b| (a, b)))
+                .map(|(a, b)| x[a] * v_r[a * 2 + b] * x[b])
+                .sum()
+        };
+        let (mut xw, mut sum_h, mut sum_h_r) = ([0.0; 2], 0.0, 0.0);
         for (k, r) in window.iter().enumerate() {
             let k = k + 1;
             let (ret, m) = (num(r, "r"), num(r, "m"));
@@ -612,6 +626,33 @@ mod garch {
             close(&format!("ar {k}"), ar, num(r, "ar"), OPTIMIZER);
             close(&format!("h {k}"), h, num(r, "h_forecast"), OPTIMIZER);
             close(&format!("sar {k}"), ar / h.sqrt(), num(r, "sar"), OPTIMIZER);
+            let q = f.conditional_mean_variance(&[1.0, m]).expect("x'Vx");
+            close(&format!("v_mean {k}"), q, num(r, "v_mean"), OPTIMIZER);
+            let sar_pe = ar / (h + q).sqrt();
+            close(&format!("sar_pe {k}"), sar_pe, num(r, "sar_pe"), OPTIMIZER);
+            xw[0] += 1.0;
+            xw[1] += m;
+            sum_h += h;
+            let car_var = sum_h + f.conditional_mean_variance(&xw).expect("x_w'Vx_w");
+            close(
+                &format!("car_var {k}"),
+                car_var,
+                num(r, "car_var"),
+                OPTIMIZER,
+            );
+            close(
+                &format!("v_mean(R θ) {k}"),
+                xvx_r(&[1.0, m]),
+                num(r, "v_mean"),
+                EXACT,
+            );
+            sum_h_r += num(r, "h_forecast");
+            close(
+                &format!("car_var(R θ) {k}"),
+                sum_h_r + xvx_r(&xw),
+                num(r, "car_var"),
+                EXACT,
+            );
             // Exact at R's θ̂: the multi-step forecast from R's h_{T+1}.
             let mut hk = next;
             for _ in 1..k {
