@@ -82,13 +82,24 @@ impl PhaseTimer {
         }
     }
 
-    /// Runs `f`, printing "phase NAME: S s" when on.
+    /// Runs `f`, printing "phase NAME: S s (peak RSS so far M MiB)" when on (the peak from
+    /// Linux's `/proc/self/status` VmHWM; omitted where that does not exist).
     pub fn phase<T>(&self, name: &str, f: impl FnOnce() -> T) -> T {
         let t0 = std::time::Instant::now();
         let out = f();
         if self.on {
-            eprintln!("phase {name}: {:.3} s", t0.elapsed().as_secs_f64());
+            let peak = peak_rss_kib()
+                .map(|k| format!(" (peak RSS so far {} MiB)", k / 1024))
+                .unwrap_or_default();
+            eprintln!("phase {name}: {:.3} s{peak}", t0.elapsed().as_secs_f64());
         }
         out
     }
+}
+
+/// The process's peak resident set (VmHWM, KiB), where `/proc/self/status` has it.
+fn peak_rss_kib() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
