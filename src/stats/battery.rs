@@ -45,7 +45,7 @@ struct Prepared<'a> {
     r: &'a Resampling,
     mean: f64,
     est: OnceCell<Vec<&'a [f64]>>,
-    est_aar: OnceCell<Vec<f64>>,
+    est_aar: OnceCell<std::sync::Arc<Vec<f64>>>,
     rbar: OnceCell<f64>,
     joint_events: OnceCell<Option<(Vec<JointEvent<'a>>, usize)>>,
     joint: OnceCell<Option<JointTest>>,

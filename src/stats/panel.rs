@@ -12,7 +12,7 @@
 //! the crude dependence adjustment. GRANK's SARs are AR/(s√d).
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -80,6 +80,49 @@ pub struct Panel<'a> {
     /// Beyond it, each event's moments for its standardized estimation ARs (z = (AR −
     /// mean)/sd, 0 where missing; [`standardize`]), computed where they are read.
     z: OnceLock<Vec<(f64, f64, bool)>>,
+    /// r̄ and the estimation AAR series of the member sets seen so far: the days and windows
+    /// of a run mostly test the same events, and each of these reads every member's
+    /// estimation window.
+    rbar_memo: Memo<f64>,
+    est_aar_memo: Memo<Vec<f64>>,
+}
+
+/// Member sets kept by a [`Memo`]; further sets are computed and not kept.
+const MEMO_SETS: usize = 64;
+
+/// Values computed from a set of members, kept for the next request with the same set
+/// (compared element by element, so a hit is the same input).
+#[derive(Debug)]
+struct Memo<T>(Mutex<Vec<(Vec<usize>, Arc<T>)>>);
+
+/// A clone starts empty: the values are functions of the panel, computed again on demand.
+impl<T> Clone for Memo<T> {
+    fn clone(&self) -> Self {
+        Memo::new()
+    }
+}
+
+impl<T> Memo<T> {
+    fn new() -> Self {
+        Memo(Mutex::new(Vec::new()))
+    }
+
+    fn get_or(&self, members: &[usize], f: impl FnOnce() -> T) -> Arc<T> {
+        let lock = || {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((_, v)) = lock().iter().find(|(m, _)| m.as_slice() == members) {
+            return Arc::clone(v);
+        }
+        let v = Arc::new(f());
+        let mut kept = lock();
+        if kept.len() < MEMO_SETS {
+            kept.push((members.to_vec(), Arc::clone(&v)));
+        }
+        v
+    }
 }
 
 /// Events per block when the SARs are laid out by position.
@@ -113,6 +156,8 @@ impl<'a> Panel<'a> {
             exact_max: EXACT_CORRELATION_MAX,
             corr: OnceLock::new(),
             z: OnceLock::new(),
+            rbar_memo: Memo::new(),
+            est_aar_memo: Memo::new(),
         }
     }
 
@@ -227,7 +272,12 @@ impl<'a> Panel<'a> {
     /// of the members' AR/√d there (over those with one; positions without any left out),
     /// as [`super::pseudo_window_means`] of windows of one session computes it (to the bit:
     /// each event's running sum and its differences), without a copy of every row.
-    pub fn est_aar(&self, members: &[usize]) -> Vec<f64> {
+    pub fn est_aar(&self, members: &[usize]) -> Arc<Vec<f64>> {
+        self.est_aar_memo
+            .get_or(members, || self.est_aar_of(members))
+    }
+
+    fn est_aar_of(&self, members: &[usize]) -> Vec<f64> {
         let width = self.est_width(members);
         let (mut sum, mut cnt) = (vec![0.0; width], vec![0usize; width]);
         for &i in members {
@@ -370,6 +420,12 @@ impl<'a> Panel<'a> {
     /// observation at t): the pairwise products pooled over pairs instead of averaged.
     /// NaN without a qualifying pair.
     pub fn mean_correlation(&self, members: &[usize]) -> f64 {
+        *self
+            .rbar_memo
+            .get_or(members, || self.mean_correlation_of(members))
+    }
+
+    fn mean_correlation_of(&self, members: &[usize]) -> f64 {
         let n = self.events.len();
         if n <= self.exact_max {
             let c = self.corr_matrix();
@@ -535,6 +591,42 @@ mod tests {
             assert!(a.p_value.is_finite());
             assert_eq!(a.p_value.to_bits(), b.p_value.to_bits(), "len {len}");
         }
+    }
+
+    /// The memo keeps one value per member set: a second request for a set gets the value
+    /// of its first computation, another set its own, and both equal a fresh panel's.
+    #[test]
+    fn memo_values_are_per_member_set() {
+        let mut r = crate::synth::Rng::new(4, 2);
+        let common: Vec<f64> = (0..120).map(|_| r.normal()).collect();
+        let data: Vec<Vec<f64>> = (0..12).map(|i| series(i + 3, 120, &common, 0.7)).collect();
+        let spans = vec![1u32; 120];
+        let ev: Vec<PanelEvent> = data
+            .iter()
+            .map(|d| PanelEvent {
+                est_ar: d,
+                est_span: &spans,
+                event_ar: vec![0.0; 3],
+                event_span: vec![1; 3],
+                s2: 1.0,
+                k: 0,
+                est_x: &[],
+                event_x: &[],
+                xtx_inv: &[],
+                grid: 0,
+            })
+            .collect();
+        let panel = Panel::new(ev.clone());
+        let (all, some): (Vec<usize>, Vec<usize>) = ((0..12).collect(), vec![0, 2, 5, 7, 11]);
+        let first = (panel.mean_correlation(&all), panel.est_aar(&all));
+        let other = (panel.mean_correlation(&some), panel.est_aar(&some));
+        assert_ne!(first.0.to_bits(), other.0.to_bits());
+        assert_ne!(first.1, other.1);
+        assert_eq!(panel.mean_correlation(&all).to_bits(), first.0.to_bits());
+        assert!(Arc::ptr_eq(&panel.est_aar(&all), &first.1), "not kept");
+        let fresh = Panel::new(ev);
+        assert_eq!(fresh.mean_correlation(&some).to_bits(), other.0.to_bits());
+        assert_eq!(*fresh.est_aar(&some), *other.1);
     }
 
     /// The O(N·T) estimate of r̄ used beyond 1,000 events equals the exact mean of pairwise
