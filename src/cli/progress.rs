@@ -9,6 +9,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct Bar {
     bar: ProgressBar,
     template: String,
+    /// With `EVIMPACT_PHASE_TIMES=1`: the phase that runs and since when, to print each
+    /// phase's wall time when the next starts (benchmarks: load, events, statistics, …).
+    timing: Option<std::sync::Mutex<Option<(String, std::time::Instant)>>>,
 }
 
 impl Bar {
@@ -24,7 +27,24 @@ impl Bar {
         if let Ok(style) = ProgressStyle::with_template(&template) {
             bar.set_style(style.progress_chars("=> "));
         }
-        Bar { bar, template }
+        let timing = PhaseTimer::from_env()
+            .on
+            .then(|| std::sync::Mutex::new(None));
+        Bar {
+            bar,
+            template,
+            timing,
+        }
+    }
+
+    /// Prints the wall time of the phase that ran (when timing) and starts `next`.
+    fn time_phase(&self, next: Option<&str>) {
+        let Some(t) = &self.timing else { return };
+        let mut cur = t.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((name, t0)) = cur.take() {
+            eprintln!("  step {name}: {:.3} s", t0.elapsed().as_secs_f64());
+        }
+        *cur = next.map(|n| (n.to_string(), std::time::Instant::now()));
     }
 }
 
@@ -47,10 +67,12 @@ impl crate::progress::Progress for Bar {
     }
 
     fn phase(&self, name: &str) {
+        self.time_phase(Some(name));
         self.bar.set_message(name.to_string());
     }
 
     fn finish(&self) {
+        self.time_phase(None);
         self.bar.finish_and_clear();
     }
 }
