@@ -42,7 +42,10 @@ impl Bar {
         let Some(t) = &self.timing else { return };
         let mut cur = t.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((name, t0)) = cur.take() {
-            eprintln!("  step {name}: {:.3} s", t0.elapsed().as_secs_f64());
+            let peak = peak_rss_kib()
+                .map(|k| format!(" (peak RSS so far {} MiB)", k / 1024))
+                .unwrap_or_default();
+            eprintln!("  step {name}: {:.3} s{peak}", t0.elapsed().as_secs_f64());
         }
         *cur = next.map(|n| (n.to_string(), std::time::Instant::now()));
     }
