@@ -213,6 +213,37 @@ struct Acc {
     lines: Vec<usize>,
 }
 
+impl Acc {
+    /// Appends the rows of `later` (read after these). Every field is named, so that a
+    /// new one cannot be forgotten here.
+    fn append(&mut self, later: Acc) {
+        let Acc {
+            mut dates,
+            mut price,
+            mut ret,
+            mut code,
+            midpoints,
+            mut volume,
+            mut status,
+            mut close,
+            mut preclose,
+            mut is_st,
+            mut lines,
+        } = later;
+        self.dates.append(&mut dates);
+        self.price.append(&mut price);
+        self.ret.append(&mut ret);
+        self.code.append(&mut code);
+        self.midpoints += midpoints;
+        self.volume.append(&mut volume);
+        self.status.append(&mut status);
+        self.close.append(&mut close);
+        self.preclose.append(&mut preclose);
+        self.is_st.append(&mut is_st);
+        self.lines.append(&mut lines);
+    }
+}
+
 /// The largest price (or close, preclose) read: above it a value is absurd (no share or
 /// index has ever been quoted at 10¹² in any currency) and refused with its place.
 pub const MAX_PRICE: f64 = 1e12;
@@ -701,6 +732,14 @@ impl Read {
         &mut self.accs[k].1
     }
 
+    /// Appends `part`'s rows (read after this one's) to their securities.
+    fn merge(&mut self, part: Read) {
+        for (security, acc) in part.accs {
+            self.acc(&security).append(acc);
+        }
+        self.last = None;
+    }
+
     fn into_sorted(self) -> Vec<(String, Acc)> {
         let mut v = self.accs;
         v.sort_by(|a, b| a.0.cmp(&b.0));
@@ -958,16 +997,105 @@ fn read_chunk(
 }
 
 fn read_csv(path: &Path, layout: &FileLayout, target: &Target) -> Result<(Cols, Read), InputError> {
+    read_csv_in(path, layout, target, CHUNK_BYTES)
+}
+
+/// Chunks of a long file read at once, each on its own thread into its own accumulators
+/// (merged in file order): the rows' checks and their push into per-security columns
+/// otherwise run on one thread after polars parses each chunk. Memory: this many chunks.
+const CHUNKS_AT_ONCE: usize = 2;
+
+/// A chunk's records copied out of the scanner's buffer, so that several can be read at
+/// once.
+struct OwnedChunk {
+    bytes: Vec<u8>,
+    starts: Vec<u32>,
+    lines: Vec<usize>,
+    plain: bool,
+}
+
+impl OwnedChunk {
+    fn of(c: &Chunk<'_>) -> OwnedChunk {
+        OwnedChunk {
+            bytes: c.bytes.to_vec(),
+            starts: c.starts.clone(),
+            lines: c.lines.clone(),
+            plain: c.plain,
+        }
+    }
+
+    fn chunk(&self) -> Chunk<'_> {
+        Chunk {
+            bytes: &self.bytes,
+            starts: self.starts.clone(),
+            lines: self.lines.clone(),
+            plain: self.plain,
+        }
+    }
+}
+
+/// [`read_csv`] in chunks of about `chunk_bytes`. A long file's chunks are read
+/// [`CHUNKS_AT_ONCE`] at a time; the error reported is the one a reading in file order
+/// meets first (an earlier chunk's bad row before a later chunk's, and both before a
+/// scanning error further on), so the message does not depend on the threads.
+fn read_csv_in(
+    path: &Path,
+    layout: &FileLayout,
+    target: &Target,
+    chunk_bytes: usize,
+) -> Result<(Cols, Read), InputError> {
     let mut sc = Scanner::open(path, layout.delimiter)?;
     let header = Header::checked(path, sc.header_names(), &layout.columns)?;
     let cols = Cols::resolve(path, &header, matches!(target, Target::Long(_)), layout)?;
     let r = Reader::new(path, Unit::Line, &cols, layout);
     let (d, width) = (sc.delimiter, sc.width());
     let mut out = Read::default();
-    while let Some(chunk) = sc.next_chunk(CHUNK_BYTES)? {
-        read_chunk(&r, d, width, &chunk, target, &mut out)?;
+    if !matches!(target, Target::Long(_)) {
+        while let Some(chunk) = sc.next_chunk(chunk_bytes)? {
+            read_chunk(&r, d, width, &chunk, target, &mut out)?;
+        }
+        return Ok((cols, out));
     }
-    Ok((cols, out))
+    loop {
+        let mut batch = Vec::with_capacity(CHUNKS_AT_ONCE);
+        let mut scan_error = None;
+        while batch.len() < CHUNKS_AT_ONCE {
+            match sc.next_chunk(chunk_bytes) {
+                Ok(Some(c)) => batch.push(OwnedChunk::of(&c)),
+                Ok(None) => break,
+                Err(e) => {
+                    scan_error = Some(e);
+                    break;
+                }
+            }
+        }
+        let parts: Vec<Result<Read, InputError>> = std::thread::scope(|scope| {
+            let r = &r;
+            let handles: Vec<_> = batch
+                .iter()
+                .map(|c| {
+                    scope.spawn(move || {
+                        let mut part = Read::default();
+                        read_chunk(r, d, width, &c.chunk(), target, &mut part).map(|()| part)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        let done = batch.len() < CHUNKS_AT_ONCE || scan_error.is_some();
+        for part in parts {
+            out.merge(part?);
+        }
+        if let Some(e) = scan_error {
+            return Err(e);
+        }
+        if done {
+            return Ok((cols, out));
+        }
+    }
 }
 
 // ---------------------------------------------------------------- Parquet and sheets
@@ -1448,6 +1576,72 @@ mod tests {
         let only: HashSet<String> = ["B".to_string()].into();
         let m = load_long_price_file(f.path(), &FileLayout::default(), Some(&only)).expect("valid");
         assert_eq!(m.keys().collect::<Vec<_>>(), ["B"]);
+    }
+
+    /// A long file read in many small chunks, two at a time on their own threads, gives
+    /// the same series as one chunk; its first bad row (in file order) is the error, with
+    /// the same message, whichever chunk it falls in and whatever comes after it.
+    #[test]
+    fn long_file_in_chunks_equals_one_chunk() {
+        let long_in = |path: &Path, chunk: usize| {
+            let layout = FileLayout::default();
+            let (cols, read) = read_csv_in(path, &layout, &Target::Long(None), chunk)?;
+            let r = Reader::new(path, unit_of(path), &cols, &layout);
+            read.into_sorted()
+                .into_iter()
+                .map(|(sec, acc)| r.finish(&sec, acc).map(|s| (sec, s)))
+                .collect::<Result<BTreeMap<String, PriceSeries>, InputError>>()
+        };
+        let mut text = String::from("security,date,adj_close,volume,trade_status\n");
+        let mut rows = Vec::new();
+        for k in 0..600u64 {
+            let d = NaiveDate::from_ymd_opt(2001, 1, 1).expect("d") + chrono::Days::new(k);
+            for sec in ["AAA", "B", "CC.X"] {
+                rows.push(format!(
+                    "{sec},{d},{}.5,{},{}",
+                    k + 3,
+                    k * 7,
+                    u8::from(k % 11 != 0)
+                ));
+            }
+        }
+        // Rows of a security out of date order and split across chunks.
+        rows.swap(10, 1500);
+        for r in &rows {
+            text.push_str(r);
+            text.push('\n');
+        }
+        let f = write(&text);
+        let one = long_in(f.path(), CHUNK_BYTES).expect("valid");
+        assert_eq!(one.len(), 3);
+        assert_eq!(one["B"].dates.len(), 600);
+        for chunk in [64, 700, 4096] {
+            assert_eq!(
+                long_in(f.path(), chunk).expect("valid"),
+                one,
+                "chunks of {chunk} bytes"
+            );
+        }
+        // Two bad rows far apart: the first is reported, by every reading.
+        let mut bad = rows.clone();
+        bad[900] = "B,2001-10-15,abc,5,1".into();
+        bad[1700] = "AAA,2002-07-01,-4,5,1".into();
+        let mut text = String::from("security,date,adj_close,volume,trade_status\n");
+        for r in &bad {
+            text.push_str(r);
+            text.push('\n');
+        }
+        let f = write(&text);
+        let want = long_in(f.path(), CHUNK_BYTES).expect_err("bad").to_string();
+        assert!(
+            want.contains(":902:3:") && want.contains("\"abc\""),
+            "{want}"
+        );
+        // 32 KB: the two bad rows in two chunks of one batch (read at once).
+        for chunk in [64, 700, 4096, 32 << 10] {
+            let got = long_in(f.path(), chunk).expect_err("bad").to_string();
+            assert_eq!(got, want, "chunks of {chunk} bytes");
+        }
     }
 
     /// The typed fast path equals a plain reading of the text, on a file with every kind of
