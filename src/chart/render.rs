@@ -2,6 +2,7 @@
 //! read-back series ([`ChartData`]) into PNG files under `charts/`, each with its SVG
 //! beside it ([`ChartFile::svg_path`]).
 
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
@@ -127,39 +128,52 @@ pub fn draw(out: &Path, kind: ChartKind, opts: &ChartOptions) -> Result<Vec<Char
 pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Result<Vec<ChartFile>> {
     let all = kind == ChartKind::All;
     let wants = |k: ChartKind| all || kind == k;
-    let mut d = Drawing {
-        data,
-        opts,
-        all,
-        dir: data.dir.join("charts"),
-        files: Vec::new(),
-    };
+    let mut steps: Vec<fn(&mut Drawing<'_>) -> Result<()>> = Vec::new();
     if wants(ChartKind::Car) {
-        d.car()?;
+        steps.push(|d| d.car());
     }
     if wants(ChartKind::ArBars) {
-        d.ar_bars()?;
+        steps.push(|d| d.ar_bars());
     }
     if wants(ChartKind::CarDist) {
-        d.car_distribution()?;
+        steps.push(|d| d.car_distribution());
     }
     // The density at large N (or when asked for): the strip's dots no longer read.
     if kind == ChartKind::CarDensity || (all && data.many) {
-        d.car_density()?;
+        steps.push(|d| d.car_density());
     }
     if wants(ChartKind::Tests) {
-        d.tests()?;
+        steps.push(|d| d.tests());
     }
     if wants(ChartKind::Prices) {
-        d.prices()?;
+        steps.push(|d| d.prices());
     }
     if wants(ChartKind::Volume) {
-        d.volume()?;
+        steps.push(|d| d.volume());
     }
     if wants(ChartKind::Groups) {
-        d.groups()?;
+        steps.push(|d| d.groups());
     }
-    Ok(d.files)
+    // Each kind on its own (they share only the read-only data), at once; the charts are
+    // listed, and the first error reported, in the order above.
+    let parts: Vec<Result<Vec<ChartFile>>> = steps
+        .par_iter()
+        .map(|step| {
+            let mut d = Drawing {
+                data,
+                opts,
+                all,
+                dir: data.dir.join("charts"),
+                files: Vec::new(),
+            };
+            step(&mut d).map(|()| d.files)
+        })
+        .collect();
+    let mut files = Vec::new();
+    for part in parts {
+        files.extend(part?);
+    }
+    Ok(files)
 }
 
 /// One [`draw_from`] call: its inputs, the `charts/` folder and the charts written so far.
