@@ -166,7 +166,7 @@ fn solve_small(
     }
     match k {
         1 => fixed!(1),
-        2 => fixed!(2),
+        2 => solve_2x2(m, c, z),
         3 => fixed!(3),
         4 => fixed!(4),
         5 => fixed!(5),
@@ -175,6 +175,49 @@ fn solve_small(
         8 => fixed!(8),
         _ => false,
     }
+}
+
+/// [`solve_small`] for k = 2 (the market model: most placebo solves), written out: the
+/// operations of nalgebra 0.35's LU with partial pivoting and its two triangular solves on
+/// a 2 × 2 system, in their order (pivot: row 1 when |m10| > |m00|; l = m_other · (1/pivot);
+/// u11 = (−u01)·l + m_other1; then y1 = (−c0)·l + c1, z1 = y1/u11, z0 = ((−z1)·u01 + c0)/u00),
+/// so the same bits (`two_by_two_equals_nalgebra_lu`) without building the matrices.
+fn solve_2x2(
+    m: &dyn Fn(usize, usize) -> f64,
+    c: &dyn Fn(usize) -> f64,
+    z: &mut [f64; SMALL_K],
+) -> bool {
+    let (a, b, cc, d) = (m(0, 0), m(0, 1), m(1, 0), m(1, 1));
+    let (mut r0, mut r1) = (c(0), c(1));
+    let swap = cc.abs() > a.abs();
+    let pivot = if swap { cc } else { a };
+    if pivot == 0.0 {
+        // nalgebra leaves the column and the solve meets the zero diagonal.
+        return false;
+    }
+    let inv = 1.0 / pivot;
+    let (u00, u01, l10, u11) = if swap {
+        let l = a * inv;
+        (cc, d, l, -d * l + b)
+    } else {
+        let l = cc * inv;
+        (a, b, l, -b * l + d)
+    };
+    if swap {
+        std::mem::swap(&mut r0, &mut r1);
+    }
+    r1 += -r0 * l10;
+    if u11 == 0.0 {
+        return false;
+    }
+    let z1 = r1 / u11;
+    let z0 = (-z1 * u01 + r0) / u00;
+    if !(z0.is_finite() && z1.is_finite()) {
+        return false;
+    }
+    z[0] = z0;
+    z[1] = z1;
+    true
 }
 
 /// Placebo (permutation) test of a (C)AAR: the statistic is the (C)AAR itself, compared
@@ -491,6 +534,48 @@ mod tests {
             }
         }
         assert!(compared > 1200, "{compared}");
+    }
+
+    /// The written-out 2 × 2 solve equals nalgebra's LU on a fixed-size matrix to the bit
+    /// (and agrees on which systems fail), on 20,000 systems: both pivot orders, scales from
+    /// 1e-300 to 1e300, exact and signed zeros, equal rows, NaN and infinities.
+    #[test]
+    fn two_by_two_equals_nalgebra_lu() {
+        let mut g = crate::synth::Rng::new(5, 22);
+        let special = [0.0, -0.0, 1.0, -1.0, f64::NAN, f64::INFINITY, 1e-300, 1e300];
+        let mut solved = 0;
+        for case in 0..20_000 {
+            let mut v: Vec<f64> = (0..6)
+                .map(|_| g.normal() * 10f64.powi(g.below(7) as i32 * 50 - 150).min(1e300))
+                .collect();
+            match case % 7 {
+                0 => v[g.below(6) as usize] = special[g.below(8) as usize],
+                1 => {
+                    v[2] = v[0];
+                    v[3] = v[1];
+                }
+                2 => v[0] = 0.0,
+                3 => v[2] = v[0] * (1.0 + 1e-15),
+                _ => {}
+            }
+            let (m, c) = (&v[..4], &v[4..]);
+            let mut z = [0.0; SMALL_K];
+            let got = solve_2x2(&|i, j| m[i * 2 + j], &|i| c[i], &mut z);
+            let want = SMatrix::<f64, 2, 2>::from_fn(|i, j| m[i * 2 + j])
+                .lu()
+                .solve(&SVector::<f64, 2>::from_fn(|i, _| c[i]))
+                .filter(|x| x.iter().all(|v| v.is_finite()));
+            match want {
+                Some(x) => {
+                    assert!(got, "case {case}: {v:?}");
+                    assert_eq!(z[0].to_bits(), x[0].to_bits(), "case {case}: {v:?}");
+                    assert_eq!(z[1].to_bits(), x[1].to_bits(), "case {case}: {v:?}");
+                    solved += 1;
+                }
+                None => assert!(!got, "case {case}: {v:?}"),
+            }
+        }
+        assert!(solved > 15_000, "{solved}");
     }
 
     /// The grouped placebo with a reused buffer per chunk gives the plain implementation's
