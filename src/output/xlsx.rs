@@ -280,6 +280,15 @@ fn serial(days: i32) -> Option<i64> {
     (s >= 61).then_some(s)
 }
 
+/// A number cell whose text is the value's `Display` (integers, `f32`): `open` writes the
+/// cell's start.
+fn displayed(s: &mut String, open: &dyn Fn(&mut String, u8), v: &dyn std::fmt::Display) {
+    use std::fmt::Write as _;
+    open(s, 0);
+    let _ = write!(s, "{v}");
+    s.push_str("</v></c>");
+}
+
 /// Writes one sheet part: a bold, frozen header and the rows. Returns the cells cut at
 /// [`EXCEL_CELL_CHARS`].
 fn write_sheet(
@@ -353,21 +362,9 @@ fn write_sheet(
                     number(v, &mut s);
                     s.push_str("</v></c>");
                 }
-                Cell::F32(v) => {
-                    open(&mut s, 0);
-                    let _ = write!(s, "{v}");
-                    s.push_str("</v></c>");
-                }
-                Cell::I64(v) => {
-                    open(&mut s, 0);
-                    let _ = write!(s, "{v}");
-                    s.push_str("</v></c>");
-                }
-                Cell::U64(v) => {
-                    open(&mut s, 0);
-                    let _ = write!(s, "{v}");
-                    s.push_str("</v></c>");
-                }
+                Cell::F32(v) => displayed(&mut s, &open, &v),
+                Cell::I64(v) => displayed(&mut s, &open, &v),
+                Cell::U64(v) => displayed(&mut s, &open, &v),
                 Cell::Bool(b) => {
                     s.push_str(&format!(
                         "<c r=\"{}{r}\" t=\"b\"><v>{}</v></c>",

@@ -593,19 +593,13 @@ mod tests {
         }
     }
 
-    /// The memo keeps one value per member set: a second request for a set gets the value
-    /// of its first computation, another set its own, and both equal a fresh panel's.
-    #[test]
-    fn memo_values_are_per_member_set() {
-        let mut r = crate::synth::Rng::new(4, 2);
-        let common: Vec<f64> = (0..120).map(|_| r.normal()).collect();
-        let data: Vec<Vec<f64>> = (0..12).map(|i| series(i + 3, 120, &common, 0.7)).collect();
-        let spans = vec![1u32; 120];
-        let ev: Vec<PanelEvent> = data
-            .iter()
+    /// Panel events with estimation ARs `data` (spans `spans`) and nothing estimated, on one
+    /// grid.
+    fn estimation_only<'a>(data: &'a [Vec<f64>], spans: &'a [u32]) -> Vec<PanelEvent<'a>> {
+        data.iter()
             .map(|d| PanelEvent {
                 est_ar: d,
-                est_span: &spans,
+                est_span: spans,
                 event_ar: vec![0.0; 3],
                 event_span: vec![1; 3],
                 s2: 1.0,
@@ -615,7 +609,18 @@ mod tests {
                 xtx_inv: &[],
                 grid: 0,
             })
-            .collect();
+            .collect()
+    }
+
+    /// The memo keeps one value per member set: a second request for a set gets the value
+    /// of its first computation, another set its own, and both equal a fresh panel's.
+    #[test]
+    fn memo_values_are_per_member_set() {
+        let mut r = crate::synth::Rng::new(4, 2);
+        let common: Vec<f64> = (0..120).map(|_| r.normal()).collect();
+        let data: Vec<Vec<f64>> = (0..12).map(|i| series(i + 3, 120, &common, 0.7)).collect();
+        let spans = vec![1u32; 120];
+        let ev = estimation_only(&data, &spans);
         let panel = Panel::new(ev.clone());
         let (all, some): (Vec<usize>, Vec<usize>) = ((0..12).collect(), vec![0, 2, 5, 7, 11]);
         let first = (panel.mean_correlation(&all), panel.est_aar(&all));
@@ -639,21 +644,7 @@ mod tests {
         let w = 0.5; // corr = w²/(1 + w²) = 0.2
         let data: Vec<Vec<f64>> = (0..30).map(|i| series(i + 10, 250, &common, w)).collect();
         let spans = vec![1u32; 250];
-        let ev: Vec<PanelEvent> = data
-            .iter()
-            .map(|d| PanelEvent {
-                est_ar: d,
-                est_span: &spans,
-                event_ar: vec![0.0; 3],
-                event_span: vec![1; 3],
-                s2: 1.0,
-                k: 0,
-                est_x: &[],
-                event_x: &[],
-                xtx_inv: &[],
-                grid: 0,
-            })
-            .collect();
+        let ev = estimation_only(&data, &spans);
         let exact = Panel::new(ev.clone());
         let members: Vec<usize> = (0..30).collect();
         let a = exact.mean_correlation(&members);
