@@ -42,10 +42,11 @@ impl Bar {
         let Some(t) = &self.timing else { return };
         let mut cur = t.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((name, t0)) = cur.take() {
-            let peak = peak_rss_kib()
-                .map(|k| format!(" (peak RSS so far {} MiB)", k / 1024))
-                .unwrap_or_default();
-            eprintln!("  step {name}: {:.3} s{peak}", t0.elapsed().as_secs_f64());
+            eprintln!(
+                "  step {name}: {:.3} s{}",
+                t0.elapsed().as_secs_f64(),
+                peak_note()
+            );
         }
         *cur = next.map(|n| (n.to_string(), std::time::Instant::now()));
     }
@@ -113,18 +114,25 @@ impl PhaseTimer {
         let t0 = std::time::Instant::now();
         let out = f();
         if self.on {
-            let peak = peak_rss_kib()
-                .map(|k| format!(" (peak RSS so far {} MiB)", k / 1024))
-                .unwrap_or_default();
-            eprintln!("phase {name}: {:.3} s{peak}", t0.elapsed().as_secs_f64());
+            eprintln!(
+                "phase {name}: {:.3} s{}",
+                t0.elapsed().as_secs_f64(),
+                peak_note()
+            );
         }
         out
     }
 }
 
-/// The process's peak resident set (VmHWM, KiB), where `/proc/self/status` has it.
-fn peak_rss_kib() -> Option<u64> {
-    let s = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+/// " (peak RSS so far M MiB)": the process's peak resident set (VmHWM in
+/// `/proc/self/status`); empty where that does not exist.
+fn peak_note() -> String {
+    let kib = || -> Option<u64> {
+        let s = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    kib().map_or_else(String::new, |k| {
+        format!(" (peak RSS so far {} MiB)", k / 1024)
+    })
 }

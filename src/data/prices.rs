@@ -1024,11 +1024,12 @@ impl OwnedChunk {
         }
     }
 
-    fn chunk(&self) -> Chunk<'_> {
+    /// The chunk to read, once: its record starts and lines are moved out.
+    fn take(&mut self) -> Chunk<'_> {
         Chunk {
             bytes: &self.bytes,
-            starts: self.starts.clone(),
-            lines: self.lines.clone(),
+            starts: std::mem::take(&mut self.starts),
+            lines: std::mem::take(&mut self.lines),
             plain: self.plain,
         }
     }
@@ -1072,11 +1073,11 @@ fn read_csv_in(
         let parts: Vec<Result<Read, InputError>> = std::thread::scope(|scope| {
             let r = &r;
             let handles: Vec<_> = batch
-                .iter()
+                .iter_mut()
                 .map(|c| {
                     scope.spawn(move || {
                         let mut part = Read::default();
-                        read_chunk(r, d, width, &c.chunk(), target, &mut part).map(|()| part)
+                        read_chunk(r, d, width, &c.take(), target, &mut part).map(|()| part)
                     })
                 })
                 .collect();

@@ -112,10 +112,6 @@ pub fn window_volume_ratios(o: &Outcome, r: &EventResult) -> Vec<(i32, f64)> {
         .collect()
 }
 
-/// Series rows of one event: sessions from `PRICE_PAD` before to `PRICE_PAD` after the
-/// event window, and the weekdays between them that are not sessions.
-/// The event file's rows by security (rows without a security under `None`), so that the
-/// marks of each event are found without scanning every event.
 /// The events of the event file by security (`None`: events without a security, which mark
 /// every security), each list in file order with its dates sorted beside it, so that the
 /// events of one date range are found by binary search (a series looks up only the events
@@ -176,6 +172,8 @@ impl<'a> EventsBySecurity<'a> {
     }
 }
 
+/// Series rows of one event: sessions from `PRICE_PAD` before to `PRICE_PAD` after the
+/// event window, and the weekdays between them that are not sessions.
 pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult) -> Vec<SeriesRow> {
     let (tl, cal, d0) = (&r.timeline, &r.calendar, r.day0_index);
     if tl.status.len() != cal.len() || d0 >= cal.len() {

@@ -12,16 +12,18 @@ pub fn summary_json(o: &Outcome) -> serde_json::Value {
     summary_json_for(o, &Plan::for_outcome(o))
 }
 
+/// A number as JSON, null where it is not finite (NaN, ±inf).
+fn num(v: f64) -> serde_json::Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
 /// [`summary_json`] for `plan`: every event listed, or (`plan.summary_aggregates`) the
 /// per-event results as aggregates with the names of the tables that hold each event.
 pub fn summary_json_for(o: &Outcome, plan: &Plan) -> serde_json::Value {
-    let num = |v: f64| {
-        if v.is_finite() {
-            json!(v)
-        } else {
-            serde_json::Value::Null
-        }
-    };
     let tests = |a: &crate::outcome::Aggregate| {
         a.tests
             .iter()
@@ -60,8 +62,23 @@ pub fn summary_json_for(o: &Outcome, plan: &Plan) -> serde_json::Value {
         "days": o.days.iter().map(|a| json!({
             "tau": a.tau, "n": a.n, "aar": num(a.mean), "tests": tests(a)
         })).collect::<Vec<_>>(),
-        // At large N, `events_summary` below instead (not built, then dropped).
-        "events": if plan.summary_aggregates { serde_json::Value::Null } else { json!(o.results.iter().map(|r| json!({
+        "volume": volume_note(o),
+        "skipped": &o.skipped,
+        "warnings": &o.warnings,
+    });
+    v["second_stage"] = second_stage_json(o, plan);
+    // Every event, or at large N their aggregates (the list is then not built).
+    if plan.summary_aggregates {
+        v["events_summary"] = events_summary(o, plan);
+    } else {
+        v["events"] = events_json(o);
+    }
+    v
+}
+
+/// `summary.json`'s `events`: each analysed event's model, BHARs, resumptions and CARs.
+fn events_json(o: &Outcome) -> serde_json::Value {
+    json!(o.results.iter().map(|r| json!({
             "event_id": r.event_id, "security": r.security, "entity": r.entity, "label": r.label,
             "exchange": r.exchange, "day0": r.day0.to_string(),
             "price_column": r.timeline.price_column,
@@ -81,30 +98,11 @@ pub fn summary_json_for(o: &Outcome, plan: &Plan) -> serde_json::Value {
                 "window": c.window.label(), "car": num(c.car), "car_var": num(c.var), "t_stat": num(c.t),
                 "p_value": num(c.p), "n_returns": c.n_returns
             })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>()) },
-        "volume": volume_note(o),
-        "skipped": &o.skipped,
-        "warnings": &o.warnings,
-    });
-    v["second_stage"] = second_stage_json(o, plan);
-    if plan.summary_aggregates
-        && let Some(m) = v.as_object_mut()
-    {
-        m.remove("events");
-        m.insert("events_summary".into(), events_summary(o, plan));
-    }
-    v
+        })).collect::<Vec<_>>())
 }
 
 /// A [`Spread`] as JSON (null for undefined values).
 fn spread_json(s: &Spread) -> serde_json::Value {
-    let num = |v: f64| {
-        if v.is_finite() {
-            json!(v)
-        } else {
-            serde_json::Value::Null
-        }
-    };
     let q = |i: usize| s.quantiles.map_or(serde_json::Value::Null, |q| num(q[i]));
     json!({
         "n": s.n, "mean": num(s.mean), "sd": num(s.sd), "min": num(s.min),
@@ -246,11 +244,11 @@ fn second_stage_json(o: &Outcome, plan: &Plan) -> serde_json::Value {
                 "group": g.group, "n_events": g.n_events,
                 "windows": g.windows.iter().map(|a| json!({
                     "window": a.window.map(|w| w.label()), "n": a.n,
-                    "caar": if a.mean.is_finite() { json!(a.mean) } else { serde_json::Value::Null },
+                    "caar": num(a.mean),
                     "tests": a.tests.iter().map(|t| json!({
                         "test": t.test,
-                        "statistic": if t.statistic.is_finite() { json!(t.statistic) } else { serde_json::Value::Null },
-                        "p_value": if t.p_value.is_finite() { json!(t.p_value) } else { serde_json::Value::Null },
+                        "statistic": num(t.statistic),
+                        "p_value": num(t.p_value),
                         "n": t.n, "distribution": t.distribution,
                     })).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),

@@ -280,6 +280,14 @@ fn serial(days: i32) -> Option<i64> {
     (s >= 61).then_some(s)
 }
 
+/// A cell's reference, e.g. `B12`, in a buffer reused by every cell.
+fn cell_ref<'b>(buf: &'b mut String, column: &str, row: &str) -> &'b str {
+    buf.clear();
+    buf.push_str(column);
+    buf.push_str(row);
+    buf
+}
+
 /// A number cell whose text is the value's `Display` (integers, `f32`): `open` writes the
 /// cell's start.
 fn displayed(s: &mut String, open: &dyn Fn(&mut String, u8), v: &dyn std::fmt::Display) {
@@ -383,10 +391,7 @@ fn write_sheet(
                             .and_then(|e| e.checked_add_signed(chrono::TimeDelta::days(d.into())))
                             .map(|d| d.format("%Y-%m-%d").to_string())
                             .unwrap_or_default();
-                        cref.clear();
-                        cref.push_str(&letters[i]);
-                        cref.push_str(&rs);
-                        text_cell(&cref, &text, 0, &mut s);
+                        text_cell(cell_ref(&mut cref, &letters[i], &rs), &text, 0, &mut s);
                     }
                 },
                 Cell::Text(t) => {
@@ -400,10 +405,7 @@ fn write_sheet(
                     } else {
                         t
                     };
-                    cref.clear();
-                    cref.push_str(&letters[i]);
-                    cref.push_str(&rs);
-                    text_cell(&cref, t, 0, &mut s);
+                    text_cell(cell_ref(&mut cref, &letters[i], &rs), t, 0, &mut s);
                 }
             }
         }
@@ -454,8 +456,6 @@ impl Workbook {
     /// Writing the file; a column of a type without a cell form.
     pub fn add_table(&mut self, name: &str, df: &DataFrame, files: &[String]) -> Result<()> {
         let (rows, columns) = (df.height(), df.width());
-        let listed = files.join(", ");
-        let files = crate::text::and_list(files);
         if rows > self.max_rows || columns > EXCEL_COLUMNS {
             let what = if rows > self.max_rows {
                 format!(
@@ -470,17 +470,10 @@ impl Workbook {
                     thousands(EXCEL_COLUMNS)
                 )
             };
-            self.entries.push(Entry {
-                sheet: None,
-                table: name.into(),
-                rows,
-                columns,
-                files: listed,
-                note: format!("not in this workbook: {what}; the whole table is in {files}"),
-                quiet: false,
-            });
+            self.left_out(name, df, files, &what, false);
             return Ok(());
         }
+        let (listed, prose) = (files.join(", "), crate::text::and_list(files));
         let taken: Vec<String> = std::iter::once(CONTENTS.to_string())
             .chain(self.entries.iter().filter_map(|e| e.sheet.clone()))
             .collect();
@@ -513,7 +506,7 @@ impl Workbook {
         .with_context(|| format!("writing sheet {sheet} of {FILE}"))?;
         let note = if cut > 0 {
             format!(
-                "{} cut at Excel's {} characters; the whole text is in {files}",
+                "{} cut at Excel's {} characters; the whole text is in {prose}",
                 crate::text::count(cut, "text cell"),
                 thousands(EXCEL_CELL_CHARS)
             )
@@ -535,6 +528,11 @@ impl Workbook {
     /// Lists the table `name` in `contents` without a sheet: `why` it is left out and its
     /// `files`; no terminal note (the caller says it once for all such tables).
     pub fn leave_out(&mut self, name: &str, df: &DataFrame, files: &[String], why: &str) {
+        self.left_out(name, df, files, why, true);
+    }
+
+    /// The `contents` row of a table without a sheet; `quiet`: no terminal note.
+    fn left_out(&mut self, name: &str, df: &DataFrame, files: &[String], why: &str, quiet: bool) {
         self.entries.push(Entry {
             sheet: None,
             table: name.into(),
@@ -545,7 +543,7 @@ impl Workbook {
                 "not in this workbook: {why}; the whole table is in {}",
                 crate::text::and_list(files)
             ),
-            quiet: true,
+            quiet,
         });
     }
 

@@ -538,7 +538,8 @@ mod tests {
 
     /// The written-out 2 × 2 solve equals nalgebra's LU on a fixed-size matrix to the bit
     /// (and agrees on which systems fail), on 20,000 systems: both pivot orders, scales from
-    /// 1e-300 to 1e300, exact and signed zeros, equal rows, NaN and infinities.
+    /// 1e-150 to 1e150 and single entries of 1e-300 and 1e300, exact and signed zeros, equal rows,
+    /// NaN and infinities.
     #[test]
     fn two_by_two_equals_nalgebra_lu() {
         let mut g = crate::synth::Rng::new(5, 22);
@@ -546,7 +547,7 @@ mod tests {
         let mut solved = 0;
         for case in 0..20_000 {
             let mut v: Vec<f64> = (0..6)
-                .map(|_| g.normal() * 10f64.powi(g.below(7) as i32 * 50 - 150).min(1e300))
+                .map(|_| g.normal() * 10f64.powi(g.below(7) as i32 * 50 - 150))
                 .collect();
             match case % 7 {
                 0 => v[g.below(6) as usize] = special[g.below(8) as usize],
