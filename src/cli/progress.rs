@@ -108,6 +108,24 @@ impl PhaseTimer {
         }
     }
 
+    /// When on, times each test of the battery from now on, for [`PhaseTimer::tests`].
+    pub fn time_tests(&self) {
+        if self.on {
+            crate::stats::battery::time_tests();
+        }
+    }
+
+    /// When on, prints "  test NAME: S s over N samples" for each test run since
+    /// [`PhaseTimer::time_tests`] (seconds summed over the threads that ran samples at once).
+    pub fn tests(&self) {
+        if !self.on {
+            return;
+        }
+        for (id, secs, calls) in crate::stats::battery::test_times() {
+            eprintln!("  test {}: {secs:.3} s over {calls} samples", id.as_str());
+        }
+    }
+
     /// Runs `f`, printing "phase NAME: S s (peak RSS so far M MiB)" when on (the peak from
     /// Linux's `/proc/self/status` VmHWM; omitted where that does not exist).
     pub fn phase<T>(&self, name: &str, f: impl FnOnce() -> T) -> T {

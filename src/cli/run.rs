@@ -276,7 +276,9 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     check_inputs_or_fetch(&study, a.fetch, a.quiet)?;
     let timer = super::progress::PhaseTimer::from_env();
     let bar = super::progress::Bar::new("evimpact", "events", !a.quiet);
+    timer.time_tests();
     let mut outcome = timer.phase("study", || crate::pipeline::run_study_with(&study, &bar))?;
+    timer.tests();
     outcome.command = reproducing_command(a, &study);
     let counts = outcome.counts();
     let n_skipped = counts.skipped;

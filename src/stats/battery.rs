@@ -2,6 +2,7 @@
 //! alone ([`run_test`], e.g. the run's lead test on each cumulative window of the CAR chart).
 
 use std::cell::OnceCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use super::binder::{JointEvent, JointHypothesis, JointTest, binder_joint};
 use super::binder_empirical::binder_empirical;
@@ -44,7 +45,7 @@ struct Prepared<'a> {
     s: &'a Sample,
     r: &'a Resampling,
     mean: f64,
-    est: OnceCell<Vec<&'a [f64]>>,
+    p_hat: OnceCell<f64>,
     est_aar: OnceCell<std::sync::Arc<Vec<f64>>>,
     rbar: OnceCell<f64>,
     joint_events: OnceCell<Option<(Vec<JointEvent<'a>>, usize)>>,
@@ -59,7 +60,7 @@ impl<'a> Prepared<'a> {
             s,
             r,
             mean: s.values.iter().sum::<f64>() / n as f64,
-            est: OnceCell::new(),
+            p_hat: OnceCell::new(),
             est_aar: OnceCell::new(),
             rbar: OnceCell::new(),
             joint_events: OnceCell::new(),
@@ -67,8 +68,8 @@ impl<'a> Prepared<'a> {
         }
     }
 
-    fn est(&self) -> &[&'a [f64]] {
-        self.est.get_or_init(|| self.panel.est_ar(&self.s.members))
+    fn p_hat(&self) -> f64 {
+        *self.p_hat.get_or_init(|| self.panel.p_hat(&self.s.members))
     }
 
     /// The estimation-window AAR series on one session's scale (AR/√d; see the panel).
@@ -133,6 +134,18 @@ impl<'a> Prepared<'a> {
     }
 
     fn run(&self, id: TestId) -> TestStat {
+        if !TIMING.load(Relaxed) {
+            return self.run_untimed(id);
+        }
+        let t0 = std::time::Instant::now();
+        let out = self.run_untimed(id);
+        let (nanos, calls) = &SPENT[id as usize];
+        nanos.fetch_add(t0.elapsed().as_nanos() as u64, Relaxed);
+        calls.fetch_add(1, Relaxed);
+        out
+    }
+
+    fn run_untimed(&self, id: TestId) -> TestStat {
         let s = self.s;
         let n = s.values.len();
         match id {
@@ -147,12 +160,10 @@ impl<'a> Prepared<'a> {
             TestId::SkewnessCorrectedT => skewness_corrected_t_hall(&s.values),
             TestId::Sign => sign_test(&s.values),
             TestId::SignExact => sign_test_exact(&s.values),
-            TestId::GeneralizedSign => generalized_sign_cowan(&s.values, cowan_p_hat(self.est())),
-            TestId::GeneralizedSignExact => {
-                generalized_sign_exact(&s.values, cowan_p_hat(self.est()))
-            }
+            TestId::GeneralizedSign => generalized_sign_cowan(&s.values, self.p_hat()),
+            TestId::GeneralizedSignExact => generalized_sign_exact(&s.values, self.p_hat()),
             TestId::GeneralizedSignExactMinlike => {
-                generalized_sign_exact_minlike(&s.values, cowan_p_hat(self.est()))
+                generalized_sign_exact_minlike(&s.values, self.p_hat())
             }
             TestId::CorradoRank => {
                 let ranks = self.panel.corrado_ranks(&s.members);
@@ -205,6 +216,33 @@ impl<'a> Prepared<'a> {
             TestId::BinderJointEmpirical => self.joint_empirical(),
         }
     }
+}
+
+/// Whether [`Prepared::run`] times each test (off unless [`time_tests`] turned it on).
+static TIMING: AtomicBool = AtomicBool::new(false);
+
+/// Per test (by `TestId as usize`): nanoseconds spent and samples run, while timing.
+static SPENT: [(AtomicU64, AtomicU64); TestId::ALL.len()] =
+    [const { (AtomicU64::new(0), AtomicU64::new(0)) }; TestId::ALL.len()];
+
+/// Times each test from now on (`EVIMPACT_PHASE_TIMES=1`: what each test of the battery
+/// costs, for benchmarks).
+pub fn time_tests() {
+    TIMING.store(true, Relaxed);
+}
+
+/// Each test run since [`time_tests`], in [`TestId::ALL`] order: seconds spent in it,
+/// summed over samples and over the threads that ran them at once (so the sum can exceed
+/// the wall time), and the samples it ran on.
+pub fn test_times() -> Vec<(TestId, f64, u64)> {
+    TestId::ALL
+        .into_iter()
+        .map(|id| {
+            let (nanos, calls) = &SPENT[id as usize];
+            (id, nanos.load(Relaxed) as f64 * 1e-9, calls.load(Relaxed))
+        })
+        .filter(|(_, _, calls)| *calls > 0)
+        .collect()
 }
 
 /// The battery of tests on one day or window, in the order of [`TestId::ALL`]: J1,

@@ -8,18 +8,25 @@ use super::{TestStat, p_binomial, p_binomial_minlike};
 /// (1/M_i) Σ_t 1[AR_it > 0] (Cowan's eq. for p̂; events without an estimation AR are left
 /// out). NaN when no event has one.
 pub fn cowan_p_hat(est: &[&[f64]]) -> f64 {
-    let shares: Vec<f64> = est
+    p_hat_of_shares(est.iter().map(|s| cowan_share(s)))
+}
+
+/// One event's share of positive estimation-window ARs over its finite ones (NaN entries
+/// left out); None without a finite AR.
+pub fn cowan_share(est: &[f64]) -> Option<f64> {
+    let (pos, all) = est
         .iter()
-        .filter_map(|s| {
-            let (pos, all) = s
-                .iter()
-                .filter(|v| v.is_finite())
-                .fold((0usize, 0usize), |(p, a), v| {
-                    (p + usize::from(*v > 0.0), a + 1)
-                });
-            (all > 0).then(|| pos as f64 / all as f64)
-        })
-        .collect();
+        .filter(|v| v.is_finite())
+        .fold((0usize, 0usize), |(p, a), v| {
+            (p + usize::from(*v > 0.0), a + 1)
+        });
+    (all > 0).then(|| pos as f64 / all as f64)
+}
+
+/// p̂ from the events' shares ([`cowan_share`]) in their order: the mean of those that
+/// exist, NaN when none does.
+pub fn p_hat_of_shares(shares: impl Iterator<Item = Option<f64>>) -> f64 {
+    let shares: Vec<f64> = shares.flatten().collect();
     if shares.is_empty() {
         f64::NAN
     } else {

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use super::TestStat;
 use super::binder::JointEvent;
 use super::bootstrap::ByPosition;
+use super::cowan::{cowan_share, p_hat_of_shares};
 use super::grank::{grank_by_position, own_ranks};
 use super::kolari_pynnonen::{KP_MIN_COMMON, pairwise_correlation};
 use super::placebo::pseudo_cars;
@@ -85,6 +86,8 @@ pub struct Panel<'a> {
     /// estimation window.
     rbar_memo: Memo<f64>,
     est_aar_memo: Memo<Vec<f64>>,
+    /// Each event's share of positive estimation ARs ([`cowan_share`]), for p̂.
+    shares: OnceLock<Vec<Option<f64>>>,
 }
 
 /// Member sets kept by a [`Memo`]; further sets are computed and not kept.
@@ -158,6 +161,7 @@ impl<'a> Panel<'a> {
             z: OnceLock::new(),
             rbar_memo: Memo::new(),
             est_aar_memo: Memo::new(),
+            shares: OnceLock::new(),
         }
     }
 
@@ -261,6 +265,18 @@ impl<'a> Panel<'a> {
     /// Number of estimation-window positions (the Corrado grid's event window starts here).
     pub fn est_len(&self) -> usize {
         self.est_len
+    }
+
+    /// p̂ of the generalized sign tests over the members ([`super::cowan_p_hat`] of their
+    /// estimation ARs, to the bit: each event's share is counted once per run).
+    pub fn p_hat(&self, members: &[usize]) -> f64 {
+        let shares = self.shares.get_or_init(|| {
+            self.events
+                .par_iter()
+                .map(|e| cowan_share(e.est_ar))
+                .collect()
+        });
+        p_hat_of_shares(members.iter().map(|&i| shares[i]))
     }
 
     pub fn est_ar(&self, members: &[usize]) -> Vec<&[f64]> {
@@ -493,7 +509,7 @@ mod tests {
     }
 
     /// The panel's by-position paths (GRANK, the BMP bootstrap) on a subset of its events
-    /// give to the bit what the per-event functions give on the members' own rows: gaps,
+    /// (and p̂) give to the bit what the per-event functions give on the members' own rows: gaps,
     /// spans of two sessions and a shorter estimation window included.
     #[test]
     fn by_position_paths_equal_the_per_event_functions() {
@@ -568,6 +584,10 @@ mod tests {
             bits(&panel.est_aar(&members)),
             bits(&crate::stats::pseudo_window_means(&unit_refs, 1))
         );
+        let est: Vec<&[f64]> = members.iter().map(|&i| ev[i].est_ar).collect();
+        let p_hat = crate::stats::cowan_p_hat(&est);
+        assert!(p_hat > 0.3 && p_hat < 0.7);
+        assert_eq!(panel.p_hat(&members).to_bits(), p_hat.to_bits());
         let want = crate::stats::grank_kolari_pynnonen(&refs, &std);
         let got = panel.grank(&members, &std);
         assert!(want.statistic.is_finite());
