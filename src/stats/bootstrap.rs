@@ -286,10 +286,17 @@ pub(crate) fn bmp_bootstrap_by_position(
             },
         )
     } else {
+        // With most of the panel's events as members, a draw adds whole rows (every event,
+        // members or not: contiguous, branch-free, so vectorized) and then reads the
+        // members' sums; with few, it adds only the members' entries. Each member's sum
+        // is the same additions in the same order either way (a missing SAR adds +0.0,
+        // which leaves a sum that started at +0.0 unchanged, bit for bit).
+        let whole = 2 * m >= sar.stride;
+        let cols = if whole { sar.stride } else { m };
         let init = || {
             (
-                vec![0.0f64; m],
-                vec![0u32; m],
+                vec![0.0f64; cols],
+                vec![0u32; cols],
                 Vec::<usize>::with_capacity(len),
                 Vec::<f64>::with_capacity(m),
             )
@@ -306,23 +313,30 @@ pub(crate) fn bmp_bootstrap_by_position(
                 pos.extend((0..len).map(|_| rng.below(w) as usize));
                 acc.fill(0.0);
                 cnt.fill(0);
+                let add = |a: &mut f64, c: &mut u32, v: f64| {
+                    let ok = v.is_finite();
+                    *a += if ok { v } else { 0.0 };
+                    *c += u32::from(ok);
+                };
                 for &t in pos.iter() {
                     let row = sar.row(t);
-                    for ((a, c), &i) in acc.iter_mut().zip(cnt.iter_mut()).zip(members) {
-                        let v = row[i];
-                        if v.is_finite() {
-                            *a += v;
-                            *c += 1;
+                    if whole {
+                        for ((a, c), &v) in acc.iter_mut().zip(cnt.iter_mut()).zip(row) {
+                            add(a, c, v);
+                        }
+                    } else {
+                        for ((a, c), &i) in acc.iter_mut().zip(cnt.iter_mut()).zip(members) {
+                            add(a, c, row[i]);
                         }
                     }
                 }
                 s.clear();
-                s.extend(
-                    acc.iter()
-                        .zip(cnt.iter())
-                        .filter(|(_, c)| **c > 0)
-                        .map(|(a, c)| a / f64::from(*c).sqrt()),
-                );
+                let scaled = |(a, c): (&f64, &u32)| (*c > 0).then(|| a / f64::from(*c).sqrt());
+                if whole {
+                    s.extend(members.iter().filter_map(|&i| scaled((&acc[i], &cnt[i]))));
+                } else {
+                    s.extend(acc.iter().zip(cnt.iter()).filter_map(scaled));
+                }
                 let stat = mean_over_se(s);
                 stat.is_finite().then(|| as_extreme(stat, real.statistic))
             },

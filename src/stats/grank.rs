@@ -145,15 +145,11 @@ pub(crate) fn grank_by_position(
             if !x.is_finite() {
                 continue;
             }
-            let shift = if x > g[j] {
-                1.0
-            } else if x == g[j] {
-                equal[j] += 1;
-                0.5
-            } else {
-                below[j] += 1;
-                0.0
-            };
+            // Without branches (x against g is a coin flip): shift 1, 1/2 or 0, exactly.
+            let (above, same) = (x > g[j], x == g[j]);
+            let shift = f64::from(u8::from(above)) + 0.5 * f64::from(u8::from(same));
+            equal[j] += usize::from(same);
+            below[j] += usize::from(!above && !same);
             st += (rs[i] + shift) / denom[j] - 0.5;
             ct += 1;
         }
