@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use super::tables::dates_col;
 use crate::outcome::{EventResult, Outcome};
@@ -273,10 +274,11 @@ pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult)
 /// `series.csv`: prices, volume and cumulative CAR around every analysed event.
 pub fn series_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let by_security = EventsBySecurity::new(o);
+    // In parallel over events, collected in their order.
     let rows: Vec<SeriesRow> = o
         .results
-        .iter()
-        .flat_map(|r| series_rows(o, &by_security, r))
+        .par_iter()
+        .flat_map_iter(|r| series_rows(o, &by_security, r))
         .collect();
     let s = |f: fn(&SeriesRow) -> &str| rows.iter().map(f).collect::<Vec<_>>();
     let f = |f: fn(&SeriesRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<_>>();
