@@ -147,8 +147,8 @@ const SMALL_K: usize = 8;
 /// is singular or the solution not finite.
 fn solve_small(
     k: usize,
-    m: &dyn Fn(usize, usize) -> f64,
-    c: &dyn Fn(usize) -> f64,
+    m: &impl Fn(usize, usize) -> f64,
+    c: &impl Fn(usize) -> f64,
     z: &mut [f64; SMALL_K],
 ) -> bool {
     macro_rules! fixed {
@@ -183,8 +183,8 @@ fn solve_small(
 /// u11 = (−u01)·l + m_other1; then y1 = (−c0)·l + c1, z1 = y1/u11, z0 = ((−z1)·u01 + c0)/u00),
 /// so the same bits (`two_by_two_equals_nalgebra_lu`) without building the matrices.
 fn solve_2x2(
-    m: &dyn Fn(usize, usize) -> f64,
-    c: &dyn Fn(usize) -> f64,
+    m: &impl Fn(usize, usize) -> f64,
+    c: &impl Fn(usize) -> f64,
     z: &mut [f64; SMALL_K],
 ) -> bool {
     let (a, b, cc, d) = (m(0, 0), m(0, 1), m(1, 0), m(1, 1));
