@@ -209,8 +209,10 @@ pub fn lead_path(
     let ew = es.event_window;
     let panel = panel_of(analyses);
     let cumulative: Vec<Vec<(i32, f64, f64)>> =
-        analyses.iter().map(|a| a.cumulative_car()).collect();
+        analyses.par_iter().map(|a| a.cumulative_car()).collect();
+    // Each τ on its own (collected in order): the same values as one after the other.
     (ew.start..=ew.end)
+        .into_par_iter()
         .map(|tau| {
             let pos = (tau - ew.start) as usize;
             let s = sample(
@@ -257,7 +259,8 @@ pub fn by_date(
     for (a, d) in analyses.iter().zip(day0) {
         by.entry(*d).or_default().push(*a);
     }
-    by.into_iter()
+    // Each date on its own (collected in date order): the same values as one after the other.
+    by.into_par_iter()
         .map(|(date, sub)| {
             let panel = panel_of(&sub);
             let windows = es
