@@ -49,11 +49,12 @@ impl<'de> serde::Deserialize<'de> for DayStatus {
     }
 }
 
-/// One row of `series.csv`: one weekday around one event for one security.
+/// One row of `series.csv`: one weekday around one event for one security (its ids
+/// borrowed from the event's result: millions of rows at large N share them).
 #[derive(Debug, Clone, PartialEq)]
-pub struct SeriesRow {
-    pub event_id: String,
-    pub security: String,
+pub struct SeriesRow<'a> {
+    pub event_id: &'a str,
+    pub security: &'a str,
     pub date: NaiveDate,
     /// Event time of a session; `None` on weekdays the exchange was closed.
     pub tau: Option<i32>,
@@ -175,7 +176,11 @@ impl<'a> EventsBySecurity<'a> {
 
 /// Series rows of one event: sessions from `PRICE_PAD` before to `PRICE_PAD` after the
 /// event window, and the weekdays between them that are not sessions.
-pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult) -> Vec<SeriesRow> {
+pub fn series_rows<'a>(
+    o: &Outcome,
+    by_security: &EventsBySecurity,
+    r: &'a EventResult,
+) -> Vec<SeriesRow<'a>> {
     let (tl, cal, d0) = (&r.timeline, &r.calendar, r.day0_index);
     if tl.status.len() != cal.len() || d0 >= cal.len() {
         return Vec::new();
@@ -229,8 +234,8 @@ pub fn series_rows(o: &Outcome, by_security: &EventsBySecurity, r: &EventResult)
             _ => (None, None),
         };
         out.push(SeriesRow {
-            event_id: r.event_id.clone(),
-            security: r.security.clone(),
+            event_id: &r.event_id,
+            security: &r.security,
             date,
             tau,
             status,
@@ -280,22 +285,35 @@ pub fn series_table(o: &Outcome) -> PolarsResult<DataFrame> {
         .par_iter()
         .flat_map_iter(|r| series_rows(o, &by_security, r))
         .collect();
-    let s = |f: fn(&SeriesRow) -> &str| rows.iter().map(f).collect::<Vec<_>>();
-    let f = |f: fn(&SeriesRow) -> Option<f64>| rows.iter().map(f).collect::<Vec<_>>();
-    DataFrame::new_infer_height(vec![
-        Column::new("event_id".into(), s(|r| &r.event_id)),
-        Column::new("security".into(), s(|r| &r.security)),
-        dates_col("date", rows.iter().map(|r| r.date).collect())?,
-        Column::new("tau".into(), rows.iter().map(|r| r.tau).collect::<Vec<_>>()),
-        Column::new(
-            "status".into(),
-            rows.iter().map(|r| r.status.as_str()).collect::<Vec<_>>(),
-        ),
-        Column::new("price".into(), f(|r| r.price)),
-        Column::new("volume".into(), f(|r| r.volume)),
-        Column::new("volume_ratio".into(), f(|r| r.volume_ratio)),
-        Column::new("car".into(), f(|r| r.car)),
-        Column::new("car_var".into(), f(|r| r.car_var)),
-        Column::new("marks".into(), s(|r| &r.marks)),
-    ])
+    let s = |name: &str, f: for<'r> fn(&'r SeriesRow<'_>) -> &'r str| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    };
+    let f = |name: &str, f: fn(&SeriesRow<'_>) -> Option<f64>| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
+    };
+    // Each column on its own (millions of rows at large N), in the table's order.
+    type Build<'a> = Box<dyn Fn() -> PolarsResult<Column> + Sync + 'a>;
+    let columns: Vec<Build<'_>> = vec![
+        Box::new(|| Ok(s("event_id", |r| &r.event_id))),
+        Box::new(|| Ok(s("security", |r| &r.security))),
+        Box::new(|| dates_col("date", rows.iter().map(|r| r.date).collect())),
+        Box::new(|| {
+            Ok(Column::new(
+                "tau".into(),
+                rows.iter().map(|r| r.tau).collect::<Vec<_>>(),
+            ))
+        }),
+        Box::new(|| Ok(s("status", |r| r.status.as_str()))),
+        Box::new(|| Ok(f("price", |r| r.price))),
+        Box::new(|| Ok(f("volume", |r| r.volume))),
+        Box::new(|| Ok(f("volume_ratio", |r| r.volume_ratio))),
+        Box::new(|| Ok(f("car", |r| r.car))),
+        Box::new(|| Ok(f("car_var", |r| r.car_var))),
+        Box::new(|| Ok(s("marks", |r| &r.marks))),
+    ];
+    let columns = columns
+        .par_iter()
+        .map(|build| build())
+        .collect::<PolarsResult<Vec<Column>>>()?;
+    DataFrame::new_infer_height(columns)
 }

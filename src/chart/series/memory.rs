@@ -17,10 +17,10 @@ fn fin(v: f64) -> Option<f64> {
 }
 
 /// One `series.csv` row as the charts read it back.
-fn series_csv(r: SeriesRow) -> SeriesCsv {
+fn series_csv(r: SeriesRow<'_>) -> SeriesCsv {
     SeriesCsv {
-        event_id: r.event_id,
-        security: r.security,
+        event_id: r.event_id.to_string(),
+        security: r.security.to_string(),
         date: r.date,
         tau: r.tau,
         status: r.status,
