@@ -294,8 +294,8 @@ pub fn series_table(o: &Outcome) -> PolarsResult<DataFrame> {
     // Each column on its own (millions of rows at large N), in the table's order.
     type Build<'a> = Box<dyn Fn() -> PolarsResult<Column> + Sync + 'a>;
     let columns: Vec<Build<'_>> = vec![
-        Box::new(|| Ok(s("event_id", |r| &r.event_id))),
-        Box::new(|| Ok(s("security", |r| &r.security))),
+        Box::new(|| Ok(s("event_id", |r| r.event_id))),
+        Box::new(|| Ok(s("security", |r| r.security))),
         Box::new(|| dates_col("date", rows.iter().map(|r| r.date).collect())),
         Box::new(|| {
             Ok(Column::new(
