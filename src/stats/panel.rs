@@ -279,10 +279,6 @@ impl<'a> Panel<'a> {
         p_hat_of_shares(members.iter().map(|&i| shares[i]))
     }
 
-    pub fn est_ar(&self, members: &[usize]) -> Vec<&[f64]> {
-        members.iter().map(|&i| self.events[i].est_ar).collect()
-    }
-
     /// AR/√d on the estimation window (the span convention; see the module doc).
     /// The estimation-window AAR series on one session's scale: at each position, the mean
     /// of the members' AR/√d there (over those with one; positions without any left out),
