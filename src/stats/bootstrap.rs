@@ -86,6 +86,17 @@ fn mean_over_se(x: &[f64]) -> f64 {
     super::mean(x) / (super::sample_sd(x) / (x.len() as f64).sqrt())
 }
 
+/// Adds `v` to a running sum and counts it when it is finite, without a branch (whether a
+/// resampled value exists is a coin flip to the predictor): a missing value adds +0.0, and
+/// a sum that started at +0.0 never becomes −0.0, so adding +0.0 leaves it unchanged: the
+/// sums are, bit for bit, those of skipping the missing values.
+#[inline]
+pub(crate) fn add_finite(sum: &mut f64, count: &mut u32, v: f64) {
+    let ok = v.is_finite();
+    *sum += if ok { v } else { 0.0 };
+    *count += u32::from(ok);
+}
+
 /// `|pseudo| ≥ |real|`, with a relative tolerance of 1e-12 so that a pseudo statistic
 /// equal to the real one in exact arithmetic counts as at least as extreme.
 #[inline]
@@ -289,8 +300,7 @@ pub(crate) fn bmp_bootstrap_by_position(
         // With most of the panel's events as members, a draw adds whole rows (every event,
         // members or not: contiguous, branch-free, so vectorized) and then reads the
         // members' sums; with few, it adds only the members' entries. Each member's sum
-        // is the same additions in the same order either way (a missing SAR adds +0.0,
-        // which leaves a sum that started at +0.0 unchanged, bit for bit).
+        // is the same additions in the same order either way ([`add_finite`]).
         let whole = 2 * m >= sar.stride;
         let cols = if whole { sar.stride } else { m };
         let init = || {
@@ -313,29 +323,28 @@ pub(crate) fn bmp_bootstrap_by_position(
                 pos.extend((0..len).map(|_| rng.below(w) as usize));
                 acc.fill(0.0);
                 cnt.fill(0);
-                let add = |a: &mut f64, c: &mut u32, v: f64| {
-                    let ok = v.is_finite();
-                    *a += if ok { v } else { 0.0 };
-                    *c += u32::from(ok);
-                };
                 for &t in pos.iter() {
                     let row = sar.row(t);
                     if whole {
                         for ((a, c), &v) in acc.iter_mut().zip(cnt.iter_mut()).zip(row) {
-                            add(a, c, v);
+                            add_finite(a, c, v);
                         }
                     } else {
                         for ((a, c), &i) in acc.iter_mut().zip(cnt.iter_mut()).zip(members) {
-                            add(a, c, row[i]);
+                            add_finite(a, c, row[i]);
                         }
                     }
                 }
                 s.clear();
-                let scaled = |(a, c): (&f64, &u32)| (*c > 0).then(|| a / f64::from(*c).sqrt());
+                let scaled = |a: f64, c: u32| (c > 0).then(|| a / f64::from(c).sqrt());
                 if whole {
-                    s.extend(members.iter().filter_map(|&i| scaled((&acc[i], &cnt[i]))));
+                    s.extend(members.iter().filter_map(|&i| scaled(acc[i], cnt[i])));
                 } else {
-                    s.extend(acc.iter().zip(cnt.iter()).filter_map(scaled));
+                    s.extend(
+                        acc.iter()
+                            .zip(cnt.iter())
+                            .filter_map(|(a, c)| scaled(*a, *c)),
+                    );
                 }
                 let stat = mean_over_se(s);
                 stat.is_finite().then(|| as_extreme(stat, real.statistic))

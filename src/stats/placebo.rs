@@ -6,7 +6,7 @@ use nalgebra::{DMatrix, DVector, SMatrix, SVector};
 
 use rayon::prelude::*;
 
-use super::bootstrap::{Resampling, Salt, as_extreme};
+use super::bootstrap::{Resampling, Salt, add_finite, as_extreme};
 use super::reference::{Reference, TestId};
 use super::{TestStat, sample_sd};
 
@@ -333,13 +333,8 @@ fn placebo_draws(
             let (mut sum, mut cnt) = (vec![0.0f64; nb], vec![0u32; nb]);
             for (row, g) in pseudo.iter().zip(group) {
                 let at = &place[*g as usize * nb..(*g as usize + 1) * nb];
-                // Without branches: a missing value adds +0.0 (a sum that starts at +0.0
-                // never becomes −0.0, so adding +0.0 leaves it unchanged, bit for bit).
                 for ((s, c), p) in sum.iter_mut().zip(cnt.iter_mut()).zip(at) {
-                    let v = row.get(*p as usize).copied().unwrap_or(f64::NAN);
-                    let ok = v.is_finite();
-                    *s += if ok { v } else { 0.0 };
-                    *c += u32::from(ok);
+                    add_finite(s, c, row.get(*p as usize).copied().unwrap_or(f64::NAN));
                 }
             }
             sum.iter()
