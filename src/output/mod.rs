@@ -30,6 +30,9 @@ struct Tables<'a> {
     dir: &'a Path,
     plan: &'a Plan,
     book: xlsx::Workbook,
+    /// With `EVIMPACT_PHASE_TIMES=1`: when the last table was written, to print each
+    /// table's build and write times.
+    timed: Option<std::time::Instant>,
 }
 
 impl Tables<'_> {
@@ -42,43 +45,60 @@ impl Tables<'_> {
         let formats = plan.formats(name);
         let book = &mut self.book;
         let sheet = &df.clone();
-        let (files, sheet) = rayon::join(
-            move || -> anyhow::Result<()> {
-                if formats.contains(&TableFormat::Csv) {
-                    let csv = dir.join(format!("{name}.csv"));
-                    let f = File::create(&csv)
-                        .with_context(|| format!("creating {}", csv.display()))?;
-                    let r = CsvWriter::new(f).include_header(true).finish(&mut df);
-                    anyhow::Context::with_context(r, || format!("writing {}", csv.display()))?;
-                }
-                if formats.contains(&TableFormat::Parquet) {
-                    let pq = dir.join(format!("{name}.parquet"));
-                    let f =
-                        File::create(&pq).with_context(|| format!("creating {}", pq.display()))?;
-                    let r = ParquetWriter::new(f).finish(&mut df);
-                    anyhow::Context::with_context(r, || format!("writing {}", pq.display()))?;
-                }
-                Ok(())
+        let built = self.timed.map(|t| t.elapsed().as_secs_f64());
+        let ((files, files_s), (sheet, sheet_s)) = rayon::join(
+            move || {
+                timed(|| -> anyhow::Result<()> {
+                    if formats.contains(&TableFormat::Csv) {
+                        let csv = dir.join(format!("{name}.csv"));
+                        let f = File::create(&csv)
+                            .with_context(|| format!("creating {}", csv.display()))?;
+                        let r = CsvWriter::new(f).include_header(true).finish(&mut df);
+                        anyhow::Context::with_context(r, || format!("writing {}", csv.display()))?;
+                    }
+                    if formats.contains(&TableFormat::Parquet) {
+                        let pq = dir.join(format!("{name}.parquet"));
+                        let f = File::create(&pq)
+                            .with_context(|| format!("creating {}", pq.display()))?;
+                        let r = ParquetWriter::new(f).finish(&mut df);
+                        anyhow::Context::with_context(r, || format!("writing {}", pq.display()))?;
+                    }
+                    Ok(())
+                })
             },
             move || {
-                let files: Vec<String> = formats
-                    .iter()
-                    .map(|f| format!("{name}.{}", f.ext()))
-                    .collect();
-                if plan.workbook_sessions || !plan::SESSION_TABLES.contains(&name) {
-                    book.add_table(name, sheet, &files)
-                } else {
-                    let why = format!(
-                        "a per-session table, left out of the workbook beyond {} analysed events",
-                        crate::text::thousands(plan.limits.summary_events)
-                    );
-                    book.leave_out(name, sheet, &files, &why);
-                    Ok(())
-                }
+                timed(|| {
+                    let files: Vec<String> = formats
+                        .iter()
+                        .map(|f| format!("{name}.{}", f.ext()))
+                        .collect();
+                    if plan.workbook_sessions || !plan::SESSION_TABLES.contains(&name) {
+                        book.add_table(name, sheet, &files)
+                    } else {
+                        let why = format!(
+                            "a per-session table, left out of the workbook beyond {} analysed events",
+                            crate::text::thousands(plan.limits.summary_events)
+                        );
+                        book.leave_out(name, sheet, &files, &why);
+                        Ok(())
+                    }
+                })
             },
         );
+        if let Some(built) = built {
+            eprintln!(
+                "  table {name}: built {built:.3} s, files {files_s:.3} s, sheet {sheet_s:.3} s"
+            );
+            self.timed = Some(std::time::Instant::now());
+        }
         files.and(sheet)
     }
+}
+
+/// `f`'s result and its wall time in seconds.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let t0 = std::time::Instant::now();
+    (f(), t0.elapsed().as_secs_f64())
 }
 
 /// Writes every table (CSV and Parquet as planned for the run's size by
@@ -95,6 +115,9 @@ pub fn write_outputs(o: &Outcome, dir: &Path, plan: &Plan) -> anyhow::Result<Vec
         dir,
         plan,
         book: xlsx::Workbook::create(&dir.join(xlsx::FILE))?,
+        timed: std::env::var_os("EVIMPACT_PHASE_TIMES")
+            .is_some_and(|v| v == "1")
+            .then(std::time::Instant::now),
     };
     t.write("ar", ar_table(o)?)?;
     t.write("car", car_table(o)?)?;

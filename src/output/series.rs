@@ -8,7 +8,6 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::tables::dates_col;
 use crate::outcome::{EventResult, Outcome};
 use crate::returns::Status;
 
@@ -279,41 +278,121 @@ pub fn series_rows<'a>(
 /// `series.csv`: prices, volume and cumulative CAR around every analysed event.
 pub fn series_table(o: &Outcome) -> PolarsResult<DataFrame> {
     let by_security = EventsBySecurity::new(o);
-    // In parallel over events, collected in their order.
-    let rows: Vec<SeriesRow> = o
-        .results
+    let mut chunks = o.results.chunks(SERIES_CHUNK);
+    let first = chunks
+        .next()
+        .map(|c| rows_of(o, &by_security, c))
+        .unwrap_or_default();
+    // Room for every row at the first chunk's rows per event (a little more: fewer
+    // reallocations of millions of rows at large N).
+    let per_event = first.len() as f64 / o.results.len().clamp(1, SERIES_CHUNK) as f64;
+    let mut cols = SeriesColumns::new((per_event * 1.02 * o.results.len() as f64) as usize + 1);
+    cols.append(&first);
+    drop(first);
+    for chunk in chunks {
+        cols.append(&rows_of(o, &by_security, chunk));
+    }
+    cols.finish()
+}
+
+/// The `series` rows of some events, built in parallel and collected in their order.
+fn rows_of<'a>(
+    o: &Outcome,
+    by_security: &EventsBySecurity,
+    chunk: &'a [EventResult],
+) -> Vec<SeriesRow<'a>> {
+    chunk
         .par_iter()
-        .flat_map_iter(|r| series_rows(o, &by_security, r))
-        .collect();
-    let s = |name: &str, f: for<'r> fn(&'r SeriesRow<'_>) -> &'r str| {
-        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
-    };
-    let f = |name: &str, f: fn(&SeriesRow<'_>) -> Option<f64>| {
-        Column::new(name.into(), rows.iter().map(f).collect::<Vec<_>>())
-    };
-    // Each column on its own (millions of rows at large N), in the table's order.
-    type Build<'a> = Box<dyn Fn() -> PolarsResult<Column> + Sync + 'a>;
-    let columns: Vec<Build<'_>> = vec![
-        Box::new(|| Ok(s("event_id", |r| r.event_id))),
-        Box::new(|| Ok(s("security", |r| r.security))),
-        Box::new(|| dates_col("date", rows.iter().map(|r| r.date).collect())),
-        Box::new(|| {
-            Ok(Column::new(
-                "tau".into(),
-                rows.iter().map(|r| r.tau).collect::<Vec<_>>(),
-            ))
-        }),
-        Box::new(|| Ok(s("status", |r| r.status.as_str()))),
-        Box::new(|| Ok(f("price", |r| r.price))),
-        Box::new(|| Ok(f("volume", |r| r.volume))),
-        Box::new(|| Ok(f("volume_ratio", |r| r.volume_ratio))),
-        Box::new(|| Ok(f("car", |r| r.car))),
-        Box::new(|| Ok(f("car_var", |r| r.car_var))),
-        Box::new(|| Ok(s("marks", |r| &r.marks))),
-    ];
-    let columns = columns
-        .par_iter()
-        .map(|build| build())
-        .collect::<PolarsResult<Vec<Column>>>()?;
-    DataFrame::new_infer_height(columns)
+        .flat_map_iter(|r| series_rows(o, by_security, r))
+        .collect()
+}
+
+/// Events whose `series` rows are built at once: each chunk's rows are appended to the
+/// columns before the next chunk is built, so that the table never holds a second copy of
+/// its rows (4 million at 100,000 events).
+const SERIES_CHUNK: usize = 4096;
+
+/// The 11 columns of the `series` table as they are filled.
+struct SeriesColumns {
+    event_id: StringChunkedBuilder,
+    security: StringChunkedBuilder,
+    /// Days since 1970-01-01 (a Date column once finished, as `dates_col` makes it).
+    date: PrimitiveChunkedBuilder<Int32Type>,
+    tau: PrimitiveChunkedBuilder<Int32Type>,
+    status: StringChunkedBuilder,
+    price: PrimitiveChunkedBuilder<Float64Type>,
+    volume: PrimitiveChunkedBuilder<Float64Type>,
+    volume_ratio: PrimitiveChunkedBuilder<Float64Type>,
+    car: PrimitiveChunkedBuilder<Float64Type>,
+    car_var: PrimitiveChunkedBuilder<Float64Type>,
+    marks: StringChunkedBuilder,
+}
+
+impl SeriesColumns {
+    fn new(rows: usize) -> Self {
+        let s = |name: &str| StringChunkedBuilder::new(name.into(), rows);
+        let i = |name: &str| PrimitiveChunkedBuilder::<Int32Type>::new(name.into(), rows);
+        let f = |name: &str| PrimitiveChunkedBuilder::<Float64Type>::new(name.into(), rows);
+        SeriesColumns {
+            event_id: s("event_id"),
+            security: s("security"),
+            date: i("date"),
+            tau: i("tau"),
+            status: s("status"),
+            price: f("price"),
+            volume: f("volume"),
+            volume_ratio: f("volume_ratio"),
+            car: f("car"),
+            car_var: f("car_var"),
+            marks: s("marks"),
+        }
+    }
+
+    /// Appends the rows, each column on its own thread.
+    fn append(&mut self, rows: &[SeriesRow<'_>]) {
+        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
+        let text = |b: &mut StringChunkedBuilder, f: for<'r> fn(&'r SeriesRow<'_>) -> &'r str| {
+            rows.iter().for_each(|r| b.append_value(f(r)));
+        };
+        let num = |b: &mut PrimitiveChunkedBuilder<Float64Type>,
+                   f: fn(&SeriesRow<'_>) -> Option<f64>| {
+            rows.iter().for_each(|r| b.append_option(f(r)));
+        };
+        let c = self;
+        rayon::scope(|s| {
+            s.spawn(|_| text(&mut c.event_id, |r| r.event_id));
+            s.spawn(|_| text(&mut c.security, |r| r.security));
+            s.spawn(|_| {
+                rows.iter()
+                    .for_each(|r| c.date.append_value((r.date - epoch).num_days() as i32));
+            });
+            s.spawn(|_| rows.iter().for_each(|r| c.tau.append_option(r.tau)));
+            s.spawn(|_| text(&mut c.status, |r| r.status.as_str()));
+            s.spawn(|_| num(&mut c.price, |r| r.price));
+            s.spawn(|_| num(&mut c.volume, |r| r.volume));
+            s.spawn(|_| num(&mut c.volume_ratio, |r| r.volume_ratio));
+            s.spawn(|_| num(&mut c.car, |r| r.car));
+            s.spawn(|_| num(&mut c.car_var, |r| r.car_var));
+            s.spawn(|_| text(&mut c.marks, |r| &r.marks));
+        });
+    }
+
+    /// The table, in its column order.
+    fn finish(self) -> PolarsResult<DataFrame> {
+        let f = |b: PrimitiveChunkedBuilder<Float64Type>| b.finish().into_column();
+        let columns = vec![
+            self.event_id.finish().into_column(),
+            self.security.finish().into_column(),
+            self.date.finish().into_column().cast(&DataType::Date)?,
+            self.tau.finish().into_column(),
+            self.status.finish().into_column(),
+            f(self.price),
+            f(self.volume),
+            f(self.volume_ratio),
+            f(self.car),
+            f(self.car_var),
+            self.marks.finish().into_column(),
+        ];
+        DataFrame::new_infer_height(columns)
+    }
 }
