@@ -11,6 +11,8 @@ use design::Designer;
 pub use volume::{AbnormalVolume, Resumption, VolumeRow, VolumeWindow};
 use volume::{abnormal_volume, resumptions};
 
+use std::sync::{Arc, OnceLock};
+
 use chrono::NaiveDate;
 
 use crate::data::calendar::Calendar;
@@ -69,13 +71,97 @@ pub struct EventAnalysis {
     /// before the calendar). Used by the rank, sign and dependence tests.
     pub est_ar: Vec<f64>,
     /// Spans of those returns (0 where none).
-    pub est_span: Vec<u32>,
+    pub est_span: EstValues<u32>,
     /// The unscaled prediction rows of those returns, k = `fit.coef.len()` values per
     /// position (zeros where none): the joint test's and the placebo's refits read them.
-    pub est_x: Vec<f64>,
+    pub est_x: EstValues<f64>,
     /// Event-window returns without a normal return because a model input (market, factor,
     /// risk-free rate, market lead/lag) is missing: their τ.
     pub missing_inputs: Vec<i32>,
+}
+
+/// Values by estimation-window position: the event's own, or the window's part of its
+/// security's values by session ([`SharedRows`]), which do not depend on the event and are
+/// then held once for all of the security's events.
+#[derive(Debug, Clone)]
+pub enum EstValues<T: 'static> {
+    Own(Vec<T>),
+    /// `all[start..start + len]`.
+    Shared {
+        all: Arc<[T]>,
+        start: usize,
+        len: usize,
+    },
+}
+
+impl<T> std::ops::Deref for EstValues<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            EstValues::Own(v) => v,
+            EstValues::Shared { all, start, len } => &all[*start..*start + *len],
+        }
+    }
+}
+
+impl<T> From<Vec<T>> for EstValues<T> {
+    fn from(v: Vec<T>) -> Self {
+        EstValues::Own(v)
+    }
+}
+
+/// One security's estimation values by calendar session, as every event's estimation
+/// window holds them: the return's span and its unscaled prediction row (k values) on each
+/// session with an estimation design, 0 elsewhere. Built on first use from the first
+/// analysed event's k.
+#[derive(Debug, Default)]
+pub struct SharedRows(OnceLock<(usize, Arc<[f64]>, Arc<[u32]>)>);
+
+impl SharedRows {
+    /// Replaces the event's `est_x` and `est_span` by windows of the security's values where
+    /// they are equal, bit for bit (they are by construction; the check keeps an event's
+    /// own values should they ever differ, e.g. a window that starts before the calendar).
+    fn share(&self, a: &mut EventAnalysis, first: i64, designer: &Designer<'_>) {
+        let k = a.fit.coef.len();
+        let (kk, x, span) = self.0.get_or_init(|| {
+            let n = designer.tl.ret.len();
+            let (mut x, mut span) = (vec![0.0; n * k], vec![0u32; n]);
+            for i in 0..n {
+                if let Some(des) = designer.at(i).filter(|d| d.est.is_some()) {
+                    x[i * k..(i + 1) * k].copy_from_slice(&des.pred[..k]);
+                    span[i] = designer.tl.span[i];
+                }
+            }
+            (k, x.into(), span.into())
+        });
+        let len = a.est_span.len();
+        let Ok(start) = usize::try_from(first) else {
+            return;
+        };
+        if *kk != k || a.est_x.len() != len * k {
+            return;
+        }
+        let bits = |a: &[f64], b: &[f64]| a.iter().zip(b).all(|(u, v)| u.to_bits() == v.to_bits());
+        if x.get(start * k..(start + len) * k)
+            .is_some_and(|w| bits(w, &a.est_x))
+        {
+            a.est_x = EstValues::Shared {
+                all: Arc::clone(x),
+                start: start * k,
+                len: len * k,
+            };
+        }
+        if span
+            .get(start..start + len)
+            .is_some_and(|w| *w == *a.est_span)
+        {
+            a.est_span = EstValues::Shared {
+                all: Arc::clone(span),
+                start,
+                len,
+            };
+        }
+    }
 }
 
 impl EventAnalysis {
@@ -289,6 +375,23 @@ pub fn analyze_with(
     es: &EventSpec,
     data: ModelData<'_>,
 ) -> Result<EventAnalysis, NotAnalysed> {
+    analyze_shared(tl, cal, day0, es, data, None)
+}
+
+/// [`analyze_with`], the estimation spans and prediction rows held once per security in
+/// `shared` (one per timeline and model data: every event of a security in a run) where
+/// they are the same.
+///
+/// # Errors
+/// As [`analyze_with`].
+pub fn analyze_shared(
+    tl: &Timeline,
+    cal: &Calendar,
+    day0: usize,
+    es: &EventSpec,
+    data: ModelData<'_>,
+    shared: Option<&SharedRows>,
+) -> Result<EventAnalysis, NotAnalysed> {
     let ev_range = event_range(tl, cal, day0, es, &data)?;
     let designer = Designer {
         spec: &es.model,
@@ -316,8 +419,8 @@ pub fn analyze_with(
         volume: None,
         resumptions: Vec::new(),
         est_ar: vec![f64::NAN; es.estimation.len()],
-        est_span: vec![0u32; es.estimation.len()],
-        est_x: vec![0.0; es.estimation.len() * k],
+        est_span: EstValues::Own(Vec::new()),
+        est_x: EstValues::Own(Vec::new()),
         missing_inputs,
     };
     a.cars = car::car_rows(&a, &es.car_windows);
@@ -328,11 +431,19 @@ pub fn analyze_with(
         .collect();
     a.volume = abnormal_volume(tl, &a.rows, lo..=hi, day0, &es.car_windows);
     a.resumptions = resumptions(tl, &a.rows, lo..=hi, day0);
+    let (mut est_span, mut est_x) = (
+        vec![0u32; es.estimation.len()],
+        vec![0.0; es.estimation.len() * k],
+    );
     for (i, des) in &est.designs {
         let j = (*i as i64 - est.first_tau_index) as usize;
         a.est_ar[j] = tl.ret[*i] - a.fit.predict(des);
-        a.est_span[j] = tl.span[*i];
-        a.est_x[j * k..(j + 1) * k].copy_from_slice(&des.pred[..k]);
+        est_span[j] = tl.span[*i];
+        est_x[j * k..(j + 1) * k].copy_from_slice(&des.pred[..k]);
+    }
+    (a.est_span, a.est_x) = (est_span.into(), est_x.into());
+    if let Some(shared) = shared {
+        shared.share(&mut a, est.first_tau_index, &designer);
     }
     Ok(a)
 }

@@ -514,6 +514,56 @@ mod model_tests {
         }
     }
 
+    /// Several events of one security analysed with its shared rows: the estimation spans
+    /// and prediction rows are windows of the security's values (held once), bit for bit
+    /// what each event computes alone, for models with a separate estimation row
+    /// (Scholes-Williams), factors and a plain market model, with halts in the windows; an
+    /// event whose estimation window starts before the calendar keeps its own values.
+    #[test]
+    fn shared_estimation_rows_equal_each_events_own() {
+        let w = world(11, &[30, 31, 62, 88]);
+        let mut rnd = uniform(5, 0, -0.5, 0.5);
+        let noise: Vec<f64> = (0..N).map(|_| 0.02 * rnd()).collect();
+        for kind in [
+            ModelKind::Market,
+            ModelKind::ScholesWilliams,
+            ModelKind::Ff3,
+        ] {
+            let st = study(ModelSpec::new(kind));
+            let es = st.event_spec();
+            let tl = timeline(&w, |i, d, m| 0.001 * d as f64 + 0.8 * m(0) + noise[i]);
+            let data = ModelData {
+                market_px: Some(&w.px),
+                factors: Some(&w.fac),
+                no_factors: None,
+            };
+            let shared = SharedRows::default();
+            for day0 in [100, 95, 114, 70, 90] {
+                let own = analyze_with(&tl, &w.cal, day0, &es, data).expect("analysed");
+                let got =
+                    analyze_shared(&tl, &w.cal, day0, &es, data, Some(&shared)).expect("analysed");
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got.est_x), bits(&own.est_x), "{kind:?} day0 {day0}");
+                assert_eq!(*got.est_span, *own.est_span, "{kind:?} day0 {day0}");
+                assert_eq!(bits(&got.est_ar), bits(&own.est_ar), "{kind:?} day0 {day0}");
+                assert!(
+                    own.est_span.iter().any(|&d| d > 1),
+                    "a halt inside the window"
+                );
+                let is_shared = |v: &EstValues<f64>| matches!(v, EstValues::Shared { .. });
+                let truncated = day0 < 80;
+                assert_eq!(got.est_truncated > 0, truncated);
+                assert_eq!(is_shared(&got.est_x), !truncated, "{kind:?} day0 {day0}");
+                assert_eq!(
+                    matches!(got.est_span, EstValues::Shared { .. }),
+                    !truncated,
+                    "{kind:?} day0 {day0}"
+                );
+                assert!(!is_shared(&own.est_x));
+            }
+        }
+    }
+
     /// No factor data for the security's exchange: a skip reason, never a panic or zeros.
     #[test]
     fn factor_model_without_factors_is_a_skip() {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 
 use super::load::{PriceSources, SecurityData};
-use crate::abnormal::{EventSpec, ModelData, NoFactorData, analyze_with};
+use crate::abnormal::{EventSpec, ModelData, NoFactorData, analyze_shared};
 use crate::align::align;
 use crate::data::calendar::Exchange;
 use crate::data::events::Event;
@@ -129,7 +129,7 @@ pub(super) fn analyze_event(
         factors: d.factors.as_deref(),
         no_factors: no_factors.as_ref(),
     };
-    match analyze_with(tl, cal, al.day0, es, model_data) {
+    match analyze_shared(tl, cal, al.day0, es, model_data, Some(&d.est_rows)) {
         Err(why) => {
             let reason = SkipReason::Analysis(why);
             audit.push(row(Some(day0), "skip", "skipped", reason.to_string()));

@@ -42,6 +42,9 @@ pub struct SecurityData {
     pub market_px: Arc<Vec<f64>>,
     /// Factors on the calendar, when the model reads them and they cover this exchange.
     pub factors: Option<Arc<AlignedFactors>>,
+    /// Its events' estimation spans and prediction rows, held once (see
+    /// [`crate::abnormal::SharedRows`]).
+    pub est_rows: crate::abnormal::SharedRows,
 }
 
 /// Several price sources, searched in order.
@@ -559,6 +562,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
                     calendar: cal,
                     market_px: mkt.clone(),
                     factors,
+                    est_rows: Default::default(),
                 },
                 file,
                 notes,

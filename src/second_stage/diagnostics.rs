@@ -25,7 +25,7 @@ pub(super) fn diagnostics(o: &Outcome) -> Vec<DiagnosticsRow> {
             let raw: Vec<(f64, u32)> = a
                 .est_ar
                 .iter()
-                .zip(&a.est_span)
+                .zip(a.est_span.iter())
                 .filter(|(e, _)| e.is_finite())
                 .map(|(e, d)| (*e, (*d).max(1)))
                 .collect();
