@@ -102,7 +102,7 @@ pub(super) fn abnormal_volume(
     let mean = logs.iter().sum::<f64>() / m as f64;
     let sd = (logs.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (m - 1) as f64).sqrt();
     let dof = (m - 1) as f64;
-    let days: Vec<VolumeRow> = rows
+    let mut days: Vec<VolumeRow> = rows
         .iter()
         .filter_map(|r| {
             let i = (day0 as i64 + r.tau as i64) as usize;
@@ -119,7 +119,9 @@ pub(super) fn abnormal_volume(
                 p: p_student(t, dof),
             })
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // Held for the whole run, per event: no room left over from growing.
+    days.shrink_to_fit();
     let windows = windows
         .iter()
         .map(|w| {

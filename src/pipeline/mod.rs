@@ -64,8 +64,10 @@ pub fn run_study_with(study: &Study, progress: &dyn crate::progress::Progress) -
         })
         .collect();
     progress.phase("statistics");
-    let mut results = Vec::new();
-    let mut audit = Vec::new();
+    // Room for every result at once: a vector grown by doubling holds up to twice the
+    // results' size (a result is some 600 bytes; 100,000 events and more).
+    let mut results = Vec::with_capacity(per_event.iter().filter(|p| p.0.is_some()).count());
+    let mut audit = Vec::with_capacity(per_event.iter().map(|p| p.1.len()).sum());
     let mut skipped = Vec::new();
     for (r, a, s) in per_event {
         results.extend(r);

@@ -220,14 +220,14 @@ pub fn bmp_bootstrap(
 /// event's value at event-time position t, NaN where it has none, so that a draw of
 /// positions reads whole rows (one pass over contiguous memory per drawn position).
 #[derive(Debug, Clone, Copy)]
-pub struct ByPosition<'a> {
-    pub data: &'a [f64],
+pub struct ByPosition<'a, T = f64> {
+    pub data: &'a [T],
     pub stride: usize,
 }
 
-impl<'a> ByPosition<'a> {
+impl<'a, T> ByPosition<'a, T> {
     #[inline]
-    pub(crate) fn row(&self, t: usize) -> &'a [f64] {
+    pub(crate) fn row(&self, t: usize) -> &'a [T] {
         &self.data[t * self.stride..(t + 1) * self.stride]
     }
 }

@@ -115,7 +115,7 @@ pub(crate) fn grank_with_ranks(
 /// row once in memory order.
 pub(crate) fn grank_by_position(
     sar: ByPosition<'_>,
-    ranks: ByPosition<'_>,
+    ranks: ByPosition<'_, u32>,
     finite: &[usize],
     members: &[usize],
     width: usize,
@@ -150,7 +150,8 @@ pub(crate) fn grank_by_position(
             let shift = f64::from(u8::from(above)) + 0.5 * f64::from(u8::from(same));
             equal[j] += usize::from(same);
             below[j] += usize::from(!above && !same);
-            st += (rs[i] + shift) / denom[j] - 0.5;
+            // The rank from its double (exact: ranks are halves of integers).
+            st += (f64::from(rs[i]) * 0.5 + shift) / denom[j] - 0.5;
             ct += 1;
         }
         sum[t] = st;

@@ -135,7 +135,9 @@ const SAR_BLOCK: usize = 4096;
 #[derive(Debug, Clone)]
 struct Sars {
     sar: Vec<f64>,
-    ranks: Vec<f64>,
+    /// Twice each rank (ranks with ties averaged are halves of integers, so the double is
+    /// exact and half the size of an f64; 0 where there is no SAR, never read).
+    ranks: Vec<u32>,
     finite: Vec<usize>,
 }
 
@@ -171,7 +173,7 @@ impl<'a> Panel<'a> {
         self.sar.get_or_init(|| {
             let (n, len) = (self.events.len(), self.est_len);
             let mut sar = vec![f64::NAN; len * n];
-            let mut ranks = vec![f64::NAN; len * n];
+            let mut ranks = vec![0u32; len * n];
             let mut finite = Vec::with_capacity(n);
             for (b, block) in self.events.chunks(SAR_BLOCK).enumerate() {
                 let rows: Vec<(Vec<f64>, Vec<f64>)> = block
@@ -192,7 +194,7 @@ impl<'a> Panel<'a> {
                     finite.push(s.iter().filter(|v| v.is_finite()).count());
                     for (t, (v, q)) in s.into_iter().zip(r).enumerate() {
                         sar[t * n + i] = v;
-                        ranks[t * n + i] = q;
+                        ranks[t * n + i] = if q.is_finite() { (2.0 * q) as u32 } else { 0 };
                     }
                 }
             }
