@@ -166,7 +166,17 @@ pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Resu
                 dir: data.dir.join("charts"),
                 files: Vec::new(),
             };
-            step(&mut d).map(|()| d.files)
+            let t0 = std::time::Instant::now();
+            let r = step(&mut d).map(|()| d.files);
+            if phase_times() {
+                let names: Vec<&str> = r.iter().flatten().map(|f| f.path.as_str()).collect();
+                eprintln!(
+                    "  chart {}: {:.3} s",
+                    names.join(" "),
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+            r
         })
         .collect();
     let mut files = Vec::new();
@@ -174,6 +184,11 @@ pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Resu
         files.extend(part?);
     }
     Ok(files)
+}
+
+/// `EVIMPACT_PHASE_TIMES=1`: each chart's drawing time on standard error (benchmarks).
+fn phase_times() -> bool {
+    std::env::var_os("EVIMPACT_PHASE_TIMES").is_some_and(|v| v == "1")
 }
 
 /// One [`draw_from`] call: its inputs, the `charts/` folder and the charts written so far.
@@ -303,7 +318,10 @@ impl Drawing<'_> {
         car_distribution(
             &p,
             "Cross-section of cumulative abnormal returns",
-            &data.subtitle("one point per event; bar = CAAR"),
+            &data.subtitle(&format!(
+                "{}; bar = CAAR",
+                super::strip::points_note(&strips)
+            )),
             &strips,
             &names,
         )
@@ -473,7 +491,11 @@ pub fn draw_run(
     if o.results.is_empty() {
         return Ok(Vec::new());
     }
+    let t0 = std::time::Instant::now();
     let data = ChartData::from_outcome(o, dir, plan.many);
+    if phase_times() {
+        eprintln!("  chart data: {:.3} s", t0.elapsed().as_secs_f64());
+    }
     draw_from(&data, ChartKind::All, &ChartOptions::default())
 }
 

@@ -111,11 +111,10 @@ pub fn draw_car_distribution<DB: Canvas>(
     let n_labels: Vec<String> = strips
         .iter()
         .map(|s| {
-            let no_car = s
-                .missed
-                .iter()
-                .filter(|i| !s.values.iter().any(|v| v.0 == **i))
-                .count();
+            // A set of the series with a CAR: a scan of every value per missed series is
+            // quadratic (100,000 values and thousands missed at large N).
+            let with_car: std::collections::HashSet<usize> = s.values.iter().map(|v| v.0).collect();
+            let no_car = s.missed.iter().filter(|i| !with_car.contains(i)).count();
             n_text(s.values.len(), no_car)
         })
         .collect();
@@ -202,13 +201,20 @@ fn legend_entries(strips: &[Strip], names: &[String], coloured: bool) -> (Vec<En
         ));
     }
     if !coloured {
+        // Said where the dots are a sample: the reader counts on one dot per event.
+        let step = max_dot_step(strips);
+        let text = if step > 1 {
+            format!("one dot per {step} events")
+        } else {
+            "one dot per event".to_string()
+        };
         notes.push(Entry::new(
             Swatch::Point {
                 color: theme::MANY_PATH,
                 marker: Marker::Circle,
                 hollow: false,
             },
-            "one dot per event",
+            text,
         ));
     }
     (series, notes)
@@ -216,12 +222,15 @@ fn legend_entries(strips: &[Strip], names: &[String], coloured: bool) -> (Vec<En
 
 /// A large strip: faint jittered dots, then the quartile box and 5–95 % whiskers.
 fn draw_dense_strip<DB: Canvas>(chart: &mut Chart<'_, DB>, s: &Strip, cx: f64) -> Result<()> {
-    let n = s.values.len();
+    // Beyond STRIP_DOTS values every k-th is drawn (the box and whiskers are from all).
+    let step = dot_step(s.values.len());
+    let n = s.values.len().div_ceil(step);
     // Faint jittered dots (golden-ratio sequence: deterministic, even spread).
     let r = if n > 2000 { 2 } else { 3 };
     let alpha = (30.0 / (n as f64).sqrt()).clamp(0.06, 0.6);
     let style = theme::MANY_PATH.mix(alpha).filled();
-    chart.draw_series(s.values.iter().enumerate().map(|(i, &(_, v))| {
+    let drawn = s.values.iter().step_by(step);
+    chart.draw_series(drawn.enumerate().map(|(i, &(_, v))| {
         let j = ((i as f64 * 0.618_033_988_75).fract() - 0.5) * 0.56;
         Circle::new((cx + j, v * 100.0), r, style)
     }))?;
@@ -229,6 +238,34 @@ fn draw_dense_strip<DB: Canvas>(chart: &mut Chart<'_, DB>, s: &Strip, cx: f64) -
         draw_quantile_box(chart, q, cx)?;
     }
     Ok(())
+}
+
+/// Dots drawn per window at most: 100,000 faint dots read as the same grey cloud as
+/// 10,000 and cost a second to draw.
+const STRIP_DOTS: usize = 10_000;
+
+/// Every how many values a dense strip draws a dot (1 up to [`STRIP_DOTS`] values).
+fn dot_step(n: usize) -> usize {
+    n.div_ceil(STRIP_DOTS).max(1)
+}
+
+/// The largest [`dot_step`] of the strips drawn dense (1 when every value is a dot).
+fn max_dot_step(strips: &[Strip]) -> usize {
+    strips
+        .iter()
+        .filter(|s| s.values.len() > theme::STRIP_BIG_N)
+        .map(|s| dot_step(s.values.len()))
+        .max()
+        .unwrap_or(1)
+}
+
+/// What the points of the chart are, for its subtitle: "one point per event", or beyond
+/// [`STRIP_DOTS`] values "one point per 10 events (box: every event)".
+pub fn points_note(strips: &[Strip]) -> String {
+    match max_dot_step(strips) {
+        1 => "one point per event".to_string(),
+        k => format!("one point per {k} events (box: every event)"),
+    }
 }
 
 /// Box of the quartiles with the median line and whiskers to the 5 % and 95 % quantiles.
@@ -367,4 +404,40 @@ fn draw_value_labels<DB: Canvas>(
         ))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strip(n: usize) -> Strip {
+        Strip {
+            label: "[0, +5]".into(),
+            values: (0..n).map(|i| (i, i as f64 * 1e-5)).collect(),
+            missed: vec![],
+            mean: 0.0,
+            quantiles: Some([0.0; 5]),
+        }
+    }
+
+    fn dot_note(strips: &[Strip]) -> String {
+        let names: Vec<String> = (0..strips[0].values.len()).map(|i| i.to_string()).collect();
+        let (_, notes) = legend_entries(strips, &names, false);
+        notes.last().expect("a dot note").label.clone()
+    }
+
+    /// Up to 10,000 values every one is a dot; beyond, every k-th, and the legend says so
+    /// (the box and whiskers keep every value).
+    #[test]
+    fn dense_strips_draw_a_stated_sample_of_dots() {
+        assert_eq!(dot_step(1), 1);
+        assert_eq!(dot_step(STRIP_DOTS), 1);
+        assert_eq!(dot_step(STRIP_DOTS + 1), 2);
+        assert_eq!(dot_step(100_000), 10);
+        assert_eq!(dot_note(&[strip(STRIP_DOTS)]), "one dot per event");
+        assert_eq!(
+            dot_note(&[strip(100_000), strip(5_000)]),
+            "one dot per 10 events"
+        );
+    }
 }
