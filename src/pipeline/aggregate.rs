@@ -144,7 +144,7 @@ pub fn aggregates_for(
     which: Days,
 ) -> (Vec<Aggregate>, Vec<Aggregate>) {
     let ew = es.event_window;
-    let panel = panel_of(analyses);
+    let mut panel = panel_of(analyses);
     // Without an analysed event there is no AAR: no row per day (so nothing grows with the
     // event window's length when every event was skipped).
     let taus: Vec<i32> = match which {
@@ -163,6 +163,8 @@ pub fn aggregates_for(
             aggregate(Scope::Day, Some(tau), None, &panel, &s, day0, r)
         })
         .collect();
+    // The event days' leave-one-out errors are not read again but by a one-session window.
+    panel.forget_loo();
     // The windows one after the other: each window's placebo holds every member's pseudo
     // CARs (an estimation window's worth per event: 200 MB at 100,000 events), and its
     // resampling tests run in parallel inside, so windows at once only added memory.

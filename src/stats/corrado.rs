@@ -22,16 +22,78 @@ pub fn standardized_ranks(series: &[f64]) -> Vec<f64> {
     u
 }
 
+/// One event's standardized ranks U_t by grid position, as the rank test reads them: a
+/// slice of [`standardized_ranks`], or [`DoubledRanks`] (NaN where there is no rank).
+pub trait RankRow {
+    fn len(&self) -> usize;
+    fn u(&self, t: usize) -> f64;
+}
+
+impl RankRow for &[f64] {
+    fn len(&self) -> usize {
+        <[f64]>::len(self)
+    }
+    #[inline]
+    fn u(&self, t: usize) -> f64 {
+        self[t]
+    }
+}
+
+/// [`standardized_ranks`] held as twice each rank (ranks with ties averaged are halves of
+/// integers, so the double is exact; [`NO_RANK`] where there is no return) and the event's
+/// 1 + T: U_t = (twice_t / 2) / (1 + T), the same division as [`standardized_ranks`] and so
+/// the same bits, in half the memory.
+#[derive(Debug, Clone)]
+pub struct DoubledRanks {
+    pub twice: Vec<u32>,
+    pub denom: f64,
+}
+
+/// A position without a rank in [`DoubledRanks`].
+pub const NO_RANK: u32 = u32::MAX;
+
+impl DoubledRanks {
+    /// The ranks of `series` (see [`standardized_ranks`]).
+    pub fn of(series: &[f64]) -> DoubledRanks {
+        let idx: Vec<usize> = (0..series.len())
+            .filter(|&t| series[t].is_finite())
+            .collect();
+        let vals: Vec<f64> = idx.iter().map(|&t| series[t]).collect();
+        let mut twice = vec![NO_RANK; series.len()];
+        for (&t, r) in idx.iter().zip(average_ranks(&vals)) {
+            twice[t] = (2.0 * r) as u32;
+        }
+        DoubledRanks {
+            twice,
+            denom: 1.0 + vals.len() as f64,
+        }
+    }
+}
+
+impl RankRow for &DoubledRanks {
+    fn len(&self) -> usize {
+        self.twice.len()
+    }
+    #[inline]
+    fn u(&self, t: usize) -> f64 {
+        match self.twice[t] {
+            NO_RANK => f64::NAN,
+            k => f64::from(k) * 0.5 / self.denom,
+        }
+    }
+}
+
 /// The day sums of the rank test: d_t = Σ_i (U_it − ½) / √k_t over the k_t events ranked
 /// on day t (NaN on a day no event is ranked), and S_U = √(mean of d_t² over the days with
 /// a sum), their time-series standard deviation.
-fn day_sums(ranks: &[&[f64]]) -> (Vec<f64>, f64) {
+fn day_sums<R: RankRow>(ranks: &[R]) -> (Vec<f64>, f64) {
     let len = ranks.iter().map(|r| r.len()).max().unwrap_or(0);
     // Event by event (each row read once, in order), each day's sum in event order: the
     // same additions as day by day over the events, without a strided pass per day.
     let (mut s, mut k) = (vec![0.0; len], vec![0usize; len]);
     for r in ranks {
-        for ((u, s), k) in r.iter().zip(s.iter_mut()).zip(k.iter_mut()) {
+        for (t, (s, k)) in s.iter_mut().zip(k.iter_mut()).take(r.len()).enumerate() {
+            let u = r.u(t);
             if u.is_finite() {
                 *s += u - 0.5;
                 *k += 1;
@@ -79,7 +141,7 @@ fn day_sums(ranks: &[&[f64]]) -> (Vec<f64>, f64) {
 /// using daily NASDAQ returns. Journal of Financial Economics 33(1), 73-92. Cowan, A. R.
 /// (1992). Nonparametric event study tests. Review of Quantitative Finance and Accounting
 /// 2(4), 343-358.
-pub fn corrado_rank(ranks: &[&[f64]], days: &[usize]) -> TestStat {
+pub fn corrado_rank<R: RankRow>(ranks: &[R], days: &[usize]) -> TestStat {
     let n = ranks.len();
     let (d, s_u) = day_sums(ranks);
     let tested: Vec<f64> = days
@@ -101,13 +163,13 @@ pub fn corrado_rank(ranks: &[&[f64]], days: &[usize]) -> TestStat {
 /// in [`corrado_rank`]), the statistic is Σ_i Σ_{t ∈ D_i} (U_it − ½) / (S_U √(Σ_i |D_i|)),
 /// which equals the multi-day form of [`corrado_rank`] when every event has the same days
 /// and every event is ranked on each of them.
-pub fn corrado_rank_by_event(ranks: &[&[f64]], days: &[Vec<usize>]) -> TestStat {
+pub fn corrado_rank_by_event<R: RankRow>(ranks: &[R], days: &[Vec<usize>]) -> TestStat {
     let n = ranks.len();
     let (_, s_u) = day_sums(ranks);
     let (mut sum, mut count) = (0.0, 0usize);
     for (r, ds) in ranks.iter().zip(days) {
         for &t in ds {
-            if let Some(u) = r.get(t).filter(|u| u.is_finite()) {
+            if let Some(u) = (t < r.len()).then(|| r.u(t)).filter(|u| u.is_finite()) {
                 sum += u - 0.5;
                 count += 1;
             }
@@ -126,6 +188,46 @@ mod tests {
     use super::*;
     use crate::testutil::{ROUNDOFF, assert_close};
     use proptest::prelude::*;
+
+    /// Ranks held doubled give every U of `standardized_ranks` bit for bit (ties, missing
+    /// returns, rows of different lengths), and so the same statistics.
+    #[test]
+    fn doubled_ranks_are_the_standardized_ranks() {
+        let mut g = crate::synth::Rng::new(8, 3);
+        let rows: Vec<Vec<f64>> = (0..30)
+            .map(|i| {
+                (0..260 - i % 4)
+                    .map(|t| match g.below(10) {
+                        0 => f64::NAN,
+                        1 => 0.01 * (t % 3) as f64, // ties
+                        _ => 0.01 * g.normal(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let plain: Vec<Vec<f64>> = rows.iter().map(|r| standardized_ranks(r)).collect();
+        let doubled: Vec<DoubledRanks> = rows.iter().map(|r| DoubledRanks::of(r)).collect();
+        for (p, d) in plain.iter().zip(&doubled) {
+            assert_eq!(RankRow::len(&d), p.len());
+            assert!(p.iter().any(|u| u.is_nan()) && p.iter().any(|u| u.fract() != 0.0));
+            for (t, u) in p.iter().enumerate() {
+                assert_eq!((&d).u(t).to_bits(), u.to_bits(), "t = {t}");
+            }
+        }
+        let p: Vec<&[f64]> = plain.iter().map(|v| v.as_slice()).collect();
+        let d: Vec<&DoubledRanks> = doubled.iter().collect();
+        let days = [250, 251, 252];
+        let (a, b) = (corrado_rank(&p, &days), corrado_rank(&d, &days));
+        assert!(a.statistic.is_finite());
+        assert_eq!(a.statistic.to_bits(), b.statistic.to_bits());
+        let per: Vec<Vec<usize>> = (0..30).map(|i| vec![250 + i % 3, 253]).collect();
+        let (a, b) = (
+            corrado_rank_by_event(&p, &per),
+            corrado_rank_by_event(&d, &per),
+        );
+        assert!(a.statistic.is_finite());
+        assert_eq!(a.statistic.to_bits(), b.statistic.to_bits());
+    }
 
     /// By hand, two events on a grid of 5 days (day 4 is the event day):
     /// A = [0.3, −0.1, 0.2, 0.0, 0.5] → ranks 4,1,3,2,5 → U = /6;
@@ -153,9 +255,9 @@ mod tests {
             })
             .collect();
         let s = (d.iter().map(|v| v * v).sum::<f64>() / 5.0).sqrt();
-        let day = corrado_rank(&[&a, &b], &[4]);
+        let day = corrado_rank(&[&a[..], &b[..]], &[4]);
         assert_close!(day.statistic, d[4] / s, ROUNDOFF.abs());
-        let win = corrado_rank(&[&a, &b], &[3, 4]);
+        let win = corrado_rank(&[&a[..], &b[..]], &[3, 4]);
         assert_close!(
             win.statistic,
             (d[3] + d[4]) / (2f64.sqrt() * s),
@@ -165,7 +267,7 @@ mod tests {
             (win.n, win.distribution.to_string().as_str()),
             (2, "N(0,1)")
         );
-        assert!(corrado_rank(&[], &[0]).statistic.is_nan());
+        assert!(corrado_rank::<&[f64]>(&[], &[0]).statistic.is_nan());
     }
 
     proptest! {

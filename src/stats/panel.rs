@@ -19,11 +19,11 @@ use rayon::prelude::*;
 use super::TestStat;
 use super::binder::JointEvent;
 use super::bootstrap::ByPosition;
+use super::corrado::DoubledRanks;
 use super::cowan::{cowan_share, p_hat_of_shares};
 use super::grank::{grank_by_position, own_ranks};
 use super::kolari_pynnonen::{KP_MIN_COMMON, pairwise_correlation};
 use super::placebo::pseudo_cars;
-use super::standardized_ranks;
 
 /// Above this many events r̄ is estimated from standardized sums (O(N·T)) instead of the
 /// N(N − 1)/2 pairwise correlations.
@@ -69,8 +69,11 @@ pub struct Panel<'a> {
     /// Leave-one-out prediction errors of the estimation returns (the placebo's one-day
     /// pseudo ARs).
     est_loo: OnceLock<Vec<Vec<f64>>>,
+    /// Whether one-session pseudo CARs are kept in `est_loo` once computed (until
+    /// [`Panel::forget_loo`]).
+    keep_loo: bool,
     /// Standardized ranks of AR/√d over the estimation window followed by the event window.
-    corrado: OnceLock<Vec<Vec<f64>>>,
+    corrado: OnceLock<Vec<DoubledRanks>>,
     est_len: usize,
     /// Up to this many events r̄ is the exact mean of pairwise correlations
     /// ([`EXACT_CORRELATION_MAX`]).
@@ -156,6 +159,7 @@ impl<'a> Panel<'a> {
             events,
             sar: OnceLock::new(),
             est_loo: OnceLock::new(),
+            keep_loo: true,
             corrado: OnceLock::new(),
             est_len,
             exact_max: EXACT_CORRELATION_MAX,
@@ -324,7 +328,7 @@ impl<'a> Panel<'a> {
     /// the estimation window ([`pseudo_cars`]; for one session, the stored leave-one-out
     /// prediction errors).
     pub fn pseudo_cars(&self, members: &[usize], len: usize) -> Vec<Cow<'_, [f64]>> {
-        if len == 1 {
+        if len == 1 && self.keep_loo {
             let loo = self.loo_rows();
             return members
                 .iter()
@@ -338,6 +342,15 @@ impl<'a> Panel<'a> {
                 Cow::Owned(pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, len))
             })
             .collect()
+    }
+
+    /// Drops the stored leave-one-out errors and stores them no more: one-session pseudo
+    /// CARs are then computed where asked (the same function, the same values), for the
+    /// samples after the event days (an estimation window's worth per event that would
+    /// otherwise sit beside each window's own pseudo CARs).
+    pub fn forget_loo(&mut self) {
+        self.est_loo = OnceLock::new();
+        self.keep_loo = false;
     }
 
     /// The members' calendar grids.
@@ -416,7 +429,7 @@ impl<'a> Panel<'a> {
             .unwrap_or(0)
     }
 
-    pub fn corrado_ranks(&self, members: &[usize]) -> Vec<&[f64]> {
+    pub fn corrado_ranks(&self, members: &[usize]) -> Vec<&DoubledRanks> {
         let c = self.corrado.get_or_init(|| {
             let est_len = self.est_len;
             self.events
@@ -425,11 +438,11 @@ impl<'a> Panel<'a> {
                     let mut all = unit(e.est_ar, e.est_span);
                     all.resize(est_len, f64::NAN);
                     all.extend(unit(&e.event_ar, &e.event_span));
-                    standardized_ranks(&all)
+                    DoubledRanks::of(&all)
                 })
                 .collect()
         });
-        members.iter().map(|&i| c[i].as_slice()).collect()
+        members.iter().map(|&i| &c[i]).collect()
     }
 
     /// r̄ of Kolari & Pynnönen (2010) over the members: the mean of their pairwise
@@ -514,6 +527,77 @@ mod tests {
     /// The panel's by-position paths (GRANK, the BMP bootstrap) on a subset of its events
     /// (and p̂) give to the bit what the per-event functions give on the members' own rows: gaps,
     /// spans of two sessions and a shorter estimation window included.
+    /// One-session pseudo CARs are the stored leave-one-out errors until `forget_loo`, then
+    /// computed where asked and not stored: the same values, bit for bit.
+    #[test]
+    fn forgotten_leave_one_out_errors_are_computed_again_the_same() {
+        let mut g = crate::synth::Rng::new(4, 1);
+        let n = 12;
+        let ars: Vec<Vec<f64>> = (0..n)
+            .map(|_| {
+                (0..120)
+                    .map(|t| {
+                        if t % 17 == 3 {
+                            f64::NAN
+                        } else {
+                            0.01 * g.normal()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let spans: Vec<Vec<u32>> = ars
+            .iter()
+            .map(|a| {
+                a.iter()
+                    .enumerate()
+                    .map(|(t, v)| u32::from(v.is_finite()) * (1 + u32::from(t % 23 == 4)))
+                    .collect()
+            })
+            .collect();
+        let xs: Vec<Vec<f64>> = spans
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .flat_map(|&d| [f64::from(d), if d > 0 { 0.02 * g.normal() } else { 0.0 }])
+                    .collect()
+            })
+            .collect();
+        let ev: Vec<PanelEvent> = (0..n)
+            .map(|i| PanelEvent {
+                est_ar: &ars[i],
+                est_span: &spans[i],
+                event_ar: vec![0.0; 3],
+                event_span: vec![1; 3],
+                s2: 1e-4,
+                k: 2,
+                est_x: &xs[i],
+                event_x: &[],
+                xtx_inv: &[],
+                grid: 0,
+            })
+            .collect();
+        let mut panel = Panel::new(ev);
+        let members: Vec<usize> = (0..n).filter(|i| i % 4 != 1).collect();
+        let bits = |rows: &[Cow<'_, [f64]>]| -> Vec<Vec<u64>> {
+            rows.iter()
+                .map(|r| r.iter().map(|v| v.to_bits()).collect())
+                .collect()
+        };
+        let kept = panel.pseudo_cars(&members, 1);
+        assert!(kept.iter().all(|r| matches!(r, Cow::Borrowed(_))));
+        assert!(
+            kept.iter()
+                .all(|r| r.iter().filter(|v| v.is_finite()).count() > 100)
+        );
+        let kept = bits(&kept);
+        panel.forget_loo();
+        let again = panel.pseudo_cars(&members, 1);
+        assert!(again.iter().all(|r| matches!(r, Cow::Owned(_))));
+        assert_eq!(bits(&again), kept);
+        assert!(panel.est_loo.get().is_none(), "not stored again");
+    }
+
     #[test]
     fn by_position_paths_equal_the_per_event_functions() {
         use crate::stats::bootstrap::{Resampling, bmp_bootstrap, bmp_bootstrap_by_position};
