@@ -115,7 +115,15 @@ impl<T> From<Vec<T>> for EstValues<T> {
 /// session with an estimation design, 0 elsewhere. Built on first use from the first
 /// analysed event's k.
 #[derive(Debug, Default)]
-pub struct SharedRows(OnceLock<(usize, Arc<[f64]>, Arc<[u32]>)>);
+pub struct SharedRows(OnceLock<SecurityRows>);
+
+/// What [`SharedRows`] holds: k, the prediction rows (k per session) and the spans.
+#[derive(Debug)]
+struct SecurityRows {
+    k: usize,
+    x: Arc<[f64]>,
+    span: Arc<[u32]>,
+}
 
 impl SharedRows {
     /// Replaces the event's `est_x` and `est_span` by windows of the security's values where
@@ -123,7 +131,7 @@ impl SharedRows {
     /// own values should they ever differ, e.g. a window that starts before the calendar).
     fn share(&self, a: &mut EventAnalysis, first: i64, designer: &Designer<'_>) {
         let k = a.fit.coef.len();
-        let (kk, x, span) = self.0.get_or_init(|| {
+        let SecurityRows { k: kk, x, span } = self.0.get_or_init(|| {
             let n = designer.tl.ret.len();
             let (mut x, mut span) = (vec![0.0; n * k], vec![0u32; n]);
             for i in 0..n {
@@ -132,7 +140,11 @@ impl SharedRows {
                     span[i] = designer.tl.span[i];
                 }
             }
-            (k, x.into(), span.into())
+            SecurityRows {
+                k,
+                x: x.into(),
+                span: span.into(),
+            }
         });
         let len = a.est_span.len();
         let Ok(start) = usize::try_from(first) else {
