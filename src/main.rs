@@ -3,10 +3,21 @@
 
 use clap::Parser;
 
-/// mimalloc instead of the system allocator (see Cargo.toml): a lower peak resident set on
-/// large runs, whose threads allocate and free millions of small vectors.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+/// glibc's malloc keeps up to eight arenas per core, and memory freed into one thread's
+/// arena is not reused by the others: on the 100,000-event benchmark panel the peak
+/// resident set was 2,110–2,162 MiB with the default and 1,850–2,006 MiB with one arena per
+/// core (10,000 events: 650–740 against 460–600 MiB), at the same speed within the
+/// machine's noise. So one per core, set before any thread starts.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let cores = libc::c_int::try_from(cores).unwrap_or(libc::c_int::MAX);
+    // SAFETY: mallopt only sets a tunable of the allocator, here before any other thread
+    // exists; an unknown value leaves the default (its result is not needed).
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, cores);
+    }
+}
 
 /// polars' own warnings ("CSV malformed: expected N rows …", without a file or line) are not
 /// the user's to read: they concern its chunked reading, and the price loader re-reads any
@@ -16,6 +27,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn ignore_polars_warning(_message: &str, _kind: polars::error::PolarsWarning) {}
 
 fn main() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    limit_malloc_arenas();
     polars::error::set_warning_function(ignore_polars_warning);
     let args: Vec<String> = std::env::args().collect();
     if let Err(message) = evimpact::cli::preflight(&args) {
