@@ -234,6 +234,18 @@ pub struct RunCommand {
 }
 
 impl Outcome {
+    /// Frees every result's estimation-window ARs, spans and prediction rows (7 KB per
+    /// event) once the statistics and the second stage, their only readers, are done: the
+    /// tables, charts and report do not read them.
+    pub fn drop_estimation_windows(&mut self) {
+        for r in &mut self.results {
+            let a = &mut r.analysis;
+            a.est_ar = Vec::new();
+            a.est_span = Vec::new().into();
+            a.est_x = Vec::new().into();
+        }
+    }
+
     /// The window the summary leads with: the shortest event-time CAR window starting on
     /// day 0 in which every analysed event has a return; else the event-time window
     /// containing day 0 with the largest N; else the first window. Windows in traded sessions

@@ -280,6 +280,8 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     let mut outcome = timer.phase("study", || crate::pipeline::run_study_with(&study, &bar))?;
     timer.tests();
     outcome.command = reproducing_command(a, &study);
+    // The statistics are done: the estimation windows are not read again.
+    outcome.drop_estimation_windows();
     let counts = outcome.counts();
     let n_skipped = counts.skipped;
     if a.strict && n_skipped > 0 {

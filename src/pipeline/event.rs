@@ -129,7 +129,9 @@ pub(super) fn analyze_event(
         factors: d.factors.as_deref(),
         no_factors: no_factors.as_ref(),
     };
-    match analyze_shared(tl, cal, al.day0, es, model_data, Some(&d.est_rows)) {
+    let shared = super::load::shares_rows(d.events, es.estimation.len(), tl.ret.len())
+        .then_some(&d.est_rows);
+    match analyze_shared(tl, cal, al.day0, es, model_data, shared) {
         Err(why) => {
             let reason = SkipReason::Analysis(why);
             audit.push(row(Some(day0), "skip", "skipped", reason.to_string()));

@@ -43,8 +43,18 @@ pub struct SecurityData {
     /// Factors on the calendar, when the model reads them and they cover this exchange.
     pub factors: Option<Arc<AlignedFactors>>,
     /// Its events' estimation spans and prediction rows, held once (see
-    /// [`crate::abnormal::SharedRows`]).
+    /// [`crate::abnormal::SharedRows`]) when [`shares_rows`] says that is smaller.
     pub est_rows: crate::abnormal::SharedRows,
+    /// How many events of the study name this security.
+    pub events: usize,
+}
+
+/// Whether a security's estimation rows held once by session (`sessions` of them) take
+/// less memory than each of its `events` holding its own window of `est_len` positions:
+/// yes for many events per security (100 on 2,520 sessions), no for one event on a long
+/// history.
+pub fn shares_rows(events: usize, est_len: usize, sessions: usize) -> bool {
+    events.saturating_mul(est_len) >= sessions
 }
 
 /// Several price sources, searched in order.
@@ -563,6 +573,7 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
                     market_px: mkt.clone(),
                     factors,
                     est_rows: Default::default(),
+                    events: 0,
                 },
                 file,
                 notes,
@@ -680,4 +691,22 @@ pub fn load_universe(study: &Study) -> anyhow::Result<Universe> {
         market_px,
         securities,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shares_rows;
+
+    /// Held once where the events' own windows would hold more: 100 events on 2,520
+    /// sessions share, one event on a long history keeps its own, and the bound is where
+    /// the two are equal.
+    #[test]
+    fn rows_are_shared_where_that_is_smaller() {
+        assert!(shares_rows(100, 250, 2_520));
+        assert!(!shares_rows(1, 250, 2_520));
+        assert!(!shares_rows(1, 250, 25_000));
+        assert!(!shares_rows(10, 250, 2_520));
+        assert!(shares_rows(11, 250, 2_520));
+        assert!(shares_rows(usize::MAX, 250, 2_520));
+    }
 }

@@ -40,8 +40,13 @@ pub fn run_study_with(study: &Study, progress: &dyn crate::progress::Progress) -
         warnings,
         calendars,
         market_of,
-        data,
+        mut data,
     } = load::load_study(study)?;
+    for e in &events {
+        if let Some(d) = e.security.as_ref().and_then(|s| data.get_mut(s)) {
+            d.events += 1;
+        }
+    }
     // Events, in parallel.
     let es = study.event_spec();
     let cx = event::Context {
