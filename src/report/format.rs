@@ -98,13 +98,31 @@ pub fn missed_reaction(o: &Outcome, window: usize) -> Option<String> {
         return None;
     }
     let names: Vec<&str> = missed.iter().map(|m| m.0).collect();
+    let names = some_of(&names, MISSED_NAMES, "car.csv");
     let firsts: Vec<i32> = missed.iter().filter_map(|m| m.1).collect();
     let when = match (firsts.iter().min(), firsts.iter().max()) {
         (Some(a), Some(b)) if a == b => format!("first return after the news at τ = {a:+}"),
         (Some(a), Some(b)) => format!("first returns after the news at τ = {a:+}..{b:+}"),
         _ => "no return after the news in the event window".into(),
     };
-    Some(format!("{} ({when})", names.join(", ")))
+    Some(format!("{names} ({when})"))
+}
+
+/// Firms named in a missed-reaction line before the rest are counted: at large N the line
+/// led the report and the terminal with thousands of names.
+pub const MISSED_NAMES: usize = 10;
+
+/// The first `max` names joined by commas, then how many more there are and where they
+/// all are: "A, B and 3 more in car.csv".
+pub fn some_of(names: &[&str], max: usize, table: &str) -> String {
+    if names.len() <= max {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more in {table}",
+        names[..max].join(", "),
+        crate::text::thousands(names.len() - max)
+    )
 }
 
 /// A word quoted for a POSIX shell: as is when it holds only safe characters, else in single
@@ -128,4 +146,25 @@ pub fn shell_command(c: &crate::outcome::RunCommand) -> String {
         shell_word(&c.dir.display().to_string()),
         words.join(" ")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::some_of;
+
+    /// Up to the limit every name; beyond it the first ones, then how many more and where.
+    #[test]
+    fn long_name_lists_are_cut_with_a_count() {
+        let names: Vec<String> = (0..1_234).map(|i| format!("S{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        assert_eq!(some_of(&names[..2], 10, "car.csv"), "S0, S1");
+        assert_eq!(
+            some_of(&names[..10], 10, "car.csv"),
+            "S0, S1, S2, S3, S4, S5, S6, S7, S8, S9"
+        );
+        assert_eq!(
+            some_of(&names, 3, "car.csv"),
+            "S0, S1, S2 and 1,231 more in car.csv"
+        );
+    }
 }
