@@ -524,9 +524,6 @@ mod tests {
         (0..len).map(|t| w * common[t] + r.normal()).collect()
     }
 
-    /// The panel's by-position paths (GRANK, the BMP bootstrap) on a subset of its events
-    /// (and p̂) give to the bit what the per-event functions give on the members' own rows: gaps,
-    /// spans of two sessions and a shorter estimation window included.
     /// One-session pseudo CARs are the stored leave-one-out errors until `forget_loo`, then
     /// computed where asked and not stored: the same values, bit for bit.
     #[test]
@@ -598,6 +595,9 @@ mod tests {
         assert!(panel.est_loo.get().is_none(), "not stored again");
     }
 
+    /// The panel's by-position paths (GRANK, the BMP bootstrap) on a subset of its events
+    /// (and p̂) give to the bit what the per-event functions give on the members' own rows: gaps,
+    /// spans of two sessions and a shorter estimation window included.
     #[test]
     fn by_position_paths_equal_the_per_event_functions() {
         use crate::stats::bootstrap::{Resampling, bmp_bootstrap, bmp_bootstrap_by_position};
