@@ -1,5 +1,7 @@
 //! Progress of long library loops, reported to whoever asks: the command line draws a bar
-//! (`cli::progress`), tests and quiet runs use [`NoProgress`]. The library never prints.
+//! (`cli::progress`), tests and quiet runs use [`NoProgress`]. The library never prints,
+//! but for the benchmark hook [`phase_times_on`] (each table's and chart's time on standard
+//! error).
 
 /// A sink for progress: `start` once with the number of steps, `tick` after each step (with
 /// an optional message such as the symbol just fetched), `finish` at the end.
@@ -16,3 +18,9 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 
 impl Progress for NoProgress {}
+
+/// Whether the environment has `EVIMPACT_PHASE_TIMES=1`: phase, step, test, table and
+/// chart times on standard error (benchmarks).
+pub fn phase_times_on() -> bool {
+    std::env::var_os("EVIMPACT_PHASE_TIMES").is_some_and(|v| v == "1")
+}

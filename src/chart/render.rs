@@ -168,7 +168,7 @@ pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Resu
             };
             let t0 = std::time::Instant::now();
             let r = step(&mut d).map(|()| d.files);
-            if phase_times() {
+            if crate::progress::phase_times_on() {
                 let names: Vec<&str> = r.iter().flatten().map(|f| f.path.as_str()).collect();
                 eprintln!(
                     "  chart {}: {:.3} s",
@@ -184,11 +184,6 @@ pub fn draw_from(data: &ChartData, kind: ChartKind, opts: &ChartOptions) -> Resu
         files.extend(part?);
     }
     Ok(files)
-}
-
-/// `EVIMPACT_PHASE_TIMES=1`: each chart's drawing time on standard error (benchmarks).
-fn phase_times() -> bool {
-    std::env::var_os("EVIMPACT_PHASE_TIMES").is_some_and(|v| v == "1")
 }
 
 /// One [`draw_from`] call: its inputs, the `charts/` folder and the charts written so far.
@@ -493,7 +488,7 @@ pub fn draw_run(
     }
     let t0 = std::time::Instant::now();
     let data = ChartData::from_outcome(o, dir, plan.many);
-    if phase_times() {
+    if crate::progress::phase_times_on() {
         eprintln!("  chart data: {:.3} s", t0.elapsed().as_secs_f64());
     }
     draw_from(&data, ChartKind::All, &ChartOptions::default())

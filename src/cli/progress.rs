@@ -104,7 +104,7 @@ pub struct PhaseTimer {
 impl PhaseTimer {
     pub fn from_env() -> PhaseTimer {
         PhaseTimer {
-            on: std::env::var_os("EVIMPACT_PHASE_TIMES").is_some_and(|v| v == "1"),
+            on: crate::progress::phase_times_on(),
         }
     }
 

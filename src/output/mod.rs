@@ -115,9 +115,7 @@ pub fn write_outputs(o: &Outcome, dir: &Path, plan: &Plan) -> anyhow::Result<Vec
         dir,
         plan,
         book: xlsx::Workbook::create(&dir.join(xlsx::FILE))?,
-        timed: std::env::var_os("EVIMPACT_PHASE_TIMES")
-            .is_some_and(|v| v == "1")
-            .then(std::time::Instant::now),
+        timed: crate::progress::phase_times_on().then(std::time::Instant::now),
     };
     t.write("ar", ar_table(o)?)?;
     t.write("car", car_table(o)?)?;
