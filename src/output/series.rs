@@ -8,6 +8,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::tables::epoch_days;
 use crate::outcome::{EventResult, Outcome};
 use crate::returns::Status;
 
@@ -316,7 +317,7 @@ const SERIES_CHUNK: usize = 1024;
 struct SeriesColumns {
     event_id: StringChunkedBuilder,
     security: StringChunkedBuilder,
-    /// Days since 1970-01-01 (a Date column once finished, as `dates_col` makes it).
+    /// [`epoch_days`] (a Date column once finished, as `dates_col` makes it).
     date: PrimitiveChunkedBuilder<Int32Type>,
     tau: PrimitiveChunkedBuilder<Int32Type>,
     status: StringChunkedBuilder,
@@ -350,7 +351,6 @@ impl SeriesColumns {
 
     /// Appends the rows, each column on its own thread.
     fn append(&mut self, rows: &[SeriesRow<'_>]) {
-        let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
         let text = |b: &mut StringChunkedBuilder, f: for<'r> fn(&'r SeriesRow<'_>) -> &'r str| {
             rows.iter().for_each(|r| b.append_value(f(r)));
         };
@@ -364,7 +364,7 @@ impl SeriesColumns {
             s.spawn(|_| text(&mut c.security, |r| r.security));
             s.spawn(|_| {
                 rows.iter()
-                    .for_each(|r| c.date.append_value((r.date - epoch).num_days() as i32));
+                    .for_each(|r| c.date.append_value(epoch_days(r.date)));
             });
             s.spawn(|_| rows.iter().for_each(|r| c.tau.append_option(r.tau)));
             s.spawn(|_| text(&mut c.status, |r| r.status.as_str()));

@@ -21,22 +21,20 @@ pub(super) fn opt(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
 }
 
+/// Days since 1970-01-01: a Date cell's value (an Int32 column cast to Date).
+pub(super) fn epoch_days(d: chrono::NaiveDate) -> i32 {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
+    (d - epoch).num_days() as i32
+}
+
 /// A Date column from dates (every row has one).
 pub(super) fn dates_col(name: &str, dates: Vec<chrono::NaiveDate>) -> PolarsResult<Column> {
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
-    let days: Vec<i32> = dates
-        .into_iter()
-        .map(|d| (d - epoch).num_days() as i32)
-        .collect();
+    let days: Vec<i32> = dates.into_iter().map(epoch_days).collect();
     Column::new(name.into(), days).cast(&DataType::Date)
 }
 
 pub(super) fn date_col(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> PolarsResult<Column> {
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid epoch");
-    let days: Vec<Option<i32>> = dates
-        .into_iter()
-        .map(|d| d.map(|d| (d - epoch).num_days() as i32))
-        .collect();
+    let days: Vec<Option<i32>> = dates.into_iter().map(|d| d.map(epoch_days)).collect();
     Column::new(name.into(), days).cast(&DataType::Date)
 }
 

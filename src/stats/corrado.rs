@@ -1,6 +1,7 @@
 //! Corrado (1989) rank test, with standardized ranks for missing returns (Corrado & Zivney
 //! 1992; Campbell & Wasley 1993) and its multi-day form (Cowan 1992).
 
+use super::grank::doubled_own_ranks;
 use super::reference::TestId;
 use super::{TestStat, average_ranks, normal_test};
 
@@ -55,17 +56,11 @@ pub const NO_RANK: u32 = u32::MAX;
 impl DoubledRanks {
     /// The ranks of `series` (see [`standardized_ranks`]).
     pub fn of(series: &[f64]) -> DoubledRanks {
-        let idx: Vec<usize> = (0..series.len())
-            .filter(|&t| series[t].is_finite())
-            .collect();
-        let vals: Vec<f64> = idx.iter().map(|&t| series[t]).collect();
-        let mut twice = vec![NO_RANK; series.len()];
-        for (&t, r) in idx.iter().zip(average_ranks(&vals)) {
-            twice[t] = (2.0 * r) as u32;
-        }
+        let twice = doubled_own_ranks(series);
+        let ranked = twice.iter().filter(|&&k| k != NO_RANK).count();
         DoubledRanks {
             twice,
-            denom: 1.0 + vals.len() as f64,
+            denom: 1.0 + ranked as f64,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Kolari & Pynnönen (2011) generalized rank test (GRANK).
 
 use super::bootstrap::ByPosition;
+use super::corrado::NO_RANK;
 use super::reference::TestId;
 use super::{TestStat, average_ranks, sample_sd, t_test_df};
 
@@ -15,6 +16,21 @@ pub(crate) fn own_ranks(series: &[f64]) -> Vec<f64> {
         out[t] = r;
     }
     out
+}
+
+/// [`own_ranks`] as twice each rank in a `u32` (exact: ranks with ties averaged are halves
+/// of integers; half the size of an f64), [`NO_RANK`] where there is none.
+pub(crate) fn doubled_own_ranks(series: &[f64]) -> Vec<u32> {
+    own_ranks(series)
+        .into_iter()
+        .map(|q| {
+            if q.is_finite() {
+                (2.0 * q) as u32
+            } else {
+                NO_RANK
+            }
+        })
+        .collect()
 }
 
 /// Kolari & Pynnönen (2011) generalized rank test (GRANK-T).

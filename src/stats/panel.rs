@@ -19,9 +19,9 @@ use rayon::prelude::*;
 use super::TestStat;
 use super::binder::JointEvent;
 use super::bootstrap::ByPosition;
-use super::corrado::DoubledRanks;
+use super::corrado::{DoubledRanks, NO_RANK};
 use super::cowan::{cowan_share, p_hat_of_shares};
-use super::grank::{grank_by_position, own_ranks};
+use super::grank::{doubled_own_ranks, grank_by_position};
 use super::kolari_pynnonen::{KP_MIN_COMMON, pairwise_correlation};
 use super::placebo::pseudo_cars;
 
@@ -138,8 +138,7 @@ const SAR_BLOCK: usize = 4096;
 #[derive(Debug, Clone)]
 struct Sars {
     sar: Vec<f64>,
-    /// Twice each rank (ranks with ties averaged are halves of integers, so the double is
-    /// exact and half the size of an f64; 0 where there is no SAR, never read).
+    /// Twice each rank ([`doubled_own_ranks`]; `NO_RANK` where there is no SAR, never read).
     ranks: Vec<u32>,
     finite: Vec<usize>,
 }
@@ -177,10 +176,10 @@ impl<'a> Panel<'a> {
         self.sar.get_or_init(|| {
             let (n, len) = (self.events.len(), self.est_len);
             let mut sar = vec![f64::NAN; len * n];
-            let mut ranks = vec![0u32; len * n];
+            let mut ranks = vec![NO_RANK; len * n];
             let mut finite = Vec::with_capacity(n);
             for (b, block) in self.events.chunks(SAR_BLOCK).enumerate() {
-                let rows: Vec<(Vec<f64>, Vec<f64>)> = block
+                let rows: Vec<(Vec<f64>, Vec<u32>)> = block
                     .par_iter()
                     .map(|e| {
                         let s: Vec<f64> = e
@@ -189,7 +188,7 @@ impl<'a> Panel<'a> {
                             .zip(e.est_span)
                             .map(|(a, d)| a / (e.s2 * f64::from((*d).max(1))).sqrt())
                             .collect();
-                        let r = own_ranks(&s);
+                        let r = doubled_own_ranks(&s);
                         (s, r)
                     })
                     .collect();
@@ -198,7 +197,7 @@ impl<'a> Panel<'a> {
                     finite.push(s.iter().filter(|v| v.is_finite()).count());
                     for (t, (v, q)) in s.into_iter().zip(r).enumerate() {
                         sar[t * n + i] = v;
-                        ranks[t * n + i] = if q.is_finite() { (2.0 * q) as u32 } else { 0 };
+                        ranks[t * n + i] = q;
                     }
                 }
             }
@@ -524,17 +523,18 @@ mod tests {
         (0..len).map(|t| w * common[t] + r.normal()).collect()
     }
 
-    /// One-session pseudo CARs are the stored leave-one-out errors until `forget_loo`, then
-    /// computed where asked and not stored: the same values, bit for bit.
-    #[test]
-    fn forgotten_leave_one_out_errors_are_computed_again_the_same() {
-        let mut g = crate::synth::Rng::new(4, 1);
-        let n = 12;
+    /// `n` events' estimation ARs (`len(i)` positions, one in 12 missing) and their spans
+    /// (0 where missing, 2 at every 31st position from the 5th, else 1).
+    fn gappy_estimation_rows(
+        g: &mut crate::synth::Rng,
+        n: usize,
+        len: impl Fn(usize) -> usize,
+    ) -> (Vec<Vec<f64>>, Vec<Vec<u32>>) {
         let ars: Vec<Vec<f64>> = (0..n)
-            .map(|_| {
-                (0..120)
-                    .map(|t| {
-                        if t % 17 == 3 {
+            .map(|i| {
+                (0..len(i))
+                    .map(|_| {
+                        if g.below(12) == 0 {
                             f64::NAN
                         } else {
                             0.01 * g.normal()
@@ -543,15 +543,29 @@ mod tests {
                     .collect()
             })
             .collect();
-        let spans: Vec<Vec<u32>> = ars
+        let spans = ars
             .iter()
             .map(|a| {
                 a.iter()
                     .enumerate()
-                    .map(|(t, v)| u32::from(v.is_finite()) * (1 + u32::from(t % 23 == 4)))
+                    .map(|(t, v)| match (v.is_finite(), t % 31) {
+                        (false, _) => 0,
+                        (true, 5) => 2,
+                        _ => 1,
+                    })
                     .collect()
             })
             .collect();
+        (ars, spans)
+    }
+
+    /// One-session pseudo CARs are the stored leave-one-out errors until `forget_loo`, then
+    /// computed where asked and not stored: the same values, bit for bit.
+    #[test]
+    fn forgotten_leave_one_out_errors_are_computed_again_the_same() {
+        let mut g = crate::synth::Rng::new(4, 1);
+        let n = 12;
+        let (ars, spans) = gappy_estimation_rows(&mut g, n, |_| 150);
         let xs: Vec<Vec<f64>> = spans
             .iter()
             .map(|s| {
@@ -585,7 +599,7 @@ mod tests {
         assert!(kept.iter().all(|r| matches!(r, Cow::Borrowed(_))));
         assert!(
             kept.iter()
-                .all(|r| r.iter().filter(|v| v.is_finite()).count() > 100)
+                .all(|r| r.iter().filter(|v| v.is_finite()).count() > 120)
         );
         let kept = bits(&kept);
         panel.forget_loo();
@@ -603,32 +617,7 @@ mod tests {
         use crate::stats::bootstrap::{Resampling, bmp_bootstrap, bmp_bootstrap_by_position};
         let mut g = crate::synth::Rng::new(2, 2);
         let n = 40;
-        let ars: Vec<Vec<f64>> = (0..n)
-            .map(|i| {
-                (0..if i % 7 == 2 { 230 } else { 250 })
-                    .map(|_| {
-                        if g.below(12) == 0 {
-                            f64::NAN
-                        } else {
-                            0.01 * g.normal()
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let spans: Vec<Vec<u32>> = ars
-            .iter()
-            .map(|a| {
-                a.iter()
-                    .enumerate()
-                    .map(|(t, v)| match (v.is_finite(), t % 31) {
-                        (false, _) => 0,
-                        (true, 5) => 2,
-                        _ => 1,
-                    })
-                    .collect()
-            })
-            .collect();
+        let (ars, spans) = gappy_estimation_rows(&mut g, n, |i| if i % 7 == 2 { 230 } else { 250 });
         let ev: Vec<PanelEvent> = ars
             .iter()
             .zip(&spans)
