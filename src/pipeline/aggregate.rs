@@ -8,9 +8,9 @@ use rayon::prelude::*;
 
 use crate::abnormal::{EventAnalysis, EventSpec};
 use crate::outcome::{Aggregate, DateAggregate, PathPoint, Scope};
-use crate::stats::battery::{Sample, battery, run_test};
+use crate::stats::battery::{Sample, battery_with, run_test};
 use crate::stats::bootstrap::Resampling;
-use crate::stats::{Clustering, Panel, TestId};
+use crate::stats::{Clustering, EXACT_CORRELATION_PAIRS, Panel, TestId, TestStat};
 
 /// Each event's calendar grid: events with the same estimation-window and event-window
 /// sessions (one date on one exchange calendar) get the same id, in order of appearance.
@@ -91,17 +91,21 @@ fn sample(
 }
 
 fn aggregate(
-    scope: Scope,
     tau: Option<i32>,
     window: Option<crate::window::Window>,
     panel: &Panel,
     s: &Sample,
     day0: &[NaiveDate],
     r: &Resampling,
+    placebo: Option<TestStat>,
 ) -> Aggregate {
-    let b = battery(panel, s, r);
+    let b = battery_with(panel, s, r, placebo);
     Aggregate {
-        scope,
+        scope: if tau.is_some() {
+            Scope::Day
+        } else {
+            Scope::Window
+        },
         tau,
         window,
         n: s.values.len(),
@@ -152,19 +156,30 @@ pub fn aggregates_for(
         Days::All => (ew.start..=ew.end).collect(),
         Days::Day0 => (ew.start..=ew.end).filter(|t| *t == 0).collect(),
     };
-    let days = taus
-        .par_iter()
-        .map(|&tau| {
-            let pos = (tau - ew.start) as usize;
-            let s = sample(analyses, vec![pos], 1, pos as u64, |_, a| {
-                let r = &a.rows[pos];
-                (r.ar, r.var, r.sar)
-            });
-            aggregate(Scope::Day, Some(tau), None, &panel, &s, day0, r)
+    let day_sample = |tau: i32| {
+        let pos = (tau - ew.start) as usize;
+        sample(analyses, vec![pos], 1, pos as u64, |_, a| {
+            let r = &a.rows[pos];
+            (r.ar, r.var, r.sar)
         })
+    };
+    // The days' placebo tests first, while the leave-one-out errors (an estimation window's
+    // worth per event) are the only per-event series the panel holds, not beside the SARs,
+    // ranks and correlations the other tests build.
+    let placebo: Vec<TestStat> = taus
+        .par_iter()
+        .map(|&tau| run_test(&panel, &day_sample(tau), r, TestId::Placebo))
         .collect();
     // The event days' leave-one-out errors are not read again but by a one-session window.
     panel.forget_loo();
+    let days = taus
+        .par_iter()
+        .zip(placebo)
+        .map(|(&tau, placebo)| {
+            let s = day_sample(tau);
+            aggregate(Some(tau), None, &panel, &s, day0, r, Some(placebo))
+        })
+        .collect();
     // The windows one after the other: each window's placebo holds every member's pseudo
     // CARs (an estimation window's worth per event: 200 MB at 100,000 events), and its
     // resampling tests run in parallel inside, so windows at once only added memory.
@@ -193,7 +208,7 @@ pub fn aggregates_for(
                     })
                     .collect();
             }
-            aggregate(Scope::Window, None, Some(*win), &panel, &s, day0, r)
+            aggregate(None, Some(*win), &panel, &s, day0, r, None)
         })
         .collect();
     (days, windows)
@@ -251,7 +266,9 @@ pub fn lead_path(
 }
 
 /// CAAR per event date (when events cluster on several dates): for each date, each CAR
-/// window's N, CAAR and the lead test on that date's events alone.
+/// window's N, CAAR and the lead test on that date's events alone. r̄ (the Kolari–Pynnönen
+/// tests) is each date's exact mean of pairwise correlations while the dates' pairs number
+/// [`EXACT_CORRELATION_PAIRS`] at most together, else every date's pooled estimate.
 pub fn by_date(
     es: &EventSpec,
     analyses: &[&EventAnalysis],
@@ -259,24 +276,41 @@ pub fn by_date(
     r: &Resampling,
     lead: TestId,
 ) -> Vec<DateAggregate> {
+    by_date_within(es, analyses, day0, r, lead, EXACT_CORRELATION_PAIRS)
+}
+
+/// [`by_date`] with exact correlations for at most `pairs_max` pairs over all dates.
+fn by_date_within(
+    es: &EventSpec,
+    analyses: &[&EventAnalysis],
+    day0: &[NaiveDate],
+    r: &Resampling,
+    lead: TestId,
+    pairs_max: usize,
+) -> Vec<DateAggregate> {
     // Each date's events in their order, in one pass (not one scan of every event per date).
     let mut by: BTreeMap<NaiveDate, Vec<&EventAnalysis>> = BTreeMap::new();
     for (a, d) in analyses.iter().zip(day0) {
         by.entry(*d).or_default().push(*a);
     }
+    // One rule for every date of the run: 400 events on each of 2,500 dates are 200 million
+    // pairs, a cost that grows with the events per date.
+    let pairs: usize = by.values().map(|v| v.len() * (v.len() - 1) / 2).sum();
+    let exact = pairs <= pairs_max;
     // Each date on its own (collected in date order): the same values as one after the other.
     by.into_par_iter()
         .map(|(date, sub)| {
-            let panel = panel_of(&sub);
+            let panel = if exact {
+                panel_of(&sub)
+            } else {
+                panel_of(&sub).pooled_correlation()
+            };
             let windows = es
                 .car_windows
                 .iter()
                 .enumerate()
                 .map(|(w, win)| {
-                    let s = sample(&sub, vec![], win.len(), (3 << 16) + w as u64, |_, a| {
-                        let c = &a.cars[w];
-                        (c.car, c.var, c.t)
-                    });
+                    let s = window_sample(&sub, w, win.len());
                     let n = s.values.len();
                     let caar = s.values.iter().sum::<f64>() / n as f64;
                     (n, caar, run_test(&panel, &s, r, lead))
@@ -289,6 +323,14 @@ pub fn by_date(
             }
         })
         .collect()
+}
+
+/// Window `w`'s sample of one date's events (its CARs), with the date path's seed.
+fn window_sample(sub: &[&EventAnalysis], w: usize, len: usize) -> Sample {
+    sample(sub, vec![], len, (3 << 16) + w as u64, |_, a| {
+        let c = &a.cars[w];
+        (c.car, c.var, c.t)
+    })
 }
 
 #[cfg(test)]
@@ -532,5 +574,90 @@ mod tests {
         assert!(windows.iter().all(|a| {
             crate::stats::find_test(&a.tests, crate::stats::TestId::BinderJoint).is_none()
         }));
+    }
+
+    /// The per-date lead test takes each date's exact r̄ while the dates' pairs together are
+    /// within the bound, and every date's pooled estimate past it (one rule for the run):
+    /// each equal to the test run on that date's panel directly, and the two different here
+    /// (estimation ARs with gaps, where the pooled estimate is not the exact mean).
+    #[test]
+    fn dates_take_exact_correlations_within_the_run_bound_and_pooled_past_it() {
+        let es = spec();
+        let (cal, m, y) = data(11);
+        let spans = vec![1u32; LEN];
+        // 2 dates × 2 events: 2 pairs in all.
+        let mut analyses: Vec<EventAnalysis> = y
+            .iter()
+            .enumerate()
+            .map(|(i, yi)| {
+                let tl = Timeline::from_spans(yi, &m, &spans);
+                crate::abnormal::analyze(&tl, &cal, DAY0 - (i % 2), &es).expect("analysed")
+            })
+            .collect();
+        for (i, a) in analyses.iter_mut().enumerate() {
+            for t in (3 * i..a.est_ar.len()).step_by(5 + i) {
+                a.est_ar[t] = f64::NAN;
+            }
+        }
+        let refs: Vec<&EventAnalysis> = analyses.iter().collect();
+        let dates: Vec<NaiveDate> = (0..refs.len())
+            .map(|i| cal.sessions[DAY0 - (i % 2)])
+            .collect();
+        let r = Resampling::default();
+        let lead = TestId::AdjustedBmp;
+        let direct = |pooled: bool| -> Vec<Vec<(u64, u64)>> {
+            // Date order: the earlier date holds the odd events.
+            [1usize, 0]
+                .iter()
+                .map(|&parity| {
+                    let sub: Vec<&EventAnalysis> = refs
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| i % 2 == parity)
+                        .map(|(_, a)| *a)
+                        .collect();
+                    let panel = if pooled {
+                        panel_of(&sub).pooled_correlation()
+                    } else {
+                        panel_of(&sub)
+                    };
+                    (0..es.car_windows.len())
+                        .map(|w| {
+                            let s = window_sample(&sub, w, es.car_windows[w].len());
+                            let t = run_test(&panel, &s, &r, lead);
+                            (t.statistic.to_bits(), t.p_value.to_bits())
+                        })
+                        .collect()
+                })
+                .collect()
+        };
+        let got = |pairs_max: usize| -> Vec<Vec<(u64, u64)>> {
+            by_date_within(&es, &refs, &dates, &r, lead, pairs_max)
+                .iter()
+                .map(|d| {
+                    assert_eq!(d.events, 2);
+                    d.windows
+                        .iter()
+                        .map(|(_, _, t)| (t.statistic.to_bits(), t.p_value.to_bits()))
+                        .collect()
+                })
+                .collect()
+        };
+        let (exact, pooled) = (direct(false), direct(true));
+        assert_ne!(
+            exact, pooled,
+            "gaps: the estimate differs from the exact mean"
+        );
+        assert!(
+            exact
+                .iter()
+                .flatten()
+                .all(|(s, _)| f64::from_bits(*s).is_finite()),
+            "{exact:?}"
+        );
+        assert_eq!(got(2), exact);
+        assert_eq!(got(EXACT_CORRELATION_PAIRS), exact);
+        assert_eq!(got(1), pooled, "the dates' pairs count together");
+        assert_eq!(got(0), pooled);
     }
 }

@@ -50,6 +50,8 @@ struct Prepared<'a> {
     rbar: OnceCell<f64>,
     joint_events: OnceCell<Option<(Vec<JointEvent<'a>>, usize)>>,
     joint: OnceCell<Option<JointTest>>,
+    /// The placebo test when it was run before the battery ([`battery_with`]).
+    placebo: Option<TestStat>,
 }
 
 impl<'a> Prepared<'a> {
@@ -65,6 +67,7 @@ impl<'a> Prepared<'a> {
             rbar: OnceCell::new(),
             joint_events: OnceCell::new(),
             joint: OnceCell::new(),
+            placebo: None,
         }
     }
 
@@ -134,7 +137,8 @@ impl<'a> Prepared<'a> {
     }
 
     fn run(&self, id: TestId) -> TestStat {
-        if !TIMING.load(Relaxed) {
+        // A placebo run before the battery was timed then.
+        if !TIMING.load(Relaxed) || (id == TestId::Placebo && self.placebo.is_some()) {
             return self.run_untimed(id);
         }
         let t0 = std::time::Instant::now();
@@ -181,18 +185,12 @@ impl<'a> Prepared<'a> {
             }
             TestId::Grank => self.panel.grank(&s.members, &s.std),
             TestId::Wilcoxon => wilcoxon_signed_rank(&s.values),
-            TestId::Placebo => {
-                let pseudo = self.panel.pseudo_cars(&s.members, s.len);
-                let pseudo: Vec<&[f64]> = pseudo.iter().map(|c| c.as_ref()).collect();
-                placebo_permutation(
-                    self.mean,
-                    n,
-                    &pseudo,
-                    &self.panel.grids(&s.members),
-                    self.r,
-                    s.key,
-                )
-            }
+            TestId::Placebo => match &self.placebo {
+                Some(t) => t.clone(),
+                None => self
+                    .panel
+                    .placebo(&s.members, s.len, self.mean, n, self.r, s.key),
+            },
             TestId::BmpBootstrap => bmp_bootstrap_by_position(
                 &s.std,
                 self.panel.sar_by_position(),
@@ -256,7 +254,20 @@ pub fn test_times() -> Vec<(TestId, f64, u64)> {
 /// own unit: events are the panel's rows, never keyed by security. `r`: the resampling
 /// tests' draws and seed.
 pub fn battery(panel: &Panel, s: &Sample, r: &Resampling) -> Results {
-    let p = Prepared::new(panel, s, r);
+    battery_with(panel, s, r, None)
+}
+
+/// [`battery`] with the placebo test already run on this sample ([`run_test`]), when given:
+/// the event days run their placebo tests first, while the panel holds the leave-one-out
+/// errors and none of the series the other tests build.
+pub fn battery_with(
+    panel: &Panel,
+    s: &Sample,
+    r: &Resampling,
+    placebo: Option<TestStat>,
+) -> Results {
+    let mut p = Prepared::new(panel, s, r);
+    p.placebo = placebo;
     let mut tests: Vec<TestStat> = TestId::ALL
         .into_iter()
         .filter(|id| !matches!(id, TestId::BinderJoint | TestId::BinderJointEmpirical))

@@ -1,7 +1,7 @@
 //! Kolari & Pynnönen (2011) generalized rank test (GRANK).
 
 use super::bootstrap::ByPosition;
-use super::corrado::NO_RANK;
+use super::corrado::{MAX_RANKED, NO_RANK, Twice};
 use super::reference::TestId;
 use super::{TestStat, average_ranks, sample_sd, t_test_df};
 
@@ -18,14 +18,16 @@ pub(crate) fn own_ranks(series: &[f64]) -> Vec<f64> {
     out
 }
 
-/// [`own_ranks`] as twice each rank in a `u32` (exact: ranks with ties averaged are halves
-/// of integers; half the size of an f64), [`NO_RANK`] where there is none.
-pub(crate) fn doubled_own_ranks(series: &[f64]) -> Vec<u32> {
+/// [`own_ranks`] as twice each rank in a [`Twice`] (exact: ranks with ties averaged are
+/// halves of integers; a quarter of an f64), [`NO_RANK`] where there is none. At most
+/// [`MAX_RANKED`] values (every series the panel ranks).
+pub(crate) fn doubled_own_ranks(series: &[f64]) -> Vec<Twice> {
+    debug_assert!(series.len() <= MAX_RANKED, "{} values", series.len());
     own_ranks(series)
         .into_iter()
         .map(|q| {
             if q.is_finite() {
-                (2.0 * q) as u32
+                (2.0 * q) as Twice
             } else {
                 NO_RANK
             }
@@ -131,7 +133,7 @@ pub(crate) fn grank_with_ranks(
 /// row once in memory order.
 pub(crate) fn grank_by_position(
     sar: ByPosition<'_>,
-    ranks: ByPosition<'_, u32>,
+    ranks: ByPosition<'_, Twice>,
     finite: &[usize],
     members: &[usize],
     width: usize,
@@ -209,6 +211,29 @@ fn finish(n: usize, sum0: f64, sum: &[f64], cnt: &[usize]) -> TestStat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The longest series the panel ranks (estimation and event windows at the window
+    /// bound) keeps every doubled rank exact in a `Twice`, none taken for `NO_RANK`.
+    #[test]
+    fn doubled_ranks_of_the_longest_series_are_exact() {
+        let mut g = crate::synth::Rng::new(5, 5);
+        let mut x: Vec<f64> = (0..MAX_RANKED).map(|_| g.normal()).collect();
+        x[7] = x[3]; // a tie: a half rank
+        x[11] = f64::NAN;
+        let twice = doubled_own_ranks(&x);
+        let plain = own_ranks(&x);
+        assert_eq!(twice.iter().filter(|&&k| k == NO_RANK).count(), 1);
+        assert_eq!(twice[11], NO_RANK);
+        for (t, q) in twice.iter().zip(&plain) {
+            if q.is_finite() {
+                assert_eq!(f64::from(*t) * 0.5, *q);
+            }
+        }
+        assert_eq!(
+            twice.iter().filter(|&&k| k != NO_RANK).max(),
+            Some(&(2 * (MAX_RANKED as Twice - 1)))
+        );
+    }
     use crate::testutil::{EXACT, ROUNDOFF, assert_close, prop_assert_close};
     use proptest::prelude::*;
 

@@ -75,7 +75,7 @@ pub use kolari_pynnonen::{
     patell_z_kolari_pynnonen,
 };
 pub use mackinlay::{mackinlay_j1, mackinlay_j2};
-pub use panel::{EXACT_CORRELATION_MAX, Panel, PanelEvent};
+pub use panel::{EXACT_CORRELATION_MAX, EXACT_CORRELATION_PAIRS, Panel, PanelEvent};
 pub use patell::patell_z;
 pub use placebo::{placebo_enumerated, placebo_permutation, pseudo_cars, pseudo_window_means};
 pub use reference::{Family, Reference, TestId};

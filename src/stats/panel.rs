@@ -19,15 +19,22 @@ use rayon::prelude::*;
 use super::TestStat;
 use super::binder::JointEvent;
 use super::bootstrap::ByPosition;
-use super::corrado::{DoubledRanks, NO_RANK};
+use super::bootstrap::Resampling;
+use super::corrado::{DoubledRanks, NO_RANK, Twice};
 use super::cowan::{cowan_share, p_hat_of_shares};
 use super::grank::{doubled_own_ranks, grank_by_position};
 use super::kolari_pynnonen::{KP_MIN_COMMON, pairwise_correlation};
-use super::placebo::pseudo_cars;
+use super::placebo::{placebo_in_blocks, placebo_permutation, pseudo_cars, pseudo_cars_len};
 
 /// Above this many events r̄ is estimated from standardized sums (O(N·T)) instead of the
 /// N(N − 1)/2 pairwise correlations.
 pub const EXACT_CORRELATION_MAX: usize = 1000;
+
+/// The pairs whose correlations one statistic of a run may take (those of
+/// [`EXACT_CORRELATION_MAX`] events): where several panels are tested together (each
+/// event date on its own), their pairs count together, so that r̄'s cost stays linear in
+/// the events however densely they fall on each date.
+pub const EXACT_CORRELATION_PAIRS: usize = EXACT_CORRELATION_MAX * (EXACT_CORRELATION_MAX - 1) / 2;
 
 /// One event's inputs.
 #[derive(Debug, Clone)]
@@ -131,6 +138,10 @@ impl<T> Memo<T> {
     }
 }
 
+/// Events whose pseudo CARs [`Panel::placebo`] computes at once (about 8 MB of rows with
+/// an estimation window of 250 sessions).
+const PSEUDO_BLOCK: usize = 4096;
+
 /// Events per block when the SARs are laid out by position.
 const SAR_BLOCK: usize = 4096;
 
@@ -139,7 +150,7 @@ const SAR_BLOCK: usize = 4096;
 struct Sars {
     sar: Vec<f64>,
     /// Twice each rank ([`doubled_own_ranks`]; `NO_RANK` where there is no SAR, never read).
-    ranks: Vec<u32>,
+    ranks: Vec<Twice>,
     finite: Vec<usize>,
 }
 
@@ -170,6 +181,15 @@ impl<'a> Panel<'a> {
         }
     }
 
+    /// The panel with r̄ from the pooled estimate whatever its number of events (see
+    /// [`Panel::mean_correlation`]): for panels whose pairs together pass
+    /// [`EXACT_CORRELATION_PAIRS`].
+    #[must_use]
+    pub fn pooled_correlation(mut self) -> Self {
+        self.exact_max = 0;
+        self
+    }
+
     /// The SARs and their ranks by position, built in blocks of events (each block's rows
     /// in parallel, then written into place), so that no second copy of every row is held.
     fn sars(&self) -> &Sars {
@@ -179,7 +199,7 @@ impl<'a> Panel<'a> {
             let mut ranks = vec![NO_RANK; len * n];
             let mut finite = Vec::with_capacity(n);
             for (b, block) in self.events.chunks(SAR_BLOCK).enumerate() {
-                let rows: Vec<(Vec<f64>, Vec<u32>)> = block
+                let rows: Vec<(Vec<f64>, Vec<Twice>)> = block
                     .par_iter()
                     .map(|e| {
                         let s: Vec<f64> = e
@@ -341,6 +361,50 @@ impl<'a> Panel<'a> {
                 Cow::Owned(pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, len))
             })
             .collect()
+    }
+
+    /// The placebo test of the members on windows of `len` sessions
+    /// ([`placebo_permutation`]: `real` the sample's mean, `n` its events, `key` its
+    /// streams). The stored leave-one-out errors for one session; otherwise the members'
+    /// pseudo CARs are computed [`PSEUDO_BLOCK`] events at a time and each block is added
+    /// into the draws before the next is computed (the same values, bit for bit), so that
+    /// a window holds a block of rows, not an estimation window's worth per event.
+    pub fn placebo(
+        &self,
+        members: &[usize],
+        len: usize,
+        real: f64,
+        n: usize,
+        r: &Resampling,
+        key: u64,
+    ) -> TestStat {
+        let groups = self.grids(members);
+        if len == 1 && self.keep_loo {
+            let rows = self.pseudo_cars(members, 1);
+            let rows: Vec<&[f64]> = rows.iter().map(|c| c.as_ref()).collect();
+            return placebo_permutation(real, n, &rows, &groups, r, key);
+        }
+        let width = members
+            .iter()
+            .map(|&i| {
+                let e = &self.events[i];
+                pseudo_cars_len(e.est_ar.len(), e.est_x.len(), e.k, len)
+            })
+            .max()
+            .unwrap_or(0);
+        placebo_in_blocks(real, n, width, &groups, r, key, |f| {
+            for block in members.chunks(PSEUDO_BLOCK) {
+                let rows: Vec<Vec<f64>> = block
+                    .par_iter()
+                    .map(|&i| {
+                        let e = &self.events[i];
+                        pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, len)
+                    })
+                    .collect();
+                let rows: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+                f(&rows);
+            }
+        })
     }
 
     /// Drops the stored leave-one-out errors and stores them no more: one-session pseudo
@@ -607,6 +671,69 @@ mod tests {
         assert!(again.iter().all(|r| matches!(r, Cow::Owned(_))));
         assert_eq!(bits(&again), kept);
         assert!(panel.est_loo.get().is_none(), "not stored again");
+    }
+
+    /// The panel's placebo (pseudo CARs computed a block at a time, or the stored
+    /// leave-one-out errors) equals the placebo of every member's pseudo CARs at once, to
+    /// the bit: events on several dates and on one, windows of one and of five sessions,
+    /// before and after `forget_loo`.
+    #[test]
+    fn panel_placebo_equals_the_placebo_of_every_row() {
+        let mut g = crate::synth::Rng::new(6, 1);
+        let n = 15;
+        let (ars, spans) = gappy_estimation_rows(&mut g, n, |i| if i % 5 == 3 { 120 } else { 140 });
+        let xs: Vec<Vec<f64>> = spans
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .flat_map(|&d| [f64::from(d), if d > 0 { 0.02 * g.normal() } else { 0.0 }])
+                    .collect()
+            })
+            .collect();
+        let r = Resampling {
+            resamples: 200,
+            seed: 3,
+        };
+        for dates in [3u32, 1] {
+            let ev: Vec<PanelEvent> = (0..n)
+                .map(|i| PanelEvent {
+                    est_ar: &ars[i],
+                    est_span: &spans[i],
+                    event_ar: vec![0.0; 3],
+                    event_span: vec![1; 3],
+                    s2: 1e-4,
+                    k: 2,
+                    est_x: &xs[i],
+                    event_x: &[],
+                    xtx_inv: &[],
+                    grid: i as u32 % dates,
+                })
+                .collect();
+            let mut panel = Panel::new(ev);
+            let members: Vec<usize> = (0..n).filter(|i| i % 6 != 2).collect();
+            let want = |len: usize| {
+                let rows: Vec<Vec<f64>> = members
+                    .iter()
+                    .map(|&i| pseudo_cars(&ars[i], &spans[i], &xs[i], 2, len))
+                    .collect();
+                let rows: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
+                let t =
+                    placebo_permutation(0.01, members.len(), &rows, &panel.grids(&members), &r, 7);
+                assert!(t.p_value.is_finite(), "{t:?}");
+                (t.statistic.to_bits(), t.p_value.to_bits())
+            };
+            let got = |panel: &Panel, len: usize| {
+                let t = panel.placebo(&members, len, 0.01, members.len(), &r, 7);
+                (t.statistic.to_bits(), t.p_value.to_bits())
+            };
+            let (one, five) = (want(1), want(5));
+            assert_ne!(one, five);
+            assert_eq!(got(&panel, 1), one);
+            assert_eq!(got(&panel, 5), five);
+            panel.forget_loo();
+            assert_eq!(got(&panel, 1), one);
+            assert_eq!(got(&panel, 5), five);
+        }
     }
 
     /// The panel's by-position paths (GRANK, the BMP bootstrap) on a subset of its events

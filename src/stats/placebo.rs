@@ -70,7 +70,7 @@ pub fn pseudo_cars(
     len: usize,
 ) -> Vec<f64> {
     let e = est_ar.len();
-    if len == 0 || len > e || est_x.len() < e * k {
+    if pseudo_cars_len(e, est_x.len(), k, len) == 0 {
         return Vec::new();
     }
     let kk = k * k;
@@ -136,6 +136,17 @@ pub fn pseudo_cars(
             }
         })
         .collect()
+}
+
+/// The length of [`pseudo_cars`]'s row for an estimation window of `e` positions with
+/// `x_len` prediction values of `k` per position: the placements of a window of `len`
+/// sessions, 0 when there is none (or the prediction rows are short).
+pub fn pseudo_cars_len(e: usize, x_len: usize, k: usize, len: usize) -> usize {
+    if len == 0 || len > e || x_len < e * k {
+        0
+    } else {
+        e - len + 1
+    }
 }
 
 /// The largest k solved on the stack by [`solve_small`].
@@ -252,18 +263,43 @@ pub fn placebo_permutation(
     key: u64,
 ) -> TestStat {
     let width = pseudo.iter().map(|s| s.len()).max().unwrap_or(0);
+    placebo_in_blocks(real, n, width, groups, r, key, |f| f(pseudo))
+}
+
+/// [`placebo_permutation`] over pseudo rows that `rows` hands over a block of events at a
+/// time (`rows(f)` calls `f` on consecutive blocks, every event once, in event order), so
+/// that no more than a block of rows is held at once; `width` is their longest row. The
+/// same additions in the same order as on every row at once, so the same bits.
+pub fn placebo_in_blocks(
+    real: f64,
+    n: usize,
+    width: usize,
+    groups: &[u32],
+    r: &Resampling,
+    key: u64,
+    rows: impl Fn(&mut dyn FnMut(&[&[f64]])),
+) -> TestStat {
     let mut ids: Vec<u32> = groups.to_vec();
     ids.sort_unstable();
     ids.dedup();
     if ids.len() <= 1 || width == 0 {
-        let means: Vec<f64> = (0..width)
-            .filter_map(|p| {
-                let (s, c) = pseudo
-                    .iter()
-                    .filter_map(|e| e.get(p).copied().filter(|v| v.is_finite()))
-                    .fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-                (c > 0).then(|| s / c as f64)
-            })
+        // Each placement's sum over the events with a value there, in event order.
+        let (mut sum, mut cnt) = (vec![0.0; width], vec![0usize; width]);
+        rows(&mut |block: &[&[f64]]| {
+            for e in block {
+                for (p, (s, c)) in sum.iter_mut().zip(cnt.iter_mut()).enumerate() {
+                    if let Some(v) = e.get(p).copied().filter(|v| v.is_finite()) {
+                        *s += v;
+                        *c += 1;
+                    }
+                }
+            }
+        });
+        let means: Vec<f64> = sum
+            .iter()
+            .zip(&cnt)
+            .filter(|(_, c)| **c > 0)
+            .map(|(s, c)| s / *c as f64)
             .collect();
         return placebo_enumerated(real, n, &means);
     }
@@ -275,7 +311,7 @@ pub fn placebo_permutation(
     if !real.is_finite() || n == 0 || r.resamples == 0 {
         return nan;
     }
-    let values = placebo_draws(pseudo, &dense, ids.len(), width, r, key);
+    let values = placebo_draws(rows, &dense, ids.len(), width, r, key);
     let valid = values.len();
     if valid == 0 {
         return nan;
@@ -303,7 +339,7 @@ const CHUNKS_PER_PASS: usize = 4;
 /// of a table of every event's values (which missed the cache on every group). The sums are
 /// the same additions in the same order as one draw at a time.
 fn placebo_draws(
-    pseudo: &[&[f64]],
+    rows: impl Fn(&mut dyn FnMut(&[&[f64]])),
     group: &[u32],
     groups: usize,
     width: usize,
@@ -313,7 +349,14 @@ fn placebo_draws(
     use super::bootstrap::{CHUNK, stream};
     let b = r.resamples;
     let chunks = b.div_ceil(CHUNK);
-    let passes: Vec<Vec<f64>> = (0..chunks.div_ceil(CHUNKS_PER_PASS))
+    /// One pass's draws: each group's placement per draw, and each draw's running sum.
+    struct Pass {
+        nb: usize,
+        place: Vec<u32>,
+        sum: Vec<f64>,
+        cnt: Vec<u32>,
+    }
+    let mut passes: Vec<Pass> = (0..chunks.div_ceil(CHUNKS_PER_PASS))
         .into_par_iter()
         .map(|pass| {
             let first = pass * CHUNKS_PER_PASS;
@@ -330,21 +373,38 @@ fn placebo_draws(
                     }
                 }
             }
-            let (mut sum, mut cnt) = (vec![0.0f64; nb], vec![0u32; nb]);
-            for (row, g) in pseudo.iter().zip(group) {
-                let at = &place[*g as usize * nb..(*g as usize + 1) * nb];
-                for ((s, c), p) in sum.iter_mut().zip(cnt.iter_mut()).zip(at) {
+            Pass {
+                nb,
+                place,
+                sum: vec![0.0; nb],
+                cnt: vec![0; nb],
+            }
+        })
+        .collect();
+    let mut done = 0;
+    rows(&mut |block: &[&[f64]]| {
+        let group = &group[done..done + block.len()];
+        passes.par_iter_mut().for_each(|pass| {
+            let nb = pass.nb;
+            for (row, g) in block.iter().zip(group) {
+                let at = &pass.place[*g as usize * nb..(*g as usize + 1) * nb];
+                for ((s, c), p) in pass.sum.iter_mut().zip(pass.cnt.iter_mut()).zip(at) {
                     add_finite(s, c, row.get(*p as usize).copied().unwrap_or(f64::NAN));
                 }
             }
-            sum.iter()
-                .zip(&cnt)
+        });
+        done += block.len();
+    });
+    passes
+        .iter()
+        .flat_map(|pass| {
+            pass.sum
+                .iter()
+                .zip(&pass.cnt)
                 .filter(|(_, c)| **c > 0)
                 .map(|(s, c)| s / f64::from(*c))
-                .collect()
         })
-        .collect();
-    passes.into_iter().flatten().collect()
+        .collect()
 }
 
 /// The placebo test against given pseudo (C)AARs (every placement enumerated): p = (1 +
@@ -579,6 +639,52 @@ mod tests {
     /// The grouped placebo with a reused buffer per chunk gives the plain implementation's
     /// statistic and p-value to the bit (a vector of placements per draw, sequential), on
     /// one thread and on two.
+    /// Rows handed over in blocks give the placebo of every row at once, bit for bit: the
+    /// draws across dates and the enumerated placements of one date, with rows of
+    /// different lengths and gaps, blocks of 7 rows and of one.
+    #[test]
+    fn placebo_in_blocks_equals_every_row_at_once() {
+        let mut g = crate::synth::Rng::new(8, 3);
+        let n = 45;
+        let pseudo: Vec<Vec<f64>> = (0..n)
+            .map(|i| {
+                (0..30 - i % 4)
+                    .map(|_| {
+                        if g.below(7) == 0 {
+                            f64::NAN
+                        } else {
+                            g.normal()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[f64]> = pseudo.iter().map(|v| v.as_slice()).collect();
+        let width = refs.iter().map(|s| s.len()).max().unwrap_or(0);
+        let r = Resampling {
+            resamples: 300,
+            seed: 4,
+        };
+        let dates: Vec<u32> = (0..n as u32).map(|i| i % 5).collect();
+        let one_date = vec![3u32; n];
+        let bits = |t: &TestStat| (t.statistic.to_bits(), t.p_value.to_bits(), t.distribution);
+        for groups in [&dates, &one_date] {
+            let whole = placebo_permutation(0.2, n, &refs, groups, &r, 9);
+            assert!(whole.p_value.is_finite() && whole.statistic.is_finite());
+            for size in [7, 1] {
+                let blocks = std::cell::Cell::new(0);
+                let got = placebo_in_blocks(0.2, n, width, groups, &r, 9, |f| {
+                    for b in refs.chunks(size) {
+                        blocks.set(blocks.get() + 1);
+                        f(b);
+                    }
+                });
+                assert_eq!(blocks.get(), n.div_ceil(size));
+                assert_eq!(bits(&got), bits(&whole), "block of {size}");
+            }
+        }
+    }
+
     #[test]
     fn grouped_placebo_equals_the_plain_implementation() {
         let mut g = crate::synth::Rng::new(3, 9);
