@@ -24,3 +24,16 @@ impl Progress for NoProgress {}
 pub fn phase_times_on() -> bool {
     std::env::var_os("EVIMPACT_PHASE_TIMES").is_some_and(|v| v == "1")
 }
+
+/// " (peak RSS so far M MiB)": the process's peak resident set (VmHWM in
+/// `/proc/self/status`); empty where that does not exist. For the [`phase_times_on`] lines.
+pub fn peak_note() -> String {
+    let kib = || -> Option<u64> {
+        let s = std::fs::read_to_string("/proc/self/status").ok()?;
+        let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    kib().map_or_else(String::new, |k| {
+        format!(" (peak RSS so far {} MiB)", k / 1024)
+    })
+}

@@ -45,7 +45,7 @@ impl Bar {
             eprintln!(
                 "  step {name}: {:.3} s{}",
                 t0.elapsed().as_secs_f64(),
-                peak_note()
+                crate::progress::peak_note()
             );
         }
         *cur = next.map(|n| (n.to_string(), std::time::Instant::now()));
@@ -135,22 +135,9 @@ impl PhaseTimer {
             eprintln!(
                 "phase {name}: {:.3} s{}",
                 t0.elapsed().as_secs_f64(),
-                peak_note()
+                crate::progress::peak_note()
             );
         }
         out
     }
-}
-
-/// " (peak RSS so far M MiB)": the process's peak resident set (VmHWM in
-/// `/proc/self/status`); empty where that does not exist.
-fn peak_note() -> String {
-    let kib = || -> Option<u64> {
-        let s = std::fs::read_to_string("/proc/self/status").ok()?;
-        let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-        line.split_whitespace().nth(1)?.parse().ok()
-    };
-    kib().map_or_else(String::new, |k| {
-        format!(" (peak RSS so far {} MiB)", k / 1024)
-    })
 }

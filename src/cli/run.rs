@@ -282,6 +282,7 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
     outcome.command = reproducing_command(a, &study);
     // The statistics are done: the estimation windows are not read again.
     outcome.drop_estimation_windows();
+    crate::memory::release_freed();
     let counts = outcome.counts();
     let n_skipped = counts.skipped;
     if a.strict && n_skipped > 0 {

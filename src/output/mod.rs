@@ -54,14 +54,14 @@ impl Tables<'_> {
                         let f = File::create(&csv)
                             .with_context(|| format!("creating {}", csv.display()))?;
                         let r = CsvWriter::new(f).include_header(true).finish(&mut df);
-                        anyhow::Context::with_context(r, || format!("writing {}", csv.display()))?;
+                        writing(r, &csv)?;
                     }
                     if formats.contains(&TableFormat::Parquet) {
                         let pq = dir.join(format!("{name}.parquet"));
                         let f = File::create(&pq)
                             .with_context(|| format!("creating {}", pq.display()))?;
                         let r = ParquetWriter::new(f).finish(&mut df);
-                        anyhow::Context::with_context(r, || format!("writing {}", pq.display()))?;
+                        writing(r, &pq)?;
                     }
                     Ok(())
                 })
@@ -87,12 +87,188 @@ impl Tables<'_> {
         );
         if let Some(built) = built {
             eprintln!(
-                "  table {name}: built {built:.3} s, files {files_s:.3} s, sheet {sheet_s:.3} s"
+                "  table {name}: built {built:.3} s, files {files_s:.3} s, sheet {sheet_s:.3} s{}",
+                crate::progress::peak_note()
             );
             self.timed = Some(std::time::Instant::now());
         }
         files.and(sheet)
     }
+}
+
+/// Rows a per-session table left out of the workbook may reach before it is written as it
+/// is built: up to here it is written whole (the bytes of every table up to a million rows
+/// do not depend on how it was built), beyond it in row groups of [`ROW_GROUP`] rows, so
+/// that memory holds a group, not the table (the `series` table is 4 million rows at
+/// 100,000 events).
+const STREAM_ROWS: usize = 1_000_000;
+
+/// Rows per Parquet row group of a table written as it is built (polars' default).
+const ROW_GROUP: usize = 512 * 512;
+
+impl Tables<'_> {
+    /// Writes the table whose rows `chunks` yields in order (see [`STREAM_ROWS`]).
+    fn write_chunks(
+        &mut self,
+        name: &str,
+        chunks: impl Iterator<Item = PolarsResult<DataFrame>>,
+    ) -> anyhow::Result<()> {
+        self.write_chunks_by(name, chunks, STREAM_ROWS, ROW_GROUP)
+    }
+
+    fn write_chunks_by(
+        &mut self,
+        name: &str,
+        chunks: impl Iterator<Item = PolarsResult<DataFrame>>,
+        stream_rows: usize,
+        row_group: usize,
+    ) -> anyhow::Result<()> {
+        let in_book = self.plan.workbook_sessions || !plan::SESSION_TABLES.contains(&name);
+        let formats = self.plan.formats(name);
+        let (mut buffer, mut rows, mut stream) = (Vec::new(), 0usize, None::<Streamed>);
+        for chunk in chunks {
+            let chunk = chunk?;
+            rows += chunk.height();
+            buffer.push(chunk);
+            if !in_book && rows >= stream_rows {
+                let s = match &mut stream {
+                    Some(s) => s,
+                    None => stream.insert(Streamed::create(self.dir, name, formats, &buffer[0])?),
+                };
+                s.write(&mut buffer, row_group, false)?;
+            }
+        }
+        let Some(mut s) = stream else {
+            return self.write(name, stacked(buffer)?);
+        };
+        let built = self.timed.map(|t| t.elapsed().as_secs_f64());
+        s.write(&mut buffer, row_group, true)?;
+        let width = s.width;
+        let files = s.finish()?;
+        let why = format!(
+            "a per-session table, left out of the workbook beyond {} analysed events",
+            crate::text::thousands(self.plan.limits.summary_events)
+        );
+        self.book.leave_out_sized(name, rows, width, &files, &why);
+        if let Some(built) = built {
+            eprintln!(
+                "  table {name}: built and written in row groups {built:.3} s{}",
+                crate::progress::peak_note()
+            );
+            self.timed = Some(std::time::Instant::now());
+        }
+        Ok(())
+    }
+}
+
+/// The chunks one below the other as one chunk per column (as one build of the whole table
+/// gives it, so that the files' bytes are the same).
+fn stacked(chunks: Vec<DataFrame>) -> PolarsResult<DataFrame> {
+    let mut chunks = chunks.into_iter();
+    let Some(mut df) = chunks.next() else {
+        return Ok(DataFrame::empty());
+    };
+    for c in chunks {
+        df.vstack_mut_owned(c)?;
+    }
+    df.rechunk_mut_par();
+    Ok(df)
+}
+
+/// A table's files while it is written a row group at a time.
+struct Streamed {
+    csv: Option<(
+        std::path::PathBuf,
+        polars::io::csv::write::BatchedWriter<File>,
+    )>,
+    parquet: Option<(
+        std::path::PathBuf,
+        polars::io::parquet::write::BatchedWriter<File>,
+    )>,
+    files: Vec<String>,
+    width: usize,
+}
+
+impl Streamed {
+    fn create(
+        dir: &Path,
+        name: &str,
+        formats: &[TableFormat],
+        first: &DataFrame,
+    ) -> anyhow::Result<Self> {
+        let schema = first.schema();
+        let open = |ext: &str| -> anyhow::Result<(std::path::PathBuf, File)> {
+            let p = dir.join(format!("{name}.{ext}"));
+            let f = File::create(&p).with_context(|| format!("creating {}", p.display()))?;
+            Ok((p, f))
+        };
+        let csv = if formats.contains(&TableFormat::Csv) {
+            let (p, f) = open("csv")?;
+            let w = writing(CsvWriter::new(f).include_header(true).batched(schema), &p)?;
+            Some((p, w))
+        } else {
+            None
+        };
+        let parquet = if formats.contains(&TableFormat::Parquet) {
+            let (p, f) = open("parquet")?;
+            let w = writing(ParquetWriter::new(f).batched(schema), &p)?;
+            Some((p, w))
+        } else {
+            None
+        };
+        Ok(Streamed {
+            csv,
+            parquet,
+            files: formats
+                .iter()
+                .map(|f| format!("{name}.{}", f.ext()))
+                .collect(),
+            width: first.width(),
+        })
+    }
+
+    /// Writes every whole row group of `buffer` (and, when `last`, the rest), leaving the
+    /// rows not written in it.
+    fn write(
+        &mut self,
+        buffer: &mut Vec<DataFrame>,
+        row_group: usize,
+        last: bool,
+    ) -> anyhow::Result<()> {
+        let mut df = stacked(std::mem::take(buffer))?;
+        while df.height() >= row_group || (last && df.height() > 0) {
+            let n = row_group.min(df.height());
+            let mut group = df.slice(0, n);
+            group.rechunk_mut();
+            if let Some((p, w)) = &mut self.csv {
+                writing(w.write_batch(&group), &p)?;
+            }
+            if let Some((p, w)) = &mut self.parquet {
+                writing(w.write_batch(&group), &p)?;
+            }
+            df = df.slice(n as i64, df.height() - n);
+        }
+        if df.height() > 0 {
+            buffer.push(df);
+        }
+        Ok(())
+    }
+
+    /// Closes the files; returns their names.
+    fn finish(mut self) -> anyhow::Result<Vec<String>> {
+        if let Some((p, w)) = &mut self.csv {
+            writing(w.finish(), &p)?;
+        }
+        if let Some((p, w)) = &self.parquet {
+            writing(w.finish(), &p)?;
+        }
+        Ok(self.files)
+    }
+}
+
+/// A polars write's result, its error naming the file.
+fn writing<T>(r: PolarsResult<T>, p: &Path) -> anyhow::Result<T> {
+    anyhow::Context::with_context(r, || format!("writing {}", p.display()))
 }
 
 /// `f`'s result and its wall time in seconds.
@@ -117,7 +293,7 @@ pub fn write_outputs(o: &Outcome, dir: &Path, plan: &Plan) -> anyhow::Result<Vec
         book: xlsx::Workbook::create(&dir.join(xlsx::FILE))?,
         timed: crate::progress::phase_times_on().then(std::time::Instant::now),
     };
-    t.write("ar", ar_table(o)?)?;
+    t.write_chunks("ar", ar_chunks(o))?;
     t.write("car", car_table(o)?)?;
     t.write("tests", tests_table(o)?)?;
     t.write("joint_tests", joint_table(o)?)?;
@@ -125,11 +301,11 @@ pub fn write_outputs(o: &Outcome, dir: &Path, plan: &Plan) -> anyhow::Result<Vec
     t.write("model", model_table(o)?)?;
     t.write("params", params_table(o)?)?;
     t.write("bhar", bhar_table(o)?)?;
-    t.write("volume", volume_table(o)?)?;
+    t.write_chunks("volume", volume_chunks(o))?;
     t.write("volume_windows", volume_windows_table(o)?)?;
     t.write("audit", audit_table(o)?)?;
-    t.write("status", status_table(o)?)?;
-    t.write("series", series::series_table(o)?)?;
+    t.write_chunks("status", status_chunks(o))?;
+    t.write_chunks("series", series::series_chunks(o))?;
     write_second_stage(o, &mut t)?;
     t.write("caar_path", caar_path_table(o)?)?;
     let notes = t.book.finish()?;
@@ -156,4 +332,114 @@ fn write_second_stage(o: &Outcome, t: &mut Tables<'_>) -> anyhow::Result<()> {
     t.write("calendar_time_days", calendar_time_days_table(o)?)?;
     t.write("multiple_testing", multiple_testing_table(o)?)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(workbook_sessions: bool) -> Plan {
+        let both = vec![TableFormat::Csv, TableFormat::Parquet];
+        Plan {
+            session: both.clone(),
+            other: both,
+            session_parquet_only: false,
+            session_rows: 0,
+            summary_aggregates: !workbook_sessions,
+            many: !workbook_sessions,
+            workbook_sessions,
+            limits: plan::Limits::from_env(),
+        }
+    }
+
+    /// `rows` rows of a per-session table's kinds of columns (text, dates, numbers with
+    /// nulls), as chunks of 3 rows.
+    fn chunks(rows: usize) -> Vec<DataFrame> {
+        let df = DataFrame::new_infer_height(vec![
+            col("event_id", (0..rows).map(|i| format!("E{i:03}"))),
+            col("tau", (0..rows).map(|i| i as i32 - 10)),
+            dates_col(
+                "date",
+                (0..rows)
+                    .map(|i| {
+                        chrono::NaiveDate::from_ymd_opt(2020, 1, 1).expect("date")
+                            + chrono::Duration::days(i as i64)
+                    })
+                    .collect(),
+            )
+            .expect("dates"),
+            col(
+                "car",
+                (0..rows).map(|i| (i % 4 != 1).then(|| i as f64 / 7.0)),
+            ),
+        ])
+        .expect("frame");
+        (0..rows)
+            .step_by(3)
+            .map(|i| df.slice(i as i64, 3.min(rows - i)))
+            .collect()
+    }
+
+    /// Writes `chunks` as the per-session table `series` into a new directory (the
+    /// workbook left unfinished); returns the directory.
+    fn written(chunks: Vec<DataFrame>, stream_rows: usize, in_book: bool) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("dir");
+        let plan = plan(in_book);
+        let mut t = Tables {
+            dir: dir.path(),
+            plan: &plan,
+            book: xlsx::Workbook::create(&dir.path().join(xlsx::FILE)).expect("book"),
+            timed: None,
+        };
+        t.write_chunks_by("series", chunks.into_iter().map(Ok), stream_rows, 4)
+            .expect("written");
+        dir
+    }
+
+    fn read(dir: &tempfile::TempDir, f: &str) -> Vec<u8> {
+        std::fs::read(dir.path().join(f)).expect("read")
+    }
+
+    fn parquet(dir: &tempfile::TempDir) -> (DataFrame, usize) {
+        let f = File::open(dir.path().join("series.parquet")).expect("open");
+        let mut r = ParquetReader::new(f);
+        let groups = r.get_metadata().expect("metadata").row_groups.len();
+        (r.finish().expect("parquet"), groups)
+    }
+
+    /// A per-session table past the streaming bound is written a row group at a time: the
+    /// CSV byte for byte that of the whole table, the Parquet the same rows and values in
+    /// groups of the set size; below the bound (or in the workbook) the files are those of
+    /// the whole table written at once.
+    #[test]
+    fn tables_past_the_bound_are_written_in_row_groups_with_the_same_rows() {
+        let rows = 25;
+        let whole = written(
+            vec![stacked(chunks(rows)).expect("stacked")],
+            usize::MAX,
+            false,
+        );
+        let streamed = written(chunks(rows), 10, false);
+        assert_eq!(read(&streamed, "series.csv"), read(&whole, "series.csv"));
+        let (a, groups) = parquet(&streamed);
+        let (b, whole_groups) = parquet(&whole);
+        assert!(a.equals_missing(&b), "{a}\n{b}");
+        assert_eq!(a.height(), rows);
+        assert_eq!((groups, whole_groups), (rows.div_ceil(4), 1));
+        for (dir, why) in [
+            (written(chunks(rows), 26, false), "below"),
+            (written(chunks(rows), 10, true), "in the book"),
+        ] {
+            assert_eq!(
+                read(&dir, "series.csv"),
+                read(&whole, "series.csv"),
+                "{why}"
+            );
+            assert_eq!(
+                read(&dir, "series.parquet"),
+                read(&whole, "series.parquet"),
+                "{why}"
+            );
+        }
+    }
 }

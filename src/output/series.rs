@@ -276,24 +276,21 @@ pub fn series_rows<'a>(
     out
 }
 
-/// `series.csv`: prices, volume and cumulative CAR around every analysed event.
+/// The `series` table: [`series_chunks`] one below the other.
 pub fn series_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    super::stacked(series_chunks(o).collect::<PolarsResult<Vec<_>>>()?)
+}
+
+/// The `series` table as [`SERIES_CHUNK`] events' rows at a time, in order: each chunk's
+/// rows are built (in parallel) and made columns before the next chunk is built.
+pub fn series_chunks(o: &Outcome) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
     let by_security = EventsBySecurity::new(o);
-    let mut chunks = o.results.chunks(SERIES_CHUNK);
-    let first = chunks
-        .next()
-        .map(|c| rows_of(o, &by_security, c))
-        .unwrap_or_default();
-    // Room for every row at the first chunk's rows per event (a little more: fewer
-    // reallocations of millions of rows at large N).
-    let per_event = first.len() as f64 / o.results.len().clamp(1, SERIES_CHUNK) as f64;
-    let mut cols = SeriesColumns::new((per_event * 1.02 * o.results.len() as f64) as usize + 1);
-    cols.append(&first);
-    drop(first);
-    for chunk in chunks {
-        cols.append(&rows_of(o, &by_security, chunk));
-    }
-    cols.finish()
+    super::tables::chunks_of(&o.results, SERIES_CHUNK).map(move |chunk| {
+        let rows = rows_of(o, &by_security, chunk);
+        let mut cols = SeriesColumns::new(rows.len());
+        cols.append(&rows);
+        cols.finish()
+    })
 }
 
 /// The `series` rows of some events, built in parallel and collected in their order.
@@ -308,9 +305,9 @@ fn rows_of<'a>(
         .collect()
 }
 
-/// Events whose `series` rows are built at once: each chunk's rows are appended to the
-/// columns before the next chunk is built, so that the table never holds a second copy of
-/// its rows (4 million at 100,000 events; a chunk's rows are some 10 MB).
+/// Events whose `series` rows are built at once: each chunk's rows are made columns before
+/// the next chunk is built, so that the table never holds a second copy of its rows (4
+/// million at 100,000 events; a chunk's rows are some 10 MB).
 const SERIES_CHUNK: usize = 1024;
 
 /// The 11 columns of the `series` table as they are filled.

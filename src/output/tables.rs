@@ -40,13 +40,13 @@ pub(super) fn date_col(name: &str, dates: Vec<Option<chrono::NaiveDate>>) -> Pol
 
 /// One row per item of each event result (`items` picks them), with its result beside it.
 fn per_result<'a, T: 'a, I>(
-    o: &'a Outcome,
+    results: &'a [EventResult],
     items: impl Fn(&'a EventResult) -> I,
 ) -> Vec<(&'a EventResult, &'a T)>
 where
     I: IntoIterator<Item = &'a T>,
 {
-    o.results
+    results
         .iter()
         .flat_map(|r| items(r).into_iter().map(move |x| (r, x)))
         .collect()
@@ -117,7 +117,29 @@ pub(super) fn frame<const N: usize>(groups: [Vec<Column>; N]) -> PolarsResult<Da
 
 /// `ar.csv`: one row per event, security and session of the event window.
 pub fn ar_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows = per_result(o, |r| &r.analysis.rows);
+    ar_rows_table(&o.results)
+}
+
+/// Events whose rows of a per-session table are built at once when it is written as it is
+/// built ([`super::STREAM_ROWS`]).
+const SESSION_CHUNK: usize = 4096;
+
+/// `results` in chunks of `n`, and one empty chunk when there is none (so that a table
+/// without rows still has its columns).
+pub(super) fn chunks_of<T>(results: &[T], n: usize) -> impl Iterator<Item = &[T]> {
+    let none: &[T] = &[];
+    let empty = results.is_empty().then_some(none);
+    results.chunks(n).chain(empty)
+}
+
+/// The `ar` table a chunk of events at a time, in order.
+pub fn ar_chunks(o: &Outcome) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
+    chunks_of(&o.results, SESSION_CHUNK).map(ar_rows_table)
+}
+
+/// The `ar` rows of `results`.
+fn ar_rows_table(results: &[EventResult]) -> PolarsResult<DataFrame> {
+    let rows = per_result(results, |r| &r.analysis.rows);
     frame([
         key_cols(&rows).into(),
         vec![
@@ -153,7 +175,7 @@ fn tau_bound(c: &crate::abnormal::CarRow, start: bool) -> Option<i32> {
 /// security's first return on or after day 0 and `misses_reaction` flags a window that ends
 /// before it (a halted stock's short windows hold no reaction).
 pub fn car_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows = per_result(o, |r| &r.analysis.cars);
+    let rows = per_result(&o.results, |r| &r.analysis.cars);
     frame([
         key_cols(&rows).into(),
         vec![
@@ -246,7 +268,7 @@ pub fn model_table(o: &Outcome) -> PolarsResult<DataFrame> {
 /// `params.csv`: every parameter of each fitted model with its standard error
 /// (`event_id,security,model,param,value,std_error`).
 pub fn params_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows = per_result(o, |r| &r.analysis.fit.params);
+    let rows = per_result(&o.results, |r| &r.analysis.fit.params);
     frame([
         key_cols(&rows).into(),
         vec![
@@ -264,7 +286,7 @@ pub fn params_table(o: &Outcome) -> PolarsResult<DataFrame> {
 /// `bhar.csv`: buy-and-hold abnormal return per event and CAR window
 /// (`event_id,security,window,tau_start,tau_end,bhar,n_returns`).
 pub fn bhar_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows = per_result(o, |r| &r.analysis.bhars);
+    let rows = per_result(&o.results, |r| &r.analysis.bhars);
     frame([
         key_cols(&rows).into(),
         window_cols(&rows, |b| b.window).into(),
@@ -278,7 +300,17 @@ pub fn bhar_table(o: &Outcome) -> PolarsResult<DataFrame> {
 /// `volume.csv`: abnormal log volume on each event-window session with volume
 /// (`event_id,security,tau,date,volume,log_volume,abnormal_log_volume,t_stat,p_value`).
 pub fn volume_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows = per_result(o, |r| r.analysis.volume.iter().flat_map(|v| &v.days));
+    volume_rows_table(&o.results)
+}
+
+/// The `volume` table a chunk of events at a time, in order.
+pub fn volume_chunks(o: &Outcome) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
+    chunks_of(&o.results, SESSION_CHUNK).map(volume_rows_table)
+}
+
+/// The `volume` rows of `results`.
+fn volume_rows_table(results: &[EventResult]) -> PolarsResult<DataFrame> {
+    let rows = per_result(results, |r| r.analysis.volume.iter().flat_map(|v| &v.days));
     frame([
         key_cols(&rows).into(),
         vec![
@@ -299,7 +331,9 @@ pub fn volume_table(o: &Outcome) -> PolarsResult<DataFrame> {
 /// `volume_windows.csv`: cumulative abnormal log volume per event and CAR window
 /// (`event_id,security,window,tau_start,tau_end,cumulative_abnormal_log_volume,t_stat,p_value,n_days`).
 pub fn volume_windows_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows = per_result(o, |r| r.analysis.volume.iter().flat_map(|v| &v.windows));
+    let rows = per_result(&o.results, |r| {
+        r.analysis.volume.iter().flat_map(|v| &v.windows)
+    });
     frame([
         key_cols(&rows).into(),
         window_cols(&rows, |w| w.window).into(),
@@ -327,11 +361,11 @@ pub struct StatusRow<'a> {
 
 /// The trading status of every weekday of each event window, exchange holidays included,
 /// each row saying where its status came from.
-pub fn status_rows(o: &Outcome) -> Vec<StatusRow<'_>> {
+pub fn status_rows(results: &[EventResult]) -> Vec<StatusRow<'_>> {
     use crate::returns::{Status, source};
     use chrono::Datelike;
     let mut out = Vec::new();
-    for r in &o.results {
+    for r in results {
         let (Some(first), Some(last)) = (r.analysis.rows.first(), r.analysis.rows.last()) else {
             continue;
         };
@@ -384,15 +418,22 @@ pub fn status_rows(o: &Outcome) -> Vec<StatusRow<'_>> {
 
 /// `status.csv`: see [`status_rows`].
 pub fn status_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let rows = status_rows(o);
-    DataFrame::new_infer_height(vec![
-        col("event_id", rows.iter().map(|r| r.event_id)),
-        col("security", rows.iter().map(|r| r.security)),
-        col("tau", rows.iter().map(|r| r.tau)),
-        date_col("date", rows.iter().map(|r| Some(r.date)).collect())?,
-        col("status", rows.iter().map(|r| r.status.as_str())),
-        col("source", rows.iter().map(|r| r.source.as_str())),
-    ])
+    super::stacked(status_chunks(o).collect::<PolarsResult<Vec<_>>>()?)
+}
+
+/// The `status` table a chunk of events at a time, in order (see [`super::STREAM_ROWS`]).
+pub fn status_chunks(o: &Outcome) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
+    chunks_of(&o.results, SESSION_CHUNK).map(|chunk| {
+        let rows = status_rows(chunk);
+        DataFrame::new_infer_height(vec![
+            col("event_id", rows.iter().map(|r| r.event_id)),
+            col("security", rows.iter().map(|r| r.security)),
+            col("tau", rows.iter().map(|r| r.tau)),
+            date_col("date", rows.iter().map(|r| Some(r.date)).collect())?,
+            col("status", rows.iter().map(|r| r.status.as_str())),
+            col("source", rows.iter().map(|r| r.source.as_str())),
+        ])
+    })
 }
 
 /// `audit.csv`: every alignment, trading-status, estimation and skip decision.

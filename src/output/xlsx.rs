@@ -531,13 +531,38 @@ impl Workbook {
         self.left_out(name, df, files, why, true);
     }
 
+    /// [`Workbook::leave_out`] for a table of `rows` × `columns` not held whole (written as
+    /// it was built).
+    pub fn leave_out_sized(
+        &mut self,
+        name: &str,
+        rows: usize,
+        columns: usize,
+        files: &[String],
+        why: &str,
+    ) {
+        self.left_out_sized(name, rows, columns, files, why, true);
+    }
+
     /// The `contents` row of a table without a sheet; `quiet`: no terminal note.
     fn left_out(&mut self, name: &str, df: &DataFrame, files: &[String], why: &str, quiet: bool) {
+        self.left_out_sized(name, df.height(), df.width(), files, why, quiet);
+    }
+
+    fn left_out_sized(
+        &mut self,
+        name: &str,
+        rows: usize,
+        columns: usize,
+        files: &[String],
+        why: &str,
+        quiet: bool,
+    ) {
         self.entries.push(Entry {
             sheet: None,
             table: name.into(),
-            rows: df.height(),
-            columns: df.width(),
+            rows,
+            columns,
             files: files.join(", "),
             note: format!(
                 "not in this workbook: {why}; the whole table is in {}",

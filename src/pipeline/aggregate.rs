@@ -172,6 +172,7 @@ pub fn aggregates_for(
         .collect();
     // The event days' leave-one-out errors are not read again but by a one-session window.
     panel.forget_loo();
+    crate::memory::release_freed();
     let days = taus
         .par_iter()
         .zip(placebo)

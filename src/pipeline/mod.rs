@@ -58,6 +58,8 @@ pub fn run_study_with(study: &Study, progress: &dyn crate::progress::Progress) -
         market_of: &market_of,
     };
     progress.start(events.len() as u64);
+    // The loaders' text and frames are gone; the analysis allocates per event.
+    crate::memory::release_freed();
     progress.phase("analysing events");
     let per_event: Vec<(Option<EventResult>, Vec<AuditRow>, Option<Skipped>)> = events
         .par_iter()
@@ -68,6 +70,9 @@ pub fn run_study_with(study: &Study, progress: &dyn crate::progress::Progress) -
             r
         })
         .collect();
+    // Each analysis's scratch (its design, its own estimation rows where they were shared)
+    // is gone; the statistics allocate the panel's large arrays.
+    crate::memory::release_freed();
     progress.phase("statistics");
     // Room for every result at once: a vector grown by doubling holds up to twice the
     // results' size (a result is some 600 bytes; 100,000 events and more).
