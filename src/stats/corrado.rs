@@ -52,12 +52,13 @@ pub struct DoubledRanks {
 
 /// Twice a rank ([`DoubledRanks`], the panel's GRANK ranks): at most twice the series'
 /// length, and a ranked series is at most an estimation and an event window, which lie
-/// within ±[`crate::window::MAX_BOUND`] sessions of day 0 and do not overlap, so that 16
+/// within ±`window::MAX_BOUND` sessions of day 0 and do not overlap, so that 16
 /// bits hold every double (half the memory of 32: 100 MB at 100,000 events).
 pub type Twice = u16;
 
-/// The longest series [`crate::stats::grank::doubled_own_ranks`] ranks.
-pub const MAX_RANKED: usize = 2 * crate::window::MAX_BOUND as usize + 1;
+/// The longest series [`crate::stats::grank::doubled_own_ranks`] ranks: 2 ×
+/// `window::MAX_BOUND` + 1 sessions (`max_ranked_covers_the_window_bound`).
+pub const MAX_RANKED: usize = 20_001;
 
 const _: () = assert!(
     2 * MAX_RANKED < Twice::MAX as usize,
@@ -195,6 +196,13 @@ pub fn corrado_rank_by_event<R: RankRow>(ranks: &[R], days: &[Vec<usize>]) -> Te
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every series the panel ranks (an estimation and an event window, which do not
+    /// overlap, within the window bound of day 0) is at most `MAX_RANKED` long.
+    #[test]
+    fn max_ranked_covers_the_window_bound() {
+        assert!(MAX_RANKED >= 2 * crate::window::MAX_BOUND as usize + 1);
+    }
     use crate::testutil::{ROUNDOFF, assert_close};
     use proptest::prelude::*;
 

@@ -10,7 +10,7 @@ use crate::common::repo;
 /// Layers from the ground up; a module may use modules of lower layers (and its own).
 const LAYERS: &[&[&str]] = &[
     &["error", "synth", "text"],
-    &["fsio", "progress", "window", "stats"],
+    &["fsio", "progress", "memory", "window", "stats"],
     &["data"],
     &["align", "returns", "model"],
     &["abnormal"],
