@@ -235,16 +235,20 @@ impl Streamed {
         row_group: usize,
         last: bool,
     ) -> anyhow::Result<()> {
+        // Stacked (a copy) only when a group is complete, not at every chunk.
+        if !last && buffer.iter().map(DataFrame::height).sum::<usize>() < row_group {
+            return Ok(());
+        }
         let mut df = stacked(std::mem::take(buffer))?;
         while df.height() >= row_group || (last && df.height() > 0) {
             let n = row_group.min(df.height());
             let mut group = df.slice(0, n);
             group.rechunk_mut();
             if let Some((p, w)) = &mut self.csv {
-                writing(w.write_batch(&group), &p)?;
+                writing(w.write_batch(&group), p)?;
             }
             if let Some((p, w)) = &mut self.parquet {
-                writing(w.write_batch(&group), &p)?;
+                writing(w.write_batch(&group), p)?;
             }
             df = df.slice(n as i64, df.height() - n);
         }
@@ -257,10 +261,10 @@ impl Streamed {
     /// Closes the files; returns their names.
     fn finish(mut self) -> anyhow::Result<Vec<String>> {
         if let Some((p, w)) = &mut self.csv {
-            writing(w.finish(), &p)?;
+            writing(w.finish(), p)?;
         }
         if let Some((p, w)) = &self.parquet {
-            writing(w.finish(), &p)?;
+            writing(w.finish(), p)?;
         }
         Ok(self.files)
     }

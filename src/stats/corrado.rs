@@ -201,7 +201,7 @@ mod tests {
     /// overlap, within the window bound of day 0) is at most `MAX_RANKED` long.
     #[test]
     fn max_ranked_covers_the_window_bound() {
-        assert!(MAX_RANKED >= 2 * crate::window::MAX_BOUND as usize + 1);
+        assert!(MAX_RANKED > 2 * crate::window::MAX_BOUND as usize);
     }
     use crate::testutil::{ROUNDOFF, assert_close};
     use proptest::prelude::*;
