@@ -75,11 +75,13 @@ impl Tables<'_> {
                     if plan.workbook_sessions || !plan::SESSION_TABLES.contains(&name) {
                         book.add_table(name, sheet, &files)
                     } else {
-                        let why = format!(
-                            "a per-session table, left out of the workbook beyond {} analysed events",
-                            crate::text::thousands(plan.limits.summary_events)
+                        book.leave_out(
+                            name,
+                            sheet.height(),
+                            sheet.width(),
+                            &files,
+                            &left_out(plan),
                         );
-                        book.leave_out(name, sheet, &files, &why);
                         Ok(())
                     }
                 })
@@ -145,11 +147,8 @@ impl Tables<'_> {
         s.write(&mut buffer, row_group, true)?;
         let width = s.width;
         let files = s.finish()?;
-        let why = format!(
-            "a per-session table, left out of the workbook beyond {} analysed events",
-            crate::text::thousands(self.plan.limits.summary_events)
-        );
-        self.book.leave_out_sized(name, rows, width, &files, &why);
+        self.book
+            .leave_out(name, rows, width, &files, &left_out(self.plan));
         if let Some(built) = built {
             eprintln!(
                 "  table {name}: built and written in row groups {built:.3} s{}",
@@ -268,6 +267,14 @@ impl Streamed {
         }
         Ok(self.files)
     }
+}
+
+/// Why a per-session table is not a sheet of the workbook.
+fn left_out(plan: &Plan) -> String {
+    format!(
+        "a per-session table, left out of the workbook beyond {} analysed events",
+        crate::text::thousands(plan.limits.summary_events)
+    )
 }
 
 /// A polars write's result, its error naming the file.

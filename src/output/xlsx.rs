@@ -470,7 +470,7 @@ impl Workbook {
                     thousands(EXCEL_COLUMNS)
                 )
             };
-            self.left_out(name, df, files, &what, false);
+            self.left_out(name, df.height(), df.width(), files, &what, false);
             return Ok(());
         }
         let (listed, prose) = (files.join(", "), crate::text::and_list(files));
@@ -527,13 +527,7 @@ impl Workbook {
 
     /// Lists the table `name` in `contents` without a sheet: `why` it is left out and its
     /// `files`; no terminal note (the caller says it once for all such tables).
-    pub fn leave_out(&mut self, name: &str, df: &DataFrame, files: &[String], why: &str) {
-        self.left_out(name, df, files, why, true);
-    }
-
-    /// [`Workbook::leave_out`] for a table of `rows` × `columns` not held whole (written as
-    /// it was built).
-    pub fn leave_out_sized(
+    pub fn leave_out(
         &mut self,
         name: &str,
         rows: usize,
@@ -541,15 +535,11 @@ impl Workbook {
         files: &[String],
         why: &str,
     ) {
-        self.left_out_sized(name, rows, columns, files, why, true);
+        self.left_out(name, rows, columns, files, why, true);
     }
 
     /// The `contents` row of a table without a sheet; `quiet`: no terminal note.
-    fn left_out(&mut self, name: &str, df: &DataFrame, files: &[String], why: &str, quiet: bool) {
-        self.left_out_sized(name, df.height(), df.width(), files, why, quiet);
-    }
-
-    fn left_out_sized(
+    fn left_out(
         &mut self,
         name: &str,
         rows: usize,
@@ -842,7 +832,14 @@ mod tests {
         let long = table().vstack(&table()).expect("8 rows");
         w.add_table("series", &long, &["series.parquet".to_string()])
             .expect("series");
-        w.leave_out("ar", &table(), &files_of("ar"), "a per-session table");
+        let t = table();
+        w.leave_out(
+            "ar",
+            t.height(),
+            t.width(),
+            &files_of("ar"),
+            "a per-session table",
+        );
         w.add_table("car", &table(), &files_of("car")).expect("car");
         let notes = w.finish().expect("finish");
         assert_eq!(notes.len(), 1, "{notes:?}");

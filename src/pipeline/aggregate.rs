@@ -552,24 +552,28 @@ mod tests {
         }
     }
 
+    /// The N events of `data(seed)` analysed on two dates (even events on day 0's date, odd
+    /// ones on the session before), with their day-0 dates.
+    fn on_two_dates(es: &EventSpec, seed: u64) -> (Vec<EventAnalysis>, Vec<NaiveDate>) {
+        let (cal, m, y) = data(seed);
+        let spans = vec![1u32; LEN];
+        y.iter()
+            .enumerate()
+            .map(|(i, yi)| {
+                let tl = Timeline::from_spans(yi, &m, &spans);
+                let day0 = DAY0 - (i % 2);
+                let a = crate::abnormal::analyze(&tl, &cal, day0, es).expect("analysed");
+                (a, cal.sessions[day0])
+            })
+            .unzip()
+    }
+
     /// Events on different dates: no joint test (and no `binder_joint` line).
     #[test]
     fn no_joint_test_across_dates() {
         let es = spec();
-        let (cal, m, y) = data(7);
-        let spans = vec![1u32; LEN];
-        let analyses: Vec<EventAnalysis> = y
-            .iter()
-            .enumerate()
-            .map(|(i, yi)| {
-                let tl = Timeline::from_spans(yi, &m, &spans);
-                crate::abnormal::analyze(&tl, &cal, DAY0 - (i % 2), &es).expect("analysed")
-            })
-            .collect();
+        let (analyses, dates) = on_two_dates(&es, 7);
         let refs: Vec<&EventAnalysis> = analyses.iter().collect();
-        let dates: Vec<NaiveDate> = (0..refs.len())
-            .map(|i| cal.sessions[DAY0 - (i % 2)])
-            .collect();
         let (days, windows) = aggregates(&es, &refs, &dates, &Resampling::default());
         assert!(days.iter().chain(&windows).all(|a| a.joint.is_none()));
         assert!(windows.iter().all(|a| {
@@ -584,26 +588,14 @@ mod tests {
     #[test]
     fn dates_take_exact_correlations_within_the_run_bound_and_pooled_past_it() {
         let es = spec();
-        let (cal, m, y) = data(11);
-        let spans = vec![1u32; LEN];
         // 2 dates × 2 events: 2 pairs in all.
-        let mut analyses: Vec<EventAnalysis> = y
-            .iter()
-            .enumerate()
-            .map(|(i, yi)| {
-                let tl = Timeline::from_spans(yi, &m, &spans);
-                crate::abnormal::analyze(&tl, &cal, DAY0 - (i % 2), &es).expect("analysed")
-            })
-            .collect();
+        let (mut analyses, dates) = on_two_dates(&es, 11);
         for (i, a) in analyses.iter_mut().enumerate() {
             for t in (3 * i..a.est_ar.len()).step_by(5 + i) {
                 a.est_ar[t] = f64::NAN;
             }
         }
         let refs: Vec<&EventAnalysis> = analyses.iter().collect();
-        let dates: Vec<NaiveDate> = (0..refs.len())
-            .map(|i| cal.sessions[DAY0 - (i % 2)])
-            .collect();
         let r = Resampling::default();
         let lead = TestId::AdjustedBmp;
         let direct = |pooled: bool| -> Vec<Vec<(u64, u64)>> {

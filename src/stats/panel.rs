@@ -623,22 +623,28 @@ mod tests {
         (ars, spans)
     }
 
-    /// One-session pseudo CARs are the stored leave-one-out errors until `forget_loo`, then
-    /// computed where asked and not stored: the same values, bit for bit.
-    #[test]
-    fn forgotten_leave_one_out_errors_are_computed_again_the_same() {
-        let mut g = crate::synth::Rng::new(4, 1);
-        let n = 12;
-        let (ars, spans) = gappy_estimation_rows(&mut g, n, |_| 150);
-        let xs: Vec<Vec<f64>> = spans
+    /// Unscaled market-model prediction rows [d, 0.02·N(0, 1)] by position (zeros where
+    /// there is no return).
+    fn prediction_rows(g: &mut crate::synth::Rng, spans: &[Vec<u32>]) -> Vec<Vec<f64>> {
+        spans
             .iter()
             .map(|s| {
                 s.iter()
                     .flat_map(|&d| [f64::from(d), if d > 0 { 0.02 * g.normal() } else { 0.0 }])
                     .collect()
             })
-            .collect();
-        let ev: Vec<PanelEvent> = (0..n)
+            .collect()
+    }
+
+    /// Market-model events (k = 2, s² = 1e-4, three event-window sessions) of these
+    /// estimation rows, event i on grid `grid(i)`.
+    fn market_model_events<'a>(
+        ars: &'a [Vec<f64>],
+        spans: &'a [Vec<u32>],
+        xs: &'a [Vec<f64>],
+        grid: impl Fn(usize) -> u32,
+    ) -> Vec<PanelEvent<'a>> {
+        (0..ars.len())
             .map(|i| PanelEvent {
                 est_ar: &ars[i],
                 est_span: &spans[i],
@@ -649,9 +655,20 @@ mod tests {
                 est_x: &xs[i],
                 event_x: &[],
                 xtx_inv: &[],
-                grid: 0,
+                grid: grid(i),
             })
-            .collect();
+            .collect()
+    }
+
+    /// One-session pseudo CARs are the stored leave-one-out errors until `forget_loo`, then
+    /// computed where asked and not stored: the same values, bit for bit.
+    #[test]
+    fn forgotten_leave_one_out_errors_are_computed_again_the_same() {
+        let mut g = crate::synth::Rng::new(4, 1);
+        let n = 12;
+        let (ars, spans) = gappy_estimation_rows(&mut g, n, |_| 150);
+        let xs = prediction_rows(&mut g, &spans);
+        let ev = market_model_events(&ars, &spans, &xs, |_| 0);
         let mut panel = Panel::new(ev);
         let members: Vec<usize> = (0..n).filter(|i| i % 4 != 1).collect();
         let bits = |rows: &[Cow<'_, [f64]>]| -> Vec<Vec<u64>> {
@@ -682,33 +699,13 @@ mod tests {
         let mut g = crate::synth::Rng::new(6, 1);
         let n = 15;
         let (ars, spans) = gappy_estimation_rows(&mut g, n, |i| if i % 5 == 3 { 120 } else { 140 });
-        let xs: Vec<Vec<f64>> = spans
-            .iter()
-            .map(|s| {
-                s.iter()
-                    .flat_map(|&d| [f64::from(d), if d > 0 { 0.02 * g.normal() } else { 0.0 }])
-                    .collect()
-            })
-            .collect();
+        let xs = prediction_rows(&mut g, &spans);
         let r = Resampling {
             resamples: 200,
             seed: 3,
         };
         for dates in [3u32, 1] {
-            let ev: Vec<PanelEvent> = (0..n)
-                .map(|i| PanelEvent {
-                    est_ar: &ars[i],
-                    est_span: &spans[i],
-                    event_ar: vec![0.0; 3],
-                    event_span: vec![1; 3],
-                    s2: 1e-4,
-                    k: 2,
-                    est_x: &xs[i],
-                    event_x: &[],
-                    xtx_inv: &[],
-                    grid: i as u32 % dates,
-                })
-                .collect();
+            let ev = market_model_events(&ars, &spans, &xs, |i| i as u32 % dates);
             let mut panel = Panel::new(ev);
             let members: Vec<usize> = (0..n).filter(|i| i % 6 != 2).collect();
             let want = |len: usize| {

@@ -639,18 +639,18 @@ mod tests {
     /// The grouped placebo with a reused buffer per chunk gives the plain implementation's
     /// statistic and p-value to the bit (a vector of placements per draw, sequential), on
     /// one thread and on two.
-    /// Rows handed over in blocks give the placebo of every row at once, bit for bit: the
-    /// draws across dates and the enumerated placements of one date, with rows of
-    /// different lengths and gaps, blocks of 7 rows and of one.
-    #[test]
-    fn placebo_in_blocks_equals_every_row_at_once() {
-        let mut g = crate::synth::Rng::new(8, 3);
-        let n = 45;
-        let pseudo: Vec<Vec<f64>> = (0..n)
+    /// `n` rows of pseudo values, row i `len(i)` long, N(0, 1) with one in `gap` missing.
+    fn gappy_rows(
+        g: &mut crate::synth::Rng,
+        n: usize,
+        len: impl Fn(usize) -> usize,
+        gap: u64,
+    ) -> Vec<Vec<f64>> {
+        (0..n)
             .map(|i| {
-                (0..30 - i % 4)
+                (0..len(i))
                     .map(|_| {
-                        if g.below(7) == 0 {
+                        if g.below(gap) == 0 {
                             f64::NAN
                         } else {
                             g.normal()
@@ -658,7 +658,16 @@ mod tests {
                     })
                     .collect()
             })
-            .collect();
+            .collect()
+    }
+
+    /// Rows handed over in blocks give the placebo of every row at once, bit for bit: the
+    /// draws across dates and the enumerated placements of one date, with rows of
+    /// different lengths and gaps, blocks of 7 rows and of one.
+    #[test]
+    fn placebo_in_blocks_equals_every_row_at_once() {
+        let n = 45;
+        let pseudo = gappy_rows(&mut crate::synth::Rng::new(8, 3), n, |i| 30 - i % 4, 7);
         let refs: Vec<&[f64]> = pseudo.iter().map(|v| v.as_slice()).collect();
         let width = refs.iter().map(|s| s.len()).max().unwrap_or(0);
         let r = Resampling {
@@ -687,21 +696,8 @@ mod tests {
 
     #[test]
     fn grouped_placebo_equals_the_plain_implementation() {
-        let mut g = crate::synth::Rng::new(3, 9);
         let n = 60;
-        let pseudo: Vec<Vec<f64>> = (0..n)
-            .map(|i| {
-                (0..40 - i % 3)
-                    .map(|_| {
-                        if g.below(9) == 0 {
-                            f64::NAN
-                        } else {
-                            g.normal()
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
+        let pseudo = gappy_rows(&mut crate::synth::Rng::new(3, 9), n, |i| 40 - i % 3, 9);
         let refs: Vec<&[f64]> = pseudo.iter().map(|v| v.as_slice()).collect();
         let groups: Vec<u32> = (0..n as u32).map(|i| (i * 7) % 13).collect();
         let r = Resampling {
