@@ -186,6 +186,10 @@ pub struct DateAggregate {
     pub date: NaiveDate,
     pub events: usize,
     pub windows: Vec<(usize, f64, TestStat)>,
+    /// r̄ of the Kolari–Pynnönen tests is the pooled estimate, not the mean of pairwise
+    /// correlations (the run's dates pair more events than
+    /// [`crate::stats::EXACT_CORRELATION_PAIRS`]).
+    pub pooled_rbar: bool,
 }
 
 /// How the event rows ended: analysed, without listed shares, skipped.

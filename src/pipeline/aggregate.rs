@@ -321,6 +321,7 @@ fn by_date_within(
                 date,
                 events: sub.len(),
                 windows,
+                pooled_rbar: !exact,
             }
         })
         .collect()
@@ -629,6 +630,7 @@ mod tests {
                 .iter()
                 .map(|d| {
                     assert_eq!(d.events, 2);
+                    assert_eq!(d.pooled_rbar, pairs_max < 2);
                     d.windows
                         .iter()
                         .map(|(_, _, t)| (t.statistic.to_bits(), t.p_value.to_bits()))

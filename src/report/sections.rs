@@ -830,17 +830,30 @@ fn cumulative_abnormal_returns(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
 
 /// The "CAAR per event date" section, when events cluster on several dates: each date's
 /// CAAR per window with the lead test on that date's events alone.
+/// The caption of the per-date table: what it holds, and where r̄ comes from when it is the
+/// pooled estimate and the lead test reads it.
+fn by_date_note(dates: usize, test: crate::stats::TestId, pooled: bool) -> String {
+    use crate::stats::TestId;
+    let mut s = format!(
+        "Events cluster on {dates} dates: each date's events share its shocks. CAAR in percent with {} (`{test}`) on that date's events alone (statistic, two-sided p-value).",
+        test.name(),
+    );
+    if pooled && matches!(test, TestId::AdjustedBmp | TestId::AdjustedPatellZ) {
+        s.push_str(&format!(
+            " Its r̄ is each date's pooled estimate from the events' standardized estimation-window ARs, not the mean of their pairwise correlations: the dates' pairs of events number more than {} together (README, \"At large N\").",
+            crate::text::thousands(crate::stats::EXACT_CORRELATION_PAIRS)
+        ));
+    }
+    s
+}
+
 fn caar_by_date(d: &mut Doc, o: &Outcome) {
     let (Some(l), false) = (&o.lead, o.by_date.is_empty()) else {
         return;
     };
     d.h(3, "CAAR per event date");
-    d.note(vec![t(format!(
-        "Events cluster on {} dates: each date's events share its shocks. CAAR in percent with {} (`{}`) on that date's events alone (statistic, two-sided p-value).",
-        o.by_date.len(),
-        l.test.name(),
-        l.test
-    ))]);
+    let pooled = o.by_date.iter().any(|g| g.pooled_rbar);
+    d.note(vec![t(by_date_note(o.by_date.len(), l.test, pooled))]);
     let ws = &o.study.car_windows;
     let mut header = vec!["date".to_string(), "events".to_string()];
     header.extend(ws.iter().map(|w| format!("CAAR{}", w.pretty())));
@@ -1197,4 +1210,22 @@ fn reproducibility(d: &mut Doc, o: &Outcome) {
         .collect::<Vec<_>>()
         .join("; ")
     ))]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::TestId;
+
+    /// The per-date caption says r̄ is the pooled estimate exactly when it is and the lead
+    /// test reads r̄.
+    #[test]
+    fn by_date_caption_says_when_rbar_is_pooled() {
+        let pooled = "pooled estimate";
+        assert!(by_date_note(3, TestId::AdjustedBmp, true).contains(pooled));
+        assert!(by_date_note(3, TestId::AdjustedPatellZ, true).contains("more than 499,500"));
+        assert!(!by_date_note(3, TestId::AdjustedBmp, false).contains(pooled));
+        assert!(!by_date_note(3, TestId::Cda, true).contains(pooled));
+        assert!(by_date_note(3, TestId::Cda, true).starts_with("Events cluster on 3 dates"));
+    }
 }
