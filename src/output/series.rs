@@ -276,12 +276,8 @@ pub fn series_rows<'a>(
     out
 }
 
-/// The `series` table: [`series_chunks`] one below the other.
-pub fn series_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    super::stacked(series_chunks(o).collect::<PolarsResult<Vec<_>>>()?)
-}
-
-/// The `series` table as [`SERIES_CHUNK`] events' rows at a time, in order: each chunk's
+/// `series.csv`: prices, volume and cumulative CAR around every analysed event, as
+/// [`SERIES_CHUNK`] events' rows at a time, in order: each chunk's
 /// rows are built (in parallel) and made columns before the next chunk is built.
 pub fn series_chunks(o: &Outcome) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
     let by_security = EventsBySecurity::new(o);

@@ -115,11 +115,6 @@ pub(super) fn frame<const N: usize>(groups: [Vec<Column>; N]) -> PolarsResult<Da
     DataFrame::new_infer_height(groups.into_iter().flatten().collect())
 }
 
-/// `ar.csv`: one row per event, security and session of the event window.
-pub fn ar_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    ar_rows_table(&o.results)
-}
-
 /// Events whose rows of a per-session table are built at once when it is written as it is
 /// built ([`super::STREAM_ROWS`]).
 const SESSION_CHUNK: usize = 4096;
@@ -132,7 +127,8 @@ pub(super) fn chunks_of<T>(results: &[T], n: usize) -> impl Iterator<Item = &[T]
     results.chunks(n).chain(empty)
 }
 
-/// The `ar` table a chunk of events at a time, in order.
+/// `ar.csv`: one row per event, security and session of the event window; a chunk of
+/// events at a time, in order.
 pub fn ar_chunks(o: &Outcome) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
     chunks_of(&o.results, SESSION_CHUNK).map(ar_rows_table)
 }
@@ -298,12 +294,8 @@ pub fn bhar_table(o: &Outcome) -> PolarsResult<DataFrame> {
 }
 
 /// `volume.csv`: abnormal log volume on each event-window session with volume
-/// (`event_id,security,tau,date,volume,log_volume,abnormal_log_volume,t_stat,p_value`).
-pub fn volume_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    volume_rows_table(&o.results)
-}
-
-/// The `volume` table a chunk of events at a time, in order.
+/// (`event_id,security,tau,date,volume,log_volume,abnormal_log_volume,t_stat,p_value`); a
+/// chunk of events at a time, in order.
 pub fn volume_chunks(o: &Outcome) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
     chunks_of(&o.results, SESSION_CHUNK).map(volume_rows_table)
 }
@@ -416,12 +408,7 @@ pub fn status_rows(results: &[EventResult]) -> Vec<StatusRow<'_>> {
     out
 }
 
-/// `status.csv`: see [`status_rows`].
-pub fn status_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    super::stacked(status_chunks(o).collect::<PolarsResult<Vec<_>>>()?)
-}
-
-/// The `status` table a chunk of events at a time, in order (see [`super::STREAM_ROWS`]).
+/// `status.csv` (see [`status_rows`]), a chunk of events at a time, in order.
 pub fn status_chunks(o: &Outcome) -> impl Iterator<Item = PolarsResult<DataFrame>> + '_ {
     chunks_of(&o.results, SESSION_CHUNK).map(|chunk| {
         let rows = status_rows(chunk);

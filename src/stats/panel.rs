@@ -225,11 +225,17 @@ impl<'a> Panel<'a> {
         })
     }
 
+    /// Event i's pseudo CARs of `len` sessions ([`pseudo_cars`]).
+    fn pseudo_row(&self, i: usize, len: usize) -> Vec<f64> {
+        let e = &self.events[i];
+        pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, len)
+    }
+
     fn loo_rows(&self) -> &[Vec<f64>] {
         self.est_loo.get_or_init(|| {
-            self.events
-                .par_iter()
-                .map(|e| pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, 1))
+            (0..self.events.len())
+                .into_par_iter()
+                .map(|i| self.pseudo_row(i, 1))
                 .collect()
         })
     }
@@ -356,10 +362,7 @@ impl<'a> Panel<'a> {
         }
         members
             .par_iter()
-            .map(|&i| {
-                let e = &self.events[i];
-                Cow::Owned(pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, len))
-            })
+            .map(|&i| Cow::Owned(self.pseudo_row(i, len)))
             .collect()
     }
 
@@ -394,13 +397,8 @@ impl<'a> Panel<'a> {
             .unwrap_or(0);
         placebo_in_blocks(real, n, width, &groups, r, key, |f| {
             for block in members.chunks(PSEUDO_BLOCK) {
-                let rows: Vec<Vec<f64>> = block
-                    .par_iter()
-                    .map(|&i| {
-                        let e = &self.events[i];
-                        pseudo_cars(e.est_ar, e.est_span, e.est_x, e.k, len)
-                    })
-                    .collect();
+                let rows: Vec<Vec<f64>> =
+                    block.par_iter().map(|&i| self.pseudo_row(i, len)).collect();
                 let rows: Vec<&[f64]> = rows.iter().map(Vec::as_slice).collect();
                 f(&rows);
             }
