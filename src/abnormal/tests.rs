@@ -680,12 +680,14 @@ mod model_tests {
         assert_eq!(v.days.len(), 1, "only day 0 has a positive volume");
         let d = &v.days[0];
         assert_eq!(d.tau, 0);
-        assert_close!(d.abnormal, 800f64.ln() - mean, EXACT);
-        assert_close!(d.t, d.abnormal / sd, EXACT);
+        assert_close!(d.log_volume(), 800f64.ln(), EXACT);
+        assert_close!(v.abnormal(d), 800f64.ln() - mean, EXACT);
+        assert_close!(v.t(d), v.abnormal(d) / sd, EXACT);
+        assert_close!(d.p, crate::stats::p_student(v.t(d), 69.0), EXACT);
         let c = &v.windows[0];
         assert_eq!(c.n_days, 1);
-        assert_close!(c.cav, d.abnormal, EXACT.abs());
-        assert_close!(c.t, d.t, EXACT);
+        assert_close!(c.cav, v.abnormal(d), EXACT.abs());
+        assert_close!(c.t, v.t(d), EXACT);
         assert!(v.windows[1].n_days == 1 && v.windows[2].n_days == 1);
     }
 }

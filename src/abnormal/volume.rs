@@ -16,10 +16,18 @@ pub struct VolumeRow {
     pub tau: i32,
     pub date: NaiveDate,
     pub volume: f64,
-    pub log_volume: f64,
-    pub abnormal: f64,
-    pub t: f64,
+    /// The p-value of t on t(M_v - 1). ln V_t, AV_t and t are computed from `volume` and
+    /// the estimation moments where they are read ([`AbnormalVolume::abnormal`],
+    /// [`AbnormalVolume::t`]): the same operations, so the same bits, without holding three
+    /// more numbers per session of every event.
     pub p: f64,
+}
+
+impl VolumeRow {
+    /// ln V_t.
+    pub fn log_volume(&self) -> f64 {
+        self.volume.ln()
+    }
 }
 
 /// Cumulative abnormal log volume over one window: CAV = Σ AV_t over the window's sessions
@@ -45,6 +53,18 @@ pub struct AbnormalVolume {
     pub n_est: usize,
     pub days: Vec<VolumeRow>,
     pub windows: Vec<VolumeWindow>,
+}
+
+impl AbnormalVolume {
+    /// AV_t = ln V_t − the estimation-window mean of ln V.
+    pub fn abnormal(&self, d: &VolumeRow) -> f64 {
+        d.log_volume() - self.est_mean_log
+    }
+
+    /// t = AV_t / sd.
+    pub fn t(&self, d: &VolumeRow) -> f64 {
+        self.abnormal(d) / self.est_sd_log
+    }
 }
 
 /// Trading activity on the session a security resumed trading after a halt, against its
@@ -107,15 +127,11 @@ pub(super) fn abnormal_volume(
         .filter_map(|r| {
             let i = (day0 as i64 + r.tau as i64) as usize;
             let l = log_volume(tl, i)?;
-            let a = l - mean;
-            let t = a / sd;
+            let t = (l - mean) / sd;
             Some(VolumeRow {
                 tau: r.tau,
                 date: r.date,
                 volume: tl.volume[i],
-                log_volume: l,
-                abnormal: a,
-                t,
                 p: p_student(t, dof),
             })
         })
@@ -129,7 +145,7 @@ pub(super) fn abnormal_volume(
             let v: Vec<f64> = days
                 .iter()
                 .filter(|d| taus.contains(&d.tau))
-                .map(|d| d.abnormal)
+                .map(|d| d.log_volume() - mean)
                 .collect();
             let cav = if v.is_empty() {
                 f64::NAN

@@ -302,6 +302,11 @@ pub fn volume_chunks(o: &Outcome) -> impl Iterator<Item = PolarsResult<DataFrame
 
 /// The `volume` rows of `results`.
 fn volume_rows_table(results: &[EventResult]) -> PolarsResult<DataFrame> {
+    // A row's value from its event's volume moments (every row has them: it is one of
+    // their days).
+    fn of(r: &EventResult, f: impl Fn(&crate::abnormal::AbnormalVolume) -> f64) -> f64 {
+        r.analysis.volume.as_ref().map_or(f64::NAN, f)
+    }
     let rows = per_result(results, |r| r.analysis.volume.iter().flat_map(|v| &v.days));
     frame([
         key_cols(&rows).into(),
@@ -309,12 +314,12 @@ fn volume_rows_table(results: &[EventResult]) -> PolarsResult<DataFrame> {
             col("tau", rows.iter().map(|(_, d)| d.tau)),
             date_col("date", rows.iter().map(|(_, d)| Some(d.date)).collect())?,
             col("volume", rows.iter().map(|(_, d)| opt(d.volume))),
-            col("log_volume", rows.iter().map(|(_, d)| opt(d.log_volume))),
+            col("log_volume", rows.iter().map(|(_, d)| opt(d.log_volume()))),
             col(
                 "abnormal_log_volume",
-                rows.iter().map(|(_, d)| opt(d.abnormal)),
+                rows.iter().map(|(r, d)| opt(of(r, |v| v.abnormal(d)))),
             ),
-            col("t_stat", rows.iter().map(|(_, d)| opt(d.t))),
+            col("t_stat", rows.iter().map(|(r, d)| opt(of(r, |v| v.t(d))))),
             col("p_value", rows.iter().map(|(_, d)| opt(d.p))),
         ],
     ])
@@ -382,11 +387,14 @@ pub fn status_rows(results: &[EventResult]) -> Vec<StatusRow<'_>> {
             let src = match status {
                 Status::Suspended => source::describe(tl.sources[i]),
                 Status::LimitLocked => {
-                    let (c, p) = tl.limit_close[i];
+                    let (c, p, rate) =
+                        tl.limit_hit(i).map_or((f64::NAN, f64::NAN, f64::NAN), |h| {
+                            (h.close, h.reference, h.rate)
+                        });
                     format!(
                         "price file: close {c} at the {} limit ({:.0} % of reference {p})",
                         if tl.limit[i] > 0 { "upper" } else { "lower" },
-                        tl.limit_rate[i] * 100.0
+                        rate * 100.0
                     )
                 }
                 Status::NoData => "outside the price file's dates".into(),

@@ -102,7 +102,10 @@ fn trading_status(
     }
     for r in a.rows.iter().filter(|r| r.status == Status::LimitLocked) {
         let i = (al_day0 as i64 + r.tau as i64) as usize;
-        let (close, pre) = tl.limit_close[i];
+        let hit = tl.limit_hit(i).copied();
+        let (close, pre, rate) = hit.map_or((f64::NAN, f64::NAN, f64::NAN), |h| {
+            (h.close, h.reference, h.rate)
+        });
         out.push((
             "trading_status",
             "limit_locked",
@@ -112,8 +115,8 @@ fn trading_status(
                 r.tau,
                 if tl.limit[i] > 0 { "upper" } else { "lower" },
                 if tl.limit[i] > 0 { "+" } else { "−" },
-                tl.limit_rate[i] * 100.0,
-                crate::returns::limits::describe(sec, r.date, tl.limit_rate[i] < 0.1),
+                rate * 100.0,
+                crate::returns::limits::describe(sec, r.date, rate < 0.1),
                 study.limit_policy.as_str(),
                 if study.limit_policy == crate::returns::LimitPolicy::Flag {
                     "return kept, it understates the reaction"

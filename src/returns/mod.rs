@@ -149,12 +149,35 @@ pub struct Timeline {
     pub halt_overrides: Vec<NaiveDate>,
     /// +1 close at the upper daily limit, -1 at the lower, 0 otherwise.
     pub limit: Vec<i8>,
-    /// Daily limit (fraction) in force when the limit was hit; NaN otherwise.
-    pub limit_rate: Vec<f64>,
-    /// Raw close and reference price behind a limit flag (for the audit); NaN otherwise.
-    pub limit_close: Vec<(f64, f64)>,
+    /// The sessions with a limit flag (`limit` ≠ 0), ascending: what the audit and the
+    /// status table say about each. Held only where a limit was hit, since most sessions
+    /// of most securities have none (24 bytes a session held for every session were a
+    /// third of a loaded security).
+    pub limit_hits: Vec<LimitHit>,
     /// A trade-to-trade return dropped by the `exclude_days` halt policy.
     pub excluded: Vec<bool>,
+}
+
+/// A session closed at its daily price limit ([`Timeline::limit_hits`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LimitHit {
+    /// The session's index on the calendar.
+    pub session: usize,
+    /// Daily limit (fraction) in force.
+    pub rate: f64,
+    /// Raw close and reference price behind the flag.
+    pub close: f64,
+    pub reference: f64,
+}
+
+impl Timeline {
+    /// The limit hit on session `i`, if its close was at a limit.
+    pub fn limit_hit(&self, i: usize) -> Option<&LimitHit> {
+        self.limit_hits
+            .binary_search_by_key(&i, |h| h.session)
+            .ok()
+            .map(|k| &self.limit_hits[k])
+    }
 }
 
 /// Market index prices aligned on a calendar (NaN where the index has no price).
@@ -278,8 +301,7 @@ pub fn build_timeline(
         off_calendar_rows: Vec::new(),
         halt_overrides: Vec::new(),
         limit: vec![0; n],
-        limit_rate: vec![f64::NAN; n],
-        limit_close: vec![(f64::NAN, f64::NAN); n],
+        limit_hits: Vec::new(),
         excluded: vec![false; n],
     };
     for d in &series.dates {
@@ -337,8 +359,12 @@ pub fn build_timeline(
         if let Some((hit, rate, close, pre)) = limit_flag(series, r, *d) {
             t.status[i] = Status::LimitLocked;
             t.limit[i] = hit;
-            t.limit_rate[i] = rate;
-            t.limit_close[i] = (close, pre);
+            t.limit_hits.push(LimitHit {
+                session: i,
+                rate,
+                close,
+                reference: pre,
+            });
             if policies.limits == LimitPolicy::Accumulate {
                 continue;
             }
@@ -648,6 +674,15 @@ mod policy_tests {
         assert_eq!(t.status[5], Status::LimitLocked);
         assert_eq!(t.status[6], Status::LimitLocked);
         assert_eq!((t.limit[5], t.limit[6], t.limit[7]), (1, 1, 0));
+        // The limit hits, held only on the flagged sessions: close, reference, rate.
+        let hits: Vec<_> = t
+            .limit_hits
+            .iter()
+            .map(|h| (h.session, h.close, h.reference, h.rate))
+            .collect();
+        assert_eq!(hits, [(5, 11.0, 10.0, 0.1), (6, 12.1, 11.0, 0.1)]);
+        assert!((0..t.limit.len()).all(|i| t.limit_hit(i).is_some() == (t.limit[i] != 0)));
+        assert_eq!(t.limit_hit(6).map(|h| h.close), Some(12.1));
         assert_eq!(
             (t.status[8], t.status[9]),
             (Status::Suspended, Status::Suspended)

@@ -104,9 +104,57 @@ pub struct Panel<'a> {
 const MEMO_SETS: usize = 64;
 
 /// Values computed from a set of members, kept for the next request with the same set
-/// (compared element by element, so a hit is the same input).
+/// (compared element by element, so a hit is the same input). The sets are kept as
+/// [`MemberKey`]s: a day's or window's members (most of a large panel's events) would
+/// otherwise be held as 8 bytes per member for each kept set.
 #[derive(Debug)]
-struct Memo<T>(Mutex<Vec<(Vec<usize>, Arc<T>)>>);
+struct Memo<T>(Mutex<Vec<(MemberKey, Arc<T>)>>);
+
+/// A member set, losslessly encoded: the differences between consecutive members (the
+/// first from 0), zigzag-mapped and written as LEB128 varints. Members ascending one by
+/// one (a sample's, which lists every event with a value in order) take one byte each.
+/// Two keys are equal exactly when their sets are (the encoding is invertible).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MemberKey(Vec<u8>);
+
+impl MemberKey {
+    fn of(members: &[usize]) -> Self {
+        let mut out = Vec::with_capacity(members.len() + 8);
+        let mut prev = 0i128;
+        for &m in members {
+            let d = m as i128 - prev;
+            prev = m as i128;
+            // Zigzag: 0, -1, 1, -2, 2, … → 0, 1, 2, 3, 4, …
+            let mut z = ((d << 1) ^ (d >> 127)) as u128;
+            loop {
+                let byte = (z & 0x7f) as u8;
+                z >>= 7;
+                if z == 0 {
+                    out.push(byte);
+                    break;
+                }
+                out.push(byte | 0x80);
+            }
+        }
+        MemberKey(out)
+    }
+
+    #[cfg(test)]
+    fn members(&self) -> Vec<usize> {
+        let (mut out, mut prev, mut z, mut shift) = (Vec::new(), 0i128, 0u128, 0u32);
+        for &b in &self.0 {
+            z |= u128::from(b & 0x7f) << shift;
+            shift += 7;
+            if b & 0x80 == 0 {
+                let d = (z >> 1) as i128 ^ -((z & 1) as i128);
+                prev += d;
+                out.push(prev as usize);
+                (z, shift) = (0, 0);
+            }
+        }
+        out
+    }
+}
 
 /// A clone starts empty: the values are functions of the panel, computed again on demand.
 impl<T> Clone for Memo<T> {
@@ -126,13 +174,14 @@ impl<T> Memo<T> {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
         };
-        if let Some((_, v)) = lock().iter().find(|(m, _)| m.as_slice() == members) {
+        let key = MemberKey::of(members);
+        if let Some((_, v)) = lock().iter().find(|(m, _)| *m == key) {
             return Arc::clone(v);
         }
         let v = Arc::new(f());
         let mut kept = lock();
         if kept.len() < MEMO_SETS {
-            kept.push((members.to_vec(), Arc::clone(&v)));
+            kept.push((key, Arc::clone(&v)));
         }
         v
     }
@@ -833,6 +882,26 @@ mod tests {
                 grid: 0,
             })
             .collect()
+    }
+
+    /// A member key is invertible (so two keys are equal exactly when their sets are), one
+    /// byte per member for consecutive members, and keeps order, repeats and large gaps.
+    #[test]
+    fn member_keys_are_the_sets() {
+        let sets: Vec<Vec<usize>> = vec![
+            vec![],
+            vec![0],
+            (0..1000).collect(),
+            vec![5, 3, 3, 0, usize::MAX, 7, 1 << 40, 2],
+            vec![127, 128, 16_384, 16_383],
+        ];
+        for s in &sets {
+            assert_eq!(MemberKey::of(s).members(), *s);
+        }
+        assert_eq!(MemberKey::of(&(0..1000).collect::<Vec<_>>()).0.len(), 1000);
+        assert_ne!(MemberKey::of(&[1, 2]), MemberKey::of(&[2, 1]));
+        assert_ne!(MemberKey::of(&[0, 1]), MemberKey::of(&[0, 1, 1]));
+        assert_ne!(MemberKey::of(&[128]), MemberKey::of(&[0, 128]));
     }
 
     /// The memo keeps one value per member set: a second request for a set gets the value

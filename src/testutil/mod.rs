@@ -90,8 +90,7 @@ impl Timeline {
             off_calendar_rows: vec![],
             halt_overrides: vec![],
             limit: vec![0; n],
-            limit_rate: vec![f64::NAN; n],
-            limit_close: vec![(f64::NAN, f64::NAN); n],
+            limit_hits: Vec::new(),
             excluded: vec![false; n],
         }
     }
