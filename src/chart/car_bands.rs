@@ -45,17 +45,21 @@ impl QuantileBands {
         paths: usize,
         points: impl Iterator<Item = (i32, f64)>,
     ) -> QuantileBands {
-        let taus: Vec<i32> = (lo..=hi).collect();
-        let mut at: Vec<Vec<f64>> = vec![Vec::new(); taus.len()];
+        let mut at: Vec<Vec<f64>> = vec![Vec::new(); (hi - lo + 1).max(0) as usize];
         for (t, v) in points {
             if (lo..=hi).contains(&t) && v.is_finite() {
                 at[(t - lo) as usize].push(v);
             }
         }
+        Self::from_columns(lo, hi, paths, at)
+    }
+
+    /// The bands from each τ's finite values on `lo..=hi` (`at[k]`: τ = lo + k).
+    pub fn from_columns(lo: i32, hi: i32, paths: usize, at: Vec<Vec<f64>>) -> QuantileBands {
         QuantileBands {
             n: at.iter().map(Vec::len).collect(),
             q: at.into_iter().map(crate::stats::quantiles).collect(),
-            taus,
+            taus: (lo..=hi).collect(),
             paths,
         }
     }

@@ -45,6 +45,16 @@ struct CarCsv {
     misses_reaction: Option<bool>,
 }
 
+/// A `car.csv` row as the charts hold it: its window as a position in
+/// [`ChartData::windows`] and its event by `car_pos` (a row of strings per event and window
+/// was most of the chart data's memory at large N).
+#[derive(Debug, Clone)]
+struct CarRow {
+    window: usize,
+    car: Option<f64>,
+    misses_reaction: Option<bool>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 struct TestCsv {
     scope: Scope,
@@ -133,7 +143,7 @@ pub struct ChartData {
     pub windows: Vec<String>,
     pub events: Vec<EventKey>,
     ar: Vec<ArCsv>,
-    car: Vec<CarCsv>,
+    car: Vec<CarRow>,
     /// Each `car` row's event position in `events` (`None`: not an analysed event).
     car_pos: Vec<Option<usize>>,
     tests: Vec<TestCsv>,
@@ -168,37 +178,41 @@ pub(crate) struct Large {
 }
 
 /// The volume bands and geometric mean path of [`Large::volume`] from each event's
-/// (τ, volume multiple) on the event window `lo..=hi`, events in order.
+/// (τ, volume multiple) on the event window `lo..=hi`, events in order (`paths` events), in
+/// one pass: only the per-τ columns are held, not the events' points.
 pub(crate) fn volume_aggregates(
     lo: i32,
     hi: i32,
-    ratios: &[Vec<(i32, f64)>],
-) -> Option<(QuantileBands, VolumeSeries)> {
-    let points = ratios.iter().flatten().filter(|x| x.1 > 0.0);
-    points.clone().next()?;
-    let bands = QuantileBands::from_points(
-        lo,
-        hi,
-        ratios.len(),
-        points.clone().map(|&(t, v)| (t, v.log2() / 100.0)),
-    );
-    Some((bands, geometric_mean_series(lo, hi, points.copied())))
-}
-
-/// The cross-sectional geometric mean of volume multiples per τ on `lo..=hi` (events in
-/// order within each τ), as the "geometric mean" series; `None` at a τ without a multiple.
-fn geometric_mean_series(
-    lo: i32,
-    hi: i32,
+    paths: usize,
     points: impl Iterator<Item = (i32, f64)>,
-) -> VolumeSeries {
-    let taus: Vec<i32> = (lo..=hi).collect();
-    let mut logs: Vec<Vec<f64>> = vec![Vec::new(); taus.len()];
-    for (t, v) in points {
+) -> Option<(QuantileBands, VolumeSeries)> {
+    let width = (hi - lo + 1).max(0) as usize;
+    let (mut bands, mut logs) = (vec![Vec::new(); width], vec![Vec::<f64>::new(); width]);
+    let mut any = false;
+    for (t, v) in points.filter(|x| x.1 > 0.0) {
+        any = true;
         if (lo..=hi).contains(&t) {
-            logs[(t - lo) as usize].push(v.ln());
+            let k = (t - lo) as usize;
+            let b = v.log2() / 100.0;
+            if b.is_finite() {
+                bands[k].push(b);
+            }
+            logs[k].push(v.ln());
         }
     }
+    any.then(|| {
+        (
+            QuantileBands::from_columns(lo, hi, paths, bands),
+            geometric_mean_series(lo, hi, &logs),
+        )
+    })
+}
+
+/// The cross-sectional geometric mean of volume multiples per τ on `lo..=hi` from each τ's
+/// log multiples (events in order within each τ), as the "geometric mean" series; `None`
+/// at a τ without a multiple.
+fn geometric_mean_series(lo: i32, hi: i32, logs: &[Vec<f64>]) -> VolumeSeries {
+    let taus: Vec<i32> = (lo..=hi).collect();
     let ratio = logs
         .iter()
         .map(|l| (!l.is_empty()).then(|| (l.iter().sum::<f64>() / l.len() as f64).exp()))
@@ -456,15 +470,23 @@ impl ChartData {
             .enumerate()
             .map(|(i, e)| ((e.event_id.clone(), e.security.clone()), i))
             .collect();
-        let car: Vec<CarCsv> = read_table(dir, "car")?;
-        let car_pos = car
-            .iter()
-            .map(|c| {
-                event_pos
+        // Rows of a window the study does not list are never drawn (the strips are the
+        // study's windows): not kept.
+        let (car, car_pos): (Vec<CarRow>, Vec<Option<usize>>) = read_table::<CarCsv>(dir, "car")?
+            .into_iter()
+            .filter_map(|c| {
+                let window = windows.iter().position(|w| *w == c.window)?;
+                let pos = event_pos
                     .get(&(c.event_id.clone(), c.security.clone()))
-                    .copied()
+                    .copied();
+                let row = CarRow {
+                    window,
+                    car: c.car,
+                    misses_reaction: c.misses_reaction,
+                };
+                Some((row, pos))
             })
-            .collect();
+            .unzip();
         let many = events.len() > crate::output::plan::Limits::from_env().many_events;
         let lead_window = summary["lead_window"].as_str().map(str::to_string);
         let groups = super::group_paths(dir, ew)?;
@@ -520,19 +542,14 @@ impl ChartData {
                     .filter_map(|(t, c)| Some((*t, (*c)?)))
             }),
         );
-        let ratios: Vec<Vec<(i32, f64)>> = self
-            .events
-            .iter()
-            .map(|e| {
-                self.window_rows(e)
-                    .into_iter()
-                    .filter_map(|s| Some((s.tau?, s.volume_ratio?)))
-                    .collect()
-            })
-            .collect();
+        let ratios = self.events.iter().flat_map(|e| {
+            self.window_rows(e)
+                .into_iter()
+                .filter_map(|s| Some((s.tau?, s.volume_ratio?)))
+        });
         Large {
             car_bands,
-            volume: volume_aggregates(lo, hi, &ratios),
+            volume: volume_aggregates(lo, hi, self.events.len(), ratios),
             ar_total: None,
             caar_fallback: None,
         }
@@ -692,7 +709,7 @@ impl ChartData {
                     self.car
                         .iter()
                         .zip(&self.car_pos)
-                        .filter(|(c, _)| c.window == w)
+                        .filter(|(c, _)| self.windows[c.window] == w)
                 };
                 let values: Vec<(usize, f64)> =
                     rows().filter_map(|(c, i)| Some(((*i)?, c.car?))).collect();
@@ -882,7 +899,10 @@ impl ChartData {
                 first.then_some(s.ratio[k].map(|v| (*t, v))).flatten()
             })
         });
-        let mean = geometric_mean_series(lo, hi, points);
-        Some((series, mean))
+        let mut logs = vec![Vec::new(); (hi - lo + 1).max(0) as usize];
+        for (t, v) in points.filter(|p| (lo..=hi).contains(&p.0)) {
+            logs[(t - lo) as usize].push(v.ln());
+        }
+        Some((series, geometric_mean_series(lo, hi, &logs)))
     }
 }

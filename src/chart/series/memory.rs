@@ -101,25 +101,24 @@ impl ChartData {
             ar_total = Some(o.results.iter().filter(with_ar).count());
         }
 
-        let car: Vec<CarCsv> = o
-            .results
-            .iter()
-            .flat_map(|r| {
-                r.analysis.cars.iter().map(|c| CarCsv {
-                    event_id: r.event_id.clone(),
-                    security: r.security.clone(),
-                    window: c.window.label(),
-                    car: fin(c.car),
-                    misses_reaction: Some(c.misses_reaction),
-                })
-            })
-            .collect();
-        let car_pos = o
+        // The rows `car.csv` holds, with the window's position among the study's (a
+        // window the study does not list, none here, would not be drawn, as in `load`).
+        let (car, car_pos): (Vec<CarRow>, Vec<Option<usize>>) = o
             .results
             .iter()
             .enumerate()
-            .flat_map(|(i, r)| std::iter::repeat_n(Some(i), r.analysis.cars.len()))
-            .collect();
+            .flat_map(|(i, r)| {
+                r.analysis.cars.iter().filter_map(move |c| {
+                    let window = st.car_windows.iter().position(|w| *w == c.window)?;
+                    let row = CarRow {
+                        window,
+                        car: fin(c.car),
+                        misses_reaction: Some(c.misses_reaction),
+                    };
+                    Some((row, Some(i)))
+                })
+            })
+            .unzip();
         let tests = o
             .days
             .iter()
@@ -161,26 +160,28 @@ impl ChartData {
 
         let (lo, hi) = (st.event_window.start, st.event_window.end);
         let large = many.then(|| {
-            let cum: Vec<Vec<(i32, f64, f64)>> = o
-                .results
-                .iter()
-                .map(|r| r.analysis.cumulative_car())
-                .collect();
+            // Each event's path is computed where it is read, not held for every event.
             let car_bands = QuantileBands::from_points(
                 lo,
                 hi,
                 o.results.len(),
-                cum.iter().flatten().map(|&(t, c, _)| (t, c)),
+                o.results.iter().flat_map(|r| {
+                    r.analysis
+                        .cumulative_car()
+                        .into_iter()
+                        .map(|(t, c, _)| (t, c))
+                }),
             );
-            let ratios: Vec<Vec<(i32, f64)>> = o
-                .results
-                .iter()
-                .map(|r| window_volume_ratios(o, r))
-                .collect();
-            let volume = volume_aggregates(lo, hi, &ratios);
+            let ratios = o.results.iter().flat_map(|r| window_volume_ratios(o, r));
+            let volume = volume_aggregates(lo, hi, o.results.len(), ratios);
             // Without a lead test, the J1 band of the CAAR path from every event, as
             // `caar_path` computes it from series.csv.
             let fallback = path.is_empty().then(|| {
+                let cum: Vec<Vec<(i32, f64, f64)>> = o
+                    .results
+                    .iter()
+                    .map(|r| r.analysis.cumulative_car())
+                    .collect();
                 let per_tau = (lo..=hi).map(|t| {
                     cum.iter()
                         .filter_map(|p| p.iter().find(|x| x.0 == t))
