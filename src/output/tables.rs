@@ -387,10 +387,7 @@ pub fn status_rows(results: &[EventResult]) -> Vec<StatusRow<'_>> {
             let src = match status {
                 Status::Suspended => source::describe(tl.sources[i]),
                 Status::LimitLocked => {
-                    let (c, p, rate) =
-                        tl.limit_hit(i).map_or((f64::NAN, f64::NAN, f64::NAN), |h| {
-                            (h.close, h.reference, h.rate)
-                        });
+                    let (c, p, rate) = tl.limit_values(i);
                     format!(
                         "price file: close {c} at the {} limit ({:.0} % of reference {p})",
                         if tl.limit[i] > 0 { "upper" } else { "lower" },

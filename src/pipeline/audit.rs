@@ -102,10 +102,7 @@ fn trading_status(
     }
     for r in a.rows.iter().filter(|r| r.status == Status::LimitLocked) {
         let i = (al_day0 as i64 + r.tau as i64) as usize;
-        let hit = tl.limit_hit(i).copied();
-        let (close, pre, rate) = hit.map_or((f64::NAN, f64::NAN, f64::NAN), |h| {
-            (h.close, h.reference, h.rate)
-        });
+        let (close, pre, rate) = tl.limit_values(i);
         out.push((
             "trading_status",
             "limit_locked",

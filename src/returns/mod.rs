@@ -178,6 +178,15 @@ impl Timeline {
             .ok()
             .map(|k| &self.limit_hits[k])
     }
+
+    /// Session `i`'s limit (close, reference price, rate), NaN where its close was at no
+    /// limit: what the audit and the status table print.
+    pub fn limit_values(&self, i: usize) -> (f64, f64, f64) {
+        self.limit_hit(i)
+            .map_or((f64::NAN, f64::NAN, f64::NAN), |h| {
+                (h.close, h.reference, h.rate)
+            })
+    }
 }
 
 /// Market index prices aligned on a calendar (NaN where the index has no price).
@@ -683,6 +692,8 @@ mod policy_tests {
         assert_eq!(hits, [(5, 11.0, 10.0, 0.1), (6, 12.1, 11.0, 0.1)]);
         assert!((0..t.limit.len()).all(|i| t.limit_hit(i).is_some() == (t.limit[i] != 0)));
         assert_eq!(t.limit_hit(6).map(|h| h.close), Some(12.1));
+        assert_eq!(t.limit_values(5), (11.0, 10.0, 0.1));
+        assert!(t.limit_values(7).0.is_nan());
         assert_eq!(
             (t.status[8], t.status[9]),
             (Status::Suspended, Status::Suspended)
