@@ -390,7 +390,7 @@ pub fn status_rows(results: &[EventResult]) -> Vec<StatusRow<'_>> {
                     let (c, p, rate) = tl.limit_values(i);
                     format!(
                         "price file: close {c} at the {} limit ({:.0} % of reference {p})",
-                        if tl.limit[i] > 0 { "upper" } else { "lower" },
+                        if tl.limit(i) > 0 { "upper" } else { "lower" },
                         rate * 100.0
                     )
                 }

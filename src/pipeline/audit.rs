@@ -110,8 +110,8 @@ fn trading_status(
                 "{} (τ={:+}): close {close} at the {} limit ({}{:.0} % of the reference price {pre}, {}); policy {}: {}",
                 r.date,
                 r.tau,
-                if tl.limit[i] > 0 { "upper" } else { "lower" },
-                if tl.limit[i] > 0 { "+" } else { "−" },
+                if tl.limit(i) > 0 { "upper" } else { "lower" },
+                if tl.limit(i) > 0 { "+" } else { "−" },
                 rate * 100.0,
                 crate::returns::limits::describe(sec, r.date, rate < 0.1),
                 study.limit_policy.as_str(),
@@ -272,7 +272,7 @@ fn estimation_status_notes(
             format!(
                 "{} ({})",
                 cal.sessions[k],
-                if tl.limit[k] > 0 { "up" } else { "down" }
+                if tl.limit(k) > 0 { "up" } else { "down" }
             )
         })
         .collect();

@@ -147,10 +147,8 @@ pub struct Timeline {
     pub off_calendar_rows: Vec<NaiveDate>,
     /// Declared halts whose dates conflict with a traded row of the price file.
     pub halt_overrides: Vec<NaiveDate>,
-    /// +1 close at the upper daily limit, -1 at the lower, 0 otherwise.
-    pub limit: Vec<i8>,
-    /// The sessions with a limit flag (`limit` ≠ 0), ascending: what the audit and the
-    /// status table say about each. Held only where a limit was hit, since most sessions
+    /// The sessions closed at a daily limit, ascending ([`Timeline::limit`] says which
+    /// limit): what the audit and the status table say about each. Held only where a limit was hit, since most sessions
     /// of most securities have none (24 bytes a session held for every session were a
     /// third of a loaded security).
     pub limit_hits: Vec<LimitHit>,
@@ -163,6 +161,8 @@ pub struct Timeline {
 pub struct LimitHit {
     /// The session's index on the calendar.
     pub session: usize,
+    /// +1 close at the upper daily limit, -1 at the lower.
+    pub direction: i8,
     /// Daily limit (fraction) in force.
     pub rate: f64,
     /// Raw close and reference price behind the flag.
@@ -177,6 +177,11 @@ impl Timeline {
             .binary_search_by_key(&i, |h| h.session)
             .ok()
             .map(|k| &self.limit_hits[k])
+    }
+
+    /// +1 if session `i` closed at the upper daily limit, -1 at the lower, 0 otherwise.
+    pub fn limit(&self, i: usize) -> i8 {
+        self.limit_hit(i).map_or(0, |h| h.direction)
     }
 
     /// Session `i`'s limit (close, reference price, rate), NaN where its close was at no
@@ -309,7 +314,6 @@ pub fn build_timeline(
         market_ret: vec![f64::NAN; n],
         off_calendar_rows: Vec::new(),
         halt_overrides: Vec::new(),
-        limit: vec![0; n],
         limit_hits: Vec::new(),
         excluded: vec![false; n],
     };
@@ -367,9 +371,9 @@ pub fn build_timeline(
         t.status[i] = Status::Trading;
         if let Some((hit, rate, close, pre)) = limit_flag(series, r, *d) {
             t.status[i] = Status::LimitLocked;
-            t.limit[i] = hit;
             t.limit_hits.push(LimitHit {
                 session: i,
+                direction: hit,
                 rate,
                 close,
                 reference: pre,
@@ -682,7 +686,7 @@ mod policy_tests {
         let t = run(HaltPolicy::TradeToTrade, LimitPolicy::Flag);
         assert_eq!(t.status[5], Status::LimitLocked);
         assert_eq!(t.status[6], Status::LimitLocked);
-        assert_eq!((t.limit[5], t.limit[6], t.limit[7]), (1, 1, 0));
+        assert_eq!((t.limit(5), t.limit(6), t.limit(7)), (1, 1, 0));
         // The limit hits, held only on the flagged sessions: close, reference, rate.
         let hits: Vec<_> = t
             .limit_hits
@@ -690,7 +694,10 @@ mod policy_tests {
             .map(|h| (h.session, h.close, h.reference, h.rate))
             .collect();
         assert_eq!(hits, [(5, 11.0, 10.0, 0.1), (6, 12.1, 11.0, 0.1)]);
-        assert!((0..t.limit.len()).all(|i| t.limit_hit(i).is_some() == (t.limit[i] != 0)));
+        assert!(
+            (0..t.status.len())
+                .all(|i| { t.limit_hit(i).is_some() == (t.status[i] == Status::LimitLocked) })
+        );
         assert_eq!(t.limit_hit(6).map(|h| h.close), Some(12.1));
         assert_eq!(t.limit_values(5), (11.0, 10.0, 0.1));
         assert!(t.limit_values(7).0.is_nan());

@@ -89,7 +89,6 @@ impl Timeline {
             market_ret: masked(market_ret),
             off_calendar_rows: vec![],
             halt_overrides: vec![],
-            limit: vec![0; n],
             limit_hits: Vec::new(),
             excluded: vec![false; n],
         }
