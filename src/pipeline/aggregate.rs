@@ -173,6 +173,20 @@ pub fn aggregates_for(
     // The event days' leave-one-out errors are not read again but by a one-session window.
     panel.forget_loo();
     crate::memory::release_freed();
+    // The sums over members that several tests read (the estimation AAR, r̄, Corrado's
+    // day sums), for every day and window in one pass over the events.
+    let window_members = |w: usize| -> Vec<usize> {
+        (0..analyses.len())
+            .filter(|&i| analyses[i].cars[w].car.is_finite())
+            .collect()
+    };
+    let sets: Vec<Vec<usize>> = taus
+        .iter()
+        .map(|&tau| day_sample(tau).members)
+        .chain((0..es.car_windows.len()).map(window_members))
+        .collect();
+    panel.prepare(&sets);
+    drop(sets);
     let days = taus
         .par_iter()
         .zip(placebo)

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use super::binder::{JointEvent, JointHypothesis, JointTest, binder_joint};
 use super::binder_empirical::binder_empirical;
 use super::bootstrap::{Resampling, bmp_bootstrap_by_position, wild_bootstrap_t};
+use super::corrado::{corrado_rank_by_event_with, corrado_rank_with};
 use super::*;
 
 /// One day's (AAR) or one window's (CAAR) per-event values, for [`battery`].
@@ -170,17 +171,22 @@ impl<'a> Prepared<'a> {
                 generalized_sign_exact_minlike(&s.values, self.p_hat())
             }
             TestId::CorradoRank => {
-                let ranks = self.panel.corrado_ranks(&s.members);
+                let sums = self.panel.corrado_day_sums(&s.members);
                 let at = |d: &usize| self.panel.est_len() + d;
                 if s.member_days.is_empty() {
-                    corrado_rank(&ranks, &s.days.iter().map(at).collect::<Vec<_>>())
+                    corrado_rank_with(
+                        &sums,
+                        s.members.len(),
+                        &s.days.iter().map(at).collect::<Vec<_>>(),
+                    )
                 } else {
                     let grids: Vec<Vec<usize>> = s
                         .member_days
                         .iter()
                         .map(|d| d.iter().map(at).collect())
                         .collect();
-                    corrado_rank_by_event(&ranks, &grids)
+                    let ranks = self.panel.corrado_ranks(&s.members);
+                    corrado_rank_by_event_with(&sums, &ranks, &grids)
                 }
             }
             TestId::Grank => self.panel.grank(&s.members, &s.std),

@@ -95,8 +95,9 @@ impl RankRow for &DoubledRanks {
 
 /// The day sums of the rank test: d_t = Σ_i (U_it − ½) / √k_t over the k_t events ranked
 /// on day t (NaN on a day no event is ranked), and S_U = √(mean of d_t² over the days with
-/// a sum), their time-series standard deviation.
-fn day_sums<R: RankRow>(ranks: &[R]) -> (Vec<f64>, f64) {
+/// a sum), their time-series standard deviation. They depend on the events alone, not on
+/// the days tested: a panel computes them once per set of events ([`DaySums`]).
+pub(crate) fn day_sums<R: RankRow>(ranks: &[R]) -> DaySums {
     let len = ranks.iter().map(|r| r.len()).max().unwrap_or(0);
     // Event by event (each row read once, in order), each day's sum in event order: the
     // same additions as day by day over the events, without a strided pass per day.
@@ -110,20 +111,34 @@ fn day_sums<R: RankRow>(ranks: &[R]) -> (Vec<f64>, f64) {
             }
         }
     }
-    let d: Vec<f64> = s
-        .iter()
-        .zip(&k)
-        .map(|(s, k)| {
-            if *k > 0 {
-                s / (*k as f64).sqrt()
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
-    let avail: Vec<f64> = d.iter().copied().filter(|v| v.is_finite()).collect();
-    let s_u = (avail.iter().map(|v| v * v).sum::<f64>() / avail.len() as f64).sqrt();
-    (d, s_u)
+    DaySums::of_sums(&s, &k)
+}
+
+impl DaySums {
+    /// From each day's sum of U − ½ and its count of ranked events.
+    pub(crate) fn of_sums(s: &[f64], k: &[usize]) -> DaySums {
+        let d: Vec<f64> = s
+            .iter()
+            .zip(k)
+            .map(|(s, k)| {
+                if *k > 0 {
+                    s / (*k as f64).sqrt()
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        let avail: Vec<f64> = d.iter().copied().filter(|v| v.is_finite()).collect();
+        let s_u = (avail.iter().map(|v| v * v).sum::<f64>() / avail.len() as f64).sqrt();
+        DaySums { d, s_u }
+    }
+}
+
+/// The rank test's day sums d_t and their standard deviation S_U ([`day_sums`]).
+#[derive(Debug, Clone)]
+pub(crate) struct DaySums {
+    pub d: Vec<f64>,
+    pub s_u: f64,
 }
 
 /// Corrado (1989) rank test on standardized ranks (Corrado & Zivney 1992), with the
@@ -152,8 +167,12 @@ fn day_sums<R: RankRow>(ranks: &[R]) -> (Vec<f64>, f64) {
 /// (1992). Nonparametric event study tests. Review of Quantitative Finance and Accounting
 /// 2(4), 343-358.
 pub fn corrado_rank<R: RankRow>(ranks: &[R], days: &[usize]) -> TestStat {
-    let n = ranks.len();
-    let (d, s_u) = day_sums(ranks);
+    corrado_rank_with(&day_sums(ranks), ranks.len(), days)
+}
+
+/// [`corrado_rank`] of N events from their day sums.
+pub(crate) fn corrado_rank_with(sums: &DaySums, n: usize, days: &[usize]) -> TestStat {
+    let (d, s_u) = (&sums.d, sums.s_u);
     let tested: Vec<f64> = days
         .iter()
         .filter_map(|&t| d.get(t).copied())
@@ -174,8 +193,17 @@ pub fn corrado_rank<R: RankRow>(ranks: &[R], days: &[usize]) -> TestStat {
 /// which equals the multi-day form of [`corrado_rank`] when every event has the same days
 /// and every event is ranked on each of them.
 pub fn corrado_rank_by_event<R: RankRow>(ranks: &[R], days: &[Vec<usize>]) -> TestStat {
+    corrado_rank_by_event_with(&day_sums(ranks), ranks, days)
+}
+
+/// [`corrado_rank_by_event`] with the events' day sums given.
+pub(crate) fn corrado_rank_by_event_with<R: RankRow>(
+    sums: &DaySums,
+    ranks: &[R],
+    days: &[Vec<usize>],
+) -> TestStat {
     let n = ranks.len();
-    let (_, s_u) = day_sums(ranks);
+    let s_u = sums.s_u;
     let (mut sum, mut count) = (0.0, 0usize);
     for (r, ds) in ranks.iter().zip(days) {
         for &t in ds {

@@ -20,7 +20,7 @@ use super::TestStat;
 use super::binder::JointEvent;
 use super::bootstrap::ByPosition;
 use super::bootstrap::Resampling;
-use super::corrado::{DoubledRanks, NO_RANK, Twice};
+use super::corrado::{DaySums, DoubledRanks, NO_RANK, Twice, day_sums};
 use super::cowan::{cowan_share, p_hat_of_shares};
 use super::grank::{doubled_own_ranks, grank_by_position};
 use super::kolari_pynnonen::{KP_MIN_COMMON, pairwise_correlation};
@@ -96,6 +96,9 @@ pub struct Panel<'a> {
     /// estimation window.
     rbar_memo: Memo<f64>,
     est_aar_memo: Memo<Vec<f64>>,
+    /// Corrado's day sums and S_U of the member sets seen so far (every day and window of
+    /// a run's full sample, and each τ of its lead path, rank the same events).
+    corrado_memo: Memo<DaySums>,
     /// Each event's share of positive estimation ARs ([`cowan_share`]), for p̂.
     shares: OnceLock<Vec<Option<f64>>>,
 }
@@ -168,6 +171,18 @@ impl<T> Memo<T> {
         Memo(Mutex::new(Vec::new()))
     }
 
+    /// Keeps `value` for `members` while there is room, unless one is kept for them.
+    fn insert(&self, members: &[usize], value: T) {
+        let key = MemberKey::of(members);
+        let mut kept = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() < MEMO_SETS && !kept.iter().any(|(m, _)| *m == key) {
+            kept.push((key, Arc::new(value)));
+        }
+    }
+
     fn get_or(&self, members: &[usize], f: impl FnOnce() -> T) -> Arc<T> {
         let lock = || {
             self.0
@@ -226,6 +241,7 @@ impl<'a> Panel<'a> {
             z: OnceLock::new(),
             rbar_memo: Memo::new(),
             est_aar_memo: Memo::new(),
+            corrado_memo: Memo::new(),
             shares: OnceLock::new(),
         }
     }
@@ -391,11 +407,7 @@ impl<'a> Panel<'a> {
                 ps = next;
             }
         }
-        sum.iter()
-            .zip(&cnt)
-            .filter(|(_, c)| **c > 0)
-            .map(|(s, c)| s / *c as f64)
-            .collect()
+        means(&sum, &cnt)
     }
 
     /// Each member's out-of-sample pseudo CARs of `len` sessions at every placement inside
@@ -540,7 +552,13 @@ impl<'a> Panel<'a> {
     }
 
     pub fn corrado_ranks(&self, members: &[usize]) -> Vec<&DoubledRanks> {
-        let c = self.corrado.get_or_init(|| {
+        let c = self.corrado_all();
+        members.iter().map(|&i| &c[i]).collect()
+    }
+
+    /// Every event's Corrado ranks.
+    fn corrado_all(&self) -> &[DoubledRanks] {
+        self.corrado.get_or_init(|| {
             let est_len = self.est_len;
             self.events
                 .par_iter()
@@ -551,8 +569,14 @@ impl<'a> Panel<'a> {
                     DoubledRanks::of(&all)
                 })
                 .collect()
-        });
-        members.iter().map(|&i| &c[i]).collect()
+        })
+    }
+
+    /// Corrado's day sums and S_U over the members' ranks ([`day_sums`]), once per member
+    /// set.
+    pub(crate) fn corrado_day_sums(&self, members: &[usize]) -> Arc<DaySums> {
+        self.corrado_memo
+            .get_or(members, || day_sums(&self.corrado_ranks(members)))
     }
 
     /// r̄ of Kolari & Pynnönen (2010) over the members: the mean of their pairwise
@@ -598,10 +622,179 @@ impl<'a> Panel<'a> {
                 }
             }
         }
-        let num: f64 = s.iter().zip(&q).map(|(s, q)| s * s - q).sum();
-        let den: f64 = c.iter().map(|&c| (c * c - c) as f64).sum();
-        if den > 0.0 { num / den } else { f64::NAN }
+        pooled_rbar(&s, &q, &c)
     }
+
+    /// The estimation AAR, r̄ (the pooled estimate, beyond `exact_max` events) and
+    /// Corrado's day sums of each of `sets` (a run's days and windows, each its members in
+    /// ascending order), computed in one pass over the events and kept for the battery.
+    /// Each event's series are computed once and added into every set that holds it, in
+    /// event order: each set's sums are the additions [`Panel::est_aar`],
+    /// [`Panel::mean_correlation`] and [`Panel::corrado_day_sums`] make on it alone, so the
+    /// same bits, where those read every member's windows again for each set. Sets not in
+    /// ascending order are left to those.
+    pub fn prepare(&self, sets: &[Vec<usize>]) {
+        let sets: Vec<&[usize]> = sets
+            .iter()
+            .map(Vec::as_slice)
+            .filter(|s| !s.is_empty() && s.windows(2).all(|w| w[0] < w[1]))
+            .collect();
+        if sets.is_empty() {
+            return;
+        }
+        let (n, e) = (self.events.len(), self.est_len);
+        let z = (n > self.exact_max).then(|| self.moments());
+        let ranks = self.corrado_all();
+        let len = ranks.iter().map(|r| r.twice.len()).max().unwrap_or(0);
+        let mut acc: Vec<SetSums> = sets.iter().map(|_| SetSums::new(e, len)).collect();
+        for first in (0..n).step_by(PREPARE_BLOCK) {
+            let block = first..(first + PREPARE_BLOCK).min(n);
+            let rows: Vec<EventSeries> = block
+                .clone()
+                .into_par_iter()
+                .map(|i| EventSeries::of(&self.events[i], z.map(|z| z[i]), &ranks[i]))
+                .collect();
+            acc.par_iter_mut().zip(&sets).for_each(|(a, set)| {
+                for (i, row) in block.clone().zip(&rows) {
+                    if set.get(a.next) == Some(&i) {
+                        a.next += 1;
+                        a.add(row);
+                    }
+                }
+            });
+        }
+        for (a, set) in acc.into_iter().zip(&sets) {
+            self.est_aar_memo.insert(set, means(&a.aar, &a.aar_n));
+            if z.is_some() {
+                self.rbar_memo.insert(set, pooled_rbar(&a.zs, &a.zq, &a.zn));
+            }
+            self.corrado_memo
+                .insert(set, DaySums::of_sums(&a.u, &a.u_n));
+        }
+    }
+}
+
+/// Events per block of [`Panel::prepare`] (about 7 MB of their series).
+const PREPARE_BLOCK: usize = 1024;
+
+/// One event's terms of the sums [`Panel::prepare`] makes, each with whether it counts:
+/// its estimation AAR increments (AR/√d as differences of its running sum), its
+/// standardized estimation ARs z (for r̄) and its Corrado U − ½.
+struct EventSeries {
+    aar: Vec<(f64, bool)>,
+    z: Vec<(f64, bool)>,
+    u: Vec<(f64, bool)>,
+}
+
+impl EventSeries {
+    fn of(e: &PanelEvent<'_>, z: Option<(f64, f64, bool)>, ranks: &DoubledRanks) -> Self {
+        let mut ps = 0.0;
+        let aar = e
+            .est_ar
+            .iter()
+            .zip(e.est_span)
+            .map(|(a, d)| {
+                // As in `est_aar_of`.
+                let v = if *d <= 1 {
+                    *a
+                } else {
+                    a / f64::from(*d).sqrt()
+                };
+                let ok = v.is_finite();
+                let next = ps + if ok { v } else { 0.0 };
+                let term = (next - ps, ok);
+                ps = next;
+                term
+            })
+            .collect();
+        let z = match z {
+            // As in `mean_correlation_of`.
+            Some((m, sd, two)) => e
+                .est_ar
+                .iter()
+                .map(|a| {
+                    let v = if two && sd > 0.0 { (a - m) / sd } else { 0.0 };
+                    (v, a.is_finite())
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        let u = (0..ranks.twice.len())
+            .map(|t| {
+                // As in `day_sums`.
+                let u = super::corrado::RankRow::u(&ranks, t);
+                (u - 0.5, u.is_finite())
+            })
+            .collect();
+        EventSeries { aar, z, u }
+    }
+}
+
+/// One set's running sums in [`Panel::prepare`], and its next member.
+struct SetSums {
+    aar: Vec<f64>,
+    aar_n: Vec<usize>,
+    zs: Vec<f64>,
+    zq: Vec<f64>,
+    zn: Vec<usize>,
+    u: Vec<f64>,
+    u_n: Vec<usize>,
+    next: usize,
+}
+
+impl SetSums {
+    fn new(est_len: usize, len: usize) -> Self {
+        SetSums {
+            aar: vec![0.0; est_len],
+            aar_n: vec![0; est_len],
+            zs: vec![0.0; est_len],
+            zq: vec![0.0; est_len],
+            zn: vec![0; est_len],
+            u: vec![0.0; len],
+            u_n: vec![0; len],
+            next: 0,
+        }
+    }
+
+    fn add(&mut self, row: &EventSeries) {
+        for ((s, c), &(v, ok)) in self.aar.iter_mut().zip(&mut self.aar_n).zip(&row.aar) {
+            if ok {
+                *s += v;
+                *c += 1;
+            }
+        }
+        for (t, &(v, ok)) in row.z.iter().enumerate() {
+            if ok {
+                self.zs[t] += v;
+                self.zq[t] += v * v;
+                self.zn[t] += 1;
+            }
+        }
+        for ((s, c), &(v, ok)) in self.u.iter_mut().zip(&mut self.u_n).zip(&row.u) {
+            if ok {
+                *s += v;
+                *c += 1;
+            }
+        }
+    }
+}
+
+/// Each position's mean over the events with a value there (positions without one left
+/// out): the estimation AAR series.
+fn means(sum: &[f64], cnt: &[usize]) -> Vec<f64> {
+    sum.iter()
+        .zip(cnt)
+        .filter(|(_, c)| **c > 0)
+        .map(|(s, c)| s / *c as f64)
+        .collect()
+}
+
+/// The pooled r̄ from each position's sum S_t of z, sum of z² and count c_t:
+/// Σ_t (S_t² − Σ_i z_it²) / Σ_t (c_t² − c_t); NaN without a pair.
+fn pooled_rbar(s: &[f64], q: &[f64], c: &[usize]) -> f64 {
+    let num: f64 = s.iter().zip(q).map(|(s, q)| s * s - q).sum();
+    let den: f64 = c.iter().map(|&c| (c * c - c) as f64).sum();
+    if den > 0.0 { num / den } else { f64::NAN }
 }
 
 /// (x − mean)/sd over the finite values (divisor n), 0 elsewhere.
@@ -906,6 +1099,57 @@ mod tests {
 
     /// The memo keeps one value per member set: a second request for a set gets the value
     /// of its first computation, another set its own, and both equal a fresh panel's.
+    /// The one pass of `prepare` keeps, for each set, the bits each function computes on
+    /// the set alone: the estimation AAR, the pooled r̄ and Corrado's day sums, with gaps,
+    /// span returns and sets of different members (one not ascending, left alone).
+    #[test]
+    fn prepared_sums_are_those_of_each_set_alone() {
+        let mut g = crate::synth::Rng::new(6, 1);
+        let n = 2 * PREPARE_BLOCK + 37;
+        let (ars, spans) = gappy_estimation_rows(&mut g, n, |i| if i % 9 == 4 { 200 } else { 250 });
+        let ev: Vec<PanelEvent> = ars
+            .iter()
+            .zip(&spans)
+            .map(|(a, s)| PanelEvent {
+                est_ar: a,
+                est_span: s,
+                event_ar: (0..5).map(|_| g.normal() * 0.01).collect(),
+                event_span: vec![1, 2, 1, 1, 0],
+                s2: 1e-4,
+                k: 0,
+                est_x: &[],
+                event_x: &[],
+                xtx_inv: &[],
+                grid: 0,
+            })
+            .collect();
+        let sets: Vec<Vec<usize>> = vec![
+            (0..n).collect(),
+            (0..n).filter(|i| i % 3 != 0).collect(),
+            (0..n).filter(|i| i % 500 == 7).collect(),
+            vec![5, 3, 9],
+        ];
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let day_bits = |d: &DaySums| (bits(&d.d), d.s_u.to_bits());
+        // More events than EXACT_CORRELATION_MAX: r̄ is the pooled estimate.
+        let (prepared, alone) = (Panel::new(ev.clone()), Panel::new(ev.clone()));
+        prepared.prepare(&sets);
+        let kept = prepared.est_aar_memo.0.lock().expect("memo").len();
+        assert_eq!(kept, 3, "the three ascending sets");
+        for set in &sets {
+            assert_eq!(bits(&prepared.est_aar(set)), bits(&alone.est_aar(set)));
+            assert_eq!(
+                prepared.mean_correlation(set).to_bits(),
+                alone.mean_correlation(set).to_bits()
+            );
+            assert_eq!(
+                day_bits(&prepared.corrado_day_sums(set)),
+                day_bits(&alone.corrado_day_sums(set))
+            );
+        }
+        assert!(prepared.mean_correlation(&sets[1]).is_finite());
+    }
+
     #[test]
     fn memo_values_are_per_member_set() {
         let mut r = crate::synth::Rng::new(4, 2);
@@ -921,9 +1165,22 @@ mod tests {
         assert_ne!(first.1, other.1);
         assert_eq!(panel.mean_correlation(&all).to_bits(), first.0.to_bits());
         assert!(Arc::ptr_eq(&panel.est_aar(&all), &first.1), "not kept");
-        let fresh = Panel::new(ev);
+        let fresh = Panel::new(ev.clone());
         assert_eq!(fresh.mean_correlation(&some).to_bits(), other.0.to_bits());
         assert_eq!(*fresh.est_aar(&some), *other.1);
+        // Corrado's day sums: each set's own, kept, and those a fresh panel computes.
+        let bits = |d: &DaySums| {
+            (
+                d.d.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+                d.s_u.to_bits(),
+            )
+        };
+        let (a, b) = (panel.corrado_day_sums(&all), panel.corrado_day_sums(&some));
+        assert_ne!(bits(&a), bits(&b));
+        assert!(Arc::ptr_eq(&panel.corrado_day_sums(&all), &a), "not kept");
+        let fresh = Panel::new(ev);
+        assert_eq!(bits(&fresh.corrado_day_sums(&some)), bits(&b));
+        assert_eq!(bits(&day_sums(&fresh.corrado_ranks(&all))), bits(&a));
     }
 
     /// The O(N·T) estimate of r̄ used beyond 1,000 events equals the exact mean of pairwise
