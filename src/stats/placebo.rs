@@ -311,7 +311,15 @@ pub fn placebo_in_blocks(
     if !real.is_finite() || n == 0 || r.resamples == 0 {
         return nan;
     }
-    let values = placebo_draws(rows, &dense, ids.len(), width, r, key);
+    let table = ids.len().saturating_mul(width).saturating_mul(12);
+    let by_group = groups.len() >= DATE_SUMS_MIN
+        && ids.len().saturating_mul(2) <= groups.len()
+        && table <= DATE_SUMS_BYTES;
+    let values = if by_group {
+        placebo_draws_by_group(rows, &dense, ids.len(), width, r, key)
+    } else {
+        placebo_draws(rows, &dense, ids.len(), width, r, key)
+    };
     let valid = values.len();
     if valid == 0 {
         return nan;
@@ -325,6 +333,84 @@ pub fn placebo_in_blocks(
         n,
         distribution: Reference::Empirical(valid),
     }
+}
+
+/// From this many events on, the placebo's draws add each group's sums at its drawn
+/// placement ([`placebo_draws_by_group`]: O(N·P + B·G)) instead of every event's pseudo
+/// value (O(N·B)): N events on G dates with B draws over P placements. The two differ in
+/// the rounding of each draw's sum alone (the same draws, placements, counts); below it
+/// every draw's sum runs in event order, as in the studies whose tables must not change.
+/// Only with two events a group or more on average (B·G at most B·N/2) and a G × P table
+/// of sums and counts (12 bytes a cell) of at most [`DATE_SUMS_BYTES`].
+pub const DATE_SUMS_MIN: usize = 1_000;
+
+/// The largest table of group sums [`placebo_draws_by_group`] builds: 256 MiB (2,520
+/// dates × 250 placements take 7.6 MB).
+pub const DATE_SUMS_BYTES: usize = 256 << 20;
+
+/// [`placebo_draws`] from each group's sums: for group g and placement p, the sum and the
+/// count of its events' finite pseudo values at p (its events in order), built in one pass
+/// over the rows; draw b then adds, group by group, the sums at the group's placement.
+/// The same placements, drawn from the same streams in the same order, and the same
+/// counts as [`placebo_draws`]; each draw's sum is the same values grouped by date, so it
+/// differs from the event-order sum by rounding only.
+fn placebo_draws_by_group(
+    rows: impl Fn(&mut dyn FnMut(&[&[f64]])),
+    group: &[u32],
+    groups: usize,
+    width: usize,
+    r: &Resampling,
+    key: u64,
+) -> Vec<f64> {
+    use super::bootstrap::{CHUNK, stream};
+    let (mut sum, mut cnt) = (vec![0.0; groups * width], vec![0u32; groups * width]);
+    let mut done = 0;
+    rows(&mut |block: &[&[f64]]| {
+        for (row, g) in block.iter().zip(&group[done..done + block.len()]) {
+            let at = *g as usize * width..(*g as usize + 1) * width;
+            for ((s, c), v) in sum[at.clone()].iter_mut().zip(&mut cnt[at]).zip(row.iter()) {
+                add_finite(s, c, *v);
+            }
+        }
+        done += block.len();
+    });
+    let b = r.resamples;
+    (0..b.div_ceil(CHUNK))
+        .into_par_iter()
+        .flat_map_iter(|c| {
+            let mut rng = crate::synth::Rng::new(r.seed, stream(key, Salt::Placebo, c as u64));
+            let draws = ((c + 1) * CHUNK).min(b) - c * CHUNK;
+            // place[g * draws + j]: draw j's placement of group g, drawn (draw, group).
+            let mut place = vec![0u32; groups * draws];
+            for j in 0..draws {
+                for g in 0..groups {
+                    place[g * draws + j] = rng.below(width as u64) as u32;
+                }
+            }
+            // Group by group (its row of sums stays in cache), each draw's sum over the
+            // groups in their order.
+            let (mut s, mut k) = (vec![0.0; draws], vec![0u32; draws]);
+            for g in 0..groups {
+                let (row, row_n) = (
+                    &sum[g * width..(g + 1) * width],
+                    &cnt[g * width..(g + 1) * width],
+                );
+                for ((s, k), p) in s
+                    .iter_mut()
+                    .zip(&mut k)
+                    .zip(&place[g * draws..(g + 1) * draws])
+                {
+                    *s += row[*p as usize];
+                    *k += row_n[*p as usize];
+                }
+            }
+            s.into_iter()
+                .zip(k)
+                .filter(|(_, k)| *k > 0)
+                .map(|(s, k)| s / f64::from(k))
+                .collect::<Vec<f64>>()
+        })
+        .collect()
 }
 
 /// Chunks of draws that [`placebo_draws`] evaluates in one pass over the events.
@@ -751,6 +837,48 @@ mod tests {
                 "{threads} threads"
             );
         }
+    }
+
+    /// From [`DATE_SUMS_MIN`] events on, the draws add each date's sums: the same draws
+    /// and counts as event by event, each draw's mean within roundoff, and the test's
+    /// p-value the same; with fewer than two events per date, event by event.
+    #[test]
+    fn date_sums_give_the_event_order_draws_within_roundoff() {
+        use crate::testutil::{ROUNDOFF, assert_close};
+        let n = DATE_SUMS_MIN + 1_400;
+        let pseudo = gappy_rows(&mut crate::synth::Rng::new(12, 1), n, |i| 50 - i % 6, 5);
+        let refs: Vec<&[f64]> = pseudo.iter().map(|v| v.as_slice()).collect();
+        let width = refs.iter().map(|s| s.len()).max().unwrap_or(0);
+        let groups: Vec<u32> = (0..n as u32).map(|i| (i * 11) % 97).collect();
+        let r = Resampling {
+            resamples: 1_000,
+            seed: 8,
+        };
+        let in_blocks = |f: &mut dyn FnMut(&[&[f64]])| refs.chunks(300).for_each(&mut *f);
+        let plain = placebo_draws(in_blocks, &groups, 97, width, &r, 4);
+        let summed = placebo_draws_by_group(in_blocks, &groups, 97, width, &r, 4);
+        assert_eq!(plain.len(), summed.len());
+        assert!(plain.len() > 900);
+        assert!(
+            plain.iter().zip(&summed).any(|(a, b)| a != b),
+            "no rounding to see"
+        );
+        for (a, b) in plain.iter().zip(&summed) {
+            assert_close!(*b, *a, ROUNDOFF);
+        }
+        let real = 2.5 * sample_sd(&plain);
+        let got = placebo_permutation(real, n, &refs, &groups, &r, 4);
+        let hit = plain.iter().filter(|m| as_extreme(**m, real)).count();
+        assert_eq!(got.p_value, (1 + hit) as f64 / (1 + plain.len()) as f64);
+        assert_close!(got.statistic, real / sample_sd(&plain), ROUNDOFF);
+        // Fewer than two events per date: every draw in event order, to the bit.
+        let dates = n / 2 + 1;
+        let sparse: Vec<u32> = (0..n as u32).map(|i| i % dates as u32).collect();
+        let want = placebo_draws(in_blocks, &sparse, dates, width, &r, 4);
+        let got = placebo_permutation(real, n, &refs, &sparse, &r, 4);
+        let hit = want.iter().filter(|m| as_extreme(**m, real)).count();
+        assert_eq!(got.p_value, (1 + hit) as f64 / (1 + want.len()) as f64);
+        assert_eq!(got.statistic.to_bits(), (real / sample_sd(&want)).to_bits());
     }
 
     proptest! {
