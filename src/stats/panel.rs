@@ -96,8 +96,8 @@ pub struct Panel<'a> {
     /// estimation window.
     rbar_memo: Memo<f64>,
     est_aar_memo: Memo<Vec<f64>>,
-    /// Corrado's day sums and S_U of the member sets seen so far (every day and window of
-    /// a run's full sample, and each τ of its lead path, rank the same events).
+    /// Corrado's day sums and S_U of the member sets seen so far ([`Panel::prepare`] keeps
+    /// those of a run's days and windows).
     corrado_memo: Memo<DaySums>,
     /// Each event's share of positive estimation ARs ([`cowan_share`]), for p̂.
     shares: OnceLock<Vec<Option<f64>>>,
