@@ -871,6 +871,10 @@ mod tests {
         let hit = plain.iter().filter(|m| as_extreme(**m, real)).count();
         assert_eq!(got.p_value, (1 + hit) as f64 / (1 + plain.len()) as f64);
         assert_close!(got.statistic, real / sample_sd(&plain), ROUNDOFF);
+        // …from the date sums (the event-order draws' sd has other bits here).
+        let grouped = real / sample_sd(&summed);
+        assert_ne!(grouped.to_bits(), (real / sample_sd(&plain)).to_bits());
+        assert_eq!(got.statistic.to_bits(), grouped.to_bits());
         // Fewer than two events per date: every draw in event order, to the bit.
         let dates = n / 2 + 1;
         let sparse: Vec<u32> = (0..n as u32).map(|i| i % dates as u32).collect();
