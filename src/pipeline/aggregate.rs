@@ -163,6 +163,16 @@ pub fn aggregates_for(
             (r.ar, r.var, r.sar)
         })
     };
+    let window_sample = |w: usize| {
+        let win = &es.car_windows[w];
+        let days = (win.start..=win.end)
+            .map(|t| (t - ew.start) as usize)
+            .collect();
+        sample(analyses, days, win.len(), (1 << 16) + w as u64, |_, a| {
+            let c = &a.cars[w];
+            (c.car, c.var, c.t)
+        })
+    };
     // The days' placebo tests first, while the leave-one-out errors (an estimation window's
     // worth per event) are the only per-event series the panel holds, not beside the SARs,
     // ranks and correlations the other tests build.
@@ -175,15 +185,10 @@ pub fn aggregates_for(
     crate::memory::release_freed();
     // The sums over members that several tests read (the estimation AAR, r̄, Corrado's
     // day sums), for every day and window in one pass over the events.
-    let window_members = |w: usize| -> Vec<usize> {
-        (0..analyses.len())
-            .filter(|&i| analyses[i].cars[w].car.is_finite())
-            .collect()
-    };
     let sets: Vec<Vec<usize>> = taus
         .iter()
         .map(|&tau| day_sample(tau).members)
-        .chain((0..es.car_windows.len()).map(window_members))
+        .chain((0..es.car_windows.len()).map(|w| window_sample(w).members))
         .collect();
     panel.prepare(&sets);
     drop(sets);
@@ -205,13 +210,7 @@ pub fn aggregates_for(
         .iter()
         .enumerate()
         .map(|(w, win)| {
-            let days = (win.start..=win.end)
-                .map(|t| (t - ew.start) as usize)
-                .collect();
-            let mut s = sample(analyses, days, win.len(), (1 << 16) + w as u64, |_, a| {
-                let c = &a.cars[w];
-                (c.car, c.var, c.t)
-            });
+            let mut s = window_sample(w);
             if win.is_traded() {
                 // Each event's own sessions: its returns counted in traded sessions.
                 s.member_days = s

@@ -93,6 +93,14 @@ impl RankRow for &DoubledRanks {
     }
 }
 
+/// U_t − ½ of one event's ranks, and whether it has a rank on day t: its term of the day
+/// sums.
+#[inline]
+pub(crate) fn centred_rank<R: RankRow>(r: &R, t: usize) -> (f64, bool) {
+    let u = r.u(t);
+    (u - 0.5, u.is_finite())
+}
+
 /// The day sums of the rank test: d_t = Σ_i (U_it − ½) / √k_t over the k_t events ranked
 /// on day t (NaN on a day no event is ranked), and S_U = √(mean of d_t² over the days with
 /// a sum), their time-series standard deviation. They depend on the events alone, not on
@@ -104,9 +112,9 @@ pub(crate) fn day_sums<R: RankRow>(ranks: &[R]) -> DaySums {
     let (mut s, mut k) = (vec![0.0; len], vec![0usize; len]);
     for r in ranks {
         for (t, (s, k)) in s.iter_mut().zip(k.iter_mut()).take(r.len()).enumerate() {
-            let u = r.u(t);
-            if u.is_finite() {
-                *s += u - 0.5;
+            let (v, ok) = centred_rank(r, t);
+            if ok {
+                *s += v;
                 *k += 1;
             }
         }

@@ -132,8 +132,8 @@ const GRANK_BLOCK: usize = 4096;
 /// event i at position t, NaN where none), for the events `members` (`event_std` in their
 /// order), `finite[i]` the number of finite SARs of event i and `width` the longest of the
 /// members' windows. The same sums in the same order (each position's sum over events in
-/// their order; day 0's sum over events in their order), so the same bits, reading each
-/// row once in memory order.
+/// their order; day 0's sum over events in their order), so the same bits, reading the
+/// rows in memory order a block of members at a time ([`GRANK_BLOCK`]).
 pub(crate) fn grank_by_position(
     sar: ByPosition<'_>,
     ranks: ByPosition<'_, Twice>,

@@ -20,7 +20,7 @@ use super::TestStat;
 use super::binder::JointEvent;
 use super::bootstrap::ByPosition;
 use super::bootstrap::Resampling;
-use super::corrado::{DaySums, DoubledRanks, NO_RANK, Twice, day_sums};
+use super::corrado::{DaySums, DoubledRanks, NO_RANK, Twice, centred_rank, day_sums};
 use super::cowan::{cowan_share, p_hat_of_shares};
 use super::grank::{doubled_own_ranks, grank_by_position};
 use super::kolari_pynnonen::{KP_MIN_COMMON, pairwise_correlation};
@@ -389,22 +389,11 @@ impl<'a> Panel<'a> {
         let width = self.est_width(members);
         let (mut sum, mut cnt) = (vec![0.0; width], vec![0usize; width]);
         for &i in members {
-            let e = &self.events[i];
-            let mut ps = 0.0;
-            for (t, (a, d)) in e.est_ar.iter().zip(e.est_span).enumerate() {
-                // a / √1 is a, exactly: only span returns pay the square root.
-                let v = if *d <= 1 {
-                    *a
-                } else {
-                    a / f64::from(*d).sqrt()
-                };
-                let ok = v.is_finite();
-                let next = ps + if ok { v } else { 0.0 };
+            for (t, (v, ok)) in aar_terms(&self.events[i]).enumerate() {
                 if ok {
-                    sum[t] += next - ps;
+                    sum[t] += v;
                     cnt[t] += 1;
                 }
-                ps = next;
             }
         }
         means(&sum, &cnt)
@@ -612,10 +601,8 @@ impl<'a> Panel<'a> {
         let mut q = vec![0.0; self.est_len];
         let mut c = vec![0usize; self.est_len];
         for &i in members {
-            let (m, sd, two) = z[i];
-            for (t, a) in self.events[i].est_ar.iter().enumerate() {
-                if a.is_finite() {
-                    let v = if two && sd > 0.0 { (a - m) / sd } else { 0.0 };
+            for (t, (v, ok)) in z_terms(&self.events[i], z[i]).enumerate() {
+                if ok {
                     s[t] += v;
                     q[t] += v * v;
                     c[t] += 1;
@@ -688,46 +675,46 @@ struct EventSeries {
 
 impl EventSeries {
     fn of(e: &PanelEvent<'_>, z: Option<(f64, f64, bool)>, ranks: &DoubledRanks) -> Self {
-        let mut ps = 0.0;
-        let aar = e
-            .est_ar
-            .iter()
-            .zip(e.est_span)
-            .map(|(a, d)| {
-                // As in `est_aar_of`.
-                let v = if *d <= 1 {
-                    *a
-                } else {
-                    a / f64::from(*d).sqrt()
-                };
-                let ok = v.is_finite();
-                let next = ps + if ok { v } else { 0.0 };
-                let term = (next - ps, ok);
-                ps = next;
-                term
-            })
-            .collect();
-        let z = match z {
-            // As in `mean_correlation_of`.
-            Some((m, sd, two)) => e
-                .est_ar
-                .iter()
-                .map(|a| {
-                    let v = if two && sd > 0.0 { (a - m) / sd } else { 0.0 };
-                    (v, a.is_finite())
-                })
+        EventSeries {
+            aar: aar_terms(e).collect(),
+            z: z.map_or_else(Vec::new, |z| z_terms(e, z).collect()),
+            u: (0..ranks.twice.len())
+                .map(|t| centred_rank(&ranks, t))
                 .collect(),
-            None => Vec::new(),
-        };
-        let u = (0..ranks.twice.len())
-            .map(|t| {
-                // As in `day_sums`.
-                let u = super::corrado::RankRow::u(&ranks, t);
-                (u - 0.5, u.is_finite())
-            })
-            .collect();
-        EventSeries { aar, z, u }
+        }
     }
+}
+
+/// An event's terms of the estimation AAR at each position, and whether it counts: AR/√d
+/// (the span convention) as the difference of its running sum over the positions, as
+/// [`super::pseudo_window_means`] of windows of one session takes it.
+fn aar_terms<'e>(e: &'e PanelEvent<'_>) -> impl Iterator<Item = (f64, bool)> + 'e {
+    let mut ps = 0.0;
+    e.est_ar.iter().zip(e.est_span).map(move |(a, d)| {
+        // a / √1 is a, exactly: only span returns pay the square root.
+        let v = if *d <= 1 {
+            *a
+        } else {
+            a / f64::from(*d).sqrt()
+        };
+        let ok = v.is_finite();
+        let next = ps + if ok { v } else { 0.0 };
+        let term = (next - ps, ok);
+        ps = next;
+        term
+    })
+}
+
+/// An event's standardized estimation ARs z = (AR − mean)/sd from its [`Panel::moments`]
+/// (0 with fewer than two ARs), and whether the AR exists.
+fn z_terms<'e>(
+    e: &'e PanelEvent<'_>,
+    (m, sd, two): (f64, f64, bool),
+) -> impl Iterator<Item = (f64, bool)> + 'e {
+    e.est_ar.iter().map(move |a| {
+        let v = if two && sd > 0.0 { (a - m) / sd } else { 0.0 };
+        (v, a.is_finite())
+    })
 }
 
 /// One set's running sums in [`Panel::prepare`], and its next member.
@@ -1097,8 +1084,6 @@ mod tests {
         assert_ne!(MemberKey::of(&[128]), MemberKey::of(&[0, 128]));
     }
 
-    /// The memo keeps one value per member set: a second request for a set gets the value
-    /// of its first computation, another set its own, and both equal a fresh panel's.
     /// The one pass of `prepare` keeps, for each set, the bits each function computes on
     /// the set alone: the estimation AAR, the pooled r̄ and Corrado's day sums, with gaps,
     /// span returns and sets of different members (one not ascending, left alone).
@@ -1150,6 +1135,8 @@ mod tests {
         assert!(prepared.mean_correlation(&sets[1]).is_finite());
     }
 
+    /// The memo keeps one value per member set: a second request for a set gets the value
+    /// of its first computation, another set its own, and both equal a fresh panel's.
     #[test]
     fn memo_values_are_per_member_set() {
         let mut r = crate::synth::Rng::new(4, 2);

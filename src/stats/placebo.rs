@@ -362,7 +362,7 @@ fn placebo_draws_by_group(
     r: &Resampling,
     key: u64,
 ) -> Vec<f64> {
-    use super::bootstrap::{CHUNK, stream};
+    use super::bootstrap::CHUNK;
     let (mut sum, mut cnt) = (vec![0.0; groups * width], vec![0u32; groups * width]);
     let mut done = 0;
     rows(&mut |block: &[&[f64]]| {
@@ -378,15 +378,10 @@ fn placebo_draws_by_group(
     (0..b.div_ceil(CHUNK))
         .into_par_iter()
         .flat_map_iter(|c| {
-            let mut rng = crate::synth::Rng::new(r.seed, stream(key, Salt::Placebo, c as u64));
             let draws = ((c + 1) * CHUNK).min(b) - c * CHUNK;
-            // place[g * draws + j]: draw j's placement of group g, drawn (draw, group).
+            // place[g * draws + j]: draw j's placement of group g.
             let mut place = vec![0u32; groups * draws];
-            for j in 0..draws {
-                for g in 0..groups {
-                    place[g * draws + j] = rng.below(width as u64) as u32;
-                }
-            }
+            fill_places(&mut place, draws, 0, c, groups, width, r, key);
             // Group by group (its row of sums stays in cache), each draw's sum over the
             // groups in their order.
             let (mut s, mut k) = (vec![0.0; draws], vec![0u32; draws]);
@@ -413,6 +408,30 @@ fn placebo_draws_by_group(
         .collect()
 }
 
+/// The placements of chunk `c`'s draws, from its stream in the order (draw, group):
+/// `place[g * stride + at + j]` for its j-th draw and group g. One function for both ways
+/// of adding the draws, so that they draw the same placements.
+#[allow(clippy::too_many_arguments)]
+fn fill_places(
+    place: &mut [u32],
+    stride: usize,
+    at: usize,
+    c: usize,
+    groups: usize,
+    width: usize,
+    r: &Resampling,
+    key: u64,
+) {
+    use super::bootstrap::{CHUNK, stream};
+    let draws = ((c + 1) * CHUNK).min(r.resamples) - c * CHUNK;
+    let mut rng = crate::synth::Rng::new(r.seed, stream(key, Salt::Placebo, c as u64));
+    for j in at..at + draws {
+        for g in 0..groups {
+            place[g * stride + j] = rng.below(width as u64) as u32;
+        }
+    }
+}
+
 /// Chunks of draws that [`placebo_draws`] evaluates in one pass over the events.
 const CHUNKS_PER_PASS: usize = 4;
 
@@ -432,7 +451,7 @@ fn placebo_draws(
     r: &Resampling,
     key: u64,
 ) -> Vec<f64> {
-    use super::bootstrap::{CHUNK, stream};
+    use super::bootstrap::CHUNK;
     let b = r.resamples;
     let chunks = b.div_ceil(CHUNK);
     /// One pass's draws: each group's placement per draw, and each draw's running sum.
@@ -452,12 +471,7 @@ fn placebo_draws(
             // place[g * nb + j]: draw lo + j's placement of group g.
             let mut place = vec![0u32; groups * nb];
             for c in first..last {
-                let mut rng = crate::synth::Rng::new(r.seed, stream(key, Salt::Placebo, c as u64));
-                for j in c * CHUNK - lo..((c + 1) * CHUNK).min(b) - lo {
-                    for g in 0..groups {
-                        place[g * nb + j] = rng.below(width as u64) as u32;
-                    }
-                }
+                fill_places(&mut place, nb, c * CHUNK - lo, c, groups, width, r, key);
             }
             Pass {
                 nb,
