@@ -353,62 +353,73 @@ pub struct StatusRow<'a> {
     pub date: chrono::NaiveDate,
     pub tau: Option<i32>,
     pub status: crate::returns::Status,
-    pub source: String,
+    pub source: std::borrow::Cow<'static, str>,
 }
 
 /// The trading status of every weekday of each event window, exchange holidays included,
-/// each row saying where its status came from.
+/// each row saying where its status came from: each event's rows built in parallel,
+/// collected in event order.
 pub fn status_rows(results: &[EventResult]) -> Vec<StatusRow<'_>> {
+    use rayon::prelude::*;
+    results
+        .par_iter()
+        .flat_map_iter(event_status_rows)
+        .collect()
+}
+
+/// The [`status_rows`] of one event.
+fn event_status_rows(r: &EventResult) -> Vec<StatusRow<'_>> {
     use crate::returns::{Status, source};
     use chrono::Datelike;
+    use std::borrow::Cow;
     let mut out = Vec::new();
-    for r in results {
-        let (Some(first), Some(last)) = (r.analysis.rows.first(), r.analysis.rows.last()) else {
+    let (Some(first), Some(last)) = (r.analysis.rows.first(), r.analysis.rows.last()) else {
+        return out;
+    };
+    let (cal, tl) = (&r.calendar, &r.timeline);
+    let mic = r.exchange;
+    for d in first.date.iter_days().take_while(|d| *d <= last.date) {
+        if d.weekday().number_from_monday() > 5 {
             continue;
-        };
-        let (cal, tl) = (&r.calendar, &r.timeline);
-        let mic = r.exchange;
-        for d in first.date.iter_days().take_while(|d| *d <= last.date) {
-            if d.weekday().number_from_monday() > 5 {
-                continue;
-            }
-            let Some(i) = cal.index_of(d) else {
-                out.push(StatusRow {
-                    event_id: &r.event_id,
-                    security: &r.security,
-                    date: d,
-                    tau: None,
-                    status: Status::Holiday,
-                    source: format!("weekday without an {mic} session (exchange holiday)"),
-                });
-                continue;
-            };
-            let status = tl.status[i];
-            let src = match status {
-                Status::Suspended => source::describe(tl.sources[i]),
-                Status::LimitLocked => {
-                    let (c, p, rate) = tl.limit_values(i);
-                    format!(
-                        "price file: close {c} at the {} limit ({:.0} % of reference {p})",
-                        if tl.limit(i) > 0 { "upper" } else { "lower" },
-                        rate * 100.0
-                    )
-                }
-                Status::NoData => "outside the price file's dates".into(),
-                Status::Trading if tl.excluded[i] => {
-                    "price file; return excluded (halt policy exclude_days)".into()
-                }
-                _ => "price file".into(),
-            };
+        }
+        let Some(i) = cal.index_of(d) else {
             out.push(StatusRow {
                 event_id: &r.event_id,
                 security: &r.security,
                 date: d,
-                tau: Some((i as i64 - r.day0_index as i64) as i32),
-                status,
-                source: src,
+                tau: None,
+                status: Status::Holiday,
+                source: format!("weekday without an {mic} session (exchange holiday)").into(),
             });
-        }
+            continue;
+        };
+        let status = tl.status[i];
+        // The text of most rows is one of a few constants, not a string of its own.
+        let src: Cow<'static, str> = match status {
+            Status::Suspended => source::describe(tl.sources[i]).into(),
+            Status::LimitLocked => {
+                let (c, p, rate) = tl.limit_values(i);
+                format!(
+                    "price file: close {c} at the {} limit ({:.0} % of reference {p})",
+                    if tl.limit(i) > 0 { "upper" } else { "lower" },
+                    rate * 100.0
+                )
+                .into()
+            }
+            Status::NoData => "outside the price file's dates".into(),
+            Status::Trading if tl.excluded[i] => {
+                "price file; return excluded (halt policy exclude_days)".into()
+            }
+            _ => "price file".into(),
+        };
+        out.push(StatusRow {
+            event_id: &r.event_id,
+            security: &r.security,
+            date: d,
+            tau: Some((i as i64 - r.day0_index as i64) as i32),
+            status,
+            source: src,
+        });
     }
     out
 }
@@ -423,7 +434,7 @@ pub fn status_chunks(o: &Outcome) -> impl Iterator<Item = PolarsResult<DataFrame
             col("tau", rows.iter().map(|r| r.tau)),
             date_col("date", rows.iter().map(|r| Some(r.date)).collect())?,
             col("status", rows.iter().map(|r| r.status.as_str())),
-            col("source", rows.iter().map(|r| r.source.as_str())),
+            col("source", rows.iter().map(|r| r.source.as_ref())),
         ])
     })
 }

@@ -340,7 +340,7 @@ pub fn build_timeline(
         match row {
             None => flags |= source::MISSING_ROW,
             Some(r) => {
-                if series.trade_status[r] == Some(0) {
+                if series.trade_status.get(r) == Some(&Some(0)) {
                     flags |= source::TRADE_STATUS;
                 }
                 match series.price[r] {
@@ -448,7 +448,7 @@ mod tests {
     }
 
     /// (date, price, volume, trade_status)
-    type Row<'a> = (&'a str, Option<f64>, Option<f64>, Option<i64>);
+    type Row<'a> = (&'a str, Option<f64>, Option<f64>, Option<u8>);
 
     fn series(rows: &[Row]) -> PriceSeries {
         PriceSeries {
