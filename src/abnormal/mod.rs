@@ -216,14 +216,46 @@ impl EventAnalysis {
 
     /// The CAR path from the event window's start to each τ with its variance (same formula
     /// as a CAR window [start, τ]); τ before the first return are left out.
+    ///
+    /// One pass over the rows (they are in τ order): the running sums of [`Self::car_over`]'s
+    /// terms, added in its order, so each τ's CAR and variance have its bits.
     pub fn cumulative_car(&self) -> Vec<(i32, f64, f64)> {
-        self.rows
-            .iter()
-            .filter_map(|r| {
-                let (car, var, n, _) = self.car_over(|t| t <= r.tau);
-                (n > 0).then_some((r.tau, car, var))
-            })
-            .collect()
+        if !self.rows.is_sorted_by_key(|r| r.tau) {
+            return self
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    let (car, var, n, _) = self.car_over(|t| t <= r.tau);
+                    (n > 0).then_some((r.tau, car, var))
+                })
+                .collect();
+        }
+        let k = self.fit.coef.len();
+        let (mut car, mut xw, mut spans, mut count) = (0.0, [0.0; MAX_K], 0u32, 0usize);
+        // The sum of the conditional variances as `Iterator::sum` starts it.
+        let mut h = std::iter::empty::<f64>().sum::<f64>();
+        let mut out = Vec::with_capacity(self.rows.len());
+        for (j, r) in self.rows.iter().enumerate() {
+            if r.ar.is_finite() {
+                let x = &self.pred_rows[j * k..(j + 1) * k];
+                car += r.ar;
+                for (a, v) in xw.iter_mut().zip(x) {
+                    *a += v;
+                }
+                spans += r.span;
+                count += 1;
+                h += r.h;
+            }
+            if count == 0 {
+                continue;
+            }
+            let var = match self.fit.conditional_mean_variance(&xw) {
+                Some(mean) => h + mean,
+                None => self.fit.prediction_variance(&xw, spans as f64),
+            };
+            out.push((r.tau, car, var));
+        }
+        out
     }
 }
 

@@ -514,6 +514,43 @@ mod model_tests {
         }
     }
 
+    /// The CAR path in one pass has the bits of each cumulative window computed alone
+    /// (`car_over` on τ ≤ t), for an OLS model and a conditional-variance one, with a halt in
+    /// the event window (τ without a return, then a return spanning it) and before the first
+    /// return (τ = −5 suspended: the path starts at −4).
+    #[test]
+    fn cumulative_car_equals_each_window_alone() {
+        let w = world(5, &[95, 101, 102]);
+        let mut rnd = uniform(3, 0, -0.5, 0.5);
+        let noise: Vec<f64> = (0..N).map(|_| 0.02 * rnd()).collect();
+        for kind in [ModelKind::Market, ModelKind::Garch] {
+            let st = study(ModelSpec::new(kind));
+            let tl = timeline(&w, |i, d, m| 0.0003 * d as f64 + 1.1 * m(0) + noise[i]);
+            let a = analyze(&tl, &w.cal, DAY0, &st.event_spec()).expect("analysed");
+            let path = a.cumulative_car();
+            let alone: Vec<(i32, f64, f64)> = a
+                .rows
+                .iter()
+                .filter_map(|r| {
+                    let (car, var, n, _) = a.car_over(|t| t <= r.tau);
+                    (n > 0).then_some((r.tau, car, var))
+                })
+                .collect();
+            assert_eq!(path.first().map(|p| p.0), Some(-4), "{kind:?}");
+            assert_eq!(path.len(), alone.len(), "{kind:?}");
+            for (p, q) in path.iter().zip(&alone) {
+                assert_eq!(p.0, q.0);
+                assert_eq!(p.1.to_bits(), q.1.to_bits(), "{kind:?} CAR at τ={}", p.0);
+                assert_eq!(
+                    p.2.to_bits(),
+                    q.2.to_bits(),
+                    "{kind:?} variance at τ={}",
+                    p.0
+                );
+            }
+        }
+    }
+
     /// Several events of one security analysed with its shared rows: the estimation spans
     /// and prediction rows are windows of the security's values (held once), bit for bit
     /// what each event computes alone, for models with a separate estimation row

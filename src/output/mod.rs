@@ -113,7 +113,7 @@ impl Tables<'_> {
     fn write_chunks(
         &mut self,
         name: &str,
-        chunks: impl Iterator<Item = PolarsResult<DataFrame>>,
+        chunks: impl Iterator<Item = PolarsResult<DataFrame>> + Send,
     ) -> anyhow::Result<()> {
         self.write_chunks_by(name, chunks, STREAM_ROWS, ROW_GROUP)
     }
@@ -121,14 +121,16 @@ impl Tables<'_> {
     fn write_chunks_by(
         &mut self,
         name: &str,
-        chunks: impl Iterator<Item = PolarsResult<DataFrame>>,
+        chunks: impl Iterator<Item = PolarsResult<DataFrame>> + Send,
         stream_rows: usize,
         row_group: usize,
     ) -> anyhow::Result<()> {
         let in_book = self.plan.workbook_sessions || !plan::SESSION_TABLES.contains(&name);
         let formats = self.plan.formats(name);
         let (mut buffer, mut rows, mut stream) = (Vec::new(), 0usize, None::<Streamed>);
-        for chunk in chunks {
+        let mut chunks = chunks;
+        let mut next = chunks.next();
+        while let Some(chunk) = next {
             let chunk = chunk?;
             rows += chunk.height();
             buffer.push(chunk);
@@ -137,7 +139,14 @@ impl Tables<'_> {
                     Some(s) => s,
                     None => stream.insert(Streamed::create(self.dir, name, formats, &buffer[0])?),
                 };
-                s.write(&mut buffer, row_group, false)?;
+                // The next chunk is built while the complete row groups are written (the
+                // same chunks and groups in the same order: the same bytes).
+                let (written, built) =
+                    rayon::join(|| s.write(&mut buffer, row_group, false), || chunks.next());
+                written?;
+                next = built;
+            } else {
+                next = chunks.next();
             }
         }
         let Some(mut s) = stream else {

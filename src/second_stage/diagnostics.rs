@@ -7,6 +7,8 @@
 //! at 1 % (normality, Ljung–Box), when d is outside [1.5, 2.5], or when the drift is
 //! significant at 5 %.
 
+use rayon::prelude::*;
+
 use crate::outcome::Outcome;
 use crate::outcome::second_stage::{DiagnosticFlag, DiagnosticsRow, Drift};
 use crate::stats::second_stage::durbin_watson::durbin_watson;
@@ -18,8 +20,9 @@ use crate::stats::second_stage::t_two_sided;
 /// One row per analysed event.
 pub(super) fn diagnostics(o: &Outcome) -> Vec<DiagnosticsRow> {
     let drift_w = o.study.second_stage.drift;
+    // Each event's tests alone, in parallel (collected in event order).
     o.results
-        .iter()
+        .par_iter()
         .map(|r| {
             let a = &r.analysis;
             let raw: Vec<(f64, u32)> = a

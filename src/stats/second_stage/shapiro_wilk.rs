@@ -70,17 +70,36 @@ fn poly(cc: &[f64], x: f64) -> f64 {
     ret
 }
 
-/// The port of `swilk` on a sorted sample: (W, p), None for a zero range.
-fn swilk(x: &[f64]) -> Option<(f64, f64)> {
-    const SMALL: f64 = 1e-19;
-    const G: [f64; 2] = [-2.273, 0.459];
+/// Coefficients computed for one sample size are kept for the next sample of that size (the
+/// estimation windows of a study mostly have one length); at most this many sizes a thread.
+const KEPT_SIZES: usize = 64;
+
+thread_local! {
+    static COEFFICIENTS: std::cell::RefCell<std::collections::HashMap<usize, std::rc::Rc<[f64]>>> =
+        Default::default();
+}
+
+/// The coefficients a[1..=n/2] of a sample of `n` (a[0] unused, 1-based as in the C
+/// code), computed once per size and thread (the same operations each time: the same bits).
+fn coefficients(n: usize) -> std::rc::Rc<[f64]> {
+    COEFFICIENTS.with(|c| {
+        let mut kept = c.borrow_mut();
+        if let Some(a) = kept.get(&n) {
+            return a.clone();
+        }
+        if kept.len() >= KEPT_SIZES {
+            kept.clear();
+        }
+        let a: std::rc::Rc<[f64]> = coefficients_of(n).into();
+        kept.insert(n, a.clone());
+        a
+    })
+}
+
+/// [`coefficients`] computed.
+fn coefficients_of(n: usize) -> Vec<f64> {
     const C1: [f64; 6] = [0.0, 0.221157, -0.147981, -2.07119, 4.434685, -2.706056];
     const C2: [f64; 6] = [0.0, 0.042981, -0.293762, -1.752461, 5.682633, -3.582633];
-    const C3: [f64; 4] = [0.544, -0.39978, 0.025054, -6.714e-4];
-    const C4: [f64; 4] = [1.3822, -0.77857, 0.062767, -0.0020322];
-    const C5: [f64; 4] = [-1.5861, -0.31082, -0.083751, 0.0038915];
-    const C6: [f64; 3] = [-0.4803, -0.082676, 0.0030302];
-    let n = x.len();
     let nn2 = n / 2;
     let an = n as f64;
     // a[1..=nn2], 1-based as in the C code.
@@ -115,6 +134,21 @@ fn swilk(x: &[f64]) -> Option<(f64, f64)> {
             *ai /= -fac;
         }
     }
+    a
+}
+
+/// The port of `swilk` on a sorted sample: (W, p), None for a zero range.
+fn swilk(x: &[f64]) -> Option<(f64, f64)> {
+    const SMALL: f64 = 1e-19;
+    const G: [f64; 2] = [-2.273, 0.459];
+    const C3: [f64; 4] = [0.544, -0.39978, 0.025054, -6.714e-4];
+    const C4: [f64; 4] = [1.3822, -0.77857, 0.062767, -0.0020322];
+    const C5: [f64; 4] = [-1.5861, -0.31082, -0.083751, 0.0038915];
+    const C6: [f64; 3] = [-0.4803, -0.082676, 0.0030302];
+    let n = x.len();
+    let an = n as f64;
+    let a = coefficients(n);
+    let a = &a[..];
     let range = x[n - 1] - x[0];
     if range < SMALL {
         return None;
@@ -289,6 +323,28 @@ pub fn qnorm(p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The coefficients kept per size are those computed afresh, bit for bit, through more
+    /// sizes than are kept (so the memo is emptied and filled again on the way), and W of a
+    /// sample is the same before and after its size's coefficients were kept.
+    #[test]
+    fn kept_coefficients_equal_fresh_ones() {
+        let x: Vec<f64> = (0..250).map(|i| ((i * 37 % 101) as f64).sin()).collect();
+        let first = shapiro_wilk(&x);
+        for round in 0..2 {
+            for n in (3..3 + 2 * KEPT_SIZES).chain([250, 5000]) {
+                let kept = coefficients(n);
+                let fresh = coefficients_of(n);
+                assert_eq!(kept.len(), n / 2 + 1);
+                let bits = |v: &[f64]| v.iter().map(|a| a.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&kept), bits(&fresh), "n = {n}, round {round}");
+            }
+        }
+        let again = shapiro_wilk(&x);
+        assert_eq!(first.w.to_bits(), again.w.to_bits());
+        assert_eq!(first.p.to_bits(), again.p.to_bits());
+        assert!(first.w > 0.5 && first.w < 1.0, "{first:?}");
+    }
 
     /// AS 241 against statrs' inverse normal cdf (an independent implementation) over the
     /// three branches.
