@@ -12,10 +12,13 @@ use crate::outcome::Outcome;
 use crate::outcome::second_stage::{VolatilityDay, VolatilityRow};
 use crate::stats::second_stage::volatility::{beaver_cross, beaver_u, event_volatility};
 
+/// One event's (τ, Beaver's U) on each of its returns and its row.
+type EventVolatility = (Vec<(i32, f64)>, VolatilityRow);
+
 /// Per event, and Beaver's cross-sectional U per event day.
 pub(super) fn volatility(o: &Outcome) -> (Vec<VolatilityRow>, Vec<VolatilityDay>) {
     // Each event's tests in parallel; the days' U values then taken in event order.
-    let per_event: Vec<Option<(Vec<(i32, f64)>, VolatilityRow)>> = o
+    let per_event: Vec<Option<EventVolatility>> = o
         .results
         .par_iter()
         .map(|r| {

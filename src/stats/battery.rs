@@ -1,7 +1,9 @@
 //! The battery: every test of the study on one day (AAR) or one window (CAAR), or one test
 //! alone ([`run_test`], e.g. the run's lead test on each cumulative window of the CAR chart).
 
-use std::cell::OnceCell;
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use super::binder::{JointEvent, JointHypothesis, JointTest, binder_joint};
@@ -46,11 +48,11 @@ struct Prepared<'a> {
     s: &'a Sample,
     r: &'a Resampling,
     mean: f64,
-    p_hat: OnceCell<f64>,
-    est_aar: OnceCell<std::sync::Arc<Vec<f64>>>,
-    rbar: OnceCell<f64>,
-    joint_events: OnceCell<Option<(Vec<JointEvent<'a>>, usize)>>,
-    joint: OnceCell<Option<JointTest>>,
+    p_hat: OnceLock<f64>,
+    est_aar: OnceLock<std::sync::Arc<Vec<f64>>>,
+    rbar: OnceLock<f64>,
+    joint_events: OnceLock<Option<(Vec<JointEvent<'a>>, usize)>>,
+    joint: OnceLock<Option<JointTest>>,
     /// The placebo test when it was run before the battery ([`battery_with`]).
     placebo: Option<TestStat>,
 }
@@ -63,11 +65,11 @@ impl<'a> Prepared<'a> {
             s,
             r,
             mean: s.values.iter().sum::<f64>() / n as f64,
-            p_hat: OnceCell::new(),
-            est_aar: OnceCell::new(),
-            rbar: OnceCell::new(),
-            joint_events: OnceCell::new(),
-            joint: OnceCell::new(),
+            p_hat: OnceLock::new(),
+            est_aar: OnceLock::new(),
+            rbar: OnceLock::new(),
+            joint_events: OnceLock::new(),
+            joint: OnceLock::new(),
             placebo: None,
         }
     }
@@ -274,11 +276,14 @@ pub fn battery_with(
 ) -> Results {
     let mut p = Prepared::new(panel, s, r);
     p.placebo = placebo;
-    let mut tests: Vec<TestStat> = TestId::ALL
+    // The tests at once (each reads the sample and the panel only, and what several share
+    // is computed once by the first that asks): a window's four resampling tests no longer
+    // wait for each other. Collected in the battery's order.
+    let ids: Vec<TestId> = TestId::ALL
         .into_iter()
         .filter(|id| !matches!(id, TestId::BinderJoint | TestId::BinderJointEmpirical))
-        .map(|id| p.run(id))
         .collect();
+    let mut tests: Vec<TestStat> = ids.par_iter().map(|&id| p.run(id)).collect();
     if let Some(j) = p.joint() {
         tests.push(binder_test(j, s.len == 1));
         tests.push(p.joint_empirical());
