@@ -296,6 +296,10 @@ pub fn group_caar_path_table(o: &Outcome) -> PolarsResult<DataFrame> {
 /// The rows of `group_caar_path.csv`: (group, tau, n, caar, lower, upper).
 pub fn group_caar_path_rows(o: &Outcome) -> Vec<(String, i32, u32, f64, f64, f64)> {
     let mut rows: Vec<(String, i32, u32, f64, f64, f64)> = Vec::new();
+    // Without groups no path is read (every event's path is a pass at large N).
+    if o.second.groups.is_empty() {
+        return rows;
+    }
     let ew = o.study.event_window;
     type Path<'a> = (Option<&'a str>, Vec<(i32, f64, f64)>);
     let paths: Vec<Path> = o

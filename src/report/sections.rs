@@ -319,7 +319,10 @@ fn informative(o: &Outcome) -> Vec<Para> {
 /// Weekdays inside the event windows on which the exchange was closed, as lines.
 fn holidays(o: &Outcome) -> Vec<Para> {
     use std::collections::BTreeMap;
-    let mut gaps: BTreeMap<(NaiveDate, NaiveDate), (i32, Vec<String>)> = BTreeMap::new();
+    // Each gap's securities in the order met, with a set beside them to look one up (a
+    // holiday inside the windows of thousands of events of thousands of securities).
+    type Gap<'a> = (i32, Vec<&'a str>, std::collections::HashSet<&'a str>);
+    let mut gaps: BTreeMap<(NaiveDate, NaiveDate), Gap> = BTreeMap::new();
     for r in &o.results {
         for w in r.analysis.rows.windows(2) {
             let (a, b) = (&w[0], &w[1]);
@@ -331,15 +334,17 @@ fn holidays(o: &Outcome) -> Vec<Para> {
                 .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
                 .collect();
             if let (Some(f), Some(l)) = (days.first(), days.last()) {
-                let e = gaps.entry((*f, *l)).or_insert((b.tau, Vec::new()));
-                if !e.1.contains(&r.security) {
-                    e.1.push(r.security.clone());
+                let e = gaps
+                    .entry((*f, *l))
+                    .or_insert((b.tau, Vec::new(), Default::default()));
+                if e.2.insert(r.security.as_str()) {
+                    e.1.push(r.security.as_str());
                 }
             }
         }
     }
     gaps.into_iter()
-        .map(|((f, l), (tau, secs))| {
+        .map(|((f, l), (tau, secs, _))| {
             let n = f
                 .iter_days()
                 .take_while(|d| *d <= l)

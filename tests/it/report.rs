@@ -587,3 +587,52 @@ fn latex_tables_hold_the_windows_the_lead_test_and_the_events() {
         4
     );
 }
+
+/// A holiday inside several events' windows is one line naming each security once, in the
+/// order met (a security with two events across it too), and a count beyond six.
+#[test]
+fn a_holiday_in_the_windows_names_each_security_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let line = |events: &str, name: &str| -> String {
+        let file = tmp.path().join(format!("{name}.csv"));
+        std::fs::write(&file, events).expect("events file");
+        let out = tmp.path().join(name);
+        let o = evimpact(&[
+            "run",
+            "--events",
+            file.to_str().expect("utf8"),
+            "--prices",
+            "prices/us",
+            "--markets",
+            "XNYS=indices/us/GSPC.csv",
+            "--out",
+            out.to_str().expect("utf8"),
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let report = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+        let lines: Vec<&str> = report
+            .lines()
+            .filter(|l| l.contains("Exchange closed"))
+            .collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        lines[0].to_string()
+    };
+    let head = "event_id,security,entity,date\n";
+    let few = format!(
+        "{head}A,QCOM,Qualcomm,2019-05-16\nB,MU,Micron,2019-05-16\nC,QCOM,Qualcomm,2019-05-17\nD,INTC,Intel,2019-05-16\n"
+    );
+    assert_eq!(
+        line(&few, "few"),
+        "- Exchange closed 2019-05-27 (1 weekday), just before τ = +7 for QCOM, MU, INTC: no session, so no return and no shift of event time."
+    );
+    let mut many = head.to_string();
+    for s in ["QCOM", "MU", "INTC", "XLNX", "NVDA", "AMD", "TXN", "ADI"] {
+        many.push_str(&format!("E{s},{s},{s},2019-05-16\n"));
+    }
+    many.push_str("F,QCOM,Qualcomm,2019-05-17\n");
+    assert!(
+        line(&many, "many").contains("just before τ = +7 for 8 securities:"),
+        "eight securities, QCOM counted once"
+    );
+}
