@@ -2,9 +2,9 @@
 //! alone ([`run_test`], e.g. the run's lead test on each cumulative window of the CAR chart).
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use super::binder::{JointEvent, JointHypothesis, JointTest, binder_joint};
 use super::binder_empirical::binder_empirical;
