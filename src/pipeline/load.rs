@@ -258,9 +258,16 @@ fn exchanges_and_markets(
     let mut market_of: BTreeMap<String, Option<PathBuf>> = BTreeMap::new();
     for e in events {
         let Some(sec) = &e.security else { continue };
-        let ex = *exchange_of
-            .entry(sec.clone())
-            .or_insert_with(|| e.exchange.unwrap_or_else(|| Exchange::for_security(sec)));
+        // The first row of a security decides; the others are only compared with it (no
+        // key copied per event: a million rows name some thousands of securities).
+        let ex = match exchange_of.get(sec) {
+            Some(ex) => *ex,
+            None => {
+                let ex = e.exchange.unwrap_or_else(|| Exchange::for_security(sec));
+                exchange_of.insert(sec.clone(), ex);
+                ex
+            }
+        };
         if let Some(x) = e.exchange
             && x != ex
         {
@@ -269,13 +276,16 @@ fn exchanges_and_markets(
                 e.line, x.mic, ex.mic, ex.mic
             ));
         }
+        if market_of.contains_key(sec) {
+            continue;
+        }
         let m = e
             .market
             .as_deref()
             .map(|p| resolve_market(study, p))
             .or_else(|| study.markets.get(ex.mic).cloned())
             .or_else(|| study.market.clone());
-        market_of.entry(sec.clone()).or_insert(m);
+        market_of.insert(sec.clone(), m);
     }
     (exchange_of, market_of)
 }
@@ -447,6 +457,10 @@ fn market_gaps(
 /// (event_id, security) pair in two files is an error naming the second file's line.
 fn load_event_files(study: &Study) -> Result<Vec<Event>> {
     let mut events = load_events(&study.events, &study.layouts.events)?;
+    if study.more_events.is_empty() {
+        // One file: `load_events` has checked its pairs.
+        return Ok(events);
+    }
     let mut seen: HashSet<(String, String)> = events
         .iter()
         .map(|e| {
@@ -496,7 +510,12 @@ pub fn load_study(study: &Study) -> Result<Loaded> {
         None => Halts::default(),
     };
     // A long price file keeps only the securities that have events.
-    let wanted: HashSet<String> = events.iter().filter_map(|e| e.security.clone()).collect();
+    let mut wanted: HashSet<String> = HashSet::new();
+    for sec in events.iter().filter_map(|e| e.security.as_ref()) {
+        if !wanted.contains(sec) {
+            wanted.insert(sec.clone());
+        }
+    }
     let prices = PriceSources(
         study
             .prices
