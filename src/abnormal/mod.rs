@@ -54,6 +54,7 @@ pub struct EventAnalysis {
     pub est_last: NaiveDate,
     /// Sessions of the estimation window the calendar could not supply.
     pub est_truncated: usize,
+    /// The event window's sessions in τ order.
     pub rows: Vec<ArRow>,
     /// The unscaled prediction rows of the event-window sessions, row-major with k =
     /// `fit.coef.len()` values per session (zeros where there is no abnormal return), parallel
@@ -217,19 +218,11 @@ impl EventAnalysis {
     /// The CAR path from the event window's start to each τ with its variance (same formula
     /// as a CAR window [start, τ]); τ before the first return are left out.
     ///
-    /// One pass over the rows (they are in τ order): the running sums of [`Self::car_over`]'s
-    /// terms, added in its order, so each τ's CAR and variance have its bits.
+    /// One pass over the rows (they are in τ order, one a session of the window): the
+    /// running sums of [`Self::car_over`]'s terms, added in its order, so each τ's CAR and
+    /// variance have the bits of `car_over(|t| t <= τ)`.
     pub fn cumulative_car(&self) -> Vec<(i32, f64, f64)> {
-        if !self.rows.is_sorted_by_key(|r| r.tau) {
-            return self
-                .rows
-                .iter()
-                .filter_map(|r| {
-                    let (car, var, n, _) = self.car_over(|t| t <= r.tau);
-                    (n > 0).then_some((r.tau, car, var))
-                })
-                .collect();
-        }
+        debug_assert!(self.rows.is_sorted_by_key(|r| r.tau));
         let k = self.fit.coef.len();
         let (mut car, mut xw, mut spans, mut count) = (0.0, [0.0; MAX_K], 0u32, 0usize);
         // The sum of the conditional variances as `Iterator::sum` starts it.

@@ -204,17 +204,12 @@ pub fn quantiles(mut v: Vec<f64>) -> Option<[f64; 5]> {
         let lo = v[i];
         *o = if i + 1 < n {
             // The next order statistic: the least of what is right of position i.
-            let (at, hi) =
-                v[i + 1..]
-                    .iter()
-                    .enumerate()
-                    .fold((0, f64::INFINITY), |(a, m), (k, x)| {
-                        if x.total_cmp(&m).is_lt() {
-                            (k, *x)
-                        } else {
-                            (a, m)
-                        }
-                    });
+            let (at, hi) = v[i + 1..]
+                .iter()
+                .copied()
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .expect("a value right of position i");
             // Kept at position i + 1, so that a later level at i + 1 finds it there.
             v.swap(i + 1, i + 1 + at);
             lo + f * (hi - lo)
