@@ -327,13 +327,15 @@ pub fn build_timeline(
     };
     let mut last_trade: Option<(usize, f64)> = None;
     let mut halted_since_trade = false;
+    // The security's declared halts, looked up once (not by name at every session).
+    let declared = halts.of(&series.security);
     for (i, d) in cal.sessions.iter().enumerate() {
         if d < first || d > last {
             continue;
         }
         let row = series.position(*d);
         let mut flags = 0u8;
-        if halts.covering(&series.security, *d).is_some() {
+        if declared.iter().any(|h| h.start <= *d && *d <= h.end) {
             flags |= source::HALTS;
         }
         let mut price = None;
