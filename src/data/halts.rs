@@ -20,6 +20,13 @@ pub struct Halt {
     pub line: usize,
 }
 
+impl Halt {
+    /// Whether the halt covers `date` (its first and last days included).
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.start <= date && date <= self.end
+    }
+}
+
 /// Halts by security.
 #[derive(Debug, Clone, Default)]
 pub struct Halts {
@@ -32,7 +39,7 @@ impl Halts {
         self.by_security
             .get(security)?
             .iter()
-            .find(|h| h.start <= date && date <= h.end)
+            .find(|h| h.covers(date))
     }
 
     /// All halts of one security.

@@ -85,11 +85,7 @@ fn trading_status(
         ));
     }
     for h in halts.of(sec) {
-        if tl
-            .halt_overrides
-            .iter()
-            .any(|d| h.start <= *d && *d <= h.end)
-        {
+        if tl.halt_overrides.iter().any(|d| h.covers(*d)) {
             out.push((
                 "trading_status",
                 "halt_overrides_prices",

@@ -335,7 +335,7 @@ pub fn build_timeline(
         }
         let row = series.position(*d);
         let mut flags = 0u8;
-        if declared.iter().any(|h| h.start <= *d && *d <= h.end) {
+        if declared.iter().any(|h| h.covers(*d)) {
             flags |= source::HALTS;
         }
         let mut price = None;
