@@ -60,21 +60,13 @@ pub fn car_density(path: &Path, title: &str, subtitle: &str, samples: &[CarSampl
 /// The x range in percent: the 0.5 % and 99.5 % quantiles of every CAR (type 7), widened
 /// to include 0.
 fn x_range(samples: &[CarSample]) -> (f64, f64) {
-    let mut all: Vec<f64> = samples
+    let all: Vec<f64> = samples
         .iter()
         .flat_map(|s| s.cars.iter().map(|v| v * 100.0))
         .collect();
-    all.sort_by(f64::total_cmp);
-    let q = |p: f64| {
-        let h = (all.len() - 1) as f64 * p;
-        let (i, f) = (h.floor() as usize, h.fract());
-        if i + 1 < all.len() {
-            all[i] + f * (all[i + 1] - all[i])
-        } else {
-            all[i]
-        }
-    };
-    let (lo, hi) = (q(0.005).min(0.0), q(0.995).max(0.0));
+    // Fewer than two CARs (refused before drawing): the range around 0.
+    let [q0, q1] = crate::stats::quantiles_at(all, [0.005, 0.995]).unwrap_or([0.0, 0.0]);
+    let (lo, hi) = (q0.min(0.0), q1.max(0.0));
     if hi - lo < 1e-9 {
         (lo - 1.0, hi + 1.0)
     } else {

@@ -184,7 +184,14 @@ pub fn sample_sd(x: &[f64]) -> f64 {
 
 /// 5 %, 25 %, 50 %, 75 %, 95 % quantiles (linear interpolation between order
 /// statistics, Hyndman & Fan type 7); `None` for fewer than 2 values.
-pub fn quantiles(mut v: Vec<f64>) -> Option<[f64; 5]> {
+pub fn quantiles(v: Vec<f64>) -> Option<[f64; 5]> {
+    quantiles_at(v, [0.05, 0.25, 0.5, 0.75, 0.95])
+}
+
+/// The type-7 quantiles of the finite values of `v` at `levels` (ascending); `None` for
+/// fewer than 2 values.
+pub fn quantiles_at<const K: usize>(mut v: Vec<f64>, levels: [f64; K]) -> Option<[f64; K]> {
+    debug_assert!(levels.is_sorted());
     v.retain(|x| x.is_finite());
     if v.len() < 2 {
         return None;
@@ -193,9 +200,9 @@ pub fn quantiles(mut v: Vec<f64>) -> Option<[f64; 5]> {
     // million CARs at 21 τ), the levels in increasing order so that each selects in what is
     // right of the last; the same values a sort by `total_cmp` puts at those places.
     let n = v.len();
-    let mut out = [0.0; 5];
+    let mut out = [0.0; K];
     let mut from = 0;
-    for (o, p) in out.iter_mut().zip([0.05, 0.25, 0.5, 0.75, 0.95]) {
+    for (o, p) in out.iter_mut().zip(levels) {
         let h = (n - 1) as f64 * p;
         let (i, f) = (h.floor() as usize, h.fract());
         if i >= from {
@@ -293,14 +300,15 @@ mod tests {
     }
 
     /// The quantiles by selection have the bits of the type-7 formula on the sorted values,
-    /// for every length from 2 to 60 and for 10,001 values, with ties, signed zeros and
+    /// at the five band levels and at the density chart's 0.5 % and 99.5 %, for every length
+    /// from 2 to 60 and for 10,001 values, with ties, signed zeros and
     /// non-finite values (dropped).
     #[test]
     fn quantiles_by_selection_equal_those_of_the_sorted_values() {
-        fn sorted(mut v: Vec<f64>) -> [f64; 5] {
+        fn sorted<const K: usize>(mut v: Vec<f64>, levels: [f64; K]) -> [f64; K] {
             v.retain(|x| x.is_finite());
             v.sort_by(f64::total_cmp);
-            [0.05, 0.25, 0.5, 0.75, 0.95].map(|p| {
+            levels.map(|p| {
                 let h = (v.len() - 1) as f64 * p;
                 let (i, f) = (h.floor() as usize, h.fract());
                 if i + 1 < v.len() {
@@ -318,8 +326,17 @@ mod tests {
             v.push(f64::NAN);
             v.push(f64::INFINITY);
             let got = quantiles(v.clone()).expect("two values or more");
-            let want = sorted(v);
+            let want = sorted(v.clone(), [0.05, 0.25, 0.5, 0.75, 0.95]);
             assert_eq!(got.map(f64::to_bits), want.map(f64::to_bits), "n = {n}");
+            // The density chart's range: two levels near the ends.
+            let levels = [0.005, 0.995];
+            let got = quantiles_at(v.clone(), levels).expect("two values or more");
+            let want = sorted(v, levels);
+            assert_eq!(
+                got.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "n = {n}, ends"
+            );
         }
     }
 
