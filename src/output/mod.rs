@@ -49,21 +49,31 @@ impl Tables<'_> {
         let ((files, files_s), (sheet, sheet_s)) = rayon::join(
             move || {
                 timed(|| -> anyhow::Result<()> {
-                    if formats.contains(&TableFormat::Csv) {
-                        let csv = dir.join(format!("{name}.csv"));
-                        let f = File::create(&csv)
-                            .with_context(|| format!("creating {}", csv.display()))?;
-                        let r = CsvWriter::new(f).include_header(true).finish(&mut df);
-                        writing(r, &csv)?;
-                    }
-                    if formats.contains(&TableFormat::Parquet) {
-                        let pq = dir.join(format!("{name}.parquet"));
-                        let f = File::create(&pq)
-                            .with_context(|| format!("creating {}", pq.display()))?;
-                        let r = ParquetWriter::new(f).finish(&mut df);
-                        writing(r, &pq)?;
-                    }
-                    Ok(())
+                    // The two files at once (each writer's bytes are its own).
+                    let mut other = df.clone();
+                    let (csv, parquet) = rayon::join(
+                        || -> anyhow::Result<()> {
+                            if formats.contains(&TableFormat::Csv) {
+                                let csv = dir.join(format!("{name}.csv"));
+                                let f = File::create(&csv)
+                                    .with_context(|| format!("creating {}", csv.display()))?;
+                                let r = CsvWriter::new(f).include_header(true).finish(&mut df);
+                                writing(r, &csv)?;
+                            }
+                            Ok(())
+                        },
+                        || -> anyhow::Result<()> {
+                            if formats.contains(&TableFormat::Parquet) {
+                                let pq = dir.join(format!("{name}.parquet"));
+                                let f = File::create(&pq)
+                                    .with_context(|| format!("creating {}", pq.display()))?;
+                                let r = ParquetWriter::new(f).finish(&mut other);
+                                writing(r, &pq)?;
+                            }
+                            Ok(())
+                        },
+                    );
+                    csv.and(parquet)
                 })
             },
             move || {
@@ -252,12 +262,17 @@ impl Streamed {
             let n = row_group.min(df.height());
             let mut group = df.slice(0, n);
             group.rechunk_mut();
-            if let Some((p, w)) = &mut self.csv {
-                writing(w.write_batch(&group), p)?;
-            }
-            if let Some((p, w)) = &mut self.parquet {
-                writing(w.write_batch(&group), p)?;
-            }
+            let (csv, parquet) = rayon::join(
+                || match &mut self.csv {
+                    Some((p, w)) => writing(w.write_batch(&group), p),
+                    None => Ok(()),
+                },
+                || match &mut self.parquet {
+                    Some((p, w)) => writing(w.write_batch(&group), p),
+                    None => Ok(()),
+                },
+            );
+            csv.and(parquet)?;
             df = df.slice(n as i64, df.height() - n);
         }
         if df.height() > 0 {
