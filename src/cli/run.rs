@@ -126,7 +126,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub resampling: ResamplingArgs,
     /// Table formats to write: csv, parquet or csv,parquet [default: both; the per-session
-    /// tables ar, status, series and volume as Parquet only beyond 1,000,000 rows].
+    /// tables ar, status, series and volume, and any per-event table, as Parquet only
+    /// beyond 1,000,000 rows].
     #[arg(long, value_parser = crate::study::formats::parse_format_list)]
     pub formats: Option<crate::study::formats::FormatList>,
     /// Treat any skipped event as a failure (exit 1, no output).
@@ -331,9 +332,13 @@ pub fn run(a: &RunArgs) -> Result<PathBuf> {
                 old.display()
             );
         }
-        for note in [sizes.parquet_note(), sizes.workbook_note()]
-            .into_iter()
-            .flatten()
+        for note in [
+            sizes.parquet_note(),
+            sizes.long_note(),
+            sizes.workbook_note(),
+        ]
+        .into_iter()
+        .flatten()
         {
             println!("{note}");
         }

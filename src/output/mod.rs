@@ -42,6 +42,12 @@ impl Tables<'_> {
     /// threads.
     fn write(&mut self, name: &str, mut df: DataFrame) -> anyhow::Result<()> {
         let (dir, plan) = (self.dir, self.plan);
+        debug_assert!(
+            plan.counted(name).is_none_or(|rows| rows == df.height()),
+            "{name}: {} rows, the plan counted {:?}",
+            df.height(),
+            plan.counted(name)
+        );
         let formats = plan.formats(name);
         let book = &mut self.book;
         let sheet = &df.clone();
@@ -380,6 +386,8 @@ mod tests {
             other: both,
             session_parquet_only: false,
             session_rows: 0,
+            long: Vec::new(),
+            counted: Vec::new(),
             summary_aggregates: !workbook_sessions,
             many: !workbook_sessions,
             workbook_sessions,

@@ -59,8 +59,8 @@ pub struct StudyFile {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputsSection {
-    /// Table formats, e.g. `["csv", "parquet"]` [default: both, the per-session tables
-    /// Parquet only when they are very long; see the README].
+    /// Table formats, e.g. `["csv", "parquet"]` [default: both, the per-session tables and
+    /// any per-event table Parquet only when they are very long; see the README].
     #[serde(default, deserialize_with = "formats")]
     pub formats: Option<Vec<super::formats::TableFormat>>,
 }

@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use polars::prelude::{ParquetReader, SerReader};
+
 use crate::common::*;
 use crate::testutil::{EXACT, assert_close};
 
@@ -320,6 +322,74 @@ fn formats_choose_what_is_written_whatever_the_size() {
         "{}",
         stderr(&o)
     );
+}
+
+/// A per-event table longer than `EVIMPACT_TABLE_ROWS` is written as Parquet only and the
+/// terminal names it with its rows; the shorter ones keep both files; the workbook lists the
+/// long one with the file that exists; `--formats csv,parquet` writes both whatever the
+/// length; `evimpact chart` reads the Parquet back.
+#[test]
+fn long_per_event_tables_are_parquet_only() {
+    let p = Panel::new();
+    let limit = 60;
+    let env = [("EVIMPACT_TABLE_ROWS", "60")];
+    let o = p.run("long", &env, &[]);
+    let dir = p.out("long");
+    let out = stdout(&o);
+    let (mut long, mut short) = (Vec::new(), Vec::new());
+    for t in [
+        "car",
+        "model",
+        "params",
+        "bhar",
+        "volume_windows",
+        "audit",
+        "volatility",
+        "diagnostics",
+    ] {
+        let f = std::fs::File::open(dir.join(format!("{t}.parquet")))
+            .unwrap_or_else(|e| panic!("{t}.parquet: {e}"));
+        let rows = ParquetReader::new(f).finish().expect("parquet").height();
+        let csv = dir.join(format!("{t}.csv"));
+        if rows > limit {
+            assert!(!csv.exists(), "{t}: {rows} rows and a CSV");
+            assert!(
+                out.contains(&format!("{t} ({rows} rows)")),
+                "{t} not named: {out}"
+            );
+            long.push(t);
+        } else {
+            assert!(csv.is_file(), "{t}: {rows} rows and no CSV");
+            assert_eq!(read_csv(&csv).len(), rows, "{t}: CSV rows");
+            short.push(t);
+        }
+    }
+    assert!(
+        long.contains(&"car") && short.contains(&"model"),
+        "long {long:?}, short {short:?}"
+    );
+    assert!(
+        out.contains("written as Parquet only (over 60 rows); add --formats csv,parquet"),
+        "{out}"
+    );
+    // The per-session tables are far below their own limit: both files.
+    assert!(dir.join("ar.csv").is_file(), "ar.csv");
+    let book = dir.join("tables.xlsx");
+    let contents = evimpact::data::xlsx::read_sheet(&book, None).expect("contents");
+    let row = contents
+        .rows
+        .iter()
+        .find(|r| r.1.get(1).map(String::as_str) == Some("car"))
+        .expect("car in contents");
+    assert_eq!(row.1[4], "car.parquet", "{:?}", row.1);
+    let o = evimpact(&["chart", "car", "--out", dir.to_str().expect("utf8")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Asked for both: both, and no note.
+    let o = p.run("both", &env, &["--formats", "csv,parquet"]);
+    for t in &long {
+        assert!(p.out("both").join(format!("{t}.csv")).is_file(), "{t}.csv");
+    }
+    assert!(!stdout(&o).contains("Parquet only"), "{}", stdout(&o));
 }
 
 #[test]
