@@ -37,6 +37,36 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// `text` with every run of four digits or more grouped by thousands ("t(989082)" →
+/// "t(989,082)"), as the chart's other counts are; digits after a decimal point, or with
+/// a leading zero, are left as they are.
+pub fn grouped_digits(text: &str) -> String {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 4);
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            let c = text[i..].chars().next().unwrap_or_default();
+            out.push(c);
+            i += c.len_utf8();
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let run = &text[start..i];
+        let decimals = start > 0 && b[start - 1] == b'.';
+        match run.parse::<usize>() {
+            Ok(n) if run.len() >= 4 && !decimals && !run.starts_with('0') => {
+                out.push_str(&thousands(n))
+            }
+            _ => out.push_str(run),
+        }
+    }
+    out
+}
+
 /// Items joined as prose: "a", "a and b", "a, b and c" (empty for none).
 pub fn and_list<S: AsRef<str>>(items: &[S]) -> String {
     match items {
@@ -52,6 +82,16 @@ pub fn and_list<S: AsRef<str>>(items: &[S]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_in_a_distribution_are_grouped_by_thousands() {
+        assert_eq!(grouped_digits("t(989082)"), "t(989,082)");
+        assert_eq!(grouped_digits("F(2, 9997)"), "F(2, 9,997)");
+        assert_eq!(grouped_digits("empirical(999)"), "empirical(999)");
+        assert_eq!(grouped_digits("N(0,1)"), "N(0,1)");
+        assert_eq!(grouped_digits("p = 0.00012345"), "p = 0.00012345");
+        assert_eq!(grouped_digits("χ²(12345)"), "χ²(12,345)");
+    }
 
     #[test]
     fn lists_in_prose() {

@@ -92,7 +92,7 @@ where
     validate(data)?;
     root.fill(&theme::BACKGROUND)?;
     let area = root.margin(theme::MARGIN, theme::MARGIN, theme::MARGIN, theme::MARGIN);
-    let (header, rest) = area.split_vertically(header_height(title, subtitle));
+    let (header, rest) = area.split_vertically(header_height(&area, title, subtitle)?);
     draw_header(&header, title, subtitle, theme::HEADER_INSET)?;
     let (_, rest_h) = rest.dim_in_pixel();
     let (grid, footer) = rest.split_vertically(rest_h.saturating_sub(56));

@@ -262,7 +262,7 @@ pub(crate) fn layout<DB: Canvas>(
 ) -> Result<Layout<DB>> {
     root.fill(&theme::BACKGROUND)?;
     let area = root.margin(theme::MARGIN, theme::MARGIN, theme::MARGIN, theme::MARGIN);
-    let header_height = header_height(title, subtitle);
+    let header_height = header_height(&area, title, subtitle)?;
     let (header, body) = area.split_vertically(header_height);
     let legend = Legend::build(&body, series, notes)?;
     let (body_w, _) = body.dim_in_pixel();
@@ -275,16 +275,68 @@ pub(crate) fn layout<DB: Canvas>(
     Ok((plot_area, legend_area, legend))
 }
 
-pub(crate) fn header_height(title: &str, subtitle: &str) -> u32 {
-    match (title.is_empty(), subtitle.is_empty()) {
-        (_, false) => theme::HEADER_HEIGHT,
+/// The header's height on `area` (the band is `area`'s width): one subtitle line more when
+/// the subtitle takes two ([`subtitle_lines`]).
+pub(crate) fn header_height<DB: Canvas>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+) -> Result<u32> {
+    Ok(match (title.is_empty(), subtitle.is_empty()) {
+        (_, false) => {
+            let lines = subtitle_lines(area, subtitle, header_room(area, theme::HEADER_INSET))?;
+            theme::HEADER_HEIGHT + (lines.len() as u32 - 1) * SUBTITLE_LINE
+        }
         (false, true) => theme::HEADER_HEIGHT_TITLE_ONLY,
         (true, true) => 0,
+    })
+}
+
+/// Pixels from one subtitle line to the next.
+const SUBTITLE_LINE: u32 = theme::SUBTITLE_SIZE as u32 + 8;
+
+/// Width the header's text may take on `area` from `x`.
+fn header_room<DB: Canvas>(area: &DrawingArea<DB, Shift>, x: i32) -> u32 {
+    area.dim_in_pixel().0.saturating_sub(x.max(0) as u32 + 10)
+}
+
+fn subtitle_font() -> TextStyle<'static> {
+    text_style(theme::SUBTITLE_SIZE, &theme::TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Top))
+}
+
+/// The subtitle as it is drawn in `room` pixels: one line when it fits; else two, broken
+/// at the last ` · ` that lets the first fit (a subtitle leads with its numbers, so none
+/// is cut that a second line can show), the second shortened with "…" only if it still
+/// does not fit; one shortened line when no break fits.
+pub(crate) fn subtitle_lines<DB: Canvas>(
+    area: &DrawingArea<DB, Shift>,
+    subtitle: &str,
+    room: u32,
+) -> Result<Vec<String>> {
+    let font = subtitle_font();
+    if area.estimate_text_size(subtitle, &font)?.0 <= room {
+        return Ok(vec![subtitle.to_string()]);
+    }
+    const BREAK: &str = " · ";
+    let mut first = None;
+    for (at, _) in subtitle.match_indices(BREAK) {
+        if area.estimate_text_size(&subtitle[..at], &font)?.0 <= room {
+            first = Some(at);
+        } else {
+            break;
+        }
+    }
+    match first {
+        Some(at) => Ok(vec![
+            subtitle[..at].to_string(),
+            fit_text(area, &subtitle[at + BREAK.len()..], &font, room)?,
+        ]),
+        None => Ok(vec![fit_text(area, subtitle, &font, room)?]),
     }
 }
 
-/// Title (large) and subtitle (muted) in the header band, left-aligned with the plot's
-/// y axis.
+/// Title (large) and subtitle (muted, on two lines when it needs them) in the header band,
+/// left-aligned with the plot's y axis.
 pub(crate) fn draw_header<DB: Canvas>(
     header: &DrawingArea<DB, Shift>,
     title: &str,
@@ -293,19 +345,15 @@ pub(crate) fn draw_header<DB: Canvas>(
 ) -> Result<()> {
     let title_font =
         text_style(theme::TITLE_SIZE, &theme::TEXT).pos(Pos::new(HPos::Left, VPos::Top));
-    let sub_font =
-        text_style(theme::SUBTITLE_SIZE, &theme::TEXT_MUTED).pos(Pos::new(HPos::Left, VPos::Top));
-    let (w, _) = header.dim_in_pixel();
-    let room = w.saturating_sub(x.max(0) as u32 + 10);
+    let sub_font = subtitle_font();
+    let room = header_room(header, x);
     let title = fit_text(header, title, &title_font, room)?;
     header.draw_text(&title, &title_font, (x, 12))?;
     if !subtitle.is_empty() {
-        let subtitle = fit_text(header, subtitle, &sub_font, room)?;
-        header.draw_text(
-            &subtitle,
-            &sub_font,
-            (x, 12 + theme::TITLE_SIZE as i32 + 14),
-        )?;
+        let top = 12 + theme::TITLE_SIZE as i32 + 14;
+        for (i, line) in subtitle_lines(header, subtitle, room)?.iter().enumerate() {
+            header.draw_text(line, &sub_font, (x, top + i as i32 * SUBTITLE_LINE as i32))?;
+        }
     }
     Ok(())
 }

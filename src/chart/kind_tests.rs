@@ -309,3 +309,36 @@ fn demo_pngs() {
     )
     .expect("car");
 }
+
+/// A subtitle too long for the header takes a second line, broken at a ` · ` so that the
+/// lead test's p-value is drawn whole (at 1,000,000 events it was cut to "p…"); a short one
+/// stays one line; the header grows by the line.
+#[test]
+fn a_long_subtitle_breaks_at_a_separator_and_keeps_its_numbers() {
+    let long = "CAAR[-10, +10] +0.01 % over 989,083 events on 2,201 dates · lead test adj. BMP (KP): t(989,082) = 0.66, p = 0.51";
+    render(|root| {
+        register_fonts()?;
+        let room = 1400;
+        let lines = frame::subtitle_lines(root, long, room)?;
+        assert_eq!(
+            lines,
+            [
+                "CAAR[-10, +10] +0.01 % over 989,083 events on 2,201 dates",
+                "lead test adj. BMP (KP): t(989,082) = 0.66, p = 0.51"
+            ]
+        );
+        assert_eq!(
+            frame::subtitle_lines(root, "N = 4 · market model", room)?.len(),
+            1
+        );
+        // Without a separator that fits, one line cut with "…".
+        let one = frame::subtitle_lines(root, &"x".repeat(400), room)?;
+        assert!(one.len() == 1 && one[0].ends_with('…'), "{one:?}");
+        let (short, two) = (
+            frame::header_height(root, "T", "N = 4")?,
+            frame::header_height(root, "T", long)?,
+        );
+        assert!(two > short, "{two} vs {short}");
+        Ok(())
+    });
+}

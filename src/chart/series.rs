@@ -256,7 +256,7 @@ pub(crate) fn j1_path(
         caar,
         lower,
         upper,
-        label: format!("CAAR (N ≤ {n_max})"),
+        label: format!("CAAR (N ≤ {})", crate::text::thousands(n_max)),
         band_label: "95 % band (J1)".into(),
     }
 }
@@ -604,7 +604,7 @@ impl ChartData {
                 pct_text(c.mean),
                 self.lead_sample.as_deref().unwrap_or("N events"),
                 t.test.label(),
-                t.distribution,
+                crate::text::grouped_digits(&t.distribution.to_string()),
                 t.statistic
                     .map(|v| format!("{v:.2}").replace('-', "−"))
                     .unwrap_or_else(|| "–".into()),
@@ -649,7 +649,7 @@ impl ChartData {
                 caar: self.path.iter().map(|p| p.caar).collect(),
                 lower: self.path.iter().map(|p| p.lower).collect(),
                 upper: self.path.iter().map(|p| p.upper).collect(),
-                label: format!("CAAR (N ≤ {n_max})"),
+                label: format!("CAAR (N ≤ {})", crate::text::thousands(n_max)),
                 band_label: format!("95 % band of the lead test, {}", first.test),
             };
         }

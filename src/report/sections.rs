@@ -151,7 +151,7 @@ fn sample_sentence(o: &Outcome, wi: usize, a: &Aggregate) -> String {
         s.push_str(&format!(
             ". The lead test, {}, gives {} = {} (p = {}): {}.",
             l.test.name(),
-            x.distribution,
+            crate::text::grouped_digits(&x.distribution.to_string()),
             num_prose(x.statistic),
             pval(x.p_value),
             verdict(x.p_value)
@@ -294,13 +294,14 @@ fn informative(o: &Outcome) -> Vec<Para> {
     out.extend(a.tests.iter().map(|x| {
         let (useful, why) = crate::stats::informative(x.test, n, clustered);
         let mut s = format!(
-            ": {} at N = {n} (reference {}",
+            ": {} at N = {} (reference {}",
             if useful {
                 "informative"
             } else {
                 "not informative"
             },
-            x.distribution
+            crate::text::thousands(n),
+            crate::text::grouped_digits(&x.distribution.to_string())
         );
         match x.critical_value() {
             Some(c) => s.push_str(&format!(", 5 % critical value ±{c:.2}). ")),

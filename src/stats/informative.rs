@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use super::reference::TestId;
+use crate::text::thousands;
 
 /// Smallest N at which an exact two-sided sign or signed-rank p-value can fall below 5 %
 /// (2 · 0.5^N < 0.05 from N = 6).
@@ -193,9 +194,11 @@ impl Clustering {
     pub fn describe(&self) -> String {
         match (self.n, self.dates) {
             (1, _) => "1 event".into(),
-            (n, 1) => format!("{n} events on one date"),
-            (n, d) if self.clustered() => format!("{n} events on {d} dates"),
-            (n, _) => format!("{n} events"),
+            (n, 1) => format!("{} events on one date", thousands(n)),
+            (n, d) if self.clustered() => {
+                format!("{} events on {} dates", thousands(n), thousands(d))
+            }
+            (n, _) => format!("{} events", thousands(n)),
         }
     }
 }
