@@ -349,6 +349,9 @@ pub fn write_outputs(o: &Outcome, dir: &Path, plan: &Plan) -> anyhow::Result<Vec
     t.write_chunks("series", series::series_chunks(o))?;
     write_second_stage(o, &mut t)?;
     t.write("caar_path", caar_path_table(o)?)?;
+    if !o.by_date.is_empty() {
+        t.write("caar_by_date", caar_by_date_table(o)?)?;
+    }
     let notes = t.book.finish()?;
     latex::write_latex(o, dir)?;
     let p = dir.join("summary.json");

@@ -469,3 +469,45 @@ pub fn caar_path_table(o: &Outcome) -> PolarsResult<DataFrame> {
         col("upper", p.iter().map(|x| opt(x.upper))),
     ])
 }
+
+/// `caar_by_date.csv` (written when events cluster on several dates): each event date's
+/// CAAR per CAR window with the run's lead test on that date's events alone, what the
+/// report's "CAAR per event date" shows (`date,events,window,n,caar,test,statistic,p_value,
+/// distribution,pooled_rbar`; `n` the date's events with a CAR in the window, `pooled_rbar`
+/// whether the Kolari–Pynnönen r̄ is the pooled estimate).
+pub fn caar_by_date_table(o: &Outcome) -> PolarsResult<DataFrame> {
+    let ws = &o.study.car_windows;
+    let rows: Vec<(&crate::outcome::DateAggregate, usize)> = o
+        .by_date
+        .iter()
+        .flat_map(|g| (0..g.windows.len().min(ws.len())).map(move |w| (g, w)))
+        .collect();
+    fn cell(g: &crate::outcome::DateAggregate, w: usize) -> &(usize, f64, crate::stats::TestStat) {
+        &g.windows[w]
+    }
+    DataFrame::new_infer_height(vec![
+        date_col("date", rows.iter().map(|(g, _)| Some(g.date)).collect())?,
+        col("events", rows.iter().map(|(g, _)| g.events as u32)),
+        col("window", rows.iter().map(|(_, w)| ws[*w].label())),
+        col("n", rows.iter().map(|(g, w)| cell(g, *w).0 as u32)),
+        col("caar", rows.iter().map(|(g, w)| opt(cell(g, *w).1))),
+        col(
+            "test",
+            rows.iter().map(|(g, w)| cell(g, *w).2.test.as_str()),
+        ),
+        col(
+            "statistic",
+            rows.iter().map(|(g, w)| opt(cell(g, *w).2.statistic)),
+        ),
+        col(
+            "p_value",
+            rows.iter().map(|(g, w)| opt(cell(g, *w).2.p_value)),
+        ),
+        col(
+            "distribution",
+            rows.iter()
+                .map(|(g, w)| cell(g, *w).2.distribution.to_string()),
+        ),
+        col("pooled_rbar", rows.iter().map(|(g, _)| g.pooled_rbar)),
+    ])
+}

@@ -433,7 +433,7 @@ pub fn build_for(o: &Outcome, charts: &[ChartFile], plan: &crate::output::Plan) 
         cumulative_abnormal_returns(&mut d, o, charts);
     }
     caar_and_tests(&mut d, o, charts);
-    caar_by_date(&mut d, o);
+    caar_by_date(&mut d, o, plan);
     super::second_stage::sections(&mut d, o, charts);
     skipped_rows(&mut d, o);
     reproducibility(&mut d, o);
@@ -841,7 +841,8 @@ fn cumulative_abnormal_returns(d: &mut Doc, o: &Outcome, charts: &[ChartFile]) {
 fn by_date_note(dates: usize, test: crate::stats::TestId, pooled: bool) -> String {
     use crate::stats::TestId;
     let mut s = format!(
-        "Events cluster on {dates} dates: each date's events share its shocks. CAAR in percent with {} (`{test}`) on that date's events alone (statistic, two-sided p-value).",
+        "Events cluster on {} dates: each date's events share its shocks. CAAR in percent with {} (`{test}`) on that date's events alone (statistic, two-sided p-value).",
+        crate::text::thousands(dates),
         test.name(),
     );
     if pooled && matches!(test, TestId::AdjustedBmp | TestId::AdjustedPatellZ) {
@@ -853,7 +854,11 @@ fn by_date_note(dates: usize, test: crate::stats::TestId, pooled: bool) -> Strin
     s
 }
 
-fn caar_by_date(d: &mut Doc, o: &Outcome) {
+/// Dates the report lists one by one at large N (beyond them it lists the
+/// [`crate::output::plan::EXTREMES`] dates at each end and points to `caar_by_date`).
+const DATES_LISTED: usize = 2 * crate::output::plan::EXTREMES;
+
+fn caar_by_date(d: &mut Doc, o: &Outcome, plan: &crate::output::Plan) {
     let (Some(l), false) = (&o.lead, o.by_date.is_empty()) else {
         return;
     };
@@ -861,36 +866,96 @@ fn caar_by_date(d: &mut Doc, o: &Outcome) {
     let pooled = o.by_date.iter().any(|g| g.pooled_rbar);
     d.note(vec![t(by_date_note(o.by_date.len(), l.test, pooled))]);
     let ws = &o.study.car_windows;
+    let row = |g: &crate::outcome::DateAggregate| {
+        let mut row = vec![g.date.to_string(), g.events.to_string()];
+        row.extend(g.windows.iter().map(|(n, caar, x)| {
+            if *n == 0 {
+                "–".to_string()
+            } else {
+                format!(
+                    "{} ({}, {}){}",
+                    pct(*caar),
+                    num(x.statistic),
+                    pval(x.p_value),
+                    if *n < g.events {
+                        format!(" N = {n}")
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+        }));
+        row
+    };
     let mut header = vec!["date".to_string(), "events".to_string()];
     header.extend(ws.iter().map(|w| format!("CAAR{}", w.pretty())));
-    let rows: Vec<Vec<String>> = o
-        .by_date
-        .iter()
-        .map(|g| {
-            let mut row = vec![g.date.to_string(), g.events.to_string()];
-            row.extend(g.windows.iter().map(|(n, caar, x)| {
-                if *n == 0 {
-                    "–".to_string()
-                } else {
-                    format!(
-                        "{} ({}, {}){}",
-                        pct(*caar),
-                        num(x.statistic),
-                        pval(x.p_value),
-                        if *n < g.events {
-                            format!(" N = {n}")
-                        } else {
-                            String::new()
-                        }
-                    )
-                }
-            }));
-            row
-        })
-        .collect();
     let mut align = vec![Align::Left, Align::Right];
     align.extend(vec![Align::Right; ws.len()]);
-    d.table(header, align, rows);
+    let ranked = crate::output::plan::ranking_window(o);
+    match ranked {
+        Some(wi) if plan.many && o.by_date.len() > DATES_LISTED => {
+            // One row per date is a page per hundred dates: the extremes, and the table.
+            let k = crate::output::plan::EXTREMES;
+            let mut dates: Vec<&crate::outcome::DateAggregate> = o
+                .by_date
+                .iter()
+                .filter(|g| {
+                    g.windows
+                        .get(wi)
+                        .is_some_and(|w| w.0 > 0 && w.1.is_finite())
+                })
+                .collect();
+            dates.sort_by(|a, b| b.windows[wi].1.total_cmp(&a.windows[wi].1));
+            let spread = crate::output::plan::Spread::of(dates.iter().map(|g| g.windows[wi].1));
+            let mut text = format!(
+                "The {} dates' CAAR{}: mean {}, sd {}",
+                crate::text::thousands(o.by_date.len()),
+                ws[wi].pretty(),
+                pct(spread.mean),
+                pct(spread.sd).trim_start_matches('+')
+            );
+            if let Some(q) = spread.quantiles {
+                text.push_str(&format!(
+                    ", 5–95 % of dates {} to {}, median {}",
+                    pct(q[0]),
+                    pct(q[4]),
+                    pct(q[2])
+                ));
+            }
+            text.push_str(&format!(
+                ". The {k} dates with the largest and the {k} with the smallest CAAR{} follow; every date and window is in {}.",
+                ws[wi].pretty(),
+                plan.file("caar_by_date")
+            ));
+            d.p(vec![t(text)]);
+            header.insert(0, "rank".to_string());
+            align.insert(0, Align::Left);
+            let top = dates
+                .iter()
+                .take(k)
+                .enumerate()
+                .map(|(i, g)| (format!("top {}", i + 1), g));
+            let bottom = dates
+                .iter()
+                .rev()
+                .take(k)
+                .enumerate()
+                .map(|(i, g)| (format!("bottom {}", i + 1), g));
+            let rows = top
+                .chain(bottom)
+                .map(|(rank, g)| {
+                    let mut r = vec![rank];
+                    r.extend(row(g));
+                    r
+                })
+                .collect();
+            d.table(header, align, rows);
+        }
+        _ => {
+            let rows = o.by_date.iter().map(row).collect();
+            d.table(header, align, rows);
+        }
+    }
 }
 
 /// Windows per table of the tests-as-rows layout: with the two label columns this fits

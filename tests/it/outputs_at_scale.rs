@@ -392,6 +392,76 @@ fn long_per_event_tables_are_parquet_only() {
     assert!(!stdout(&o).contains("Parquet only"), "{}", stdout(&o));
 }
 
+/// Events clustered on more dates than the report lists (20): at large N the "CAAR per
+/// event date" section gives the spread of the dates' CAAR and the 10 dates at each end on
+/// the lead window, and `caar_by_date` holds every date and window (the lead test on each
+/// date's events); at the default limits the report lists every date.
+#[test]
+fn many_event_dates_are_a_table_and_their_extremes_in_the_report() {
+    let p = Panel::new();
+    p.run("large", &LARGE, &[]);
+    let dir = p.out("large");
+    let rows = read_csv(&dir.join("caar_by_date.csv"));
+    let s = summary(&dir);
+    let lead = s["lead_window"]
+        .as_str()
+        .expect("a lead window")
+        .to_string();
+    let lead_rows: Vec<&std::collections::HashMap<String, String>> =
+        rows.iter().filter(|r| r["window"] == lead).collect();
+    let dates = lead_rows.len();
+    assert!(dates > 20, "{dates} dates");
+    let windows = rows
+        .iter()
+        .filter(|r| r["date"] == lead_rows[0]["date"])
+        .count();
+    assert_eq!(rows.len(), dates * windows);
+    let caar = |r: &&std::collections::HashMap<String, String>| -> Option<f64> {
+        (r["n"] != "0").then(|| r["caar"].parse().ok()).flatten()
+    };
+    let top = lead_rows
+        .iter()
+        .filter(|r| caar(r).is_some())
+        .max_by(|a, b| caar(a).unwrap_or(0.0).total_cmp(&caar(b).unwrap_or(0.0)))
+        .expect("a date");
+    let md = std::fs::read_to_string(dir.join("report.md")).expect("report.md");
+    let section = &md[md.find("### CAAR per event date").expect("the section")..];
+    let section = &section[..section[4..].find("\n## ").map_or(section.len(), |i| i + 4)];
+    assert!(
+        section.contains(r"every date and window is in caar\_by\_date.csv"),
+        "{section}"
+    );
+    assert!(
+        section.contains(&format!("The {dates} dates' CAAR")),
+        "{section}"
+    );
+    let table_rows = section
+        .lines()
+        .filter(|l| l.starts_with("| top ") || l.starts_with("| bottom "))
+        .count();
+    assert_eq!(table_rows, 20, "{section}");
+    let first = section
+        .lines()
+        .find(|l| l.starts_with("| top 1 |"))
+        .expect("a top 1 row");
+    assert!(
+        first.contains(&top["date"]),
+        "{first} is not {}",
+        top["date"]
+    );
+    // At the default limits, one row per date.
+    p.run("small", &[], &[]);
+    let md = std::fs::read_to_string(p.out("small").join("report.md")).expect("report.md");
+    let section = &md[md.find("### CAAR per event date").expect("the section")..];
+    for r in &lead_rows {
+        assert!(
+            section.contains(&format!("| {} |", r["date"])),
+            "{} not listed",
+            r["date"]
+        );
+    }
+}
+
 #[test]
 fn study_file_outputs_formats_is_read() {
     let p = Panel::new();
