@@ -896,7 +896,7 @@ fn caar_by_date(d: &mut Doc, o: &Outcome, plan: &crate::output::Plan) {
         Some(wi) if plan.many && o.by_date.len() > DATES_LISTED => {
             // One row per date is a page per hundred dates: the extremes, and the table.
             let k = crate::output::plan::EXTREMES;
-            let mut dates: Vec<&crate::outcome::DateAggregate> = o
+            let with_caar: Vec<&crate::outcome::DateAggregate> = o
                 .by_date
                 .iter()
                 .filter(|g| {
@@ -905,8 +905,26 @@ fn caar_by_date(d: &mut Doc, o: &Outcome, plan: &crate::output::Plan) {
                         .is_some_and(|w| w.0 > 0 && w.1.is_finite())
                 })
                 .collect();
-            dates.sort_by(|a, b| b.windows[wi].1.total_cmp(&a.windows[wi].1));
-            let spread = crate::output::plan::Spread::of(dates.iter().map(|g| g.windows[wi].1));
+            let spread = crate::output::plan::Spread::of(with_caar.iter().map(|g| g.windows[wi].1));
+            // Ranked by the lead test's statistic where it is defined: by CAAR alone the ends
+            // would be the dates with one event, the noisiest means.
+            let mut dates: Vec<&crate::outcome::DateAggregate> = with_caar
+                .iter()
+                .copied()
+                .filter(|g| g.windows[wi].2.statistic.is_finite())
+                .collect();
+            let by_statistic = !dates.is_empty();
+            if by_statistic {
+                dates.sort_by(|a, b| {
+                    b.windows[wi]
+                        .2
+                        .statistic
+                        .total_cmp(&a.windows[wi].2.statistic)
+                });
+            } else {
+                dates = with_caar;
+                dates.sort_by(|a, b| b.windows[wi].1.total_cmp(&a.windows[wi].1));
+            }
             let mut text = format!(
                 "The {} dates' CAAR{}: mean {}, sd {}",
                 crate::text::thousands(o.by_date.len()),
@@ -922,11 +940,20 @@ fn caar_by_date(d: &mut Doc, o: &Outcome, plan: &crate::output::Plan) {
                     pct(q[2])
                 ));
             }
-            text.push_str(&format!(
-                ". The {k} dates with the largest and the {k} with the smallest CAAR{} follow; every date and window is in {}.",
-                ws[wi].pretty(),
-                plan.file("caar_by_date")
-            ));
+            let file = plan.file("caar_by_date");
+            text.push_str(&if by_statistic {
+                format!(
+                    ". The dates with the largest and the smallest statistic of {} on CAAR{} follow, up to {k} at each end (among the {} dates where it is defined); every date and window is in {file}.",
+                    l.test.name(),
+                    ws[wi].pretty(),
+                    crate::text::thousands(dates.len())
+                )
+            } else {
+                format!(
+                    ". The dates with the largest and the smallest CAAR{} follow, up to {k} at each end; every date and window is in {file}.",
+                    ws[wi].pretty()
+                )
+            });
             d.p(vec![t(text)]);
             header.insert(0, "rank".to_string());
             align.insert(0, Align::Left);
@@ -935,10 +962,11 @@ fn caar_by_date(d: &mut Doc, o: &Outcome, plan: &crate::output::Plan) {
                 .take(k)
                 .enumerate()
                 .map(|(i, g)| (format!("top {}", i + 1), g));
+            // No date twice when fewer than 2k are ranked.
             let bottom = dates
                 .iter()
                 .rev()
-                .take(k)
+                .take(k.min(dates.len().saturating_sub(k)))
                 .enumerate()
                 .map(|(i, g)| (format!("bottom {}", i + 1), g));
             let rows = top
