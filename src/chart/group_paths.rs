@@ -62,7 +62,7 @@ fn paths_of(rows: &[Row], event_window: (i32, i32)) -> Vec<CarSeries> {
             let mine: Vec<&Row> = rows.iter().filter(|x| x.group == g).collect();
             let n = mine.iter().map(|x| x.n).max().unwrap_or(0);
             CarSeries {
-                label: format!("{g} (N = {n})"),
+                label: format!("{g} (N = {})", crate::text::thousands(n as usize)),
                 car: taus
                     .iter()
                     .map(|t| mine.iter().find(|x| x.tau == *t).and_then(|x| x.caar))

@@ -291,7 +291,7 @@ fn legend_entries(c: &TestsChart) -> (Vec<Entry>, Vec<Entry>) {
                     marker: theme::series_marker(j),
                     hollow: false,
                 },
-                format!("CAAR{w} (N = {n})"),
+                format!("CAAR{w} (N = {})", crate::text::thousands(*n)),
             )
         })
         .collect();
