@@ -190,11 +190,16 @@ pub(super) fn abnormal_returns(d: &mut Doc, o: &Outcome, charts: &[ChartFile], p
         .days
         .iter()
         .map(|a| {
+            // An event's rows run in τ order from the event window's start: the row of τ
+            // is looked up at its place (and searched for only where a row is missing).
+            let at = a
+                .tau
+                .map(|t| (t - o.study.event_window.start).max(0) as usize);
             let ars = Spread::of(o.results.iter().filter_map(|r| {
-                r.analysis
-                    .rows
-                    .iter()
-                    .find(|x| Some(x.tau) == a.tau)
+                let rows = &r.analysis.rows;
+                at.and_then(|i| rows.get(i))
+                    .filter(|x| Some(x.tau) == a.tau)
+                    .or_else(|| rows.iter().find(|x| Some(x.tau) == a.tau))
                     .map(|x| x.ar)
             }));
             let q = |i: usize| ars.quantiles.map_or("–".to_string(), |q| pct(q[i]));
