@@ -161,16 +161,11 @@ impl ChartData {
         let (lo, hi) = (st.event_window.start, st.event_window.end);
         let large = many.then(|| {
             // Each event's path is computed where it is read, not held for every event.
-            let car_bands = QuantileBands::from_points(
+            let car_bands = QuantileBands::from_columns(
                 lo,
                 hi,
                 o.results.len(),
-                o.results.iter().flat_map(|r| {
-                    r.analysis
-                        .cumulative_car()
-                        .into_iter()
-                        .map(|(t, c, _)| (t, c))
-                }),
+                car_columns(&o.results, lo, hi),
             );
             let ratios = o.results.iter().flat_map(|r| window_volume_ratios(o, r));
             let volume = volume_aggregates(lo, hi, o.results.len(), ratios);
@@ -231,6 +226,91 @@ impl ChartData {
                 .as_ref()
                 .and(lead_window.as_deref())
                 .and_then(|w| super::super::group_headline_of(o, w)),
+        }
+    }
+}
+
+/// Events whose CAR paths one task gathers ([`car_columns`]).
+const PATH_CHUNK: usize = 4096;
+
+/// Each τ's finite CARs on `lo..=hi` (column k: τ = lo + k), every event's path computed
+/// where it is read.
+fn car_columns(results: &[EventResult], lo: i32, hi: i32) -> Vec<Vec<f64>> {
+    columns_in_order(results, lo, hi, PATH_CHUNK, |r| r.analysis.cumulative_car())
+}
+
+/// Each τ's finite values of the items' paths on `lo..=hi`, in parallel by chunks of
+/// `chunk` items and the chunks' columns joined in item order: the values, and their
+/// order, of one pass over the items.
+fn columns_in_order<T: Sync>(
+    items: &[T],
+    lo: i32,
+    hi: i32,
+    chunk: usize,
+    path: impl Fn(&T) -> Vec<(i32, f64, f64)> + Sync,
+) -> Vec<Vec<f64>> {
+    use rayon::prelude::*;
+    let width = (hi - lo + 1).max(0) as usize;
+    let parts: Vec<Vec<Vec<f64>>> = items
+        .par_chunks(chunk.max(1))
+        .map(|chunk| {
+            let mut at: Vec<Vec<f64>> = vec![Vec::new(); width];
+            for item in chunk {
+                for (t, c, _) in path(item) {
+                    if (lo..=hi).contains(&t) && c.is_finite() {
+                        at[(t - lo) as usize].push(c);
+                    }
+                }
+            }
+            at
+        })
+        .collect();
+    let mut at: Vec<Vec<f64>> = vec![Vec::new(); width];
+    for part in parts {
+        for (all, mine) in at.iter_mut().zip(part) {
+            all.extend(mine);
+        }
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Chunks of any size give the columns of one pass in order: out-of-range τ and
+    /// non-finite values left out.
+    #[test]
+    fn path_columns_in_chunks_equal_one_pass() {
+        let paths: Vec<Vec<(i32, f64, f64)>> = (0..50)
+            .map(|i| {
+                (-3..=3)
+                    .map(|t| {
+                        let v = if (i + t) % 7 == 0 {
+                            f64::NAN
+                        } else {
+                            f64::from(i * 10 + t)
+                        };
+                        (t, v, 1.0)
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut want: Vec<Vec<f64>> = vec![Vec::new(); 5];
+        for p in &paths {
+            for &(t, v, _) in p {
+                if (-2..=2).contains(&t) && v.is_finite() {
+                    want[(t + 2) as usize].push(v);
+                }
+            }
+        }
+        assert!(want.iter().all(|c| c.len() > 30));
+        for chunk in [1, 3, 50, 4096] {
+            assert_eq!(
+                columns_in_order(&paths, -2, 2, chunk, |p| p.clone()),
+                want,
+                "{chunk}"
+            );
         }
     }
 }
