@@ -2,7 +2,7 @@
 //! `[outputs] formats`), whether `summary.json` lists every event, and where the charts and
 //! the report switch from one mark or row per event to aggregate forms.
 //!
-//! Three sizes, each with its reason:
+//! Four sizes, each with its reason:
 //!
 //! - **More than [`MANY_EVENTS`] (200) analysed events**: one line per event no longer reads
 //!   (200 overlapping CAR paths are a grey mass, 200 table rows a page nobody scans).
@@ -22,18 +22,18 @@
 //!   rows, so a longer CSV serves no reader Parquet does not serve better, and writing it
 //!   costs more than the study.
 //!
+//!   Beyond the same 1,000 events `tables.xlsx` leaves the per-session tables out (its
+//!   `contents` sheet lists each with its rows and files): at 10,000 events they were 95 %
+//!   of a 141 MB workbook (ar alone 210,000 rows), past what a spreadsheet opens
+//!   comfortably, and writing them cost 15 % of the run; the workbook keeps every table a
+//!   reader reads (tests, CAAR, CAR per event, model, …).
+//!
 //! - **Per-event tables longer than [`TABLE_ROWS`] (1,000,000) rows** (`car`, `bhar` and
 //!   `volume_windows` have a row per event and CAR window: 200,000 events with the default
 //!   five windows; `params` one per parameter, `audit` a few per event): each such table is
 //!   written as Parquet only, unless `--formats` asks for CSV, for the reason above (past
 //!   Excel's rows the workbook leaves it out too). At 1,000,000 events on 20,000
 //!   securities five of them passed it, their CSVs 1.9 GB beside 0.4 GB of Parquet.
-//!
-//!   Beyond the same 1,000 events `tables.xlsx` leaves the per-session tables out (its
-//!   `contents` sheet lists each with its rows and files): at 10,000 events they were 95 %
-//!   of a 141 MB workbook (ar alone 210,000 rows), past what a spreadsheet opens
-//!   comfortably, and writing them cost 15 % of the run; the workbook keeps every table a
-//!   reader reads (tests, CAAR, CAR per event, model, …).
 //!
 //! Up to those sizes every output is as it always was. Tests lower the four limits
 //! through `EVIMPACT_MANY_EVENTS`, `EVIMPACT_SUMMARY_EVENTS`, `EVIMPACT_SESSION_ROWS` and

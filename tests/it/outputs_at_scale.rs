@@ -337,16 +337,7 @@ fn long_per_event_tables_are_parquet_only() {
     let dir = p.out("long");
     let out = stdout(&o);
     let (mut long, mut short) = (Vec::new(), Vec::new());
-    for t in [
-        "car",
-        "model",
-        "params",
-        "bhar",
-        "volume_windows",
-        "audit",
-        "volatility",
-        "diagnostics",
-    ] {
+    for t in evimpact::output::plan::EVENT_TABLES {
         let f = std::fs::File::open(dir.join(format!("{t}.parquet")))
             .unwrap_or_else(|e| panic!("{t}.parquet: {e}"));
         let rows = ParquetReader::new(f).finish().expect("parquet").height();
