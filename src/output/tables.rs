@@ -476,38 +476,35 @@ pub fn caar_path_table(o: &Outcome) -> PolarsResult<DataFrame> {
 /// distribution,pooled_rbar`; `n` the date's events with a CAR in the window, `pooled_rbar`
 /// whether the Kolari–Pynnönen r̄ is the pooled estimate).
 pub fn caar_by_date_table(o: &Outcome) -> PolarsResult<DataFrame> {
-    let ws = &o.study.car_windows;
-    let rows: Vec<(&crate::outcome::DateAggregate, usize)> = o
+    type Cell<'a> = (
+        &'a crate::outcome::DateAggregate,
+        &'a crate::window::Window,
+        &'a (usize, f64, crate::stats::TestStat),
+    );
+    let rows: Vec<Cell<'_>> = o
         .by_date
         .iter()
-        .flat_map(|g| (0..g.windows.len().min(ws.len())).map(move |w| (g, w)))
+        .flat_map(|g| {
+            o.study
+                .car_windows
+                .iter()
+                .zip(&g.windows)
+                .map(move |(w, c)| (g, w, c))
+        })
         .collect();
-    fn cell(g: &crate::outcome::DateAggregate, w: usize) -> &(usize, f64, crate::stats::TestStat) {
-        &g.windows[w]
-    }
     DataFrame::new_infer_height(vec![
-        date_col("date", rows.iter().map(|(g, _)| Some(g.date)).collect())?,
-        col("events", rows.iter().map(|(g, _)| g.events as u32)),
-        col("window", rows.iter().map(|(_, w)| ws[*w].label())),
-        col("n", rows.iter().map(|(g, w)| cell(g, *w).0 as u32)),
-        col("caar", rows.iter().map(|(g, w)| opt(cell(g, *w).1))),
-        col(
-            "test",
-            rows.iter().map(|(g, w)| cell(g, *w).2.test.as_str()),
-        ),
-        col(
-            "statistic",
-            rows.iter().map(|(g, w)| opt(cell(g, *w).2.statistic)),
-        ),
-        col(
-            "p_value",
-            rows.iter().map(|(g, w)| opt(cell(g, *w).2.p_value)),
-        ),
+        date_col("date", rows.iter().map(|(g, ..)| Some(g.date)).collect())?,
+        col("events", rows.iter().map(|(g, ..)| g.events as u32)),
+        col("window", rows.iter().map(|(_, w, _)| w.label())),
+        col("n", rows.iter().map(|(.., c)| c.0 as u32)),
+        col("caar", rows.iter().map(|(.., c)| opt(c.1))),
+        col("test", rows.iter().map(|(.., c)| c.2.test.as_str())),
+        col("statistic", rows.iter().map(|(.., c)| opt(c.2.statistic))),
+        col("p_value", rows.iter().map(|(.., c)| opt(c.2.p_value))),
         col(
             "distribution",
-            rows.iter()
-                .map(|(g, w)| cell(g, *w).2.distribution.to_string()),
+            rows.iter().map(|(.., c)| c.2.distribution.to_string()),
         ),
-        col("pooled_rbar", rows.iter().map(|(g, _)| g.pooled_rbar)),
+        col("pooled_rbar", rows.iter().map(|(g, ..)| g.pooled_rbar)),
     ])
 }
