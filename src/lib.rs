@@ -11,6 +11,7 @@
 pub mod error; // InputError (path:line:column, expected/found), Error, exit codes
 pub mod fsio; // atomic file writes, the output directory and when it may be replaced
 pub mod progress; // the Progress trait long loops report to (the CLI draws the bar)
+pub mod columns; // per-event values gathered by column in parallel, in event order
 pub mod memory; // freed memory given back to the system between phases (glibc malloc_trim)
 pub mod synth; // synthetic panels and the seeded generator (benchmarks, tests)
 pub mod text; // English for messages: counts with their noun (1 event, 3 securities)

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-use super::series::ChartData;
+use super::series::{ChartData, EventKey};
 use super::{
-    abnormal_volume, ar_bars, car_bands, car_density, car_distribution, car_paths, price_panel,
-    test_statistics,
+    ArBarPanel, PricePanel, abnormal_volume, ar_bars, car_bands, car_density, car_distribution,
+    car_paths, price_panel, test_statistics,
 };
 
 /// At most this many per-event price panels are drawn by `run` (all by `chart prices`).
@@ -268,16 +268,19 @@ impl Drawing<'_> {
     /// `ar_bars.png`: AR bars of the first [`MAX_AR_PANELS`] securities with returns.
     fn ar_bars(&mut self) -> Result<()> {
         let data = self.data;
-        let mut panels = data.ar_panels(self.opts);
-        panels.retain(|p| p.ar.iter().any(Option::is_some));
+        let with_ar = data
+            .ar_panels(self.opts)
+            .filter(|p| p.ar.iter().any(Option::is_some));
+        // At large N the count of events with AR is known: only the panels drawn are built.
+        let known = data.large.as_ref().and_then(|l| l.ar_total);
+        let mut panels: Vec<ArBarPanel> = match known {
+            Some(_) => with_ar.take(MAX_AR_PANELS).collect(),
+            None => with_ar.collect(),
+        };
         if panels.is_empty() {
             return self.none("no abnormal return to draw");
         }
-        let total = data
-            .large
-            .as_ref()
-            .and_then(|l| l.ar_total)
-            .unwrap_or(panels.len());
+        let total = known.unwrap_or(panels.len());
         panels.truncate(MAX_AR_PANELS);
         let what = if total > MAX_AR_PANELS {
             format!("first {MAX_AR_PANELS} of {total} (chart ar-bars --security S)")
@@ -304,7 +307,13 @@ impl Drawing<'_> {
         if !strips.iter().any(|s| !s.values.is_empty()) {
             return self.none("no CAR to draw");
         }
-        let names: Vec<String> = data.events.iter().map(|e| e.label.clone()).collect();
+        // The legend names each event only while it colours them; past that the names
+        // are not drawn and only their count matters (no clone of a million labels).
+        let names: Vec<String> = if data.events.len() <= super::theme::MAX_LEGEND_SERIES {
+            data.events.iter().map(|e| e.label.clone()).collect()
+        } else {
+            vec![String::new(); data.events.len()]
+        };
         let p = self.file(
             ChartKind::CarDist,
             "car_distribution.png".into(),
@@ -374,16 +383,18 @@ impl Drawing<'_> {
     /// [`MAX_PRICE_PANELS`] unless all or some securities are asked for.
     fn prices(&mut self) -> Result<()> {
         let data = self.data;
-        let panels = data.price_panels(self.opts);
-        if panels.is_empty() {
-            self.none("no price series (series.csv) to draw")?;
-        }
         let limit = if self.opts.all_prices || !self.opts.securities.is_empty() {
             usize::MAX
         } else {
             MAX_PRICE_PANELS
         };
-        for (e, panel) in panels.iter().take(limit) {
+        // Only the panels drawn are built (one per event at large N would be a million).
+        let panels: Vec<(EventKey, PricePanel)> =
+            data.price_panels(self.opts).take(limit).collect();
+        if panels.is_empty() {
+            self.none("no price series (series.csv) to draw")?;
+        }
+        for (e, panel) in &panels {
             if panel.days.iter().all(|d| d.price.is_none()) {
                 continue;
             }

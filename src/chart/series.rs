@@ -151,8 +151,8 @@ pub struct ChartData {
     series: Vec<SeriesCsv>,
     /// Row indices of `series` and `ar` per (event_id, security): built once, so that
     /// every chart is linear in the number of events.
-    series_idx: HashMap<(String, String), Vec<usize>>,
-    ar_idx: HashMap<(String, String), Vec<usize>>,
+    series_idx: RowIndex,
+    ar_idx: RowIndex,
     /// More events than charts draw one by one (see [`crate::output::plan::MANY_EVENTS`]).
     pub many: bool,
     /// The aggregates drawn at large N (`Some` when `many`).
@@ -187,25 +187,53 @@ pub(crate) fn volume_aggregates(
     points: impl Iterator<Item = (i32, f64)>,
 ) -> Option<(QuantileBands, VolumeSeries)> {
     let width = (hi - lo + 1).max(0) as usize;
-    let (mut bands, mut logs) = (vec![Vec::new(); width], vec![Vec::<f64>::new(); width]);
+    let mut columns = vec![Vec::new(); width];
     let mut any = false;
     for (t, v) in points.filter(|x| x.1 > 0.0) {
         any = true;
         if (lo..=hi).contains(&t) {
-            let k = (t - lo) as usize;
-            let b = v.log2() / 100.0;
-            if b.is_finite() {
-                bands[k].push(b);
-            }
-            logs[k].push(v.ln());
+            columns[(t - lo) as usize].push(v);
         }
     }
-    any.then(|| {
-        (
-            QuantileBands::from_columns(lo, hi, paths, bands),
-            geometric_mean_series(lo, hi, &logs),
-        )
-    })
+    any.then(|| volume_of_columns(lo, hi, paths, columns))
+}
+
+/// [`volume_aggregates`] from each τ's multiples above zero (column k: τ = lo + k, events
+/// in order); `None` when no column has one.
+pub(crate) fn volume_from_columns(
+    lo: i32,
+    hi: i32,
+    paths: usize,
+    columns: Vec<Vec<f64>>,
+) -> Option<(QuantileBands, VolumeSeries)> {
+    let any = columns.iter().any(|c| !c.is_empty());
+    any.then(|| volume_of_columns(lo, hi, paths, columns))
+}
+
+/// The quantile bands of log2 multiples and the geometric mean per τ.
+fn volume_of_columns(
+    lo: i32,
+    hi: i32,
+    paths: usize,
+    columns: Vec<Vec<f64>>,
+) -> (QuantileBands, VolumeSeries) {
+    let bands = columns
+        .iter()
+        .map(|c| {
+            c.iter()
+                .map(|v| v.log2() / 100.0)
+                .filter(|b| b.is_finite())
+                .collect()
+        })
+        .collect();
+    let logs: Vec<Vec<f64>> = columns
+        .into_iter()
+        .map(|c| c.into_iter().map(f64::ln).collect())
+        .collect();
+    (
+        QuantileBands::from_columns(lo, hi, paths, bands),
+        geometric_mean_series(lo, hi, &logs),
+    )
 }
 
 /// The cross-sectional geometric mean of volume multiples per τ on `lo..=hi` from each τ's
@@ -264,17 +292,24 @@ pub(crate) fn j1_path(
 /// Legend labels of outputs that have none (before 0.1): "security entity", with the event
 /// id when a security has several events.
 fn fill_labels(events: &mut [EventKey]) {
-    let mut per_security: HashMap<String, usize> = HashMap::new();
+    let mut per_security: HashMap<&str, usize> = HashMap::new();
     for e in events.iter() {
-        *per_security.entry(e.security.clone()).or_default() += 1;
+        *per_security.entry(e.security.as_str()).or_default() += 1;
     }
-    for e in events.iter_mut().filter(|e| e.label.is_empty()) {
+    let several: Vec<bool> = events
+        .iter()
+        .map(|e| per_security[e.security.as_str()] > 1)
+        .collect();
+    for (e, several) in events.iter_mut().zip(several) {
+        if !e.label.is_empty() {
+            continue;
+        }
         let base = if e.entity.is_empty() {
             e.security.clone()
         } else {
             format!("{} {}", e.security, e.entity)
         };
-        e.label = if per_security[&e.security] > 1 {
+        e.label = if several {
             format!("{base} ({})", e.event_id)
         } else {
             base
@@ -289,23 +324,33 @@ fn suspended(rows: &[&SeriesCsv]) -> Vec<bool> {
         .collect()
 }
 
+/// Row positions by event id, then security: looked up with borrowed keys, so finding an
+/// event's rows allocates nothing (a key of two cloned strings per lookup cost two
+/// allocations per event for each chart that looks every event up).
+type RowIndex = HashMap<String, HashMap<String, Vec<usize>>>;
+
 /// The rows of one event, in file order, through an index built by [`index_by`].
 fn rows_of<'a, T>(
     rows: &'a [T],
-    idx: &'a HashMap<(String, String), Vec<usize>>,
+    idx: &'a RowIndex,
     e: &EventKey,
 ) -> impl Iterator<Item = &'a T> + 'a {
-    let key = (e.event_id.clone(), e.security.clone());
-    idx.get(&key).into_iter().flatten().map(|&i| &rows[i])
+    idx.get(e.event_id.as_str())
+        .and_then(|m| m.get(e.security.as_str()))
+        .into_iter()
+        .flatten()
+        .map(|&i| &rows[i])
 }
 
-fn index_by<T>(
-    rows: &[T],
-    key: impl Fn(&T) -> (String, String),
-) -> HashMap<(String, String), Vec<usize>> {
-    let mut m: HashMap<(String, String), Vec<usize>> = HashMap::new();
+fn index_by<T>(rows: &[T], key: impl Fn(&T) -> (&str, &str)) -> RowIndex {
+    let mut m: RowIndex = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
-        m.entry(key(r)).or_default().push(i);
+        let (event, security) = key(r);
+        m.entry(event.to_string())
+            .or_default()
+            .entry(security.to_string())
+            .or_default()
+            .push(i);
     }
     m
 }
@@ -499,8 +544,8 @@ impl ChartData {
             path,
             lead_sample: summary["lead_sample"].as_str().map(str::to_string),
             lead_clustering: serde_json::from_value(summary["lead_clustering"].clone()).ok(),
-            series_idx: index_by(&series, |s| (s.event_id.clone(), s.security.clone())),
-            ar_idx: index_by(&ar, |a| (a.event_id.clone(), a.security.clone())),
+            series_idx: index_by(&series, |s| (&s.event_id, &s.security)),
+            ar_idx: index_by(&ar, |a| (&a.event_id, &a.security)),
             dir: dir.to_path_buf(),
             name: st["name"].as_str().unwrap_or("").to_string(),
             model: st["model"].as_str().unwrap_or("").to_string(),
@@ -667,29 +712,27 @@ impl ChartData {
         j1_path(lo, hi, per_tau)
     }
 
-    /// AR bar panels (from `ar.csv`).
-    pub fn ar_panels(&self, opts: &ChartOptions) -> Vec<ArBarPanel> {
-        self.selected(opts)
-            .into_iter()
-            .map(|(_, e)| {
-                let rows: Vec<&ArCsv> = self.ar_of(e).collect();
-                ArBarPanel {
-                    label: e.label.clone(),
-                    taus: rows.iter().map(|a| a.tau).collect(),
-                    ar: rows.iter().map(|a| a.ar).collect(),
-                    half_width: rows
-                        .iter()
-                        .map(|a| {
-                            a.ar_var
-                                .filter(|v| *v >= 0.0)
-                                .map(|v| 1.959_963_984_540_054 * v.sqrt())
-                        })
-                        .collect(),
-                    suspended: rows.iter().map(|a| a.status == Status::Suspended).collect(),
-                    span: rows.iter().map(|a| a.span.unwrap_or(0)).collect(),
-                }
-            })
-            .collect()
+    /// AR bar panels (from `ar.csv`), each selected event's in order, built as they are
+    /// read (a caller that draws the first few does not build a panel per event).
+    pub fn ar_panels<'a>(&'a self, opts: &ChartOptions) -> impl Iterator<Item = ArBarPanel> + 'a {
+        self.selected(opts).into_iter().map(|(_, e)| {
+            let rows: Vec<&ArCsv> = self.ar_of(e).collect();
+            ArBarPanel {
+                label: e.label.clone(),
+                taus: rows.iter().map(|a| a.tau).collect(),
+                ar: rows.iter().map(|a| a.ar).collect(),
+                half_width: rows
+                    .iter()
+                    .map(|a| {
+                        a.ar_var
+                            .filter(|v| *v >= 0.0)
+                            .map(|v| 1.959_963_984_540_054 * v.sqrt())
+                    })
+                    .collect(),
+                suspended: rows.iter().map(|a| a.status == Status::Suspended).collect(),
+                span: rows.iter().map(|a| a.span.unwrap_or(0)).collect(),
+            }
+        })
     }
 
     fn chosen_windows(&self, opts: &ChartOptions) -> Vec<String> {
@@ -705,11 +748,14 @@ impl ChartData {
         self.chosen_windows(opts)
             .into_iter()
             .map(|w| {
+                // Rows matched by the window's position, not its label (a string compare
+                // per CAR row and window: tens of millions at large N).
+                let wi = self.windows.iter().position(|x| *x == w);
                 let rows = || {
                     self.car
                         .iter()
                         .zip(&self.car_pos)
-                        .filter(|(c, _)| self.windows[c.window] == w)
+                        .filter(move |(c, _)| Some(c.window) == wi)
                 };
                 let values: Vec<(usize, f64)> =
                     rows().filter_map(|(c, i)| Some(((*i)?, c.car?))).collect();
@@ -804,69 +850,69 @@ impl ChartData {
         }
     }
 
-    /// Price panel of each selected event.
-    pub fn price_panels(&self, opts: &ChartOptions) -> Vec<(EventKey, PricePanel)> {
-        self.selected(opts)
-            .into_iter()
-            .filter_map(|(_, e)| {
-                let rows: Vec<&SeriesCsv> = self
-                    .series_of(e)
-                    .filter(|s| !matches!(s.date.weekday(), Weekday::Sat | Weekday::Sun))
-                    .collect();
-                let day0 = rows.iter().find(|s| s.tau == Some(0))?.date;
-                let mut announced = None;
-                let mut others = Vec::new();
-                for r in &rows {
-                    for m in r
-                        .marks
-                        .as_deref()
-                        .unwrap_or("")
-                        .split(';')
-                        .filter(|m| !m.is_empty())
-                    {
-                        let (what, date) = m.rsplit_once('@').unwrap_or((m, ""));
-                        let Ok(date) = date.parse::<NaiveDate>() else {
-                            continue;
-                        };
-                        if what == "announced" {
-                            announced = (date != day0).then_some(date);
-                        } else if let Some(id) = what.strip_prefix("other:") {
-                            others.push((date, id.to_string()));
-                        }
+    /// Price panel of each selected event with a day 0, in order, built as they are read.
+    pub fn price_panels<'a>(
+        &'a self,
+        opts: &ChartOptions,
+    ) -> impl Iterator<Item = (EventKey, PricePanel)> + 'a {
+        self.selected(opts).into_iter().filter_map(|(_, e)| {
+            let rows: Vec<&SeriesCsv> = self
+                .series_of(e)
+                .filter(|s| !matches!(s.date.weekday(), Weekday::Sat | Weekday::Sun))
+                .collect();
+            let day0 = rows.iter().find(|s| s.tau == Some(0))?.date;
+            let mut announced = None;
+            let mut others = Vec::new();
+            for r in &rows {
+                for m in r
+                    .marks
+                    .as_deref()
+                    .unwrap_or("")
+                    .split(';')
+                    .filter(|m| !m.is_empty())
+                {
+                    let (what, date) = m.rsplit_once('@').unwrap_or((m, ""));
+                    let Ok(date) = date.parse::<NaiveDate>() else {
+                        continue;
+                    };
+                    if what == "announced" {
+                        announced = (date != day0).then_some(date);
+                    } else if let Some(id) = what.strip_prefix("other:") {
+                        others.push((date, id.to_string()));
                     }
                 }
-                let days = rows
-                    .iter()
-                    .map(|s| PriceDay {
-                        date: s.date,
-                        kind: match s.status {
-                            DayStatus::Session(Status::Trading) => DayKind::Trading,
-                            DayStatus::Session(Status::LimitLocked) => DayKind::LimitLocked,
-                            DayStatus::Session(Status::Suspended) => DayKind::Suspended,
-                            DayStatus::Closed => DayKind::Closed,
-                            DayStatus::Session(Status::NoData | Status::Holiday) => DayKind::NoData,
-                        },
-                        price: s.price.filter(|_| {
-                            matches!(
-                                s.status,
-                                DayStatus::Session(Status::Trading | Status::LimitLocked)
-                            )
-                        }),
-                    })
-                    .collect();
-                Some((
-                    e.clone(),
-                    PricePanel {
-                        label: e.label.clone(),
-                        y_label: super::price::price_axis_label(&e.price_column, &e.currency),
-                        days,
-                        day0,
-                        announced,
-                        others,
+            }
+            let days = rows
+                .iter()
+                .map(|s| PriceDay {
+                    date: s.date,
+                    kind: match s.status {
+                        DayStatus::Session(Status::Trading) => DayKind::Trading,
+                        DayStatus::Session(Status::LimitLocked) => DayKind::LimitLocked,
+                        DayStatus::Session(Status::Suspended) => DayKind::Suspended,
+                        DayStatus::Closed => DayKind::Closed,
+                        DayStatus::Session(Status::NoData | Status::Holiday) => DayKind::NoData,
                     },
-                ))
-            })
-            .collect()
+                    price: s.price.filter(|_| {
+                        matches!(
+                            s.status,
+                            DayStatus::Session(Status::Trading | Status::LimitLocked)
+                        )
+                    }),
+                })
+                .collect();
+            Some((
+                e.clone(),
+                PricePanel {
+                    label: e.label.clone(),
+                    y_label: super::price::price_axis_label(&e.price_column, &e.currency),
+                    days,
+                    day0,
+                    announced,
+                    others,
+                },
+            ))
+        })
     }
 
     /// Volume ratio per event over the event window, and its cross-sectional geometric

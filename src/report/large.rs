@@ -186,22 +186,34 @@ pub(super) fn market_model(d: &mut Doc, o: &Outcome, plan: &Plan) {
 /// "Abnormal returns around day 0" at large N: the AAR per event day.
 pub(super) fn abnormal_returns(d: &mut Doc, o: &Outcome, charts: &[ChartFile], plan: &Plan) {
     d.h(2, "Abnormal returns around day 0");
+    // Each event day's ARs, every day's column in one parallel pass over the events. An
+    // event's rows run in τ order from the event window's start: the row of τ is looked
+    // up at its place (and searched for only where a row is missing).
+    let start = o.study.event_window.start;
+    let columns = crate::columns::columns_in_order(
+        &o.results,
+        o.days.len(),
+        crate::columns::CHUNK,
+        |r, push| {
+            let rows = &r.analysis.rows;
+            for (k, tau) in o.days.iter().map(|a| a.tau).enumerate() {
+                let at = tau.map(|t| (t - start).max(0) as usize);
+                let row = at
+                    .and_then(|i| rows.get(i))
+                    .filter(|x| Some(x.tau) == tau)
+                    .or_else(|| rows.iter().find(|x| Some(x.tau) == tau));
+                if let Some(x) = row {
+                    push(k, x.ar);
+                }
+            }
+        },
+    );
     let rows = o
         .days
         .iter()
-        .map(|a| {
-            // An event's rows run in τ order from the event window's start: the row of τ
-            // is looked up at its place (and searched for only where a row is missing).
-            let at = a
-                .tau
-                .map(|t| (t - o.study.event_window.start).max(0) as usize);
-            let ars = Spread::of(o.results.iter().filter_map(|r| {
-                let rows = &r.analysis.rows;
-                at.and_then(|i| rows.get(i))
-                    .filter(|x| Some(x.tau) == a.tau)
-                    .or_else(|| rows.iter().find(|x| Some(x.tau) == a.tau))
-                    .map(|x| x.ar)
-            }));
+        .zip(columns)
+        .map(|(a, ars)| {
+            let ars = Spread::of(ars.into_iter());
             let q = |i: usize| ars.quantiles.map_or("–".to_string(), |q| pct(q[i]));
             vec![
                 format!("{:+}", a.tau.unwrap_or(0)),
@@ -382,3 +394,4 @@ pub(super) fn volatility_spread(d: &mut Doc, o: &Outcome, plan: &Plan) {
         &plan.file("volatility"),
     ));
 }
+

@@ -486,17 +486,18 @@ fn study(d: &mut Doc, o: &Outcome) {
         }
         cal_line.push(code(c.clone()));
     }
+    // Counted in hash sets: an ordered set sorts its million keys first.
     let n_events = o
         .events
         .iter()
-        .map(|e| &e.event_id)
-        .collect::<std::collections::BTreeSet<_>>()
+        .map(|e| e.event_id.as_str())
+        .collect::<std::collections::HashSet<_>>()
         .len();
     let n_securities = o
         .results
         .iter()
-        .map(|r| &r.security)
-        .collect::<std::collections::BTreeSet<_>>()
+        .map(|r| r.security.as_str())
+        .collect::<std::collections::HashSet<_>>()
         .len();
     d.list(vec![
         vec![t(format!(
@@ -578,7 +579,9 @@ fn policy_line(o: &Outcome, what: &str, status: Status, none: &str, describe: &s
     let outcome = status.as_str();
     let applied = o.audit.iter().any(|a| {
         a.rule == "trading_status"
-            && (a.outcome == outcome || a.outcome.starts_with(&format!("{outcome}_")))
+            && a.outcome
+                .strip_prefix(outcome)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('_'))
     });
     if applied {
         vec![t(format!("{what}: {describe}"))]

@@ -9,7 +9,7 @@ use crate::common::repo;
 
 /// Layers from the ground up; a module may use modules of lower layers (and its own).
 const LAYERS: &[&[&str]] = &[
-    &["error", "synth", "text"],
+    &["error", "synth", "text", "columns"],
     &["fsio", "progress", "memory", "window", "stats"],
     &["data"],
     &["align", "returns", "model"],

@@ -103,22 +103,21 @@ impl ChartData {
 
         // The rows `car.csv` holds, with the window's position among the study's (a
         // window the study does not list, none here, would not be drawn, as in `load`).
-        let (car, car_pos): (Vec<CarRow>, Vec<Option<usize>>) = o
-            .results
-            .iter()
-            .enumerate()
-            .flat_map(|(i, r)| {
-                r.analysis.cars.iter().filter_map(move |c| {
-                    let window = st.car_windows.iter().position(|w| *w == c.window)?;
-                    let row = CarRow {
-                        window,
-                        car: fin(c.car),
-                        misses_reaction: Some(c.misses_reaction),
-                    };
-                    Some((row, Some(i)))
-                })
-            })
-            .unzip();
+        let rows = o.results.iter().map(|r| r.analysis.cars.len()).sum();
+        let (mut car, mut car_pos) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+        for (i, r) in o.results.iter().enumerate() {
+            for c in &r.analysis.cars {
+                let Some(window) = st.car_windows.iter().position(|w| *w == c.window) else {
+                    continue;
+                };
+                car.push(CarRow {
+                    window,
+                    car: fin(c.car),
+                    misses_reaction: Some(c.misses_reaction),
+                });
+                car_pos.push(Some(i));
+            }
+        }
         let tests = o
             .days
             .iter()
@@ -167,8 +166,7 @@ impl ChartData {
                 o.results.len(),
                 car_columns(&o.results, lo, hi),
             );
-            let ratios = o.results.iter().flat_map(|r| window_volume_ratios(o, r));
-            let volume = volume_aggregates(lo, hi, o.results.len(), ratios);
+            let volume = volume_from_columns(lo, hi, o.results.len(), volume_columns(o, lo, hi));
             // Without a lead test, the J1 band of the CAAR path from every event, as
             // `caar_path` computes it from series.csv.
             let fallback = path.is_empty().then(|| {
@@ -202,8 +200,8 @@ impl ChartData {
             path,
             lead_sample: lead_agg.map(|a| a.clustering.describe()),
             lead_clustering: lead_agg.map(|a| a.clustering),
-            series_idx: index_by(&series, |s| (s.event_id.clone(), s.security.clone())),
-            ar_idx: index_by(&ar, |a| (a.event_id.clone(), a.security.clone())),
+            series_idx: index_by(&series, |s| (&s.event_id, &s.security)),
+            ar_idx: index_by(&ar, |a| (&a.event_id, &a.security)),
             dir: dir.to_path_buf(),
             name: st.name.clone(),
             model: st.model.as_str().to_string(),
@@ -230,48 +228,41 @@ impl ChartData {
     }
 }
 
-/// Events whose CAR paths one task gathers ([`car_columns`]).
-const PATH_CHUNK: usize = 4096;
-
 /// Each τ's finite CARs on `lo..=hi` (column k: τ = lo + k), every event's path computed
 /// where it is read.
 fn car_columns(results: &[EventResult], lo: i32, hi: i32) -> Vec<Vec<f64>> {
-    columns_in_order(results, lo, hi, PATH_CHUNK, |r| r.analysis.cumulative_car())
+    crate::columns::columns_in_order(results, width(lo, hi), crate::columns::CHUNK, |r, push| {
+        push_path(&r.analysis.cumulative_car(), lo, hi, push)
+    })
 }
 
-/// Each τ's finite values of the items' paths on `lo..=hi`, in parallel by chunks of
-/// `chunk` items and the chunks' columns joined in item order: the values, and their
-/// order, of one pass over the items.
-fn columns_in_order<T: Sync>(
-    items: &[T],
-    lo: i32,
-    hi: i32,
-    chunk: usize,
-    path: impl Fn(&T) -> Vec<(i32, f64, f64)> + Sync,
-) -> Vec<Vec<f64>> {
-    use rayon::prelude::*;
-    let width = (hi - lo + 1).max(0) as usize;
-    let parts: Vec<Vec<Vec<f64>>> = items
-        .par_chunks(chunk.max(1))
-        .map(|chunk| {
-            let mut at: Vec<Vec<f64>> = vec![Vec::new(); width];
-            for item in chunk {
-                for (t, c, _) in path(item) {
-                    if (lo..=hi).contains(&t) && c.is_finite() {
-                        at[(t - lo) as usize].push(c);
-                    }
+/// Each τ's volume multiples above zero on `lo..=hi`, events in order.
+fn volume_columns(o: &Outcome, lo: i32, hi: i32) -> Vec<Vec<f64>> {
+    crate::columns::columns_in_order(
+        &o.results,
+        width(lo, hi),
+        crate::columns::CHUNK,
+        |r, push| {
+            for (t, v) in window_volume_ratios(o, r) {
+                if (lo..=hi).contains(&t) && v > 0.0 {
+                    push((t - lo) as usize, v);
                 }
             }
-            at
-        })
-        .collect();
-    let mut at: Vec<Vec<f64>> = vec![Vec::new(); width];
-    for part in parts {
-        for (all, mine) in at.iter_mut().zip(part) {
-            all.extend(mine);
+        },
+    )
+}
+
+fn width(lo: i32, hi: i32) -> usize {
+    (hi - lo + 1).max(0) as usize
+}
+
+/// A path's finite values on `lo..=hi`, each to its τ's column.
+fn push_path(path: &[(i32, f64, f64)], lo: i32, hi: i32, push: &mut dyn FnMut(usize, f64)) {
+    for &(t, c, _) in path {
+        if (lo..=hi).contains(&t) && c.is_finite() {
+            push((t - lo) as usize, c);
         }
     }
-    at
 }
 
 #[cfg(test)]
@@ -306,11 +297,10 @@ mod tests {
         }
         assert!(want.iter().all(|c| c.len() > 30));
         for chunk in [1, 3, 50, 4096] {
-            assert_eq!(
-                columns_in_order(&paths, -2, 2, chunk, |p| p.clone()),
-                want,
-                "{chunk}"
-            );
+            let got = crate::columns::columns_in_order(&paths, 5, chunk, |p, push| {
+                push_path(p, -2, 2, push)
+            });
+            assert_eq!(got, want, "{chunk}");
         }
     }
 }
