@@ -548,6 +548,11 @@ fn diagnostics(d: &mut Doc, o: &Outcome) {
         w.pretty(),
         g.len()
     ))]);
+    let plan = crate::output::Plan::for_outcome(o);
+    if plan.many {
+        super::large::diagnostics_spread(d, o, &plan);
+        return;
+    }
     let header = columns(&[
         "security",
         "n",
@@ -561,7 +566,7 @@ fn diagnostics(d: &mut Doc, o: &Outcome) {
     ]);
     let rows = g
         .iter()
-        .take(200)
+        .take(DIAGNOSTIC_ROWS)
         .map(|x| {
             vec![
                 x.security.clone(),
@@ -583,7 +588,17 @@ fn diagnostics(d: &mut Doc, o: &Outcome) {
     let mut al = labels_then_numbers(1, 7);
     al.push(Align::Left);
     d.table(header, al, rows);
+    if g.len() > DIAGNOSTIC_ROWS {
+        d.note(vec![t(format!(
+            "First {DIAGNOSTIC_ROWS} of {} events; all in {}.",
+            crate::text::thousands(g.len()),
+            plan.file("diagnostics")
+        ))]);
+    }
 }
+
+/// Events listed one per row in "Model diagnostics" below large N.
+const DIAGNOSTIC_ROWS: usize = 200;
 
 /// Column alignment of a table whose first `labels` columns are names or windows (left) and
 /// whose other `numbers` columns are figures (right).

@@ -236,6 +236,50 @@ fn large_runs_write_parquet_aggregates_and_bands() {
         md.contains("the spread of each event's volatility tests"),
         "volatility rows"
     );
+    // Model diagnostics: each flag's count and the largest drift |t| of diagnostics.csv,
+    // not its first rows.
+    let diag = read_csv(&dir.join("diagnostics.csv"));
+    assert!(diag.len() > 20, "{} diagnostics rows", diag.len());
+    let drift = md
+        .split("### The largest pre-event drifts")
+        .nth(1)
+        .expect("no largest-drift table");
+    let t_of = |r: &std::collections::HashMap<String, String>| {
+        r["drift_t"].parse::<f64>().unwrap_or(f64::NAN).abs()
+    };
+    let largest = diag
+        .iter()
+        .filter(|r| t_of(r).is_finite())
+        .max_by(|a, b| t_of(a).total_cmp(&t_of(b)))
+        .expect("a finite drift t");
+    let first = drift
+        .lines()
+        .find(|l| l.starts_with("| 1 "))
+        .expect("a rank 1 row");
+    assert!(
+        first.contains(&format!(
+            "| {} | {} |",
+            largest["event_id"], largest["security"]
+        )),
+        "{first} is not {largest:?}"
+    );
+    for flag in ["non_normal", "autocorrelation", "durbin_watson", "drift"] {
+        let k = diag
+            .iter()
+            .filter(|r| r["flags"].split(';').any(|f| f == flag))
+            .count();
+        // Markdown escapes the underscore.
+        let row = format!(
+            "| {} | {} |",
+            flag.replace('_', "\\_"),
+            evimpact::text::thousands(k)
+        );
+        assert!(md.contains(&row), "no row {row}");
+    }
+    assert!(
+        md.contains("every event is in diagnostics.csv"),
+        "no pointer to diagnostics.csv"
+    );
 
     // Charts: the bands, the density; drawn from memory, the same bytes as `evimpact chart`
     // draws from the tables read back (Parquet for the per-session ones).
