@@ -250,6 +250,22 @@ impl EventAnalysis {
         }
         out
     }
+
+    /// The CARs of [`Self::cumulative_car`] without their variances and without a `Vec`:
+    /// `f(τ, CAR[start, τ])` on each τ from the first return (the bands of a million CAR
+    /// paths need only the CARs).
+    pub fn running_car(&self, mut f: impl FnMut(i32, f64)) {
+        let (mut car, mut count) = (0.0, 0usize);
+        for r in &self.rows {
+            if r.ar.is_finite() {
+                car += r.ar;
+                count += 1;
+            }
+            if count > 0 {
+                f(r.tau, car);
+            }
+        }
+    }
 }
 
 /// What the analysis of one event reads from the study: its windows, model and policies.

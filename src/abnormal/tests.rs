@@ -517,7 +517,7 @@ mod model_tests {
     /// The CAR path in one pass has the bits of each cumulative window computed alone
     /// (`car_over` on τ ≤ t), for an OLS model and a conditional-variance one, with a halt in
     /// the event window (τ without a return, then a return spanning it) and before the first
-    /// return (τ = −5 suspended: the path starts at −4).
+    /// return (τ = −5 suspended: the path starts at −4); `running_car` gives its CARs.
     #[test]
     fn cumulative_car_equals_each_window_alone() {
         let w = world(5, &[95, 101, 102]);
@@ -538,6 +538,10 @@ mod model_tests {
                 .collect();
             assert_eq!(path.first().map(|p| p.0), Some(-4), "{kind:?}");
             assert_eq!(path.len(), alone.len(), "{kind:?}");
+            let mut running = Vec::new();
+            a.running_car(|t, c| running.push((t, c.to_bits())));
+            let want: Vec<(i32, u64)> = path.iter().map(|p| (p.0, p.1.to_bits())).collect();
+            assert_eq!(running, want, "{kind:?}: running_car");
             for (p, q) in path.iter().zip(&alone) {
                 assert_eq!(p.0, q.0);
                 assert_eq!(p.1.to_bits(), q.1.to_bits(), "{kind:?} CAR at τ={}", p.0);

@@ -2,7 +2,7 @@
 //! event, the one table the charts need beyond the statistics (they read it back, so that
 //! `evimpact run` and `evimpact chart` draw from the same numbers).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate, Weekday};
 use polars::prelude::*;
@@ -100,18 +100,27 @@ fn volume_ratio(tl: &crate::returns::Timeline, i: usize, mean: Option<f64>) -> O
 /// of [`series_rows`] on the event window, without building the rows (the charts at
 /// large N).
 pub fn window_volume_ratios(o: &Outcome, r: &EventResult) -> Vec<(i32, f64)> {
+    let mut out = Vec::new();
+    each_window_volume_ratio(o, r, |t, v| out.push((t, v)));
+    out
+}
+
+/// [`window_volume_ratios`] as `f(τ, multiple)` calls, without a `Vec` per event.
+pub fn each_window_volume_ratio(o: &Outcome, r: &EventResult, mut f: impl FnMut(i32, f64)) {
     let (tl, n, d0) = (&r.timeline, r.calendar.len(), r.day0_index as i64);
     if tl.status.len() != n || r.day0_index >= n {
-        return Vec::new();
+        return;
     }
     let mean = volume_mean(r);
     let w = o.study.event_window;
-    (w.start..=w.end)
-        .filter_map(|t| {
-            let i = usize::try_from(d0 + i64::from(t)).ok().filter(|i| *i < n)?;
-            Some((t, volume_ratio(tl, i, mean)?))
-        })
-        .collect()
+    for t in w.start..=w.end {
+        let Some(i) = usize::try_from(d0 + i64::from(t)).ok().filter(|i| *i < n) else {
+            continue;
+        };
+        if let Some(v) = volume_ratio(tl, i, mean) {
+            f(t, v);
+        }
+    }
 }
 
 /// The events of the event file by security (`None`: events without a security, which mark
@@ -147,8 +156,22 @@ impl<'a> Dated<'a> {
 
 impl<'a> EventsBySecurity<'a> {
     pub fn new(o: &'a Outcome) -> Self {
+        Self::of(o.events.iter())
+    }
+
+    /// [`Self::new`] for the events of `securities` only (and those without a security):
+    /// the marks of a few series without an index of every security's events.
+    pub fn only(o: &'a Outcome, securities: &HashSet<&str>) -> Self {
+        Self::of(
+            o.events
+                .iter()
+                .filter(|e| e.security.as_deref().is_none_or(|s| securities.contains(s))),
+        )
+    }
+
+    fn of(events: impl Iterator<Item = &'a crate::data::events::Event>) -> Self {
         let mut m: HashMap<Option<&str>, Dated<'a>> = HashMap::new();
-        for e in &o.events {
+        for e in events {
             let d = m.entry(e.security.as_deref()).or_default();
             d.by_date.push((e.date, d.events.len()));
             d.events.push(e);

@@ -271,18 +271,24 @@ pub(super) fn cumulative_abnormal_returns(
 ) {
     let s = &o.study;
     d.h(2, "Cumulative abnormal returns");
+    // Every window's CARs in one parallel pass over the events.
+    let columns = crate::columns::columns_in_order(
+        &o.results,
+        s.car_windows.len(),
+        crate::columns::CHUNK,
+        |r, push| {
+            for (wi, c) in r.analysis.cars.iter().enumerate() {
+                push(wi, c.car);
+            }
+        },
+    );
     let rows = s
         .car_windows
         .iter()
-        .enumerate()
-        .map(|(wi, w)| {
-            let cars = o
-                .results
-                .iter()
-                .filter_map(|r| r.analysis.cars.get(wi))
-                .map(|c| c.car);
-            let spread = Spread::of(cars.clone());
-            let negative = cars.filter(|c| c.is_finite() && *c < 0.0).count();
+        .zip(columns)
+        .map(|(w, cars)| {
+            let negative = cars.iter().filter(|c| c.is_finite() && **c < 0.0).count();
+            let spread = Spread::of(cars.into_iter());
             let mut row = spread_row(format!("CAR{}", w.pretty()), &spread, &pct);
             row.push(if spread.n > 0 {
                 format!("{:.1} %", 100.0 * negative as f64 / spread.n as f64)

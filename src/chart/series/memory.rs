@@ -6,11 +6,12 @@
 //! are built only for the events drawn one by one (the first price panels and AR panels);
 //! the CAR and volume charts get their quantile bands from every event directly.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use super::*;
 use crate::outcome::{EventResult, Outcome};
-use crate::output::series::{EventsBySecurity, SeriesRow, series_rows, window_volume_ratios};
+use crate::output::series::{EventsBySecurity, SeriesRow, each_window_volume_ratio, series_rows};
 
 fn fin(v: f64) -> Option<f64> {
     v.is_finite().then_some(v)
@@ -71,23 +72,33 @@ impl ChartData {
         fill_labels(&mut events);
 
         // Per-session rows: every event at small N; at large N only those drawn one by one.
-        let by_security = EventsBySecurity::new(o);
         let (mut series, mut ar) = (Vec::new(), Vec::new());
         let mut ar_total = None;
         if !many {
+            let by_security = EventsBySecurity::new(o);
             for r in &o.results {
                 series.extend(series_rows(o, &by_security, r).into_iter().map(series_csv));
                 ar.extend(ar_rows(r));
             }
         } else {
-            let mut panels = 0;
+            // The events drawn one by one, found from their rows without marks (whether a
+            // row has τ = 0 does not depend on them); then their rows marked from the
+            // events of their own securities only (an index of every security's events
+            // was a hash per event of the file).
+            let unmarked = EventsBySecurity::only(o, &HashSet::new());
+            let (mut drawn, mut panels) = (Vec::new(), 0);
             for r in &o.results {
                 if panels == super::super::render::MAX_PRICE_PANELS {
                     break;
                 }
-                let rows = series_rows(o, &by_security, r);
+                let rows = series_rows(o, &unmarked, r);
                 panels += usize::from(rows.iter().any(|s| s.tau == Some(0)));
-                series.extend(rows.into_iter().map(series_csv));
+                drawn.push(r);
+            }
+            let securities: HashSet<&str> = drawn.iter().map(|r| r.security.as_str()).collect();
+            let by_security = EventsBySecurity::only(o, &securities);
+            for r in drawn {
+                series.extend(series_rows(o, &by_security, r).into_iter().map(series_csv));
             }
             let with_ar = |r: &&EventResult| r.analysis.rows.iter().any(|x| x.ar.is_finite());
             for r in o
@@ -232,7 +243,7 @@ impl ChartData {
 /// where it is read.
 fn car_columns(results: &[EventResult], lo: i32, hi: i32) -> Vec<Vec<f64>> {
     crate::columns::columns_in_order(results, width(lo, hi), crate::columns::CHUNK, |r, push| {
-        push_path(&r.analysis.cumulative_car(), lo, hi, push)
+        r.analysis.running_car(|t, c| push_car(t, c, lo, hi, push))
     })
 }
 
@@ -243,11 +254,11 @@ fn volume_columns(o: &Outcome, lo: i32, hi: i32) -> Vec<Vec<f64>> {
         width(lo, hi),
         crate::columns::CHUNK,
         |r, push| {
-            for (t, v) in window_volume_ratios(o, r) {
+            each_window_volume_ratio(o, r, |t, v| {
                 if (lo..=hi).contains(&t) && v > 0.0 {
                     push((t - lo) as usize, v);
                 }
-            }
+            })
         },
     )
 }
@@ -256,12 +267,10 @@ fn width(lo: i32, hi: i32) -> usize {
     (hi - lo + 1).max(0) as usize
 }
 
-/// A path's finite values on `lo..=hi`, each to its τ's column.
-fn push_path(path: &[(i32, f64, f64)], lo: i32, hi: i32, push: &mut dyn FnMut(usize, f64)) {
-    for &(t, c, _) in path {
-        if (lo..=hi).contains(&t) && c.is_finite() {
-            push((t - lo) as usize, c);
-        }
+/// A CAR at τ to its column when τ is in `lo..=hi` and the CAR is finite.
+fn push_car(t: i32, c: f64, lo: i32, hi: i32, push: &mut dyn FnMut(usize, f64)) {
+    if (lo..=hi).contains(&t) && c.is_finite() {
+        push((t - lo) as usize, c);
     }
 }
 
@@ -298,7 +307,9 @@ mod tests {
         assert!(want.iter().all(|c| c.len() > 30));
         for chunk in [1, 3, 50, 4096] {
             let got = crate::columns::columns_in_order(&paths, 5, chunk, |p, push| {
-                push_path(p, -2, 2, push)
+                for &(t, c, _) in p {
+                    push_car(t, c, -2, 2, push);
+                }
             });
             assert_eq!(got, want, "{chunk}");
         }
