@@ -9,6 +9,8 @@
 use std::collections::HashSet;
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use super::*;
 use crate::outcome::{EventResult, Outcome};
 use crate::output::series::{EventsBySecurity, SeriesRow, each_window_volume_ratio, series_rows};
@@ -55,9 +57,10 @@ impl ChartData {
         let st = &o.study;
         let lead_agg = o.lead_window().and_then(|i| o.windows.get(i));
         let lead_window = o.lead_window().map(|i| st.car_windows[i].label());
+        // Six strings per event, built on every core (in order) at a million events.
         let mut events: Vec<EventKey> = o
             .results
-            .iter()
+            .par_iter()
             .map(|r| EventKey {
                 event_id: r.event_id.clone(),
                 security: r.security.clone(),
