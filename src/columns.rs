@@ -55,21 +55,23 @@ mod tests {
     #[test]
     fn columns_in_chunks_equal_one_pass() {
         let items: Vec<usize> = (0..50).collect();
+        let kept = |i: usize, k: usize| !(i + k).is_multiple_of(7);
         let each = |i: &usize, push: &mut dyn FnMut(usize, f64)| {
             for k in 0..6 {
-                if (i + k) % 7 != 0 {
+                if kept(*i, k) {
                     push(k, (i * 10 + k) as f64);
                 }
             }
         };
-        let mut want: Vec<Vec<f64>> = vec![Vec::new(); 5];
-        for i in &items {
-            for k in 0..5 {
-                if (i + k) % 7 != 0 {
-                    want[k].push((i * 10 + k) as f64);
-                }
-            }
-        }
+        let want: Vec<Vec<f64>> = (0..5)
+            .map(|k| {
+                items
+                    .iter()
+                    .filter(|i| kept(**i, k))
+                    .map(|i| (i * 10 + k) as f64)
+                    .collect()
+            })
+            .collect();
         assert!(want.iter().all(|c| c.len() > 30));
         for chunk in [1, 3, 50, 4096] {
             assert_eq!(columns_in_order(&items, 5, chunk, each), want, "{chunk}");
