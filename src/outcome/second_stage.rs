@@ -192,6 +192,17 @@ pub struct DiagnosticsRow {
     pub flags: Vec<DiagnosticFlag>,
 }
 
+impl DiagnosticsRow {
+    /// The flags' names joined by `sep` (empty when nothing is flagged).
+    pub fn flag_names(&self, sep: &str) -> String {
+        self.flags
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+}
+
 /// A calendar-time portfolio regression's coefficient.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CalendarTimeRow {

@@ -218,16 +218,7 @@ pub fn diagnostics_table(o: &Outcome) -> PolarsResult<DataFrame> {
         col("drift_car", d.iter().map(|x| opt(x.drift.car))),
         col("drift_t", d.iter().map(|x| opt(x.drift.t))),
         col("drift_p", d.iter().map(|x| opt(x.drift.p))),
-        col(
-            "flags",
-            d.iter().map(|x| {
-                x.flags
-                    .iter()
-                    .map(|f| f.as_str())
-                    .collect::<Vec<_>>()
-                    .join(";")
-            }),
-        ),
+        col("flags", d.iter().map(|x| x.flag_names(";"))),
     ])
 }
 

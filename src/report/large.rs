@@ -480,11 +480,7 @@ pub(super) fn diagnostics_spread(d: &mut Doc, o: &Outcome, plan: &Plan) {
                     x.security.clone(),
                     pct(x.drift.car),
                     format!("{}{}", num(x.drift.t), stars(x.drift.p)),
-                    x.flags
-                        .iter()
-                        .map(|f| f.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    x.flag_names(", "),
                 ]
             })
             .collect();

@@ -577,11 +577,7 @@ fn diagnostics(d: &mut Doc, o: &Outcome) {
                 pval(x.ljung_box10.p),
                 pct(x.drift.car),
                 num(x.drift.t),
-                x.flags
-                    .iter()
-                    .map(|f| f.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                x.flag_names(", "),
             ]
         })
         .collect();
