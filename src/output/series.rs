@@ -159,6 +159,11 @@ impl<'a> EventsBySecurity<'a> {
         Self::of(o.events.iter())
     }
 
+    /// No event: series without marks.
+    pub fn empty() -> Self {
+        EventsBySecurity(HashMap::new())
+    }
+
     /// [`Self::new`] for the events of `securities` only (and those without a security):
     /// the marks of a few series without an index of every security's events.
     pub fn only(o: &'a Outcome, securities: &HashSet<&str>) -> Self {

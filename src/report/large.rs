@@ -41,6 +41,17 @@ fn spread_row(label: String, s: &Spread, f: &dyn Fn(f64) -> String) -> Vec<Strin
     ]
 }
 
+/// A figure with `places` decimals, "–" when it is not finite.
+fn fixed(places: usize) -> impl Fn(f64) -> String {
+    move |v: f64| {
+        if v.is_finite() {
+            format!("{v:.places$}")
+        } else {
+            "–".into()
+        }
+    }
+}
+
 fn spread_header(first: &str) -> Vec<String> {
     [
         first, "N", "mean", "sd", "5 %", "25 %", "median", "75 %", "95 %",
@@ -146,33 +157,24 @@ pub(super) fn market_model(d: &mut Doc, o: &Outcome, plan: &Plan) {
     let fit = |f: &dyn Fn(&crate::model::FittedModel) -> f64| {
         Spread::of(rs.iter().map(|r| f(&r.analysis.fit)))
     };
-    let dec = |p: usize| {
-        move |v: f64| {
-            if v.is_finite() {
-                format!("{v:.p$}")
-            } else {
-                "–".into()
-            }
-        }
-    };
     let rows = vec![
         spread_row(
             "M (estimation returns)".into(),
             &fit(&|f| f.n_obs as f64),
-            &dec(0),
+            &fixed(0),
         ),
         spread_row(
             "α".into(),
             &fit(&|f| f.coef.first().copied().unwrap_or(f64::NAN)),
-            &dec(5),
+            &fixed(5),
         ),
         spread_row(
             "β".into(),
             &fit(&|f| f.coef.get(1).copied().unwrap_or(f64::NAN)),
-            &dec(3),
+            &fixed(3),
         ),
-        spread_row("σ".into(), &fit(&|f| f.s2.sqrt()), &dec(4)),
-        spread_row("R²".into(), &fit(&|f| f.r2), &dec(3)),
+        spread_row("σ".into(), &fit(&|f| f.s2.sqrt()), &fixed(4)),
+        spread_row("R²".into(), &fit(&|f| f.r2), &fixed(3)),
     ];
     d.table(spread_header("parameter"), spread_align(), rows);
     d.note(pointer(
@@ -353,13 +355,6 @@ pub(super) fn cumulative_abnormal_returns(
 /// U across events, and how many reject at 1 % and 5 %, instead of one row per event.
 pub(super) fn volatility_spread(d: &mut Doc, o: &Outcome, plan: &Plan) {
     let v = &o.second.volatility;
-    let f2 = |x: f64| {
-        if x.is_finite() {
-            format!("{x:.2}")
-        } else {
-            "–".into()
-        }
-    };
     let share = |p: &dyn Fn(&crate::stats::second_stage::volatility::EventVolatility) -> f64,
                  level: f64| {
         let ps: Vec<f64> = v
@@ -381,14 +376,14 @@ pub(super) fn volatility_spread(d: &mut Doc, o: &Outcome, plan: &Plan) {
     let mut ratio = spread_row(
         "variance ratio (F, two-sided)".into(),
         &Spread::of(v.iter().map(|x| x.tests.var_ratio)),
-        &f2,
+        &fixed(2),
     );
     ratio.push(share(&|t| t.f_p_two_sided, 0.01));
     ratio.push(share(&|t| t.f_p_two_sided, 0.05));
     let mut u = spread_row(
         "Beaver's mean U (upper tail)".into(),
         &Spread::of(v.iter().map(|x| x.tests.u_mean)),
-        &f2,
+        &fixed(2),
     );
     u.push(share(&|t| t.u_mean_p_upper, 0.01));
     u.push(share(&|t| t.u_mean_p_upper, 0.05));
@@ -434,23 +429,16 @@ pub(super) fn diagnostics_spread(d: &mut Doc, o: &Outcome, plan: &Plan) {
         vec![Align::Left, Align::Right, Align::Right],
         rows,
     );
-    let f3 = |v: f64| {
-        if v.is_finite() {
-            format!("{v:.3}")
-        } else {
-            "–".into()
-        }
-    };
     let spreads = vec![
         spread_row(
             "residuals used".into(),
             &Spread::of(g.iter().map(|x| x.n as f64)),
-            &|v| format!("{v:.0}"),
+            &fixed(0),
         ),
         spread_row(
             "Durbin–Watson d".into(),
             &Spread::of(g.iter().map(|x| x.durbin_watson)),
-            &f3,
+            &fixed(3),
         ),
         spread_row(
             "drift CAR".into(),
@@ -460,7 +448,7 @@ pub(super) fn diagnostics_spread(d: &mut Doc, o: &Outcome, plan: &Plan) {
         spread_row(
             "drift t".into(),
             &Spread::of(g.iter().map(|x| x.drift.t)),
-            &f3,
+            &fixed(3),
         ),
     ];
     d.table(spread_header("statistic"), spread_align(), spreads);

@@ -88,7 +88,7 @@ impl ChartData {
             // row has τ = 0 does not depend on them); then their rows marked from the
             // events of their own securities only (an index of every security's events
             // was a hash per event of the file).
-            let unmarked = EventsBySecurity::only(o, &HashSet::new());
+            let unmarked = EventsBySecurity::empty();
             let (mut drawn, mut panels) = (Vec::new(), 0);
             for r in &o.results {
                 if panels == super::super::render::MAX_PRICE_PANELS {
